@@ -1,0 +1,139 @@
+// Command tagpulse monitors hashtag campaigns: it collects posts carrying a
+// campaign's hashtags, rolls them up per day, hour and country, and serves a
+// dashboard, a JSON API and Prometheus metrics. This package is flags and
+// wiring only; the work lives in collector, aggregator, dashboard and store.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // campaign zones must work on hosts without a zone database
+)
+
+// Env is what a command may touch of the outside world; tests pass their own.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Now    func() time.Time
+	// Ready, when set, is called by serving commands with the address they
+	// listen on once they accept connections (tests wait on it).
+	Ready func(addr string)
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"demo", "serve a simulated campaign: dashboard, API and /metrics, no network or credentials", cmdDemo},
+		{"run", "collect, aggregate and serve, until interrupted", cmdRun},
+		{"import", "backfill posts from archive files (format detected)", cmdImport},
+		{"report", "print a campaign's figures as a table, CSV or JSON", cmdReport},
+		{"export", "print a campaign's raw posts as NDJSON or CSV", cmdExport},
+		{"locate", "attribute a country to each profile-location line on stdin", cmdLocate},
+		{"check", "recount every figure from raw posts and compare with the rollups", cmdCheck},
+		{"rebuild", "re-derive every rollup from raw posts", cmdRebuild},
+		{"backup", "write a consistent copy of the store while it is in use", cmdBackup},
+	}
+}
+
+// errUsage marks a usage error: the message is printed with a hint and exit code 2.
+var errUsage = errors.New("usage")
+
+// exitError carries an exit code other than 1 (check's "differences found").
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
+	err := run(ctx, env, os.Args[1:])
+	stop()
+	os.Exit(exitCode(env, err))
+}
+
+func exitCode(env *Env, err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ee):
+		if ee.msg != "" {
+			fmt.Fprintln(env.Stderr, ee.msg)
+		}
+		return ee.code
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(env.Stderr, "tagpulse: %v\nRun 'tagpulse -h' for the commands, 'tagpulse COMMAND -h' for one.\n", err)
+		return 2
+	default:
+		fmt.Fprintf(env.Stderr, "tagpulse: %v\n", err)
+		return 1
+	}
+}
+
+// run is the whole program, callable from tests.
+func run(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stdout)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: no command given", errUsage)
+		}
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, env, args[1:])
+		}
+	}
+	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "tagpulse: a hashtag-campaign monitor\n\nUsage: tagpulse COMMAND [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nStart with 'tagpulse demo' and open the address it prints.\n")
+}
+
+// newFlagSet returns a flag set for a command that prints its usage to env.Stderr.
+func newFlagSet(env *Env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("tagpulse "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: tagpulse %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+// Package collector brings posts that carry a campaign's hashtags into the
+// store: live sources (X API v2, Twitter v1.1, Mastodon, Bluesky Jetstream)
+// polled or streamed by a scheduler, the built-in demo, and archive importers.
+// Every source turns its platform's wire format into store.Post values with
+// the raw location signals; Ingest keeps those that match a campaign and
+// appends them with the source's cursor in one store transaction.
+package collector
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// Page is one batch of posts from a source, with the cursor that follows them.
+type Page struct {
+	Posts     []store.Post
+	Cursor    []byte      // the source's cursor after these posts; nil leaves it unchanged
+	Malformed []Malformed // items the source could not parse; counted and skipped
+	Fetched   int         // items the platform returned, before matching
+}
+
+// Malformed is one item that could not be parsed. Where says where it was:
+// "file.jsonl:17" for archives, a URL or stream position for live sources.
+type Malformed struct {
+	Where string
+	Err   error
+}
+
+func (m Malformed) Error() string { return fmt.Sprintf("%s: %v", m.Where, m.Err) }
+
+// Poller is a source polled on an interval: each Poll fetches what came after
+// cursor (nil on first use).
+type Poller interface {
+	// Name is the source's unique name; it keys its cursor in the store.
+	Name() string
+	// Poll fetches the next page. An error leaves the cursor where it was.
+	Poll(ctx context.Context, cursor []byte) (Page, error)
+}
+
+// Streamer is a source that pushes posts: Stream runs until ctx ends or the
+// connection fails, calling emit for each batch; emit's error stops it.
+type Streamer interface {
+	Name() string
+	Stream(ctx context.Context, cursor []byte, emit func(Page) error) error
+}
+
+// Matcher decides which posts belong to some campaign.
+type Matcher struct {
+	tags map[string]bool
+}
+
+// NewMatcher matches posts carrying any hashtag of any of the campaigns.
+func NewMatcher(campaigns []store.Campaign) *Matcher {
+	m := &Matcher{tags: map[string]bool{}}
+	for _, c := range campaigns {
+		for _, h := range c.Hashtags {
+			m.tags[h] = true
+		}
+	}
+	return m
+}
+
+// Match reports whether any of the normalised tags is a campaign hashtag.
+func (m *Matcher) Match(tags []string) bool {
+	for _, t := range tags {
+		if m.tags[t] {
+			return true
+		}
+	}
+	return false
+}
+
+// Tags returns the campaign hashtags, for building platform queries.
+func (m *Matcher) Tags() []string {
+	out := make([]string, 0, len(m.tags))
+	for t := range m.tags {
+		out = append(out, t)
+	}
+	return out
+}
+
+// IngestResult says what one Ingest did.
+type IngestResult struct {
+	Fetched    int // items the source returned
+	Matched    int // posts carrying a campaign hashtag
+	Added      int // new posts stored
+	Duplicates int // matched posts already stored
+	Malformed  int // items skipped as unparseable
+}
+
+// Ingest keeps the page's posts that match a campaign and appends them,
+// with the page's cursor under name, in one transaction.
+func Ingest(db *store.DB, m *Matcher, name string, page Page) (IngestResult, error) {
+	res := IngestResult{Fetched: page.Fetched, Malformed: len(page.Malformed)}
+	if res.Fetched == 0 {
+		res.Fetched = len(page.Posts)
+	}
+	keep := make([]store.Post, 0, len(page.Posts))
+	for _, p := range page.Posts {
+		if m.Match(p.Hashtags) {
+			keep = append(keep, p)
+		}
+	}
+	res.Matched = len(keep)
+	var cursors map[string][]byte
+	if page.Cursor != nil {
+		cursors = map[string][]byte{name: page.Cursor}
+	}
+	if len(keep) == 0 && cursors == nil {
+		return res, nil
+	}
+	ar, err := db.Append(keep, cursors)
+	if err != nil {
+		return res, fmt.Errorf("ingest %s: %w", name, err)
+	}
+	res.Added, res.Duplicates = ar.Added, ar.Duplicates
+	return res, nil
+}

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"strings"
+	"time"
+)
+
+// Kind says what a post is in relation to other posts.
+type Kind string
+
+// The kinds of post. Every post has exactly one.
+const (
+	KindOriginal Kind = "original"
+	KindRepost   Kind = "repost" // retweet, Mastodon boost, Bluesky repost
+	KindReply    Kind = "reply"
+	KindQuote    Kind = "quote"
+)
+
+// Kinds lists every kind, in display order.
+var Kinds = []Kind{KindOriginal, KindRepost, KindReply, KindQuote}
+
+// Valid reports whether k is one of the known kinds.
+func (k Kind) Valid() bool {
+	switch k {
+	case KindOriginal, KindRepost, KindReply, KindQuote:
+		return true
+	}
+	return false
+}
+
+// Platforms: the namespace in which a post ID is unique. A tweet is one post
+// on PlatformX whether it came through v1.1, v2 or an archive.
+const (
+	PlatformX        = "x"
+	PlatformMastodon = "mastodon"
+	PlatformBluesky  = "bluesky"
+	PlatformDemo     = "demo"
+)
+
+// Sources: how a post reached tagpulse. Rollups are broken down by source.
+const (
+	SourceX        = "x"
+	SourceMastodon = "mastodon"
+	SourceBluesky  = "bluesky"
+	SourceDemo     = "demo"
+	SourceImport   = "import"
+)
+
+// Sources lists every source, in display order.
+var Sources = []string{SourceX, SourceMastodon, SourceBluesky, SourceDemo, SourceImport}
+
+// UnknownCountry is CLDR's "Unknown Region": the country of a post that
+// cannot be attributed.
+const UnknownCountry = "ZZ"
+
+// Post is one platform item that carries a campaign hashtag, stored raw as
+// collected. Everything the aggregator derives (country, campaign, day) is
+// re-derived from these fields, so they hold the signals, not conclusions.
+type Post struct {
+	Platform    string    `json:"platform"`         // PlatformX, …: the dedupe namespace
+	ID          string    `json:"id"`               // platform's ID: tweet id, status URI, at-URI
+	Source      string    `json:"source"`           // SourceX, …, SourceImport
+	Kind        Kind      `json:"kind"`             // original, repost, reply, quote
+	CreatedAt   time.Time `json:"created_at"`       // when it was posted (UTC)
+	CollectedAt time.Time `json:"collected_at"`     // when tagpulse stored it (UTC)
+	URL         string    `json:"url,omitempty"`    // link to the original, when known
+	Text        string    `json:"text,omitempty"`   // empty once redacted
+	Lang        string    `json:"lang,omitempty"`   // BCP 47 as the platform gave it
+	Hashtags    []string  `json:"hashtags"`         // normalised (see collector/hashtag), deduplicated
+	RefID       string    `json:"ref_id,omitempty"` // the reposted, replied-to or quoted post's ID
+	Author      Author    `json:"author"`
+	Signals     Signals   `json:"signals"`
+	// Engagement is the platform's own likes+reposts+replies+quotes when
+	// collected; it ranks top posts.
+	Engagement int64 `json:"engagement,omitempty"`
+	// Redacted is set when the platform told us the post was deleted; its
+	// content is gone but it still counts where it was counted.
+	Redacted bool `json:"redacted,omitempty"`
+}
+
+// Key is the post's dedupe key: platform and ID.
+func (p *Post) Key() string { return p.Platform + "\x00" + p.ID }
+
+// Author is who posted. Followers is the follower count as seen with this
+// post; reach uses the latest one seen.
+type Author struct {
+	ID        string `json:"id"`               // stable platform ID (user id, acct URI, DID)
+	Handle    string `json:"handle,omitempty"` // screen name, user@domain, handle.bsky.social
+	Name      string `json:"name,omitempty"`
+	Followers int64  `json:"followers,omitempty"`
+}
+
+// Key identifies the author across the store: platform and author ID.
+func (a Author) Key(platform string) string { return platform + ":" + a.ID }
+
+// Signals are the raw location signals a post carried. Country attribution
+// reads only these, so a better gazetteer can re-attribute history.
+type Signals struct {
+	PlaceCountry    string  `json:"place_country,omitempty"`    // platform place's country code, as given
+	Coordinates     *LatLon `json:"coordinates,omitempty"`      // exact point, when geotagged
+	ProfileLocation string  `json:"profile_location,omitempty"` // free text from the profile
+	InstanceDomain  string  `json:"instance_domain,omitempty"`  // Mastodon: the author's server
+}
+
+// LatLon is a WGS 84 point.
+type LatLon struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
+
+// NormalizeLang turns a platform language tag into the rollup value:
+// lower-case primary subtag, "und" when unknown.
+func NormalizeLang(lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	if i := strings.IndexAny(lang, "-_"); i >= 0 {
+		lang = lang[:i]
+	}
+	if lang == "" || lang == "zxx" || lang == "qme" || lang == "qht" || lang == "qam" || lang == "art" {
+		return "und"
+	}
+	return lang
+}

@@ -1,0 +1,465 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Figures are the numbers tagpulse reports for one group of posts. The JSON
+// names are the ones used by the API, CSV and report.
+type Figures struct {
+	Posts           int64 `json:"posts"`
+	Originals       int64 `json:"originals"`
+	Reposts         int64 `json:"reposts"`
+	Replies         int64 `json:"replies"`
+	Quotes          int64 `json:"quotes"`
+	Participants    int64 `json:"participants"`     // distinct authors
+	NewParticipants int64 `json:"new_participants"` // authors whose first campaign post is in this period
+	Reach           int64 `json:"reach"`            // potential reach: followers of the distinct authors
+}
+
+// Add adds o to f field by field.
+func (f *Figures) Add(o Figures) {
+	f.Posts += o.Posts
+	f.Originals += o.Originals
+	f.Reposts += o.Reposts
+	f.Replies += o.Replies
+	f.Quotes += o.Quotes
+	f.Participants += o.Participants
+	f.NewParticipants += o.NewParticipants
+	f.Reach += o.Reach
+}
+
+// CountKind adds one post of kind k.
+func (f *Figures) CountKind(k Kind) {
+	f.Posts++
+	switch k {
+	case KindOriginal:
+		f.Originals++
+	case KindRepost:
+		f.Reposts++
+	case KindReply:
+		f.Replies++
+	case KindQuote:
+		f.Quotes++
+	}
+}
+
+// Grain is the time resolution of a rollup cell.
+type Grain byte
+
+// The grains. Total covers the whole campaign; Day a campaign day; Hour a UTC hour.
+const (
+	GrainTotal Grain = 't'
+	GrainDay   Grain = 'd'
+	GrainHour  Grain = 'h'
+)
+
+// Grains lists every grain.
+var Grains = []Grain{GrainTotal, GrainDay, GrainHour}
+
+// HourLayout is how an hour period is written in keys: the UTC hour.
+// Hours are shown to people in the campaign's zone.
+const HourLayout = "2006-01-02T15Z"
+
+// Dimensions a cell can be broken down by. DimAll has the single value "".
+const (
+	DimAll     = "all"
+	DimCountry = "country"
+	DimSource  = "source"
+	DimKind    = "kind"
+	DimLang    = "lang"
+	DimMethod  = "method" // how the country was attributed
+)
+
+// Dims lists every dimension.
+var Dims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod}
+
+// CellKey names one rollup cell: a campaign, a grain and period, and one
+// dimension's value. Period is "" for GrainTotal, a campaign day
+// (DayLayout) for GrainDay, a UTC hour (HourLayout) for GrainHour.
+type CellKey struct {
+	Campaign string
+	Grain    Grain
+	Dim      string
+	Period   string
+	Value    string
+}
+
+// Cell is a key with its figures.
+type Cell struct {
+	CellKey
+	Figures
+}
+
+// cells key: campaign \0 grain \0 dim \0 period \0 value. Dim before period so
+// that one prefix walks a dimension over time in order.
+func (k CellKey) bytes() []byte {
+	b := make([]byte, 0, len(k.Campaign)+len(k.Dim)+len(k.Period)+len(k.Value)+6)
+	b = append(b, k.Campaign...)
+	b = append(b, 0, byte(k.Grain), 0)
+	b = append(b, k.Dim...)
+	b = append(b, 0)
+	b = append(b, k.Period...)
+	b = append(b, 0)
+	b = append(b, k.Value...)
+	return b
+}
+
+func parseCellKey(b []byte) (CellKey, error) {
+	parts := bytes.SplitN(b, []byte{0}, 5)
+	if len(parts) != 5 || len(parts[1]) != 1 {
+		return CellKey{}, fmt.Errorf("bad cell key %q", b)
+	}
+	return CellKey{Campaign: string(parts[0]), Grain: Grain(parts[1][0]), Dim: string(parts[2]), Period: string(parts[3]), Value: string(parts[4])}, nil
+}
+
+func encodeFigures(f Figures) []byte {
+	b := make([]byte, 0, 8*3)
+	for _, v := range [...]int64{f.Posts, f.Originals, f.Reposts, f.Replies, f.Quotes, f.Participants, f.NewParticipants, f.Reach} {
+		b = binary.AppendVarint(b, v)
+	}
+	return b
+}
+
+func decodeFigures(b []byte) (Figures, error) {
+	var vs [8]int64
+	for i := range vs {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			return Figures{}, errors.New("bad figures value")
+		}
+		vs[i], b = v, b[n:]
+	}
+	return Figures{vs[0], vs[1], vs[2], vs[3], vs[4], vs[5], vs[6], vs[7]}, nil
+}
+
+// DimValue is one (dimension, value) pair an author appeared with in a period.
+type DimValue struct {
+	Dim, Value string
+}
+
+// Member is what the aggregator keeps for one author in one campaign period:
+// enough to count them once per cell, to keep reach at their latest follower
+// count, and (for GrainTotal) to know when they first took part.
+type Member struct {
+	First     int64      // GrainTotal only: UnixNano of their first campaign post
+	LastSeen  int64      // UnixNano of their latest post in the period; Followers is from it
+	Followers int64      // follower count as last seen in the period
+	Posts     int64      // their posts in the period
+	Handle    string     // as last seen, for top participants
+	In        []DimValue // the cells of the period they are counted in
+}
+
+// Has reports whether the member is counted in the cell with that dimension and value.
+func (m *Member) Has(dim, value string) bool {
+	for _, dv := range m.In {
+		if dv.Dim == dim && dv.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// MemberKey names a Member: campaign, grain, period and the author's key.
+type MemberKey struct {
+	Campaign string
+	Grain    Grain
+	Period   string
+	Author   string
+}
+
+func (k MemberKey) bytes() []byte {
+	b := make([]byte, 0, len(k.Campaign)+len(k.Period)+len(k.Author)+5)
+	b = append(b, k.Campaign...)
+	b = append(b, 0, byte(k.Grain), 0)
+	b = append(b, k.Period...)
+	b = append(b, 0)
+	b = append(b, k.Author...)
+	return b
+}
+
+func encodeMember(m *Member) []byte {
+	b := make([]byte, 0, 32+len(m.Handle)+len(m.In)*8)
+	b = binary.AppendVarint(b, m.First)
+	b = binary.AppendVarint(b, m.LastSeen)
+	b = binary.AppendVarint(b, m.Followers)
+	b = binary.AppendVarint(b, m.Posts)
+	b = appendString(b, m.Handle)
+	b = binary.AppendUvarint(b, uint64(len(m.In)))
+	for _, dv := range m.In {
+		b = appendString(b, dv.Dim)
+		b = appendString(b, dv.Value)
+	}
+	return b
+}
+
+func decodeMember(b []byte) (Member, error) {
+	var m Member
+	r := reader{b: b}
+	m.First = r.varint()
+	m.LastSeen = r.varint()
+	m.Followers = r.varint()
+	m.Posts = r.varint()
+	m.Handle = r.string()
+	n := r.uvarint()
+	if r.err == nil && n < 1<<16 {
+		m.In = make([]DimValue, 0, n)
+		for i := uint64(0); i < n && r.err == nil; i++ {
+			m.In = append(m.In, DimValue{r.string(), r.string()})
+		}
+	}
+	if r.err != nil {
+		return Member{}, fmt.Errorf("bad member value: %w", r.err)
+	}
+	return m, nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = errors.New("short varint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errors.New("short uvarint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) string() string {
+	n := r.uvarint()
+	if r.err != nil {
+		return ""
+	}
+	if uint64(len(r.b)) < n {
+		r.err = errors.New("short string")
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+// TopPost is one entry of a day's top posts.
+type TopPost struct {
+	Platform   string    `json:"platform"`
+	ID         string    `json:"id"`
+	URL        string    `json:"url,omitempty"`
+	Text       string    `json:"text,omitempty"`
+	Kind       Kind      `json:"kind"`
+	Author     string    `json:"author"` // handle
+	Country    string    `json:"country"`
+	CreatedAt  time.Time `json:"created_at"`
+	Engagement int64     `json:"engagement"`
+}
+
+// TopParticipant is one entry of a day's top participants.
+type TopParticipant struct {
+	Author    string `json:"author"` // author key (platform:id)
+	Handle    string `json:"handle"`
+	Posts     int64  `json:"posts"`
+	Followers int64  `json:"followers"`
+}
+
+// RollupTx is a transaction over the rollups and the post log. The aggregator
+// reads new posts and writes the figures they change and its watermark in one
+// RollupTx, so a crash leaves rollups and watermark in step.
+type RollupTx struct {
+	tx                         *bolt.Tx
+	meta, cells, members, tops *bolt.Bucket
+}
+
+func newRollupTx(tx *bolt.Tx) *RollupTx {
+	return &RollupTx{tx: tx, meta: tx.Bucket(bucketMeta), cells: tx.Bucket(bucketCells), members: tx.Bucket(bucketMembers), tops: tx.Bucket(bucketTops)}
+}
+
+// UpdateRollups runs fn in a read-write transaction.
+func (db *DB) UpdateRollups(fn func(*RollupTx) error) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(newRollupTx(tx)) })
+}
+
+// ViewRollups runs fn in a read-only transaction. Keep fn short.
+func (db *DB) ViewRollups(fn func(*RollupTx) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error { return fn(newRollupTx(tx)) })
+}
+
+// Watermark is the sequence number of the last post the rollups include.
+func (t *RollupTx) Watermark() uint64 {
+	v := t.meta.Get(keyWatermark)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// SetWatermark records that the rollups include every post up to seq.
+func (t *RollupTx) SetWatermark(seq uint64) error { return t.meta.Put(keyWatermark, be64(seq)) }
+
+// LastSeq is the sequence number of the newest post in the log.
+func (t *RollupTx) LastSeq() uint64 { return t.tx.Bucket(bucketPosts).Sequence() }
+
+// Posts calls fn for up to limit posts after seq (limit 0: all), in log order.
+func (t *RollupTx) Posts(after uint64, limit int, fn func(seq uint64, p *Post) error) error {
+	return scanPosts(t.tx, after, limit, fn)
+}
+
+// Cell returns a cell's figures; ok is false when the cell does not exist.
+func (t *RollupTx) Cell(k CellKey) (f Figures, ok bool, err error) {
+	v := t.cells.Get(k.bytes())
+	if v == nil {
+		return Figures{}, false, nil
+	}
+	f, err = decodeFigures(v)
+	return f, true, err
+}
+
+// PutCell writes a cell's figures.
+func (t *RollupTx) PutCell(k CellKey, f Figures) error {
+	return t.cells.Put(k.bytes(), encodeFigures(f))
+}
+
+// Cells calls fn for each cell of a campaign, grain and dimension whose period
+// lies in [from, to] (empty bounds are open), in period then value order.
+func (t *RollupTx) Cells(campaign string, g Grain, dim, from, to string, fn func(Cell) error) error {
+	prefix := CellKey{Campaign: campaign, Grain: g, Dim: dim}.bytes()
+	prefix = prefix[:len(prefix)-1] // up to and including dim's \0
+	start := append(append([]byte{}, prefix...), from...)
+	c := t.cells.Cursor()
+	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		ck, err := parseCellKey(k)
+		if err != nil {
+			return err
+		}
+		if to != "" && ck.Period > to {
+			break
+		}
+		f, err := decodeFigures(v)
+		if err != nil {
+			return fmt.Errorf("cell %q: %w", k, err)
+		}
+		if err := fn(Cell{ck, f}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AllCells calls fn for every cell in the store, in key order.
+func (t *RollupTx) AllCells(fn func(Cell) error) error {
+	return t.cells.ForEach(func(k, v []byte) error {
+		ck, err := parseCellKey(k)
+		if err != nil {
+			return err
+		}
+		f, err := decodeFigures(v)
+		if err != nil {
+			return fmt.Errorf("cell %q: %w", k, err)
+		}
+		return fn(Cell{ck, f})
+	})
+}
+
+// Member returns an author's record for a period; ok is false when absent.
+func (t *RollupTx) Member(k MemberKey) (m Member, ok bool, err error) {
+	v := t.members.Get(k.bytes())
+	if v == nil {
+		return Member{}, false, nil
+	}
+	m, err = decodeMember(v)
+	return m, true, err
+}
+
+// PutMember writes an author's record for a period.
+func (t *RollupTx) PutMember(k MemberKey, m *Member) error {
+	return t.members.Put(k.bytes(), encodeMember(m))
+}
+
+func topKey(campaign, day, list string) []byte {
+	return []byte(campaign + "\x00" + day + "\x00" + list)
+}
+
+// TopPosts returns the stored top posts of a campaign day.
+func (t *RollupTx) TopPosts(campaign, day string) ([]TopPost, error) {
+	var l []TopPost
+	err := t.getJSON(topKey(campaign, day, "posts"), &l)
+	return l, err
+}
+
+// PutTopPosts stores the top posts of a campaign day.
+func (t *RollupTx) PutTopPosts(campaign, day string, l []TopPost) error {
+	return t.putJSON(topKey(campaign, day, "posts"), l)
+}
+
+// TopParticipants returns the stored top participants of a campaign day.
+func (t *RollupTx) TopParticipants(campaign, day string) ([]TopParticipant, error) {
+	var l []TopParticipant
+	err := t.getJSON(topKey(campaign, day, "participants"), &l)
+	return l, err
+}
+
+// PutTopParticipants stores the top participants of a campaign day.
+func (t *RollupTx) PutTopParticipants(campaign, day string, l []TopParticipant) error {
+	return t.putJSON(topKey(campaign, day, "participants"), l)
+}
+
+func (t *RollupTx) getJSON(k []byte, v any) error {
+	b := t.tops.Get(k)
+	if b == nil {
+		return nil
+	}
+	return json.Unmarshal(b, v)
+}
+
+func (t *RollupTx) putJSON(k []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return t.tops.Put(k, b)
+}
+
+// Reset deletes every rollup and sets the watermark to 0, so the aggregator
+// re-derives everything from the post log.
+func (t *RollupTx) Reset() error {
+	for _, name := range [][]byte{bucketCells, bucketMembers, bucketTops} {
+		if err := t.tx.DeleteBucket(name); err != nil {
+			return err
+		}
+		if _, err := t.tx.CreateBucket(name); err != nil {
+			return err
+		}
+	}
+	*t = *newRollupTx(t.tx)
+	return t.SetWatermark(0)
+}

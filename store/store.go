@@ -1,0 +1,358 @@
+// Package store keeps tagpulse's data in a bbolt file: the raw post log as
+// collected, each source's cursor, and the rollups the aggregator derives. It
+// owns the domain types (Post, Campaign, Figures) and knows nothing of
+// platforms or HTTP.
+//
+// Layout (all buckets are created when the store opens):
+//
+//	meta     schema version, aggregator watermark
+//	posts    be64(seq) → JSON Post           the log, in arrival order
+//	seen     platform \0 id → be64(seq)      dedupe across sources and polls
+//	cursors  source name → opaque bytes      written with the posts they follow
+//	cells    rollup figures, see CellKey
+//	members  per author and period, see Member
+//	tops     bounded top lists per campaign day
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout version this code reads and writes.
+const SchemaVersion = 1
+
+var (
+	bucketMeta    = []byte("meta")
+	bucketPosts   = []byte("posts")
+	bucketSeen    = []byte("seen")
+	bucketCursors = []byte("cursors")
+	bucketCells   = []byte("cells")
+	bucketMembers = []byte("members")
+	bucketTops    = []byte("tops")
+
+	allBuckets = [][]byte{bucketMeta, bucketPosts, bucketSeen, bucketCursors, bucketCells, bucketMembers, bucketTops}
+
+	keySchema    = []byte("schema")
+	keyWatermark = []byte("watermark")
+)
+
+// Errors returned by the store.
+var (
+	// ErrLocked is returned by Open when another process holds the file.
+	ErrLocked = errors.New("store is in use by another tagpulse process")
+	// ErrSchema is returned by Open when the file was written by a newer tagpulse.
+	ErrSchema = errors.New("store schema is newer than this tagpulse")
+	// ErrNotFound is returned when a post is not in the store.
+	ErrNotFound = errors.New("not found")
+)
+
+// DB is an open store.
+type DB struct {
+	bolt *bolt.DB
+	path string
+}
+
+// Options tune Open. The zero value is right for most callers.
+type Options struct {
+	// LockTimeout bounds the wait for another process's lock (default 1s).
+	LockTimeout time.Duration
+	// ReadOnly opens the file shared, for report/export/check alongside a running tagpulse.
+	ReadOnly bool
+	// NoSync skips fsync on commit. Only for benchmarks and throwaway demo stores.
+	NoSync bool
+}
+
+// Open opens or creates the store at path with mode 0600.
+func Open(path string, opts *Options) (*DB, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	timeout := opts.LockTimeout
+	if timeout == 0 {
+		timeout = time.Second
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db := &DB{bolt: b, path: path}
+	if opts.ReadOnly {
+		err = b.View(func(tx *bolt.Tx) error {
+			if tx.Bucket(bucketMeta) == nil {
+				return fmt.Errorf("%s is not a tagpulse store", path)
+			}
+			return checkSchema(tx.Bucket(bucketMeta))
+		})
+	} else {
+		err = b.Update(func(tx *bolt.Tx) error {
+			for _, name := range allBuckets {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return err
+				}
+			}
+			meta := tx.Bucket(bucketMeta)
+			if meta.Get(keySchema) == nil {
+				return meta.Put(keySchema, be64(SchemaVersion))
+			}
+			return checkSchema(meta)
+		})
+	}
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func checkSchema(meta *bolt.Bucket) error {
+	v := meta.Get(keySchema)
+	if len(v) != 8 {
+		return fmt.Errorf("no schema version: not a tagpulse store")
+	}
+	if got := binary.BigEndian.Uint64(v); got > SchemaVersion {
+		return fmt.Errorf("%w (file has %d, this build reads %d)", ErrSchema, got, SchemaVersion)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Path is the file the store lives in.
+func (db *DB) Path() string { return db.path }
+
+// Size is the store file's size in bytes.
+func (db *DB) Size() int64 {
+	var n int64
+	db.bolt.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	return n
+}
+
+// Backup writes a consistent copy of the store to w while it stays in use.
+func (db *DB) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// BackupFile writes a consistent copy of the store to path (mode 0600),
+// through a temporary file renamed into place.
+func (db *DB) BackupFile(path string) (int64, error) {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	n, err := db.Backup(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
+}
+
+// Check runs bbolt's own consistency check of the file's pages.
+func (db *DB) Check() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return err
+		}
+		return nil
+	})
+}
+
+// AppendResult says what an Append did.
+type AppendResult struct {
+	Added      int    // new posts written to the log
+	Duplicates int    // posts already in the store (same platform and ID), skipped
+	LastSeq    uint64 // sequence number of the newest post in the log
+}
+
+// Append writes the posts that are not in the store yet, and the given source
+// cursors, in one transaction: a cursor never moves without the posts it covers,
+// and a crash leaves either all of it or none. A post whose (platform, ID) is
+// already stored is skipped and counted as a duplicate.
+func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, error) {
+	var res AppendResult
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		res = AppendResult{}
+		postsB, seen := tx.Bucket(bucketPosts), tx.Bucket(bucketSeen)
+		batch := make(map[string]bool, len(posts))
+		for i := range posts {
+			p := &posts[i]
+			if p.Platform == "" || p.ID == "" {
+				return fmt.Errorf("append: post without platform or id")
+			}
+			key := []byte(p.Key())
+			if batch[string(key)] || seen.Get(key) != nil {
+				res.Duplicates++
+				continue
+			}
+			batch[string(key)] = true
+			seq, err := postsB.NextSequence()
+			if err != nil {
+				return err
+			}
+			v, err := json.Marshal(p)
+			if err != nil {
+				return fmt.Errorf("append: encode post %s: %w", p.ID, err)
+			}
+			if err := postsB.Put(be64(seq), v); err != nil {
+				return err
+			}
+			if err := seen.Put(key, be64(seq)); err != nil {
+				return err
+			}
+			res.Added++
+		}
+		res.LastSeq = postsB.Sequence()
+		cb := tx.Bucket(bucketCursors)
+		for name, c := range cursors {
+			if err := cb.Put([]byte(name), c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return AppendResult{}, fmt.Errorf("append: %w", err)
+	}
+	return res, nil
+}
+
+// Cursor returns a copy of a source's cursor, or nil when it has none yet.
+func (db *DB) Cursor(name string) ([]byte, error) {
+	var c []byte
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketCursors).Get([]byte(name)); v != nil {
+			c = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// Cursors returns a copy of every source cursor.
+func (db *DB) Cursors() (map[string][]byte, error) {
+	m := map[string][]byte{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCursors).ForEach(func(k, v []byte) error {
+			m[string(k)] = append([]byte(nil), v...)
+			return nil
+		})
+	})
+	return m, err
+}
+
+// Redact removes a post's content (text, URL) after the platform reported it
+// deleted. The post keeps counting where it was counted: it was posted during
+// the campaign. Returns ErrNotFound when the post is not stored.
+func (db *DB) Redact(platform, id string) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		seq := tx.Bucket(bucketSeen).Get([]byte(platform + "\x00" + id))
+		if seq == nil {
+			return ErrNotFound
+		}
+		b := tx.Bucket(bucketPosts)
+		var p Post
+		if err := json.Unmarshal(b.Get(seq), &p); err != nil {
+			return fmt.Errorf("redact %s: %w", id, err)
+		}
+		if p.Redacted {
+			return nil
+		}
+		p.Text, p.URL, p.Redacted = "", "", true
+		v, err := json.Marshal(&p)
+		if err != nil {
+			return err
+		}
+		return b.Put(seq, v)
+	})
+}
+
+// Get returns the stored post with the given platform and ID.
+func (db *DB) Get(platform, id string) (Post, error) {
+	var p Post
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		seq := tx.Bucket(bucketSeen).Get([]byte(platform + "\x00" + id))
+		if seq == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(tx.Bucket(bucketPosts).Get(seq), &p)
+	})
+	return p, err
+}
+
+// LastSeq is the sequence number of the newest post in the log (0 when empty).
+func (db *DB) LastSeq() uint64 {
+	var n uint64
+	db.bolt.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucketPosts).Sequence(); return nil })
+	return n
+}
+
+// PostCount is the number of posts in the log.
+func (db *DB) PostCount() int {
+	var n int
+	db.bolt.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucketPosts).Stats().KeyN; return nil })
+	return n
+}
+
+// Posts calls fn for each post with a sequence number above after, in log
+// order, in one read transaction; fn's error stops the walk and is returned.
+// Long walks hold a read transaction: use it for export and recounts, not in
+// request handlers.
+func (db *DB) Posts(after uint64, fn func(seq uint64, p *Post) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		return scanPosts(tx, after, 0, fn)
+	})
+}
+
+func scanPosts(tx *bolt.Tx, after uint64, limit int, fn func(seq uint64, p *Post) error) error {
+	c := tx.Bucket(bucketPosts).Cursor()
+	n := 0
+	for k, v := c.Seek(be64(after + 1)); k != nil; k, v = c.Next() {
+		var p Post
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("post %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		if err := fn(binary.BigEndian.Uint64(k), &p); err != nil {
+			return err
+		}
+		n++
+		if limit > 0 && n >= limit {
+			break
+		}
+	}
+	return nil
+}
+
+func be64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
