@@ -3,7 +3,10 @@ module github.com/tagpulse/tagpulse
 go 1.26
 
 require (
+	github.com/cenkalti/backoff/v4 v4.1.3 // indirect
 	github.com/dghubble/go-twitter v0.0.0-20221104224141-912508c3888b // indirect
+	github.com/dghubble/sling v1.4.0 // indirect
+	github.com/google/go-querystring v1.1.0 // indirect
 	github.com/prometheus/client_golang v1.23.2 // indirect
 	go.etcd.io/bbolt v1.4.3 // indirect
 	golang.org/x/sys v0.35.0 // indirect

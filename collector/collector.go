@@ -9,6 +9,7 @@ package collector
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -19,6 +20,30 @@ type Page struct {
 	Cursor    []byte      // the source's cursor after these posts; nil leaves it unchanged
 	Malformed []Malformed // items the source could not parse; counted and skipped
 	Fetched   int         // items the platform returned, before matching
+	// More is set when the platform has more pages right now (catching up):
+	// the scheduler polls again at once instead of waiting for the interval.
+	More bool
+	// RateLimit is the platform's rate-limit state after this request, when it said.
+	RateLimit *RateLimit
+}
+
+// RateLimit is a platform's rate-limit state as its response headers gave it.
+type RateLimit struct {
+	Limit     int
+	Remaining int
+	Reset     time.Time // when Remaining refills
+}
+
+// RateLimitedError is returned by a source the platform told to wait (HTTP
+// 429, or a quota at zero). The scheduler sleeps until Until, then resumes
+// from the same cursor.
+type RateLimitedError struct {
+	Source string
+	Until  time.Time
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("%s: rate limited until %s", e.Source, e.Until.UTC().Format(time.RFC3339))
 }
 
 // Malformed is one item that could not be parsed. Where says where it was:
