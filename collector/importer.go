@@ -98,9 +98,9 @@ type ImportResult struct {
 
 // ImportOptions tune Import.
 type ImportOptions struct {
-	Now       func() time.Time      // collection time to record; time.Now when nil
-	BatchSize int                   // records per store transaction (default 2000)
-	Malformed func(m Malformed)     // called for each malformed record, in file order
+	Now       func() time.Time     // collection time to record; time.Now when nil
+	BatchSize int                  // records per store transaction (default 2000)
+	Malformed func(m Malformed)    // called for each malformed record, in file order
 	Progress  func(r ImportResult) // called after each batch
 }
 
