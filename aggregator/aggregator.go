@@ -1,0 +1,374 @@
+// Package aggregator turns the raw post log into the figures people read:
+// per campaign, per day (in the campaign's zone), per hour and for the whole
+// campaign, broken down by country, source, kind, language and attribution
+// method — posts, kinds, participants, new participants and potential reach —
+// plus each day's top posts and top participants.
+//
+// It tails the log from a watermark and writes the rollups and the new
+// watermark in one store transaction, so a crash never loses or double-counts
+// a post. Every figure is exact (distinct authors are tracked per period, see
+// store.Member) and independent of the order posts arrive in, so Rebuild and
+// Check can re-derive them from raw posts and get the same answer.
+package aggregator
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// Attribution is the country a post is counted in and how that was decided.
+type Attribution struct {
+	Country    string  // ISO 3166-1 alpha-2, or store.UnknownCountry
+	Method     string  // place, coordinates, profile, instance, none
+	Confidence float64 // 0..1
+}
+
+// Attribution methods.
+const (
+	MethodPlace = "place"
+	MethodNone  = "none"
+)
+
+// AttributeFunc decides a post's country from its raw signals. It must be
+// deterministic: Check and Rebuild rely on getting the same answer again.
+type AttributeFunc func(s store.Signals) Attribution
+
+// PlaceOnly attributes by the platform place's country code alone, else ZZ.
+func PlaceOnly(s store.Signals) Attribution {
+	cc := strings.ToUpper(strings.TrimSpace(s.PlaceCountry))
+	if cc == "UK" {
+		cc = "GB"
+	}
+	if len(cc) == 2 && cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z' && cc != store.UnknownCountry {
+		return Attribution{Country: cc, Method: MethodPlace, Confidence: 1}
+	}
+	return Attribution{Country: store.UnknownCountry, Method: MethodNone}
+}
+
+// Options tune an Aggregator. The zero value works.
+type Options struct {
+	Attribute AttributeFunc // PlaceOnly when nil
+	BatchSize int           // posts per transaction (default 5000)
+	TopN      int           // entries kept in each day's top lists (default 20)
+	Logger    *slog.Logger
+}
+
+// Aggregator maintains the rollups of one store for a set of campaigns.
+type Aggregator struct {
+	db        *store.DB
+	campaigns []store.Campaign
+	byName    map[string]*store.Campaign
+	opts      Options
+	log       *slog.Logger
+
+	mu sync.Mutex // one writer at a time
+
+	subsMu sync.Mutex
+	subs   map[chan struct{}]struct{}
+}
+
+// New returns an aggregator over db for the given campaigns.
+func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
+	if opts.Attribute == nil {
+		opts.Attribute = PlaceOnly
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 5000
+	}
+	if opts.TopN <= 0 {
+		opts.TopN = 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &Aggregator{db: db, campaigns: campaigns, byName: map[string]*store.Campaign{}, opts: opts, log: opts.Logger, subs: map[chan struct{}]struct{}{}}
+	for i := range a.campaigns {
+		a.byName[a.campaigns[i].Name] = &a.campaigns[i]
+	}
+	return a
+}
+
+// Campaigns returns the configured campaigns.
+func (a *Aggregator) Campaigns() []store.Campaign { return a.campaigns }
+
+// Campaign returns the named campaign, or nil.
+func (a *Aggregator) Campaign(name string) *store.Campaign { return a.byName[name] }
+
+// DB returns the store the aggregator reads.
+func (a *Aggregator) DB() *store.DB { return a.db }
+
+// CatchUp folds every post not yet in the rollups into them, one batch per
+// transaction, and returns how many posts it read.
+func (a *Aggregator) CatchUp(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n, err := a.step()
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n == 0 {
+			return total, nil
+		}
+		a.notify()
+	}
+}
+
+// Run catches up whenever wake fires or every interval, until ctx ends.
+func (a *Aggregator) Run(ctx context.Context, wake <-chan struct{}, every time.Duration) error {
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := a.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("aggregate", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-t.C:
+		}
+	}
+}
+
+// Subscribe returns a channel that receives a value (coalesced) whenever the
+// rollups change, and a function to stop.
+func (a *Aggregator) Subscribe() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	a.subsMu.Lock()
+	a.subs[ch] = struct{}{}
+	a.subsMu.Unlock()
+	return ch, func() {
+		a.subsMu.Lock()
+		delete(a.subs, ch)
+		a.subsMu.Unlock()
+	}
+}
+
+func (a *Aggregator) notify() {
+	a.subsMu.Lock()
+	defer a.subsMu.Unlock()
+	for ch := range a.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Lag is how many posts are in the log but not yet in the rollups.
+func (a *Aggregator) Lag() (uint64, error) {
+	var lag uint64
+	err := a.db.ViewRollups(func(tx *store.RollupTx) error {
+		lag = tx.LastSeq() - tx.Watermark()
+		return nil
+	})
+	return lag, err
+}
+
+// Rebuild deletes every rollup and re-derives them from the raw posts, with
+// the current campaigns and attribution. A crash midway leaves rollups and
+// watermark consistent; running Rebuild or CatchUp again finishes the job.
+func (a *Aggregator) Rebuild(ctx context.Context) error {
+	a.mu.Lock()
+	err := a.db.UpdateRollups(func(tx *store.RollupTx) error { return tx.Reset() })
+	a.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("rebuild: %w", err)
+	}
+	_, err = a.CatchUp(ctx)
+	return err
+}
+
+// step folds one batch of posts into the rollups in one transaction.
+func (a *Aggregator) step() (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	err := a.db.UpdateRollups(func(tx *store.RollupTx) error {
+		n = 0
+		wm := tx.Watermark()
+		if tx.LastSeq() <= wm {
+			return nil
+		}
+		st := newState(a, tx)
+		last := wm
+		err := tx.Posts(wm, a.opts.BatchSize, func(seq uint64, p *store.Post) error {
+			if err := st.add(p); err != nil {
+				return fmt.Errorf("post %d: %w", seq, err)
+			}
+			last = seq
+			n++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := st.flush(); err != nil {
+			return err
+		}
+		return tx.SetWatermark(last)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("aggregate: %w", err)
+	}
+	return n, nil
+}
+
+// contribution is what one post adds to one campaign: everything the rollup
+// rules need, derived from the raw post. Both the incremental rollup and the
+// recount in Check use it, so they cannot disagree on what a post means.
+type contribution struct {
+	campaign *store.Campaign
+	day      string // campaign day
+	hour     string // UTC hour, store.HourLayout
+	author   string
+	handle   string
+	at       int64 // CreatedAt UnixNano
+	follow   int64
+	kind     store.Kind
+	dims     [6]store.DimValue
+	top      *store.TopPost // nil for reposts
+}
+
+// contributions returns, for each campaign the post belongs to (by hashtag
+// and window), what it contributes.
+func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribution {
+	out = out[:0]
+	var attr Attribution
+	attributed := false
+	for i := range a.campaigns {
+		c := &a.campaigns[i]
+		if !c.Matches(p.Hashtags) {
+			continue
+		}
+		day := c.Day(p.CreatedAt)
+		if !c.InWindow(day) {
+			continue
+		}
+		if !attributed {
+			attr = a.opts.Attribute(p.Signals)
+			if attr.Country == "" {
+				attr.Country = store.UnknownCountry
+			}
+			if attr.Method == "" {
+				attr.Method = MethodNone
+			}
+			attributed = true
+		}
+		kind := p.Kind
+		if !kind.Valid() {
+			kind = store.KindOriginal
+		}
+		handle := p.Author.Handle
+		if handle == "" {
+			handle = p.Author.ID
+		}
+		co := contribution{
+			campaign: c,
+			day:      day,
+			hour:     p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout),
+			author:   p.Author.Key(p.Platform),
+			handle:   handle,
+			at:       p.CreatedAt.UnixNano(),
+			follow:   p.Author.Followers,
+			kind:     kind,
+			dims: [6]store.DimValue{
+				{Dim: store.DimAll},
+				{Dim: store.DimCountry, Value: attr.Country},
+				{Dim: store.DimSource, Value: p.Source},
+				{Dim: store.DimKind, Value: string(kind)},
+				{Dim: store.DimLang, Value: store.NormalizeLang(p.Lang)},
+				{Dim: store.DimMethod, Value: attr.Method},
+			},
+		}
+		if kind != store.KindRepost {
+			text := p.Text
+			if r := []rune(text); len(r) > 280 {
+				text = string(r[:279]) + "…"
+			}
+			co.top = &store.TopPost{Platform: p.Platform, ID: p.ID, URL: p.URL, Text: text, Kind: kind, Author: handle,
+				Country: attr.Country, CreatedAt: p.CreatedAt.UTC(), Engagement: p.Engagement}
+		}
+		out = append(out, co)
+	}
+	return out
+}
+
+// periodOf is the period of grain g that instant t (UnixNano) falls in.
+func periodOf(c *store.Campaign, g store.Grain, t int64) string {
+	switch g {
+	case store.GrainDay:
+		return c.Day(time.Unix(0, t))
+	case store.GrainHour:
+		return time.Unix(0, t).UTC().Truncate(time.Hour).Format(store.HourLayout)
+	}
+	return ""
+}
+
+// topPostLess orders top posts: most engagement first, then oldest, then ID.
+func topPostLess(x, y store.TopPost) int {
+	if c := cmp.Compare(y.Engagement, x.Engagement); c != 0 {
+		return c
+	}
+	if c := x.CreatedAt.Compare(y.CreatedAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.Platform+"\x00"+x.ID, y.Platform+"\x00"+y.ID)
+}
+
+// topParticipantLess orders top participants: most posts first, then author key.
+func topParticipantLess(x, y store.TopParticipant) int {
+	if c := cmp.Compare(y.Posts, x.Posts); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.Author, y.Author)
+}
+
+// insertTopPost adds p to a bounded list ordered by topPostLess.
+func insertTopPost(l []store.TopPost, p store.TopPost, n int) ([]store.TopPost, bool) {
+	if len(l) >= n && topPostLess(p, l[len(l)-1]) >= 0 {
+		return l, false
+	}
+	for _, x := range l {
+		if x.Platform == p.Platform && x.ID == p.ID {
+			return l, false
+		}
+	}
+	i, _ := slices.BinarySearchFunc(l, p, topPostLess)
+	l = slices.Insert(l, i, p)
+	if len(l) > n {
+		l = l[:n]
+	}
+	return l, true
+}
+
+// updateTopParticipant records an author's new post count in a bounded list.
+// Counts only grow, one at a time, so the list stays exactly the top n.
+func updateTopParticipant(l []store.TopParticipant, e store.TopParticipant, n int) []store.TopParticipant {
+	if i := slices.IndexFunc(l, func(x store.TopParticipant) bool { return x.Author == e.Author }); i >= 0 {
+		l = slices.Delete(l, i, i+1)
+	} else if len(l) >= n && topParticipantLess(e, l[len(l)-1]) >= 0 {
+		return l
+	}
+	i, _ := slices.BinarySearchFunc(l, e, topParticipantLess)
+	l = slices.Insert(l, i, e)
+	if len(l) > n {
+		l = l[:n]
+	}
+	return l
+}

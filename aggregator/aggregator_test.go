@@ -1,0 +1,223 @@
+package aggregator_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/store"
+	"github.com/tagpulse/tagpulse/store/storetest"
+)
+
+func gaza(t testing.TB) *time.Location {
+	loc, err := time.LoadLocation("Asia/Gaza")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func campaigns(t testing.TB) []store.Campaign {
+	return []store.Campaign{
+		{Name: "afp", Hashtags: []string{"allforpalestine"}, Timezone: "Asia/Gaza", Location: gaza(t)},
+		{Name: "both", Hashtags: []string{"allforpalestine", "savesheikhjarrah"}, Timezone: "UTC", From: "2026-11-28", To: "2026-11-30"},
+	}
+}
+
+func post(id, author string, at time.Time, kind store.Kind, followers int64, country string, tags ...string) store.Post {
+	return store.Post{Platform: "x", ID: id, Source: "import", Kind: kind, CreatedAt: at, Lang: "en",
+		Hashtags: tags, Author: store.Author{ID: author, Handle: "@" + author, Followers: followers},
+		Signals: store.Signals{PlaceCountry: country}, Engagement: int64(len(id))}
+}
+
+func fig(t *testing.T, a *aggregator.Aggregator, q aggregator.Query) []aggregator.Row {
+	t.Helper()
+	rows, err := a.Report(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestDaysInCampaignZone follows goatcounter's rollup tests: fixed posts,
+// roll up, compare; more posts, compare again.
+func TestDaysInCampaignZone(t *testing.T) {
+	db := storetest.Open(t)
+	a := aggregator.New(db, campaigns(t), aggregator.Options{})
+	ctx := context.Background()
+	// 22:30 UTC on the 28th is 00:30 on the 29th in Gaza (UTC+2).
+	p := []store.Post{
+		post("1", "amal", time.Date(2026, 11, 28, 22, 30, 0, 0, time.UTC), store.KindOriginal, 100, "PS", "allforpalestine"),
+		post("2", "amal", time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), store.KindRepost, 120, "PS", "allforpalestine"),
+		post("3", "ben", time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC), store.KindReply, 10, "", "allforpalestine"),
+		post("4", "cy", time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC), store.KindQuote, 5, "GB", "savesheikhjarrah"),
+	}
+	if _, err := db.Append(p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows := fig(t, a, aggregator.Query{Campaign: "afp", By: []string{"day"}})
+	if len(rows) != 1 || rows[0].Day != "2026-11-29" {
+		t.Fatalf("days=%+v, want only 2026-11-29", rows)
+	}
+	want := store.Figures{Posts: 3, Originals: 1, Reposts: 1, Replies: 1, Participants: 2, NewParticipants: 2, Reach: 130}
+	if rows[0].Figures != want {
+		t.Fatalf("afp 2026-11-29 = %+v, want %+v", rows[0].Figures, want)
+	}
+	// Campaign "both" is in UTC: post 1 is on the 28th.
+	rows = fig(t, a, aggregator.Query{Campaign: "both", By: []string{"day", "country"}})
+	got := map[string]int64{}
+	for _, r := range rows {
+		got[r.Day+" "+r.Country] = r.Posts
+	}
+	wantC := map[string]int64{"2026-11-28 PS": 1, "2026-11-29 PS": 1, "2026-11-29 ZZ": 1, "2026-11-29 GB": 1}
+	if fmt.Sprint(got) != fmt.Sprint(wantC) {
+		t.Fatalf("both by day,country = %v, want %v", got, wantC)
+	}
+	// amal is new on the 28th in "both", not on the 29th.
+	rows = fig(t, a, aggregator.Query{Campaign: "both", By: []string{"day"}})
+	if len(rows) != 3 || rows[1].NewParticipants != 2 || rows[1].Participants != 3 || rows[2].Posts != 0 {
+		t.Fatalf("both by day = %+v, want 3 days, 29th with 3 participants of whom 2 new, 30th empty", rows)
+	}
+
+	// An earlier post by ben arrives late: ben becomes new on the 27th
+	// (outside "both"'s window, so only afp moves).
+	more := []store.Post{post("5", "ben", time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), store.KindOriginal, 11, "", "allforpalestine")}
+	if _, err := db.Append(more, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows = fig(t, a, aggregator.Query{Campaign: "afp", By: []string{"day"}})
+	if len(rows) != 3 || rows[0].Day != "2026-11-27" || rows[0].NewParticipants != 1 || rows[2].NewParticipants != 1 || rows[2].Participants != 2 {
+		t.Fatalf("afp by day after late post = %+v", rows)
+	}
+	tot, err := a.Totals("afp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reach counts each author once at their latest follower count: amal 120, ben 10 (post 3 is later than post 5).
+	if tot.Posts != 4 || tot.Participants != 2 || tot.Reach != 130 {
+		t.Fatalf("afp totals = %+v", tot)
+	}
+	diffs, _, err := a.Check(ctx)
+	if err != nil || len(diffs) > 0 {
+		t.Fatalf("check: %v %v", err, diffs)
+	}
+}
+
+// randomPosts makes posts whose times, authors, follower counts and
+// duplicates are shuffled, to exercise order independence.
+func randomPosts(r *rand.Rand, n int) []store.Post {
+	base := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	tags := [][]string{{"allforpalestine"}, {"savesheikhjarrah"}, {"allforpalestine", "savesheikhjarrah"}, {"other"}}
+	countries := []string{"PS", "GB", "", "US", "uk", "ZA"}
+	var out []store.Post
+	for i := 0; i < n; i++ {
+		id := fmt.Sprint(r.IntN(n * 3 / 2)) // some duplicates
+		author := fmt.Sprint("u", r.IntN(n/4+1))
+		at := base.Add(time.Duration(r.IntN(5*24*60)) * time.Minute)
+		p := post(id, author, at, store.Kinds[r.IntN(4)], int64(r.IntN(1000)), countries[r.IntN(len(countries))], tags[r.IntN(len(tags))]...)
+		p.Lang = []string{"en", "ar", "", "fr-CA"}[r.IntN(4)]
+		p.Engagement = int64(r.IntN(50))
+		out = append(out, p)
+	}
+	return out
+}
+
+func TestIncrementalEqualsRecount(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 7))
+			db := storetest.Open(t)
+			a := aggregator.New(db, campaigns(t), aggregator.Options{BatchSize: 1 + r.IntN(40), TopN: 5})
+			posts := randomPosts(r, 600)
+			ctx := context.Background()
+			for len(posts) > 0 {
+				n := min(len(posts), 1+r.IntN(80))
+				if _, err := db.Append(posts[:n], nil); err != nil {
+					t.Fatal(err)
+				}
+				posts = posts[n:]
+				if r.IntN(2) == 0 {
+					if _, err := a.CatchUp(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if _, err := a.CatchUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+			diffs, checked, err := a.Check(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if checked == 0 || len(diffs) > 0 {
+				t.Fatalf("checked %d posts, %d differences:\n%v", checked, len(diffs), diffs[:min(len(diffs), 10)])
+			}
+			before := fig(t, a, aggregator.Query{Campaign: "afp", By: []string{"hour", "country"}})
+			if err := a.Rebuild(ctx); err != nil {
+				t.Fatal(err)
+			}
+			after := fig(t, a, aggregator.Query{Campaign: "afp", By: []string{"hour", "country"}})
+			if fmt.Sprint(before) != fmt.Sprint(after) {
+				t.Fatal("rebuild changed the hourly figures")
+			}
+		})
+	}
+}
+
+func TestCheckFindsTampering(t *testing.T) {
+	db := storetest.Open(t)
+	a := aggregator.New(db, campaigns(t), aggregator.Options{})
+	posts := randomPosts(rand.New(rand.NewPCG(9, 9)), 200)
+	if _, err := db.Append(posts, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := a.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	k := store.CellKey{Campaign: "afp", Grain: store.GrainTotal, Dim: store.DimAll}
+	err := db.UpdateRollups(func(tx *store.RollupTx) error {
+		f, _, err := tx.Cell(k)
+		if err != nil {
+			return err
+		}
+		f.Posts++
+		return tx.PutCell(k, f)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, _, err := a.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) != 1 {
+		t.Fatalf("diffs = %v, want exactly the tampered total", diffs)
+	}
+}
+
+func TestReportErrors(t *testing.T) {
+	db := storetest.Open(t)
+	a := aggregator.New(db, campaigns(t), aggregator.Options{})
+	for _, q := range []aggregator.Query{
+		{Campaign: "nope"},
+		{Campaign: "afp", By: []string{"day", "hour"}},
+		{Campaign: "afp", By: []string{"country", "kind"}},
+		{Campaign: "afp", By: []string{"country"}, From: "2026-11-01"},
+		{Campaign: "afp", By: []string{"day"}, From: "2026-11-31"},
+		{Campaign: "afp", By: []string{"day"}, From: "2026-11-20", To: "2026-11-10"},
+	} {
+		if _, err := a.Report(q); err == nil {
+			t.Errorf("Report(%+v) succeeded, want an error", q)
+		}
+	}
+}

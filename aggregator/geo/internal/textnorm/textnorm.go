@@ -1,0 +1,315 @@
+// Package textnorm turns free text into the normalised words that the geo
+// gazetteer is keyed on. The generator and the run-time lookups share it, so a
+// name written by the generator and the same name typed by a person meet on
+// the same bytes: case folded, accents and Arabic/Hebrew vowel marks dropped,
+// compatibility forms (full-width letters, presentation forms) unified.
+package textnorm
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Word is one normalised word of a text. Its bytes are Text(buf).
+type Word struct {
+	Start, End int  // offsets of the normalised bytes in the buffer
+	Seg        int  // index of the segment the word belongs to
+	Upper      bool // every cased letter was upper case ("NZ", "TX")
+	Cap        bool // starts with an upper-case letter or a letter without case (Arabic, CJK…)
+	CJK        bool // made of Han, kana or Hangul, which are written without spaces
+	Latin      bool // contains a Latin letter
+}
+
+// Text returns the word's normalised text within buf.
+func (w Word) Text(buf []byte) []byte { return buf[w.Start:w.End] }
+
+// Tokens is the result of Split: normalised words grouped in segments, and
+// the flag emoji met on the way.
+type Tokens struct {
+	Buf   []byte
+	Words []Word
+	Flags []string // upper-case region codes of flag emoji, in order ("PS", "GB")
+	Segs  int      // number of segments
+}
+
+// Reset empties t for reuse, keeping its storage.
+func (t *Tokens) Reset() {
+	t.Buf = t.Buf[:0]
+	t.Words = t.Words[:0]
+	t.Flags = t.Flags[:0]
+	t.Segs = 0
+}
+
+// Key returns the normalised form of a name: its words joined by one space.
+func Key(s string) string {
+	var t Tokens
+	Split(&t, s)
+	out := make([]byte, 0, len(t.Buf)+len(t.Words))
+	for i, w := range t.Words {
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, w.Text(t.Buf)...)
+	}
+	return string(out)
+}
+
+// Hash is the 64-bit FNV-1a hash the gazetteer is keyed on. Words of a
+// multi-word key are hashed with one space between them (HashWords).
+func Hash(b []byte) uint64 {
+	h := uint64(offset64)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= prime64
+	}
+	return h
+}
+
+// HashString is Hash for a string.
+func HashString(s string) uint64 {
+	h := uint64(offset64)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= prime64
+	}
+	return h
+}
+
+// HashWords hashes words[i:j] as if joined with single spaces.
+func HashWords(buf []byte, words []Word) uint64 {
+	h := uint64(offset64)
+	for k, w := range words {
+		if k > 0 {
+			h ^= ' '
+			h *= prime64
+		}
+		for _, c := range buf[w.Start:w.End] {
+			h ^= uint64(c)
+			h *= prime64
+		}
+	}
+	return h
+}
+
+const (
+	offset64 = 14695981039346656037
+	prime64  = 1099511628211
+)
+
+type state struct {
+	t        *Tokens
+	inWord   bool
+	word     Word
+	cased    bool // current word has a cased letter
+	allUpper bool
+	segOpen  bool // current segment has a word
+	lastBase rune
+}
+
+func (st *state) endWord() {
+	if !st.inWord {
+		return
+	}
+	st.inWord = false
+	w := st.word
+	w.End = len(st.t.Buf)
+	if w.End == w.Start {
+		return
+	}
+	w.Upper = st.cased && st.allUpper
+	st.t.Words = append(st.t.Words, w)
+	st.segOpen = true
+}
+
+func (st *state) endSeg() {
+	st.endWord()
+	if st.segOpen {
+		st.t.Segs++
+		st.segOpen = false
+	}
+}
+
+func isCJK(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
+		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r) || r == 'ー'
+}
+
+// letter appends one letter or digit (already decomposed) to the current word.
+func (st *state) letter(r rune) {
+	cjk := r >= 0x1100 && isCJK(r)
+	if st.inWord && cjk != st.word.CJK {
+		st.endWord() // a change between CJK and other scripts separates words
+	}
+	if !st.inWord {
+		st.inWord = true
+		st.word = Word{Start: len(st.t.Buf), Seg: st.t.Segs, CJK: cjk}
+		st.cased, st.allUpper = false, true
+		st.word.Cap = !unicode.IsLower(r)
+	}
+	if unicode.IsUpper(r) {
+		st.cased = true
+	} else if unicode.IsLower(r) {
+		st.cased = true
+		st.allUpper = false
+	}
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		if 'a' <= r && r <= 'z' {
+			st.word.Latin = true
+		}
+		st.t.Buf = append(st.t.Buf, byte(r))
+		return
+	}
+	r = unicode.ToLower(r)
+	switch r {
+	case 'ß':
+		st.t.Buf = append(st.t.Buf, "ss"...)
+		st.word.Latin = true
+		return
+	case 'æ':
+		st.t.Buf = append(st.t.Buf, "ae"...)
+		st.word.Latin = true
+		return
+	case 'œ':
+		st.t.Buf = append(st.t.Buf, "oe"...)
+		st.word.Latin = true
+		return
+	case 'þ':
+		st.t.Buf = append(st.t.Buf, "th"...)
+		st.word.Latin = true
+		return
+	case 'ł', 'ŀ':
+		r = 'l'
+	case 'ø':
+		r = 'o'
+	case 'đ', 'ð':
+		r = 'd'
+	case 'ħ':
+		r = 'h'
+	case 'ı':
+		r = 'i'
+	case 'ς':
+		r = 'σ'
+	case 'ٱ':
+		r = 'ا'
+	case 'ى', 'ی':
+		r = 'ي'
+	case 'ة':
+		r = 'ه'
+	case 'ک':
+		r = 'ك'
+	}
+	if unicode.Is(unicode.Latin, r) {
+		st.word.Latin = true
+	}
+	st.t.Buf = utf8.AppendRune(st.t.Buf, r)
+}
+
+// Split normalises s into t (which it resets): words, segments and flags.
+//
+// Segments are separated by , / | · • ; : ( ) [ ] & + newlines, emoji and other
+// symbols. Words are separated by spaces, hyphens and underscores; apostrophes
+// and full stops vanish ("mom's" → "moms", "U.S." → "us"). Handles (@name),
+// web addresses and e-mail addresses are dropped.
+func Split(t *Tokens, s string) {
+	t.Reset()
+	st := state{t: t}
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if !ascii && !norm.NFKD.IsNormalString(s) {
+		s = norm.NFKD.String(s)
+	}
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		// Handles, addresses and e-mail: skip to the next space.
+		if !st.inWord && (r == '@' || (r == 'h' || r == 'H' || r == 'w' || r == 'W') && isAddress(s[i:])) {
+			st.endSeg()
+			j := i
+			for j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != '\n' && s[j] != ',' {
+				j++
+			}
+			i = j
+			continue
+		}
+		i += size
+		switch {
+		case r < utf8.RuneSelf && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'):
+			st.letter(r)
+			st.lastBase = r
+		case r == '\'' || r == '.' || r == '’' || r == 'ʼ' || r == '`' || r == '´' || r == 'ـ':
+			// vanish inside words
+		case r == ' ' || r == '-' || r == '_' || r == '"' || r == '#' || r == '!' || r == '?' || r == '*' || r == '~' ||
+			r == '\u00a0' || r == '‐' || r == '‑' || r == '“' || r == '”' || r == '«' || r == '»' || r == '„' || r == '‘':
+			st.endWord()
+		case r >= 0x1F1E6 && r <= 0x1F1FF: // regional indicator
+			st.endSeg()
+			if i < len(s) {
+				r2, size2 := utf8.DecodeRuneInString(s[i:])
+				if r2 >= 0x1F1E6 && r2 <= 0x1F1FF {
+					i += size2
+					t.Flags = append(t.Flags, string([]byte{byte('A' + r - 0x1F1E6), byte('A' + r2 - 0x1F1E6)}))
+				}
+			}
+		case r == 0x1F3F4: // black flag, maybe a subdivision flag (England, Scotland, Wales)
+			st.endSeg()
+			j := i
+			var tag []byte
+			for j < len(s) {
+				r2, size2 := utf8.DecodeRuneInString(s[j:])
+				if r2 < 0xE0020 || r2 > 0xE007F {
+					break
+				}
+				if r2 >= 0xE0061 && r2 <= 0xE007A {
+					tag = append(tag, byte(r2-0xE0000))
+				}
+				j += size2
+			}
+			i = j
+			if len(tag) >= 2 {
+				t.Flags = append(t.Flags, string([]byte{tag[0] - 'a' + 'A', tag[1] - 'a' + 'A'}))
+			}
+		case r >= 0xE0000 && r <= 0xE007F, r == 0x200D, r == 0xFE0F, r == 0xFE0E, r == 0x200C:
+			// tags, joiners and variation selectors belong to the emoji around them
+		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
+			if st.inWord && st.lastBase >= 0x3000 {
+				t.Buf = utf8.AppendRune(t.Buf, r) // kana voicing marks and the like stay
+			}
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			st.letter(r)
+			st.lastBase = r
+		case unicode.IsSpace(r):
+			st.endWord()
+		default:
+			st.endSeg()
+		}
+	}
+	st.endSeg()
+}
+
+// isAddress reports whether s starts with a web address.
+func isAddress(s string) bool {
+	if len(s) < 4 {
+		return false
+	}
+	var p [8]byte
+	n := copy(p[:], s)
+	for k := 0; k < n; k++ {
+		if 'A' <= p[k] && p[k] <= 'Z' {
+			p[k] += 'a' - 'A'
+		}
+	}
+	q := string(p[:n])
+	return len(q) >= 7 && q[:7] == "http://" || len(q) >= 8 && q[:8] == "https://" || q[:4] == "www."
+}

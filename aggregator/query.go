@@ -1,0 +1,299 @@
+package aggregator
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// Group keys a report can be broken down by. Day or hour, and at most one of
+// the dimensions.
+const (
+	ByDay     = "day"
+	ByHour    = "hour"
+	ByCountry = store.DimCountry
+	BySource  = store.DimSource
+	ByKind    = store.DimKind
+	ByLang    = store.DimLang
+	ByMethod  = store.DimMethod
+)
+
+// GroupKeys lists the group keys in column order.
+var GroupKeys = []string{ByDay, ByHour, ByCountry, BySource, ByKind, ByLang, ByMethod}
+
+// FigureNames lists the figures in column order; they match store.Figures' JSON names.
+var FigureNames = []string{"posts", "originals", "reposts", "replies", "quotes", "participants", "new_participants", "reach"}
+
+// Query asks for a campaign's figures.
+type Query struct {
+	Campaign string
+	By       []string // group keys; none for campaign totals
+	From, To string   // campaign days, inclusive; optional
+}
+
+// Row is one group's figures. Only the fields named in Query.By are set.
+type Row struct {
+	Day     string `json:"day,omitempty"`
+	Hour    string `json:"hour,omitempty"` // RFC 3339 in the campaign's zone
+	Country string `json:"country,omitempty"`
+	Source  string `json:"source,omitempty"`
+	Kind    string `json:"kind,omitempty"`
+	Lang    string `json:"lang,omitempty"`
+	Method  string `json:"method,omitempty"`
+	store.Figures
+}
+
+// Key returns the row's value for a group key.
+func (r *Row) Key(k string) string {
+	switch k {
+	case ByDay:
+		return r.Day
+	case ByHour:
+		return r.Hour
+	case ByCountry:
+		return r.Country
+	case BySource:
+		return r.Source
+	case ByKind:
+		return r.Kind
+	case ByLang:
+		return r.Lang
+	case ByMethod:
+		return r.Method
+	}
+	return ""
+}
+
+// Figure returns the row's value for a figure name.
+func (r *Row) Figure(name string) int64 {
+	f := &r.Figures
+	switch name {
+	case "posts":
+		return f.Posts
+	case "originals":
+		return f.Originals
+	case "reposts":
+		return f.Reposts
+	case "replies":
+		return f.Replies
+	case "quotes":
+		return f.Quotes
+	case "participants":
+		return f.Participants
+	case "new_participants":
+		return f.NewParticipants
+	case "reach":
+		return f.Reach
+	}
+	return 0
+}
+
+// Errors from queries.
+var (
+	// ErrUnknownCampaign is returned for a campaign that is not configured.
+	ErrUnknownCampaign = errors.New("unknown campaign")
+	// ErrBadQuery is returned for a grouping or range the rollups cannot answer.
+	ErrBadQuery = errors.New("bad query")
+)
+
+// ParseBy splits "day,country" into group keys, validating them.
+func ParseBy(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var by []string
+	for _, k := range strings.Split(s, ",") {
+		k = strings.TrimSpace(k)
+		if !slices.Contains(GroupKeys, k) {
+			return nil, fmt.Errorf("%w: unknown group %q (one of %s)", ErrBadQuery, k, strings.Join(GroupKeys, ", "))
+		}
+		if slices.Contains(by, k) {
+			return nil, fmt.Errorf("%w: group %q given twice", ErrBadQuery, k)
+		}
+		by = append(by, k)
+	}
+	return by, nil
+}
+
+// Report answers a query from the rollups alone; it never reads posts.
+// Rows come in time order, then by posts (most first), then by value.
+func (a *Aggregator) Report(q Query) ([]Row, error) {
+	c := a.byName[q.Campaign]
+	if c == nil {
+		return nil, fmt.Errorf("%w %q", ErrUnknownCampaign, q.Campaign)
+	}
+	grain, dim := store.GrainTotal, store.DimAll
+	timeKey := ""
+	for _, k := range q.By {
+		switch k {
+		case ByDay, ByHour:
+			if timeKey != "" {
+				return nil, fmt.Errorf("%w: group by day or by hour, not both", ErrBadQuery)
+			}
+			timeKey = k
+			grain = map[string]store.Grain{ByDay: store.GrainDay, ByHour: store.GrainHour}[k]
+		default:
+			if !slices.Contains(store.Dims, k) {
+				return nil, fmt.Errorf("%w: unknown group %q", ErrBadQuery, k)
+			}
+			if dim != store.DimAll {
+				return nil, fmt.Errorf("%w: one of country, source, kind, lang, method at a time (with day or hour)", ErrBadQuery)
+			}
+			dim = k
+		}
+	}
+	for _, d := range []string{q.From, q.To} {
+		if d != "" {
+			if _, err := time.Parse(store.DayLayout, d); err != nil {
+				return nil, fmt.Errorf("%w: day %q is not YYYY-MM-DD", ErrBadQuery, d)
+			}
+		}
+	}
+	if q.From != "" && q.To != "" && q.From > q.To {
+		return nil, fmt.Errorf("%w: from %s is after to %s", ErrBadQuery, q.From, q.To)
+	}
+	if grain == store.GrainTotal && (q.From != "" || q.To != "") {
+		return nil, fmt.Errorf("%w: participants and reach cannot be added up across days; group by day (or hour) to use from/to, or leave them out for campaign totals", ErrBadQuery)
+	}
+	from, to := q.From, q.To
+	if grain == store.GrainHour {
+		var err error
+		if from, to, err = hourRange(c, q.From, q.To); err != nil {
+			return nil, err
+		}
+	}
+	var rows []Row
+	err := a.db.ViewRollups(func(tx *store.RollupTx) error {
+		return tx.Cells(c.Name, grain, dim, from, to, func(cell store.Cell) error {
+			r := Row{Figures: cell.Figures}
+			switch grain {
+			case store.GrainDay:
+				r.Day = cell.Period
+			case store.GrainHour:
+				t, err := time.Parse(store.HourLayout, cell.Period)
+				if err != nil {
+					return err
+				}
+				r.Hour = t.In(c.Loc()).Format(time.RFC3339)
+			}
+			switch dim {
+			case ByCountry:
+				r.Country = cell.Value
+			case BySource:
+				r.Source = cell.Value
+			case ByKind:
+				r.Kind = cell.Value
+			case ByLang:
+				r.Lang = cell.Value
+			case ByMethod:
+				r.Method = cell.Value
+			}
+			rows = append(rows, r)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if grain == store.GrainDay && dim == store.DimAll {
+		rows = fillDays(c, rows, q.From, q.To)
+	}
+	slices.SortStableFunc(rows, func(x, y Row) int {
+		if c := cmp.Compare(x.Day+x.Hour, y.Day+y.Hour); c != 0 && grain != store.GrainHour {
+			return c
+		}
+		if grain == store.GrainHour {
+			tx, _ := time.Parse(time.RFC3339, x.Hour)
+			ty, _ := time.Parse(time.RFC3339, y.Hour)
+			if c := tx.Compare(ty); c != 0 {
+				return c
+			}
+		}
+		if c := cmp.Compare(y.Posts, x.Posts); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Key(dim), y.Key(dim))
+	})
+	return rows, nil
+}
+
+// hourRange turns campaign days into the UTC hour keys that cover them.
+func hourRange(c *store.Campaign, from, to string) (string, string, error) {
+	var f, t string
+	if from != "" {
+		start, err := c.DayStart(from)
+		if err != nil {
+			return "", "", fmt.Errorf("%w: %v", ErrBadQuery, err)
+		}
+		f = start.UTC().Format(store.HourLayout)
+	}
+	if to != "" {
+		start, err := c.DayStart(to)
+		if err != nil {
+			return "", "", fmt.Errorf("%w: %v", ErrBadQuery, err)
+		}
+		end := time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, c.Loc())
+		t = end.Add(-time.Hour).UTC().Format(store.HourLayout)
+	}
+	return f, t, nil
+}
+
+// fillDays adds zero rows for days with no posts, so a series has no gaps.
+// The span is the query's from/to, else the campaign's window, else the days
+// that have data.
+func fillDays(c *store.Campaign, rows []Row, from, to string) []Row {
+	from, to = cmp.Or(from, c.From), cmp.Or(to, c.To)
+	if len(rows) > 0 {
+		from, to = cmp.Or(from, rows[0].Day), cmp.Or(to, rows[len(rows)-1].Day)
+	}
+	d, err := time.Parse(store.DayLayout, from)
+	if err != nil || to == "" {
+		return rows
+	}
+	have := map[string]bool{}
+	for _, r := range rows {
+		have[r.Day] = true
+	}
+	for n := 0; n < 3660; n++ { // ten years at most
+		day := d.AddDate(0, 0, n).Format(store.DayLayout)
+		if day > to {
+			break
+		}
+		if !have[day] {
+			rows = append(rows, Row{Day: day})
+		}
+	}
+	return rows
+}
+
+// Totals returns the campaign's figures over its whole window.
+func (a *Aggregator) Totals(campaign string) (store.Figures, error) {
+	rows, err := a.Report(Query{Campaign: campaign})
+	if err != nil || len(rows) == 0 {
+		return store.Figures{}, err
+	}
+	return rows[0].Figures, nil
+}
+
+// Top returns a campaign day's top posts and top participants.
+func (a *Aggregator) Top(campaign, day string) ([]store.TopPost, []store.TopParticipant, error) {
+	if a.byName[campaign] == nil {
+		return nil, nil, fmt.Errorf("%w %q", ErrUnknownCampaign, campaign)
+	}
+	var posts []store.TopPost
+	var parts []store.TopParticipant
+	err := a.db.ViewRollups(func(tx *store.RollupTx) error {
+		var err error
+		if posts, err = tx.TopPosts(campaign, day); err != nil {
+			return err
+		}
+		parts, err = tx.TopParticipants(campaign, day)
+		return err
+	})
+	return posts, parts, err
+}

@@ -1,0 +1,245 @@
+package aggregator
+
+import (
+	"bytes"
+	"slices"
+
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// state folds a batch of posts into the rollups of one transaction. It reads
+// cells, members and top lists once, changes them in memory, and writes each
+// changed one once in flush.
+type state struct {
+	a        *Aggregator
+	tx       *store.RollupTx
+	cells    map[store.CellKey]*store.Figures
+	members  map[store.MemberKey]*memberEntry
+	topPosts map[dayKey][]store.TopPost
+	topParts map[dayKey][]store.TopParticipant
+	dirtyTop map[dayKey]bool
+	scratch  []contribution
+}
+
+type memberEntry struct {
+	m      store.Member
+	exists bool
+	dirty  bool
+}
+
+type dayKey struct{ campaign, day string }
+
+func newState(a *Aggregator, tx *store.RollupTx) *state {
+	return &state{
+		a: a, tx: tx,
+		cells:    map[store.CellKey]*store.Figures{},
+		members:  map[store.MemberKey]*memberEntry{},
+		topPosts: map[dayKey][]store.TopPost{},
+		topParts: map[dayKey][]store.TopParticipant{},
+		dirtyTop: map[dayKey]bool{},
+	}
+}
+
+func (s *state) cell(k store.CellKey) (*store.Figures, error) {
+	if f, ok := s.cells[k]; ok {
+		return f, nil
+	}
+	f, _, err := s.tx.Cell(k)
+	if err != nil {
+		return nil, err
+	}
+	s.cells[k] = &f
+	return &f, nil
+}
+
+func (s *state) member(k store.MemberKey) (*memberEntry, error) {
+	if e, ok := s.members[k]; ok {
+		return e, nil
+	}
+	m, ok, err := s.tx.Member(k)
+	if err != nil {
+		return nil, err
+	}
+	e := &memberEntry{m: m, exists: ok}
+	s.members[k] = e
+	return e, nil
+}
+
+var periodGrains = [...]store.Grain{store.GrainDay, store.GrainHour}
+
+// add folds one post into the rollups. The rules, per campaign it belongs to:
+//   - every cell of the post's periods (total, day, hour) and dimensions
+//     counts the post and its kind;
+//   - an author is a participant of a cell once; their followers count
+//     towards the cell's reach, at the value of their latest post in that
+//     period (by post time, so arrival order does not matter);
+//   - an author is a new participant in the cells of the period holding
+//     their first campaign post; if an earlier post arrives later, the
+//     count moves from the old period's cells to the new one's.
+func (s *state) add(p *store.Post) error {
+	s.scratch = s.a.contributions(p, s.scratch)
+	for i := range s.scratch {
+		if err := s.addContribution(&s.scratch[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *state) addContribution(co *contribution) error {
+	c := co.campaign
+	total, err := s.member(store.MemberKey{Campaign: c.Name, Grain: store.GrainTotal, Author: co.author})
+	if err != nil {
+		return err
+	}
+	if !total.exists {
+		total.m.First = co.at
+	} else if co.at < total.m.First {
+		old := total.m.First
+		total.m.First = co.at
+		total.dirty = true
+		for _, g := range periodGrains {
+			p1, p0 := periodOf(c, g, old), periodOf(c, g, co.at)
+			if p1 == p0 {
+				continue
+			}
+			prev, err := s.member(store.MemberKey{Campaign: c.Name, Grain: g, Period: p1, Author: co.author})
+			if err != nil {
+				return err
+			}
+			for _, dv := range prev.m.In {
+				f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: p1, Value: dv.Value})
+				if err != nil {
+					return err
+				}
+				f.NewParticipants--
+			}
+		}
+	}
+
+	for _, g := range store.Grains {
+		var period string
+		e := total
+		switch g {
+		case store.GrainDay:
+			period = co.day
+		case store.GrainHour:
+			period = co.hour
+		}
+		if g != store.GrainTotal {
+			if e, err = s.member(store.MemberKey{Campaign: c.Name, Grain: g, Period: period, Author: co.author}); err != nil {
+				return err
+			}
+		}
+		isNew := g == store.GrainTotal || periodOf(c, g, total.m.First) == period
+		m := &e.m
+		if !e.exists {
+			m.LastSeen, m.Followers, m.Handle = co.at, co.follow, co.handle
+		} else if co.at >= m.LastSeen {
+			if co.follow != m.Followers {
+				for _, dv := range m.In {
+					f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value})
+					if err != nil {
+						return err
+					}
+					f.Reach += co.follow - m.Followers
+				}
+			}
+			m.LastSeen, m.Followers, m.Handle = co.at, co.follow, co.handle
+		}
+		m.Posts++
+		for _, dv := range co.dims {
+			f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value})
+			if err != nil {
+				return err
+			}
+			f.CountKind(co.kind)
+			if !m.Has(dv.Dim, dv.Value) {
+				m.In = append(m.In, dv)
+				f.Participants++
+				f.Reach += m.Followers
+				if isNew {
+					f.NewParticipants++
+				}
+			}
+		}
+		e.exists, e.dirty = true, true
+		if g == store.GrainDay {
+			if err := s.updateTops(co, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *state) updateTops(co *contribution, day *store.Member) error {
+	k := dayKey{co.campaign.Name, co.day}
+	parts, ok := s.topParts[k]
+	if !ok {
+		var err error
+		if parts, err = s.tx.TopParticipants(k.campaign, k.day); err != nil {
+			return err
+		}
+		posts, err := s.tx.TopPosts(k.campaign, k.day)
+		if err != nil {
+			return err
+		}
+		s.topPosts[k] = posts
+	}
+	s.topParts[k] = updateTopParticipant(parts, store.TopParticipant{Author: co.author, Handle: day.Handle, Posts: day.Posts, Followers: day.Followers}, s.a.opts.TopN)
+	s.dirtyTop[k] = true
+	if co.top != nil {
+		s.topPosts[k], _ = insertTopPost(s.topPosts[k], *co.top, s.a.opts.TopN)
+	}
+	return nil
+}
+
+// flush writes every changed cell, member and top list, in key order.
+func (s *state) flush() error {
+	ck := make([]store.CellKey, 0, len(s.cells))
+	for k := range s.cells {
+		ck = append(ck, k)
+	}
+	slices.SortFunc(ck, compareCellKeys)
+	for _, k := range ck {
+		if err := s.tx.PutCell(k, *s.cells[k]); err != nil {
+			return err
+		}
+	}
+	mk := make([]store.MemberKey, 0, len(s.members))
+	for k, e := range s.members {
+		if e.dirty {
+			mk = append(mk, k)
+		}
+	}
+	slices.SortFunc(mk, compareMemberKeys)
+	for _, k := range mk {
+		if err := s.tx.PutMember(k, &s.members[k].m); err != nil {
+			return err
+		}
+	}
+	for k := range s.dirtyTop {
+		if err := s.tx.PutTopParticipants(k.campaign, k.day, s.topParts[k]); err != nil {
+			return err
+		}
+		if err := s.tx.PutTopPosts(k.campaign, k.day, s.topPosts[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func compareCellKeys(x, y store.CellKey) int {
+	return bytes.Compare(cellKeyOrder(x), cellKeyOrder(y))
+}
+
+func cellKeyOrder(k store.CellKey) []byte {
+	return []byte(k.Campaign + "\x00" + string(k.Grain) + "\x00" + k.Dim + "\x00" + k.Period + "\x00" + k.Value)
+}
+
+func compareMemberKeys(x, y store.MemberKey) int {
+	return bytes.Compare(
+		[]byte(x.Campaign+"\x00"+string(x.Grain)+"\x00"+x.Period+"\x00"+x.Author),
+		[]byte(y.Campaign+"\x00"+string(y.Grain)+"\x00"+y.Period+"\x00"+y.Author))
+}
