@@ -241,8 +241,8 @@ type contribution struct {
 	at       int64 // CreatedAt UnixNano
 	follow   int64
 	kind     store.Kind
-	dims     [6]store.DimValue
-	top      *store.TopPost // nil for reposts
+	dims     [7]store.DimValue // the last, DimSourceKind, only for GrainTotal
+	top      *store.TopPost    // nil for reposts
 }
 
 // contributions returns, for each campaign the post belongs to (by hashtag
@@ -287,13 +287,14 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 			at:       p.CreatedAt.UnixNano(),
 			follow:   p.Author.Followers,
 			kind:     kind,
-			dims: [6]store.DimValue{
+			dims: [7]store.DimValue{
 				{Dim: store.DimAll},
 				{Dim: store.DimCountry, Value: attr.Country},
 				{Dim: store.DimSource, Value: p.Source},
 				{Dim: store.DimKind, Value: string(kind)},
 				{Dim: store.DimLang, Value: store.NormalizeLang(p.Lang)},
 				{Dim: store.DimMethod, Value: attr.Method},
+				{Dim: store.DimSourceKind, Value: p.Source + "/" + string(kind)},
 			},
 		}
 		if kind != store.KindRepost {
@@ -307,6 +308,14 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 		out = append(out, co)
 	}
 	return out
+}
+
+// dimsFor returns the dimensions a contribution counts in at grain g.
+func (co *contribution) dimsFor(g store.Grain) []store.DimValue {
+	if g == store.GrainTotal {
+		return co.dims[:]
+	}
+	return co.dims[:6]
 }
 
 // periodOf is the period of grain g that instant t (UnixNano) falls in.

@@ -70,7 +70,7 @@ func (r *recounter) add(p *store.Post) {
 				l.at, l.follow, l.handle = co.at, co.follow, co.handle
 			}
 			l.posts++
-			for _, dv := range co.dims {
+			for _, dv := range co.dimsFor(g) {
 				k := store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value}
 				if r.posts[k] == nil {
 					r.posts[k] = &store.Figures{}

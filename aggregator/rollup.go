@@ -148,7 +148,7 @@ func (s *state) addContribution(co *contribution) error {
 			m.LastSeen, m.Followers, m.Handle = co.at, co.follow, co.handle
 		}
 		m.Posts++
-		for _, dv := range co.dims {
+		for _, dv := range co.dimsFor(g) {
 			f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value})
 			if err != nil {
 				return err

@@ -76,6 +76,9 @@ const (
 	DimKind    = "kind"
 	DimLang    = "lang"
 	DimMethod  = "method" // how the country was attributed
+	// DimSourceKind ("x/repost") exists only for GrainTotal: it feeds the
+	// tagpulse_posts_total{source,kind} metric.
+	DimSourceKind = "source_kind"
 )
 
 // Dims lists every dimension.
