@@ -1,57 +1,563 @@
 // Package hashtag normalises and extracts hashtags so that the forms people
 // type (#AllForPalestine, ＃allforpalestine, #كلنا_لفلسطين…) compare equal.
 // It imports nothing from tagpulse; collector and config use it.
+//
+// What counts as a hashtag follows Twitter's twitter-text, the rules most
+// platforms copy: a '#' (or full-width '＃') at the start of the text or after
+// a character that cannot be part of a word, then a run of letters, marks,
+// decimal digits, '_' and a few script-specific joiners, with at least one
+// letter. Trailing punctuation ends the run, so "#AllForPalestine!" is
+// #AllForPalestine. Hashtags inside URLs ("example.com/#x"), in words
+// ("foo#bar"), glued to another '#' ("#a#b"), followed by "://" or made of
+// digits only ("#2021") are not hashtags.
+//
+// The canonical form has no '#', is NFKC-normalised and Unicode case-folded,
+// and has invisible characters removed (zero-width spaces, joiners and
+// non-joiners, bidirectional marks, variation selectors, Hangul fillers) as
+// well as the Arabic tatweel (ـ), which only stretches a word. Two tags are
+// the same hashtag when their canonical forms are equal: #AllForPalestine2021
+// is not #AllForPalestine.
 package hashtag
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Normalize returns the canonical form of one hashtag, with or without its
-// leading '#', or "" when nothing of a hashtag remains.
-//
-// PROVISIONAL: a first version; the full rules (NFKC, case folding, ZWJ,
-// tatweel, full-width ＃) come with the hashtag work.
+// leading '#', or "" when nothing of a hashtag remains. Like a hashtag in
+// text, the tag ends at the first character that cannot be part of one:
+// Normalize("#AllForPalestine!") is "allforpalestine". Normalize is
+// idempotent.
 func Normalize(tag string) string {
-	tag = strings.TrimLeft(strings.TrimSpace(tag), "#＃")
-	tag = strings.TrimRightFunc(tag, func(r rune) bool { return unicode.IsPunct(r) && r != '_' })
-	return strings.ToLower(tag)
+	t, _ := normalize(tag)
+	return t
 }
 
-// Extract returns the normalised hashtags in free text, deduplicated, in order.
+// Extract returns the normalised hashtags in free text, deduplicated, in the
+// order they first appear. It returns nil when there are none.
 func Extract(text string) []string {
 	var out []string
-	for _, f := range strings.FieldsFunc(text, unicode.IsSpace) {
-		if i := strings.IndexAny(f, "#＃"); i >= 0 {
-			if t := Normalize(f[i:]); t != "" {
-				out = appendUnique(out, t)
+	sc := scanner{text: text, nextHash: -1, nextEF: -1}
+	for {
+		body, ok := sc.next()
+		if !ok {
+			return out
+		}
+		t := normalizeBody(body)
+		if t != "" && !contains(out, t) {
+			if out == nil {
+				out = make([]string, 0, 4)
 			}
+			out = append(out, t)
 		}
 	}
-	return out
 }
 
-// FromEntities normalises the platform's hashtag entities or facets; when the
-// platform gave none, it falls back to Extract(text).
+// FromEntities normalises the platform's hashtag entities or facets (with
+// or without '#'); when the platform gave none, it falls back to
+// Extract(text). Tags that normalise to nothing are dropped; the result is
+// deduplicated and in order.
 func FromEntities(tags []string, text string) []string {
 	if len(tags) == 0 {
 		return Extract(text)
 	}
 	var out []string
 	for _, t := range tags {
-		if n := Normalize(t); n != "" {
-			out = appendUnique(out, n)
+		if n := Normalize(t); n != "" && !contains(out, n) {
+			out = append(out, n)
 		}
 	}
 	return out
 }
 
-func appendUnique(l []string, s string) []string {
-	for _, x := range l {
-		if x == s {
-			return l
+// Validate reports why tag, as written in a configuration, is not a hashtag:
+// empty, with spaces, with characters a hashtag cannot hold, a second '#',
+// or without any letter (only punctuation, only digits). A leading '#' is
+// allowed. It returns nil when tag is a whole hashtag, that is when
+// Normalize keeps all of it.
+func Validate(tag string) error {
+	s := strings.TrimSpace(tag)
+	if s == "" {
+		return fmt.Errorf("empty hashtag")
+	}
+	if r, size := utf8.DecodeRuneInString(s); isHashSign(r) {
+		s = s[size:]
+	}
+	if s == "" {
+		return fmt.Errorf("hashtag %q has nothing after the '#'", tag)
+	}
+	letter := false
+	for _, r := range s {
+		letter = letter || (unicode.IsLetter(r) && !isIgnorable(r))
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			return fmt.Errorf("hashtag %q contains a space", tag)
+		case isHashSign(r):
+			return fmt.Errorf("hashtag %q contains a second '#'", tag)
+		case !letter:
+			return fmt.Errorf("hashtag %q has no letters (only digits or punctuation is not a hashtag)", tag)
+		case r == utf8.RuneError:
+			return fmt.Errorf("hashtag %q is not valid UTF-8 or contains U+FFFD", tag)
+		case !isBodyRune(r):
+			return fmt.Errorf("hashtag %q contains %q (%U), which cannot be part of a hashtag", tag, r, r)
 		}
 	}
-	return append(l, s)
+	n, whole := normalize(s)
+	if n == "" {
+		return fmt.Errorf("hashtag %q has no letters once normalised", tag)
+	}
+	if !whole {
+		return fmt.Errorf("hashtag %q normalises to only part of itself (%q)", tag, n)
+	}
+	return nil
+}
+
+// normalize returns the canonical form of tag and whether all of it went
+// into that form (false when it stopped at a character that cannot be part
+// of a hashtag).
+func normalize(tag string) (string, bool) {
+	s := strings.TrimLeftFunc(strings.TrimSpace(tag), isHashSign)
+	if fastNormal(s) {
+		return s, true
+	}
+	s = stripIgnorable(s)
+	s = norm.NFKC.String(s)
+	s = strings.TrimSpace(s)
+	s = strings.TrimLeft(s, "#") // NFKC has turned ＃ and ﹟ into #
+	if s == "" {
+		return "", false
+	}
+	// Case folding and NFKC do not commute for a few characters (folding
+	// may decompose, composing may create a foldable letter): repeat until
+	// nothing changes, as Unicode's NFKC_Casefold closure does.
+	for range 4 {
+		f := norm.NFKC.String(stripIgnorable(cases.Fold().String(s)))
+		if f == s {
+			break
+		}
+		s = f
+	}
+	whole := true
+	for i, r := range s {
+		if !isTagRune(r) || r == utf8.RuneError {
+			s, whole = s[:i], false
+			break
+		}
+	}
+	if !hasLetter(s) {
+		return "", whole
+	}
+	return s, whole
+}
+
+// normalizeBody is normalize for a hashtag body found in text (no '#', only
+// body runes), with fast paths for the common cases.
+func normalizeBody(body string) string {
+	ascii, upper, letter := true, false, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+		upper = upper || ('A' <= c && c <= 'Z')
+		letter = letter || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+	}
+	if ascii {
+		switch {
+		case !letter:
+			return ""
+		case upper:
+			return strings.ToLower(body)
+		default:
+			return body
+		}
+	}
+	t, _ := normalize(body)
+	return t
+}
+
+// fastNormal reports whether s is already canonical: it has a letter and
+// only runes that are their own canonical form whatever surrounds them
+// (lower-case ASCII, and letters and digits of caseless scripts that NFKC
+// neither decomposes nor composes).
+func fastNormal(s string) bool {
+	letter := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if asciiClass[c]&aLower == 0 {
+				return false
+			}
+			letter = letter || asciiClass[c]&aLetter != 0
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r >= 0x10000 {
+			return false
+		}
+		cl := bmp()[r]
+		if cl&cFast == 0 {
+			return false
+		}
+		letter = letter || cl&cLetter != 0
+		i += n
+	}
+	return letter
+}
+
+// Classes of BMP runes, computed once: the unicode and norm tables are
+// too slow for the import hot path.
+const (
+	cTag    = 1 << iota // isTagRune
+	cBody               // isBodyRune
+	cWord               // isWordRune
+	cLetter             // a letter other than an ignorable one
+	cFast               // its own canonical form in any context (see fastNormal)
+)
+
+var bmp = sync.OnceValue(func() *[0x10000]uint8 {
+	t := new([0x10000]uint8)
+	var buf [utf8.UTFMax]byte
+	for r := rune(0); r < 0x10000; r++ {
+		if 0xD800 <= r && r <= 0xF8FF { // surrogates and private use
+			continue
+		}
+		var c uint8
+		// As isTagRune, isBodyRune and isWordRune, each predicate once.
+		letter := unicode.IsLetter(r)
+		ign := isIgnorable(r)
+		if isTagRune(r) {
+			c |= cTag | cBody
+			if !ign {
+				c |= cWord
+			}
+		} else if isBodyRune(r) {
+			c |= cBody
+			if !ign {
+				c |= cWord
+			}
+		}
+		if r == '&' || r == 0x200C || r == 0x200D {
+			c |= cWord
+		}
+		if letter && !ign {
+			c |= cLetter
+		}
+		if caseless(r) && c&cTag != 0 && !isIgnorable(r) && !unicode.IsMark(r) {
+			// NFKC on its own, a starter that never combines with what
+			// precedes it stays as it is next to other such runes (it may
+			// combine with a following mark, but marks are not fast).
+			b := utf8.AppendRune(buf[:0], r)
+			if norm.NFKC.Properties(b).BoundaryBefore() && norm.NFKC.IsNormal(b) {
+				c |= cFast
+			}
+		}
+		t[r] = c
+	}
+	return t
+})
+
+// caseless reports whether r is in a block of a script without case, so
+// that case folding leaves it alone.
+func caseless(r rune) bool {
+	switch {
+	case 0x0591 <= r && r <= 0x05F4: // Hebrew
+		return true
+	case 0x0600 <= r && r <= 0x06FF, 0x0750 <= r && r <= 0x077F, 0x08A0 <= r && r <= 0x08FF: // Arabic
+		return true
+	case 0x0900 <= r && r <= 0x0EFF: // Indic scripts, Thai, Lao
+		return true
+	case 0x3040 <= r && r <= 0x30FF: // kana
+		return true
+	case 0x3400 <= r && r <= 0x4DBF, 0x4E00 <= r && r <= 0x9FFF: // CJK ideographs
+		return true
+	case 0xAC00 <= r && r <= 0xD7A3: // Hangul syllables
+		return true
+	}
+	return false
+}
+
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			if asciiClass[r]&aLetter != 0 {
+				return true
+			}
+		} else if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	aLetter = 1 << iota // A-Z a-z
+	aLower              // a-z 0-9 _: canonical ASCII hashtag characters
+	aTag                // A-Z a-z 0-9 _
+)
+
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case 'a' <= c && c <= 'z':
+			t[c] = aLetter | aLower | aTag
+		case 'A' <= c && c <= 'Z':
+			t[c] = aLetter | aTag
+		case '0' <= c && c <= '9', c == '_':
+			t[c] = aLower | aTag
+		}
+	}
+	return t
+}()
+
+// isTagRune reports whether r may be part of a canonical hashtag: letters,
+// marks, decimal digits, '_' and the script-specific characters
+// twitter-text allows (those NFKC keeps).
+func isTagRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiClass[r]&aTag != 0
+	}
+	switch r {
+	case 0x00B7, // middle dot (Catalan l·l)
+		0x05BE, 0x05F3, 0x05F4, // Hebrew maqaf, geresh, gershayim
+		0x0F0B,         // Tibetan tsheg
+		0x3003, 0x301C, // ditto mark, wave dash
+		0x30A0, 0x30FB, // katakana double hyphen, middle dot
+		0xA67E: // Cyrillic kavyka
+		return true
+	}
+	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)
+}
+
+// isBodyRune reports whether r continues a hashtag in raw text: a tag rune,
+// an ignorable one, or a twitter-text special that NFKC changes.
+func isBodyRune(r rune) bool {
+	switch r {
+	case 0xFF5E, // full-width tilde
+		0x309B, 0x309C, // katakana-hiragana voiced sound marks
+		0x0F0C: // Tibetan non-breaking tsheg
+		return true
+	}
+	return isTagRune(r) || isIgnorable(r)
+}
+
+// isWordRune reports whether r, just before a '#', makes it part of a word
+// rather than the start of a hashtag. '&' is one so that HTML character
+// references (&#39;) are not hashtags.
+func isWordRune(r rune) bool {
+	switch r {
+	case '&', 0x200C, 0x200D: // ZWNJ and ZWJ join words in some scripts
+		return true
+	}
+	return isBodyRune(r) && !isIgnorable(r)
+}
+
+func isHashSign(r rune) bool { return r == '#' || r == '＃' || r == '﹟' }
+
+// isIgnorable reports an invisible character that is dropped wherever it
+// appears in a hashtag, along with the Arabic tatweel.
+func isIgnorable(r rune) bool {
+	if r < 0xAD {
+		return false
+	}
+	switch r {
+	case 0x00AD, // soft hyphen
+		0x034F,                         // combining grapheme joiner
+		0x061C,                         // Arabic letter mark
+		0x0640,                         // Arabic tatweel
+		0x115F, 0x1160, 0x3164, 0xFFA0, // Hangul fillers
+		0x180E,                                 // Mongolian vowel separator
+		0x200B, 0x200C, 0x200D, 0x200E, 0x200F, // zero-width space, non-joiner, joiner; LRM, RLM
+		0xFEFF: // zero-width no-break space (BOM)
+		return true
+	}
+	return 0x202A <= r && r <= 0x202E || // bidi embeddings and overrides
+		0x2060 <= r && r <= 0x2064 || // word joiner, invisible operators
+		0x2066 <= r && r <= 0x2069 || // bidi isolates
+		0xFE00 <= r && r <= 0xFE0F || // variation selectors
+		0xE0100 <= r && r <= 0xE01EF // variation selectors supplement
+}
+
+// stripIgnorable returns s without ignorable characters, s itself when it
+// has none.
+func stripIgnorable(s string) string {
+	i := strings.IndexFunc(s, isIgnorable)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		if !isIgnorable(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// scanner finds hashtag bodies in text, left to right.
+type scanner struct {
+	text string
+	pos  int // where scanning resumes
+	// Positions of the next '#' and the next 0xEF byte (which starts '＃'
+	// and '﹟' in UTF-8) at or after pos, or -1 when not yet searched;
+	// caching them keeps the scan linear.
+	nextHash, nextEF int
+	// Start of the whitespace-delimited token holding the last hash sign
+	// looked at, and how far back from it whitespace has been searched.
+	tokStart, searched int
+}
+
+// next returns the body (after the hash sign) of the next hashtag, or false
+// at the end of the text.
+func (sc *scanner) next() (string, bool) {
+	text := sc.text
+	for {
+		if sc.nextHash < sc.pos {
+			sc.nextHash = indexFrom(text, sc.pos, '#')
+		}
+		if sc.nextEF < sc.pos {
+			sc.nextEF = indexFrom(text, sc.pos, 0xEF)
+		}
+		j := min(sc.nextHash, sc.nextEF)
+		if j >= len(text) {
+			sc.pos = len(text)
+			return "", false
+		}
+		size := hashSignAt(text, j)
+		if size == 0 {
+			sc.pos = j + 1
+			continue
+		}
+		start := j + size
+		sc.pos = start
+		if j > 0 {
+			if r, _ := utf8.DecodeLastRuneInString(text[:j]); r < 0x10000 && bmp()[r]&cWord != 0 || r >= 0x10000 && isWordRune(r) {
+				continue
+			}
+		}
+		if r, _ := utf8.DecodeRuneInString(text[start:]); r == 0xFE0F || r == 0x20E3 {
+			continue // keycap emoji #️⃣
+		}
+		end := start
+		for end < len(text) {
+			c := text[end]
+			if c < utf8.RuneSelf {
+				if asciiClass[c]&aTag == 0 {
+					break
+				}
+				end++
+				continue
+			}
+			r, n := utf8.DecodeRuneInString(text[end:])
+			if r == utf8.RuneError || r < 0x10000 && bmp()[r]&cBody == 0 || r >= 0x10000 && !isBodyRune(r) {
+				break
+			}
+			end += n
+		}
+		sc.pos = end
+		if end == start {
+			continue
+		}
+		// A hashtag glued to the next '#' or followed by "://" is neither.
+		if hashSignAt(text, end) > 0 || strings.HasPrefix(text[end:], "://") {
+			continue
+		}
+		if sc.inURL(j) {
+			continue
+		}
+		return text[start:end], true
+	}
+}
+
+// inURL reports whether the hash sign at j is part of a URL (a fragment):
+// its whitespace-delimited token so far has a scheme, starts with www., or
+// starts with a domain name and a '/'.
+func (sc *scanner) inURL(j int) bool {
+	text := sc.text
+	// Search back for whitespace only as far as the last search went: the
+	// token start found then still holds if there is none in between.
+	k := j
+	for k > sc.searched {
+		r, n := utf8.DecodeLastRuneInString(text[sc.searched:k])
+		if unicode.IsSpace(r) {
+			sc.tokStart = k
+			break
+		}
+		k -= n
+	}
+	sc.searched = j
+	tok := text[sc.tokStart:j]
+	if strings.Contains(tok, "://") {
+		return true
+	}
+	tok = strings.TrimLeftFunc(tok, func(r rune) bool { return r < utf8.RuneSelf && asciiClass[r]&aTag == 0 })
+	if len(tok) >= 4 && strings.EqualFold(tok[:4], "www.") {
+		return true
+	}
+	slash := strings.IndexByte(tok, '/')
+	if slash < 0 {
+		return false
+	}
+	host := tok[:slash]
+	dot := strings.LastIndexByte(host, '.')
+	if dot <= 0 || len(host)-dot-1 < 2 {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if c >= utf8.RuneSelf || (asciiClass[c]&aTag == 0 && c != '.' && c != '-') {
+			return false
+		}
+	}
+	for i := dot + 1; i < len(host); i++ {
+		if asciiClass[host[i]]&aLetter == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// indexFrom returns the index of the first c in s at or after from, or
+// len(s) if there is none.
+func indexFrom(s string, from int, c byte) int {
+	i := strings.IndexByte(s[from:], c)
+	if i < 0 {
+		return len(s)
+	}
+	return from + i
+}
+
+// hashSignAt returns the length of the hash sign at s[i:], 0 if none.
+func hashSignAt(s string, i int) int {
+	switch {
+	case i >= len(s):
+		return 0
+	case s[i] == '#':
+		return 1
+	case strings.HasPrefix(s[i:], "＃"), strings.HasPrefix(s[i:], "﹟"):
+		return 3
+	}
+	return 0
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
