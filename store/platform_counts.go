@@ -1,0 +1,102 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Platform counts are what a platform says it holds for a campaign's query,
+// per hour (X's /2/tweets/counts/recent). Set beside the posts we hold for
+// the same hours, they give the completeness figure.
+//
+//	platform_counts  campaign \0 source \0 be64(hour start, unix s) → be64(count)
+//
+// The bucket is created by the first write (a store that never had a
+// counting source has none), so readers treat a missing bucket as empty.
+var bucketPlatformCounts = []byte("platform_counts")
+
+func platformCountsPrefix(campaign, source string) ([]byte, error) {
+	if campaign == "" || source == "" || strings.ContainsRune(campaign, 0) || strings.ContainsRune(source, 0) {
+		return nil, fmt.Errorf("platform counts: bad campaign %q or source %q", campaign, source)
+	}
+	return []byte(campaign + "\x00" + source + "\x00"), nil
+}
+
+func platformCountsKey(prefix []byte, hour time.Time) []byte {
+	k := make([]byte, len(prefix)+8)
+	copy(k, prefix)
+	binary.BigEndian.PutUint64(k[len(prefix):], uint64(hour.Unix()))
+	return k
+}
+
+// PutPlatformCounts records, for each hour (its start; truncated to the hour,
+// UTC), how many posts the platform says it holds for the campaign through
+// source. A later count for the same hour replaces the earlier one: the
+// platform's figure for the current hour grows until the hour ends.
+func (db *DB) PutPlatformCounts(campaign, source string, counts map[time.Time]int64) error {
+	prefix, err := platformCountsPrefix(campaign, source)
+	if err != nil {
+		return err
+	}
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketPlatformCounts)
+		if err != nil {
+			return err
+		}
+		for h, n := range counts {
+			if n < 0 || h.Unix() < 0 {
+				return fmt.Errorf("bad count %d for %s", n, h.UTC().Format(time.RFC3339))
+			}
+			if err := b.Put(platformCountsKey(prefix, h.UTC().Truncate(time.Hour)), be64(uint64(n))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put platform counts: %w", err)
+	}
+	return nil
+}
+
+// PlatformCounts returns the platform's counts for the campaign and source,
+// hour start (UTC) → posts, for the hours starting in [from, to): from is
+// truncated to its hour. Hours the platform never reported are absent.
+func (db *DB) PlatformCounts(campaign, source string, from, to time.Time) (map[time.Time]int64, error) {
+	prefix, err := platformCountsPrefix(campaign, source)
+	if err != nil {
+		return nil, err
+	}
+	out := map[time.Time]int64{}
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPlatformCounts)
+		if b == nil {
+			return nil
+		}
+		lo := platformCountsKey(prefix, from.UTC().Truncate(time.Hour))
+		hi := platformCountsKey(prefix, to.UTC())
+		if to.Unix() < 0 || !to.After(from) {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek(lo); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k, hi) < 0; k, v = c.Next() {
+			if len(v) != 8 || len(k) != len(prefix)+8 {
+				return fmt.Errorf("platform counts: bad entry %q", k)
+			}
+			h := time.Unix(int64(binary.BigEndian.Uint64(k[len(prefix):])), 0).UTC()
+			if h.Before(to) {
+				out[h] = int64(binary.BigEndian.Uint64(v))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("platform counts: %w", err)
+	}
+	return out, nil
+}
