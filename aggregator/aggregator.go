@@ -59,6 +59,7 @@ type Options struct {
 	BatchSize int           // posts per transaction (default 5000)
 	TopN      int           // entries kept in each day's top lists (default 20)
 	Logger    *slog.Logger
+	Now       func() time.Time // the clock, for "today"; time.Now when nil
 }
 
 // Aggregator maintains the rollups of one store for a set of campaigns.
@@ -86,6 +87,9 @@ func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
 	if opts.TopN <= 0 {
 		opts.TopN = 20
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -101,6 +105,9 @@ func (a *Aggregator) Campaigns() []store.Campaign { return a.campaigns }
 
 // Campaign returns the named campaign, or nil.
 func (a *Aggregator) Campaign(name string) *store.Campaign { return a.byName[name] }
+
+// Now is the aggregator's clock.
+func (a *Aggregator) Now() time.Time { return a.opts.Now() }
 
 // DB returns the store the aggregator reads.
 func (a *Aggregator) DB() *store.DB { return a.db }

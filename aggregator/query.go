@@ -21,6 +21,8 @@ const (
 	ByKind    = store.DimKind
 	ByLang    = store.DimLang
 	ByMethod  = store.DimMethod
+	// BySourceKind is for the metrics: totals by "source/kind".
+	BySourceKind = store.DimSourceKind
 )
 
 // GroupKeys lists the group keys in column order.
@@ -45,6 +47,8 @@ type Row struct {
 	Kind    string `json:"kind,omitempty"`
 	Lang    string `json:"lang,omitempty"`
 	Method  string `json:"method,omitempty"`
+	// SourceKind is set only by BySourceKind ("x/repost"); not part of reports.
+	SourceKind string `json:"-"`
 	store.Figures
 }
 
@@ -65,6 +69,8 @@ func (r *Row) Key(k string) string {
 		return r.Lang
 	case ByMethod:
 		return r.Method
+	case BySourceKind:
+		return r.SourceKind
 	}
 	return ""
 }
@@ -141,6 +147,9 @@ func (a *Aggregator) Report(q Query) ([]Row, error) {
 			if !slices.Contains(store.Dims, k) {
 				return nil, fmt.Errorf("%w: unknown group %q", ErrBadQuery, k)
 			}
+			if k == BySourceKind && len(q.By) > 1 {
+				return nil, fmt.Errorf("%w: source_kind has campaign totals only", ErrBadQuery)
+			}
 			if dim != store.DimAll {
 				return nil, fmt.Errorf("%w: one of country, source, kind, lang, method at a time (with day or hour)", ErrBadQuery)
 			}
@@ -192,6 +201,8 @@ func (a *Aggregator) Report(q Query) ([]Row, error) {
 				r.Lang = cell.Value
 			case ByMethod:
 				r.Method = cell.Value
+			case BySourceKind:
+				r.SourceKind = cell.Value
 			}
 			rows = append(rows, r)
 			return nil

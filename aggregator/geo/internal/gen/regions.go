@@ -5,7 +5,7 @@ package main
 // of the division, which the cities in cities1000.txt carry.
 type region struct {
 	CC, Admin1, Code string
-	Names          []string
+	Names            []string
 }
 
 // regions lists the divisions of the United States, Canada and Australia,
@@ -16,7 +16,7 @@ var regions = []region{
 	{"US", "AK", "AK", []string{"Alaska"}},
 	{"US", "AZ", "AZ", []string{"Arizona"}},
 	{"US", "AR", "AR", []string{"Arkansas"}},
-	{"US", "CA", "CA", []string{"California", "Californie", "Kalifornien", "Cali"}},
+	{"US", "CA", "CA", []string{"California", "Californie", "Kalifornien"}},
 	{"US", "CO", "CO", []string{"Colorado"}},
 	{"US", "CT", "CT", []string{"Connecticut"}},
 	{"US", "DE", "DE", []string{"Delaware"}},
@@ -85,7 +85,7 @@ var regions = []region{
 	{"AU", "07", "VIC", []string{"Victoria"}},
 	{"AU", "08", "WA", []string{"Western Australia"}},
 	{"GB", "ENG", "", []string{"England", "Inglaterra", "Angleterre", "إنجلترا", "Англия"}},
-	{"GB", "SCT", "", []string{"Scotland", "Escocia", "Écosse", "Schottland", "Alba"}},
+	{"GB", "SCT", "", []string{"Scotland", "Escocia", "Écosse", "Schottland"}},
 	{"GB", "WLS", "", []string{"Wales", "Cymru", "Gales", "Pays de Galles"}},
 	{"GB", "NIR", "", []string{"Northern Ireland", "N. Ireland", "Norn Iron"}},
 }

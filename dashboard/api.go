@@ -1,0 +1,168 @@
+package dashboard
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/store"
+)
+
+func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
+	lag, err := h.agg.Lag()
+	if err != nil {
+		h.httpError(w, r, err)
+		return
+	}
+	writeJSON(w, map[string]any{"status": "ok", "aggregator_lag_posts": lag})
+}
+
+// campaignView is a campaign as the API shows it.
+type campaignView struct {
+	store.Campaign
+	Today  string        `json:"today"` // the current campaign day
+	Totals store.Figures `json:"totals"`
+}
+
+func (h *handler) campaignView(c store.Campaign) (campaignView, error) {
+	tot, err := h.agg.Totals(c.Name)
+	if c.Hashtags == nil {
+		c.Hashtags = []string{}
+	}
+	return campaignView{Campaign: c, Today: c.Day(h.now()), Totals: tot}, err
+}
+
+func (h *handler) listCampaigns(w http.ResponseWriter, r *http.Request) {
+	out := []campaignView{}
+	for _, c := range h.agg.Campaigns() {
+		v, err := h.campaignView(c)
+		if err != nil {
+			h.httpError(w, r, err)
+			return
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, out)
+}
+
+func (h *handler) showCampaign(w http.ResponseWriter, r *http.Request) {
+	c := h.agg.Campaign(r.PathValue("name"))
+	if c == nil {
+		h.httpError(w, r, fmt.Errorf("%w %q", aggregator.ErrUnknownCampaign, r.PathValue("name")))
+		return
+	}
+	v, err := h.campaignView(*c)
+	if err != nil {
+		h.httpError(w, r, err)
+		return
+	}
+	writeJSON(w, v)
+}
+
+// report serves /totals, /days and /hours: ?by= adds one dimension,
+// ?from=&to= (campaign days) bound days, ?day= picks one day of hours,
+// ?format=csv gives CSV with the same column names as `tagpulse report`.
+func (h *handler) report(timeKey string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		by, err := aggregator.ParseBy(q.Get("by"))
+		if err != nil {
+			h.httpError(w, r, err)
+			return
+		}
+		if timeKey != "" {
+			by = append([]string{timeKey}, by...)
+		}
+		query := aggregator.Query{Campaign: r.PathValue("name"), By: by, From: q.Get("from"), To: q.Get("to")}
+		if d := q.Get("day"); d != "" {
+			query.From, query.To = d, d
+		}
+		rows, err := h.agg.Report(query)
+		if err != nil {
+			h.httpError(w, r, err)
+			return
+		}
+		if q.Get("format") == "csv" {
+			name := query.Campaign + "-" + timeKey
+			if timeKey == "" {
+				name = query.Campaign + "-totals"
+			}
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+			WriteCSV(w, by, rows)
+			return
+		}
+		if rows == nil {
+			rows = []aggregator.Row{}
+		}
+		writeJSON(w, rows)
+	}
+}
+
+func (h *handler) showTop(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	c := h.agg.Campaign(name)
+	if c == nil {
+		h.httpError(w, r, fmt.Errorf("%w %q", aggregator.ErrUnknownCampaign, name))
+		return
+	}
+	day := r.URL.Query().Get("day")
+	if day == "" {
+		day = c.Day(h.now())
+	} else if _, err := time.Parse(store.DayLayout, day); err != nil {
+		h.httpError(w, r, fmt.Errorf("%w: day %q is not YYYY-MM-DD", aggregator.ErrBadQuery, day))
+		return
+	}
+	posts, parts, err := h.agg.Top(name, day)
+	if err != nil {
+		h.httpError(w, r, err)
+		return
+	}
+	if posts == nil {
+		posts = []store.TopPost{}
+	}
+	if parts == nil {
+		parts = []store.TopParticipant{}
+	}
+	writeJSON(w, map[string]any{"day": day, "posts": posts, "participants": parts})
+}
+
+func (h *handler) listSources(w http.ResponseWriter, r *http.Request) {
+	var v any = []any{}
+	if h.sources != nil {
+		v = h.sources()
+	}
+	writeJSON(w, v)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// WriteCSV writes report rows as CSV: the group keys, then every figure.
+// `tagpulse report -format csv` and the API share it.
+func WriteCSV(w interface{ Write([]byte) (int, error) }, by []string, rows []aggregator.Row) error {
+	cw := csv.NewWriter(w)
+	header := append(append([]string{}, by...), aggregator.FigureNames...)
+	cw.Write(header)
+	for i := range rows {
+		rec := make([]string, 0, len(header))
+		for _, k := range by {
+			rec = append(rec, rows[i].Key(k))
+		}
+		for _, f := range aggregator.FigureNames {
+			rec = append(rec, strconv.FormatInt(rows[i].Figure(f), 10))
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
+}
