@@ -30,7 +30,7 @@ type Format struct {
 }
 
 // formats are tried in order on a file's first record.
-var formats = []*Format{&FormatMastodon, &FormatBluesky, &FormatJetstream, &FormatTwitterV1}
+var formats = []*Format{&FormatMastodon, &FormatBluesky, &FormatJetstream, &FormatTwitterV1, &FormatTwarc2}
 
 // Formats returns the names of the archive formats, in detection order.
 func Formats() []string {
