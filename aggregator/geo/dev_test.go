@@ -1,0 +1,88 @@
+package geo
+
+import (
+	"bufio"
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+)
+
+// devSet is the shared development set of profile locations, relative to this
+// package's folder.
+const devSet = "../../../shared/geo/locations-dev.tsv"
+
+type devRow struct{ text, want string }
+
+func readDevSet(t testing.TB) []devRow {
+	t.Helper()
+	f, err := os.Open(devSet)
+	if errors.Is(err, fs.ErrNotExist) && os.Getenv("CI") != "true" {
+		t.Skipf("%s not found (outside CI the shared folder may be absent)", devSet)
+	}
+	if err != nil {
+		t.Fatalf("open dev set: %v", err)
+	}
+	defer f.Close()
+	var rows []devRow
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		text, want, ok := strings.Cut(line, "\t")
+		if !ok {
+			t.Fatalf("dev set line %q: no tab", line)
+		}
+		rows = append(rows, devRow{text, strings.TrimSpace(want)})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read dev set: %v", err)
+	}
+	if len(rows) == 0 {
+		t.Fatal("dev set is empty")
+	}
+	return rows
+}
+
+// TestDevSetQuality measures precision and recall on the development set:
+// precision = right answers / all answers that name a country (a ZZ row
+// answered with a country is wrong); recall = right answers / rows whose
+// answer is a country.
+func TestDevSetQuality(t *testing.T) {
+	rows := readDevSet(t)
+	a, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answered, right, countries int
+	for _, r := range rows {
+		got := a.Locate(r.text)
+		if r.want != Unknown {
+			countries++
+		}
+		if got.Country == Unknown {
+			if r.want != Unknown {
+				t.Logf("miss   %-32q want %s", r.text, r.want)
+			}
+			continue
+		}
+		answered++
+		if got.Country == r.want {
+			right++
+		} else {
+			t.Logf("wrong  %-32q got %s (%s %.2f) want %s", r.text, got.Country, got.Method, got.Confidence, r.want)
+		}
+	}
+	precision := float64(right) / float64(max(answered, 1))
+	recall := float64(right) / float64(max(countries, 1))
+	t.Logf("dev set: %d rows, precision %.3f (%d/%d), recall %.3f (%d/%d)", len(rows), precision, right, answered, recall, right, countries)
+	if precision < 0.97 {
+		t.Errorf("precision %.3f, want ≥ 0.97", precision)
+	}
+	if recall < 0.90 {
+		t.Errorf("recall %.3f, want ≥ 0.90", recall)
+	}
+}

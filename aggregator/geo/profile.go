@@ -1,0 +1,498 @@
+package geo
+
+import (
+	"math"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/tagpulse/tagpulse/aggregator/geo/internal/textnorm"
+)
+
+// maxWords is the longest name, in words, looked up in one piece.
+const maxWords = 5
+
+// Population floors for a city named without anything that confirms it.
+const (
+	// barePop: a city alone ("Mars" is also a village of 1,700 in Pennsylvania).
+	barePop = 10000
+	// noisyPop: a city among words that are not places ("living in Reading").
+	noisyPop = 15000
+)
+
+// nonPlaces are texts that people write where a location goes but that name
+// no country: pronouns, jokes, the whole world, the internet, other worlds.
+// They are compared after normalisation, as whole words.
+var nonPlaces = []string{
+	"he", "him", "his", "she", "her", "hers", "they", "them", "theirs", "it", "its", "xe", "xem", "ze", "zir",
+	"any", "all", "pronouns", "any pronouns", "he him", "she her", "they them",
+	"earth", "planet earth", "the earth", "world", "the world", "worldwide", "world wide", "global", "globe",
+	"everywhere", "nowhere", "somewhere", "anywhere", "here", "there", "here and there", "everywhere and nowhere",
+	"online", "offline", "internet", "the internet", "web", "the web", "cyberspace", "the cloud", "cloud",
+	"localhost", "home", "at home", "my home", "my house", "house", "my room", "bed", "my bed", "the void", "void",
+	"universe", "the universe", "multiverse", "the multiverse", "space", "outer space", "the moon", "moon", "mars",
+	"sun", "the sun", "jupiter", "saturn", "venus", "mercury", "pluto", "neptune", "uranus", "milky way", "galaxy",
+	"heaven", "hell", "paradise", "purgatory", "limbo", "utopia", "dystopia", "dreamland", "wonderland",
+	"narnia", "hogwarts", "middle earth", "mordor", "gondor", "the shire", "shire", "westeros", "wakanda",
+	"gotham", "gotham city", "metropolis", "atlantis", "neverland", "never land", "oz", "asgard", "valhalla",
+	"tatooine", "springfield usa", "the matrix", "matrix", "hyrule", "azeroth", "mushroom kingdom",
+	"resist", "resistance", "love", "peace", "hope", "freedom", "liberty", "unity", "truth",
+	"faith", "grace", "joy", "bliss", "harmony", "dream", "dreams", "vibes", "chaos", "the hood", "hood",
+	"the streets", "streets", "behind you", "in your heart", "your heart", "your mind", "my mind", "mind",
+	"n a", "na", "none", "nope", "unknown", "secret", "private", "undisclosed", "classified", "somewhere else",
+	"wherever", "whatever", "idk", "lol", "remote", "traveling", "travelling", "on the road", "the road",
+	"fediverse", "mastodon", "bluesky", "twitter", "x", "tiktok", "instagram", "youtube", "discord",
+	"diaspora", "exile", "in exile", "the diaspora", "global south", "global north", "the west", "west", "east",
+	"north", "south", "the south", "the north", "land", "stolen land", "occupied land", "turtle island",
+}
+
+// fillers are words that do not make a text less of a place name
+// ("living in Berlin", "the city of London").
+var fillers = []string{
+	"the", "of", "in", "from", "based", "living", "live", "lives", "currently", "now", "near", "city", "area",
+	"greater", "metro", "born", "raised", "and", "or", "at", "via", "on", "by", "a", "an", "to", "i", "im",
+	"my", "originally", "but", "today", "sometimes", "mostly", "between", "outside", "inside", "just", "uptown",
+	"downtown", "central", "northern", "southern", "eastern", "western", "occupied", "de", "la", "el", "le",
+	"du", "di", "da", "do", "del", "des", "en", "y", "e", "et", "und", "rural", "suburbs", "suburban", "area",
+	"region", "county", "state", "province", "district", "town", "village", "capital", "beautiful", "sunny",
+	"rainy", "good", "old", "small", "big", "little", "lovely", "proud", "proudly", "home", "sweet", "based in",
+	"ex", "formerly", "soon", "moving", "moved", "also", "usually",
+}
+
+// slogans make a segment a cause, not a location ("Free Palestine",
+// "Stand with Sudan"): the places in it are not where the author is.
+var slogans = []string{
+	"free", "save", "pray", "praying", "stand", "standing", "solidarity", "support", "supporting",
+	"boycott", "liberate", "liberation", "ceasefire", "viva", "justice",
+}
+
+var (
+	wordsOnce                         sync.Once
+	nonPlaceSet, fillerSet, sloganSet map[uint64]bool
+)
+
+func hashSet(list []string) map[uint64]bool {
+	m := make(map[uint64]bool, len(list))
+	for _, s := range list {
+		m[textnorm.HashString(textnorm.Key(s))] = true
+	}
+	return m
+}
+
+func wordSets() {
+	wordsOnce.Do(func() {
+		nonPlaceSet = hashSet(nonPlaces)
+		fillerSet = hashSet(fillers)
+		sloganSet = hashSet(slogans)
+	})
+}
+
+// match is a run of words that names something in the gazetteer or the
+// override table.
+type match struct {
+	start, end int // word indices
+	seg        int
+	entries    []uint32 // usable gazetteer entries
+	override   [2]byte  // set when an override matched
+	anchorable bool     // some entry may stand alone (not only a qualifier)
+}
+
+type scratch struct {
+	tok     textnorm.Tokens
+	matches []match
+	ent     []uint32
+	noise   []int // per segment: words that are neither places nor fillers
+	slogan  []bool
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// Locate decides a country from a free-text profile location alone. It
+// answers Unknown (method "none") when the text names no place, or names one
+// too doubtfully.
+func (a *Attributor) Locate(profileLocation string) Attribution {
+	if len(profileLocation) > 400 {
+		profileLocation = profileLocation[:400]
+	}
+	wordSets()
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	at := a.locate(sc, profileLocation)
+	return at
+}
+
+func (a *Attributor) locate(sc *scratch, text string) Attribution {
+	t := &sc.tok
+	textnorm.Split(t, text)
+	if len(t.Words) == 0 && len(t.Flags) == 0 {
+		return unknown
+	}
+	words := t.Words
+	// The whole text may be an override.
+	if len(a.overrides) > 0 && len(words) > 0 {
+		if cc, ok := a.overrides[textnorm.HashWords(t.Buf, words)]; ok {
+			return overrideResult(cc)
+		}
+	}
+	sc.matches = sc.matches[:0]
+	sc.ent = sc.ent[:0]
+	sc.noise = sc.noise[:0]
+	sc.slogan = sc.slogan[:0]
+	for s := 0; s < t.Segs; s++ {
+		sc.noise = append(sc.noise, 0)
+		sc.slogan = append(sc.slogan, false)
+	}
+	for i := 0; i < len(words); {
+		w := words[i]
+		segEnd := i
+		for segEnd < len(words) && words[segEnd].Seg == w.Seg {
+			segEnd++
+		}
+		n := min(maxWords, segEnd-i)
+		matched := false
+		for ; n >= 1; n-- {
+			h := textnorm.HashWords(t.Buf, words[i:i+n])
+			if n <= a.overrideN {
+				if cc, ok := a.overrides[h]; ok {
+					if cc != [2]byte{'Z', 'Z'} {
+						sc.matches = append(sc.matches, match{start: i, end: i + n, seg: w.Seg, override: cc, anchorable: true})
+					}
+					matched = true
+					break
+				}
+			}
+			if nonPlaceSet[h] {
+				matched = true
+				break
+			}
+			if m, ok := a.lookup(sc, words, i, n, h); ok {
+				sc.matches = append(sc.matches, m)
+				matched = true
+				break
+			}
+		}
+		if matched {
+			i += max(n, 1)
+			continue
+		}
+		// CJK is written without spaces: look for the longest name inside.
+		if w.CJK {
+			if m, ok := a.lookupCJK(sc, t.Buf, w); ok {
+				sc.matches = append(sc.matches, m)
+				i++
+				continue
+			}
+		}
+		h := textnorm.Hash(w.Text(t.Buf))
+		switch {
+		case sloganSet[h]:
+			sc.slogan[w.Seg] = true
+		case fillerSet[h], w.End-w.Start <= 1 && !w.CJK:
+		default:
+			sc.noise[w.Seg]++
+		}
+		i++
+	}
+	// Two city names side by side in one segment ("Bay Ridge" read as "Bay"
+	// and "Ridge") are more likely one name the gazetteer lacks.
+	lastSeg, lastCity := -1, false
+	for mi := range sc.matches {
+		m := &sc.matches[mi]
+		city := a.cityOnly(m)
+		if m.seg == lastSeg && city && lastCity {
+			sc.noise[m.seg]++
+		}
+		lastSeg, lastCity = m.seg, city
+	}
+	return a.decide(sc)
+}
+
+// cityOnly reports whether a match names only populated places.
+func (a *Attributor) cityOnly(m *match) bool {
+	if m.override != ([2]byte{}) {
+		return false
+	}
+	for _, e := range m.entries {
+		if a.g.places[e>>2].kind != kindCity {
+			return false
+		}
+	}
+	return true
+}
+
+func overrideResult(cc [2]byte) Attribution {
+	if cc == [2]byte{'Z', 'Z'} {
+		return unknown
+	}
+	return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.95}
+}
+
+// lookup finds words[i:i+n] in the gazetteer, keeping the entries whose
+// writing rules the words meet.
+func (a *Attributor) lookup(sc *scratch, words []textnorm.Word, i, n int, h uint64) (match, bool) {
+	es := a.g.lookup(h)
+	if es == nil {
+		return match{}, false
+	}
+	upper := true
+	for _, w := range words[i : i+n] {
+		upper = upper && w.Upper
+	}
+	m := match{start: i, end: i + n, seg: words[i].Seg}
+	start := len(sc.ent)
+	for _, e := range es {
+		if e&entryUpper != 0 && !upper {
+			continue
+		}
+		if e&entryQual == 0 {
+			m.anchorable = true
+		}
+		sc.ent = append(sc.ent, e)
+	}
+	if len(sc.ent) == start {
+		return match{}, false
+	}
+	m.entries = sc.ent[start:len(sc.ent):len(sc.ent)]
+	return m, true
+}
+
+// lookupCJK finds the longest gazetteer name of two or more characters inside
+// a CJK word ("大阪府大阪市" holds "大阪").
+func (a *Attributor) lookupCJK(sc *scratch, buf []byte, w textnorm.Word) (match, bool) {
+	text := w.Text(buf)
+	var offs [33]int
+	n := 0
+	for k := 0; k < len(text) && n < len(offs)-1; {
+		offs[n] = k
+		_, size := utf8.DecodeRune(text[k:])
+		k += size
+		n++
+	}
+	offs[n] = len(text)
+	for length := min(n-1, 8); length >= 2; length-- {
+		for s := 0; s+length <= n; s++ {
+			h := textnorm.Hash(text[offs[s]:offs[s+length]])
+			es := a.g.lookup(h)
+			if es == nil {
+				continue
+			}
+			start := len(sc.ent)
+			m := match{start: -1, seg: w.Seg}
+			for _, e := range es {
+				if e&entryQual == 0 {
+					m.anchorable = true
+					sc.ent = append(sc.ent, e)
+				}
+			}
+			if m.anchorable {
+				m.entries = sc.ent[start:len(sc.ent):len(sc.ent)]
+				return m, true
+			}
+		}
+	}
+	return match{}, false
+}
+
+// decide picks the country from the matches: the first place that stands
+// up, read in the light of the others (a region or country beside a city
+// chooses among the cities of that name) and of flag emoji, which only break
+// ties: a place name wins over a flag of solidarity.
+func (a *Attributor) decide(sc *scratch) Attribution {
+	t := &sc.tok
+	// Segments fully explained by place names come first: in "Bay Ridge,
+	// Brooklyn", "Brooklyn" is surer than a "Bay" among unknown words.
+	for pass := 0; pass < 2; pass++ {
+		if at, ok := a.decidePass(sc, pass == 1); ok {
+			return at
+		}
+	}
+	// No place: fall back on flags, a weaker sign (solidarity flags are common).
+	return a.flags(t.Flags)
+}
+
+func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
+	t := &sc.tok
+	for mi := range sc.matches {
+		m := &sc.matches[mi]
+		if !m.anchorable || sc.slogan[m.seg] || (sc.noise[m.seg] > 0) != noisy {
+			continue
+		}
+		if m.override != ([2]byte{}) {
+			return overrideResult(m.override), true
+		}
+		best, score, share := a.best(sc, mi)
+		if best < 0 {
+			continue
+		}
+		p := a.g.places[best>>2]
+		confirmed := score >= 2
+		if p.kind == kindCity && !confirmed {
+			floor := uint32(barePop)
+			if sc.noise[m.seg] > 0 {
+				floor = noisyPop
+				if m.start >= 0 && !t.Words[m.start].Cap {
+					continue
+				}
+			}
+			if score >= 1 { // a flag agrees
+				floor = 1000
+			}
+			if p.weight < floor {
+				continue
+			}
+			if m.start >= 0 && m.end-m.start == 1 {
+				w := t.Words[m.start]
+				if w.Latin && w.End-w.Start <= 4 && !w.Cap {
+					continue // "van", "man", "bar": words before they are towns
+				}
+			}
+		}
+		if sc.noise[m.seg] > 2*(m.end-m.start) && m.start >= 0 {
+			continue // a sentence that happens to contain a place name
+		}
+		// A city the other names contradict: an explicit country or region wins.
+		if !confirmed {
+			if cc, ok := a.statedCountry(sc, mi); ok && cc != p.cc {
+				return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.75}, true
+			}
+		}
+		conf := 0.0
+		switch {
+		case confirmed:
+			conf = 0.95
+		case p.kind == kindCountry:
+			conf = 0.9
+		case p.kind == kindRegion:
+			conf = 0.85
+		default:
+			conf = 0.5 + 0.4*share
+			if score >= 1 {
+				conf += 0.05
+			}
+		}
+		if sc.noise[m.seg] > 0 {
+			conf -= 0.1
+		}
+		return Attribution{Country: string(p.cc[:]), Method: MethodProfile, Confidence: round2(conf)}, true
+	}
+	return Attribution{}, false
+}
+
+// flags decides from flag emoji alone.
+func (a *Attributor) flags(flags []string) Attribution {
+	if len(flags) > 0 {
+		first := flags[0]
+		if first == "EN" || first == "SC" || first == "WL" || first == "NI" { // subdivision flags of the UK
+			first = "GB"
+		}
+		c, ok := a.g.code(first)
+		if !ok {
+			return unknown
+		}
+		conf := 0.6
+		for _, f := range flags[1:] {
+			if f != flags[0] {
+				conf = 0.45
+			}
+		}
+		return Attribution{Country: string(c[:]), Method: MethodProfile, Confidence: conf}
+	}
+	return unknown
+}
+
+func round2(f float64) float64 { return math.Round(max(0, min(1, f))*100) / 100 }
+
+// best scores the entries of match mi against the other matches and the
+// flags, returning the winning entry, its evidence score (≥2 confirmed by a
+// stated country or region, 1 by a flag) and its country's share of the
+// candidates' weight.
+func (a *Attributor) best(sc *scratch, mi int) (int, int, float64) {
+	m := &sc.matches[mi]
+	best, bestScore, bestEv := -1, -1.0, 0
+	var total float64
+	for _, e := range m.entries {
+		if e&entryQual != 0 {
+			continue
+		}
+		p := a.g.places[e>>2]
+		ev := a.evidence(sc, mi, p)
+		score := float64(ev) + math.Log10(float64(p.weight)+1)/10
+		total += float64(p.weight)
+		if score > bestScore {
+			best, bestScore, bestEv = int(e), score, ev
+		}
+	}
+	if best < 0 {
+		return -1, 0, 0
+	}
+	bp := a.g.places[best>>2]
+	var same float64
+	for _, e := range m.entries {
+		if p := a.g.places[e>>2]; e&entryQual == 0 && p.cc == bp.cc {
+			same += float64(p.weight)
+		}
+	}
+	share := 1.0
+	if total > 0 {
+		share = same / total
+	}
+	return best, bestEv, share
+}
+
+// evidence scores how far the other matches and the flags confirm place p:
+// +3 a region it lies in, +2 its country stated, +1 its flag.
+func (a *Attributor) evidence(sc *scratch, mi int, p place) int {
+	ev := 0
+	for oi := range sc.matches {
+		if oi == mi {
+			continue
+		}
+		o := &sc.matches[oi]
+		if o.override != ([2]byte{}) {
+			if o.override == p.cc {
+				ev = max(ev, 2)
+			}
+			continue
+		}
+		for _, e := range o.entries {
+			q := a.g.places[e>>2]
+			if q.cc != p.cc || q.kind == kindCity {
+				continue
+			}
+			if q.kind == kindRegion && q.admin != 0 && q.admin == p.admin && p.kind == kindCity {
+				ev = max(ev, 5)
+			} else {
+				ev = max(ev, 2)
+			}
+		}
+	}
+	if ev >= 2 {
+		return ev
+	}
+	for _, f := range sc.tok.Flags {
+		if len(f) == 2 && f[0] == p.cc[0] && f[1] == p.cc[1] {
+			return 1
+		}
+	}
+	return 0
+}
+
+// statedCountry returns the country of the first other match that names a
+// country or region in full (not a bare code).
+func (a *Attributor) statedCountry(sc *scratch, mi int) ([2]byte, bool) {
+	for oi := range sc.matches {
+		o := &sc.matches[oi]
+		if oi == mi || sc.slogan[o.seg] {
+			continue
+		}
+		if o.override != ([2]byte{}) {
+			return o.override, true
+		}
+		for _, e := range o.entries {
+			q := a.g.places[e>>2]
+			if e&entryQual == 0 && q.kind != kindCity {
+				return q.cc, true
+			}
+		}
+	}
+	return [2]byte{}, false
+}
