@@ -106,6 +106,9 @@ func (a *Aggregator) Campaigns() []store.Campaign { return a.campaigns }
 // Campaign returns the named campaign, or nil.
 func (a *Aggregator) Campaign(name string) *store.Campaign { return a.byName[name] }
 
+// Attribute returns the country a post with these signals is counted in.
+func (a *Aggregator) Attribute(s store.Signals) Attribution { return a.opts.Attribute(s) }
+
 // Now is the aggregator's clock.
 func (a *Aggregator) Now() time.Time { return a.opts.Now() }
 

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// exportedPost is a raw post as exported: as stored, plus the campaign day
+// and the country it is counted in.
+type exportedPost struct {
+	store.Post
+	Day     string `json:"day"`
+	Country string `json:"country"`
+	Method  string `json:"method"`
+}
+
+func cmdExport(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "export", "-config F [-campaign C] [-format ndjson|csv]\n\nPrints the raw posts of a campaign (its hashtags, inside its window), oldest first in the\norder they were stored, with the campaign day and the country they are counted in.")
+	var sf storeFlags
+	sf.register(fs)
+	campaign := fs.String("campaign", "", "campaign name (default: the only one)")
+	format := fs.String("format", "ndjson", "ndjson or csv")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *format != "ndjson" && *format != "csv" {
+		return fmt.Errorf("%w: -format %q: want ndjson or csv", errUsage, *format)
+	}
+	log, _ := newLogger(env, "text", "warn")
+	a, err := sf.open(env, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	c, err := a.pickCampaign(*campaign)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetEscapeHTML(false)
+	cw := csv.NewWriter(env.Stdout)
+	if *format == "csv" {
+		cw.Write([]string{"platform", "id", "source", "kind", "created_at", "day", "author_id", "handle", "followers", "lang", "country", "method", "hashtags", "url", "text"})
+	}
+	n := 0
+	err = a.db.Posts(0, func(seq uint64, p *store.Post) error {
+		if n%10000 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !c.Matches(p.Hashtags) {
+			return nil
+		}
+		day := c.Day(p.CreatedAt)
+		if !c.InWindow(day) {
+			return nil
+		}
+		n++
+		attr := a.agg.Attribute(p.Signals)
+		if *format == "ndjson" {
+			return enc.Encode(exportedPost{Post: *p, Day: day, Country: attr.Country, Method: attr.Method})
+		}
+		return cw.Write([]string{p.Platform, p.ID, p.Source, string(p.Kind), p.CreatedAt.UTC().Format(time.RFC3339), day,
+			p.Author.ID, p.Author.Handle, strconv.FormatInt(p.Author.Followers, 10), p.Lang, attr.Country, attr.Method,
+			strings.Join(p.Hashtags, " "), p.URL, p.Text})
+	})
+	cw.Flush()
+	if err != nil {
+		return err
+	}
+	return cw.Error()
+}

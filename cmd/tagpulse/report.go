@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/dashboard"
+)
+
+func cmdReport(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "report", "-config F [-campaign C] [-by day,country] [-from D -to D] [-format table|csv|json]\n\nPrints a campaign's figures from the rollups. Group by day or hour, and at most one of\ncountry, source, kind, lang, method. Without day or hour: totals over the whole campaign.")
+	var sf storeFlags
+	sf.register(fs)
+	campaign := fs.String("campaign", "", "campaign name (default: the only one)")
+	by := fs.String("by", "day", "group keys, comma-separated: day|hour and one of "+strings.Join(aggregator.GroupKeys[2:], "|"))
+	from := fs.String("from", "", "first campaign day, YYYY-MM-DD")
+	to := fs.String("to", "", "last campaign day, YYYY-MM-DD")
+	format := fs.String("format", "table", "table, csv or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	keys, err := aggregator.ParseBy(*by)
+	if err != nil {
+		return fmt.Errorf("%w: -by: %v", errUsage, err)
+	}
+	if *format != "table" && *format != "csv" && *format != "json" {
+		return fmt.Errorf("%w: -format %q: want table, csv or json", errUsage, *format)
+	}
+	log, _ := newLogger(env, "text", "warn")
+	a, err := sf.open(env, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	c, err := a.pickCampaign(*campaign)
+	if err != nil {
+		return err
+	}
+	if a.changed {
+		fmt.Fprintln(env.Stderr, "campaigns changed since the figures were built: rebuilding them")
+		if err := a.agg.Rebuild(ctx); err != nil {
+			return err
+		}
+	} else if _, err := a.agg.CatchUp(ctx); err != nil {
+		return err
+	}
+	rows, err := a.agg.Report(aggregator.Query{Campaign: c.Name, By: keys, From: *from, To: *to})
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		if rows == nil {
+			rows = []aggregator.Row{}
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	case "csv":
+		return dashboard.WriteCSV(env.Stdout, keys, rows)
+	}
+	return writeTable(env.Stdout, keys, rows)
+}
+
+// writeTable prints rows for people: aligned, thousands separated, and ZZ
+// spelled out as Unknown.
+func writeTable(w io.Writer, keys []string, rows []aggregator.Row) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, k := range keys {
+		fmt.Fprintf(tw, "%s\t", k)
+	}
+	for _, f := range aggregator.FigureNames {
+		fmt.Fprintf(tw, "%s\t", f)
+	}
+	fmt.Fprintln(tw)
+	for i := range rows {
+		for _, k := range keys {
+			v := rows[i].Key(k)
+			if k == aggregator.ByCountry && v == "ZZ" {
+				v = "Unknown (ZZ)"
+			}
+			fmt.Fprintf(tw, "%s\t", v)
+		}
+		for _, f := range aggregator.FigureNames {
+			fmt.Fprintf(tw, "%s\t", thousands(rows[i].Figure(f)))
+		}
+		fmt.Fprintln(tw)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(tw, "(no posts)")
+	}
+	return tw.Flush()
+}
+
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

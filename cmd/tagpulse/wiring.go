@@ -1,0 +1,140 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strings"
+
+	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// storeFlags are -config and -db, shared by every command that opens the store.
+type storeFlags struct {
+	config, db string
+}
+
+func (sf *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&sf.config, "config", "", "configuration file (YAML)")
+	fs.StringVar(&sf.db, "db", "", "store file; stands in for -config where only the store is needed, and overrides the config's db")
+}
+
+// app is an opened store with its campaigns and aggregator.
+type app struct {
+	cfg *Config // nil when opened with -db alone
+	db  *store.DB
+	agg *aggregator.Aggregator
+	log *slog.Logger
+	// changed is set when the configured campaigns differ from those the
+	// rollups were built for: figures must be rebuilt.
+	changed bool
+}
+
+func (a *app) Close() error { return a.db.Close() }
+
+// open loads the config (if any), opens the store and builds the aggregator.
+// With -db alone the campaigns are the ones last saved in the store.
+func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
+	if sf.config == "" && sf.db == "" {
+		return nil, fmt.Errorf("%w: give -config FILE (or -db FILE for an existing store)", errUsage)
+	}
+	a := &app{log: log}
+	path := sf.db
+	if sf.config != "" {
+		cfg, err := LoadConfig(sf.config, env.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		a.cfg = cfg
+		if path == "" {
+			path = cfg.DB
+		}
+	}
+	db, err := store.Open(path, nil)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("%w\n(is 'tagpulse run' or 'demo' using it? read its figures through its API, or work on a copy made with 'tagpulse backup')", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	stored, err := db.Campaigns()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	campaigns := stored
+	if a.cfg != nil {
+		campaigns = a.cfg.Campaigns
+		if stored != nil && !sameCampaigns(stored, campaigns) {
+			a.changed = true
+		}
+		if stored == nil || a.changed {
+			if err := db.SaveCampaigns(campaigns); err != nil {
+				db.Close()
+				return nil, err
+			}
+		}
+	} else if len(campaigns) == 0 {
+		db.Close()
+		return nil, fmt.Errorf("%s has no campaigns recorded yet: give -config FILE", path)
+	}
+	a.agg = newAggregator(db, a.cfg, campaigns, log)
+	return a, nil
+}
+
+// sameCampaigns compares definitions as they affect figures.
+func sameCampaigns(x, y []store.Campaign) bool {
+	strip := func(cs []store.Campaign) []store.Campaign {
+		out := make([]store.Campaign, len(cs))
+		for i, c := range cs {
+			c.Location, c.Title = nil, ""
+			out[i] = c
+		}
+		return out
+	}
+	return reflect.DeepEqual(strip(x), strip(y))
+}
+
+// newAggregator builds the aggregator with the configured country attribution.
+func newAggregator(db *store.DB, cfg *Config, campaigns []store.Campaign, log *slog.Logger) *aggregator.Aggregator {
+	return aggregator.New(db, campaigns, aggregator.Options{Logger: log})
+}
+
+// pickCampaign returns the campaign named, or the only one when name is empty.
+func (a *app) pickCampaign(name string) (*store.Campaign, error) {
+	cs := a.agg.Campaigns()
+	if name == "" {
+		if len(cs) == 1 {
+			return &cs[0], nil
+		}
+		var names []string
+		for _, c := range cs {
+			names = append(names, c.Name)
+		}
+		return nil, fmt.Errorf("%w: several campaigns, choose one with -campaign (%s)", errUsage, strings.Join(names, ", "))
+	}
+	if c := a.agg.Campaign(name); c != nil {
+		return c, nil
+	}
+	return nil, fmt.Errorf("unknown campaign %q", name)
+}
+
+// newLogger returns the logger commands write to stderr with.
+func newLogger(env *Env, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("%w: -log-level %q: want debug, info, warn or error", errUsage, level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(env.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("%w: -log-format %q: want text or json", errUsage, format)
+}
