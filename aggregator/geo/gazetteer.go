@@ -29,6 +29,8 @@ const (
 const (
 	entryUpper = 1 // counts only when written in capitals
 	entryQual  = 2 // only qualifies another name
+	entryAlt   = 4 // an alternate name of the place, not its own
+	entryShift = 3 // entry = place<<entryShift | flags
 )
 
 // place is one country, region or populated place of the gazetteer.
@@ -46,7 +48,7 @@ type gazetteer struct {
 	lon     []float32
 	admins  []string
 	names   map[uint64]uint32 // key hash → start<<8 | count in entries
-	entries []uint32          // place<<2 | flags
+	entries []uint32          // place<<3 | flags
 	iso     map[[2]byte]bool
 }
 
@@ -160,7 +162,7 @@ func parseGazetteer(gz []byte) (*gazetteer, error) {
 				f, rest = rest[:k], rest[k+1:]
 			}
 			v := parse36(f)
-			if int(v>>2) >= n {
+			if int(v>>entryShift) >= n {
 				return nil, fmt.Errorf("gazetteer entry %q: %w", f, errBadData)
 			}
 			g.entries = append(g.entries, v)

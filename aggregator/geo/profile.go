@@ -8,6 +8,11 @@ import (
 	"github.com/tagpulse/tagpulse/aggregator/geo/internal/textnorm"
 )
 
+// primaryBonus favours a place's own name over another place's alternate
+// name ("Islamabad" is also an old name of Chittagong), as a population
+// about eight times larger would.
+const primaryBonus = 0.09
+
 // maxWords is the longest name, in words, looked up in one piece.
 const maxWords = 5
 
@@ -43,6 +48,11 @@ var nonPlaces = []string{
 	"fediverse", "mastodon", "bluesky", "twitter", "x", "tiktok", "instagram", "youtube", "discord",
 	"diaspora", "exile", "in exile", "the diaspora", "global south", "global north", "the west", "west", "east",
 	"north", "south", "the south", "the north", "land", "stolen land", "occupied land", "turtle island",
+	"africa", "asia", "europe", "oceania", "americas", "the americas", "latin america", "south america",
+	"north america", "central america", "middle east", "the middle east", "near east", "far east", "mena",
+	"swana", "levant", "the levant", "balkans", "the balkans", "caribbean", "the caribbean", "scandinavia",
+	"nordics", "the nordics", "benelux", "eu", "european union", "arab world", "the arab world", "maghreb",
+	"sub saharan africa", "west africa", "east africa", "southeast asia", "south asia", "east asia",
 }
 
 // fillers are words that do not make a text less of a place name
@@ -212,7 +222,7 @@ func (a *Attributor) cityOnly(m *match) bool {
 		return false
 	}
 	for _, e := range m.entries {
-		if a.g.places[e>>2].kind != kindCity {
+		if a.g.places[e>>entryShift].kind != kindCity {
 			return false
 		}
 	}
@@ -319,36 +329,28 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 		if m.override != ([2]byte{}) {
 			return overrideResult(m.override), true
 		}
-		best, score, share := a.best(sc, mi)
+		if m.start >= 0 && sc.noise[m.seg] > 2*(m.end-m.start) {
+			continue // a sentence that happens to contain a place name
+		}
+		floor := uint32(barePop)
+		if sc.noise[m.seg] > 0 {
+			floor = noisyPop
+			if m.start >= 0 && !t.Words[m.start].Cap {
+				floor = math.MaxUint32 // "your mom's house": a lower-case word among others is no town
+			}
+		}
+		if m.start >= 0 && m.end-m.start == 1 {
+			w := t.Words[m.start]
+			if w.Latin && w.End-w.Start <= 4 && !w.Cap {
+				floor = math.MaxUint32 // "van", "man", "bar": words before they are towns
+			}
+		}
+		best, ev, share := a.best(sc, mi, floor)
 		if best < 0 {
 			continue
 		}
-		p := a.g.places[best>>2]
-		confirmed := score >= 2
-		if p.kind == kindCity && !confirmed {
-			floor := uint32(barePop)
-			if sc.noise[m.seg] > 0 {
-				floor = noisyPop
-				if m.start >= 0 && !t.Words[m.start].Cap {
-					continue
-				}
-			}
-			if score >= 1 { // a flag agrees
-				floor = 1000
-			}
-			if p.weight < floor {
-				continue
-			}
-			if m.start >= 0 && m.end-m.start == 1 {
-				w := t.Words[m.start]
-				if w.Latin && w.End-w.Start <= 4 && !w.Cap {
-					continue // "van", "man", "bar": words before they are towns
-				}
-			}
-		}
-		if sc.noise[m.seg] > 2*(m.end-m.start) && m.start >= 0 {
-			continue // a sentence that happens to contain a place name
-		}
+		p := a.g.places[best>>entryShift]
+		confirmed := ev >= evStated
 		// A city the other names contradict: an explicit country or region wins.
 		if !confirmed {
 			if cc, ok := a.statedCountry(sc, mi); ok && cc != p.cc {
@@ -365,7 +367,7 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 			conf = 0.85
 		default:
 			conf = 0.5 + 0.4*share
-			if score >= 1 {
+			if ev > 0 {
 				conf += 0.05
 			}
 		}
@@ -401,21 +403,37 @@ func (a *Attributor) flags(flags []string) Attribution {
 
 func round2(f float64) float64 { return math.Round(max(0, min(1, f))*100) / 100 }
 
+// Evidence from the other names and the flags of a text, in favour of one
+// reading of a name.
+const (
+	evNearby  = 0.2 // a city named elsewhere in the text lies in the same region
+	evFlag    = 1   // a flag of its country
+	evStated  = 2   // its country, or a region of it, is named
+	evRegion  = 5   // the region it lies in is named ("Paris, TX")
+	flagFloor = 1000
+)
+
 // best scores the entries of match mi against the other matches and the
-// flags, returning the winning entry, its evidence score (≥2 confirmed by a
-// stated country or region, 1 by a flag) and its country's share of the
-// candidates' weight.
-func (a *Attributor) best(sc *scratch, mi int) (int, int, float64) {
+// flags, and returns the winning entry, its evidence and its country's share
+// of the candidates' weight. A city with no evidence needs a population of
+// floor; with a flag, of flagFloor.
+func (a *Attributor) best(sc *scratch, mi int, floor uint32) (int, float64, float64) {
 	m := &sc.matches[mi]
-	best, bestScore, bestEv := -1, -1.0, 0
+	best, bestScore, bestEv := -1, -1.0, 0.0
 	var total float64
 	for _, e := range m.entries {
 		if e&entryQual != 0 {
 			continue
 		}
-		p := a.g.places[e>>2]
+		p := a.g.places[e>>entryShift]
 		ev := a.evidence(sc, mi, p)
-		score := float64(ev) + math.Log10(float64(p.weight)+1)/10
+		if p.kind == kindCity && ev < evStated && (ev < evFlag && p.weight < floor || p.weight < flagFloor) {
+			continue
+		}
+		score := ev + math.Log10(float64(p.weight)+1)/10
+		if e&entryAlt == 0 && p.weight >= 15000 {
+			score += primaryBonus
+		}
 		total += float64(p.weight)
 		if score > bestScore {
 			best, bestScore, bestEv = int(e), score, ev
@@ -424,24 +442,24 @@ func (a *Attributor) best(sc *scratch, mi int) (int, int, float64) {
 	if best < 0 {
 		return -1, 0, 0
 	}
-	bp := a.g.places[best>>2]
+	bp := a.g.places[best>>entryShift]
 	var same float64
 	for _, e := range m.entries {
-		if p := a.g.places[e>>2]; e&entryQual == 0 && p.cc == bp.cc {
+		if p := a.g.places[e>>entryShift]; e&entryQual == 0 && p.cc == bp.cc {
 			same += float64(p.weight)
 		}
 	}
 	share := 1.0
 	if total > 0 {
-		share = same / total
+		share = min(1, same/total)
 	}
 	return best, bestEv, share
 }
 
-// evidence scores how far the other matches and the flags confirm place p:
-// +3 a region it lies in, +2 its country stated, +1 its flag.
-func (a *Attributor) evidence(sc *scratch, mi int, p place) int {
-	ev := 0
+// evidence scores how far the other matches and the flags confirm place p.
+func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
+	ev := 0.0
+	seg := sc.matches[mi].seg
 	for oi := range sc.matches {
 		if oi == mi {
 			continue
@@ -449,31 +467,37 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) int {
 		o := &sc.matches[oi]
 		if o.override != ([2]byte{}) {
 			if o.override == p.cc {
-				ev = max(ev, 2)
+				ev = max(ev, evStated)
 			}
 			continue
 		}
 		for _, e := range o.entries {
-			q := a.g.places[e>>2]
-			if q.cc != p.cc || q.kind == kindCity {
+			q := a.g.places[e>>entryShift]
+			if q.cc != p.cc {
 				continue
 			}
-			if q.kind == kindRegion && q.admin != 0 && q.admin == p.admin && p.kind == kindCity {
-				ev = max(ev, 5)
-			} else {
-				ev = max(ev, 2)
+			sameRegion := q.admin != 0 && q.admin == p.admin && p.kind == kindCity
+			switch {
+			case q.kind == kindCity:
+				if sameRegion && o.seg != seg && e&entryQual == 0 {
+					ev = max(ev, evNearby)
+				}
+			case sameRegion:
+				ev = max(ev, evRegion)
+			default:
+				ev = max(ev, evStated)
 			}
 		}
 	}
-	if ev >= 2 {
+	if ev >= evStated {
 		return ev
 	}
 	for _, f := range sc.tok.Flags {
 		if len(f) == 2 && f[0] == p.cc[0] && f[1] == p.cc[1] {
-			return 1
+			return ev + evFlag
 		}
 	}
-	return 0
+	return ev
 }
 
 // statedCountry returns the country of the first other match that names a
@@ -488,7 +512,7 @@ func (a *Attributor) statedCountry(sc *scratch, mi int) ([2]byte, bool) {
 			return o.override, true
 		}
 		for _, e := range o.entries {
-			q := a.g.places[e>>2]
+			q := a.g.places[e>>entryShift]
 			if e&entryQual == 0 && q.kind != kindCity {
 				return q.cc, true
 			}

@@ -144,10 +144,11 @@ type place struct {
 	lat, lon float64
 }
 
-// Name entry flags, in the low bits of an entry (entry = place<<2 | flags).
+// Name entry flags, in the low bits of an entry (entry = place<<3 | flags).
 const (
 	flagUpper = 1 // the name counts only when written in capitals ("US", "TX")
 	flagQual  = 2 // the name only qualifies another ("CA" after a city), never stands alone
+	flagAlt   = 4 // an alternate name of the place, not its own (Chittagong was once "Islamabad")
 )
 
 type gazetteer struct {
@@ -171,7 +172,7 @@ func newGazetteer(iso map[string]bool) *gazetteer {
 	return g
 }
 
-func (g *gazetteer) weight(e int) int { return g.places[e>>2].pop }
+func (g *gazetteer) weight(e int) int { return g.places[e>>3].pop }
 
 // add files place p under name, with flags.
 func (g *gazetteer) add(name string, p int, flags int) {
@@ -182,9 +183,9 @@ func (g *gazetteer) add(name string, p int, flags int) {
 	if len([]rune(key)) <= 2 && !isCJKString(key) {
 		flags |= flagUpper
 	}
-	e := p<<2 | flags
+	e := p<<3 | flags
 	for i, old := range g.names[key] {
-		if old>>2 == p {
+		if old>>3 == p {
 			g.names[key][i] = old & e // keep the more permissive flags
 			return
 		}
@@ -233,6 +234,13 @@ func (g *gazetteer) addCountries(nm string) error {
 			for _, n := range many {
 				g.add(n, p, 0)
 			}
+		}
+	}
+	for cc, names := range nicknames {
+		for _, n := range names {
+			p := len(g.places)
+			g.places = append(g.places, place{kind: 'R', cc: cc, pop: regionWeight})
+			g.add(n, p, 0)
 		}
 	}
 	for cc, names := range aliases {
@@ -302,7 +310,7 @@ func (g *gazetteer) addCities(path string) error {
 		}
 		for _, alt := range strings.Split(col[3], ",") {
 			if keepAlt(alt) {
-				g.add(alt, p, 0)
+				g.add(alt, p, flagAlt)
 			}
 		}
 	}
@@ -357,7 +365,7 @@ func keepAlt(s string) bool {
 //	kind TAB cc TAB admin1 TAB population TAB lat TAB lon    (one line a place)
 //	key TAB entry,entry…                                   (one line a name, sorted)
 //
-// An entry is place<<2 | flags, in base 36.
+// An entry is place<<3 | flags, in base 36.
 func (g *gazetteer) encode() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "tagpulse-geo-gazetteer 1\n%d\n", len(g.places))

@@ -125,3 +125,16 @@ var aliases = map[string][]string{
 	"BN": {"Brunei"},
 	"KP": {"North Korea"},
 }
+
+// nicknames are well-known names of parts of a country that are no city nor
+// first-level division; each becomes a region of its own.
+var nicknames = map[string][]string{
+	"US": {"NYC", "Bay Area", "SF Bay Area", "Silicon Valley", "SoCal", "NorCal", "PNW", "Pacific Northwest",
+		"Tri-State Area", "Midwest", "DFW", "Twin Cities", "Upstate New York", "Long Island", "New England",
+		"Southern California", "Northern California", "Philly", "Chi-town", "NOLA", "ATL", "Nueva York", "LA"},
+	"MX": {"CDMX", "DF"},
+	"GB": {"Greater London", "Merseyside", "Yorkshire", "Cornwall", "Kent", "Devon", "Midlands", "West Midlands"},
+	"KR": {"한국", "대한민국", "South Korea"},
+	"MY": {"KL"},
+	"PS": {"Gaza Strip", "West Bank", "الضفة الغربية", "قطاع غزة"},
+}
