@@ -9,5 +9,4 @@ import (
 
 var errNotYet = errors.New("not implemented yet")
 
-func cmdDemo(ctx context.Context, env *Env, args []string) error { return errNotYet }
 func cmdRun(ctx context.Context, env *Env, args []string) error  { return errNotYet }

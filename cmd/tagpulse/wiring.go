@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
@@ -101,7 +102,12 @@ func sameCampaigns(x, y []store.Campaign) bool {
 
 // newAggregator builds the aggregator with the configured country attribution.
 func newAggregator(db *store.DB, cfg *Config, campaigns []store.Campaign, log *slog.Logger) *aggregator.Aggregator {
-	return aggregator.New(db, campaigns, aggregator.Options{Logger: log})
+	return newAggregatorAt(db, cfg, campaigns, log, nil)
+}
+
+// newAggregatorAt is newAggregator with a clock (the demo's runs fast).
+func newAggregatorAt(db *store.DB, cfg *Config, campaigns []store.Campaign, log *slog.Logger, now func() time.Time) *aggregator.Aggregator {
+	return aggregator.New(db, campaigns, aggregator.Options{Logger: log, Now: now})
 }
 
 // pickCampaign returns the campaign named, or the only one when name is empty.
