@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/aggregator/geo"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -106,8 +107,20 @@ func newAggregator(db *store.DB, cfg *Config, campaigns []store.Campaign, log *s
 }
 
 // newAggregatorAt is newAggregator with a clock (the demo's runs fast).
+// Country attribution uses the embedded gazetteer with the config's geo
+// section; the config loader has already refused a bad override.
 func newAggregatorAt(db *store.DB, cfg *Config, campaigns []store.Campaign, log *slog.Logger, now func() time.Time) *aggregator.Aggregator {
-	return aggregator.New(db, campaigns, aggregator.Options{Logger: log, Now: now})
+	var gopts geo.Options
+	if cfg != nil {
+		gopts = cfg.Geo.Options()
+	}
+	attribute := aggregator.PlaceOnly
+	if g, err := geo.New(gopts); err != nil {
+		log.Error("country attribution is off: only platform places count", "err", err)
+	} else {
+		attribute = aggregator.GeoAttribute(g)
+	}
+	return aggregator.New(db, campaigns, aggregator.Options{Logger: log, Now: now, Attribute: attribute})
 }
 
 // pickCampaign returns the campaign named, or the only one when name is empty.
