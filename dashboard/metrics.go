@@ -1,6 +1,11 @@
 package dashboard
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -8,98 +13,231 @@ import (
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// NewRegistry returns a private registry with the Go and process collectors
-// and the store-derived figures, read from the rollups at scrape time so
-// counters stay monotonic across restarts and nothing goes stale. Collectors
-// of other packages (the collector's request metrics) register on it too.
+// NewRegistry returns a private registry with the Go, process and build-info
+// collectors and the store-derived figures, read from the rollups at scrape
+// time so counters stay monotonic across restarts and nothing goes stale.
+// Collectors of other packages (the collector's request metrics) register on
+// it too.
 func NewRegistry(agg *aggregator.Aggregator) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(newStoreCollector(agg))
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewBuildInfoCollector(),
+		NewStoreCollector(agg),
+	)
 	return reg
 }
 
 const namespace = "tagpulse"
 
-// storeCollector exposes the rollups. Every label comes from a bounded set:
-// configured campaign names, the source and kind enums, ISO country codes and ZZ.
-type storeCollector struct {
-	agg                                      *aggregator.Aggregator
-	posts, countryPosts, participants, reach *prometheus.Desc
-	lag, size                                *prometheus.Desc
+// Label values used by the store collector besides the enums in store.
+const (
+	WindowToday    = "today"    // the current campaign day, in the campaign's zone
+	WindowCampaign = "campaign" // the campaign's whole window
+	// SourceOther stands in for a source outside store.Sources, so a bug
+	// elsewhere cannot add unbounded label values.
+	SourceOther = "other"
+)
+
+// StoreCollector exposes the rollups as metrics, read at scrape time. Every
+// label comes from a bounded set: configured campaign names, the source and
+// kind enums, ISO 3166-1 alpha-2 codes and ZZ, and the window enum. It reads
+// only rollups, never raw posts, so a scrape costs a few short read
+// transactions per campaign whatever the size of the post log.
+type StoreCollector struct {
+	agg *aggregator.Aggregator
+
+	posts, countryPosts, postsToday, participants, reach, active *prometheus.Desc
+	lag, size, success                                           *prometheus.Desc
 }
 
-func newStoreCollector(agg *aggregator.Aggregator) *storeCollector {
-	return &storeCollector{
+var _ prometheus.Collector = (*StoreCollector)(nil)
+
+// NewStoreCollector returns the collector of agg's campaign figures.
+// NewRegistry registers it; tests may register it on their own registry.
+func NewStoreCollector(agg *aggregator.Aggregator) *StoreCollector {
+	name := func(sub, n string) string { return prometheus.BuildFQName(namespace, sub, n) }
+	return &StoreCollector{
 		agg: agg,
-		posts: prometheus.NewDesc(prometheus.BuildFQName(namespace, "", "posts_total"),
-			"Posts counted in a campaign, by source and kind.", []string{"campaign", "source", "kind"}, nil),
-		countryPosts: prometheus.NewDesc(prometheus.BuildFQName(namespace, "", "country_posts_total"),
-			"Posts counted in a campaign, by attributed country (ZZ: unknown).", []string{"campaign", "country"}, nil),
-		participants: prometheus.NewDesc(prometheus.BuildFQName(namespace, "", "participants"),
-			"Distinct authors in a campaign today (campaign zone) or over the whole campaign.", []string{"campaign", "window"}, nil),
-		reach: prometheus.NewDesc(prometheus.BuildFQName(namespace, "", "reach"),
-			"Potential reach: summed followers of the distinct authors, today or over the whole campaign.", []string{"campaign", "window"}, nil),
-		lag: prometheus.NewDesc(prometheus.BuildFQName(namespace, "aggregator", "lag_posts"),
+		posts: prometheus.NewDesc(name("", "posts_total"),
+			"Posts counted in a campaign, by source and kind (original, repost, reply, quote).",
+			[]string{"campaign", "source", "kind"}, nil),
+		countryPosts: prometheus.NewDesc(name("", "country_posts_total"),
+			"Posts counted in a campaign, by attributed country (ISO 3166-1 alpha-2; ZZ: unknown).",
+			[]string{"campaign", "country"}, nil),
+		postsToday: prometheus.NewDesc(name("", "posts_today"),
+			"Posts on the current campaign day (campaign time zone); drops to zero at the campaign's midnight.",
+			[]string{"campaign"}, nil),
+		participants: prometheus.NewDesc(name("", "participants"),
+			"Distinct authors in a campaign today (window=today, campaign time zone) or over the whole campaign (window=campaign).",
+			[]string{"campaign", "window"}, nil),
+		reach: prometheus.NewDesc(name("", "reach"),
+			"Potential reach: summed follower counts of the distinct authors, today or over the whole campaign.",
+			[]string{"campaign", "window"}, nil),
+		active: prometheus.NewDesc(name("", "campaign_active"),
+			"1 while the current campaign day lies inside the campaign's configured window (always, for a campaign without one), else 0.",
+			[]string{"campaign"}, nil),
+		lag: prometheus.NewDesc(name("aggregator", "lag_posts"),
 			"Posts stored but not yet in the rollups.", nil, nil),
-		size: prometheus.NewDesc(prometheus.BuildFQName(namespace, "store", "size_bytes"),
-			"Size of the store file.", nil, nil),
+		size: prometheus.NewDesc(name("store", "size_bytes"),
+			"Size of the store's data in bytes.", nil, nil),
+		success: prometheus.NewDesc(name("store", "scrape_success"),
+			"1 if every store-derived figure was read at this scrape, 0 if a read failed (the figures are then missing).", nil, nil),
 	}
 }
 
-func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.posts, c.countryPosts, c.participants, c.reach, c.lag, c.size} {
+// Describe implements prometheus.Collector.
+func (c *StoreCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.posts, c.countryPosts, c.postsToday, c.participants, c.reach, c.active, c.lag, c.size, c.success} {
 		ch <- d
 	}
 }
 
-func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
-	if lag, err := c.agg.Lag(); err == nil {
-		ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(lag))
-	} else {
-		ch <- prometheus.NewInvalidMetric(c.lag, err)
-	}
+// Collect implements prometheus.Collector. All store figures come from one
+// read transaction, so a scrape is a consistent snapshot (the country
+// counters add up to the source/kind counters) and costs one short
+// transaction whatever the number of campaigns. A failed read leaves the
+// store figures out and sets tagpulse_store_scrape_success to 0, so the rest
+// of the scrape (collector, Go, process metrics) still serves and the
+// failure can be alerted on.
+func (c *StoreCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.size, prometheus.GaugeValue, float64(c.agg.DB().Size()))
-	for _, camp := range c.agg.Campaigns() {
-		rows, err := c.agg.Report(aggregator.Query{Campaign: camp.Name, By: []string{store.DimSourceKind}})
-		if err != nil {
-			ch <- prometheus.NewInvalidMetric(c.posts, err)
-			continue
+	snap, err := c.read(c.agg.Now())
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(c.success, prometheus.GaugeValue, 0)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.success, prometheus.GaugeValue, 1)
+	ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(snap.lag))
+	for i := range snap.campaigns {
+		cs := &snap.campaigns[i]
+		for _, s := range fold(cs.bySourceKind) {
+			ch <- prometheus.MustNewConstMetric(c.posts, prometheus.CounterValue, float64(s.posts), cs.name, s.labels[0], s.labels[1])
 		}
-		for _, r := range rows {
-			src, kind, _ := cutSlash(r.Key(store.DimSourceKind))
-			ch <- prometheus.MustNewConstMetric(c.posts, prometheus.CounterValue, float64(r.Posts), camp.Name, src, kind)
+		for _, s := range fold(cs.byCountry) {
+			ch <- prometheus.MustNewConstMetric(c.countryPosts, prometheus.CounterValue, float64(s.posts), cs.name, s.labels[0])
 		}
-		rows, err = c.agg.Report(aggregator.Query{Campaign: camp.Name, By: []string{aggregator.ByCountry}})
-		if err != nil {
-			ch <- prometheus.NewInvalidMetric(c.countryPosts, err)
-			continue
+		active := 0.0
+		if cs.active {
+			active = 1
 		}
-		for _, r := range rows {
-			ch <- prometheus.MustNewConstMetric(c.countryPosts, prometheus.CounterValue, float64(r.Posts), camp.Name, r.Country)
-		}
-		tot, err := c.agg.Totals(camp.Name)
-		if err != nil {
-			ch <- prometheus.NewInvalidMetric(c.participants, err)
-			continue
-		}
-		today := camp.Day(c.agg.Now())
-		var tf store.Figures
-		if rows, err := c.agg.Report(aggregator.Query{Campaign: camp.Name, By: []string{aggregator.ByDay}, From: today, To: today}); err == nil && len(rows) > 0 {
-			tf = rows[0].Figures
-		}
-		ch <- prometheus.MustNewConstMetric(c.participants, prometheus.GaugeValue, float64(tot.Participants), camp.Name, "campaign")
-		ch <- prometheus.MustNewConstMetric(c.participants, prometheus.GaugeValue, float64(tf.Participants), camp.Name, "today")
-		ch <- prometheus.MustNewConstMetric(c.reach, prometheus.GaugeValue, float64(tot.Reach), camp.Name, "campaign")
-		ch <- prometheus.MustNewConstMetric(c.reach, prometheus.GaugeValue, float64(tf.Reach), camp.Name, "today")
+		ch <- prometheus.MustNewConstMetric(c.active, prometheus.GaugeValue, active, cs.name)
+		ch <- prometheus.MustNewConstMetric(c.postsToday, prometheus.GaugeValue, float64(cs.today.Posts), cs.name)
+		ch <- prometheus.MustNewConstMetric(c.participants, prometheus.GaugeValue, float64(cs.today.Participants), cs.name, WindowToday)
+		ch <- prometheus.MustNewConstMetric(c.participants, prometheus.GaugeValue, float64(cs.total.Participants), cs.name, WindowCampaign)
+		ch <- prometheus.MustNewConstMetric(c.reach, prometheus.GaugeValue, float64(cs.today.Reach), cs.name, WindowToday)
+		ch <- prometheus.MustNewConstMetric(c.reach, prometheus.GaugeValue, float64(cs.total.Reach), cs.name, WindowCampaign)
 	}
 }
 
-func cutSlash(s string) (string, string, bool) {
+// snapshot is what one scrape reads from the rollups.
+type snapshot struct {
+	lag       uint64
+	campaigns []campaignSnapshot
+}
+
+type campaignSnapshot struct {
+	name         string
+	active       bool
+	total, today store.Figures
+	bySourceKind []series // labels: source, kind
+	byCountry    []series // labels: country
+}
+
+// series is one counter's label values (after the campaign) and value.
+type series struct {
+	labels []string
+	posts  int64
+}
+
+// read takes the snapshot in one read transaction. It reads the campaign
+// total cells directly: aggregator.Report does not accept BySourceKind and
+// would cost a transaction per query.
+func (c *StoreCollector) read(now time.Time) (*snapshot, error) {
+	camps := c.agg.Campaigns()
+	snap := &snapshot{campaigns: make([]campaignSnapshot, len(camps))}
+	err := c.agg.DB().ViewRollups(func(tx *store.RollupTx) error {
+		snap.lag = tx.LastSeq() - tx.Watermark()
+		for i := range camps {
+			camp := &camps[i]
+			today := camp.Day(now)
+			cs := &snap.campaigns[i]
+			cs.name, cs.active = camp.Name, camp.InWindow(today)
+			var err error
+			if cs.total, _, err = tx.Cell(store.CellKey{Campaign: camp.Name, Grain: store.GrainTotal, Dim: store.DimAll}); err != nil {
+				return err
+			}
+			if cs.today, _, err = tx.Cell(store.CellKey{Campaign: camp.Name, Grain: store.GrainDay, Dim: store.DimAll, Period: today}); err != nil {
+				return err
+			}
+			err = tx.Cells(camp.Name, store.GrainTotal, store.DimSourceKind, "", "", func(cell store.Cell) error {
+				src, kind := splitSourceKind(cell.Value)
+				cs.bySourceKind = append(cs.bySourceKind, series{[]string{src, kind}, cell.Posts})
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			err = tx.Cells(camp.Name, store.GrainTotal, store.DimCountry, "", "", func(cell store.Cell) error {
+				cs.byCountry = append(cs.byCountry, series{[]string{countryLabel(cell.Value)}, cell.Posts})
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	return snap, nil
+}
+
+// fold sums series whose label values are equal. Values folded by
+// splitSourceKind or countryLabel (an out-of-enum source, a malformed
+// country) can collide, and a registry refuses duplicate series.
+func fold(in []series) []series {
+	var seen map[string]int
+	out := in[:0]
+	for _, s := range in {
+		key := strings.Join(s.labels, "\x00")
+		if j, ok := seen[key]; ok {
+			out[j].posts += s.posts
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]int, len(in))
+		}
+		seen[key] = len(out)
+		out = append(out, s)
+	}
+	return out
+}
+
+// splitSourceKind splits a "source/kind" cell value into enum label values.
+func splitSourceKind(s string) (source, kind string) {
+	source, kind = s, ""
 	for i := 0; i < len(s); i++ {
 		if s[i] == '/' {
-			return s[:i], s[i+1:], true
+			source, kind = s[:i], s[i+1:]
+			break
 		}
 	}
-	return s, "", false
+	if !slices.Contains(store.Sources, source) {
+		source = SourceOther
+	}
+	if !store.Kind(kind).Valid() {
+		kind = string(store.KindOriginal) // as the aggregator counts an unknown kind
+	}
+	return source, kind
+}
+
+// countryLabel returns an ISO 3166-1 alpha-2 code as is and anything else as ZZ.
+func countryLabel(cc string) string {
+	if len(cc) == 2 && cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z' {
+		return cc
+	}
+	return store.UnknownCountry
 }
