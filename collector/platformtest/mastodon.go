@@ -28,7 +28,7 @@ type Toot struct {
 	Lang      string    // default "en"
 	CreatedAt time.Time // default: 2026-11-29T10:00Z plus one second per status
 	Followers int64
-	Location  string // a profile field named "Location"
+	Location  string // a profile field named "Location", HTML as Mastodon sends it
 	InReplyTo string // local id of the parent
 	Reblog    *Toot  // a boost of this status
 	// Raw, when set, is served verbatim as the item (a malformed status);
@@ -309,7 +309,7 @@ func (m *Mastodon) status(t Toot, id string) map[string]any {
 	}
 	var fields []map[string]any
 	if t.Location != "" {
-		fields = append(fields, map[string]any{"name": "Location", "value": html.EscapeString(t.Location), "verified_at": nil})
+		fields = append(fields, map[string]any{"name": "Location", "value": t.Location, "verified_at": nil})
 	}
 	tags := []map[string]string{}
 	for _, tag := range t.Tags {
