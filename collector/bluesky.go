@@ -142,18 +142,26 @@ func bskyPost(uri string, rec *bskyPostRecord, seen time.Time, source string, no
 }
 
 // bskyHashtags are the record's #tag facets and its outline tags
-// (record.tags); the text is read only when there are no facets, since
-// facets are what the client rendered as hashtags.
+// (record.tags). The text is read only when the record has no facets at
+// all: a client that wrote facets (links, mentions) and made none of a
+// "#word" a tag did not publish it as a hashtag, and Bluesky does not treat
+// it as one; a record without facets comes from a client or bot that does
+// not write them, and there the text is all there is.
 func bskyHashtags(rec *bskyPostRecord) []string {
-	var facets []string
+	var tags []string
+	if len(rec.Facets) == 0 {
+		tags = hashtag.Extract(rec.Text)
+	}
 	for _, f := range rec.Facets {
 		for _, ft := range f.Features {
-			if ft.Type == bskyFacetTag && ft.Tag != "" {
-				facets = append(facets, ft.Tag)
+			if ft.Type != bskyFacetTag {
+				continue
+			}
+			if n := hashtag.Normalize(ft.Tag); n != "" && !bskyContains(tags, n) {
+				tags = append(tags, n)
 			}
 		}
 	}
-	tags := hashtag.FromEntities(facets, rec.Text)
 	for _, t := range rec.Tags {
 		if n := hashtag.Normalize(t); n != "" && !bskyContains(tags, n) {
 			tags = append(tags, n)
