@@ -32,14 +32,28 @@ func (o overrideFlags) Set(v string) error {
 func cmdLocate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "locate", "< locations.txt")
 	overrides := overrideFlags{}
-	fs.Var(overrides, "override", "`TEXT=CC` read TEXT as country CC, ahead of the gazetteer (repeatable; CC may be ZZ)")
+	configPath := fs.String("config", "", "configuration `file` whose geo: overrides apply")
+	fs.Var(overrides, "override", "`TEXT=CC` read TEXT as country CC, ahead of the gazetteer (repeatable, after -config's; CC may be ZZ)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: locate reads standard input and takes no arguments", errUsage)
 	}
-	a, err := geo.New(GeoConfig{Overrides: overrides}.Options())
+	gc := GeoConfig{Overrides: map[string]string{}}
+	if *configPath != "" {
+		cfg, err := LoadConfig(*configPath, env.Getenv)
+		if err != nil {
+			return err
+		}
+		for k, v := range cfg.Geo.Overrides {
+			gc.Overrides[k] = v
+		}
+	}
+	for k, v := range overrides {
+		gc.Overrides[k] = v
+	}
+	a, err := geo.New(gc.Options())
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +58,21 @@ func TestLocateLongLinesAndStreams(t *testing.T) {
 	}
 	if !strings.HasPrefix(lines[0], "TN\tprofile\t") {
 		t.Errorf("first line %q", lines[0])
+	}
+}
+
+func TestLocateConfigOverrides(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tagpulse.yaml")
+	conf := "campaigns:\n  - name: c\n    title: C\n    hashtags: [C]\n    timezone: UTC\ngeo:\n  overrides:\n    Big Smoke: UK\n"
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env, out, _ := locateEnv("the Big Smoke\n")
+	if err := run(context.Background(), env, []string{"locate", "-config", path}); err != nil {
+		t.Fatalf("locate -config: %v", err)
+	}
+	if !strings.HasPrefix(out.String(), "GB\tprofile\t") {
+		t.Errorf("output %q, want GB from the config's override", out.String())
 	}
 }
 
