@@ -270,3 +270,29 @@ func TestExampleConfig(t *testing.T) {
 		t.Errorf("DB, Listen = %q, %q", cfg.DB, cfg.Listen)
 	}
 }
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add(goodConfig)
+	f.Add("a: &a [*a]\n")
+	f.Add("campaigns: [{<<: {name: a}, hashtags: [a], timezone: UTC}]\nsources: {x: {bearer_token: \"${T}\"}}\n")
+	f.Add("campaigns:\n  - name: a\n    hashtags: [${X}]\n    timezone: UTC\ngeo: {overrides: {a: US}}\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		cfg, err := ParseConfig([]byte(in), "f.yml", env(map[string]string{"X": "x", "T": "secret"}))
+		if err == nil {
+			if len(cfg.Campaigns) == 0 || cfg.DB == "" || cfg.Listen == "" {
+				t.Fatalf("accepted %q as %+v", in, cfg)
+			}
+			return
+		}
+		errs := []error{err}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = j.Unwrap()
+		}
+		for _, e := range errs {
+			ce, ok := e.(*configError)
+			if !ok || ce.File != "f.yml" {
+				t.Fatalf("error %q (%T) is not a configError of f.yml", e, e)
+			}
+		}
+	})
+}
