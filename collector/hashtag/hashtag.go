@@ -44,6 +44,7 @@ func Normalize(tag string) string {
 // order they first appear. It returns nil when there are none.
 func Extract(text string) []string {
 	var out []string
+	var seen map[string]bool // once out is long, against quadratic dedupe
 	sc := scanner{text: text, nextHash: -1, nextEF: -1}
 	for {
 		body, ok := sc.next()
@@ -51,11 +52,24 @@ func Extract(text string) []string {
 			return out
 		}
 		t := normalizeBody(body)
-		if t != "" && !contains(out, t) {
+		switch {
+		case t == "":
+		case seen != nil:
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		case !contains(out, t):
 			if out == nil {
 				out = make([]string, 0, 4)
 			}
 			out = append(out, t)
+			if len(out) > 16 {
+				seen = make(map[string]bool, 2*len(out))
+				for _, x := range out {
+					seen[x] = true
+				}
+			}
 		}
 	}
 }
@@ -74,7 +88,7 @@ func FromEntities(tags []string, text string) []string {
 			out = append(out, n)
 		}
 	}
-	return out
+	return out // platforms cap hashtags per post, so contains stays cheap
 }
 
 // Validate reports why tag, as written in a configuration, is not a hashtag:
@@ -129,10 +143,9 @@ func normalize(tag string) (string, bool) {
 	if fastNormal(s) {
 		return s, true
 	}
-	s = stripIgnorable(s)
-	s = norm.NFKC.String(s)
-	s = strings.TrimSpace(s)
-	s = strings.TrimLeft(s, "#") // NFKC has turned ＃ and ﹟ into #
+	// "\u200b#tag": the hash signs may come after invisible characters,
+	// and NFKC turns ＃ and ﹟ into #.
+	s = strings.TrimLeft(norm.NFKC.String(stripIgnorable(s)), "#")
 	if s == "" {
 		return "", false
 	}
@@ -418,6 +431,12 @@ type scanner struct {
 	// Start of the whitespace-delimited token holding the last hash sign
 	// looked at, and how far back from it whitespace has been searched.
 	tokStart, searched int
+	// What inURL knows of that token, so that a long token with many hash
+	// signs is looked at once: how far "://" and '/' have been searched
+	// for, whether "://" was found, and, once the first '/' is found,
+	// whether the token starts with a domain name and a path.
+	urlTok, schemeTo, slashTo  int
+	scheme, slash, domain, www bool
 }
 
 // next returns the body (after the hash sign) of the next hashtag, or false
@@ -499,19 +518,45 @@ func (sc *scanner) inURL(j int) bool {
 		k -= n
 	}
 	sc.searched = j
-	tok := text[sc.tokStart:j]
-	if strings.Contains(tok, "://") {
+	if sc.urlTok != sc.tokStart || sc.schemeTo == 0 {
+		sc.urlTok, sc.schemeTo, sc.slashTo = sc.tokStart, sc.tokStart, sc.tokStart
+		sc.scheme, sc.slash, sc.domain = false, false, false
+		tok := trimOpening(text[sc.tokStart:j])
+		sc.www = len(tok) >= 4 && strings.EqualFold(tok[:4], "www.")
+	}
+	if sc.www {
 		return true
 	}
-	tok = strings.TrimLeftFunc(tok, func(r rune) bool { return r < utf8.RuneSelf && asciiClass[r]&aTag == 0 })
-	if len(tok) >= 4 && strings.EqualFold(tok[:4], "www.") {
+	if !sc.scheme {
+		from := max(sc.schemeTo-2, sc.tokStart) // "://" may straddle
+		sc.scheme = strings.Contains(text[from:j], "://")
+		sc.schemeTo = j
+	}
+	if sc.scheme {
 		return true
 	}
-	slash := strings.IndexByte(tok, '/')
-	if slash < 0 {
-		return false
+	if !sc.slash {
+		i := strings.IndexByte(text[sc.slashTo:j], '/')
+		if i < 0 {
+			sc.slashTo = j
+			return false
+		}
+		sc.slash = true
+		sc.domain = isDomainPath(text[sc.tokStart : sc.slashTo+i])
 	}
-	host := tok[:slash]
+	return sc.domain
+}
+
+// trimOpening trims the ASCII punctuation a URL may follow: ("'<[ and such.
+func trimOpening(s string) string {
+	return strings.TrimLeftFunc(s, func(r rune) bool { return r < utf8.RuneSelf && asciiClass[r]&aTag == 0 })
+}
+
+// isDomainPath reports whether host, the start of a token before its
+// first '/', is a domain name (ASCII, with a top-level domain of two
+// letters or more), after any opening punctuation.
+func isDomainPath(host string) bool {
+	host = trimOpening(host)
 	dot := strings.LastIndexByte(host, '.')
 	if dot <= 0 || len(host)-dot-1 < 2 {
 		return false
