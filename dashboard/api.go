@@ -91,8 +91,10 @@ func (h *handler) report(timeKey string) http.HandlerFunc {
 			if timeKey == "" {
 				name = query.Campaign + "-totals"
 			}
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+			if by := q.Get("by"); by != "" {
+				name += "-" + by
+			}
+			csvHeaders(w, name)
 			WriteCSV(w, by, rows)
 			return
 		}
@@ -120,6 +122,10 @@ func (h *handler) showTop(w http.ResponseWriter, r *http.Request) {
 	posts, parts, err := h.agg.Top(name, day)
 	if err != nil {
 		h.httpError(w, r, err)
+		return
+	}
+	if q := r.URL.Query(); q.Get("format") == "csv" {
+		writeTopCSV(w, name, day, q.Get("list"), posts, parts)
 		return
 	}
 	if posts == nil {

@@ -8,9 +8,11 @@ package dashboard
 import (
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,7 +21,7 @@ import (
 	"github.com/tagpulse/tagpulse/aggregator"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*
 var templateFiles embed.FS
 
 //go:embed static
@@ -34,6 +36,14 @@ type Options struct {
 	Sources func() any
 	Logger  *slog.Logger
 	Now     func() time.Time // for "today"; time.Now when nil
+	// Access protects the pages and the API; the zero value is open.
+	Access Access
+	// MetricsAccess protects /metrics, separately (Prometheus scrapes with
+	// its own credentials); the zero value is open.
+	MetricsAccess Access
+	// Public maps a campaign name to the secret of its read-only public
+	// link, /p/SECRET/: that campaign's page and API, without Access.
+	Public map[string]string
 }
 
 type handler struct {
@@ -42,6 +52,9 @@ type handler struct {
 	log     *slog.Logger
 	now     func() time.Time
 	pages   *pages
+	locales map[string]*locale
+	public  map[string]string // secret → campaign
+	api     http.Handler      // the API routes, without access control
 }
 
 // NewHandler returns the whole HTTP surface. It parses the templates now and
@@ -58,25 +71,67 @@ func NewHandler(opts Options) (http.Handler, error) {
 	if h.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
+	if h.locales, err = loadCatalogs(); err != nil {
+		return nil, err
+	}
+	if err := opts.Access.validate("dashboard access"); err != nil {
+		return nil, err
+	}
+	if err := opts.MetricsAccess.validate("metrics access"); err != nil {
+		return nil, err
+	}
+	h.public = map[string]string{}
+	for campaign, secret := range opts.Public {
+		if h.agg.Campaign(campaign) == nil {
+			return nil, fmt.Errorf("public link: %w %q", aggregator.ErrUnknownCampaign, campaign)
+		}
+		if len(secret) < minPublicSecret || strings.ContainsAny(secret, "/?#%") {
+			return nil, fmt.Errorf("public link for %q: the secret must be at least %d characters, without / ? # %%", campaign, minPublicSecret)
+		}
+		if _, dup := h.public[secret]; dup {
+			return nil, fmt.Errorf("public link for %q: secret used twice", campaign)
+		}
+		h.public[secret] = campaign
+	}
 	static, _ := fs.Sub(staticFiles, "static")
+
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/v1/campaigns", h.listCampaigns)
+	api.HandleFunc("GET /api/v1/campaigns/{name}", h.showCampaign)
+	api.HandleFunc("GET /api/v1/campaigns/{name}/totals", h.report(""))
+	api.HandleFunc("GET /api/v1/campaigns/{name}/days", h.report(aggregator.ByDay))
+	api.HandleFunc("GET /api/v1/campaigns/{name}/hours", h.report(aggregator.ByHour))
+	api.HandleFunc("GET /api/v1/campaigns/{name}/top", h.showTop)
+	api.HandleFunc("GET /api/v1/campaigns/{name}/headline", h.showHeadline)
+	api.HandleFunc("GET /api/v1/campaigns/{name}/crosscheck", h.showCrossCheck)
+	api.HandleFunc("GET /api/v1/campaigns/{name}/card.svg", h.showCard)
+	api.HandleFunc("GET /api/v1/sources", h.listSources)
+	api.HandleFunc("GET /api/v1/events", h.events)
+	h.api = api
+
+	app := http.NewServeMux()
+	app.Handle("GET /api/", api)
+	app.HandleFunc("GET /{$}", h.showIndex)
+	app.HandleFunc("GET /c/{name}", h.showCampaignPage)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
-	mux.HandleFunc("GET /api/v1/campaigns", h.listCampaigns)
-	mux.HandleFunc("GET /api/v1/campaigns/{name}", h.showCampaign)
-	mux.HandleFunc("GET /api/v1/campaigns/{name}/totals", h.report(""))
-	mux.HandleFunc("GET /api/v1/campaigns/{name}/days", h.report(aggregator.ByDay))
-	mux.HandleFunc("GET /api/v1/campaigns/{name}/hours", h.report(aggregator.ByHour))
-	mux.HandleFunc("GET /api/v1/campaigns/{name}/top", h.showTop)
-	mux.HandleFunc("GET /api/v1/sources", h.listSources)
-	mux.HandleFunc("GET /api/v1/events", h.events)
 	if opts.Gatherer != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+		mux.Handle("GET /metrics", opts.MetricsAccess.guard("tagpulse metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})))
 	}
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /{$}", h.showIndex)
-	mux.HandleFunc("GET /c/{name}", h.showCampaignPage)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("GET /p/{secret}/{rest...}", h.servePublic)
+	mux.Handle("/", opts.Access.guard("tagpulse", app))
 	return secure(mux), nil
+}
+
+// cacheStatic lets browsers keep the embedded assets for a while (they
+// change only with the binary).
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // secure sets the headers every response carries.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
+	"sync"
 
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
@@ -12,29 +14,77 @@ import (
 
 // pages holds the parsed templates; parsed once, at start.
 type pages struct {
-	index, campaign *template.Template
+	index, campaign, card *template.Template
 }
+
+// rendered records which template files have been executed, so a test can
+// fail when one never is (see TestMain).
+var rendered sync.Map
+
+// funcs are the templates' helpers; they hold no state.
+var funcs = template.FuncMap{"list": func(s ...string) []string { return s }}
 
 func parsePages() (*pages, error) {
 	p := &pages{}
 	var err error
-	if p.index, err = template.ParseFS(templateFiles, "templates/layout.html", "templates/index.html"); err != nil {
+	if p.index, err = template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/index.html"); err != nil {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
-	if p.campaign, err = template.ParseFS(templateFiles, "templates/layout.html", "templates/campaign.html"); err != nil {
+	if p.campaign, err = template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/campaign.html"); err != nil {
+		return nil, fmt.Errorf("dashboard templates: %w", err)
+	}
+	if p.card, err = template.ParseFS(templateFiles, "templates/card.svg"); err != nil {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
 	return p, nil
 }
 
-func (h *handler) render(w http.ResponseWriter, r *http.Request, t *template.Template, data any) {
+// langLink is one entry of the language switcher.
+type langLink struct {
+	Code, Name, Dir string
+	Current         bool
+}
+
+// pageData is what every page template gets.
+type pageData struct {
+	L     *locale
+	Title string
+	Langs []langLink
+	// Index page.
+	Campaigns []campaignView
+	// Campaign page.
+	C       campaignView
+	API     string // base of the campaign's API (public links have their own)
+	Events  string
+	Sources string
+	Public  bool   // the read-only public view
+	Link    string // the campaign's public link, when configured (not shown on it)
+	Others  []store.Campaign
+	Today   string // the campaign's today, formatted
+}
+
+func (h *handler) newPage(w http.ResponseWriter, r *http.Request, title string) pageData {
+	l := h.locales[negotiate(w, r)]
+	d := pageData{L: l, Title: title}
+	for _, code := range Languages {
+		o := h.locales[code]
+		d.Langs = append(d.Langs, langLink{Code: code, Name: o.T("lang.name"), Dir: o.Dir, Current: code == l.Lang})
+	}
+	return d
+}
+
+func (h *handler) render(w http.ResponseWriter, r *http.Request, t *template.Template, files []string, data any) {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		h.httpError(w, r, err)
 		return
 	}
+	for _, f := range files {
+		rendered.Store(f, true)
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Vary", "Accept-Language, Cookie")
 	buf.WriteTo(w)
 }
 
@@ -44,22 +94,28 @@ func (h *handler) showIndex(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/c/"+cs[0].Name, http.StatusFound)
 		return
 	}
-	var views []campaignView
+	d := h.newPage(w, r, "")
 	for _, c := range cs {
 		v, err := h.campaignView(c)
 		if err != nil {
 			h.httpError(w, r, err)
 			return
 		}
-		views = append(views, v)
+		d.Campaigns = append(d.Campaigns, v)
 	}
-	h.render(w, r, h.pages.index, map[string]any{"Title": "tagpulse", "Campaigns": views})
+	h.render(w, r, h.pages.index, []string{"layout.html", "index.html"}, d)
 }
 
 func (h *handler) showCampaignPage(w http.ResponseWriter, r *http.Request) {
-	c := h.agg.Campaign(r.PathValue("name"))
+	h.campaignPage(w, r, r.PathValue("name"), "")
+}
+
+// campaignPage renders a campaign's page; secret is set for the public
+// read-only view, whose API calls go through the public link.
+func (h *handler) campaignPage(w http.ResponseWriter, r *http.Request, name, secret string) {
+	c := h.agg.Campaign(name)
 	if c == nil {
-		h.httpError(w, r, fmt.Errorf("%w %q", aggregator.ErrUnknownCampaign, r.PathValue("name")))
+		h.httpError(w, r, fmt.Errorf("%w %q", aggregator.ErrUnknownCampaign, name))
 		return
 	}
 	v, err := h.campaignView(*c)
@@ -67,14 +123,65 @@ func (h *handler) showCampaignPage(w http.ResponseWriter, r *http.Request) {
 		h.httpError(w, r, err)
 		return
 	}
-	today, err := h.agg.Report(aggregator.Query{Campaign: c.Name, By: []string{aggregator.ByDay}, From: v.Today, To: v.Today})
-	if err != nil {
-		h.httpError(w, r, err)
+	d := h.newPage(w, r, cmpOr(c.Title, c.Name))
+	d.C = v
+	d.Today = d.L.Date(v.Today)
+	prefix := ""
+	if secret != "" {
+		prefix = "/p/" + secret
+		d.Public = true
+	} else {
+		if s, ok := h.publicSecret(c.Name); ok {
+			d.Link = "/p/" + s + "/"
+		}
+		for _, o := range h.agg.Campaigns() {
+			if o.Name != c.Name {
+				d.Others = append(d.Others, o)
+			}
+		}
+	}
+	d.API = prefix + "/api/v1/campaigns/" + c.Name
+	d.Events = prefix + "/api/v1/events"
+	d.Sources = prefix + "/api/v1/sources"
+	h.render(w, r, h.pages.campaign, []string{"layout.html", "campaign.html"}, d)
+}
+
+// publicSecret returns the secret of a campaign's public link.
+func (h *handler) publicSecret(campaign string) (string, bool) {
+	for s, c := range h.public {
+		if c == campaign {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// servePublic serves /p/{secret}/…: the campaign page read-only, and the
+// parts of the API that page needs, for that campaign only.
+func (h *handler) servePublic(w http.ResponseWriter, r *http.Request) {
+	secret := r.PathValue("secret")
+	campaign := ""
+	for s, c := range h.public {
+		if eq(s, secret) {
+			campaign = c
+		}
+	}
+	if campaign == "" {
+		http.NotFound(w, r)
 		return
 	}
-	var todayFig store.Figures
-	if len(today) > 0 {
-		todayFig = today[0].Figures
+	rest := r.PathValue("rest")
+	if rest == "" {
+		h.campaignPage(w, r, campaign, secret)
+		return
 	}
-	h.render(w, r, h.pages.campaign, map[string]any{"Title": v.Title, "C": v, "Today": todayFig})
+	path := "/" + rest
+	base := "/api/v1/campaigns/" + campaign
+	if path != base && !strings.HasPrefix(path, base+"/") && path != "/api/v1/events" && path != "/api/v1/sources" {
+		http.NotFound(w, r)
+		return
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Path, r2.URL.RawPath = path, ""
+	h.api.ServeHTTP(w, r2)
 }

@@ -1,70 +1,380 @@
-// tagpulse first page: fetches figures from the JSON API and refreshes them
-// when the server says they changed (server-sent events), or every 15 s when
-// events are blocked. No inline script: the page's CSP forbids it.
+// tagpulse campaign page. Everything on it comes from the JSON API and is
+// put into the page as text (never as HTML), so nothing a post says can run.
+// Figures refresh when the server says they changed (server-sent events), or
+// every 15 s when events are blocked. No inline script: the CSP forbids it.
 "use strict";
 (function () {
   const root = document.getElementById("campaign");
   if (!root) return;
-  const name = root.dataset.campaign;
-  const api = "/api/v1/campaigns/" + encodeURIComponent(name);
-  const nf = new Intl.NumberFormat();
-  const status = document.getElementById("status");
+  const ds = root.dataset;
+  const M = JSON.parse(ds.msgs || "{}");
+  const lang = ds.lang || "en", rtl = ds.dir === "rtl", tz = ds.timezone || "UTC";
+  const viewerTZ = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const nf = new Intl.NumberFormat(lang);
+  const pf = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 });
+  const cf = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0, signDisplay: "exceptZero" });
+  const dateF = new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
+  const shortDay = new Intl.DateTimeFormat(lang, { month: "short", day: "numeric", timeZone: "UTC" });
+  const regions = names("region"), langs = names("language");
+  const $ = (id) => document.getElementById(id);
+  const SVG = "http://www.w3.org/2000/svg";
+  let state = { day: ds.today, from: "", to: "", compare: "", zone: "campaign" };
 
-  async function get(path) {
-    const r = await fetch(api + path, { headers: { Accept: "application/json" } });
+  function names(type) {
+    try { return new Intl.DisplayNames([lang], { type }); } catch (e) { return null; }
+  }
+  // t looks a message up and fills its {placeholders}.
+  function t(key, args) {
+    let s = M[key] || key;
+    for (const k in args || {}) s = s.split("{" + k + "}").join(String(args[k]));
+    return s;
+  }
+  const n = (v) => nf.format(v || 0);
+  const fmtDay = (d) => d ? dateF.format(new Date(d + "T00:00:00Z")) : "";
+  function country(cc) {
+    if (cc === "ZZ") return t("country.unknown");
+    try { return (regions && regions.of(cc)) || cc; } catch (e) { return cc; }
+  }
+  function label(dim, v) {
+    if (dim === "country") return country(v);
+    if (dim === "kind" || dim === "source" || dim === "method") return M[dim + "." + v] || v;
+    if (dim === "lang") {
+      if (v === "und") return t("lang.und");
+      try { return (langs && langs.of(v)) || v; } catch (e) { return v; }
+    }
+    return v;
+  }
+  function el(tag, text, cls) {
+    const e = document.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    if (cls) e.className = cls;
+    return e;
+  }
+  function svg(tag, attrs, text) {
+    const e = document.createElementNS(SVG, tag);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  // safeURL keeps only http(s) links: a post's URL is someone else's text.
+  function safeURL(u) {
+    try { const x = new URL(u); return x.protocol === "https:" || x.protocol === "http:" ? x.href : ""; } catch (e) { return ""; }
+  }
+  async function get(base, path) {
+    const r = await fetch(base + path, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (!r.ok) throw new Error(path + ": " + r.status);
     return r.json();
   }
-  function setFig(key, v) {
-    const el = root.querySelector('[data-fig="' + key + '"]');
-    if (el) el.textContent = nf.format(v || 0);
+  const api = (path) => get(ds.api, path);
+  function qs(o) {
+    const p = new URLSearchParams();
+    for (const k in o) if (o[k]) p.set(k, o[k]);
+    const s = p.toString();
+    return s ? "?" + s : "";
   }
-  async function refresh() {
-    try {
-      const [c, days, countries] = await Promise.all([get(""), get("/days"), get("/totals?by=country")]);
-      for (const k of ["posts", "participants", "reach"]) setFig("total." + k, c.totals[k]);
-      const today = days.find((d) => d.day === c.today) || {};
-      for (const k of ["posts", "participants", "reach"]) setFig("today." + k, today[k]);
-      document.getElementById("today-label").textContent = c.today;
-      drawDays(days);
-      drawCountries(countries, c.totals.posts);
-      status.textContent = "Updated " + new Date().toLocaleTimeString();
-    } catch (e) {
-      status.textContent = "Could not update: " + e.message;
+
+  // bars draws a bar chart into an SVG: items {label, value, title, value2}.
+  function bars(box, items, opts) {
+    const W = 600, H = 220, top = 10, bottom = 28, left = 44, right = 8;
+    const max = Math.max(1, ...items.map((i) => Math.max(i.value, i.value2 || 0)));
+    const step = (W - left - right) / Math.max(1, items.length);
+    const x = (i) => rtl ? W - right - (i + 1) * step : left + i * step;
+    const y = (v) => H - bottom - (H - top - bottom) * v / max;
+    const kids = [];
+    for (const f of [0, 0.5, 1]) {
+      const v = Math.round(max * f), yy = y(v);
+      kids.push(svg("line", { x1: left, x2: W - right, y1: yy, y2: yy, class: "grid" }));
+      kids.push(svg("text", { x: rtl ? W - 2 : 2, y: yy + 4, class: "axis", "text-anchor": "start" }, n(v)));
     }
+    const every = Math.ceil(items.length / (opts.labels || 12));
+    items.forEach((it, i) => {
+      const g = svg("g", {});
+      const bw = Math.max(1, step * (it.value2 !== undefined ? 0.45 : 0.8));
+      const r = svg("rect", { x: x(i) + step * 0.1, y: y(it.value), width: bw, height: Math.max(0, H - bottom - y(it.value)), class: "bar" });
+      r.append(svg("title", {}, it.title));
+      g.append(r);
+      if (it.value2 !== undefined) {
+        const r2 = svg("rect", { x: x(i) + step * 0.1 + bw, y: y(it.value2), width: bw, height: Math.max(0, H - bottom - y(it.value2)), class: "bar2" });
+        r2.append(svg("title", {}, it.title2 || ""));
+        g.append(r2);
+      }
+      if (i % every === 0) g.append(svg("text", { x: x(i) + step / 2, y: H - 10, class: "axis", "text-anchor": "middle" }, it.label));
+      kids.push(g);
+    });
+    box.replaceChildren(...kids);
   }
-  function drawDays(days) {
-    const box = document.getElementById("days");
-    const max = Math.max(1, ...days.map((d) => d.posts));
-    box.replaceChildren(...days.map((d) => {
-      const b = document.createElement("div");
-      b.className = "bar";
-      b.style.height = (100 * d.posts / max) + "%";
-      b.title = d.day + ": " + nf.format(d.posts) + " posts";
-      return b;
-    }));
+  function line(box, pts) {
+    const W = 600, H = 220, top = 10, bottom = 28, left = 44, right = 8;
+    const max = Math.max(1, ...pts.map((p) => p.value));
+    const step = (W - left - right) / Math.max(1, pts.length - 1);
+    const x = (i) => rtl ? W - right - i * step : left + i * step;
+    const y = (v) => H - bottom - (H - top - bottom) * v / max;
+    const kids = [];
+    for (const f of [0, 0.5, 1]) {
+      const v = Math.round(max * f);
+      kids.push(svg("line", { x1: left, x2: W - right, y1: y(v), y2: y(v), class: "grid" }));
+      kids.push(svg("text", { x: rtl ? W - 2 : 2, y: y(v) + 4, class: "axis" }, n(v)));
+    }
+    kids.push(svg("polyline", { points: pts.map((p, i) => x(i) + "," + y(p.value)).join(" "), class: "line" }));
+    const every = Math.ceil(pts.length / 8);
+    pts.forEach((p, i) => {
+      const c = svg("circle", { cx: x(i), cy: y(p.value), r: 3, class: "dot" });
+      c.append(svg("title", {}, p.title));
+      kids.push(c);
+      if (i % every === 0) kids.push(svg("text", { x: x(i), y: H - 10, class: "axis", "text-anchor": "middle" }, p.label));
+    });
+    box.replaceChildren(...kids);
   }
-  function drawCountries(rows, total) {
-    const tb = document.querySelector("#countries tbody");
-    tb.replaceChildren(...rows.map((r) => {
-      const tr = document.createElement("tr");
-      const cells = [r.country === "ZZ" ? "Unknown" : r.country, nf.format(r.posts),
-        total ? (100 * r.posts / total).toFixed(1) + "%" : "–", nf.format(r.participants)];
-      cells.forEach((v, i) => {
-        const td = document.createElement("td");
-        td.textContent = v;
-        if (i > 0) td.className = "num";
+
+  // zoneOffset is tz's UTC offset in ms at instant ms.
+  function zoneOffset(ms, zone) {
+    const p = {};
+    for (const x of new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(ms))) p[x.type] = x.value;
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
+  }
+  // dayHours lists the UTC hours (ms) that cover a campaign day in tz: the
+  // rollups' hours are UTC hours, so a half-hour zone starts mid-hour.
+  function dayHours(day) {
+    const [y, m, d] = day.split("-").map(Number);
+    const local = (ms) => { const s = ms - zoneOffset(ms, tz); return ms - zoneOffset(s, tz); };
+    const s = Math.floor(local(Date.UTC(y, m - 1, d)) / 3600000) * 3600000;
+    const e = local(Date.UTC(y, m - 1, d + 1));
+    const out = [];
+    for (let h = s; h < e && out.length < 26; h += 3600000) out.push(h);
+    return out;
+  }
+
+  function table(id, rows, cols) {
+    const tb = document.querySelector("#" + id + " tbody");
+    if (!rows.length) {
+      const tr = el("tr");
+      const td = el("td", t("empty"), "muted");
+      td.colSpan = cols;
+      tr.append(td);
+      tb.replaceChildren(tr);
+      return;
+    }
+    tb.replaceChildren(...rows.map((cells) => {
+      const tr = el("tr");
+      cells.forEach((c, i) => {
+        const td = el("td");
+        if (c instanceof Node) td.append(c); else td.textContent = c;
+        if (i > 0 && !(c instanceof Node)) td.className = "num";
         tr.append(td);
       });
       return tr;
     }));
   }
-  refresh();
-  let timer = setInterval(refresh, 15000);
-  if (window.EventSource) {
-    const es = new EventSource("/api/v1/events");
-    es.addEventListener("changed", refresh);
-    es.onopen = () => { clearInterval(timer); timer = setInterval(refresh, 60000); };
-    es.onerror = () => { clearInterval(timer); timer = setInterval(refresh, 15000); };
+
+  function headline(h) {
+    const today = h.is_today;
+    $("head-title").textContent = today ? t("head.today", { day: fmtDay(h.day) }) : t("head.day", { day: fmtDay(h.day) });
+    const cur = { posts: h.figures.posts, participants: h.figures.participants, reach: h.figures.reach, countries: h.countries };
+    const prev = { posts: h.previous.posts, participants: h.previous.participants, reach: h.previous.reach, countries: h.previous_countries };
+    const st = h.same_time_yesterday;
+    const until = st ? new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: tz }).format(new Date(st.until)) : "";
+    for (const k in cur) {
+      const f = root.querySelector('[data-fig="' + k + '"]');
+      f.textContent = n(cur[k]);
+      f.dataset.value = cur[k] || 0;
+      const change = (a, b) => b ? " (" + cf.format((a - b) / b) + ")" : "";
+      root.querySelector('[data-cmp="' + k + '.prev"]').textContent =
+        t(today ? "cmp.yesterday" : "cmp.day_before", { n: n(prev[k]) }) + change(cur[k], prev[k]);
+      const same = root.querySelector('[data-cmp="' + k + '.same"]');
+      if (!st) same.textContent = "";
+      else if (k === "posts" || k === "countries") same.textContent = t("cmp.same_time", { time: until, n: n(st[k]) }) + change(cur[k], st[k]);
+      else same.textContent = t("cmp.same_time_na", { time: until });
+    }
   }
+
+  function inRange(d) {
+    return (!state.from || d >= state.from) && (!state.to || d <= state.to);
+  }
+  function days(all, other) {
+    const rows = all.filter((d) => inRange(d.day));
+    const first = all.length ? all[0].day : "";
+    const items = rows.map((d) => ({ label: shortDay.format(new Date(d.day + "T00:00:00Z")), value: d.posts, title: fmtDay(d.day) + ": " + n(d.posts) }));
+    const note = $("compare-note");
+    if (other) {
+      // Align by campaign day: day i of this campaign against day i of the other.
+      const offset = (d) => Math.round((Date.parse(d) - Date.parse(first)) / 86400000);
+      rows.forEach((d, i) => {
+        const o = other.rows[offset(d.day)];
+        items[i].value2 = o ? o.posts : 0;
+        items[i].title2 = t("note.campaign_day", { n: n(offset(d.day) + 1) }) + " · " + (o ? fmtDay(o.day) + ": " + n(o.posts) : "–");
+      });
+      note.hidden = false;
+      note.textContent = t("note.compare") + ": " + other.title;
+    } else {
+      note.hidden = true;
+    }
+    bars($("chart-days"), items, { labels: 10 });
+    let sum = 0;
+    line($("chart-cum"), all.map((d) => {
+      sum += d.new_participants || 0;
+      return { label: shortDay.format(new Date(d.day + "T00:00:00Z")), value: sum, title: fmtDay(d.day) + ": " + n(sum) };
+    }));
+  }
+  function hours(rows) {
+    const by = {};
+    for (const r of rows) by[Date.parse(r.hour)] = r.posts;
+    const zone = state.zone === "viewer" ? viewerTZ : tz;
+    const hf = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: zone });
+    bars($("chart-hours"), dayHours(state.day).map((h) => {
+      const label = hf.format(new Date(h));
+      return { label, value: by[h] || 0, title: label + ": " + n(by[h] || 0) };
+    }), { labels: 8 });
+    $("hours-title").textContent = t("sec.hours", { day: fmtDay(state.day) });
+  }
+  function dim(d, rows) {
+    const sum = {};
+    let total = 0;
+    for (const r of rows) { sum[r[d]] = (sum[r[d]] || 0) + r.posts; total += r.posts; }
+    const list = Object.keys(sum).sort((a, b) => sum[b] - sum[a] || (a < b ? -1 : 1));
+    table("t-" + d, list.map((v) => {
+      const name = el("span", label(d, v));
+      name.dir = "auto";
+      return [name, n(sum[v]), total ? pf.format(sum[v] / total) : "–"];
+    }), 3);
+    return { sum, total };
+  }
+  let world = null;
+  async function map(sum, total) {
+    if (!world) world = await get("", "/static/world.json");
+    const box = $("map");
+    const max = Math.max(1, ...Object.keys(sum).filter((c) => c !== "ZZ").map((c) => sum[c]));
+    const s = svg("svg", { viewBox: "0 0 " + world.width + " " + world.height, class: "world" });
+    for (const cc in world.paths) {
+      const v = sum[cc] || 0;
+      const level = v ? 1 + Math.min(4, Math.floor(5 * Math.log(1 + v) / Math.log(1 + max))) : 0;
+      const p = svg("path", { d: world.paths[cc], class: "c l" + level, "data-cc": cc });
+      p.append(svg("title", {}, country(cc) + ": " + n(v)));
+      s.append(p);
+    }
+    box.replaceChildren(s);
+    const share = pf.format(total ? (sum.ZZ || 0) / total : 0);
+    $("map-note").textContent = t("note.map", { share });
+    $("unknown-note").textContent = t("note.unknown", { share });
+  }
+  function top(tp) {
+    const list = $("top-posts");
+    if (!tp.posts.length) list.replaceChildren(el("li", t("empty"), "muted"));
+    else list.replaceChildren(...tp.posts.map((p) => {
+      const li = el("li");
+      const meta = el("div", "", "meta");
+      const who = el("bdi", p.author || "");
+      meta.append(who, " · " + label("kind", p.kind) + " · " + country(p.country || "ZZ") + " · " + t("col.engagement") + " " + n(p.engagement));
+      const text = el("p", p.text || "", "text");
+      text.dir = "auto";
+      li.append(meta, text);
+      const u = safeURL(p.url);
+      if (u) {
+        const a = el("a", t("open"));
+        a.href = u;
+        a.rel = "noopener noreferrer nofollow";
+        a.target = "_blank";
+        li.append(a);
+      }
+      return li;
+    }));
+    table("t-participants", tp.participants.map((p) => [el("bdi", p.handle || p.author), n(p.posts), n(p.followers)]), 3);
+    for (const [id, key] of [["top-posts-title", "sec.top_posts"], ["top-parts-title", "sec.top_participants"], ["cross-title", "compl.crosscheck"]]) $(id).textContent = t(key, { day: fmtDay(state.day) });
+  }
+  function completeness(sources, cross, unknownShare) {
+    $("no-country").textContent = t("compl.no_country", { share: pf.format(unknownShare) });
+    const list = Array.isArray(sources) ? sources : [];
+    $("no-sources").hidden = list.length > 0;
+    const tf = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+    const when = (v) => { const d = Date.parse(v); return isNaN(d) ? (v ? String(v) : "–") : tf.format(new Date(d)); };
+    table("t-sources", list.map((s) => {
+      const name = s.source || s.name || s.id || "?";
+      let st = t("compl.ok");
+      if (s.rate_limited_until && Date.parse(s.rate_limited_until) > Date.now()) st = t("compl.rate_limited", { time: when(s.rate_limited_until) });
+      else if (s.error || s.last_error) st = t("compl.error", { error: s.error || s.last_error });
+      return [label("source", String(name)), when(s.last_success), st];
+    }), 3);
+    $("no-cross").hidden = cross.sources.length > 0;
+    table("t-cross", cross.sources.map((c) => [label("source", c.source), n(c.platform), n(c.collected)]), 3);
+  }
+  function links() {
+    for (const a of root.querySelectorAll("a[data-csv]")) {
+      const q = { format: "csv" };
+      if (a.dataset.daily) q.day = state.day;
+      if (a.dataset.list) q.list = a.dataset.list;
+      let path = a.dataset.csv;
+      if (a.dataset.by) {
+        q.by = a.dataset.by;
+        if (state.from || state.to) { path = "/days"; q.from = state.from; q.to = state.to; }
+      } else if (path === "/days") { q.from = state.from; q.to = state.to; }
+      a.href = ds.api + path + qs(q);
+    }
+    $("card-link").href = ds.api + "/card.svg" + qs({ day: state.day, lang });
+  }
+
+  async function refresh() {
+    const status = $("status");
+    try {
+      const ranged = state.from || state.to;
+      const dimPath = (d) => ranged ? "/days" + qs({ by: d, from: state.from, to: state.to }) : "/totals?by=" + d;
+      const [c, all, h, hr, tp, countries, src, kind, lng, meth, sources, cross] = await Promise.all([
+        api(""), api("/days"), api("/headline?day=" + state.day), api("/hours?day=" + state.day), api("/top?day=" + state.day),
+        api(dimPath("country")), api(dimPath("source")), api(dimPath("kind")), api(dimPath("lang")), api(dimPath("method")),
+        get(ds.sources, ""), api("/crosscheck?day=" + state.day)]);
+      let other = null;
+      if (state.compare) {
+        const base = ds.api.replace(/[^/]+$/, encodeURIComponent(state.compare));
+        const [oc, od] = await Promise.all([get(base, ""), get(base, "/days")]);
+        other = { title: oc.title || oc.name, rows: od };
+      }
+      if (state.day === ds.today && c.today !== ds.today) { ds.today = c.today; state.day = c.today; $("day").value = c.today; return refresh(); }
+      headline(h);
+      days(all, other);
+      hours(hr);
+      const cs = dim("country", countries);
+      dim("source", src); dim("kind", kind); dim("lang", lng); dim("method", meth);
+      top(tp);
+      completeness(sources, cross, cs.total ? (cs.sum.ZZ || 0) / cs.total : 0);
+      links();
+      status.textContent = t("status.updated", { time: new Date().toLocaleTimeString(lang) }) + " · " + (live ? t("status.live") : t("status.polling", { n: n(15) }));
+      root.dataset.updated = String(Date.now());
+      await map(cs.sum, cs.total);
+    } catch (e) {
+      status.textContent = t("status.error", { error: e.message });
+    }
+  }
+
+  let running = null, again = false;
+  // update runs refresh, one at a time; a change during a run asks for one more.
+  function update() {
+    if (running) { again = true; return; }
+    running = refresh().finally(() => { running = null; if (again) { again = false; update(); } });
+  }
+
+  $("zone-viewer").textContent = t("ctl.zone_viewer", { zone: viewerTZ });
+  $("controls").addEventListener("submit", (e) => {
+    e.preventDefault();
+    state.day = $("day").value || ds.today;
+    state.from = $("from").value;
+    state.to = $("to").value;
+    if (state.from && state.to && state.from > state.to) [state.from, state.to] = [state.to, state.from];
+    update();
+  });
+  $("reset").addEventListener("click", () => {
+    state.day = ds.today; state.from = state.to = "";
+    $("day").value = ds.today; $("from").value = ""; $("to").value = "";
+    update();
+  });
+  const cmp = $("compare");
+  if (cmp) cmp.addEventListener("change", () => { state.compare = cmp.value; update(); });
+  for (const r of root.querySelectorAll('input[name="zone"]')) r.addEventListener("change", () => { state.zone = r.value; update(); });
+
+  let live = false;
+  let timer = setInterval(update, 15000);
+  if (window.EventSource) {
+    const es = new EventSource(ds.events);
+    es.addEventListener("changed", update);
+    es.onopen = () => { live = true; clearInterval(timer); timer = setInterval(update, 60000); };
+    es.onerror = () => { live = false; clearInterval(timer); timer = setInterval(update, 15000); };
+  }
+  update();
 })();

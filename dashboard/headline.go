@@ -1,0 +1,271 @@
+package dashboard
+
+import (
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// sameTime is yesterday's figures up to the same time of day. Only posts
+// and countries can be told from hourly rollups: participants and reach
+// are distinct counts that do not add up across hours, so they are left out
+// rather than guessed.
+type sameTime struct {
+	Until     time.Time `json:"until"` // the end of the last hour counted
+	Posts     int64     `json:"posts"`
+	Countries int       `json:"countries"`
+}
+
+// headline is a campaign day's figures with the day before's.
+type headline struct {
+	Day               string        `json:"day"`
+	IsToday           bool          `json:"is_today"`
+	Figures           store.Figures `json:"figures"`
+	Countries         int           `json:"countries"` // known countries with posts (ZZ not counted)
+	UnknownShare      float64       `json:"unknown_share"`
+	PreviousDay       string        `json:"previous_day"`
+	Previous          store.Figures `json:"previous"`
+	PreviousCountries int           `json:"previous_countries"`
+	SameTimeYesterday *sameTime     `json:"same_time_yesterday,omitempty"` // only for today
+	// ByCountry is the day's countries, most posts first, ZZ included.
+	ByCountry []aggregator.Row `json:"by_country"`
+}
+
+func (h *handler) campaignOr404(w http.ResponseWriter, r *http.Request) *store.Campaign {
+	c := h.agg.Campaign(r.PathValue("name"))
+	if c == nil {
+		h.httpError(w, r, fmt.Errorf("%w %q", aggregator.ErrUnknownCampaign, r.PathValue("name")))
+	}
+	return c
+}
+
+// dayParam reads ?day=, defaulting to the campaign's today.
+func (h *handler) dayParam(r *http.Request, c *store.Campaign) (string, error) {
+	day := r.URL.Query().Get("day")
+	if day == "" {
+		return c.Day(h.now()), nil
+	}
+	if _, err := time.Parse(store.DayLayout, day); err != nil {
+		return "", fmt.Errorf("%w: day %q is not YYYY-MM-DD", aggregator.ErrBadQuery, day)
+	}
+	return day, nil
+}
+
+func (h *handler) headline(c *store.Campaign, day string) (headline, error) {
+	now := h.now()
+	d, _ := time.Parse(store.DayLayout, day)
+	prev := d.AddDate(0, 0, -1).Format(store.DayLayout)
+	hl := headline{Day: day, IsToday: day == c.Day(now), PreviousDay: prev}
+	days, err := h.agg.Report(aggregator.Query{Campaign: c.Name, By: []string{aggregator.ByDay}, From: prev, To: day})
+	if err != nil {
+		return hl, err
+	}
+	for _, r := range days {
+		switch r.Day {
+		case day:
+			hl.Figures = r.Figures
+		case prev:
+			hl.Previous = r.Figures
+		}
+	}
+	byCountry, err := h.agg.Report(aggregator.Query{Campaign: c.Name, By: []string{aggregator.ByDay, aggregator.ByCountry}, From: prev, To: day})
+	if err != nil {
+		return hl, err
+	}
+	hl.ByCountry = []aggregator.Row{}
+	var unknown int64
+	for _, r := range byCountry {
+		known := r.Country != store.UnknownCountry && r.Posts > 0
+		switch r.Day {
+		case day:
+			if known {
+				hl.Countries++
+			}
+			if r.Country == store.UnknownCountry {
+				unknown = r.Posts
+			}
+			hl.ByCountry = append(hl.ByCountry, r)
+		case prev:
+			if known {
+				hl.PreviousCountries++
+			}
+		}
+	}
+	if hl.Figures.Posts > 0 {
+		hl.UnknownShare = float64(unknown) / float64(hl.Figures.Posts)
+	}
+	if hl.IsToday {
+		st, err := h.sameTime(c, prev, now.Add(-24*time.Hour))
+		if err != nil {
+			return hl, err
+		}
+		hl.SameTimeYesterday = st
+	}
+	return hl, nil
+}
+
+// sameTime adds up yesterday's hours up to and including the hour that
+// holds at (today's current hour is counted too, so both sides include
+// their current hour).
+func (h *handler) sameTime(c *store.Campaign, day string, at time.Time) (*sameTime, error) {
+	until := at.Truncate(time.Hour).Add(time.Hour)
+	st := &sameTime{Until: until.In(c.Loc())}
+	hours, err := h.agg.Report(aggregator.Query{Campaign: c.Name, By: []string{aggregator.ByHour, aggregator.ByCountry}, From: day, To: day})
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, r := range hours {
+		t, err := time.Parse(time.RFC3339, r.Hour)
+		if err != nil || !t.Before(until) {
+			continue
+		}
+		st.Posts += r.Posts
+		if r.Country != store.UnknownCountry && r.Posts > 0 && !seen[r.Country] {
+			seen[r.Country] = true
+			st.Countries++
+		}
+	}
+	return st, nil
+}
+
+func (h *handler) showHeadline(w http.ResponseWriter, r *http.Request) {
+	c := h.campaignOr404(w, r)
+	if c == nil {
+		return
+	}
+	day, err := h.dayParam(r, c)
+	if err != nil {
+		h.httpError(w, r, err)
+		return
+	}
+	hl, err := h.headline(c, day)
+	if err != nil {
+		h.httpError(w, r, err)
+		return
+	}
+	writeJSON(w, hl)
+}
+
+// crossCheck is, for one source and day, what the platform says it holds
+// against what tagpulse collected, over the hours the platform counted.
+type crossCheck struct {
+	Source    string `json:"source"`
+	Hours     int    `json:"hours"`
+	Platform  int64  `json:"platform"`
+	Collected int64  `json:"collected"`
+}
+
+func (h *handler) showCrossCheck(w http.ResponseWriter, r *http.Request) {
+	c := h.campaignOr404(w, r)
+	if c == nil {
+		return
+	}
+	day, err := h.dayParam(r, c)
+	if err != nil {
+		h.httpError(w, r, err)
+		return
+	}
+	start, err := c.DayStart(day)
+	if err != nil {
+		h.httpError(w, r, fmt.Errorf("%w: %v", aggregator.ErrBadQuery, err))
+		return
+	}
+	end := time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, c.Loc())
+	hours, err := h.agg.Report(aggregator.Query{Campaign: c.Name, By: []string{aggregator.ByHour, aggregator.BySource}, From: day, To: day})
+	if err != nil {
+		h.httpError(w, r, err)
+		return
+	}
+	out := []crossCheck{}
+	for _, src := range store.Sources {
+		counts, err := h.agg.DB().PlatformCounts(c.Name, src, start, end)
+		if err != nil {
+			h.httpError(w, r, err)
+			return
+		}
+		if len(counts) == 0 {
+			continue
+		}
+		cc := crossCheck{Source: src, Hours: len(counts)}
+		for _, n := range counts {
+			cc.Platform += n
+		}
+		for _, row := range hours {
+			t, err := time.Parse(time.RFC3339, row.Hour)
+			if err != nil || row.Source != src {
+				continue
+			}
+			if _, ok := counts[t.UTC()]; ok {
+				cc.Collected += row.Posts
+			}
+		}
+		out = append(out, cc)
+	}
+	if r.URL.Query().Get("format") == "csv" {
+		csvHeaders(w, c.Name+"-crosscheck-"+day)
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"source", "hours", "platform", "collected"})
+		for _, x := range out {
+			cw.Write([]string{x.Source, strconv.Itoa(x.Hours), strconv.FormatInt(x.Platform, 10), strconv.FormatInt(x.Collected, 10)})
+		}
+		cw.Flush()
+		return
+	}
+	writeJSON(w, map[string]any{"day": day, "sources": out})
+}
+
+func csvHeaders(w http.ResponseWriter, name string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// writeTopCSV writes one of a day's top lists as CSV.
+func writeTopCSV(w http.ResponseWriter, name, day, list string, posts []store.TopPost, parts []store.TopParticipant) {
+	csvHeaders(w, name+"-top-"+list+"-"+day)
+	cw := csv.NewWriter(w)
+	if list == "participants" {
+		cw.Write([]string{"rank", "author", "handle", "posts", "followers"})
+		for i, p := range parts {
+			cw.Write([]string{strconv.Itoa(i + 1), p.Author, csvSafe(p.Handle), strconv.FormatInt(p.Posts, 10), strconv.FormatInt(p.Followers, 10)})
+		}
+	} else {
+		cw.Write([]string{"rank", "platform", "id", "url", "kind", "author", "country", "created_at", "engagement", "text"})
+		for i, p := range posts {
+			cw.Write([]string{strconv.Itoa(i + 1), p.Platform, p.ID, csvSafe(p.URL), string(p.Kind), csvSafe(p.Author), p.Country, p.CreatedAt.UTC().Format(time.RFC3339), strconv.FormatInt(p.Engagement, 10), csvSafe(p.Text)})
+		}
+	}
+	cw.Flush()
+}
+
+// csvSafe keeps spreadsheet programs from running text that other people
+// wrote as a formula (CSV injection): such cells get a leading apostrophe.
+func csvSafe(s string) string {
+	if s != "" && slices.Contains([]byte("=+-@\t\r"), s[0]) {
+		return "'" + s
+	}
+	return s
+}
+
+// topCountries returns the n known countries with most posts, ZZ apart.
+func topCountries(rows []aggregator.Row, n int) []aggregator.Row {
+	var out []aggregator.Row
+	for _, r := range rows {
+		if r.Country != store.UnknownCountry && r.Posts > 0 {
+			out = append(out, r)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b aggregator.Row) int { return cmp.Compare(b.Posts, a.Posts) })
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
