@@ -88,6 +88,7 @@ func (h *handler) showCard(w http.ResponseWriter, r *http.Request) {
 		h.httpError(w, r, err)
 		return
 	}
+	rendered.Store("card.svg", true)
 	w.Header().Set("Content-Type", "image/svg+xml; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="`+c.Name+"-"+day+"-"+l.Lang+`.svg"`)
 	w.Header().Set("Cache-Control", "no-store")
