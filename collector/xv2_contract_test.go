@@ -415,3 +415,115 @@ func TestTwarc2ArchiveFixtures(t *testing.T) {
 		}
 	})
 }
+
+// flatten rebuilds, from a v2 page, a tweet as "twarc2 flatten" writes it:
+// author, referenced tweets (with theirs) and the place merged into geo.
+func flatten(t *testing.T, page []byte, id string) []byte {
+	t.Helper()
+	var p struct {
+		Data     []map[string]any `json:"data"`
+		Includes struct {
+			Users  []map[string]any `json:"users"`
+			Tweets []map[string]any `json:"tweets"`
+			Places []map[string]any `json:"places"`
+		} `json:"includes"`
+	}
+	if err := json.Unmarshal(page, &p); err != nil {
+		t.Fatal(err)
+	}
+	index := func(list []map[string]any) map[string]map[string]any {
+		m := map[string]map[string]any{}
+		for _, o := range list {
+			m[o["id"].(string)] = o
+		}
+		return m
+	}
+	users, tweets, places := index(p.Includes.Users), index(p.Includes.Tweets), index(p.Includes.Places)
+	var expand func(tw map[string]any) map[string]any
+	expand = func(tw map[string]any) map[string]any {
+		out := map[string]any{"__twarc": map[string]any{"version": "2.14.0"}}
+		for k, v := range tw {
+			out[k] = v
+		}
+		if a, ok := users[tw["author_id"].(string)]; ok {
+			out["author"] = a
+		}
+		if g, ok := tw["geo"].(map[string]any); ok {
+			if pl, ok := places[g["place_id"].(string)]; ok {
+				merged := map[string]any{}
+				for k, v := range g {
+					merged[k] = v
+				}
+				for k, v := range pl {
+					merged[k] = v
+				}
+				out["geo"] = merged
+			}
+		}
+		if refs, ok := tw["referenced_tweets"].([]any); ok {
+			var ex []any
+			for _, r := range refs {
+				r := r.(map[string]any)
+				if full, ok := tweets[r["id"].(string)]; ok {
+					e := expand(full)
+					e["type"] = r["type"]
+					ex = append(ex, e)
+				} else {
+					ex = append(ex, r)
+				}
+			}
+			out["referenced_tweets"] = ex
+		}
+		return out
+	}
+	for _, tw := range p.Data {
+		if tw["id"] == id {
+			b, err := json.Marshal(expand(tw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+	}
+	t.Fatalf("tweet %s not in page", id)
+	return nil
+}
+
+func TestTwarc2Flattened(t *testing.T) {
+	dir := xFixtureDir(t, filepath.Join("archives", "twitter"))
+	read := func(name string, line int) []byte {
+		raw, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []byte(strings.Split(string(raw), "\n")[line])
+	}
+	for _, c := range []struct {
+		file string
+		line int
+		id   string
+	}{
+		{"twarc2_search_recent_brexit_2021-09-22.jsonl", 0, "1440716797032816645"}, // retweet, tag only in the original
+		{"twarc2_mixed_pages_withheld_reliance.jsonl", 3, "1256638945653391361"},   // place and point
+		{"twarc2_mixed_pages_withheld_reliance.jsonl", 4, "1404371637592592388"},   // reply
+	} {
+		t.Run(c.id, func(t *testing.T) {
+			page := read(c.file, c.line)
+			flat := flatten(t, page, c.id)
+			if !collector.FormatTwarc2.Detect(flat) {
+				t.Fatal("flattened tweet not detected")
+			}
+			got, bad := collector.FormatTwarc2.Parse(flat, time.Unix(0, 0))
+			if len(bad) != 0 || len(got) != 1 {
+				t.Fatalf("posts=%d bad=%v", len(got), bad)
+			}
+			fromPage, _ := collector.FormatTwarc2.Parse(page, time.Unix(0, 0))
+			want := byID(fromPage)[c.id]
+			gj, _ := json.Marshal(got[0])
+			wj, _ := json.Marshal(want)
+			if string(gj) != string(wj) {
+				t.Errorf("flattened:\n%s\npage:\n%s", gj, wj)
+			}
+		})
+	}
+}
