@@ -233,13 +233,13 @@ func (j *Jetstream) Stream(ctx context.Context, cursor []byte, emit func(Page) e
 		select {
 		case f = <-frames:
 		case <-ctx.Done():
-			if err := s.flush(false); err != nil {
+			if err := s.flush(); err != nil {
 				return err
 			}
 			return ctx.Err()
 		}
 		if f.err != nil {
-			if err := s.flush(false); err != nil {
+			if err := s.flush(); err != nil {
 				return err
 			}
 			if ctx.Err() != nil {
@@ -250,8 +250,14 @@ func (j *Jetstream) Stream(ctx context.Context, cursor []byte, emit func(Page) e
 		if err := s.handle(f.data); err != nil {
 			return err
 		}
-		if len(frames) == 0 || len(s.page.Posts) >= j.MaxBatch {
-			if err := s.flush(true); err != nil {
+		// Posts go out when the connection has nothing more queued (so they
+		// land within a moment) or a batch is full; the cursor alone goes
+		// out every CursorEvery of stream time, busy or not, so a long
+		// replay without matches does not hold it back.
+		pending := len(s.page.Posts) > 0 || len(s.page.Malformed) > 0
+		due := s.last > s.saved && s.last-s.saved >= j.CursorEvery.Microseconds()
+		if due || len(s.page.Posts) >= j.MaxBatch || (pending && len(frames) == 0) {
+			if err := s.flush(); err != nil {
 				return err
 			}
 		}
@@ -269,13 +275,11 @@ type jetstreamSession struct {
 	frames  int64
 }
 
-// flush emits the pending posts with the cursor; with idle set and no posts,
-// it emits the cursor alone once CursorEvery of stream time has passed.
-func (s *jetstreamSession) flush(idle bool) error {
-	if len(s.page.Posts) == 0 && len(s.page.Malformed) == 0 {
-		if !idle || s.last <= s.saved || s.last-s.saved < s.j.CursorEvery.Microseconds() {
-			return nil
-		}
+// flush emits the pending posts with the cursor (or the cursor alone when
+// it moved); with nothing to say it does nothing.
+func (s *jetstreamSession) flush() error {
+	if len(s.page.Posts) == 0 && len(s.page.Malformed) == 0 && s.last <= s.saved {
+		return nil
 	}
 	if s.last > 0 {
 		s.page.Cursor = []byte(strconv.FormatInt(s.last, 10))
@@ -348,7 +352,7 @@ func (s *jetstreamSession) handle(data []byte) error {
 	case c.Operation == "delete" && (c.Collection == bskyCollectionPost || c.Collection == bskyCollectionRepost):
 		uri := ev.uri()
 		if _, ok := s.pending[uri]; ok {
-			if err := s.flush(false); err != nil { // store it first, then redact it
+			if err := s.flush(); err != nil { // store it first, then redact it
 				return err
 			}
 		}
