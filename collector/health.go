@@ -118,29 +118,44 @@ func campaignOf(src *source) string {
 	return c
 }
 
-// completenessTTL is how long a computed completeness figure is reused: it
-// reads the rollups, and health is polled by every open dashboard.
-const completenessTTL = 30 * time.Second
+// completenessTTL bounds how long a computed completeness figure is
+// reused while nothing changed (the hours compared move with the clock). It
+// is recomputed at once when posts are stored or folded into the rollups, or
+// new platform counts arrive: it reads the rollups, and health is polled by
+// every open dashboard.
+const completenessTTL = time.Minute
 
 type completenessEntry struct {
-	at time.Time
-	c  *Completeness
+	at  time.Time
+	key completenessKey
+	c   *Completeness
+}
+
+// completenessKey is what a completeness figure depends on besides the clock.
+type completenessKey struct {
+	lastSeq, lag uint64
+	counts       int64
 }
 
 // completeness compares the X counts recorded for campaign with the
 // posts we hold from source x for the same hours.
 func (s *Scheduler) completeness(campaign string) *Completeness {
 	now := s.opts.Now()
+	lag, err := s.opts.Aggregator.Lag()
+	if err != nil {
+		return nil
+	}
+	key := completenessKey{lastSeq: s.db.LastSeq(), lag: lag, counts: s.countsGen.Load()}
 	s.compMu.Lock()
 	defer s.compMu.Unlock()
-	if e, ok := s.compCache[campaign]; ok && now.Sub(e.at) < completenessTTL && !now.Before(e.at) {
+	if e, ok := s.compCache[campaign]; ok && e.key == key && now.Sub(e.at) < completenessTTL && !now.Before(e.at) {
 		return e.c
 	}
 	c, err := computeCompleteness(s.db, s.opts.Aggregator, campaign, store.SourceX, now)
 	if err != nil {
 		s.log.Debug("completeness", "campaign", campaign, "err", err)
 	}
-	s.compCache[campaign] = completenessEntry{at: now, c: c}
+	s.compCache[campaign] = completenessEntry{at: now, key: key, c: c}
 	return c
 }
 

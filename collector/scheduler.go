@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -87,6 +88,7 @@ type Scheduler struct {
 
 	compMu    sync.Mutex
 	compCache map[string]completenessEntry
+	countsGen atomic.Int64 // counts recorded by countsPollers, for the completeness cache
 }
 
 // source is one scheduled source with its health.
@@ -323,7 +325,11 @@ func (s *Scheduler) pollCounts(ctx context.Context, src *source) {
 	cctx, cancel := context.WithTimeout(ctx, s.opts.PollTimeout)
 	defer cancel()
 	err := cp.PollCounts(cctx, s.db)
-	if err == nil || ctx.Err() != nil {
+	if err == nil {
+		s.countsGen.Add(1)
+		return
+	}
+	if ctx.Err() != nil {
 		return
 	}
 	msg := s.clean(err.Error())

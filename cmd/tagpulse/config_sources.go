@@ -1,5 +1,51 @@
 package main
 
-// SourcesConfig is the 'sources:' section of the configuration file.
-// PROVISIONAL: filled in by the work that needs it.
-type SourcesConfig struct{}
+import (
+	"time"
+
+	"github.com/tagpulse/tagpulse/collector"
+)
+
+// SourcesConfig is the 'sources:' section of the configuration file: which
+// platforms 'tagpulse run' collects from. A platform whose key is absent
+// (or null) is not collected; "bluesky: {}" collects Bluesky with the
+// defaults. Secrets are written as ${ENV_NAME}; every remote address
+// (base_url, instances, jetstream) can point at a mirror or a test fake.
+//
+//	sources:
+//	  x:        {bearer_token: ${TAGPULSE_X_BEARER_TOKEN}, every: 1m, base_url: https://api.x.com}
+//	  twitter:  {consumer_key: ${…}, consumer_secret: ${…}, access_token: ${…}, access_secret: ${…}}
+//	  mastodon: {instances: [https://mastodon.social, https://mastodon.online], every: 1m}
+//	  bluesky:  {jetstream: wss://jetstream2.us-east.bsky.network/subscribe}
+//	  poll_timeout: 1m
+type SourcesConfig struct {
+	X        *collector.XConfig         `yaml:"x"`        // X API v2 recent search, one poller per campaign
+	Twitter  *collector.TwitterV1Config `yaml:"twitter"`  // Twitter v1.1 search/tweets, one poller per campaign
+	Mastodon *collector.MastodonConfig  `yaml:"mastodon"` // hashtag timelines, one poller per instance
+	Bluesky  *collector.BlueskyConfig   `yaml:"bluesky"`  // Jetstream, one stream for all campaigns
+	// PollTimeout is the deadline of one poll with all its requests
+	// (default collector.DefaultPollTimeout).
+	PollTimeout time.Duration `yaml:"poll_timeout"`
+}
+
+// secrets lists the configured credentials, to keep them out of the health
+// view and logs.
+func (c SourcesConfig) secrets() []string {
+	var s []string
+	if c.X != nil {
+		s = append(s, c.X.BearerToken)
+	}
+	if c.Twitter != nil {
+		s = append(s, c.Twitter.ConsumerKey, c.Twitter.ConsumerSecret, c.Twitter.AccessToken, c.Twitter.AccessSecret, c.Twitter.BearerToken)
+	}
+	if c.Mastodon != nil {
+		s = append(s, c.Mastodon.Token)
+	}
+	out := s[:0]
+	for _, v := range s {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/hashtag"
+	"github.com/tagpulse/tagpulse/dashboard"
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// Quick-start defaults: the sources that need no credentials.
+var quickStartMastodon = []string{"https://mastodon.social", "https://mastodon.online", "https://mstdn.social"}
+
+const (
+	defaultMastodonEvery = time.Minute
+	// finalCatchUpTimeout bounds the aggregator's last pass at shutdown.
+	finalCatchUpTimeout = 10 * time.Second
+	// aggregateEvery is the aggregator's fallback interval; ingests wake it sooner.
+	aggregateEvery = 2 * time.Second
+)
+
+// stringsFlag is a repeatable string flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
+func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
+
+func cmdRun(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "run", "-config F | -tag TAG [-tag TAG…] [-tz ZONE]\n\n"+
+		"Collects posts from the configured sources, keeps the figures up to date and serves the\n"+
+		"dashboard, API and /metrics until interrupted (SIGINT/SIGTERM), then stops gracefully.\n"+
+		"Without -config, -tag starts a quick campaign from the sources that need no credentials:\n"+
+		"Bluesky (Jetstream) and "+strings.Join(quickStartMastodon, ", ")+".")
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", "", "address to serve on, host:port (overrides the config's listen)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	var tags, mastodon stringsFlag
+	fs.Var(&tags, "tag", "quick start: a campaign hashtag (repeatable); the campaign is named after the first")
+	tz := fs.String("tz", "UTC", "quick start: the campaign's time zone (IANA name, e.g. Asia/Gaza)")
+	fs.Var(&mastodon, "mastodon", "quick start: a Mastodon instance URL (repeatable; replaces the default instances)")
+	jetstream := fs.String("jetstream", collector.DefaultJetstream, "quick start: the Bluesky Jetstream subscribe URL")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	log, err := newLogger(env, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+
+	var a *app
+	switch {
+	case sf.config != "" && len(tags) > 0:
+		return fmt.Errorf("%w: give -config or -tag, not both", errUsage)
+	case sf.config != "":
+		var quick []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "tz" || f.Name == "mastodon" || f.Name == "jetstream" {
+				quick = append(quick, "-"+f.Name)
+			}
+		})
+		if len(quick) > 0 {
+			return fmt.Errorf("%w: %s only go with -tag (the quick start); set sources in the configuration", errUsage, strings.Join(quick, ", "))
+		}
+		if a, err = sf.open(env, log); err != nil {
+			return err
+		}
+	case len(tags) > 0:
+		cfg, err := quickStartConfig(tags, *tz, mastodon, *jetstream)
+		if err != nil {
+			return err
+		}
+		path := sf.db
+		if path == "" {
+			path = cfg.DB
+		}
+		if a, err = openConfigured(cfg, path, log); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("%w: give -config FILE, or -tag HASHTAG for a quick start", errUsage)
+	}
+	defer a.Close()
+	if a.changed {
+		log.Info("campaigns changed since the figures were built: rebuilding them")
+		if err := a.agg.Rebuild(ctx); err != nil {
+			return err
+		}
+	}
+	listen := a.cfg.Listen
+	if *addr != "" {
+		listen = *addr
+	}
+	return runCollect(ctx, env, a, listen, log)
+}
+
+// quickStartConfig is the configuration of 'run -tag …': one campaign,
+// sources that need no credentials.
+func quickStartConfig(tags []string, tz string, mastodon []string, jetstream string) (*Config, error) {
+	c := store.Campaign{Timezone: tz}
+	for _, t := range tags {
+		if err := hashtag.Validate(t); err != nil {
+			return nil, fmt.Errorf("%w: -tag %q: %v", errUsage, t, err)
+		}
+		if n := hashtag.Normalize(t); !slices.Contains(c.Hashtags, n) {
+			c.Hashtags = append(c.Hashtags, n)
+		}
+	}
+	c.Name = campaignName(c.Hashtags[0])
+	c.Title = "#" + strings.TrimLeft(strings.TrimSpace(tags[0]), "#＃")
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" || tz == "Local" {
+		return nil, fmt.Errorf("%w: -tz %q: not an IANA time zone such as Asia/Gaza or UTC", errUsage, tz)
+	}
+	c.Location = loc
+	if len(mastodon) == 0 {
+		mastodon = quickStartMastodon
+	}
+	return &Config{
+		DB:        defaultDB,
+		Listen:    defaultListen,
+		Campaigns: []store.Campaign{c},
+		Sources: SourcesConfig{
+			Mastodon: &collector.MastodonConfig{Instances: mastodon},
+			Bluesky:  &collector.BlueskyConfig{Jetstream: jetstream},
+		},
+		Path: "(quick start)",
+	}, nil
+}
+
+// campaignName makes a URL-safe campaign name from a normalised hashtag:
+// lower-case ASCII letters, digits, '-' and '_'; "campaign" when nothing of
+// it is left (a hashtag in another script).
+func campaignName(tag string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(tag) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
+			b.WriteRune(r)
+		}
+	}
+	name := strings.TrimLeft(b.String(), "_-")
+	if name == "" {
+		return "campaign"
+	}
+	return name
+}
+
+// openConfigured opens the store at path for a configuration built in
+// code (the quick start), recording its campaigns as storeFlags.open does.
+func openConfigured(cfg *Config, path string, log *slog.Logger) (*app, error) {
+	db, err := store.Open(path, nil)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("%w\n(is another 'tagpulse run' or 'demo' using it? give this one its own -db)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, db: db, log: log}
+	stored, err := db.Campaigns()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.changed = stored != nil && !sameCampaigns(stored, cfg.Campaigns)
+	if stored == nil || a.changed {
+		if err := db.SaveCampaigns(cfg.Campaigns); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	a.agg = newAggregator(db, cfg, cfg.Campaigns, log)
+	return a, nil
+}
+
+// runCollect runs the scheduler, the aggregator and the HTTP server until
+// ctx ends, then stops them in order: collection first, then the
+// aggregator (after folding in the last posts), then the server.
+func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.Logger) error {
+	matcher := collector.NewMatcher(a.agg.Campaigns())
+	reg := dashboard.NewRegistry(a.agg)
+	wake := make(chan struct{}, 1)
+	sched := collector.NewScheduler(a.db, matcher, collector.SchedulerOptions{
+		Logger:      log,
+		Registerer:  reg,
+		Aggregator:  a.agg,
+		PollTimeout: a.cfg.Sources.PollTimeout,
+		Secrets:     a.cfg.Sources.secrets(),
+		OnIngest: func() {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		},
+	})
+	n, err := addSources(sched, a.cfg, a.agg.Campaigns(), matcher, a.db, log)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		log.Warn("no sources configured: serving the stored figures only (add a 'sources:' section)")
+	}
+
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	aggCtx, cancelAgg := context.WithCancel(context.Background())
+	defer cancelAgg()
+	srvCtx, cancelSrv := context.WithCancel(context.Background())
+	defer cancelSrv()
+
+	srvDone := make(chan error, 1)
+	go func() {
+		err := serve(srvCtx, env, a.agg, serveOptions{
+			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
+			Sources: func() any { return sched.Health() },
+		})
+		srvDone <- err
+		cancelRun() // a server that cannot listen stops everything
+	}()
+	aggDone := make(chan error, 1)
+	go func() { aggDone <- a.agg.Run(aggCtx, wake, aggregateEvery) }()
+
+	log.Info("collecting", "campaigns", len(a.agg.Campaigns()), "sources", n, "store", a.db.Path())
+	sched.Run(runCtx)
+
+	// Stop in order: collectors have stopped; fold in what they stored last,
+	// then stop serving.
+	cancelAgg()
+	aggErr := <-aggDone
+	fctx, cancel := context.WithTimeout(context.Background(), finalCatchUpTimeout)
+	if _, err := a.agg.CatchUp(fctx); err != nil && aggErr == nil {
+		aggErr = fmt.Errorf("aggregate: %w", err)
+	}
+	cancel()
+	cancelSrv()
+	srvErr := <-srvDone
+	if srvErr != nil {
+		return srvErr
+	}
+	if aggErr != nil {
+		return aggErr
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// addSources builds the configured sources and adds them to sched. It
+// returns how many it added.
+func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campaign, m *collector.Matcher, db *store.DB, log *slog.Logger) (int, error) {
+	src := cfg.Sources
+	// Sorted, so that sources that group hashtags (Mastodon) group them the
+	// same way on every start: their cursors are kept per group.
+	tags := m.Tags()
+	slices.Sort(tags)
+	n := 0
+	if src.X != nil {
+		if src.X.BearerToken == "" {
+			return 0, fmt.Errorf("%s: sources.x.bearer_token: missing (write it as ${TAGPULSE_X_BEARER_TOKEN} and set that variable)", cfg.Path)
+		}
+		for _, c := range campaigns {
+			x := collector.NewXv2(*src.X, c, nil, log)
+			sched.Add(x, x.Every())
+			n++
+		}
+	}
+	if src.Twitter != nil {
+		t := src.Twitter
+		keys := []string{t.ConsumerKey, t.ConsumerSecret, t.AccessToken, t.AccessSecret}
+		if t.BearerToken == "" && slices.Contains(keys, "") {
+			return 0, fmt.Errorf("%s: sources.twitter: give consumer_key, consumer_secret, access_token and access_secret, or bearer_token", cfg.Path)
+		}
+		for _, c := range campaigns {
+			v := collector.NewTwitterV1(*t, c, nil, log)
+			sched.Add(v, v.Every())
+			n++
+		}
+	}
+	if src.Mastodon != nil {
+		mc := *src.Mastodon
+		if len(mc.Instances) == 0 {
+			return 0, fmt.Errorf("%s: sources.mastodon.instances: missing (e.g. [https://mastodon.social])", cfg.Path)
+		}
+		every := mc.Every
+		if every <= 0 {
+			every = defaultMastodonEvery
+		}
+		seen := map[string]bool{}
+		for _, inst := range mc.Instances {
+			p, err := collector.NewMastodon(mc, inst, tags, nil, log)
+			if err != nil {
+				return 0, fmt.Errorf("%s: sources.mastodon.instances: %w", cfg.Path, err)
+			}
+			if seen[p.Name()] {
+				return 0, fmt.Errorf("%s: sources.mastodon.instances: %s is listed twice", cfg.Path, inst)
+			}
+			seen[p.Name()] = true
+			sched.Add(p, every)
+			n++
+		}
+	}
+	if src.Bluesky != nil {
+		j, err := collector.NewJetstream(*src.Bluesky, tags, db.Get, db.Redact, log)
+		if err != nil {
+			return 0, fmt.Errorf("%s: sources.bluesky: %w", cfg.Path, err)
+		}
+		sched.AddStream(j)
+		n++
+	}
+	return n, nil
+}
