@@ -243,13 +243,16 @@ func (x *Xv2) PollCounts(ctx context.Context, db *store.DB) error {
 	if !due {
 		return nil
 	}
-	counts, err := x.Counts(ctx)
+	counts, status, err := x.counts(ctx)
 	var rl *RateLimitedError
 	x.mu.Lock()
 	switch {
 	case errors.As(err, &rl):
 		x.countsNext = rl.Until
-	case err == nil:
+	case err == nil, status >= 400 && status < 500:
+		// A 4xx other than 429 (the tier has no counts, a bad token) will
+		// not mend in a minute: ask again next interval. 5xx and time-outs
+		// are tried again at the next call.
 		x.countsNext = now.Add(x.cfg.CountsEvery)
 	}
 	x.mu.Unlock()
@@ -267,15 +270,21 @@ func (x *Xv2) PollCounts(ctx context.Context, db *store.DB) error {
 // second) and is left out, as it would undercount its hour; the newest is the
 // current hour so far and is overwritten by the next call.
 func (x *Xv2) Counts(ctx context.Context) (map[time.Time]int64, error) {
+	counts, _, err := x.counts(ctx)
+	return counts, err
+}
+
+func (x *Xv2) counts(ctx context.Context) (map[time.Time]int64, int, error) {
 	q := url.Values{"query": {x.query}, "granularity": {"hour"}}
 	body, _, status, err := x.get(ctx, "/2/tweets/counts/recent", q)
 	if err != nil {
-		return nil, err
+		return nil, status, err
 	}
 	if status != http.StatusOK {
-		return nil, fmt.Errorf("%s: counts: HTTP %d%s", x.Name(), status, problemDetail(body))
+		return nil, status, fmt.Errorf("%s: counts: HTTP %d%s", x.Name(), status, problemDetail(body))
 	}
-	return parseV2Counts(body)
+	counts, err := parseV2Counts(body)
+	return counts, status, err
 }
 
 // parseV2Counts reads a counts/recent response into hour → count.

@@ -588,4 +588,16 @@ func TestXv2PollCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("Forbidden", func(t *testing.T) {
+		clock = clock.Add(time.Hour)
+		srv.FailNext(http.StatusForbidden) // a tier without counts
+		if err := x.PollCounts(context.Background(), db); err == nil || !strings.Contains(err.Error(), "403") {
+			t.Fatalf("err = %v, want HTTP 403", err)
+		}
+		n := len(srv.Requests())
+		clock = clock.Add(time.Minute)
+		if err := x.PollCounts(context.Background(), db); err != nil || len(srv.Requests()) != n {
+			t.Fatalf("a minute after a 403: err=%v, %d new requests; want none before the interval", err, len(srv.Requests())-n)
+		}
+	})
 }

@@ -415,16 +415,16 @@ func (s *XServer) matches(t *Tweet, tags map[string]bool) bool {
 	return false
 }
 
-// search returns the visible tweets matching tags with sinceID < id < below
-// (below "" for no bound), newest first.
-func (s *XServer) search(tags map[string]bool, sinceID, below string, start time.Time) []*Tweet {
+// search returns the visible tweets matching tags with an ID above sinceID
+// and created from start, newest first.
+func (s *XServer) search(tags map[string]bool, sinceID string, start time.Time) []*Tweet {
 	var out []*Tweet
 	for i := len(s.tweets) - 1; i >= 0; i-- {
 		t := s.tweets[i]
 		if t.Hidden || !s.matches(t, tags) {
 			continue
 		}
-		if sinceID != "" && cmpID(t.ID, sinceID) <= 0 || below != "" && cmpID(t.ID, below) >= 0 {
+		if sinceID != "" && cmpID(t.ID, sinceID) <= 0 {
 			continue
 		}
 		if !start.IsZero() && t.CreatedAt.Before(start) {
@@ -480,7 +480,7 @@ func (s *XServer) serveV2Search(w http.ResponseWriter, r *http.Request) {
 		below = strings.TrimPrefix(tok, "nt")
 	}
 	s.mu.Lock()
-	all := s.search(queryTags(q.Get("query")), q.Get("since_id"), "", start)
+	all := s.search(queryTags(q.Get("query")), q.Get("since_id"), start)
 	pg, more := s.page(all, below, n)
 	body := s.v2Body(pg, more, malformed)
 	s.mu.Unlock()
@@ -656,7 +656,7 @@ func (s *XServer) serveV1Search(w http.ResponseWriter, r *http.Request) {
 		below = strconv.FormatUint(id+1, 10) // max_id is inclusive
 	}
 	s.mu.Lock()
-	all := s.search(queryTags(q.Get("q")), q.Get("since_id"), "", time.Time{})
+	all := s.search(queryTags(q.Get("q")), q.Get("since_id"), time.Time{})
 	pg, more := s.page(all, below, n)
 	statuses := []any{}
 	for _, t := range pg {
