@@ -28,13 +28,20 @@ const (
 
 // Config is the YAML configuration file of 'tagpulse run' and friends (see
 // tagpulse.example.yml). Values may name environment variables as ${NAME},
-// for secrets; the file is refused, naming the line and key, when it has an
-// unknown key, an unset variable or a value that does not make sense.
+// for secrets ("$${" is a literal "${"); inside [ ] or { } such values must
+// be quoted. The file is refused, naming the line and key, when it has an
+// unknown key (at any depth), an unset variable or a value that does not
+// make sense. Messages never show a value that came from the environment.
+//
+// The sections (Sources, Geo, Dashboard) are decoded as their types say;
+// a section type with a Validate() error method is checked with it when
+// the section is present.
 type Config struct {
-	// DB is the store's file. A relative path is relative to the working
-	// directory tagpulse runs in, not to the configuration file.
+	// DB is the store's file, tagpulse.db when not set. A relative path is
+	// relative to the working directory tagpulse runs in, not to the
+	// configuration file.
 	DB     string
-	Listen string // address of the dashboard, API and /metrics
+	Listen string // address of the dashboard, API and /metrics; 127.0.0.1:8080 when not set
 	// Campaigns are checked: names unique and URL-safe, hashtags normalised
 	// (hashtag.Normalize), Location loaded from Timezone, From ≤ To.
 	Campaigns []store.Campaign

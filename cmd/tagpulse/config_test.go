@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // env is a getenv over a fixed set of variables.
@@ -295,4 +297,18 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+type failingSection struct{}
+
+func (failingSection) Validate() error { return errors.New("bad section") }
+
+func TestValidateSection(t *testing.T) {
+	p := &configParser{file: "s.yml", nodes: map[string]*yaml.Node{"geo": {Line: 4}}}
+	p.validateSection("geo", failingSection{})
+	p.validateSection("dashboard", failingSection{}) // absent: not checked
+	p.validateSection("geo", struct{}{})             // no Validate method
+	if err := p.result(); err == nil || err.Error() != "s.yml:4: geo: bad section" {
+		t.Errorf("error = %v", err)
+	}
 }
