@@ -3,11 +3,12 @@ package dashboard
 import (
 	"fmt"
 	"slices"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
@@ -50,6 +51,8 @@ type StoreCollector struct {
 
 	posts, countryPosts, postsToday, participants, reach, active *prometheus.Desc
 	lag, size, success                                           *prometheus.Desc
+
+	labels labelCache
 }
 
 var _ prometheus.Collector = (*StoreCollector)(nil)
@@ -113,22 +116,94 @@ func (c *StoreCollector) Collect(ch chan<- prometheus.Metric) {
 	for i := range snap.campaigns {
 		cs := &snap.campaigns[i]
 		for _, s := range fold(cs.bySourceKind) {
-			ch <- prometheus.MustNewConstMetric(c.posts, prometheus.CounterValue, float64(s.posts), cs.name, s.labels[0], s.labels[1])
+			ch <- c.labels.counter(c.posts, float64(s.posts), cs.name, s.labels[0], s.labels[1])
 		}
 		for _, s := range fold(cs.byCountry) {
-			ch <- prometheus.MustNewConstMetric(c.countryPosts, prometheus.CounterValue, float64(s.posts), cs.name, s.labels[0])
+			ch <- c.labels.counter(c.countryPosts, float64(s.posts), cs.name, s.labels[0], "")
 		}
 		active := 0.0
 		if cs.active {
 			active = 1
 		}
-		ch <- prometheus.MustNewConstMetric(c.active, prometheus.GaugeValue, active, cs.name)
-		ch <- prometheus.MustNewConstMetric(c.postsToday, prometheus.GaugeValue, float64(cs.today.Posts), cs.name)
-		ch <- prometheus.MustNewConstMetric(c.participants, prometheus.GaugeValue, float64(cs.today.Participants), cs.name, WindowToday)
-		ch <- prometheus.MustNewConstMetric(c.participants, prometheus.GaugeValue, float64(cs.total.Participants), cs.name, WindowCampaign)
-		ch <- prometheus.MustNewConstMetric(c.reach, prometheus.GaugeValue, float64(cs.today.Reach), cs.name, WindowToday)
-		ch <- prometheus.MustNewConstMetric(c.reach, prometheus.GaugeValue, float64(cs.total.Reach), cs.name, WindowCampaign)
+		ch <- c.labels.gauge(c.active, active, cs.name, "", "")
+		ch <- c.labels.gauge(c.postsToday, float64(cs.today.Posts), cs.name, "", "")
+		ch <- c.labels.gauge(c.participants, float64(cs.today.Participants), cs.name, WindowToday, "")
+		ch <- c.labels.gauge(c.participants, float64(cs.total.Participants), cs.name, WindowCampaign, "")
+		ch <- c.labels.gauge(c.reach, float64(cs.today.Reach), cs.name, WindowToday, "")
+		ch <- c.labels.gauge(c.reach, float64(cs.total.Reach), cs.name, WindowCampaign, "")
 	}
+}
+
+// labelCache keeps the label pairs of every series sent, so a scrape does
+// not rebuild (allocate and sort) them for 250 countries per campaign. It is
+// bounded by the label sets: campaigns × (26² codes, sources × kinds, windows).
+type labelCache struct {
+	mu sync.Mutex
+	m  map[labelKey][]*dto.LabelPair
+}
+
+// labelKey is a series: its Desc and up to three label values ("" for unused).
+type labelKey struct {
+	desc    *prometheus.Desc
+	a, b, c string
+}
+
+func (lc *labelCache) pairs(d *prometheus.Desc, a, b, c string) []*dto.LabelPair {
+	k := labelKey{d, a, b, c}
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if p, ok := lc.m[k]; ok {
+		return p
+	}
+	if lc.m == nil {
+		lc.m = map[labelKey][]*dto.LabelPair{}
+	}
+	values := []string{a, b, c}
+	for len(values) > 0 && values[len(values)-1] == "" {
+		values = values[:len(values)-1]
+	}
+	p := prometheus.MakeLabelPairs(d, values)
+	lc.m[k] = p
+	return p
+}
+
+// counter returns a counter series of d with label values a, b, c: as many
+// as d has variable labels, the unused ones "".
+func (lc *labelCache) counter(d *prometheus.Desc, v float64, a, b, c string) prometheus.Metric {
+	m := &cachedMetric{desc: d, labels: lc.pairs(d, a, b, c), value: v}
+	m.counter.Value = &m.value
+	return m
+}
+
+// gauge is like counter for a gauge series.
+func (lc *labelCache) gauge(d *prometheus.Desc, v float64, a, b, c string) prometheus.Metric {
+	m := &cachedMetric{desc: d, labels: lc.pairs(d, a, b, c), value: v, isGauge: true}
+	m.gauge.Value = &m.value
+	return m
+}
+
+// cachedMetric is a constant metric whose label pairs are shared between
+// scrapes. Nothing writes to them after they are built: the registry and the
+// encoders only read a gathered dto.Metric. One allocation per series.
+type cachedMetric struct {
+	desc    *prometheus.Desc
+	labels  []*dto.LabelPair
+	value   float64
+	isGauge bool
+	counter dto.Counter
+	gauge   dto.Gauge
+}
+
+func (m *cachedMetric) Desc() *prometheus.Desc { return m.desc }
+
+func (m *cachedMetric) Write(out *dto.Metric) error {
+	out.Label = m.labels
+	if m.isGauge {
+		out.Gauge = &m.gauge
+	} else {
+		out.Counter = &m.counter
+	}
+	return nil
 }
 
 // snapshot is what one scrape reads from the rollups.
@@ -147,7 +222,7 @@ type campaignSnapshot struct {
 
 // series is one counter's label values (after the campaign) and value.
 type series struct {
-	labels []string
+	labels [2]string // unused trailing values are ""
 	posts  int64
 }
 
@@ -173,14 +248,14 @@ func (c *StoreCollector) read(now time.Time) (*snapshot, error) {
 			}
 			err = tx.Cells(camp.Name, store.GrainTotal, store.DimSourceKind, "", "", func(cell store.Cell) error {
 				src, kind := splitSourceKind(cell.Value)
-				cs.bySourceKind = append(cs.bySourceKind, series{[]string{src, kind}, cell.Posts})
+				cs.bySourceKind = append(cs.bySourceKind, series{[2]string{src, kind}, cell.Posts})
 				return nil
 			})
 			if err != nil {
 				return err
 			}
 			err = tx.Cells(camp.Name, store.GrainTotal, store.DimCountry, "", "", func(cell store.Cell) error {
-				cs.byCountry = append(cs.byCountry, series{[]string{countryLabel(cell.Value)}, cell.Posts})
+				cs.byCountry = append(cs.byCountry, series{[2]string{countryLabel(cell.Value)}, cell.Posts})
 				return nil
 			})
 			if err != nil {
@@ -199,18 +274,17 @@ func (c *StoreCollector) read(now time.Time) (*snapshot, error) {
 // splitSourceKind or countryLabel (an out-of-enum source, a malformed
 // country) can collide, and a registry refuses duplicate series.
 func fold(in []series) []series {
-	var seen map[string]int
+	var seen map[[2]string]int
 	out := in[:0]
 	for _, s := range in {
-		key := strings.Join(s.labels, "\x00")
-		if j, ok := seen[key]; ok {
+		if j, ok := seen[s.labels]; ok {
 			out[j].posts += s.posts
 			continue
 		}
 		if seen == nil {
-			seen = make(map[string]int, len(in))
+			seen = make(map[[2]string]int, len(in))
 		}
-		seen[key] = len(out)
+		seen[s.labels] = len(out)
 		out = append(out, s)
 	}
 	return out

@@ -1,0 +1,111 @@
+package dashboard_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/dashboard"
+	"github.com/tagpulse/tagpulse/store"
+	"github.com/tagpulse/tagpulse/store/storetest"
+)
+
+// benchCountries returns n distinct upper-case two-letter codes.
+func benchCountries(n int) []string {
+	out := make([]string, 0, n)
+	for a := 'A'; a <= 'Z' && len(out) < n; a++ {
+		for b := 'A'; b <= 'Z' && len(out) < n; b++ {
+			out = append(out, string([]rune{a, b}))
+		}
+	}
+	return out
+}
+
+// BenchmarkScrape scrapes /metrics (the whole registry: Go, process, build
+// info and store figures, text format, uncompressed) over a real store with
+// 5 campaigns, each with posts from 250 countries through every source and
+// kind. Budget (issue 6): under 5 ms and under 100 KB a scrape.
+func BenchmarkScrape(b *testing.B) {
+	const nCampaigns, nCountries = 5, 250
+	db := storetest.Open(b)
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	var camps []store.Campaign
+	for i := range nCampaigns {
+		camps = append(camps, store.Campaign{Name: fmt.Sprintf("campaign-of-action-%d", i),
+			Hashtags: []string{fmt.Sprintf("tag%d", i)}, Timezone: "UTC", From: "2026-11-22", To: "2026-12-06"})
+	}
+	agg := aggregator.New(db, camps, aggregator.Options{Now: func() time.Time { return now }})
+	countries := benchCountries(nCountries)
+	var posts []store.Post
+	id := 0
+	for ci := range camps {
+		for k, cc := range countries {
+			for j := range 3 {
+				id++
+				posts = append(posts, store.Post{Platform: "x", ID: fmt.Sprint(id),
+					Source: store.Sources[(k+j)%len(store.Sources)], Kind: store.Kinds[(k+j)%len(store.Kinds)],
+					CreatedAt: now.Add(-time.Duration(id%(72*60)) * time.Minute), Hashtags: []string{fmt.Sprintf("tag%d", ci)},
+					Author: store.Author{ID: fmt.Sprint(id % 997), Followers: int64(id % 5000)}, Signals: store.Signals{PlaceCountry: cc}})
+			}
+		}
+	}
+	if _, err := db.Append(posts, nil); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := agg.CatchUp(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	h := promhttp.HandlerFor(dashboard.NewRegistry(agg), promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+	scrape := func(encoding string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		req.Header.Set("Accept", "text/plain;version=0.0.4")
+		if encoding != "" {
+			req.Header.Set("Accept-Encoding", encoding)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("scrape: %d %s", rec.Code, rec.Body)
+		}
+		return rec
+	}
+	body := scrape("").Body.String()
+	if n := strings.Count(body, "tagpulse_country_posts_total{"); n != nCampaigns*nCountries {
+		b.Fatalf("%d country series, want %d", n, nCampaigns*nCountries)
+	}
+	gz := scrape("gzip").Body.Len()
+	if p := os.Getenv("SCRAPE_DUMP"); p != "" {
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+
+	b.ReportAllocs()
+	b.ResetTimer()
+	var size int
+	cpu0 := cpuTime(b)
+	for b.Loop() {
+		size = scrape("").Body.Len()
+	}
+	// CPU time of the whole process (all goroutines, GC included) per
+	// scrape: steadier than ns/op on a shared, loaded machine.
+	b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(size), "bytes/scrape")
+	b.ReportMetric(float64(gz), "gzip-bytes/scrape")
+}
+
+// cpuTime is the process's user plus system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
