@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tagpulse/tagpulse/collector/hashtag"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -111,7 +112,9 @@ func NewJetstream(cfg BlueskyConfig, tags []string, lookup PostLookup, redact Po
 		j.rewind = 5 * time.Second
 	}
 	for _, t := range tags {
-		j.tags[t] = true
+		if n := hashtag.Normalize(t); n != "" {
+			j.tags[n] = true
+		}
 	}
 	return j, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tagpulse/tagpulse/collector/hashtag"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -104,7 +105,7 @@ func NewMastodon(cfg MastodonConfig, instance string, tags []string, httpClient 
 	var uniq []string
 	seen := map[string]bool{}
 	for _, t := range tags {
-		t = strings.TrimLeft(t, "#")
+		t = hashtag.Normalize(t)
 		if t != "" && !seen[t] {
 			seen[t] = true
 			uniq = append(uniq, t)
@@ -191,7 +192,7 @@ func (m *Mastodon) pollGroup(ctx context.Context, tags []string, key string, cur
 // rel="prev" min_id, or the largest id in the page.
 func (m *Mastodon) fetch(ctx context.Context, tags []string, minID string, page *Page) ([]json.RawMessage, string, error) {
 	u := *m.base
-	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1/timelines/tag/" + url.PathEscape(tags[0])
+	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1/timelines/tag/" + tags[0] // String() escapes it
 	u.RawPath = ""
 	q := url.Values{}
 	q.Set("limit", strconv.Itoa(mastodonLimit))

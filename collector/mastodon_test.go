@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -574,5 +576,33 @@ func TestMastodonConfigErrors(t *testing.T) {
 	p, err := collector.NewMastodon(collector.MastodonConfig{}, "mastodon.online", []string{"x"}, nil, nil)
 	if err != nil || p.Name() != "mastodon:mastodon.online" {
 		t.Errorf("bare host: %v %v", p, err)
+	}
+}
+
+func TestMastodonNonLatinTagAndBadBody(t *testing.T) {
+	srv := platformtest.NewMastodon()
+	defer srv.Close()
+	srv.Add(platformtest.Toot{Text: "#كلنا_لفلسطين", Tags: []string{"كلنا_لفلسطين"}, Lang: "ar"})
+	db := mbOpenStore(t)
+	src := newMastodonPoller(t, srv, collector.MastodonConfig{}, "كلنا_لفلسطين")
+	if _, added := mbPoll(t, db, mbMatcher("كلنا_لفلسطين"), src); added != 1 {
+		t.Fatalf("added %d, want 1", added)
+	}
+	if r := srv.Requests(); len(r) != 1 || !strings.HasPrefix(r[0], "/api/v1/timelines/tag/%D9%83%D9%84%D9%86%D8%A7_") {
+		t.Errorf("requests = %v, want the tag percent-encoded once", r)
+	}
+
+	// A 200 whose body is not an array of statuses is an error, not an empty page.
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"error":"This method requires an authenticated user"}`))
+	}))
+	defer bad.Close()
+	p, err := collector.NewMastodon(collector.MastodonConfig{}, bad.URL, []string{"x"}, bad.Client(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Poll(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "not a JSON array") {
+		t.Errorf("err = %v, want not a JSON array", err)
 	}
 }
