@@ -1,0 +1,310 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// chromium finds the browser: $CHROME, else /usr/bin/chromium. In CI
+// (CI=true) a missing browser fails the test; elsewhere it skips.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("CHROME"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	msg := "Chromium not found at $CHROME or /usr/bin/chromium (Debian: apt-get install chromium)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// browser is a headless Chromium tab that records console errors and
+// uncaught exceptions.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T, width, height int) *browser {
+	t.Helper()
+	exe := chromium(t)
+	// Not t.TempDir: Chromium's helpers may still be writing to the profile
+	// for a moment after the browser exits, and that must not fail the test.
+	profile, err := os.MkdirTemp("", "tagpulse-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(profile),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(width, height),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA(); os.RemoveAll(profile) })
+	b := &browser{ctx: ctx}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.APITypeError || ev.Type == runtime.APITypeAssert {
+				var args []string
+				for _, a := range ev.Args {
+					args = append(args, string(a.Value)+a.Description)
+				}
+				b.errors = append(b.errors, "console."+string(ev.Type)+": "+strings.Join(args, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			b.errors = append(b.errors, "exception: "+ev.ExceptionDetails.Error())
+		case *log.EventEntryAdded:
+			if ev.Entry.Level == log.LevelError {
+				b.errors = append(b.errors, "log: "+ev.Entry.Text+" "+ev.Entry.URL)
+			}
+		}
+	})
+	if err := chromedp.Run(ctx, log.Enable(), runtime.Enable()); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return b
+}
+
+func (b *browser) run(t *testing.T, what string, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browser) noErrors(t *testing.T) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errors {
+		t.Errorf("browser: %s", e)
+	}
+}
+
+// loaded waits until the page has drawn the API's figures once.
+func loaded() chromedp.Action {
+	return chromedp.Poll(`document.querySelector("#campaign") && document.querySelector("#campaign").dataset.updated && document.querySelectorAll("#map path").length > 0`, nil, chromedp.WithPollingTimeout(30*time.Second))
+}
+
+// artifact saves a screenshot where CI keeps artifacts ($TAGPULSE_ARTIFACTS)
+// or in the test's temporary directory, and logs the path.
+func artifact(t *testing.T, name string, png []byte) {
+	t.Helper()
+	dir := os.Getenv("TAGPULSE_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if len(png) < 1000 {
+		t.Errorf("screenshot %s is only %d bytes", p, len(png))
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+// hostile is a post built to run script wherever text is not escaped.
+func (f *fixture) hostile(at time.Time) store.Post {
+	p := f.post("allforpalestine", at)
+	p.Text = `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> javascript:window.__pwned=3 "><svg onload=window.__pwned=4>`
+	p.URL = "javascript:window.__pwned=5"
+	p.Author = store.Author{ID: "evil", Handle: `<img src=x onerror=window.__pwned=6>`, Name: `"><script>window.__pwned=7</script>`, Followers: 1}
+	p.Signals = store.Signals{PlaceCountry: `"><script>window.__pwned=8</script>`, ProfileLocation: `<img src=x onerror=window.__pwned=9>`}
+	p.Lang = `"><img src=x onerror=window.__pwned=10>`
+	p.Engagement = 1_000_000 // first among the top posts
+	return p
+}
+
+func TestBrowserCampaignPage(t *testing.T) {
+	f := newFixture(t, nil)
+	f.fill(t)
+	f.add(t, f.hostile(f.now.Add(-2*time.Minute)))
+	srv := newServer(t, f.h)
+	b := newBrowser(t, 1280, 900)
+
+	var hl headline
+	f.getJSON(t, "/api/v1/campaigns/afp/headline", &hl)
+	var days []aggregator.Row
+	f.getJSON(t, "/api/v1/campaigns/afp/days", &days)
+
+	var nDays, nHours, nCum, nTop, nPaths int
+	var posts, participants, pwned, jsLinks, imgs, title string
+	b.run(t, "open the campaign page",
+		chromedp.Navigate(srv+"/c/afp?lang=en"),
+		loaded(),
+		chromedp.Evaluate(`document.querySelectorAll("#chart-days rect.bar").length`, &nDays),
+		chromedp.Evaluate(`document.querySelectorAll("#chart-hours rect.bar").length`, &nHours),
+		chromedp.Evaluate(`document.querySelectorAll("#chart-cum circle").length`, &nCum),
+		chromedp.Evaluate(`document.querySelectorAll("#top-posts li").length`, &nTop),
+		chromedp.Evaluate(`document.querySelectorAll("#map path").length`, &nPaths),
+		chromedp.AttributeValue(`[data-fig="posts"]`, "data-value", &posts, nil),
+		chromedp.AttributeValue(`[data-fig="participants"]`, "data-value", &participants, nil),
+		chromedp.Evaluate(`String(window.__pwned)`, &pwned),
+		chromedp.Evaluate(`String(document.querySelectorAll('a[href^="javascript"], [onerror], [onload]').length)`, &jsLinks),
+		chromedp.Evaluate(`String(document.querySelectorAll("#campaign img, #campaign script, #campaign foreignObject").length)`, &imgs),
+		chromedp.Text(`#top-posts li:first-child .text`, &title),
+	)
+	if nDays != len(days) || nDays != 15 {
+		t.Errorf("days chart has %d bars, API %d days (campaign window 15)", nDays, len(days))
+	}
+	if nHours != 24 {
+		t.Errorf("hours chart has %d bars, want 24", nHours)
+	}
+	if nCum != len(days) {
+		t.Errorf("cumulative chart has %d points, want %d", nCum, len(days))
+	}
+	if posts != strconv.FormatInt(hl.Figures.Posts, 10) || participants != strconv.FormatInt(hl.Figures.Participants, 10) {
+		t.Errorf("headline posts %s participants %s, API %d %d", posts, participants, hl.Figures.Posts, hl.Figures.Participants)
+	}
+	if nTop == 0 || nPaths < 150 {
+		t.Errorf("%d top posts, %d map paths", nTop, nPaths)
+	}
+	if pwned != "undefined" || jsLinks != "0" || imgs != "0" {
+		t.Errorf("hostile post ran or injected markup: __pwned=%s, js links/handlers %s, img/script %s", pwned, jsLinks, imgs)
+	}
+	if !strings.Contains(title, "<script>window.__pwned=1</script>") {
+		t.Errorf("hostile post text not shown as text: %q", title)
+	}
+
+	// A live update: new posts arrive while the page is open, and the
+	// headline follows through the event stream, with no reload.
+	want := hl.Figures.Posts + 3
+	f.add(t, f.post("allforpalestine", f.now), f.post("allforpalestine", f.now), f.post("allforpalestine", f.now))
+	var status string
+	b.run(t, "wait for the event to update the page",
+		chromedp.Poll(fmt.Sprintf(`document.querySelector('[data-fig="posts"]').dataset.value === "%d"`, want), nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Text("#status", &status),
+	)
+	if !strings.Contains(status, "live") {
+		t.Errorf("status %q: not on the event stream", status)
+	}
+
+	// Another day and a comparison campaign.
+	var nDays2, nCompare int
+	var hoursTitle string
+	b.run(t, "choose a day and compare",
+		chromedp.SetValue("#day", "2026-11-25", chromedp.ByID),
+		chromedp.SetValue("#compare", "afp2025", chromedp.ByID),
+		chromedp.Evaluate(`document.querySelector("#compare").dispatchEvent(new Event("change")); document.querySelector("#controls").requestSubmit(); true`, nil),
+		chromedp.Poll(`document.querySelectorAll("#chart-days rect.bar2").length > 0 && document.querySelector("#hours-title").textContent.includes("25")`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Evaluate(`document.querySelectorAll("#chart-days rect.bar").length`, &nDays2),
+		chromedp.Evaluate(`document.querySelectorAll("#chart-days rect.bar2").length`, &nCompare),
+		chromedp.Text("#hours-title", &hoursTitle),
+	)
+	if nDays2 != 15 || nCompare != 15 {
+		t.Errorf("compare: %d bars and %d compared bars, want 15 and 15", nDays2, nCompare)
+	}
+	var cardHref string
+	b.run(t, "card link", chromedp.AttributeValue("#card-link", "href", &cardHref, nil))
+	if !strings.Contains(cardHref, "day=2026-11-25") || !strings.Contains(cardHref, "lang=en") {
+		t.Errorf("share card link %q does not follow the chosen day", cardHref)
+	}
+
+	var png []byte
+	b.run(t, "screenshot", chromedp.FullScreenshot(&png, 100))
+	artifact(t, "dashboard-en-desktop.png", png)
+	b.noErrors(t)
+}
+
+func TestBrowserArabic(t *testing.T) {
+	f := newFixture(t, nil)
+	f.fill(t)
+	srv := newServer(t, f.h)
+	b := newBrowser(t, 360, 780)
+	ls, _ := loadCatalogs()
+	ar := ls["ar"]
+	var dir, lang, days, fig, zone string
+	var overflow bool
+	b.run(t, "open the Arabic page",
+		chromedp.Navigate(srv+"/c/afp?lang=ar"),
+		loaded(),
+		chromedp.Evaluate(`document.documentElement.dir`, &dir),
+		chromedp.Evaluate(`document.documentElement.lang`, &lang),
+		chromedp.Evaluate(`document.querySelector("#chart-days").textContent`, &days),
+		chromedp.Text(`.card .l`, &fig),
+		chromedp.Text(`#zone-viewer`, &zone),
+		chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow),
+	)
+	if !strings.ContainsAny(days, "٠١٢٣٤٥٦٧٨٩") && !strings.Contains(days, "نوفمبر") {
+		t.Errorf("day chart labels are not in Arabic: %q", days)
+	}
+	if dir != "rtl" || lang != "ar" {
+		t.Errorf("dir=%q lang=%q", dir, lang)
+	}
+	if fig != ar.T("fig.posts") {
+		t.Errorf("headline label %q, want %q", fig, ar.T("fig.posts"))
+	}
+	var h2 string
+	b.run(t, "section heading", chromedp.Text(`.panel h2`, &h2))
+	if !strings.Contains(h2, ar.T("sec.days")) {
+		t.Errorf("heading %q, want %q", h2, ar.T("sec.days"))
+	}
+	if overflow {
+		t.Error("the page scrolls sideways at 360 px")
+	}
+	var png []byte
+	b.run(t, "screenshot", chromedp.FullScreenshot(&png, 100))
+	artifact(t, "dashboard-ar-360.png", png)
+	b.noErrors(t)
+}
+
+func TestBrowserPublicLinkAndPolling(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Public = map[string]string{"afp": "public-secret-0123456789"} })
+	f.fill(t)
+	srv := newServer(t, f.h)
+	b := newBrowser(t, 1024, 800)
+	var compare int
+	var posts string
+	b.run(t, "open the public page",
+		chromedp.Navigate(srv+"/p/public-secret-0123456789/?lang=fr"),
+		loaded(),
+		chromedp.Evaluate(`document.querySelectorAll("#compare").length`, &compare),
+		chromedp.AttributeValue(`[data-fig="posts"]`, "data-value", &posts, nil),
+	)
+	if compare != 0 || posts != "45" {
+		t.Errorf("public page: compare controls %d, posts %s", compare, posts)
+	}
+	b.noErrors(t)
+}
