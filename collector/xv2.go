@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -179,6 +180,14 @@ func (x *Xv2) Poll(ctx context.Context, cursor []byte) (Page, error) {
 		// pages already stored come back as duplicates; nothing is missed.
 		x.log.Warn("next_token refused, restarting the catch-up from since_id", "detail", problemDetail(body))
 		c, _ := json.Marshal(xv2Cursor{SinceID: cur.SinceID})
+		return Page{Cursor: c, More: true, RateLimit: rl}, nil
+	}
+	if status == http.StatusBadRequest && cur.SinceID != "" && bytes.Contains(body, []byte("since_id")) {
+		// since_id fell out of recent search's 7 days (tagpulse was down
+		// longer than that): search the whole window again. What was
+		// posted before it is out of reach; import an archive for it.
+		x.log.Warn("since_id is older than recent search reaches, searching the last 7 days again", "since_id", cur.SinceID)
+		c, _ := json.Marshal(xv2Cursor{})
 		return Page{Cursor: c, More: true, RateLimit: rl}, nil
 	}
 	if status != http.StatusOK {

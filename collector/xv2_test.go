@@ -474,6 +474,43 @@ func TestXv2Failures(t *testing.T) {
 			t.Fatalf("more=%v cursor=%v, want a restart from since_id 42", page.More, c)
 		}
 	})
+	t.Run("SinceIDTooOld", func(t *testing.T) {
+		srv, x, logs, _ := setup(t)
+		srv.RejectSinceIDBelow("2000000000000000000")
+		page, err := x.Poll(context.Background(), []byte(`{"since_id":"1500000000000000000"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := xCursor(t, page.Cursor); !page.More || len(c) != 0 {
+			t.Fatalf("more=%v cursor=%v, want an empty cursor and more", page.More, c)
+		}
+		if !strings.Contains(logs.String(), "older than recent search") {
+			t.Errorf("no warning: %s", logs)
+		}
+		page, err = x.Poll(context.Background(), page.Cursor)
+		if err != nil || len(page.Posts) != 100 {
+			t.Fatalf("after the reset: %d posts, %v; want the window again", len(page.Posts), err)
+		}
+	})
+	t.Run("PartialErrors", func(t *testing.T) {
+		srv, x, _, cur := setup(t)
+		// The fake does send the array.
+		srv.PartialErrorsNext()
+		resp, err := srv.Client().Get(srv.URL + platformtest.PathV2Search + "?query=%23allforpalestine")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !bytes.Contains(raw, []byte(`"errors":[{`)) || !bytes.Contains(raw, []byte(`"data":[{`)) {
+			t.Fatalf("fake sent no errors array beside data: %.200s", raw)
+		}
+		srv.PartialErrorsNext()
+		page, err := x.Poll(context.Background(), cur)
+		if err != nil || len(page.Posts) != 20 || len(page.Malformed) != 0 {
+			t.Fatalf("page with an errors array: %d posts, %d malformed, %v; want 20, 0, nil", len(page.Posts), len(page.Malformed), err)
+		}
+	})
 	t.Run("UnreadableCursor", func(t *testing.T) {
 		_, x, logs, _ := setup(t)
 		page, err := x.Poll(context.Background(), []byte("{not json"))

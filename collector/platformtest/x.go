@@ -70,6 +70,7 @@ const (
 	faultStall
 	faultMalformed
 	faultDuplicate
+	faultPartial
 )
 
 type fault struct {
@@ -101,6 +102,7 @@ type XServer struct {
 	windows   map[string]*window
 	limits    map[string]int
 	overlap   int
+	sinceMin  string // since_id below this is refused, as X refuses one older than 7 days
 	lastBody  map[string][]byte
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -166,6 +168,14 @@ func (s *XServer) SetOverlap(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.overlap = n
+}
+
+// RejectSinceIDBelow makes v2 search answer 400, as X does for a since_id
+// older than its 7-day window, when since_id is below id ("" to stop).
+func (s *XServer) RejectSinceIDBelow(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sinceMin = id
 }
 
 // Add adds tweets, filling defaults, and returns them as stored (with IDs).
@@ -250,6 +260,10 @@ func (s *XServer) StallNext() { s.push(fault{kind: faultStall}) }
 // statuses, beside the good ones.
 func (s *XServer) MalformedNext() { s.push(fault{kind: faultMalformed}) }
 
+// PartialErrorsNext gives the next v2 response an "errors" array beside its
+// data, as X sends for deleted or withheld referenced items.
+func (s *XServer) PartialErrorsNext() { s.push(fault{kind: faultPartial}) }
+
 // DuplicateNext makes the next request on a path answer with the body that
 // path sent last: a page delivered twice.
 func (s *XServer) DuplicateNext() { s.push(fault{kind: faultDuplicate}) }
@@ -262,7 +276,7 @@ func (s *XServer) push(f fault) {
 
 // begin records the request, checks auth and the rate-limit window, and
 // applies a queued fault. It returns false when it has answered.
-func (s *XServer) begin(w http.ResponseWriter, r *http.Request, v1 bool) (ok bool, malformed bool) {
+func (s *XServer) begin(w http.ResponseWriter, r *http.Request, v1 bool) (ok bool, f *fault) {
 	s.mu.Lock()
 	auth := ""
 	h := r.Header.Get("Authorization")
@@ -273,7 +287,6 @@ func (s *XServer) begin(w http.ResponseWriter, r *http.Request, v1 bool) (ok boo
 		auth = "oauth1"
 	}
 	s.requests = append(s.requests, Request{Path: r.URL.Path, Query: r.URL.Query(), Auth: auth})
-	var f *fault
 	if len(s.faults) > 0 {
 		f = &s.faults[0]
 		s.faults = s.faults[1:]
@@ -295,36 +308,34 @@ func (s *XServer) begin(w http.ResponseWriter, r *http.Request, v1 bool) (ok boo
 	}
 	if token != "" && (auth == "" || auth == "bearer" && h != "Bearer "+token) {
 		writeError(w, v1, http.StatusUnauthorized)
-		return false, false
+		return false, nil
 	}
 	if f != nil {
 		switch f.kind {
 		case faultStatus:
 			writeError(w, v1, f.status)
-			return false, false
+			return false, nil
 		case faultRateLimit:
 			setRL(0, f.reset)
 			if f.retryAfter > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter/time.Second)))
 			}
 			writeError(w, v1, http.StatusTooManyRequests)
-			return false, false
+			return false, nil
 		case faultStall:
 			select {
 			case <-r.Context().Done():
 			case <-s.closing:
 			}
-			return false, false
+			return false, nil
 		case faultTruncate:
 			// answered by the handler through truncate
 			w.Header().Set("X-Platformtest-Truncate", "1")
-		case faultMalformed:
-			malformed = true
 		case faultDuplicate:
 			if last != nil {
 				setRL(win.remaining, win.reset)
 				writeJSON(w, r, last)
-				return false, false
+				return false, nil
 			}
 		}
 	}
@@ -333,14 +344,16 @@ func (s *XServer) begin(w http.ResponseWriter, r *http.Request, v1 bool) (ok boo
 		s.mu.Unlock()
 		setRL(0, win.reset)
 		writeError(w, v1, http.StatusTooManyRequests)
-		return false, false
+		return false, nil
 	}
 	win.remaining--
 	remaining := win.remaining
 	s.mu.Unlock()
 	setRL(remaining, win.reset)
-	return true, malformed
+	return true, f
 }
+
+func (f *fault) is(k faultKind) bool { return f != nil && f.kind == k }
 
 func (s *XServer) finish(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.mu.Lock()
@@ -451,11 +464,25 @@ func (s *XServer) page(all []*Tweet, below string, n int) (page []*Tweet, more b
 }
 
 func (s *XServer) serveV2Search(w http.ResponseWriter, r *http.Request) {
-	ok, malformed := s.begin(w, r, false)
+	ok, f := s.begin(w, r, false)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
+	s.mu.Lock()
+	floor := s.sinceMin
+	s.mu.Unlock()
+	if sid := q.Get("since_id"); sid != "" && floor != "" && cmpID(sid, floor) < 0 {
+		b, _ := json.Marshal(map[string]any{
+			"errors": []any{map[string]any{"parameters": map[string]any{"since_id": []string{sid}},
+				"message": "Invalid 'since_id':'" + sid + "'. 'since_id' must be a tweet id created after the start of the 7-day window."}},
+			"title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+			"type": "https://api.twitter.com/2/problems/invalid-request"})
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write(b)
+		return
+	}
 	n, err := strconv.Atoi(q.Get("max_results"))
 	if q.Get("max_results") == "" {
 		n, err = 10, nil
@@ -482,12 +509,12 @@ func (s *XServer) serveV2Search(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	all := s.search(queryTags(q.Get("query")), q.Get("since_id"), start)
 	pg, more := s.page(all, below, n)
-	body := s.v2Body(pg, more, malformed)
+	body := s.v2Body(pg, more, f.is(faultMalformed), f.is(faultPartial))
 	s.mu.Unlock()
 	s.finish(w, r, body)
 }
 
-func (s *XServer) v2Body(pg []*Tweet, more bool, malformed bool) []byte {
+func (s *XServer) v2Body(pg []*Tweet, more, malformed, partial bool) []byte {
 	type obj = map[string]any
 	data := []any{}
 	users, places, refs := map[string]obj{}, map[string]obj{}, map[string]obj{}
@@ -532,6 +559,11 @@ func (s *XServer) v2Body(pg []*Tweet, more bool, malformed bool) []byte {
 	}
 	if more {
 		meta["next_token"] = "nt" + pg[len(pg)-1].ID
+	}
+	if partial {
+		out["errors"] = []any{map[string]any{"value": "1", "detail": "Could not find tweet with referenced_tweets.id: [1].",
+			"title": "Not Found Error", "resource_type": "tweet", "parameter": "referenced_tweets.id", "resource_id": "1",
+			"type": "https://api.twitter.com/2/problems/resource-not-found"}}
 	}
 	out["meta"] = meta
 	b, _ := json.Marshal(out)
@@ -631,10 +663,11 @@ func (s *XServer) serveV2Counts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *XServer) serveV1Search(w http.ResponseWriter, r *http.Request) {
-	ok, malformed := s.begin(w, r, true)
+	ok, f := s.begin(w, r, true)
 	if !ok {
 		return
 	}
+	malformed := f.is(faultMalformed)
 	q := r.URL.Query()
 	n := 15
 	if c := q.Get("count"); c != "" {
