@@ -25,10 +25,12 @@ const (
 
 // Flags of a name entry (see internal/gen).
 const (
-	entryUpper = 1 // counts only when written in capitals
-	entryQual  = 2 // only qualifies another name
-	entryAlt   = 4 // an alternate name of the place, not its own
-	entryShift = 3 // entry = place<<entryShift | flags
+	entryUpper = 1  // counts only when written in capitals
+	entryQual  = 2  // only qualifies another name
+	entryAlt   = 4  // an alternate name of the place, not its own
+	entryWord  = 8  // the name is also a common English word
+	entryFuzzy = 16 // filed under a transliteration skeleton
+	entryShift = 5  // entry = place<<entryShift | flags
 )
 
 // place is one country, region or populated place of the gazetteer.

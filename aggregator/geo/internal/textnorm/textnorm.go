@@ -313,3 +313,73 @@ func isAddress(s string) bool {
 	q := string(p[:n])
 	return len(q) >= 7 && q[:7] == "http://" || len(q) >= 8 && q[:8] == "https://" || q[:4] == "www."
 }
+
+// AppendSkeleton appends the consonant skeleton of a normalised multi-word
+// key to dst, for matching the many Latin spellings of names transliterated
+// from Arabic ("Deir al-Balah", "Deir el-Balah", "Dayr al Balah" all give
+// "dr l bl"). Vowels and y, w after a word's first letter go, q becomes k,
+// doubled letters and a final h collapse, the article (al, el, ad, ash…)
+// becomes l. It returns dst unchanged and false if a word is not plain a–z.
+func AppendSkeleton(dst []byte, words [][]byte) ([]byte, bool) {
+	start := len(dst)
+	for i, w := range words {
+		if i > 0 {
+			dst = append(dst, ' ')
+		}
+		if isArticle(w) {
+			dst = append(dst, 'l')
+			continue
+		}
+		var last byte
+		for k, c := range w {
+			if c < 'a' || c > 'z' {
+				return dst[:start], false
+			}
+			switch c {
+			case 'q', 'c':
+				c = 'k'
+			case 'a', 'e', 'i', 'o', 'u', 'y', 'w':
+				if k > 0 {
+					last = 0
+					continue
+				}
+				if c != 'y' && c != 'w' {
+					c = 'a'
+				}
+			}
+			if c == last {
+				continue
+			}
+			dst = append(dst, c)
+			last = c
+		}
+		if n := len(dst); n > start+1 && dst[n-1] == 'h' && dst[n-2] != ' ' && len(w) > 2 {
+			dst = dst[:n-1]
+		}
+	}
+	return dst, true
+}
+
+func isArticle(w []byte) bool {
+	switch string(w) {
+	case "al", "el", "il", "ul", "ad", "ed", "ar", "er", "as", "es", "at", "et", "az", "ez", "an", "en",
+		"ash", "esh", "adh", "ath", "az-", "aal":
+		return true
+	}
+	return false
+}
+
+// SkeletonStrength counts the consonants of a skeleton that are not articles.
+func SkeletonStrength(skel []byte) int {
+	n := 0
+	for i, c := range skel {
+		if c == ' ' || c == 'a' && (i == 0 || skel[i-1] == ' ') {
+			continue
+		}
+		if c == 'l' && (i == 0 || skel[i-1] == ' ') && (i+1 == len(skel) || skel[i+1] == ' ') {
+			continue // the article
+		}
+		n++
+	}
+	return n
+}

@@ -2,6 +2,7 @@ package textnorm
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -54,5 +55,32 @@ func TestSplit(t *testing.T) {
 	}
 	if HashWords(tok.Buf, tok.Words[2:4]) != HashString("they them") {
 		t.Error("HashWords differs from HashString of the joined words")
+	}
+}
+
+func TestSkeleton(t *testing.T) {
+	same := [][]string{
+		{"deir al balah", "deir el balah", "dayr al balah"},
+		{"khan younis", "khan yunis", "khan younes"},
+		{"beit sahour", "beit sahur", "bayt sahur"},
+		{"beit lahia", "beit lahiya", "bayt lahya"},
+	}
+	for _, group := range same {
+		var want string
+		for _, s := range group {
+			var ws [][]byte
+			for _, w := range strings.Fields(s) {
+				ws = append(ws, []byte(w))
+			}
+			got, ok := AppendSkeleton(nil, ws)
+			if !ok {
+				t.Fatalf("skeleton of %q: not ok", s)
+			}
+			if want == "" {
+				want = string(got)
+			} else if string(got) != want {
+				t.Errorf("skeleton(%q) = %q, want %q like %q", s, got, want, group[0])
+			}
+		}
 	}
 }
