@@ -163,6 +163,37 @@ func TestXv2Request(t *testing.T) {
 		}
 	}
 
+	t.Run("StartTime", func(t *testing.T) {
+		now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+		gaza, err := time.LoadLocation("Asia/Gaza")
+		if err != nil {
+			t.Skip(err)
+		}
+		for _, c := range []struct{ from, want string }{
+			{"2026-11-27", "2026-11-26T22:00:00Z"}, // the campaign day starts in Gaza time
+			{"2026-11-01", ""},                     // older than 7 days: X's default window
+			{"", ""},
+		} {
+			camp := xCampaign
+			camp.From, camp.Location = c.from, gaza
+			x := collector.NewXv2(collector.XConfig{BaseURL: srv.URL, BearerToken: xTestToken}, camp, srv.Client(), nil)
+			x.Now = func() time.Time { return now }
+			if _, err := x.Poll(context.Background(), nil); err != nil {
+				t.Fatal(err)
+			}
+			reqs := srv.Requests()
+			if got := reqs[len(reqs)-1].Query.Get("start_time"); got != c.want {
+				t.Errorf("from %q: start_time = %q, want %q", c.from, got, c.want)
+			}
+			if _, err := x.Poll(context.Background(), []byte(`{"since_id":"1"}`)); err != nil {
+				t.Fatal(err)
+			}
+			reqs = srv.Requests()
+			if reqs[len(reqs)-1].Query.Has("start_time") {
+				t.Errorf("from %q: start_time sent beside since_id", c.from)
+			}
+		}
+	})
 	t.Run("WrongToken", func(t *testing.T) {
 		bad := newTestXv2(srv, collector.XConfig{BearerToken: "wrong"}, nil)
 		_, err := bad.Poll(context.Background(), nil)
