@@ -99,7 +99,7 @@ func (id *flexID) UnmarshalJSON(b []byte) error {
 // mastodonLocationNames are profile field names taken as a location, in
 // lower case: English and the common translations people use.
 var mastodonLocationNames = map[string]bool{
-	"location": true, "locations": true, "loc": true, "based in": true, "where": true, "home": true, "city": true, "country": true,
+	"location": true, "locations": true, "loc": true, "based in": true, "where": true, "city": true, "country": true,
 	"ort": true, "standort": true, "wohnort": true, "heimat": true, // de
 	"lieu": true, "localisation": true, "localité": true, "ville": true, "pays": true, // fr
 	"ubicación": true, "ubicacion": true, "localización": true, "localizacion": true, "lugar": true, "ciudad": true, "país": true, // es

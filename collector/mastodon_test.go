@@ -606,3 +606,26 @@ func TestMastodonNonLatinTagAndBadBody(t *testing.T) {
 		t.Errorf("err = %v, want not a JSON array", err)
 	}
 }
+
+// A search response (GET /api/v2/search) keeps its statuses under "statuses",
+// like a v1.1 search; it is read as Mastodon, not Twitter.
+func TestMastodonImportSearchResponse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "search.json")
+	body := `{"accounts":[],"hashtags":[{"name":"allforpalestine"}],"statuses":[
+	  {"id":"1","uri":"https://a.example/users/x/statuses/1","created_at":"2026-11-29T10:00:00.000Z","content":"<p>#AllForPalestine</p>","account":{"acct":"x","url":"https://a.example/@x"},"tags":[{"name":"AllForPalestine"}]},
+	  {"id":"2","uri":"https://a.example/users/x/statuses/2","created_at":"2026-11-29T10:00:00.000Z","content":"","account":[],"tags":[]}]}`
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := mbOpenStore(t)
+	var bad []string
+	res, err := collector.Import(context.Background(), db, mbMatcher("allforpalestine"), path, collector.ImportOptions{
+		Malformed: func(m collector.Malformed) { bad = append(bad, m.Error()) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != "mastodon" || res.Added != 1 || len(bad) != 1 || !strings.Contains(bad[0], "statuses[1]") {
+		t.Errorf("format %q added %d malformed %v; want mastodon, 1, statuses[1]", res.Format, res.Added, bad)
+	}
+}
