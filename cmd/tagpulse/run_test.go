@@ -1,0 +1,214 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/platformtest"
+)
+
+const runTestCampaigns = `
+campaigns:
+  - name: allforpalestine
+    hashtags: [AllForPalestine]
+    timezone: Asia/Gaza
+`
+
+func TestRunUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yml")
+	if err := os.WriteFile(cfg, []byte(runTestCampaigns), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "t.db")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"Nothing", nil, "give -config FILE, or -tag"},
+		{"ConfigAndTag", []string{"-config", cfg, "-tag", "x"}, "not both"},
+		{"QuickFlagWithConfig", []string{"-config", cfg, "-tz", "Asia/Gaza", "-mastodon", "http://127.0.0.1:1"}, "-mastodon, -tz only go with -tag"},
+		{"BadTag", []string{"-tag", "two words", "-db", db}, `-tag "two words"`},
+		{"BadZone", []string{"-tag", "AllForPalestine", "-tz", "Mars/Olympus", "-db", db}, `-tz "Mars/Olympus"`},
+		{"LocalZone", []string{"-tag", "AllForPalestine", "-tz", "Local", "-db", db}, `-tz "Local"`},
+		{"ExtraArgs", []string{"-config", cfg, "extra"}, "unexpected arguments"},
+		{"BadLogFormat", []string{"-config", cfg, "-log-format", "xml"}, "-log-format"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out lockedBuffer
+			env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }, Now: time.Now}
+			err := run(t.Context(), env, append([]string{"run"}, tc.args...))
+			if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want a usage error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCampaignName(t *testing.T) {
+	for tag, want := range map[string]string{
+		"allforpalestine":    "allforpalestine",
+		"free_palestine2026": "free_palestine2026",
+		"كلنا_لفلسطين":       "campaign",
+		"_x-y":               "x-y",
+	} {
+		if got := campaignName(tag); got != want || !campaignNameRE.MatchString(got) {
+			t.Errorf("campaignName(%q) = %q, want %q (URL-safe)", tag, got, want)
+		}
+	}
+}
+
+func TestQuickStartConfigDefaults(t *testing.T) {
+	cfg, err := quickStartConfig([]string{"#AllForPalestine", "كلنا_لفلسطين", "allforpalestine"}, "Asia/Gaza", nil, collector.DefaultJetstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Campaigns[0]
+	if c.Name != "allforpalestine" || c.Title != "#AllForPalestine" || !slices.Equal(c.Hashtags, []string{"allforpalestine", "كلنا_لفلسطين"}) ||
+		c.Location.String() != "Asia/Gaza" {
+		t.Errorf("campaign = %+v", c)
+	}
+	s := cfg.Sources
+	if s.X != nil || s.Twitter != nil || s.Mastodon == nil || s.Bluesky == nil {
+		t.Fatalf("sources = %+v: want Mastodon and Bluesky only (no credentials)", s)
+	}
+	if want := []string{"https://mastodon.social", "https://mastodon.online", "https://mstdn.social"}; !slices.Equal(s.Mastodon.Instances, want) {
+		t.Errorf("instances = %v, want %v", s.Mastodon.Instances, want)
+	}
+	if s.Bluesky.Jetstream != "wss://jetstream2.us-east.bsky.network/subscribe" {
+		t.Errorf("jetstream = %q", s.Bluesky.Jetstream)
+	}
+	if cfg.DB != "tagpulse.db" || cfg.Listen != "127.0.0.1:8080" {
+		t.Errorf("db, listen = %q, %q", cfg.DB, cfg.Listen)
+	}
+}
+
+// TestRunQuickStart runs 'tagpulse run -tag …' with no configuration,
+// its Mastodon and Jetstream addresses pointed at fakes.
+func TestRunQuickStart(t *testing.T) {
+	mast := platformtest.NewMastodon()
+	t.Cleanup(mast.Close)
+	jet := platformtest.NewJetstream()
+	t.Cleanup(jet.Close)
+	mast.Add(
+		platformtest.Toot{Text: "#AllForPalestine", Tags: []string{"AllForPalestine"}},
+		platformtest.Toot{Text: "#كلنا_لفلسطين", Tags: []string{"كلنا_لفلسطين"}},
+		platformtest.Toot{Text: "#cats", Tags: []string{"cats"}},
+	)
+	jet.Add(platformtest.Skeet{Text: "#AllForPalestine", Tags: []string{"AllForPalestine"}}, platformtest.Skeet{Text: "#cats", Tags: []string{"cats"}})
+
+	db := filepath.Join(t.TempDir(), "quick.db")
+	r := startRun(t, func(string) string { return "" }, "-tag", "AllForPalestine", "-tag", "كلنا_لفلسطين", "-tz", "Asia/Gaza",
+		"-db", db, "-addr", "127.0.0.1:0", "-mastodon", mast.URL, "-jetstream", jet.URL())
+	waitTotals(t, r, "allforpalestine", map[string]int64{"bluesky": 1, "mastodon": 2})
+
+	var campaigns []struct {
+		Name     string   `json:"name"`
+		Hashtags []string `json:"hashtags"`
+		Timezone string   `json:"timezone"`
+	}
+	if err := r.getJSON("/api/v1/campaigns", &campaigns); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(campaigns); got != "[{allforpalestine [allforpalestine كلنا_لفلسطين] Asia/Gaza}]" {
+		t.Errorf("campaigns = %s", got)
+	}
+	var health []collector.SourceHealth
+	if err := r.getJSON("/api/v1/sources", &health); err != nil {
+		t.Fatal(err)
+	}
+	if len(health) != 2 || health[0].Name != "bluesky" || !strings.HasPrefix(health[1].Name, "mastodon:127.0.0.1:") {
+		t.Errorf("sources = %+v", health)
+	}
+	if err, _ := r.stop(t); err != nil {
+		t.Errorf("run: %v", err)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("store not at -db: %v", err)
+	}
+}
+
+func TestSourcesConfig(t *testing.T) {
+	yml := runTestCampaigns + `
+sources:
+  x: {bearer_token: "${X_TOKEN}", base_url: "http://127.0.0.1:1", every: 30s}
+  twitter:
+    consumer_key: ${CK}
+    consumer_secret: ${CS}
+    access_token: ${AT}
+    access_secret: ${AS}
+    base_url: http://127.0.0.1:2
+  mastodon: {instances: [https://mastodon.social, "http://127.0.0.1:3"], every: 2m, token: "${MT}"}
+  bluesky: {jetstream: ws://127.0.0.1:4/subscribe, rewind: 10s}
+  poll_timeout: 45s
+`
+	vars := map[string]string{"X_TOKEN": "xtok-secret", "CK": "ck-secret", "CS": "cs-secret", "AT": "at-secret", "AS": "as-secret", "MT": "mt-secret"}
+	cfg, err := ParseConfig([]byte(yml), "t.yml", func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Sources
+	if s.X == nil || s.X.BearerToken != "xtok-secret" || s.X.BaseURL != "http://127.0.0.1:1" || s.X.Every != 30*time.Second {
+		t.Errorf("x = %v", s.X)
+	}
+	if s.Twitter == nil || s.Twitter.ConsumerKey != "ck-secret" || s.Twitter.AccessSecret != "as-secret" || s.Twitter.BaseURL != "http://127.0.0.1:2" {
+		t.Errorf("twitter = %v", s.Twitter)
+	}
+	if s.Mastodon == nil || len(s.Mastodon.Instances) != 2 || s.Mastodon.Every != 2*time.Minute || s.Mastodon.Token != "mt-secret" {
+		t.Errorf("mastodon = %+v", s.Mastodon)
+	}
+	if s.Bluesky == nil || s.Bluesky.Jetstream != "ws://127.0.0.1:4/subscribe" || s.Bluesky.Rewind != 10*time.Second {
+		t.Errorf("bluesky = %+v", s.Bluesky)
+	}
+	if s.PollTimeout != 45*time.Second {
+		t.Errorf("poll_timeout = %s", s.PollTimeout)
+	}
+	got := s.secrets()
+	slices.Sort(got)
+	if want := []string{"as-secret", "at-secret", "ck-secret", "cs-secret", "mt-secret", "xtok-secret"}; !slices.Equal(got, want) {
+		t.Errorf("secrets = %v, want %v", got, want)
+	}
+
+	_, err = ParseConfig([]byte(runTestCampaigns+"sources:\n  x: {bearer: abc}\n"), "t.yml", nil)
+	if err == nil || !strings.Contains(err.Error(), "sources.x.bearer") {
+		t.Errorf("unknown key: error = %v, want one naming sources.x.bearer", err)
+	}
+	_, err = ParseConfig([]byte(runTestCampaigns+"sources:\n  telegram: {}\n"), "t.yml", nil)
+	if err == nil || !strings.Contains(err.Error(), "sources.telegram") {
+		t.Errorf("unknown source: error = %v", err)
+	}
+}
+
+// TestRunRefusesIncompleteSources: a source without its credentials or
+// addresses stops run before it serves, naming the key.
+func TestRunRefusesIncompleteSources(t *testing.T) {
+	for _, tc := range []struct{ sources, want string }{
+		{"x: {every: 1m}", "sources.x.bearer_token"},
+		{"twitter: {consumer_key: a}", "sources.twitter"},
+		{"mastodon: {every: 1m}", "sources.mastodon.instances"},
+		{"mastodon: {instances: [a.example, a.example]}", "listed twice"},
+		{"bluesky: {jetstream: 'ftp://x'}", "sources.bluesky"},
+	} {
+		dir := t.TempDir()
+		cfg := filepath.Join(dir, "c.yml")
+		yml := fmt.Sprintf("db: %s\n%s\nsources:\n  %s\n", filepath.Join(dir, "t.db"), runTestCampaigns, tc.sources)
+		if err := os.WriteFile(cfg, []byte(yml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out lockedBuffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }, Now: time.Now,
+			Ready: func(string) { t.Errorf("%s: served", tc.sources) }}
+		err := run(t.Context(), env, []string{"run", "-config", cfg, "-addr", "127.0.0.1:0"})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error = %v, want one naming %s", tc.sources, err, tc.want)
+		}
+	}
+}
