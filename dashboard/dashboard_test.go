@@ -440,7 +440,7 @@ func TestNumbers(t *testing.T) {
 		want string
 	}{
 		{"en", 1234567, "1,234,567"}, {"de", 1234567, "1.234.567"}, {"fr", 1234567, "1\u202f234\u202f567"},
-		{"es", 999, "999"}, {"ar", 12345, "١٢٬٣٤٥"}, {"en", -1000, "-1,000"},
+		{"es", 999, "999"}, {"ar", 12345, "12,345"}, {"en", -1000, "-1,000"},
 	} {
 		if got := ls[c.lang].Number(c.n); got != c.want {
 			t.Errorf("%s %d: %q, want %q", c.lang, c.n, got, c.want)

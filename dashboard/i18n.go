@@ -79,19 +79,18 @@ func (l *locale) T(key string, args ...any) string {
 // JSON is the catalogue for the page's script (placed in a data attribute).
 func (l *locale) JSON() string { return l.json }
 
-// Number formats n with the language's digits and thousands separator.
+// Number formats n with the language's thousands separator. Arabic uses
+// Western digits, as CLDR and browsers do for "ar" today, so the card and
+// the page agree.
 func (l *locale) Number(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
-	sep := map[string]string{"en": ",", "de": ".", "es": ".", "fr": "\u202f", "ar": "٬"}[l.Lang]
+	sep := map[string]string{"en": ",", "de": ".", "es": ".", "fr": "\u202f", "ar": ","}[l.Lang]
 	var b strings.Builder
 	for i, r := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
 			b.WriteString(sep)
-		}
-		if l.Lang == "ar" {
-			r = '٠' + (r - '0')
 		}
 		b.WriteRune(r)
 	}
@@ -108,18 +107,7 @@ func (l *locale) Percent(share float64) string {
 	case "en":
 		return s + "%"
 	case "ar":
-		var b strings.Builder
-		for _, r := range s {
-			switch {
-			case r >= '0' && r <= '9':
-				b.WriteRune('٠' + (r - '0'))
-			case r == '.':
-				b.WriteRune('٫')
-			default:
-				b.WriteRune(r)
-			}
-		}
-		return b.String() + "٪"
+		return s + "\u200e%\u200e"
 	default:
 		return strings.Replace(s, ".", ",", 1) + "\u00a0%"
 	}
@@ -132,7 +120,7 @@ func (l *locale) Date(day string) string {
 	if err != nil {
 		return day
 	}
-	return l.T("date.pattern", "d", l.Number(int64(t.Day())), "month", l.T("month."+strconv.Itoa(int(t.Month()))), "y", strings.ReplaceAll(l.Number(int64(t.Year())), map[string]string{"en": ",", "de": ".", "es": ".", "fr": "\u202f", "ar": "٬"}[l.Lang], ""))
+	return l.T("date.pattern", "d", strconv.Itoa(t.Day()), "month", l.T("month."+strconv.Itoa(int(t.Month()))), "y", strconv.Itoa(t.Year()))
 }
 
 // langCookie remembers the switcher's choice.

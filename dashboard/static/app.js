@@ -259,22 +259,21 @@
   function top(tp) {
     const list = $("top-posts");
     if (!tp.posts.length) list.replaceChildren(el("li", t("empty"), "muted"));
-    else list.replaceChildren(...tp.posts.map((p) => {
+    else list.replaceChildren(...tp.posts.slice(0, 10).map((p) => {
       const li = el("li");
       const meta = el("div", "", "meta");
-      const who = el("bdi", p.author || "");
-      meta.append(who, " · " + label("kind", p.kind) + " · " + country(p.country || "ZZ") + " · " + t("col.engagement") + " " + n(p.engagement));
-      const text = el("p", p.text || "", "text");
-      text.dir = "auto";
-      li.append(meta, text);
+      meta.append(el("bdi", p.author || ""), " · " + label("kind", p.kind) + " · " + country(p.country || "ZZ") + " · " + t("col.engagement") + " " + n(p.engagement) + " ");
       const u = safeURL(p.url);
       if (u) {
         const a = el("a", t("open"));
         a.href = u;
         a.rel = "noopener noreferrer nofollow";
         a.target = "_blank";
-        li.append(a);
+        meta.append(a);
       }
+      const text = el("p", p.text || "", "text");
+      text.dir = "auto";
+      li.append(meta, text);
       return li;
     }));
     table("t-participants", tp.participants.map((p) => [el("bdi", p.handle || p.author), n(p.posts), n(p.followers)]), 3);
@@ -316,6 +315,7 @@
     try {
       const ranged = state.from || state.to;
       const dimPath = (d) => ranged ? "/days" + qs({ by: d, from: state.from, to: state.to }) : "/totals?by=" + d;
+      $("scope").textContent = ranged ? t("scope.range", { from: fmtDay(state.from || (state.to && "")) || "…", to: fmtDay(state.to) || "…" }) : t("scope.all");
       const [c, all, h, hr, tp, countries, src, kind, lng, meth, sources, cross] = await Promise.all([
         api(""), api("/days"), api("/headline?day=" + state.day), api("/hours?day=" + state.day), api("/top?day=" + state.day),
         api(dimPath("country")), api(dimPath("source")), api(dimPath("kind")), api(dimPath("lang")), api(dimPath("method")),

@@ -154,6 +154,16 @@ func writeRing(b *strings.Builder, ring []int, arcs [][][2]float64) {
 				continue // shared with the previous arc's last point
 			}
 			q := [2]int{int(math.Round(p[0])), int(math.Round(p[1]))}
+			// Rings that cross the antimeridian (Russia, Fiji) jump across
+			// the map; keep them continuous and let the view box clip them.
+			if len(pts) > 0 {
+				for q[0]-pts[len(pts)-1][0] > width/2 {
+					q[0] -= width
+				}
+				for pts[len(pts)-1][0]-q[0] > width/2 {
+					q[0] += width
+				}
+			}
 			if len(pts) > 0 && pts[len(pts)-1] == q {
 				continue
 			}
