@@ -1,9 +1,8 @@
-// Package platformtest has fake platform servers that speak the real wire
-// formats (headers, paging, errors) on loopback, for the collector's tests
-// and the end-to-end test of tagpulse run. Posts are added by the test, so
-// it can assert exact counts; faults are queued through methods and hit the
-// next request, so no test needs to sleep to line things up.
 package platformtest
+
+// The fake X. Posts are added by the test, so it can assert exact counts;
+// faults are queued through methods and hit the next request, so no test
+// needs to sleep to line things up.
 
 import (
 	"encoding/json"
