@@ -352,6 +352,17 @@ var genericDivision = map[string]bool{
 	"eastern region": true, "western region": true, "upper east": true, "upper west": true, "greater": true,
 }
 
+// sortedKeys returns a map's keys in order, so the output does not depend
+// on map iteration.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 func isCJKString(s string) bool {
 	for _, r := range s {
 		if unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hangul, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) {
@@ -378,7 +389,8 @@ func (g *gazetteer) addCountries(nm string) error {
 		if err := json.Unmarshal(raw, &doc); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
-		for cc, v := range doc.Countries {
+		for _, cc := range sortedKeys(doc.Countries) {
+			v := doc.Countries[cc]
 			p, ok := g.country[cc]
 			if !ok {
 				continue
@@ -395,21 +407,24 @@ func (g *gazetteer) addCountries(nm string) error {
 			}
 		}
 	}
-	for cc, names := range nicknames {
+	for _, cc := range sortedKeys(nicknames) {
+		names := nicknames[cc]
 		for _, n := range names {
 			p := len(g.places)
 			g.places = append(g.places, place{kind: 'R', cc: cc, pop: regionWeight})
 			g.add(n, p, 0)
 		}
 	}
-	for cc, names := range aliases {
+	for _, cc := range sortedKeys(aliases) {
+		names := aliases[cc]
 		for _, n := range names {
 			g.add(n, g.country[cc], 0)
 		}
 	}
 	// Two-letter codes qualify a city ("Wellington, NZ") but alone are too
 	// often words ("IN", "ME", "IT").
-	for cc, p := range g.country {
+	for _, cc := range sortedKeys(g.country) {
+		p := g.country[cc]
 		g.add(cc, p, flagQual|flagUpper)
 	}
 	return nil
