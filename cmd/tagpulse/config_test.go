@@ -2,8 +2,10 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -310,5 +312,59 @@ func TestValidateSection(t *testing.T) {
 	p.validateSection("geo", struct{}{})             // no Validate method
 	if err := p.result(); err == nil || err.Error() != "s.yml:4: geo: bad section" {
 		t.Errorf("error = %v", err)
+	}
+}
+
+type selfDecoding struct{ v string }
+
+func (s *selfDecoding) UnmarshalYAML(n *yaml.Node) error { return n.Decode(&s.v) }
+
+type walkInner struct {
+	Every string `yaml:"every"`
+}
+
+type walkType struct {
+	walkInner `yaml:",inline"`
+	Name      string                `yaml:"name,omitempty"`
+	Plain     int                   // key "plain"
+	Skipped   string                `yaml:"-"`
+	Ptr       *walkInner            `yaml:"ptr"`
+	ByName    map[string]walkInner  `yaml:"by_name"`
+	List      []*walkInner          `yaml:"list"`
+	Any       any                   `yaml:"any"`
+	Self      selfDecoding          `yaml:"self"`
+	Extra     map[string]*walkInner `yaml:",inline"`
+}
+
+// TestWalk checks the unknown-key check against yaml.v3's field rules.
+func TestWalk(t *testing.T) {
+	in := `every: 1m
+name: a
+plain: 1
+skipped: x
+ptr: {every: 1m, nope: 1}
+by_name: {a: {every: 1m}, b: {nope: 2}}
+list: [{every: 1m}, {nope: 3}]
+any: {whatever: {deep: [1]}}
+self: {anything: goes}
+extra_key: {every: 1m, nope: 4}
+`
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(in), &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := &configParser{file: "w.yml", nodes: map[string]*yaml.Node{}, lineKey: map[int]string{}, seen: map[walked]bool{}}
+	p.walk(doc.Content[0], reflect.TypeFor[walkType](), "")
+	var got []string
+	for _, e := range p.errs {
+		got = append(got, fmt.Sprintf("%d %s", e.Line, e.Key))
+	}
+	// "skipped" is unknown: yaml:"-"; the inline map takes it as a walkInner.
+	want := []string{"5 ptr.nope", "6 by_name.b.nope", "7 list[1].nope", "10 extra_key.nope"}
+	if !slices.Equal(got, want) {
+		t.Errorf("unknown keys at %q, want %q", got, want)
+	}
+	if n := p.nodes["any.whatever.deep[0]"]; n == nil || n.Line != 8 {
+		t.Errorf("node of any.whatever.deep[0] = %v, want line 8", n)
 	}
 }
