@@ -127,8 +127,8 @@ func (m *Mastodon) Name() string { return m.name }
 type mastodonCursor map[string]string
 
 // Poll fetches what each tag group has after its min_id, following up to
-// MaxPages pages per group. On the first poll (no min_id) a group takes the
-// newest page only and starts from there. An error after some progress
+// MaxPages pages per group. On the very first poll (no cursor) a group takes
+// the newest page only and starts from there. An error after some progress
 // returns that progress with More set, so nothing fetched is lost; an error
 // before any returns the error (a 429 as *RateLimitedError).
 func (m *Mastodon) Poll(ctx context.Context, cursor []byte) (Page, error) {
@@ -137,6 +137,28 @@ func (m *Mastodon) Poll(ctx context.Context, cursor []byte) (Page, error) {
 		if err := json.Unmarshal(cursor, &cur); err != nil {
 			m.logger.Warn("unreadable cursor, starting from the newest statuses", "err", err)
 			cur = mastodonCursor{}
+		}
+	}
+	// A group without a min_id of its own (the campaign's hashtags changed)
+	// starts from the oldest min_id of the groups it replaces, so a
+	// restart with new hashtags pages forward instead of jumping to now.
+	var oldest string
+	for _, id := range cur {
+		if oldest == "" || mastodonNewer(oldest, id) {
+			oldest = id
+		}
+	}
+	keys := map[string]bool{}
+	for _, g := range m.groups {
+		key := strings.Join(g, " ")
+		keys[key] = true
+		if cur[key] == "" && oldest != "" {
+			cur[key] = oldest
+		}
+	}
+	for key := range cur {
+		if !keys[key] {
+			delete(cur, key)
 		}
 	}
 	var page Page

@@ -629,3 +629,25 @@ func TestMastodonImportSearchResponse(t *testing.T) {
 		t.Errorf("format %q added %d malformed %v; want mastodon, 1, statuses[1]", res.Format, res.Added, bad)
 	}
 }
+
+// When the campaign's hashtags change, the new tag groups start from where
+// the old ones were, and page forward instead of jumping to the newest page.
+func TestMastodonNewHashtagsContinueFromCursor(t *testing.T) {
+	srv := platformtest.NewMastodon()
+	defer srv.Close()
+	db := mbOpenStore(t)
+	srv.Add(platformtest.Toot{Tags: []string{"a"}})
+	mbPoll(t, db, mbMatcher("a", "b"), newMastodonPoller(t, srv, collector.MastodonConfig{}, "a"))
+	for range 50 {
+		srv.Add(platformtest.Toot{Tags: []string{"a"}}, platformtest.Toot{Tags: []string{"b"}})
+	}
+	_, added := mbPoll(t, db, mbMatcher("a", "b"), newMastodonPoller(t, srv, collector.MastodonConfig{}, "a", "b"))
+	if added != 100 || db.PostCount() != 101 {
+		t.Errorf("added %d, stored %d; want 100, 101", added, db.PostCount())
+	}
+	var cur map[string]string
+	c, _ := db.Cursor("mastodon:" + strings.TrimPrefix(srv.URL, "http://"))
+	if err := json.Unmarshal(c, &cur); err != nil || len(cur) != 1 || cur["a b"] == "" {
+		t.Errorf("cursor %s (%v): want only the new group", c, err)
+	}
+}
