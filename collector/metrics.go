@@ -25,8 +25,11 @@ var Results = []string{ResultOK, ResultError, ResultRateLimited, ResultTimeout}
 // bounded too, and they tell which of several Mastodon servers (or which
 // campaign's X query) is failing. Sum over instance for per-platform figures.
 //
-// For a streamer, a "request" is one connection: it is counted with its
-// result when the connection ends; posts are counted as they arrive.
+// For a streamer, each batch it delivers and the store takes counts as an
+// ok request (Jetstream delivers at least one a second, even when no post
+// matches), and each failed or dropped connection as an error, so
+// rate(requests_total{result="ok"}) is a liveness signal for every kind of
+// source. Stream batches have no duration.
 type metrics struct {
 	requests    *prometheus.CounterVec
 	duration    *prometheus.HistogramVec

@@ -358,6 +358,7 @@ func (s *Scheduler) runStreamer(ctx context.Context, src *source) {
 					emitErr = err
 					return err
 				}
+				s.metrics.countRequest(src.enum, src.name, ResultOK)
 				progressed = true
 				failures = 0
 				return nil

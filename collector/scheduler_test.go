@@ -340,8 +340,9 @@ func TestSchedulerStreamer(t *testing.T) {
 		t.Fatalf("stream called %d times", calls)
 		return nil
 	}}
+	reg := prometheus.NewRegistry()
 	sched := collector.NewScheduler(db, collector.NewMatcher([]store.Campaign{campaign()}), collector.SchedulerOptions{
-		Now: clock.Now, Sleep: clock.Sleep, OnIngest: func() { ingests.Add(1) },
+		Now: clock.Now, Sleep: clock.Sleep, OnIngest: func() { ingests.Add(1) }, Registerer: reg,
 	})
 	sched.AddStream(s)
 	sched.Run(ctx)
@@ -359,6 +360,12 @@ func TestSchedulerStreamer(t *testing.T) {
 	}
 	if n := ingests.Load(); n != 2 {
 		t.Errorf("OnIngest called %d times, want 2", n)
+	}
+	for result, want := range map[string]float64{"ok": 3, "error": 3, "rate_limited": 0, "timeout": 0} {
+		l := map[string]string{"source": "bluesky", "instance": "bluesky", "result": result}
+		if got := gather(t, reg, "tagpulse_collector_requests_total", l); got != want {
+			t.Errorf("requests_total{result=%q} = %v, want %v (ok per batch, error per failed connection)", result, got, want)
+		}
 	}
 	h := sched.Health()[0]
 	if h.Kind != collector.KindStream || h.Source != "bluesky" || h.PostsAdded != 2 || h.PostsDuplicate != 1 || h.PostsMatched != 3 || h.LastSuccess == nil {
