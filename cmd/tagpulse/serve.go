@@ -70,5 +70,15 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 // dashboardOptions builds the dashboard's options from the wiring and the
 // dashboard config section.
 func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts serveOptions) dashboard.Options {
-	return dashboard.Options{Aggregator: agg, Gatherer: reg, Sources: opts.Sources, Logger: opts.Logger, Now: agg.Now}
+	d := opts.Dashboard
+	return dashboard.Options{
+		Aggregator:    agg,
+		Gatherer:      reg,
+		Sources:       opts.Sources,
+		Logger:        opts.Logger,
+		Now:           agg.Now,
+		Access:        d.Access.access(),
+		MetricsAccess: d.Metrics.access(),
+		Public:        d.Public,
+	}
 }
