@@ -144,7 +144,10 @@ func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (Page, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
-	tr := &v1Transport{ctx: ctx, base: v.cfg.BaseURL + "/1.1/", next: v.auth, bearer: v.cfg.BearerToken}
+	tr := &v1Transport{ctx: ctx, base: v.cfg.BaseURL + "/1.1/", next: v.auth}
+	if v.cfg.ConsumerKey == "" { // OAuth1 signs when configured; else app-only
+		tr.bearer = v.cfg.BearerToken
+	}
 	client := twitter.NewClient(&http.Client{Transport: tr})
 	params := &twitter.SearchTweetParams{
 		Query:      v.query,

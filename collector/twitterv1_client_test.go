@@ -70,6 +70,14 @@ func TestTwitterV1Request(t *testing.T) {
 		if a := reqs[len(reqs)-1].Auth; a != "bearer" {
 			t.Errorf("auth = %q, want bearer", a)
 		}
+		both := newTestV1(srv, collector.TwitterV1Config{BearerToken: "app-token", ConsumerKey: "ck", ConsumerSecret: "cs", AccessToken: "at", AccessSecret: "as"})
+		if _, err := both.Poll(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		reqs = srv.Requests()
+		if a := reqs[len(reqs)-1].Auth; a != "oauth1" {
+			t.Errorf("with both configured auth = %q, want oauth1", a)
+		}
 		bad := newTestV1(srv, collector.TwitterV1Config{BearerToken: "wrong"})
 		if _, err := bad.Poll(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong") {
 			t.Errorf("wrong token: err = %v, want HTTP 401 without the token", err)
