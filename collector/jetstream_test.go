@@ -345,3 +345,17 @@ func TestJetstreamConfigErrors(t *testing.T) {
 		t.Errorf("default: %v %v", j, err)
 	}
 }
+
+// A connection that goes quiet is given up after IdleTimeout, so the
+// scheduler reconnects instead of waiting on a dead socket.
+func TestJetstreamIdleTimeout(t *testing.T) {
+	srv := platformtest.NewJetstream()
+	defer srv.Close()
+	db := mbOpenStore(t)
+	j := newJetstream(t, srv, db, "allforpalestine")
+	j.IdleTimeout = 50 * time.Millisecond
+	err := j.Stream(context.Background(), nil, func(collector.Page) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "connection lost") {
+		t.Errorf("err = %v, want connection lost", err)
+	}
+}
