@@ -75,7 +75,8 @@ var fillers = []string{
 	"du", "di", "da", "do", "del", "des", "en", "y", "e", "et", "und", "rural", "suburbs", "suburban", "area",
 	"region", "county", "state", "province", "district", "town", "village", "capital", "beautiful", "sunny",
 	"rainy", "good", "old", "small", "big", "little", "lovely", "proud", "proudly", "home", "sweet", "based in",
-	"ex", "formerly", "soon", "moving", "moved", "also", "usually",
+	"ex", "formerly", "soon", "moving", "moved", "also", "usually", "upstate", "downstate", "inner", "outer",
+	"coastal", "somewhere", "here", "there",
 }
 
 // slogans make a segment a cause, not a location ("Free Palestine",
@@ -429,6 +430,22 @@ func (a *Attributor) decide(sc *scratch) Attribution {
 			return at
 		}
 	}
+	// A code alone ("NJ", "TX") names a country when all its readings agree;
+	// "CA" (Canada, California) and "IN" (India, Indiana) do not.
+	for mi := range sc.matches {
+		m := &sc.matches[mi]
+		if m.anchorable || !m.plain || sc.slogan[m.seg] || len(m.entries) == 0 {
+			continue
+		}
+		cc := a.g.places[m.entries[0]>>entryShift].cc
+		agree := true
+		for _, e := range m.entries[1:] {
+			agree = agree && a.g.places[e>>entryShift].cc == cc
+		}
+		if agree {
+			return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.7}
+		}
+	}
 	// No place: fall back on flags, a weaker sign (solidarity flags are common).
 	return a.flags(t.Flags)
 }
@@ -520,7 +537,7 @@ func round2(f float64) float64 { return math.Round(max(0, min(1, f))*100) / 100 
 // Evidence from the other names and the flags of a text, in favour of one
 // reading of a name.
 const (
-	evNearby  = 0.2 // a city named elsewhere in the text lies in the same region
+	evNearby  = 1   // the likeliest reading of a city named in another segment lies in the same region ("Hackney, London")
 	evScript  = 0.3 // the name is written in a script of its country (بيت لحم is Bethlehem in Palestine)
 	evFlag    = 1   // a flag of its country
 	evStated  = 2   // its country, or a region of it, is named
@@ -600,6 +617,7 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 			}
 			continue
 		}
+		top := a.topReading(o)
 		for _, e := range o.entries {
 			q := a.g.places[e>>entryShift]
 			if q.cc != p.cc {
@@ -608,7 +626,7 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 			sameRegion := q.admin != 0 && q.admin == p.admin && p.kind == kindCity
 			switch {
 			case q.kind == kindCity:
-				if sameRegion && o.seg != seg && e&entryQual == 0 {
+				if sameRegion && o.seg != seg && int(e) == top {
 					ev = max(ev, evNearby)
 				}
 			case sameRegion:
@@ -627,6 +645,17 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 		}
 	}
 	return ev
+}
+
+// topReading returns a match's heaviest entry that may stand alone, or -1.
+func (a *Attributor) topReading(m *match) int {
+	top, topW := -1, uint32(0)
+	for _, e := range m.entries {
+		if w := a.g.places[e>>entryShift].weight; e&entryQual == 0 && (top < 0 || w > topW) {
+			top, topW = int(e), w
+		}
+	}
+	return top
 }
 
 // statedCountry returns the country of the first other match whose

@@ -502,6 +502,7 @@ func (g *gazetteer) addCities(path string) error {
 // so Waterford in Ireland outranks a larger Waterford township in Michigan),
 // and at least a large city's for a capital.
 func notability(pop, alts int, featureCode string) int {
+	pop = max(pop, 1000) // cities1000 holds places of at least 1,000 people; some say 0 (London's boroughs)
 	w := pop * (4 + min(alts, 40)) / 4
 	if featureCode == "PPLC" {
 		w = max(w, 1_000_000)
