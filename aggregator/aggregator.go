@@ -82,7 +82,7 @@ func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
 		opts.Attribute = PlaceOnly
 	}
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 5000
+		opts.BatchSize = 20000
 	}
 	if opts.TopN <= 0 {
 		opts.TopN = 20

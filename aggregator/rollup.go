@@ -195,27 +195,32 @@ func (s *state) updateTops(co *contribution, day *store.Member) error {
 	return nil
 }
 
-// flush writes every changed cell, member and top list, in key order.
+// flush writes every changed cell, member and top list, in key order
+// (bbolt inserts sorted keys fastest).
 func (s *state) flush() error {
-	ck := make([]store.CellKey, 0, len(s.cells))
-	for k := range s.cells {
-		ck = append(ck, k)
+	type kv[K any] struct {
+		enc []byte
+		key K
 	}
-	slices.SortFunc(ck, compareCellKeys)
-	for _, k := range ck {
-		if err := s.tx.PutCell(k, *s.cells[k]); err != nil {
+	cells := make([]kv[store.CellKey], 0, len(s.cells))
+	for k := range s.cells {
+		cells = append(cells, kv[store.CellKey]{k.Bytes(), k})
+	}
+	slices.SortFunc(cells, func(x, y kv[store.CellKey]) int { return bytes.Compare(x.enc, y.enc) })
+	for _, c := range cells {
+		if err := s.tx.PutCell(c.key, *s.cells[c.key]); err != nil {
 			return err
 		}
 	}
-	mk := make([]store.MemberKey, 0, len(s.members))
+	members := make([]kv[store.MemberKey], 0, len(s.members))
 	for k, e := range s.members {
 		if e.dirty {
-			mk = append(mk, k)
+			members = append(members, kv[store.MemberKey]{k.Bytes(), k})
 		}
 	}
-	slices.SortFunc(mk, compareMemberKeys)
-	for _, k := range mk {
-		if err := s.tx.PutMember(k, &s.members[k].m); err != nil {
+	slices.SortFunc(members, func(x, y kv[store.MemberKey]) int { return bytes.Compare(x.enc, y.enc) })
+	for _, m := range members {
+		if err := s.tx.PutMember(m.key, &s.members[m.key].m); err != nil {
 			return err
 		}
 	}
@@ -228,18 +233,4 @@ func (s *state) flush() error {
 		}
 	}
 	return nil
-}
-
-func compareCellKeys(x, y store.CellKey) int {
-	return bytes.Compare(cellKeyOrder(x), cellKeyOrder(y))
-}
-
-func cellKeyOrder(k store.CellKey) []byte {
-	return []byte(k.Campaign + "\x00" + string(k.Grain) + "\x00" + k.Dim + "\x00" + k.Period + "\x00" + k.Value)
-}
-
-func compareMemberKeys(x, y store.MemberKey) int {
-	return bytes.Compare(
-		[]byte(x.Campaign+"\x00"+string(x.Grain)+"\x00"+x.Period+"\x00"+x.Author),
-		[]byte(y.Campaign+"\x00"+string(y.Grain)+"\x00"+y.Period+"\x00"+y.Author))
 }

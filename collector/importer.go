@@ -257,7 +257,9 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 			line++
 			b = bytes.TrimSpace(b)
 			if len(b) > 0 {
-				if !json.Valid(b) {
+				// Parsing reports invalid JSON; only the first record,
+				// which decides the format, is checked here.
+				if line <= 1 && !json.Valid(b) {
 					malformed(line, errors.New("not valid JSON"))
 				} else {
 					batch = append(batch, record{line: line, data: b})

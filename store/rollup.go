@@ -101,6 +101,9 @@ type Cell struct {
 	Figures
 }
 
+// Bytes is the key's encoding in the store; byte order is storage order.
+func (k CellKey) Bytes() []byte { return k.bytes() }
+
 // cells key: campaign \0 grain \0 dim \0 period \0 value. Dim before period so
 // that one prefix walks a dimension over time in order.
 func (k CellKey) bytes() []byte {
@@ -177,6 +180,9 @@ type MemberKey struct {
 	Period   string
 	Author   string
 }
+
+// Bytes is the key's encoding in the store; byte order is storage order.
+func (k MemberKey) Bytes() []byte { return k.bytes() }
 
 func (k MemberKey) bytes() []byte {
 	b := make([]byte, 0, len(k.Campaign)+len(k.Period)+len(k.Author)+5)

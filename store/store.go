@@ -16,7 +16,6 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -80,7 +79,7 @@ func Open(path string, opts *Options) (*DB, error) {
 	if timeout == 0 {
 		timeout = time.Second
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType})
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType, NoFreelistSync: true, InitialMmapSize: 1 << 30})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
 	}
@@ -218,11 +217,7 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 			if err != nil {
 				return err
 			}
-			v, err := json.Marshal(p)
-			if err != nil {
-				return fmt.Errorf("append: encode post %s: %w", p.ID, err)
-			}
-			if err := postsB.Put(be64(seq), v); err != nil {
+			if err := postsB.Put(be64(seq), encodePost(p)); err != nil {
 				return err
 			}
 			if err := seen.Put(key, be64(seq)); err != nil {
@@ -280,18 +275,14 @@ func (db *DB) Redact(platform, id string) error {
 		}
 		b := tx.Bucket(bucketPosts)
 		var p Post
-		if err := json.Unmarshal(b.Get(seq), &p); err != nil {
+		if err := decodePost(b.Get(seq), &p); err != nil {
 			return fmt.Errorf("redact %s: %w", id, err)
 		}
 		if p.Redacted {
 			return nil
 		}
 		p.Text, p.URL, p.Redacted = "", "", true
-		v, err := json.Marshal(&p)
-		if err != nil {
-			return err
-		}
-		return b.Put(seq, v)
+		return b.Put(seq, encodePost(&p))
 	})
 }
 
@@ -303,7 +294,7 @@ func (db *DB) Get(platform, id string) (Post, error) {
 		if seq == nil {
 			return ErrNotFound
 		}
-		return json.Unmarshal(tx.Bucket(bucketPosts).Get(seq), &p)
+		return decodePost(tx.Bucket(bucketPosts).Get(seq), &p)
 	})
 	return p, err
 }
@@ -337,7 +328,7 @@ func scanPosts(tx *bolt.Tx, after uint64, limit int, fn func(seq uint64, p *Post
 	n := 0
 	for k, v := c.Seek(be64(after + 1)); k != nil; k, v = c.Next() {
 		var p Post
-		if err := json.Unmarshal(v, &p); err != nil {
+		if err := decodePost(v, &p); err != nil {
 			return fmt.Errorf("post %d: %w", binary.BigEndian.Uint64(k), err)
 		}
 		if err := fn(binary.BigEndian.Uint64(k), &p); err != nil {

@@ -35,12 +35,35 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	m := collector.NewMatcher(a.agg.Campaigns())
+	// The aggregator folds batches in while later ones are parsed and
+	// stored, so both cores work.
+	wake, stop, aggDone := make(chan struct{}, 1), make(chan struct{}), make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-wake:
+				if _, err := a.agg.CatchUp(ctx); err != nil {
+					aggDone <- err
+					return
+				}
+			case <-stop:
+				aggDone <- nil
+				return
+			}
+		}
+	}()
 	failed := 0
 	for _, path := range fs.Args() {
 		shown := 0
 		start := time.Now()
 		res, err := collector.Import(ctx, a.db, m, path, collector.ImportOptions{
 			Now: env.Now,
+			Progress: func(collector.ImportResult) {
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			},
 			Malformed: func(mf collector.Malformed) {
 				if shown < maxShownMalformed {
 					fmt.Fprintf(env.Stderr, "%s: skipped: %v\n", mf.Where, mf.Err)
@@ -63,12 +86,15 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 				path, res.Format, res.Records, res.Fetched, res.Matched, res.Added, res.Duplicates, res.Malformed, time.Since(start).Seconds())
 		}
 	}
-	n, err := a.agg.CatchUp(ctx)
-	if err != nil {
+	close(stop)
+	if err := <-aggDone; err != nil {
+		return err
+	}
+	if _, err := a.agg.CatchUp(ctx); err != nil {
 		return err
 	}
 	if !*quiet {
-		fmt.Fprintf(env.Stdout, "figures updated with %d new posts\n", n)
+		fmt.Fprintf(env.Stdout, "figures are up to date: %d posts in the store\n", a.db.PostCount())
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files could not be imported", failed, fs.NArg())

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testEnv returns an Env writing to buffers.
+func testEnv() (*Env, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Now: time.Now}, &out, &errb
+}
+
+// runCmd runs one command line and returns stdout, stderr and the exit code.
+func runCmd(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	env, out, errb := testEnv()
+	code := exitCode(env, run(context.Background(), env, args))
+	return out.String(), errb.String(), code
+}
+
+// v1Tweet writes one v1.1 status as twarc1 stores it.
+type tw struct {
+	id, user  string
+	at        time.Time
+	kind      string // original, repost, reply, quote
+	followers int
+	country   string
+	location  string
+	tags      []string
+	lang      string
+}
+
+func (t tw) json() string {
+	var ents []string
+	for _, h := range t.tags {
+		ents = append(ents, fmt.Sprintf(`{"text":%q,"indices":[0,1]}`, h))
+	}
+	text := "Solidarity"
+	for _, h := range t.tags {
+		text += " #" + h
+	}
+	user := fmt.Sprintf(`{"id_str":%q,"screen_name":"u%s","name":"User %s","followers_count":%d,"location":%q}`, t.user, t.user, t.user, t.followers, t.location)
+	extra := ""
+	switch t.kind {
+	case "repost":
+		extra = fmt.Sprintf(`,"retweeted_status":{"id_str":"9%s","created_at":%q,"full_text":%q,"user":{"id_str":"1","screen_name":"orig"},"entities":{"hashtags":[%s]}}`,
+			t.id, t.at.Add(-time.Hour).Format(time.RubyDate), text, strings.Join(ents, ","))
+	case "reply":
+		extra = `,"in_reply_to_status_id_str":"1234"`
+	case "quote":
+		extra = `,"is_quote_status":true,"quoted_status_id_str":"5678"`
+	}
+	place := "null"
+	if t.country != "" {
+		place = fmt.Sprintf(`{"country_code":%q,"full_name":"Somewhere"}`, t.country)
+	}
+	return fmt.Sprintf(`{"id_str":%q,"created_at":%q,"full_text":%q,"lang":%q,"user":%s,"entities":{"hashtags":[%s]},"place":%s,"favorite_count":1%s}`,
+		t.id, t.at.UTC().Format(time.RubyDate), text, t.lang, user, strings.Join(ents, ","), place, extra)
+}
+
+func writeFile(t *testing.T, path, content string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func writeConfig(t *testing.T, dir string) string {
+	return writeFile(t, filepath.Join(dir, "tagpulse.yml"), fmt.Sprintf(`db: %s
+campaigns:
+  - name: afp
+    title: "#AllForPalestine"
+    hashtags: [AllForPalestine, كلنا_لفلسطين]
+    timezone: Asia/Gaza
+`, filepath.Join(dir, "tagpulse.db")))
+}
+
+type reportRow struct {
+	Day, Country, Kind                         string
+	Posts, Originals, Reposts, Replies, Quotes int64
+	Participants                               int64
+	NewParticipants                            int64 `json:"new_participants"`
+	Reach                                      int64
+}
+
+func TestImportGivesExactFigures(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	// 21:59 UTC on 28 Nov is 23:59 in Gaza; 22:00 UTC is already 29 Nov there.
+	d28 := time.Date(2026, 11, 28, 21, 59, 0, 0, time.UTC)
+	d29 := time.Date(2026, 11, 28, 22, 0, 0, 0, time.UTC)
+	lines := []string{
+		tw{id: "1", user: "a", at: d28, kind: "original", followers: 100, country: "PS", tags: []string{"AllForPalestine"}, lang: "en"}.json(),
+		tw{id: "2", user: "a", at: d29, kind: "repost", followers: 150, tags: []string{"allforpalestine"}, lang: "en"}.json(),
+		tw{id: "3", user: "b", at: d29.Add(time.Hour), kind: "reply", followers: 10, country: "GB", tags: []string{"كلنا_لفلسطين"}, lang: "ar"}.json(),
+		tw{id: "4", user: "c", at: d29.Add(2 * time.Hour), kind: "quote", followers: 5, tags: []string{"AllForPalestine2021"}, lang: "en"}.json(), // not the campaign's tag
+		tw{id: "5", user: "c", at: d29.Add(3 * time.Hour), kind: "quote", followers: 7, country: "uk", tags: []string{"ALLFORPALESTINE"}, lang: "en"}.json(),
+		`{"id_str":"6","created_at": broken`,
+		tw{id: "3", user: "b", at: d29.Add(time.Hour), kind: "reply", followers: 10, country: "GB", tags: []string{"كلنا_لفلسطين"}, lang: "ar"}.json(), // duplicate
+		"",
+	}
+	archive := writeFile(t, filepath.Join(dir, "tweets.jsonl"), strings.Join(lines, "\n"))
+
+	out, errs, code := runCmd(t, "import", "-config", cfg, archive)
+	if code != 0 {
+		t.Fatalf("import exit %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "tweets.jsonl:6:") {
+		t.Errorf("stderr does not name the malformed line tweets.jsonl:6:\n%s", errs)
+	}
+	if !strings.Contains(out, "7 records") || !strings.Contains(out, "4 added, 1 already stored, 1 malformed") {
+		t.Errorf("summary = %q", out)
+	}
+
+	report := func() []reportRow {
+		out, errs, code := runCmd(t, "report", "-config", cfg, "-by", "day,country", "-format", "json")
+		if code != 0 {
+			t.Fatalf("report exit %d: %s", code, errs)
+		}
+		var rows []reportRow
+		if err := json.Unmarshal([]byte(out), &rows); err != nil {
+			t.Fatalf("report json: %v\n%s", err, out)
+		}
+		return rows
+	}
+	got := report()
+	want := []reportRow{
+		{Day: "2026-11-28", Country: "PS", Posts: 1, Originals: 1, Participants: 1, NewParticipants: 1, Reach: 100},
+		{Day: "2026-11-29", Country: "GB", Posts: 2, Replies: 1, Quotes: 1, Participants: 2, NewParticipants: 2, Reach: 17},
+		{Day: "2026-11-29", Country: "ZZ", Posts: 1, Reposts: 1, Participants: 1, NewParticipants: 0, Reach: 150},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("report by day,country:\n got %v\nwant %v", got, want)
+	}
+
+	// Importing again changes nothing.
+	out, errs, code = runCmd(t, "import", "-config", cfg, archive)
+	if code != 0 || !strings.Contains(out, "0 added, 5 already stored") {
+		t.Fatalf("re-import exit %d: %s%s", code, out, errs)
+	}
+	if again := report(); fmt.Sprint(again) != fmt.Sprint(want) {
+		t.Fatalf("re-import changed figures: %v", again)
+	}
+	out, errs, code = runCmd(t, "check", "-config", cfg)
+	if code != 0 || !strings.HasPrefix(out, "ok:") {
+		t.Fatalf("check exit %d: %s%s", code, out, errs)
+	}
+
+	// CSV has the same names as JSON.
+	out, _, code = runCmd(t, "report", "-db", filepath.Join(dir, "tagpulse.db"), "-by", "day,kind", "-format", "csv")
+	if code != 0 || !strings.HasPrefix(out, "day,kind,posts,originals,reposts,replies,quotes,participants,new_participants,reach\n") {
+		t.Fatalf("csv = %q", out)
+	}
+	if !strings.Contains(out, "2026-11-29,quote,1,0,0,0,1,1,1,7\n") {
+		t.Errorf("csv lacks the quote row:\n%s", out)
+	}
+	// Export gives the raw posts of the campaign.
+	out, _, code = runCmd(t, "export", "-config", cfg)
+	if code != 0 || strings.Count(out, "\n") != 4 || !strings.Contains(out, `"day":"2026-11-29"`) {
+		t.Fatalf("export exit %d:\n%s", code, out)
+	}
+}
+
+func TestCheckFailsOnDifferences(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	archive := writeFile(t, filepath.Join(dir, "a.jsonl"),
+		tw{id: "1", user: "a", at: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), kind: "original", followers: 1, tags: []string{"AllForPalestine"}}.json()+"\n")
+	if _, errs, code := runCmd(t, "import", "-config", cfg, archive); code != 0 {
+		t.Fatal(errs)
+	}
+	// Change the campaign's zone: the stored figures no longer fit it.
+	data, _ := os.ReadFile(cfg)
+	writeFile(t, cfg, strings.Replace(string(data), "Asia/Gaza", "America/Chicago", 1))
+	if out, _, code := runCmd(t, "check", "-config", cfg); code != 1 {
+		t.Fatalf("check after a zone change exit %d, want 1: %s", code, out)
+	}
+	if _, errs, code := runCmd(t, "rebuild", "-config", cfg); code != 0 {
+		t.Fatal(errs)
+	}
+	if out, errs, code := runCmd(t, "check", "-config", cfg); code != 0 {
+		t.Fatalf("check after rebuild exit %d: %s%s", code, out, errs)
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			_, errs, code := runCmd(t, c.name, "-h")
+			if code != 0 || !strings.Contains(errs, "Usage: tagpulse "+c.name) {
+				t.Fatalf("%s -h: exit %d, stderr %q", c.name, code, errs)
+			}
+		})
+	}
+	if _, errs, code := runCmd(t, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Fatalf("unknown command: exit %d %q", code, errs)
+	}
+}
+
+func TestStoreHeldByAnotherProcess(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	env, _, _ := testEnv()
+	a, err := (&storeFlags{config: cfg}).open(env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	start := time.Now()
+	_, errs, code := runCmd(t, "report", "-config", cfg)
+	if code != 1 || !strings.Contains(errs, "tagpulse.db") || !strings.Contains(errs, "in use") {
+		t.Fatalf("second open: exit %d, %q", code, errs)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Fatalf("second open took %v", time.Since(start))
+	}
+}
