@@ -224,9 +224,34 @@ func (f *fakes) skeets(n int) {
 	f.jet.Add(platformtest.Skeet{Text: "an unrelated post #cats", Tags: []string{"cats"}})
 }
 
+// configOptions vary the configuration written by config.
+type configOptions struct {
+	noTwitter bool   // leave v1.1 out (it would fetch what v2 is waiting for)
+	x         string // extra keys of sources.x, e.g. "max_results: 10"
+	mastodon  string // extra keys of sources.mastodon
+}
+
 // config writes a configuration with every source pointed at the fakes.
 func (f *fakes) config(t *testing.T, dir string) string {
+	return f.configWith(t, dir, configOptions{})
+}
+
+func (f *fakes) configWith(t *testing.T, dir string, o configOptions) string {
 	t.Helper()
+	twitter := fmt.Sprintf(`
+  twitter:
+    bearer_token: ${TAGPULSE_X_BEARER_TOKEN}
+    base_url: %s
+    every: 100ms`, f.x.URL)
+	if o.noTwitter {
+		twitter = ""
+	}
+	extra := func(keys string) string {
+		if keys == "" {
+			return ""
+		}
+		return "\n    " + keys
+	}
 	cfg := fmt.Sprintf(`db: %s
 listen: 127.0.0.1:8080
 campaigns:
@@ -238,18 +263,14 @@ sources:
   x:
     bearer_token: ${TAGPULSE_X_BEARER_TOKEN}
     base_url: %s
-    every: 100ms
-  twitter:
-    bearer_token: ${TAGPULSE_X_BEARER_TOKEN}
-    base_url: %s
-    every: 100ms
+    every: 100ms%s%s
   mastodon:
     instances: [%s, %s]
-    every: 100ms
+    every: 100ms%s
   bluesky:
     jetstream: %s
   poll_timeout: 10s
-`, filepath.Join(dir, "tagpulse.db"), f.x.URL, f.x.URL, f.mastA.URL, f.mastB.URL, f.jet.URL())
+`, filepath.Join(dir, "tagpulse.db"), f.x.URL, extra(o.x), twitter, f.mastA.URL, f.mastB.URL, extra(o.mastodon), f.jet.URL())
 	path := filepath.Join(dir, "tagpulse.yml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -358,45 +379,7 @@ func TestE2ERunAllPlatforms(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, r.log)
 	}
 
-	// The store on its own: exact counts, nothing left to fold in, and the
-	// figures equal a recount.
-	cfg, err := LoadConfig(cfgPath, e2eGetenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(cfg.DB, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agg := aggregator.New(db, cfg.Campaigns, aggregator.Options{})
-	if n, err := agg.CatchUp(t.Context()); err != nil || n != 0 {
-		t.Errorf("posts left to aggregate after run stopped: %d (%v)", n, err)
-	}
-	rows, err := agg.Report(aggregator.Query{Campaign: campaign, By: []string{aggregator.BySource}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int64{}
-	for _, row := range rows {
-		got[row.Source] = row.Posts
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("stored posts by source = %v, want %v", got, want)
-	}
-	if n := db.PostCount(); n != 19 {
-		t.Errorf("store holds %d posts, want 19", n)
-	}
-	diffs, checked, err := agg.Check(t.Context())
-	if err != nil || len(diffs) > 0 || checked != 19 {
-		t.Errorf("check: %d posts, differences %v, err %v", checked, diffs, err)
-	}
-	db.Close()
-
-	var out lockedBuffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: e2eGetenv, Now: time.Now}
-	if err := run(t.Context(), env, []string{"check", "-config", cfgPath}); err != nil {
-		t.Errorf("tagpulse check: %v\n%s", err, out.String())
-	}
+	assertStore(t, cfgPath, campaign, want, 19)
 }
 
 // TestE2ERunStopsPromptly cancels run (as SIGTERM does) while a Mastodon
@@ -420,4 +403,102 @@ func TestE2ERunStopsPromptly(t *testing.T) {
 	if took > 3*time.Second {
 		t.Errorf("run took %s to stop, want under 3s", took)
 	}
+}
+
+// assertStore opens the store a stopped run left and checks the exact
+// posts per source, that nothing was left to aggregate, and that the
+// figures equal a recount (and 'tagpulse check' says so).
+func assertStore(t *testing.T, cfgPath, campaign string, want map[string]int64, total int) {
+	t.Helper()
+	cfg, err := LoadConfig(cfgPath, e2eGetenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(cfg.DB, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agg := aggregator.New(db, cfg.Campaigns, aggregator.Options{})
+	if n, err := agg.CatchUp(t.Context()); err != nil || n != 0 {
+		t.Errorf("posts left to aggregate after run stopped: %d (%v)", n, err)
+	}
+	rows, err := agg.Report(aggregator.Query{Campaign: campaign, By: []string{aggregator.BySource}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, row := range rows {
+		got[row.Source] = row.Posts
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("stored posts by source = %v, want %v", got, want)
+	}
+	if n := db.PostCount(); n != total {
+		t.Errorf("store holds %d posts, want %d", n, total)
+	}
+	diffs, checked, err := agg.Check(t.Context())
+	if err != nil || len(diffs) > 0 || checked != total {
+		t.Errorf("check: %d posts, differences %v, err %v", checked, diffs, err)
+	}
+	db.Close()
+
+	var out lockedBuffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: e2eGetenv, Now: time.Now}
+	if err := run(t.Context(), env, []string{"check", "-config", cfgPath}); err != nil {
+		t.Errorf("tagpulse check: %v\n%s", err, out.String())
+	}
+}
+
+// TestE2ERestartWhileRateLimited stops run while X is half-way through a
+// catch-up and waiting for its rate-limit reset (its cursor holds a
+// next_token), with a server error and a truncated Mastodon page on the way,
+// and restarts it after the reset: nothing is missed, nothing counted twice.
+func TestE2ERestartWhileRateLimited(t *testing.T) {
+	f := startFakes(t)
+	cfgPath := f.configWith(t, t.TempDir(), configOptions{noTwitter: true, x: "max_results: 10", mastodon: "max_pages: 1"})
+	const campaign = "allforpalestine"
+	f.x.SetRateLimit(platformtest.PathV2Search, 3)
+	f.x.FailNext(http.StatusServiceUnavailable) // the first search: retried after 1s
+	f.tweets(45, false)
+	f.mastA.Add(f.toot("alice"), f.toot("alice"))
+	f.skeets(1)
+
+	r := startRun(t, e2eGetenv, "-config", cfgPath, "-addr", "127.0.0.1:0")
+	// Three pages of ten, then the window is spent.
+	waitTotals(t, r, campaign, map[string]int64{"bluesky": 1, "mastodon": 2, "x": 30})
+	waitFor(t, r, "X to wait for its rate-limit reset", func() (bool, string) {
+		var health []collector.SourceHealth
+		if err := r.getJSON("/api/v1/sources", &health); err != nil {
+			return false, err.Error()
+		}
+		for _, h := range health {
+			if h.Name == "x:"+campaign {
+				ok := h.State == collector.StateWaitingForReset && h.WaitingForResetUntil != nil &&
+					h.WaitingForResetUntil.After(time.Now().Add(10*time.Minute)) && h.LastError != nil && h.RateLimit != nil && h.RateLimit.Remaining == 0
+				return ok, fmt.Sprintf("%+v", h)
+			}
+		}
+		return false, "no x source"
+	})
+	if err, took := r.stop(t); err != nil || took > 5*time.Second {
+		t.Fatalf("run: %v, stopped in %s", err, took)
+	}
+
+	// While down: more everywhere, and X's window resets.
+	f.tweets(5, false)
+	for range 100 {
+		f.mastA.Add(f.toot("crowd"))
+	}
+	f.mastA.Fail(platformtest.Truncated) // the first request after the restart
+	f.skeets(3)
+	later := time.Now().Add(16 * time.Minute)
+	f.x.SetNow(func() time.Time { return later })
+
+	r = startRun(t, e2eGetenv, "-config", cfgPath, "-addr", "127.0.0.1:0")
+	want := map[string]int64{"bluesky": 4, "mastodon": 102, "x": 50}
+	waitTotals(t, r, campaign, want)
+	if err, _ := r.stop(t); err != nil {
+		t.Fatalf("run: %v\n%s", err, r.log)
+	}
+	assertStore(t, cfgPath, campaign, want, 156)
 }
