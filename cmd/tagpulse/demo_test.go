@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startDemoServer runs `tagpulse demo` on a free port and returns its base URL.
+func startDemoServer(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	env, _, errb := testEnv()
+	env.Ready = func(a string) { addr <- a }
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, env, append([]string{"demo", "-addr", "127.0.0.1:0", "-log-level", "warn"}, args...))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("demo: %v\n%s", err, errb.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("demo did not stop within 20s of cancel")
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a
+	case err := <-done:
+		t.Fatalf("demo exited: %v\n%s", err, errb.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not start listening")
+	}
+	return ""
+}
+
+func getBody(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func demoTotalPosts(t *testing.T, base string) int64 {
+	t.Helper()
+	_, body := getBody(t, base+"/api/v1/campaigns")
+	var cs []struct {
+		Name   string
+		Totals struct{ Posts int64 }
+	}
+	if err := json.Unmarshal([]byte(body), &cs); err != nil || len(cs) != 1 {
+		t.Fatalf("campaigns: %v %s", err, body)
+	}
+	return cs[0].Totals.Posts
+}
+
+// TestDemoGrows: the demo's numbers grow at the API within seconds, its page
+// and metrics are served, and it stops cleanly.
+func TestDemoGrows(t *testing.T) {
+	base := startDemoServer(t, "-speed", "600")
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(50 * time.Millisecond) // polling a condition
+		}
+	}
+	var first int64
+	waitFor("the backfilled history", func() bool { first = demoTotalPosts(t, base); return first > 1000 })
+	waitFor("live posts", func() bool { return demoTotalPosts(t, base) > first })
+
+	code, body := getBody(t, base+"/api/v1/campaigns/allforpalestine/days?by=country")
+	if code != 200 || !strings.Contains(body, `"country": "PS"`) || !strings.Contains(body, `"country": "ZZ"`) {
+		t.Fatalf("days by country: %d %.300s", code, body)
+	}
+	code, body = getBody(t, base+"/metrics")
+	if code != 200 || !strings.Contains(body, `tagpulse_posts_total{campaign="allforpalestine",kind="original",source="demo"}`) {
+		t.Fatalf("metrics: %d %.300s", code, body)
+	}
+	code, body = getBody(t, base+"/")
+	if code != 200 || !strings.Contains(body, "AllForPalestine") {
+		t.Fatalf("page: %d %.300s", code, body)
+	}
+	code, body = getBody(t, base+"/api/v1/sources")
+	if code != 200 || !strings.Contains(body, `"posts_malformed"`) {
+		t.Fatalf("sources: %d %.300s", code, body)
+	}
+}
