@@ -97,7 +97,7 @@ func newBrowser(t *testing.T, width, height int) *browser {
 			}
 		}
 	})
-	if err := chromedp.Run(ctx, log.Enable(), runtime.Enable()); err != nil {
+	if err := chromedp.Run(ctx, log.Enable(), runtime.Enable(), chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	return b
@@ -287,6 +287,22 @@ func TestBrowserArabic(t *testing.T) {
 	var png []byte
 	b.run(t, "screenshot", chromedp.FullScreenshot(&png, 100))
 	artifact(t, "dashboard-ar-360.png", png)
+
+	// The share card, as a browser draws it, in Arabic and in English.
+	for _, lang := range []string{"ar", "en"} {
+		var texts int
+		var card []byte
+		b.run(t, "share card "+lang,
+			chromedp.EmulateViewport(1200, 630),
+			chromedp.Navigate(srv+"/api/v1/campaigns/afp/card.svg?day=2026-11-28&lang="+lang),
+			chromedp.Evaluate(`document.querySelectorAll("text").length`, &texts),
+			chromedp.CaptureScreenshot(&card),
+		)
+		if texts < 10 {
+			t.Errorf("card %s: %d text elements", lang, texts)
+		}
+		artifact(t, "card-"+lang+".png", card)
+	}
 	b.noErrors(t)
 }
 

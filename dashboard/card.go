@@ -58,7 +58,7 @@ func (h *handler) showCard(w http.ResponseWriter, r *http.Request) {
 	d.Title = cmpOr(c.Title, c.Name)
 	var tags []string
 	for _, t := range c.Hashtags {
-		tags = append(tags, "#"+t)
+		tags = append(tags, "\u2068#"+t+"\u2069") // isolated, so mixed scripts keep their order
 	}
 	d.Tags = strings.Join(tags, "  ")
 	for i, f := range []struct {

@@ -121,6 +121,8 @@ func NewHandler(opts Options) (http.Handler, error) {
 	}
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.HandleFunc("GET /p/{secret}/{rest...}", h.servePublic)
+	// Browsers ask for it on every SVG or CSV they open; no icon, no error.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.Handle("/", opts.Access.guard("tagpulse", app))
 	return secure(mux), nil
 }
