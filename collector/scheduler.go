@@ -281,10 +281,14 @@ func (s *Scheduler) pollOnce(ctx context.Context, src *source, failures *int) ti
 	if err != nil {
 		var rl *RateLimitedError
 		switch {
+		case errors.As(err, &rl) && rl.Until.IsZero():
+			return s.failed(src, failures, ResultRateLimited, err) // no reset given: back off
 		case errors.As(err, &rl):
 			return s.rateLimited(src, rl.Until)
-		case timedOut || errors.Is(err, context.DeadlineExceeded):
+		case timedOut:
 			return s.failed(src, failures, ResultTimeout, fmt.Errorf("poll timed out after %s: %w", s.opts.PollTimeout, err))
+		case errors.Is(err, context.DeadlineExceeded):
+			return s.failed(src, failures, ResultTimeout, err) // the source's own request deadline
 		default:
 			return s.failed(src, failures, ResultError, err)
 		}
@@ -378,7 +382,7 @@ func (s *Scheduler) runStreamer(ctx context.Context, src *source) {
 				failures = 0
 			}
 			var rl *RateLimitedError
-			if errors.As(err, &rl) {
+			if errors.As(err, &rl) && !rl.Until.IsZero() {
 				wait = s.rateLimited(src, rl.Until)
 			} else {
 				wait = s.failed(src, &failures, ResultError, err)

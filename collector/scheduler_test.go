@@ -182,6 +182,10 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 		},
 		// 7: an error again backs off from 1s.
 		func(context.Context) (collector.Page, error) { return collector.Page{}, errors.New("HTTP 503") },
+		// 8: rate limited without a reset time: backs off (2s) rather than hammering.
+		func(context.Context) (collector.Page, error) {
+			return collector.Page{}, &collector.RateLimitedError{Source: "x:allforpalestine"}
+		},
 	}
 	step := 0
 	p := &fakePoller{name: "x:allforpalestine", poll: func(pctx context.Context, cursor []byte) (collector.Page, error) {
@@ -210,11 +214,11 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 	}
 
 	interval := 63 * time.Second // 1m +5%
-	wantWaits := []time.Duration{0, interval, time.Second, 2 * time.Second, 91 * time.Second, 4 * time.Second, interval, time.Second}
+	wantWaits := []time.Duration{0, interval, time.Second, 2 * time.Second, 91 * time.Second, 4 * time.Second, interval, time.Second, 2 * time.Second}
 	if got := clock.Waits(); fmt.Sprint(got) != fmt.Sprint(wantWaits) {
 		t.Errorf("waits = %v, want %v", got, wantWaits)
 	}
-	wantCursors := []string{"", "c1", "c2", "c2", "c2", "c2", "c2", "c3", "c3"}
+	wantCursors := []string{"", "c1", "c2", "c2", "c2", "c2", "c2", "c3", "c3", "c3"}
 	if fmt.Sprint(cursors) != fmt.Sprint(wantCursors) {
 		t.Errorf("cursors = %q, want %q", cursors, wantCursors)
 	}
@@ -264,7 +268,7 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 	labels := func(result string) map[string]string {
 		return map[string]string{"source": "x", "instance": "x:allforpalestine", "result": result}
 	}
-	for result, want := range map[string]float64{"ok": 3, "error": 3, "rate_limited": 1, "timeout": 1} {
+	for result, want := range map[string]float64{"ok": 3, "error": 3, "rate_limited": 2, "timeout": 1} {
 		if got := gather(t, reg, "tagpulse_collector_requests_total", labels(result)); got != want {
 			t.Errorf("requests_total{result=%q} = %v, want %v", result, got, want)
 		}
@@ -275,7 +279,7 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 		"tagpulse_collector_posts_malformed_total":          1,
 		"tagpulse_collector_posts_added_total":              4,
 		"tagpulse_collector_rate_limit_remaining":           449,
-		"tagpulse_collector_request_duration_seconds":       8, // observations
+		"tagpulse_collector_request_duration_seconds":       9, // observations
 		"tagpulse_collector_last_success_timestamp_seconds": float64(t0.Add(interval + 3*time.Second + 91*time.Second + 4*time.Second).Unix()),
 	} {
 		if got := gather(t, reg, name, labels("")); got != want {
