@@ -25,8 +25,9 @@ const (
 	// noisyPop: a city among words that are not places ("living in Reading").
 	noisyPop = 50000
 	// wordPop: a city whose name is also an everyday word ("Reading", "Split"),
-	// alone and capitalised.
-	wordPop = 200000
+	// alone and capitalised; in notability (population raised by the number
+	// of languages naming the place), so a well-known city.
+	wordPop = 700000
 )
 
 // nonPlaces are texts that people write where a location goes but that name
@@ -50,7 +51,7 @@ var nonPlaces = []string{
 	"gallifrey", "krypton", "vulcan", "cybertron", "asgard", "lalaland", "la la land", "candyland", "toyland",
 	"sin city", "paradise city", "emerald city", "sesame street", "the shire", "rivendell", "lothlorien",
 	"ummah", "dunya", "metaverse", "the metaverse", "area 51", "human", "humanity", "refugee",
-	"resist", "resistance", "love", "peace", "hope", "freedom", "liberty", "unity", "truth",
+	"resist", "resistance", "love", "peace", "hope", "freedom", "liberty", "unity", "truth", "independence",
 	"faith", "grace", "joy", "bliss", "harmony", "dream", "dreams", "vibes", "chaos", "the hood", "hood",
 	"the streets", "streets", "behind you", "in your heart", "your heart", "your mind", "my mind", "mind",
 	"n a", "na", "none", "nope", "unknown", "secret", "private", "undisclosed", "classified", "somewhere else",
@@ -127,6 +128,16 @@ type scratch struct {
 	ent     []uint32
 	noise   []int // per segment: words that are neither places nor fillers
 	slogan  []bool
+}
+
+// anyNoise reports whether any segment holds words that are not places.
+func (sc *scratch) anyNoise() bool {
+	for _, n := range sc.noise {
+		if n > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -558,12 +569,15 @@ func (a *Attributor) best(sc *scratch, mi int, floor uint32) (int, float64, floa
 			continue
 		}
 		p := a.g.places[e>>entryShift]
+		if e&entryWord != 0 && m.start >= 0 && !sc.tok.Words[m.start].Cap {
+			continue // "turkey", "guinea": in lower case, words
+		}
 		ev := a.evidence(sc, mi, p)
 		if p.kind == kindCity && ev < evStated {
 			if ev < evFlag && p.weight < floor || p.weight < flagFloor {
 				continue
 			}
-			if e&entryWord != 0 && (p.weight < wordPop || !m.plain) {
+			if e&entryWord != 0 && (p.weight < wordPop || !m.plain || sc.anyNoise()) {
 				continue
 			}
 			if m.fuzzy && !m.plain {

@@ -243,9 +243,8 @@ func (g *gazetteer) addKey(key string, p int, flags int) {
 		flags |= flagUpper
 	}
 	if g.wordy(key) {
-		if flags&flagAlt != 0 && g.places[p].kind == 'P' && !englishSpeaking[g.places[p].cc] {
-			// "Human" for Uman is noise; "Limerick" for Luimneach is its English name.
-			return
+		if flags&flagAlt != 0 && g.places[p].kind == 'P' {
+			return // "Human" for Uman, "Weasel" for some township: alternate names that are words are noise
 		}
 		flags |= flagWord
 	}
@@ -305,7 +304,7 @@ func (g *gazetteer) addDivisions(nm string) error {
 	}
 	covered := map[string]bool{}
 	for _, r := range regions {
-		covered[r.CC] = true
+		covered[r.CC] = r.Code != "" // the UK's counties are welcome; US, CA and AU are complete
 	}
 	for _, c := range doc {
 		p, ok := g.country[c.CC]
@@ -336,10 +335,6 @@ func (g *gazetteer) namesOtherCountry(key string, p int) bool {
 	}
 	return false
 }
-
-// englishSpeaking are the countries where an English word among a place's
-// alternate names is likely its English name.
-var englishSpeaking = map[string]bool{"GB": true, "IE": true, "US": true, "CA": true, "AU": true, "NZ": true}
 
 // genericDivision are division names that say where in a country, not which.
 var genericDivision = map[string]bool{
@@ -403,6 +398,9 @@ func (g *gazetteer) addCountries(nm string) error {
 				return fmt.Errorf("%s %s: %w", f, cc, err)
 			}
 			for _, n := range many {
+				if filepath.Base(f) != "en.json" && g.wordy(textnorm.Key(n)) {
+					continue // "Island" is Iceland in Danish, and an English word
+				}
 				g.add(n, p, 0)
 			}
 		}
