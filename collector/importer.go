@@ -129,7 +129,10 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 	if batchSize <= 0 {
 		batchSize = 2000
 	}
+	var mu sync.Mutex // the reader and the ingest loop both report
 	malformed := func(line int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
 		res.Malformed++
 		if opts.Malformed != nil {
 			opts.Malformed(Malformed{Where: fmt.Sprintf("%s:%d", path, line), Err: err})
@@ -142,36 +145,64 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 	defer cancel()
 	go func() { readErr <- readRecords(rctx, f, batchSize, recs, malformed) }()
 
-	var format *Format
-	var posts []store.Post
-	for batch := range recs {
-		if format == nil {
-			format, err = detectFormat(batch)
-			if err != nil {
-				cancel()
+	// Three stages, so that both cores stay busy while the store is
+	// written: reading records, parsing them (on every core), and ingesting
+	// in file order.
+	type parsedBatch struct {
+		recs   []record
+		parsed []parsed
+		format *Format
+		err    error
+	}
+	stage := make(chan parsedBatch, 2)
+	go func() {
+		defer close(stage)
+		var format *Format
+		for batch := range recs {
+			if format == nil {
+				f, err := detectFormat(batch)
+				if err != nil {
+					stage <- parsedBatch{err: err}
+					cancel()
+					for range recs {
+					}
+					return
+				}
+				format = f
+			}
+			select {
+			case stage <- parsedBatch{recs: batch, parsed: parseBatch(format, batch, now()), format: format}:
+			case <-rctx.Done():
 				for range recs {
 				}
-				<-readErr
-				return res, fmt.Errorf("import %s: %w", path, err)
+				return
 			}
-			res.Format = format.Name
 		}
-		res.Records += len(batch)
-		parsed := parseBatch(format, batch, now())
+	}()
+	var posts []store.Post
+	var failure error
+	for pb := range stage {
+		if failure != nil {
+			continue // drain
+		}
+		if pb.err != nil {
+			failure = pb.err
+			continue
+		}
+		res.Format = pb.format.Name
+		res.Records += len(pb.recs)
 		posts = posts[:0]
-		for i, pr := range parsed {
+		for i, pr := range pb.parsed {
 			for _, e := range pr.bad {
-				malformed(batch[i].line, e)
+				malformed(pb.recs[i].line, e)
 			}
 			posts = append(posts, pr.posts...)
 		}
 		ir, err := Ingest(db, m, "", Page{Posts: posts})
 		if err != nil {
+			failure = err
 			cancel()
-			for range recs {
-			}
-			<-readErr
-			return res, fmt.Errorf("import %s: %w", path, err)
+			continue
 		}
 		res.Fetched += ir.Fetched
 		res.Matched += ir.Matched
@@ -180,6 +211,10 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 		if opts.Progress != nil {
 			opts.Progress(res)
 		}
+	}
+	if failure != nil {
+		<-readErr
+		return res, fmt.Errorf("import %s: %w", path, failure)
 	}
 	if err := <-readErr; err != nil {
 		return res, fmt.Errorf("import %s: %w", path, err)
