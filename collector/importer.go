@@ -189,8 +189,10 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 			failure = pb.err
 			continue
 		}
+		mu.Lock()
 		res.Format = pb.format.Name
 		res.Records += len(pb.recs)
+		mu.Unlock()
 		posts = posts[:0]
 		for i, pr := range pb.parsed {
 			for _, e := range pr.bad {
@@ -204,12 +206,15 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 			cancel()
 			continue
 		}
+		mu.Lock()
 		res.Fetched += ir.Fetched
 		res.Matched += ir.Matched
 		res.Added += ir.Added
 		res.Duplicates += ir.Duplicates
+		snapshot := res
+		mu.Unlock()
 		if opts.Progress != nil {
-			opts.Progress(res)
+			opts.Progress(snapshot)
 		}
 	}
 	if failure != nil {
