@@ -124,12 +124,31 @@ func (g *gazetteer) code(s string) ([2]byte, bool) {
 	return c, g.iso[c]
 }
 
+// countryName reads a text that is exactly a country's name, in any of the
+// gazetteer's languages.
+func (a *Attributor) countryName(s string) ([2]byte, bool) {
+	key := textnorm.Key(s)
+	if len(key) < 3 {
+		return [2]byte{}, false
+	}
+	for _, e := range a.g.lookup(textnorm.HashString(key)) {
+		if p := a.g.places[e>>entryShift]; p.kind == kindCountry && e&entryQual == 0 {
+			return p.cc, true
+		}
+	}
+	return [2]byte{}, false
+}
+
 // Attribute decides a post's country from its signals, trying the place,
 // then coordinates, then the profile location, then the instance domain.
 func (a *Attributor) Attribute(s Signals) Attribution {
 	if s.PlaceCountry != "" {
 		if c, ok := a.g.code(s.PlaceCountry); ok {
 			return Attribution{Country: string(c[:]), Method: MethodPlace, Confidence: 1}
+		}
+		// Some archives give the place's country by name ("United Kingdom").
+		if c, ok := a.countryName(s.PlaceCountry); ok {
+			return Attribution{Country: string(c[:]), Method: MethodPlace, Confidence: 0.95}
 		}
 	}
 	if s.HasCoordinates {

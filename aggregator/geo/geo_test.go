@@ -107,6 +107,7 @@ func TestAttribute(t *testing.T) {
 		{"place", geo.Signals{PlaceCountry: "PS", ProfileLocation: "London"}, "PS", geo.MethodPlace, 1},
 		{"place UK", geo.Signals{PlaceCountry: "UK"}, "GB", geo.MethodPlace, 1},
 		{"place lower case", geo.Signals{PlaceCountry: "us"}, "US", geo.MethodPlace, 1},
+		{"place by name", geo.Signals{PlaceCountry: "United Kingdom"}, "GB", geo.MethodPlace, 0.95},
 		{"place invalid falls through", geo.Signals{PlaceCountry: "XX", ProfileLocation: "Dublin"}, "IE", geo.MethodProfile, -1},
 		{"coordinates before profile", geo.Signals{HasCoordinates: true, Lat: 31.52, Lon: 34.45, ProfileLocation: "London"}, "PS", geo.MethodCoordinates, 0.95},
 		{"coordinates Hong Kong", geo.Signals{HasCoordinates: true, Lat: 22.28, Lon: 114.16}, "HK", geo.MethodCoordinates, 0.95},
