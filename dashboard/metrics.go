@@ -115,10 +115,10 @@ func (c *StoreCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(snap.lag))
 	for i := range snap.campaigns {
 		cs := &snap.campaigns[i]
-		for _, s := range fold(cs.bySourceKind) {
+		for _, s := range fold(cs.bySourceKind, cs.folded) {
 			ch <- c.labels.counter(c.posts, float64(s.posts), cs.name, s.labels[0], s.labels[1])
 		}
-		for _, s := range fold(cs.byCountry) {
+		for _, s := range fold(cs.byCountry, cs.folded) {
 			ch <- c.labels.counter(c.countryPosts, float64(s.posts), cs.name, s.labels[0], "")
 		}
 		active := 0.0
@@ -218,6 +218,7 @@ type campaignSnapshot struct {
 	total, today store.Figures
 	bySourceKind []series // labels: source, kind
 	byCountry    []series // labels: country
+	folded       bool     // a cell value was replaced by SourceOther, a valid kind or ZZ
 }
 
 // series is one counter's label values (after the campaign) and value.
@@ -247,7 +248,8 @@ func (c *StoreCollector) read(now time.Time) (*snapshot, error) {
 				return err
 			}
 			err = tx.Cells(camp.Name, store.GrainTotal, store.DimSourceKind, "", "", func(cell store.Cell) error {
-				src, kind := splitSourceKind(cell.Value)
+				src, kind, ok := splitSourceKind(cell.Value)
+				cs.folded = cs.folded || !ok
 				cs.bySourceKind = append(cs.bySourceKind, series{[2]string{src, kind}, cell.Posts})
 				return nil
 			})
@@ -255,7 +257,9 @@ func (c *StoreCollector) read(now time.Time) (*snapshot, error) {
 				return err
 			}
 			err = tx.Cells(camp.Name, store.GrainTotal, store.DimCountry, "", "", func(cell store.Cell) error {
-				cs.byCountry = append(cs.byCountry, series{[2]string{countryLabel(cell.Value)}, cell.Posts})
+				cc := countryLabel(cell.Value)
+				cs.folded = cs.folded || cc != cell.Value
+				cs.byCountry = append(cs.byCountry, series{[2]string{cc}, cell.Posts})
 				return nil
 			})
 			if err != nil {
@@ -270,10 +274,15 @@ func (c *StoreCollector) read(now time.Time) (*snapshot, error) {
 	return snap, nil
 }
 
-// fold sums series whose label values are equal. Values folded by
+// fold sums series whose label values are equal. Values replaced by
 // splitSourceKind or countryLabel (an out-of-enum source, a malformed
-// country) can collide, and a registry refuses duplicate series.
-func fold(in []series) []series {
+// country) can collide, and a registry refuses duplicate series. Cell
+// values are distinct, so without a replacement (folded false) there is
+// nothing to do.
+func fold(in []series, folded bool) []series {
+	if !folded {
+		return in
+	}
 	var seen map[[2]string]int
 	out := in[:0]
 	for _, s := range in {
@@ -290,8 +299,10 @@ func fold(in []series) []series {
 	return out
 }
 
-// splitSourceKind splits a "source/kind" cell value into enum label values.
-func splitSourceKind(s string) (source, kind string) {
+// splitSourceKind splits a "source/kind" cell value into enum label values;
+// ok is false when it had to replace one.
+func splitSourceKind(s string) (source, kind string, ok bool) {
+	ok = true
 	source, kind = s, ""
 	for i := 0; i < len(s); i++ {
 		if s[i] == '/' {
@@ -300,12 +311,12 @@ func splitSourceKind(s string) (source, kind string) {
 		}
 	}
 	if !slices.Contains(store.Sources, source) {
-		source = SourceOther
+		source, ok = SourceOther, false
 	}
 	if !store.Kind(kind).Valid() {
-		kind = string(store.KindOriginal) // as the aggregator counts an unknown kind
+		kind, ok = string(store.KindOriginal), false // as the aggregator counts an unknown kind
 	}
-	return source, kind
+	return source, kind, ok
 }
 
 // countryLabel returns an ISO 3166-1 alpha-2 code as is and anything else as ZZ.
