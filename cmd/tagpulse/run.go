@@ -231,6 +231,9 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	aggDone := make(chan error, 1)
 	go func() { aggDone <- a.agg.Run(aggCtx, wake, aggregateEvery) }()
 
+	for _, h := range sched.Health() {
+		log.Info("source", "name", h.Name, "kind", h.Kind, "every", h.Every)
+	}
 	log.Info("collecting", "campaigns", len(a.agg.Campaigns()), "sources", n, "store", a.db.Path())
 	sched.Run(runCtx)
 
