@@ -219,9 +219,16 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	srvCtx, cancelSrv := context.WithCancel(context.Background())
 	defer cancelSrv()
 
+	env2 := *env
+	env2.Ready = func(addr string) {
+		fmt.Fprintf(env.Stdout, "tagpulse run: open http://%s/ — collecting from %d sources; Ctrl-C stops it\n", addr, n)
+		if env.Ready != nil {
+			env.Ready(addr)
+		}
+	}
 	srvDone := make(chan error, 1)
 	go func() {
-		err := serve(srvCtx, env, a.agg, serveOptions{
+		err := serve(srvCtx, &env2, a.agg, serveOptions{
 			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
 			Sources: func() any { return sched.Health() },
 		})
