@@ -2,6 +2,7 @@ package aggregator
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 
 	"github.com/tagpulse/tagpulse/store"
@@ -25,6 +26,9 @@ type memberEntry struct {
 	m      store.Member
 	exists bool
 	dirty  bool
+	// the periods of m.First, computed once per First (formatting times is dear)
+	firstAt             int64
+	firstDay, firstHour string
 }
 
 type dayKey struct{ campaign, day string }
@@ -88,26 +92,26 @@ func (s *state) add(p *store.Post) error {
 
 func (s *state) addContribution(co *contribution) error {
 	c := co.campaign
-	total, err := s.member(store.MemberKey{Campaign: c.Name, Grain: store.GrainTotal, Author: co.author})
+	e, err := s.member(store.MemberKey{Campaign: c.Name, Author: co.author})
 	if err != nil {
 		return err
 	}
-	if !total.exists {
-		total.m.First = co.at
-	} else if co.at < total.m.First {
-		old := total.m.First
-		total.m.First = co.at
-		total.dirty = true
+	m := &e.m
+	if !e.exists {
+		m.First = co.at
+	} else if co.at < m.First {
+		old := m.First
+		m.First = co.at
 		for _, g := range periodGrains {
 			p1, p0 := periodOf(c, g, old), periodOf(c, g, co.at)
 			if p1 == p0 {
 				continue
 			}
-			prev, err := s.member(store.MemberKey{Campaign: c.Name, Grain: g, Period: p1, Author: co.author})
-			if err != nil {
-				return err
+			i := m.Period(g, p1)
+			if i < 0 {
+				return fmt.Errorf("author %s: no record of their first period %s", co.author, p1)
 			}
-			for _, dv := range prev.m.In {
+			for _, dv := range m.Periods[i].In {
 				f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: p1, Value: dv.Value})
 				if err != nil {
 					return err
@@ -116,56 +120,66 @@ func (s *state) addContribution(co *contribution) error {
 			}
 		}
 	}
+	e.exists, e.dirty = true, true
+	if e.firstAt != m.First || e.firstDay == "" {
+		e.firstAt = m.First
+		if m.First == co.at {
+			e.firstDay, e.firstHour = co.day, co.hour
+		} else {
+			e.firstDay, e.firstHour = periodOf(c, store.GrainDay, m.First), periodOf(c, store.GrainHour, m.First)
+		}
+	}
 
-	for _, g := range store.Grains {
-		var period string
-		e := total
-		switch g {
-		case store.GrainDay:
-			period = co.day
-		case store.GrainHour:
-			period = co.hour
+	// Find or add the author's entries for the post's three periods first:
+	// adding may move the slice, so take pointers only after.
+	periods := [3]string{"", co.day, co.hour}
+	var idx [3]int
+	var fresh [3]bool
+	for gi, g := range store.Grains {
+		i := m.Period(g, periods[gi])
+		if i < 0 {
+			m.Periods = append(m.Periods, store.PeriodMember{Grain: g, Period: periods[gi], LastSeen: co.at, Followers: co.follow})
+			i, fresh[gi] = len(m.Periods)-1, true
 		}
-		if g != store.GrainTotal {
-			if e, err = s.member(store.MemberKey{Campaign: c.Name, Grain: g, Period: period, Author: co.author}); err != nil {
-				return err
-			}
-		}
-		isNew := g == store.GrainTotal || periodOf(c, g, total.m.First) == period
-		m := &e.m
-		if !e.exists {
-			m.LastSeen, m.Followers, m.Handle = co.at, co.follow, co.handle
-		} else if co.at >= m.LastSeen {
-			if co.follow != m.Followers {
-				for _, dv := range m.In {
+		idx[gi] = i
+	}
+	for gi, g := range store.Grains {
+		pm := &m.Periods[idx[gi]]
+		period := periods[gi]
+		isNew := g == store.GrainTotal || (g == store.GrainDay && e.firstDay == period) || (g == store.GrainHour && e.firstHour == period)
+		if co.at >= pm.LastSeen {
+			if !fresh[gi] && co.follow != pm.Followers {
+				for _, dv := range pm.In {
 					f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value})
 					if err != nil {
 						return err
 					}
-					f.Reach += co.follow - m.Followers
+					f.Reach += co.follow - pm.Followers
 				}
 			}
-			m.LastSeen, m.Followers, m.Handle = co.at, co.follow, co.handle
+			pm.LastSeen, pm.Followers = co.at, co.follow
+			if g == store.GrainDay {
+				pm.Handle = co.handle
+			}
 		}
-		m.Posts++
+		pm.Posts++
 		for _, dv := range co.dimsFor(g) {
 			f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value})
 			if err != nil {
 				return err
 			}
 			f.CountKind(co.kind)
-			if !m.Has(dv.Dim, dv.Value) {
-				m.In = append(m.In, dv)
+			if !pm.Has(dv.Dim, dv.Value) {
+				pm.In = append(pm.In, dv)
 				f.Participants++
-				f.Reach += m.Followers
+				f.Reach += pm.Followers
 				if isNew {
 					f.NewParticipants++
 				}
 			}
 		}
-		e.exists, e.dirty = true, true
 		if g == store.GrainDay {
-			if err := s.updateTops(co, m); err != nil {
+			if err := s.updateTops(co, pm); err != nil {
 				return err
 			}
 		}
@@ -173,7 +187,7 @@ func (s *state) addContribution(co *contribution) error {
 	return nil
 }
 
-func (s *state) updateTops(co *contribution, day *store.Member) error {
+func (s *state) updateTops(co *contribution, day *store.PeriodMember) error {
 	k := dayKey{co.campaign.Name, co.day}
 	parts, ok := s.topParts[k]
 	if !ok {

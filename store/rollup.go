@@ -151,20 +151,21 @@ type DimValue struct {
 	Dim, Value string
 }
 
-// Member is what the aggregator keeps for one author in one campaign period:
-// enough to count them once per cell, to keep reach at their latest follower
-// count, and (for GrainTotal) to know when they first took part.
-type Member struct {
-	First     int64      // GrainTotal only: UnixNano of their first campaign post
+// PeriodMember is what the aggregator keeps of one author in one period:
+// enough to count them once per cell and to keep reach at their latest
+// follower count.
+type PeriodMember struct {
+	Grain     Grain
+	Period    string
 	LastSeen  int64      // UnixNano of their latest post in the period; Followers is from it
 	Followers int64      // follower count as last seen in the period
 	Posts     int64      // their posts in the period
-	Handle    string     // as last seen, for top participants
+	Handle    string     // as last seen (GrainDay only, for top participants)
 	In        []DimValue // the cells of the period they are counted in
 }
 
 // Has reports whether the member is counted in the cell with that dimension and value.
-func (m *Member) Has(dim, value string) bool {
+func (m *PeriodMember) Has(dim, value string) bool {
 	for _, dv := range m.In {
 		if dv.Dim == dim && dv.Value == value {
 			return true
@@ -173,11 +174,28 @@ func (m *Member) Has(dim, value string) bool {
 	return false
 }
 
-// MemberKey names a Member: campaign, grain, period and the author's key.
+// Member is one author's record in one campaign: when they first took part,
+// and each period (campaign total, days, hours) they took part in. One record
+// per author keeps the aggregator to one read and one write per post.
+type Member struct {
+	First   int64 // UnixNano of their first campaign post
+	Periods []PeriodMember
+}
+
+// Period returns the index of the author's entry for a period, or -1. It
+// looks from the end: posts mostly come in time order.
+func (m *Member) Period(g Grain, period string) int {
+	for i := len(m.Periods) - 1; i >= 0; i-- {
+		if m.Periods[i].Grain == g && m.Periods[i].Period == period {
+			return i
+		}
+	}
+	return -1
+}
+
+// MemberKey names a Member: campaign and the author's key.
 type MemberKey struct {
 	Campaign string
-	Grain    Grain
-	Period   string
 	Author   string
 }
 
@@ -185,26 +203,34 @@ type MemberKey struct {
 func (k MemberKey) Bytes() []byte { return k.bytes() }
 
 func (k MemberKey) bytes() []byte {
-	b := make([]byte, 0, len(k.Campaign)+len(k.Period)+len(k.Author)+5)
+	b := make([]byte, 0, len(k.Campaign)+len(k.Author)+1)
 	b = append(b, k.Campaign...)
-	b = append(b, 0, byte(k.Grain), 0)
-	b = append(b, k.Period...)
 	b = append(b, 0)
 	b = append(b, k.Author...)
 	return b
 }
 
 func encodeMember(m *Member) []byte {
-	b := make([]byte, 0, 32+len(m.Handle)+len(m.In)*8)
+	n := 16
+	for i := range m.Periods {
+		n += 32 + len(m.Periods[i].Period) + len(m.Periods[i].Handle) + len(m.Periods[i].In)*12
+	}
+	b := make([]byte, 0, n)
 	b = binary.AppendVarint(b, m.First)
-	b = binary.AppendVarint(b, m.LastSeen)
-	b = binary.AppendVarint(b, m.Followers)
-	b = binary.AppendVarint(b, m.Posts)
-	b = appendString(b, m.Handle)
-	b = binary.AppendUvarint(b, uint64(len(m.In)))
-	for _, dv := range m.In {
-		b = appendString(b, dv.Dim)
-		b = appendString(b, dv.Value)
+	b = binary.AppendUvarint(b, uint64(len(m.Periods)))
+	for i := range m.Periods {
+		p := &m.Periods[i]
+		b = append(b, byte(p.Grain))
+		b = appendString(b, p.Period)
+		b = binary.AppendVarint(b, p.LastSeen)
+		b = binary.AppendVarint(b, p.Followers)
+		b = binary.AppendVarint(b, p.Posts)
+		b = appendString(b, p.Handle)
+		b = binary.AppendUvarint(b, uint64(len(p.In)))
+		for _, dv := range p.In {
+			b = appendString(b, dv.Dim)
+			b = appendString(b, dv.Value)
+		}
 	}
 	return b
 }
@@ -213,15 +239,30 @@ func decodeMember(b []byte) (Member, error) {
 	var m Member
 	r := reader{b: b}
 	m.First = r.varint()
-	m.LastSeen = r.varint()
-	m.Followers = r.varint()
-	m.Posts = r.varint()
-	m.Handle = r.string()
 	n := r.uvarint()
-	if r.err == nil && n < 1<<16 {
-		m.In = make([]DimValue, 0, n)
-		for i := uint64(0); i < n && r.err == nil; i++ {
-			m.In = append(m.In, DimValue{r.string(), r.string()})
+	if r.err == nil && n < 1<<20 {
+		m.Periods = make([]PeriodMember, n, n+3)
+		for i := range m.Periods {
+			p := &m.Periods[i]
+			if len(r.b) == 0 {
+				r.err = errors.New("short period")
+				break
+			}
+			p.Grain = Grain(r.b[0])
+			r.b = r.b[1:]
+			p.Period = r.string()
+			p.LastSeen = r.varint()
+			p.Followers = r.varint()
+			p.Posts = r.varint()
+			p.Handle = r.string()
+			k := r.uvarint()
+			if r.err != nil || k >= 1<<16 {
+				break
+			}
+			p.In = make([]DimValue, 0, k)
+			for j := uint64(0); j < k && r.err == nil; j++ {
+				p.In = append(p.In, DimValue{r.string(), r.string()})
+			}
 		}
 	}
 	if r.err != nil {
@@ -399,7 +440,7 @@ func (t *RollupTx) AllCells(fn func(Cell) error) error {
 	})
 }
 
-// Member returns an author's record for a period; ok is false when absent.
+// Member returns an author's record in a campaign; ok is false when absent.
 func (t *RollupTx) Member(k MemberKey) (m Member, ok bool, err error) {
 	v := t.members.Get(k.bytes())
 	if v == nil {
@@ -409,7 +450,7 @@ func (t *RollupTx) Member(k MemberKey) (m Member, ok bool, err error) {
 	return m, true, err
 }
 
-// PutMember writes an author's record for a period.
+// PutMember writes an author's record in a campaign.
 func (t *RollupTx) PutMember(k MemberKey, m *Member) error {
 	return t.members.Put(k.bytes(), encodeMember(m))
 }
