@@ -72,6 +72,16 @@ func TestExtraSetQuality(t *testing.T) {
 	checkQuality(t, readSet(t, "testdata/locations-extra.tsv"), 0.97, 0.95)
 }
 
+// TestExtraSetLowerCase checks the same set written all in lower case, as
+// many people write their location ("london, uk").
+func TestExtraSetLowerCase(t *testing.T) {
+	rows := readSet(t, "testdata/locations-extra.tsv")
+	for i := range rows {
+		rows[i].text = strings.ToLower(rows[i].text)
+	}
+	checkQuality(t, rows, 0.97, 0.93)
+}
+
 func checkQuality(t *testing.T, rows []devRow, minPrecision, minRecall float64) {
 	a, err := New(Options{})
 	if err != nil {

@@ -37,6 +37,8 @@ func TestLocate(t *testing.T) {
 		{"Vancouver, WA", "US"}, {"Vancouver, BC", "CA"}, {"Cambridge, MA", "US"}, {"Cambridge, UK", "GB"},
 		{"Kingston, Jamaica", "JM"}, {"Kingston, Ontario", "CA"}, {"Athens, GA", "US"}, {"Tbilisi, Georgia", "GE"},
 		{"Lebanon, PA", "US"}, {"Palestine, TX", "US"}, {"León, Guanajuato", "MX"}, {"Toledo, Spain", "ES"},
+		// All in lower case.
+		{"london, uk", "GB"}, {"paris, tx", "US"}, {"toronto, on", "CA"}, {"cork", "IE"}, {"united states", "US"},
 		// Separators and noise.
 		{"Gaza-Palestine", "PS"}, {"Brussels · Belgium", "BE"}, {"Living in Berlin", "DE"}, {"Dublin / Belfast", "IE"},
 		{"she/her · Lisboa", "PT"}, {"@someone | Oslo", "NO"}, {"Newcastle upon Tyne", "GB"},

@@ -163,6 +163,20 @@ func (a *Attributor) locate(sc *scratch, text string) Attribution {
 		return unknown
 	}
 	words := t.Words
+	if allLower(words) {
+		// Written all in lower case ("london, uk"), case tells nothing: read
+		// every word as capitalised, and a lone short word in a later
+		// segment as a code ("paris, tx").
+		for k := range words {
+			w := &words[k]
+			if !w.Latin {
+				continue
+			}
+			w.Cap = true
+			alone := (k == 0 || words[k-1].Seg != w.Seg) && (k == len(words)-1 || words[k+1].Seg != w.Seg)
+			w.Upper = alone && w.Seg > 0 && w.End-w.Start <= 3
+		}
+	}
 	// The whole text may be an override.
 	if len(a.overrides) > 0 && len(words) > 0 {
 		if cc, ok := a.overrides[textnorm.HashWords(t.Buf, words)]; ok {
@@ -309,6 +323,20 @@ func scriptCountries(word []byte) map[[2]byte]bool {
 		return hangulScript
 	}
 	return nil
+}
+
+// allLower reports whether a text's Latin words are all in lower case.
+func allLower(words []textnorm.Word) bool {
+	latin := false
+	for _, w := range words {
+		if w.Latin {
+			if w.Cap || w.Upper {
+				return false
+			}
+			latin = true
+		}
+	}
+	return latin
 }
 
 // cityOnly reports whether a match names only populated places.
