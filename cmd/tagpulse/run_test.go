@@ -109,6 +109,9 @@ func TestRunQuickStart(t *testing.T) {
 	r := startRun(t, func(string) string { return "" }, "-tag", "AllForPalestine", "-tag", "كلنا_لفلسطين", "-tz", "Asia/Gaza",
 		"-db", db, "-addr", "127.0.0.1:0", "-mastodon", mast.URL, "-jetstream", jet.URL())
 	waitTotals(t, r, "allforpalestine", map[string]int64{"bluesky": 1, "mastodon": 2})
+	if want := "tagpulse run: open http://" + r.addr + "/"; !strings.Contains(r.log.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, r.log)
+	}
 
 	var campaigns []struct {
 		Name     string   `json:"name"`
