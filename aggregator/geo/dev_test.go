@@ -72,14 +72,21 @@ func TestExtraSetQuality(t *testing.T) {
 	checkQuality(t, readSet(t, "testdata/locations-extra.tsv"), 0.97, 0.95)
 }
 
-// TestExtraSetLowerCase checks the same set written all in lower case, as
-// many people write their location ("london, uk").
-func TestExtraSetLowerCase(t *testing.T) {
-	rows := readSet(t, "testdata/locations-extra.tsv")
-	for i := range rows {
-		rows[i].text = strings.ToLower(rows[i].text)
+// TestExtraSetOneCase checks the same set written all in lower case, as
+// many people write their location ("london, uk"), and all in capitals.
+func TestExtraSetOneCase(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		f    func(string) string
+	}{{"lower", strings.ToLower}, {"upper", strings.ToUpper}} {
+		t.Run(c.name, func(t *testing.T) {
+			rows := readSet(t, "testdata/locations-extra.tsv")
+			for i := range rows {
+				rows[i].text = c.f(rows[i].text)
+			}
+			checkQuality(t, rows, 0.97, 0.93)
+		})
 	}
-	checkQuality(t, rows, 0.97, 0.93)
 }
 
 func checkQuality(t *testing.T, rows []devRow, minPrecision, minRecall float64) {

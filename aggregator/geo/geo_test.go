@@ -39,6 +39,7 @@ func TestLocate(t *testing.T) {
 		{"Lebanon, PA", "US"}, {"Palestine, TX", "US"}, {"León, Guanajuato", "MX"}, {"Toledo, Spain", "ES"},
 		// All in lower case.
 		{"london, uk", "GB"}, {"paris, tx", "US"}, {"toronto, on", "CA"}, {"cork", "IE"}, {"united states", "US"},
+		{"LIVING IN BERLIN", "DE"}, {"DUBLIN, IRELAND", "IE"}, {"UK", "GB"},
 		// Separators and noise.
 		{"Gaza-Palestine", "PS"}, {"Brussels · Belgium", "BE"}, {"Living in Berlin", "DE"}, {"Dublin / Belfast", "IE"},
 		{"she/her · Lisboa", "PT"}, {"@someone | Oslo", "NO"}, {"Newcastle upon Tyne", "GB"},

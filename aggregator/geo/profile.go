@@ -163,10 +163,11 @@ func (a *Attributor) locate(sc *scratch, text string) Attribution {
 		return unknown
 	}
 	words := t.Words
-	if allLower(words) {
-		// Written all in lower case ("london, uk"), case tells nothing: read
-		// every word as capitalised, and a lone short word in a later
-		// segment as a code ("paris, tx").
+	if oneCase(words) {
+		// Written all in lower or all in upper case ("london, uk", "LIVING IN
+		// BERLIN"), case tells nothing: read every word as capitalised, and
+		// as a code ("paris, tx") only a short word alone in a later segment,
+		// or alone in the text ("uk").
 		for k := range words {
 			w := &words[k]
 			if !w.Latin {
@@ -174,7 +175,7 @@ func (a *Attributor) locate(sc *scratch, text string) Attribution {
 			}
 			w.Cap = true
 			alone := (k == 0 || words[k-1].Seg != w.Seg) && (k == len(words)-1 || words[k+1].Seg != w.Seg)
-			w.Upper = alone && w.Seg > 0 && w.End-w.Start <= 3
+			w.Upper = alone && (w.Seg > 0 || len(words) == 1) && w.End-w.Start <= 3
 		}
 	}
 	// The whole text may be an override.
@@ -325,18 +326,23 @@ func scriptCountries(word []byte) map[[2]byte]bool {
 	return nil
 }
 
-// allLower reports whether a text's Latin words are all in lower case.
-func allLower(words []textnorm.Word) bool {
-	latin := false
+// oneCase reports whether a text's Latin words are all in lower case, or
+// (two words or more) all in capitals.
+func oneCase(words []textnorm.Word) bool {
+	latin, lower, upper := 0, 0, 0
 	for _, w := range words {
-		if w.Latin {
-			if w.Cap || w.Upper {
-				return false
-			}
-			latin = true
+		if !w.Latin {
+			continue
+		}
+		latin++
+		switch {
+		case w.Upper:
+			upper++
+		case !w.Cap:
+			lower++
 		}
 	}
-	return latin
+	return latin > 0 && (lower == latin || upper == latin && latin >= 2)
 }
 
 // cityOnly reports whether a match names only populated places.
