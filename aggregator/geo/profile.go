@@ -555,24 +555,42 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 	return Attribution{}, false
 }
 
-// flags decides from flag emoji alone.
+// solidarityFlags are flags often shown in support of a people rather than
+// as the author's own country.
+var solidarityFlags = codeSet("PS UA LB SD SY YE CD")
+
+// flags decides from flag emoji alone. One country's flag counts; of
+// several, the one that is not a common solidarity flag counts ("🇮🇪🇵🇸" is
+// Ireland); otherwise they cancel out.
 func (a *Attributor) flags(flags []string) Attribution {
-	if len(flags) > 0 {
-		first := flags[0]
-		if first == "EN" || first == "SC" || first == "WL" || first == "NI" { // subdivision flags of the UK
-			first = "GB"
-		}
-		c, ok := a.g.code(first)
+	var own, other [2]byte
+	nOwn, nOther := 0, 0
+	for _, f := range flags {
+		c, ok := a.g.code(f)
 		if !ok {
-			return unknown
+			continue
 		}
-		conf := 0.6
-		for _, f := range flags[1:] {
-			if f != flags[0] {
-				conf = 0.45
+		if solidarityFlags[c] {
+			if nOther == 0 || c != other {
+				nOther++
 			}
+			other = c
+		} else {
+			if nOwn == 0 || c != own {
+				nOwn++
+			}
+			own = c
 		}
-		return Attribution{Country: string(c[:]), Method: MethodProfile, Confidence: conf}
+	}
+	switch {
+	case nOwn == 1:
+		conf := 0.6
+		if nOther > 0 {
+			conf = 0.5
+		}
+		return Attribution{Country: string(own[:]), Method: MethodProfile, Confidence: conf}
+	case nOwn == 0 && nOther == 1:
+		return Attribution{Country: string(other[:]), Method: MethodProfile, Confidence: 0.6}
 	}
 	return unknown
 }
