@@ -18,7 +18,7 @@ var benchTexts = []string{
 func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := parseGazetteer(gazetteerGz); err != nil {
+		if _, err := parseGazetteer(gazetteerGz, namesBin); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := parseBorders(bordersGz); err != nil {
@@ -66,7 +66,7 @@ func TestLoadHeap(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	g, err := parseGazetteer(gazetteerGz)
+	g, err := parseGazetteer(gazetteerGz, namesBin)
 	if err != nil {
 		t.Fatal(err)
 	}

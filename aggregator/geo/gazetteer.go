@@ -16,6 +16,9 @@ import (
 //go:embed data/gazetteer.bin.gz
 var gazetteerGz []byte
 
+//go:embed data/names.bin
+var namesBin []byte
+
 // Kinds of gazetteer places.
 const (
 	kindCountry = 'C'
@@ -64,13 +67,13 @@ var (
 
 // loadedGazetteer parses the embedded gazetteer once per process.
 func loadedGazetteer() (*gazetteer, error) {
-	gazOnce.Do(func() { gazVal, gazErr = parseGazetteer(gazetteerGz) })
+	gazOnce.Do(func() { gazVal, gazErr = parseGazetteer(gazetteerGz, namesBin) })
 	return gazVal, gazErr
 }
 
 var errBadData = errors.New("geo: corrupt embedded data")
 
-func parseGazetteer(gz []byte) (g *gazetteer, err error) {
+func parseGazetteer(gz, hashes []byte) (g *gazetteer, err error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
 		return nil, fmt.Errorf("gazetteer: %w", err)
@@ -129,16 +132,19 @@ func parseGazetteer(gz []byte) (g *gazetteer, err error) {
 		}
 	}
 	nn := uv()
+	if len(hashes) != 4+8*nn || string(hashes[:4]) != "TPH1" {
+		return nil, fmt.Errorf("gazetteer names: %w", errBadData)
+	}
 	g.hashes = make([]uint64, nn)
-	hr := r[:8*nn]
+	hr := hashes[4:]
 	for i := range g.hashes {
 		g.hashes[i] = le.Uint64(hr[8*i:])
 		if i > 0 && g.hashes[i] <= g.hashes[i-1] {
 			panic(errBadData)
 		}
 	}
-	counts := r[8*nn : 9*nn]
-	r = r[9*nn:]
+	counts := r[:nn]
+	r = r[nn:]
 	g.starts = make([]uint32, nn+1)
 	total := 0
 	for i, c := range counts {

