@@ -170,39 +170,47 @@ func (lc *labelCache) pairs(d *prometheus.Desc, a, b, c string) []*dto.LabelPair
 // counter returns a counter series of d with label values a, b, c: as many
 // as d has variable labels, the unused ones "".
 func (lc *labelCache) counter(d *prometheus.Desc, v float64, a, b, c string) prometheus.Metric {
-	m := &cachedMetric{desc: d, labels: lc.pairs(d, a, b, c), value: v}
+	m := &cachedCounter{desc: d, labels: lc.pairs(d, a, b, c), value: v}
 	m.counter.Value = &m.value
 	return m
 }
 
 // gauge is like counter for a gauge series.
 func (lc *labelCache) gauge(d *prometheus.Desc, v float64, a, b, c string) prometheus.Metric {
-	m := &cachedMetric{desc: d, labels: lc.pairs(d, a, b, c), value: v, isGauge: true}
+	m := &cachedGauge{desc: d, labels: lc.pairs(d, a, b, c), value: v}
 	m.gauge.Value = &m.value
 	return m
 }
 
-// cachedMetric is a constant metric whose label pairs are shared between
-// scrapes. Nothing writes to them after they are built: the registry and the
-// encoders only read a gathered dto.Metric. One allocation per series.
-type cachedMetric struct {
+// cachedCounter and cachedGauge are constant metrics whose label pairs are
+// shared between scrapes. Nothing writes to them after they are built: the
+// registry and the encoders only read a gathered dto.Metric. One allocation
+// per series.
+type cachedCounter struct {
 	desc    *prometheus.Desc
 	labels  []*dto.LabelPair
 	value   float64
-	isGauge bool
 	counter dto.Counter
-	gauge   dto.Gauge
 }
 
-func (m *cachedMetric) Desc() *prometheus.Desc { return m.desc }
+func (m *cachedCounter) Desc() *prometheus.Desc { return m.desc }
 
-func (m *cachedMetric) Write(out *dto.Metric) error {
-	out.Label = m.labels
-	if m.isGauge {
-		out.Gauge = &m.gauge
-	} else {
-		out.Counter = &m.counter
-	}
+func (m *cachedCounter) Write(out *dto.Metric) error {
+	out.Label, out.Counter = m.labels, &m.counter
+	return nil
+}
+
+type cachedGauge struct {
+	desc   *prometheus.Desc
+	labels []*dto.LabelPair
+	value  float64
+	gauge  dto.Gauge
+}
+
+func (m *cachedGauge) Desc() *prometheus.Desc { return m.desc }
+
+func (m *cachedGauge) Write(out *dto.Metric) error {
+	out.Label, out.Gauge = m.labels, &m.gauge
 	return nil
 }
 
@@ -240,6 +248,8 @@ func (c *StoreCollector) read(now time.Time) (*snapshot, error) {
 			today := camp.Day(now)
 			cs := &snap.campaigns[i]
 			cs.name, cs.active = camp.Name, camp.InWindow(today)
+			cs.bySourceKind = make([]series, 0, len(store.Sources)*len(store.Kinds))
+			cs.byCountry = make([]series, 0, 256) // about every country there is, plus ZZ
 			var err error
 			if cs.total, _, err = tx.Cell(store.CellKey{Campaign: camp.Name, Grain: store.GrainTotal, Dim: store.DimAll}); err != nil {
 				return err
