@@ -78,6 +78,7 @@ var fillers = []string{
 	"rainy", "good", "old", "small", "big", "little", "lovely", "proud", "proudly", "home", "sweet", "based in",
 	"ex", "formerly", "soon", "moving", "moved", "also", "usually", "upstate", "downstate", "inner", "outer",
 	"coastal", "somewhere", "here", "there",
+	"من", "في", "الى", "إلى", "مدينة", "محافظة", "ولاية", "دولة", "مخيم", "قرية", "город", "из", "в",
 }
 
 // slogans make a segment a cause, not a location ("Free Palestine",
@@ -327,14 +328,15 @@ func scriptCountries(word []byte) map[[2]byte]bool {
 }
 
 // oneCase reports whether a text's Latin words are all in lower case, or
-// (two words or more) all in capitals.
+// (two words or more, not all short) all in capitals.
 func oneCase(words []textnorm.Word) bool {
-	latin, lower, upper := 0, 0, 0
+	latin, lower, upper, long := 0, 0, 0, false
 	for _, w := range words {
 		if !w.Latin {
 			continue
 		}
 		latin++
+		long = long || w.End-w.Start > 3
 		switch {
 		case w.Upper:
 			upper++
@@ -342,7 +344,7 @@ func oneCase(words []textnorm.Word) bool {
 			lower++
 		}
 	}
-	return latin > 0 && (lower == latin || upper == latin && latin >= 2)
+	return latin > 0 && (lower == latin || upper == latin && latin >= 2 && long) // "LA, CA" is codes, not shouting
 }
 
 // cityOnly reports whether a match names only populated places.

@@ -117,6 +117,7 @@ var aliases = map[string][]string{
 	"LA": {"Laos"},
 	"MD": {"Moldova"},
 	"VN": {"Viet Nam"},
+	"TW": {"台灣", "臺灣", "台湾", "中華民國"},
 	"RU": {"Russia"},
 	"IR": {"Iran"},
 	"BO": {"Bolivia"},
@@ -131,7 +132,7 @@ var aliases = map[string][]string{
 var nicknames = map[string][]string{
 	"US": {"NYC", "Bay Area", "SF Bay Area", "Silicon Valley", "SoCal", "NorCal", "PNW", "Pacific Northwest",
 		"Tri-State Area", "Midwest", "DFW", "Twin Cities", "Upstate New York", "Long Island", "New England",
-		"Southern California", "Northern California", "Philly", "Chi-town", "NOLA", "ATL", "Nueva York", "LA", "Big Apple", "Motor City", "Windy City"},
+		"Southern California", "Northern California", "Philly", "Chi-town", "NOLA", "ATL", "Nueva York", "LA", "SF", "Big Apple", "Motor City", "Windy City"},
 	"MX": {"CDMX", "DF"},
 	"GB": {"Greater London", "Merseyside", "Yorkshire", "Cornwall", "Kent", "Devon", "Midlands", "West Midlands"},
 	"KR": {"한국", "대한민국", "South Korea"},
