@@ -44,8 +44,8 @@ const (
 // StoreCollector exposes the rollups as metrics, read at scrape time. Every
 // label comes from a bounded set: configured campaign names, the source and
 // kind enums, ISO 3166-1 alpha-2 codes and ZZ, and the window enum. It reads
-// only rollups, never raw posts, so a scrape costs a few short read
-// transactions per campaign whatever the size of the post log.
+// only campaign-total and today's rollup cells, never raw posts, so a scrape
+// costs one short read transaction whatever the size of the post log.
 type StoreCollector struct {
 	agg *aggregator.Aggregator
 
@@ -142,7 +142,8 @@ type labelCache struct {
 	m  map[labelKey][]*dto.LabelPair
 }
 
-// labelKey is a series: its Desc and up to three label values ("" for unused).
+// labelKey is a series: its Desc and up to three label values ("" for
+// unused: no label of ours has an empty value, so trailing ""s are dropped).
 type labelKey struct {
 	desc    *prometheus.Desc
 	a, b, c string
