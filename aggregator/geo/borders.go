@@ -114,8 +114,18 @@ func (b *borders) find(lat, lon float64) ([2]byte, bool) {
 			best, bestArea = f.cc, area
 		}
 	}
+	// The borders data draws Morocco down to the berm in Western Sahara; ISO
+	// 3166-1 (and GeoNames) keep Western Sahara apart south of its border
+	// with Morocco, the parallel 27°40′ N.
+	if best == [2]byte{'M', 'A'} && lat < westernSaharaNorth {
+		best = [2]byte{'E', 'H'}
+	}
 	return best, !math.IsInf(bestArea, 1)
 }
+
+// westernSaharaNorth is the latitude of the border between Morocco and
+// Western Sahara.
+const westernSaharaNorth = 27 + 40.0/60
 
 // contains applies the even-odd rule over all rings.
 func (f *border) contains(x, y int32) bool {

@@ -664,6 +664,9 @@ func readBorders(nm string, iso map[string]bool) ([]feature, error) {
 			continue
 		}
 		var ft feature
+		if cc, ok := isoCountryOf[p.NameEn]; ok {
+			p.Country = cc
+		}
 		switch {
 		case iso[p.ISO1A2]:
 			ft.cc = p.ISO1A2
@@ -680,6 +683,14 @@ func readBorders(nm string, iso map[string]bool) ([]feature, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].cc < out[j].cc })
 	return out, nil
+}
+
+// isoCountryOf reassigns parts of the borders data whose country there
+// follows control on the ground to the country ISO 3166-1 and GeoNames give
+// them, as tagpulse reports ISO 3166-1 countries.
+var isoCountryOf = map[string]string{
+	"Crimea":          "UA",
+	"Northern Cyprus": "CY",
 }
 
 // encodeBorders writes features as: count; then per feature the code (2
