@@ -245,7 +245,7 @@ func (a *Aggregator) step() (int, error) {
 type contribution struct {
 	campaign *store.Campaign
 	day      string // campaign day
-	hour     string // UTC hour, store.HourLayout
+	hour     string // campaign clock hour, store.HourLayout
 	author   string
 	handle   string
 	at       int64 // CreatedAt UnixNano
@@ -291,7 +291,7 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 		co := contribution{
 			campaign: c,
 			day:      day,
-			hour:     p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout),
+			hour:     c.HourStart(p.CreatedAt).UTC().Format(store.HourLayout),
 			author:   p.Author.Key(p.Platform),
 			handle:   handle,
 			at:       p.CreatedAt.UnixNano(),
@@ -334,7 +334,7 @@ func periodOf(c *store.Campaign, g store.Grain, t int64) string {
 	case store.GrainDay:
 		return c.Day(time.Unix(0, t))
 	case store.GrainHour:
-		return time.Unix(0, t).UTC().Truncate(time.Hour).Format(store.HourLayout)
+		return c.HourStart(time.Unix(0, t)).UTC().Format(store.HourLayout)
 	}
 	return ""
 }

@@ -24,6 +24,41 @@ func campaigns(t testing.TB) []store.Campaign {
 	return []store.Campaign{
 		{Name: "afp", Hashtags: []string{"allforpalestine"}, Timezone: "Asia/Gaza", Location: gaza(t)},
 		{Name: "both", Hashtags: []string{"allforpalestine", "savesheikhjarrah"}, Timezone: "UTC", From: "2026-11-28", To: "2026-11-30"},
+		{Name: "india", Hashtags: []string{"savesheikhjarrah"}, Timezone: "Asia/Kolkata", Location: zone(t, "Asia/Kolkata")},
+	}
+}
+
+func zone(t testing.TB, name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// TestHoursAreCampaignClockHours: in a UTC+5:30 zone, hours are the local
+// clock's, so an hour never straddles two campaign days.
+func TestHoursAreCampaignClockHours(t *testing.T) {
+	db := storetest.Open(t)
+	a := aggregator.New(db, campaigns(t), aggregator.Options{})
+	// 18:25 UTC is 23:55 in Kolkata on the 29th; 18:35 UTC is 00:05 on the 30th.
+	p := []store.Post{
+		post("1", "amal", time.Date(2026, 11, 29, 18, 25, 0, 0, time.UTC), store.KindOriginal, 1, "", "savesheikhjarrah"),
+		post("2", "amal", time.Date(2026, 11, 29, 18, 35, 0, 0, time.UTC), store.KindOriginal, 1, "", "savesheikhjarrah"),
+	}
+	if _, err := db.Append(p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rows := fig(t, a, aggregator.Query{Campaign: "india", By: []string{"hour"}})
+	if len(rows) != 2 || rows[0].Hour != "2026-11-29T23:00:00+05:30" || rows[1].Hour != "2026-11-30T00:00:00+05:30" {
+		t.Fatalf("hours = %+v", rows)
+	}
+	rows = fig(t, a, aggregator.Query{Campaign: "india", By: []string{"hour"}, From: "2026-11-30", To: "2026-11-30"})
+	if len(rows) != 1 || rows[0].Participants != 1 || rows[0].NewParticipants != 0 {
+		t.Fatalf("hours of the 30th = %+v", rows)
 	}
 }
 

@@ -249,7 +249,7 @@ func hourRange(c *store.Campaign, from, to string) (string, string, error) {
 			return "", "", fmt.Errorf("%w: %v", ErrBadQuery, err)
 		}
 		end := time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, c.Loc())
-		t = end.Add(-time.Hour).UTC().Format(store.HourLayout)
+		t = end.Add(-time.Minute).UTC().Format(store.HourLayout) // the last hour starting before the next day
 	}
 	return f, t, nil
 }

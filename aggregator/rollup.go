@@ -92,26 +92,30 @@ func (s *state) add(p *store.Post) error {
 
 func (s *state) addContribution(co *contribution) error {
 	c := co.campaign
-	e, err := s.member(store.MemberKey{Campaign: c.Name, Author: co.author})
+	camp, err := s.member(store.MemberKey{Campaign: c.Name, Author: co.author})
 	if err != nil {
 		return err
 	}
-	m := &e.m
-	if !e.exists {
-		m.First = co.at
-	} else if co.at < m.First {
-		old := m.First
-		m.First = co.at
+	if !camp.exists {
+		camp.m.First = co.at
+	} else if co.at < camp.m.First {
+		old := camp.m.First
+		camp.m.First = co.at
+		oldDay := periodOf(c, store.GrainDay, old)
+		prev, err := s.member(store.MemberKey{Campaign: c.Name, Day: oldDay, Author: co.author})
+		if err != nil {
+			return err
+		}
 		for _, g := range periodGrains {
 			p1, p0 := periodOf(c, g, old), periodOf(c, g, co.at)
 			if p1 == p0 {
 				continue
 			}
-			i := m.Period(g, p1)
+			i := prev.m.Period(g, p1)
 			if i < 0 {
 				return fmt.Errorf("author %s: no record of their first period %s", co.author, p1)
 			}
-			for _, dv := range m.Periods[i].In {
+			for _, dv := range prev.m.Periods[i].In {
 				f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: p1, Value: dv.Value})
 				if err != nil {
 					return err
@@ -120,22 +124,29 @@ func (s *state) addContribution(co *contribution) error {
 			}
 		}
 	}
-	e.exists, e.dirty = true, true
-	if e.firstAt != m.First || e.firstDay == "" {
-		e.firstAt = m.First
-		if m.First == co.at {
-			e.firstDay, e.firstHour = co.day, co.hour
+	camp.exists, camp.dirty = true, true
+	if camp.firstAt != camp.m.First || camp.firstDay == "" {
+		camp.firstAt = camp.m.First
+		if camp.m.First == co.at {
+			camp.firstDay, camp.firstHour = co.day, co.hour
 		} else {
-			e.firstDay, e.firstHour = periodOf(c, store.GrainDay, m.First), periodOf(c, store.GrainHour, m.First)
+			camp.firstDay, camp.firstHour = periodOf(c, store.GrainDay, camp.m.First), periodOf(c, store.GrainHour, camp.m.First)
 		}
 	}
+	day, err := s.member(store.MemberKey{Campaign: c.Name, Day: co.day, Author: co.author})
+	if err != nil {
+		return err
+	}
+	day.exists, day.dirty = true, true
 
 	// Find or add the author's entries for the post's three periods first:
-	// adding may move the slice, so take pointers only after.
+	// adding may move a slice, so take pointers only after.
 	periods := [3]string{"", co.day, co.hour}
+	recs := [3]*store.Member{&camp.m, &day.m, &day.m}
 	var idx [3]int
 	var fresh [3]bool
 	for gi, g := range store.Grains {
+		m := recs[gi]
 		i := m.Period(g, periods[gi])
 		if i < 0 {
 			m.Periods = append(m.Periods, store.PeriodMember{Grain: g, Period: periods[gi], LastSeen: co.at, Followers: co.follow})
@@ -144,9 +155,9 @@ func (s *state) addContribution(co *contribution) error {
 		idx[gi] = i
 	}
 	for gi, g := range store.Grains {
-		pm := &m.Periods[idx[gi]]
+		pm := &recs[gi].Periods[idx[gi]]
 		period := periods[gi]
-		isNew := g == store.GrainTotal || (g == store.GrainDay && e.firstDay == period) || (g == store.GrainHour && e.firstHour == period)
+		isNew := g == store.GrainTotal || (g == store.GrainDay && camp.firstDay == period) || (g == store.GrainHour && camp.firstHour == period)
 		if co.at >= pm.LastSeen {
 			if !fresh[gi] && co.follow != pm.Followers {
 				for _, dv := range pm.In {

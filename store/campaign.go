@@ -52,6 +52,13 @@ func (c *Campaign) Matches(tags []string) bool {
 	return false
 }
 
+// HourStart returns the instant the campaign zone's clock hour holding t
+// starts at. Across a DST change the repeated clock hour is two hours.
+func (c *Campaign) HourStart(t time.Time) time.Time {
+	lt := t.In(c.Loc())
+	return t.Add(-time.Duration(lt.Minute())*time.Minute - time.Duration(lt.Second())*time.Second - time.Duration(lt.Nanosecond()))
+}
+
 // DayStart returns the instant a campaign day begins (handles DST).
 func (c *Campaign) DayStart(day string) (time.Time, error) {
 	return time.ParseInLocation(DayLayout, day, c.Loc())

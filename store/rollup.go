@@ -64,9 +64,11 @@ const (
 // Grains lists every grain.
 var Grains = []Grain{GrainTotal, GrainDay, GrainHour}
 
-// HourLayout is how an hour period is written in keys: the UTC hour.
-// Hours are shown to people in the campaign's zone.
-const HourLayout = "2006-01-02T15Z"
+// HourLayout is how an hour period is written in keys: the UTC instant the
+// campaign zone's clock hour starts at (minutes matter in zones such as
+// Asia/Kolkata, UTC+5:30). Hours are local clock hours, so they nest in
+// campaign days; they are shown to people in the campaign's zone.
+const HourLayout = "2006-01-02T15:04Z"
 
 // Dimensions a cell can be broken down by. DimAll has the single value "".
 const (
@@ -86,7 +88,7 @@ var Dims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod}
 
 // CellKey names one rollup cell: a campaign, a grain and period, and one
 // dimension's value. Period is "" for GrainTotal, a campaign day
-// (DayLayout) for GrainDay, a UTC hour (HourLayout) for GrainHour.
+// (DayLayout) for GrainDay, an hour (HourLayout) for GrainHour.
 type CellKey struct {
 	Campaign string
 	Grain    Grain
@@ -174,11 +176,13 @@ func (m *PeriodMember) Has(dim, value string) bool {
 	return false
 }
 
-// Member is one author's record in one campaign: when they first took part,
-// and each period (campaign total, days, hours) they took part in. One record
-// per author keeps the aggregator to one read and one write per post.
+// Member is one of an author's records in a campaign. The campaign record
+// (MemberKey.Day "") holds when they first took part and their GrainTotal
+// entry; a day record holds that day's GrainDay entry and its GrainHour
+// entries. Two records a post, each of bounded size, however much one
+// author posts.
 type Member struct {
-	First   int64 // UnixNano of their first campaign post
+	First   int64 // campaign record only: UnixNano of their first campaign post
 	Periods []PeriodMember
 }
 
@@ -193,18 +197,24 @@ func (m *Member) Period(g Grain, period string) int {
 	return -1
 }
 
-// MemberKey names a Member: campaign and the author's key.
+// MemberKey names a Member: campaign, campaign day ("" for the campaign
+// record) and the author's key.
 type MemberKey struct {
 	Campaign string
+	Day      string
 	Author   string
 }
 
 // Bytes is the key's encoding in the store; byte order is storage order.
 func (k MemberKey) Bytes() []byte { return k.bytes() }
 
+// members key: campaign \0 day \0 author: posts in time order touch
+// neighbouring keys.
 func (k MemberKey) bytes() []byte {
-	b := make([]byte, 0, len(k.Campaign)+len(k.Author)+1)
+	b := make([]byte, 0, len(k.Campaign)+len(k.Day)+len(k.Author)+2)
 	b = append(b, k.Campaign...)
+	b = append(b, 0)
+	b = append(b, k.Day...)
 	b = append(b, 0)
 	b = append(b, k.Author...)
 	return b
