@@ -107,10 +107,10 @@ func NewHandler(opts Options) (http.Handler, error) {
 	api.HandleFunc("GET /api/v1/campaigns/{name}/card.svg", h.showCard)
 	api.HandleFunc("GET /api/v1/sources", h.listSources)
 	api.HandleFunc("GET /api/v1/events", h.events)
-	h.api = api
+	h.api = h.cached(api)
 
 	app := http.NewServeMux()
-	app.Handle("GET /api/", api)
+	app.Handle("GET /api/", h.api)
 	app.HandleFunc("GET /{$}", h.showIndex)
 	app.HandleFunc("GET /c/{name}", h.showCampaignPage)
 

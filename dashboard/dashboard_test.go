@@ -523,3 +523,27 @@ func TestEvents(t *testing.T) {
 	}
 }
 
+// TestCacheFollowsNewPosts: repeated API answers come from the cache, but
+// never once new posts are folded into the rollups.
+func TestCacheFollowsNewPosts(t *testing.T) {
+	f := newFixture(t, nil)
+	f.fill(t)
+	var a, b headline
+	f.getJSON(t, "/api/v1/campaigns/afp/headline", &a)
+	f.getJSON(t, "/api/v1/campaigns/afp/headline", &b)
+	if a.Figures != b.Figures {
+		t.Fatalf("same query, different answers: %+v %+v", a.Figures, b.Figures)
+	}
+	f.add(t, f.post("allforpalestine", f.now))
+	var c headline
+	f.getJSON(t, "/api/v1/campaigns/afp/headline", &c)
+	if c.Figures.Posts != a.Figures.Posts+1 {
+		t.Errorf("after a new post: %d posts, want %d", c.Figures.Posts, a.Figures.Posts+1)
+	}
+	// Languages are cached apart.
+	en := f.get(t, "/api/v1/campaigns/afp/card.svg?lang=en").Body.String()
+	fr := f.get(t, "/api/v1/campaigns/afp/card.svg", "Accept-Language", "fr").Body.String()
+	if !strings.Contains(en, "Posts") || !strings.Contains(fr, "Publications") {
+		t.Error("card language mixed up by the cache")
+	}
+}
