@@ -15,11 +15,13 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -201,7 +203,12 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		res = AppendResult{}
 		postsB, seen := tx.Bucket(bucketPosts), tx.Bucket(bucketSeen)
+		type seenKey struct {
+			key []byte
+			seq uint64
+		}
 		batch := make(map[string]bool, len(posts))
+		keys := make([]seenKey, 0, len(posts))
 		for i := range posts {
 			p := &posts[i]
 			if p.Platform == "" || p.ID == "" {
@@ -220,10 +227,16 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 			if err := postsB.Put(be64(seq), encodePost(p)); err != nil {
 				return err
 			}
-			if err := seen.Put(key, be64(seq)); err != nil {
+			keys = append(keys, seenKey{key, seq})
+			res.Added++
+		}
+		// Sorted, so that a large batch does not shift a node's keys for
+		// every insert.
+		slices.SortFunc(keys, func(a, b seenKey) int { return bytes.Compare(a.key, b.key) })
+		for _, k := range keys {
+			if err := seen.Put(k.key, be64(k.seq)); err != nil {
 				return err
 			}
-			res.Added++
 		}
 		res.LastSeq = postsB.Sequence()
 		cb := tx.Bucket(bucketCursors)
