@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -158,7 +159,8 @@ func isoCodes(nm string) (map[string]bool, error) {
 }
 
 type place struct {
-	kind     byte // 'C' country, 'R' region, 'P' populated place
+	kind     byte   // 'C' country, 'R' region, 'P' populated place
+	own      string // normalised own name of a populated place
 	cc       string
 	admin1   string
 	pop      int
@@ -483,7 +485,8 @@ func (g *gazetteer) addCities(path string) error {
 			alts = strings.Split(col[3], ",")
 		}
 		p := len(g.places)
-		g.places = append(g.places, place{kind: 'P', cc: cc, admin1: col[10], pop: notability(pop, len(alts), col[7]), lat: lat, lon: lon})
+		g.places = append(g.places, place{kind: 'P', cc: cc, admin1: col[10], pop: notability(pop, len(alts), col[7]), lat: lat, lon: lon,
+			own: textnorm.Key(col[2]) + " " + textnorm.Key(col[1])})
 		g.add(col[1], p, 0)
 		g.add(col[2], p, 0)
 		g.addFuzzy(col[2], p)
@@ -506,7 +509,7 @@ func (g *gazetteer) addCities(path string) error {
 // and at least a large city's for a capital.
 func notability(pop, alts int, featureCode string) int {
 	pop = max(pop, 1000) // cities1000 holds places of at least 1,000 people; some say 0 (London's boroughs)
-	w := pop * (4 + min(alts, 40)) / 4
+	w := pop * (4 + min(alts, 80)) / 4
 	if featureCode == "PPLC" {
 		w = max(w, 1_000_000)
 	}
@@ -554,6 +557,46 @@ func keepAlt(s string) bool {
 	return true
 }
 
+// pruneAlts drops, from a name that a well-known place bears as its own,
+// the places of other countries that have it only as an alternate name
+// sharing no word with their own name: "Bethlehem" is not Belém in Brazil
+// (whose English name it is), "Islamabad" not Chittagong's old name; but
+// "St Petersburg" stays Saint Petersburg's in Russia as well as Florida's.
+func (g *gazetteer) pruneAlts(key string, es []int) []int {
+	owners := map[string]bool{}
+	for _, e := range es {
+		if p := g.places[e>>shift]; e&flagAlt == 0 && p.kind == 'P' && p.pop >= ownerWeight {
+			owners[p.cc] = true
+		}
+	}
+	if len(owners) == 0 {
+		return es
+	}
+	words := strings.Fields(key)
+	out := es[:0:0]
+	for _, e := range es {
+		p := g.places[e>>shift]
+		if e&flagAlt != 0 && p.kind == 'P' && !owners[p.cc] && !sharesWord(p.own, words) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func sharesWord(name string, words []string) bool {
+	for _, w := range strings.Fields(name) {
+		if slices.Contains(words, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownerWeight is the notability from which a place's own name pushes aside
+// other countries' places that bear it only as an alternate name.
+const ownerWeight = 200_000
+
 // encode writes the gazetteer in the binary layout that package geo reads
 // without parsing text (all integers little-endian):
 //
@@ -599,6 +642,7 @@ func (g *gazetteer) encode() (gaz, hashes []byte) {
 	names := make([]name, 0, len(g.names))
 	seen := map[uint64]string{}
 	for k, es := range g.names {
+		es = g.pruneAlts(k, es)
 		h := textnorm.HashString(k)
 		if other, dup := seen[h]; dup {
 			log.Fatalf("hash collision between %q and %q", k, other)
