@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # API load benchmark: builds a store of 1,000,000 posts (once; reused), serves
 # the dashboard over it on loopback, and runs wrk against each API endpoint,
-# printing the 99th-percentile latency. Needs wrk (Debian: apt-get install wrk).
+# printing latency percentiles twice: as served (repeated queries are answered
+# from the dashboard's cache until new posts arrive) and uncached (a unique
+# dummy query parameter on every request). Needs wrk (Debian: apt-get install wrk).
 #
-#   bash bench/api.sh                 # 1M posts, 10 s per endpoint
+#   bash bench/api.sh                 # 1M posts, 5 s per endpoint and mode
 #   POSTS=100000 DURATION=5s bash bench/api.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 POSTS=${POSTS:-1000000}
-DURATION=${DURATION:-10s}
-THREADS=${THREADS:-2}
-CONNS=${CONNS:-16}
+DURATION=${DURATION:-5s}
+THREADS=${THREADS:-1}
+CONNS=${CONNS:-4}
 ADDR=${ADDR:-127.0.0.1:8089}
 DB=${DB:-${TMPDIR:-/tmp}/tagpulse-bench-$POSTS.db}
 BIN=$(mktemp -d)/fill
 
 command -v wrk >/dev/null || { echo "bench/api.sh: wrk not found (apt-get install wrk)" >&2; exit 1; }
 go build -o "$BIN" ./bench/fill
-"$BIN" -db "$DB" -posts "$POSTS" -serve "$ADDR" 2> >(sed 's/^/  /' >&2) &
+LOG=${LOG:-${TMPDIR:-/tmp}/tagpulse-bench-server.log}
+"$BIN" -db "$DB" -posts "$POSTS" -serve "$ADDR" 2>"$LOG" &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do
@@ -26,9 +29,26 @@ for _ in $(seq 1 600); do
   kill -0 $PID 2>/dev/null || { echo "bench/api.sh: server exited" >&2; exit 1; }
   sleep 1
 done
+grep '^fill:' "$LOG" | sed 's/^/  /'
 
-echo "store: $POSTS posts ($DB); wrk -t$THREADS -c$CONNS -d$DURATION --latency; Go $(go env GOVERSION), $(nproc) CPUs"
-printf '%-58s %10s %10s %10s %10s\n' endpoint req/s p50 p90 p99
+NOCACHE=$(mktemp --suffix=.lua)
+cat >"$NOCACHE" <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "nocache=" .. n)
+end
+LUA
+
+echo "store: $POSTS posts ($DB); wrk -t$THREADS -c$CONNS -d$DURATION --latency; Go $(go env GOVERSION), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-52s %9s %9s %9s | %9s %9s %9s\n' endpoint "req/s" p50 p99 "uncached" p50 p99
+measure() { # path [script] → "req/s p50 p99"
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency ${2:+-s "$2"} "http://$ADDR$1")
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then grep -E 'Non-2xx|Socket errors' <<<"$out" >&2; fi
+  awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {printf "%9s %9s %9s", r, p50, p99}' <<<"$out"
+}
 for path in \
   /api/v1/campaigns \
   /api/v1/campaigns/bench \
@@ -41,14 +61,9 @@ for path in \
   /api/v1/campaigns/bench/top?day=2026-11-29 \
   /api/v1/campaigns/bench/crosscheck \
   "/api/v1/campaigns/bench/days?by=country&format=csv" \
-  /api/v1/campaigns/bench/card.svg \
-  /c/bench
+  /api/v1/campaigns/bench/card.svg
 do
-  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "http://$ADDR$path")
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p90=$(awk '$1=="90%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  errs=$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)
-  printf '%-58s %10s %10s %10s %10s %s\n' "$path" "$rps" "$p50" "$p90" "$p99" "$errs"
+  printf '%-52s %s | %s\n' "$path" "$(measure "$path")" "$(measure "$path" "$NOCACHE")"
 done
+rm -f "$NOCACHE"
+if grep -q 'level=ERROR' "$LOG"; then echo "bench/api.sh: the server logged errors, see $LOG" >&2; exit 1; fi

@@ -132,12 +132,12 @@
     for (const x of new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(ms))) p[x.type] = x.value;
     return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second) - Math.floor(ms / 1000) * 1000;
   }
-  // dayHours lists the UTC hours (ms) that cover a campaign day in tz: the
-  // rollups' hours are UTC hours, so a half-hour zone starts mid-hour.
+  // dayHours lists the starts (ms) of the campaign zone's clock hours in a
+  // campaign day: 24, or 23 or 25 when the clocks change.
   function dayHours(day) {
     const [y, m, d] = day.split("-").map(Number);
     const local = (ms) => { const s = ms - zoneOffset(ms, tz); return ms - zoneOffset(s, tz); };
-    const s = Math.floor(local(Date.UTC(y, m - 1, d)) / 3600000) * 3600000;
+    const s = local(Date.UTC(y, m - 1, d));
     const e = local(Date.UTC(y, m - 1, d + 1));
     const out = [];
     for (let h = s; h < e && out.length < 26; h += 3600000) out.push(h);
