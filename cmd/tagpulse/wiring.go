@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tagpulse/tagpulse/aggregator"
@@ -114,13 +115,22 @@ func newAggregatorAt(db *store.DB, cfg *Config, campaigns []store.Campaign, log 
 	if cfg != nil {
 		gopts = cfg.Geo.Options()
 	}
-	attribute := aggregator.PlaceOnly
-	if g, err := geo.New(gopts); err != nil {
-		log.Error("country attribution is off: only platform places count", "err", err)
-	} else {
-		attribute = aggregator.GeoAttribute(g)
+	// The gazetteer loads on first use: report and the API never need it.
+	var once sync.Once
+	var attribute aggregator.AttributeFunc
+	lazy := func(s store.Signals) aggregator.Attribution {
+		once.Do(func() {
+			g, err := geo.New(gopts)
+			if err != nil {
+				log.Error("country attribution is off: only platform places count", "err", err)
+				attribute = aggregator.PlaceOnly
+				return
+			}
+			attribute = aggregator.GeoAttribute(g)
+		})
+		return attribute(s)
 	}
-	return aggregator.New(db, campaigns, aggregator.Options{Logger: log, Now: now, Attribute: attribute})
+	return aggregator.New(db, campaigns, aggregator.Options{Logger: log, Now: now, Attribute: lazy})
 }
 
 // pickCampaign returns the campaign named, or the only one when name is empty.
