@@ -67,13 +67,28 @@ func TestPrometheusIntegration(t *testing.T) {
 		return true, ""
 	})
 
-	// The campaign variable, resolved as Grafana does for label_values().
-	campaigns, err := prom.labelValues("campaign", "tagpulse_campaign_active")
+	// The campaign variable, resolved as Grafana resolves its
+	// label_values(METRIC, LABEL) definition.
+	d, err := deploy.ReadDashboard()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var campaignVar string
+	for _, v := range d.Templating.List {
+		if v.Name == "campaign" {
+			campaignVar = v.Definition
+		}
+	}
+	metric, label, ok := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(campaignVar, "label_values("), ")"), ",")
+	if !ok {
+		t.Fatalf("campaign variable %q is not label_values(METRIC, LABEL)", campaignVar)
+	}
+	campaigns, err := prom.labelValues(strings.TrimSpace(label), strings.TrimSpace(metric))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(campaigns, "allforpalestine") {
-		t.Fatalf("label_values(tagpulse_campaign_active, campaign) = %v, want the demo's allforpalestine", campaigns)
+		t.Fatalf("%s = %v, want the demo's allforpalestine", campaignVar, campaigns)
 	}
 	values := deploy.GrafanaValues("allforpalestine", "15s")
 
@@ -143,12 +158,19 @@ func TestPrometheusIntegration(t *testing.T) {
 		if len(names) != len(rules) {
 			t.Errorf("Prometheus loaded rules %v, want %d", names, len(rules))
 		}
-		// A healthy demo raises no alert, not even a pending one.
+		// A healthy demo raises no alert, not even a pending one, except
+		// the aggregator's lag: the demo starts by backfilling 36 simulated
+		// hours, tens of thousands of posts, and under -race the aggregator
+		// may still be behind by more than the rule's 1000 posts.
 		alerts, err := prom.query("ALERTS")
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, a := range alerts {
+			if a.Metric["alertname"] == "TagpulseAggregatorLagging" && a.Metric["alertstate"] == "pending" {
+				t.Logf("alert %s pending while the demo backfills", a.Metric["alertname"])
+				continue
+			}
 			t.Errorf("alert %s is %s on a healthy demo: %v", a.Metric["alertname"], a.Metric["alertstate"], a.Metric)
 		}
 	})
