@@ -45,7 +45,7 @@ func (h *handler) showCard(w http.ResponseWriter, r *http.Request) {
 		h.httpError(w, r, err)
 		return
 	}
-	l := h.locales[negotiate(w, r)]
+	l := h.locales[requestLang(r)]
 	rtl := l.Dir == "rtl"
 	pos := func(x int) int {
 		if rtl {

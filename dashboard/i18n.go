@@ -133,6 +133,15 @@ func negotiate(w http.ResponseWriter, r *http.Request) string {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
 		return q
 	}
+	return requestLang(r)
+}
+
+// requestLang picks a language as negotiate does, without remembering a
+// ?lang= choice (a share card in another language is not a switch).
+func requestLang(r *http.Request) string {
+	if q := r.URL.Query().Get("lang"); slices.Contains(Languages, q) {
+		return q
+	}
 	if c, err := r.Cookie(langCookie); err == nil && slices.Contains(Languages, c.Value) {
 		return c.Value
 	}
