@@ -144,7 +144,7 @@ func (a *Aggregator) Report(q Query) ([]Row, error) {
 			timeKey = k
 			grain = map[string]store.Grain{ByDay: store.GrainDay, ByHour: store.GrainHour}[k]
 		default:
-			if !slices.Contains(store.Dims, k) {
+			if !slices.Contains(store.Dims, k) && k != BySourceKind {
 				return nil, fmt.Errorf("%w: unknown group %q", ErrBadQuery, k)
 			}
 			if k == BySourceKind && len(q.By) > 1 {

@@ -20,10 +20,11 @@ var Results = []string{ResultOK, ResultError, ResultRateLimited, ResultTimeout}
 
 // metrics are the scheduler's Prometheus metrics. Every one has the labels
 // source (the bounded enum x, mastodon, bluesky, demo; see SourceOf) and
-// instance (the source's name, e.g. "mastodon:mastodon.social" or
-// "x:allforpalestine"): instances come from the configuration, so they are
-// bounded too, and they tell which of several Mastodon servers (or which
-// campaign's X query) is failing. Sum over instance for per-platform figures.
+// poller (the source's name, e.g. "mastodon:mastodon.social" or
+// "x:allforpalestine"; not "instance", which Prometheus keeps for the scrape
+// target): names come from the configuration, so they are bounded too, and
+// they tell which of several Mastodon servers (or which campaign's X query)
+// is failing. Sum over poller for per-platform figures.
 //
 // For a streamer, each batch it delivers and the store takes counts as an
 // ok request (Jetstream delivers at least one a second, even when no post
@@ -44,7 +45,7 @@ type metrics struct {
 const metricsNamespace, metricsSubsystem = "tagpulse", "collector"
 
 func newMetrics(reg prometheus.Registerer) *metrics {
-	labels := []string{"source", "instance"}
+	labels := []string{"source", "poller"}
 	opts := func(name, help string) prometheus.Opts {
 		return prometheus.Opts{Namespace: metricsNamespace, Subsystem: metricsSubsystem, Name: name, Help: help}
 	}
@@ -105,33 +106,33 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 
 // init makes every series of a source exist from the start, at zero, so
 // rate() and alerts see the first increase.
-func (m *metrics) init(source, instance string) {
+func (m *metrics) init(source, poller string) {
 	for _, r := range Results {
-		m.requests.WithLabelValues(source, instance, r)
+		m.requests.WithLabelValues(source, poller, r)
 	}
-	m.duration.WithLabelValues(source, instance)
-	m.fetched.WithLabelValues(source, instance)
-	m.duplicates.WithLabelValues(source, instance)
-	m.malformed.WithLabelValues(source, instance)
-	m.added.WithLabelValues(source, instance)
+	m.duration.WithLabelValues(source, poller)
+	m.fetched.WithLabelValues(source, poller)
+	m.duplicates.WithLabelValues(source, poller)
+	m.malformed.WithLabelValues(source, poller)
+	m.added.WithLabelValues(source, poller)
 }
 
-func (m *metrics) countRequest(source, instance, result string) {
-	m.requests.WithLabelValues(source, instance, result).Inc()
+func (m *metrics) countRequest(source, poller, result string) {
+	m.requests.WithLabelValues(source, poller, result).Inc()
 }
 
-func (m *metrics) observeDuration(source, instance string, d time.Duration) {
-	m.duration.WithLabelValues(source, instance).Observe(d.Seconds())
+func (m *metrics) observeDuration(source, poller string, d time.Duration) {
+	m.duration.WithLabelValues(source, poller).Observe(d.Seconds())
 }
 
-func (m *metrics) countIngest(source, instance string, res IngestResult, at time.Time) {
-	m.fetched.WithLabelValues(source, instance).Add(float64(res.Fetched))
-	m.duplicates.WithLabelValues(source, instance).Add(float64(res.Duplicates))
-	m.malformed.WithLabelValues(source, instance).Add(float64(res.Malformed))
-	m.added.WithLabelValues(source, instance).Add(float64(res.Added))
-	m.lastSuccess.WithLabelValues(source, instance).Set(float64(at.UnixNano()) / 1e9)
+func (m *metrics) countIngest(source, poller string, res IngestResult, at time.Time) {
+	m.fetched.WithLabelValues(source, poller).Add(float64(res.Fetched))
+	m.duplicates.WithLabelValues(source, poller).Add(float64(res.Duplicates))
+	m.malformed.WithLabelValues(source, poller).Add(float64(res.Malformed))
+	m.added.WithLabelValues(source, poller).Add(float64(res.Added))
+	m.lastSuccess.WithLabelValues(source, poller).Set(float64(at.UnixNano()) / 1e9)
 }
 
-func (m *metrics) setRateLimit(source, instance string, remaining int) {
-	m.remaining.WithLabelValues(source, instance).Set(float64(remaining))
+func (m *metrics) setRateLimit(source, poller string, remaining int) {
+	m.remaining.WithLabelValues(source, poller).Set(float64(remaining))
 }

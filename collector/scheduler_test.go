@@ -266,7 +266,7 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 	}
 
 	labels := func(result string) map[string]string {
-		return map[string]string{"source": "x", "instance": "x:allforpalestine", "result": result}
+		return map[string]string{"source": "x", "poller": "x:allforpalestine", "result": result}
 	}
 	for result, want := range map[string]float64{"ok": 3, "error": 3, "rate_limited": 2, "timeout": 1} {
 		if got := gather(t, reg, "tagpulse_collector_requests_total", labels(result)); got != want {
@@ -366,7 +366,7 @@ func TestSchedulerStreamer(t *testing.T) {
 		t.Errorf("OnIngest called %d times, want 2", n)
 	}
 	for result, want := range map[string]float64{"ok": 3, "error": 3, "rate_limited": 0, "timeout": 0} {
-		l := map[string]string{"source": "bluesky", "instance": "bluesky", "result": result}
+		l := map[string]string{"source": "bluesky", "poller": "bluesky", "result": result}
 		if got := gather(t, reg, "tagpulse_collector_requests_total", l); got != want {
 			t.Errorf("requests_total{result=%q} = %v, want %v (ok per batch, error per failed connection)", result, got, want)
 		}

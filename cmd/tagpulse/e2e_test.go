@@ -363,7 +363,7 @@ func TestE2ERunAllPlatforms(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		metrics = string(b)
-		return strings.Contains(metrics, `tagpulse_collector_requests_total{instance="x:allforpalestine",result="ok",source="x"}`), "no ok requests for x yet"
+		return strings.Contains(metrics, `tagpulse_collector_requests_total{poller="x:allforpalestine",result="ok",source="x"}`), "no ok requests for x yet"
 	})
 	for _, name := range []string{"tagpulse_collector_request_duration_seconds_bucket", "tagpulse_collector_last_success_timestamp_seconds",
 		"tagpulse_collector_rate_limit_remaining", "tagpulse_collector_posts_fetched_total", "tagpulse_collector_posts_duplicate_total",
