@@ -193,8 +193,14 @@ func TestBrowserCampaignPage(t *testing.T) {
 	if nHours != 24 {
 		t.Errorf("hours chart has %d bars, want 24", nHours)
 	}
-	if nCum != len(days) {
-		t.Errorf("cumulative chart has %d points, want %d", nCum, len(days))
+	past := 0
+	for _, d := range days {
+		if d.Day <= "2026-11-29" {
+			past++
+		}
+	}
+	if nCum != past || past != 8 {
+		t.Errorf("cumulative chart has %d points, want one per day up to today (%d)", nCum, past)
 	}
 	if posts != strconv.FormatInt(hl.Figures.Posts, 10) || participants != strconv.FormatInt(hl.Figures.Participants, 10) {
 		t.Errorf("headline posts %s participants %s, API %d %d", posts, participants, hl.Figures.Posts, hl.Figures.Participants)

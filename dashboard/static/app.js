@@ -210,7 +210,7 @@
     }
     bars($("chart-days"), items, { labels: 10 });
     let sum = 0;
-    line($("chart-cum"), all.map((d) => {
+    line($("chart-cum"), all.filter((d) => d.day <= ds.today).map((d) => {
       sum += d.new_participants || 0;
       return { label: shortDay.format(new Date(d.day + "T00:00:00Z")), value: sum, title: fmtDay(d.day) + ": " + n(sum) };
     }));
@@ -231,13 +231,26 @@
     let total = 0;
     for (const r of rows) { sum[r[d]] = (sum[r[d]] || 0) + r.posts; total += r.posts; }
     const list = Object.keys(sum).sort((a, b) => sum[b] - sum[a] || (a < b ? -1 : 1));
-    table("t-" + d, list.map((v) => {
+    // Long lists are cut to the first rows; Unknown is always kept.
+    const cut = list.length > LONG + 2 && !expanded[d];
+    const shown = cut ? list.filter((v, i) => i < LONG || v === "ZZ") : list;
+    table("t-" + d, shown.map((v) => {
       const name = el("span", label(d, v));
       name.dir = "auto";
       return [name, n(sum[v]), total ? pf.format(sum[v] / total) : "–"];
     }), 3);
+    if (list.length > LONG + 2) {
+      const tr = el("tr"), td = el("td"), btn = el("button", cut ? t("more", { n: n(list.length) }) : t("less"), "more");
+      btn.type = "button";
+      btn.addEventListener("click", () => { expanded[d] = !expanded[d]; dim(d, rows); });
+      td.colSpan = 3;
+      td.append(btn);
+      tr.append(td);
+      document.querySelector("#t-" + d + " tbody").append(tr);
+    }
     return { sum, total };
   }
+  const LONG = 15, expanded = {};
   let world = null;
   async function map(sum, total) {
     if (!world) world = await get("", "/static/world.json");
