@@ -37,7 +37,17 @@ type Demo struct {
 	opts    DemoOptions
 	authors []demoAuthor
 	mu      sync.Mutex
+	// a simulated request quota, as platforms report it, so that the
+	// rate-limit figures show something: demoQuota requests per real window
+	window time.Time
+	used   int
 }
+
+// The demo's simulated quota: requests per window of real time.
+const (
+	demoQuota  = 3000
+	demoWindow = 15 * time.Minute
+)
 
 type demoAuthor struct {
 	id, handle, name string
@@ -116,6 +126,11 @@ const maxDemoMinutes = 180
 func (d *Demo) Poll(ctx context.Context, cursor []byte) (Page, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if real := d.opts.RealNow(); d.window.IsZero() || real.Sub(d.window) >= demoWindow {
+		d.window, d.used = real, 0
+	}
+	d.used = min(d.used+1, demoQuota)
+	rl := &RateLimit{Limit: demoQuota, Remaining: demoQuota - d.used, Reset: d.window.Add(demoWindow)}
 	now := d.Now().Truncate(time.Minute)
 	from := d.opts.Start.Add(-d.opts.History).Truncate(time.Minute)
 	if len(cursor) == 8 {
@@ -132,8 +147,9 @@ func (d *Demo) Poll(ctx context.Context, cursor []byte) (Page, error) {
 	}
 	last := m.Add(-time.Minute)
 	if last.Before(from) {
-		return Page{}, nil // nothing new yet
+		return Page{RateLimit: rl}, nil // nothing new yet
 	}
+	page.RateLimit = rl
 	page.Cursor = binary.BigEndian.AppendUint64(nil, uint64(last.Unix()))
 	page.More = !m.After(now)
 	return page, nil
