@@ -159,7 +159,17 @@ func (f *fixture) hostile(at time.Time) store.Post {
 }
 
 func TestBrowserCampaignPage(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, func(o *Options) {
+		// Two collectors as collector.SourceHealth shows them: one rate-limited.
+		o.Sources = func() any {
+			reset := time.Now().Add(10 * time.Minute)
+			ok := time.Now().Add(-time.Minute)
+			return []map[string]any{
+				{"name": "x:allforpalestine", "source": "x", "state": "waiting_for_reset", "waiting_for_reset_until": reset, "last_success": ok},
+				{"name": "mastodon:mastodon.social", "source": "mastodon", "state": "ok", "last_success": ok},
+			}
+		}
+	})
 	f.fill(t)
 	f.add(t, f.hostile(f.now.Add(-2*time.Minute)))
 	srv := newServer(t, f.h)
@@ -171,7 +181,7 @@ func TestBrowserCampaignPage(t *testing.T) {
 	f.getJSON(t, "/api/v1/campaigns/afp/days", &days)
 
 	var nDays, nHours, nCum, nTop, nPaths int
-	var posts, participants, pwned, jsLinks, imgs, title string
+	var posts, participants, pwned, jsLinks, imgs, title, sources string
 	b.run(t, "open the campaign page",
 		chromedp.Navigate(srv+"/c/afp?lang=en"),
 		loaded(),
@@ -186,7 +196,11 @@ func TestBrowserCampaignPage(t *testing.T) {
 		chromedp.Evaluate(`String(document.querySelectorAll('a[href^="javascript"], [onerror], [onload]').length)`, &jsLinks),
 		chromedp.Evaluate(`String(document.querySelectorAll("#campaign img, #campaign script, #campaign foreignObject").length)`, &imgs),
 		chromedp.Text(`#top-posts li:first-child .text`, &title),
+		chromedp.Text(`#t-sources`, &sources),
 	)
+	if !strings.Contains(sources, "rate-limited until") || !strings.Contains(sources, "mastodon:mastodon.social") || !strings.Contains(sources, "collecting") {
+		t.Errorf("completeness panel: %q", sources)
+	}
 	if nDays != len(days) || nDays != 15 {
 		t.Errorf("days chart has %d bars, API %d days (campaign window 15)", nDays, len(days))
 	}

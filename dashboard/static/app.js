@@ -298,14 +298,18 @@
     $("no-sources").hidden = list.length > 0;
     const tf = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
     const when = (v) => { const d = Date.parse(v); return isNaN(d) ? (v ? String(v) : "–") : tf.format(new Date(d)); };
+    // Rows are collector.SourceHealth: name, source, state, last_success,
+    // last_error {message, at}, waiting_for_reset_until, consecutive_errors.
     table("t-sources", list.map((s) => {
-      const name = s.source || s.name || s.id || "?";
-      let st = t("compl.ok");
-      if (s.rate_limited_until && Date.parse(s.rate_limited_until) > Date.now()) st = t("compl.rate_limited", { time: when(s.rate_limited_until) });
-      else if (s.error || s.last_error) st = t("compl.error", { error: s.error || s.last_error });
-      return [label("source", String(name)), when(s.last_success), st];
+      const name = el("bdi", String(s.name || s.source || "?"));
+      let st = M["state." + s.state] || String(s.state || "");
+      if (s.waiting_for_reset_until && Date.parse(s.waiting_for_reset_until) > Date.now()) st = t("compl.rate_limited", { time: when(s.waiting_for_reset_until) });
+      else if (s.consecutive_errors > 0 && s.last_error) st += " · " + t("compl.error", { error: s.last_error.message || "" });
+      return [name, when(s.last_success), st];
     }), 3);
+    $("t-sources").hidden = list.length === 0;
     $("no-cross").hidden = cross.sources.length > 0;
+    $("t-cross").hidden = cross.sources.length === 0;
     table("t-cross", cross.sources.map((c) => [label("source", c.source), n(c.platform), n(c.collected)]), 3);
   }
   function links() {
