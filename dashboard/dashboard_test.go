@@ -547,3 +547,12 @@ func TestCacheFollowsNewPosts(t *testing.T) {
 		t.Error("card language mixed up by the cache")
 	}
 }
+
+func TestUnknownCampaignPage(t *testing.T) {
+	f := newFixture(t, nil)
+	w := f.get(t, "/c/nope?lang=es")
+	if w.Code != http.StatusNotFound || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("%d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+	mustContain(t, "404 page", w.Body.String(), `lang="es"`, "No existe esa campaña.")
+}

@@ -8,13 +8,12 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
 )
 
 // pages holds the parsed templates; parsed once, at start.
 type pages struct {
-	index, campaign, card *template.Template
+	index, campaign, notFound, card *template.Template
 }
 
 // rendered records which template files have been executed, so a test can
@@ -31,6 +30,9 @@ func parsePages() (*pages, error) {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
 	if p.campaign, err = template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/campaign.html"); err != nil {
+		return nil, fmt.Errorf("dashboard templates: %w", err)
+	}
+	if p.notFound, err = template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/error.html"); err != nil {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
 	if p.card, err = template.ParseFS(templateFiles, "templates/card.svg"); err != nil {
@@ -74,6 +76,10 @@ func (h *handler) newPage(w http.ResponseWriter, r *http.Request, title string) 
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, t *template.Template, files []string, data any) {
+	h.renderStatus(w, r, http.StatusOK, t, files, data)
+}
+
+func (h *handler) renderStatus(w http.ResponseWriter, r *http.Request, status int, t *template.Template, files []string, data any) {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		h.httpError(w, r, err)
@@ -85,6 +91,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, t *template.Tem
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Vary", "Accept-Language, Cookie")
+	w.WriteHeader(status)
 	buf.WriteTo(w)
 }
 
@@ -115,7 +122,7 @@ func (h *handler) showCampaignPage(w http.ResponseWriter, r *http.Request) {
 func (h *handler) campaignPage(w http.ResponseWriter, r *http.Request, name, secret string) {
 	c := h.agg.Campaign(name)
 	if c == nil {
-		h.httpError(w, r, fmt.Errorf("%w %q", aggregator.ErrUnknownCampaign, name))
+		h.renderStatus(w, r, http.StatusNotFound, h.pages.notFound, []string{"layout.html", "error.html"}, h.newPage(w, r, ""))
 		return
 	}
 	v, err := h.campaignView(*c)
