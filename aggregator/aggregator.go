@@ -208,6 +208,11 @@ func (a *Aggregator) Rebuild(ctx context.Context) error {
 func (a *Aggregator) step() (int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// Nothing new: answer from a read transaction, without the write
+	// transaction's commit and sync.
+	if lag, err := a.Lag(); err != nil || lag == 0 {
+		return 0, err
+	}
 	n := 0
 	err := a.db.UpdateRollups(func(tx *store.RollupTx) error {
 		n = 0

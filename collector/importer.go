@@ -139,7 +139,7 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 		}
 	}
 
-	recs := make(chan []record, 2)
+	recs := make(chan []record, 4)
 	readErr := make(chan error, 1)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -154,7 +154,7 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 		format *Format
 		err    error
 	}
-	stage := make(chan parsedBatch, 2)
+	stage := make(chan parsedBatch, 8)
 	go func() {
 		defer close(stage)
 		var format *Format

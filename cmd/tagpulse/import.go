@@ -35,35 +35,12 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	m := collector.NewMatcher(a.agg.Campaigns())
-	// The aggregator folds batches in while later ones are parsed and
-	// stored, so both cores work.
-	wake, stop, aggDone := make(chan struct{}, 1), make(chan struct{}), make(chan error, 1)
-	go func() {
-		for {
-			select {
-			case <-wake:
-				if _, err := a.agg.CatchUp(ctx); err != nil {
-					aggDone <- err
-					return
-				}
-			case <-stop:
-				aggDone <- nil
-				return
-			}
-		}
-	}()
 	failed := 0
 	for _, path := range fs.Args() {
 		shown := 0
 		start := time.Now()
 		res, err := collector.Import(ctx, a.db, m, path, collector.ImportOptions{
 			Now: env.Now,
-			Progress: func(collector.ImportResult) {
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
-			},
 			Malformed: func(mf collector.Malformed) {
 				if shown < maxShownMalformed {
 					fmt.Fprintf(env.Stderr, "%s: skipped: %v\n", mf.Where, mf.Err)
@@ -86,10 +63,9 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 				path, res.Format, res.Records, res.Fetched, res.Matched, res.Added, res.Duplicates, res.Malformed, time.Since(start).Seconds())
 		}
 	}
-	close(stop)
-	if err := <-aggDone; err != nil {
-		return err
-	}
+	// The figures are folded in after the posts are stored: the store is
+	// locked during an import, so nobody could read them sooner, and whole
+	// batches are the fastest way.
 	if _, err := a.agg.CatchUp(ctx); err != nil {
 		return err
 	}
