@@ -64,6 +64,12 @@ func (e *exitError) Error() string { return e.msg }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal starts a graceful shutdown; a second one, with
+		// the default handling restored, ends the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
 	err := run(ctx, env, os.Args[1:])
 	stop()
