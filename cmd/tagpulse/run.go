@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -86,7 +85,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 		if path == "" {
 			path = cfg.DB
 		}
-		if a, err = openConfigured(cfg, path, log); err != nil {
+		if a, err = openApp(cfg, path, log); err != nil {
 			return err
 		}
 	default:
@@ -155,33 +154,6 @@ func campaignName(tag string) string {
 		return "campaign"
 	}
 	return name
-}
-
-// openConfigured opens the store at path for a configuration built in
-// code (the quick start), recording its campaigns as storeFlags.open does.
-func openConfigured(cfg *Config, path string, log *slog.Logger) (*app, error) {
-	db, err := store.Open(path, nil)
-	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w\n(is another 'tagpulse run' or 'demo' using it? give this one its own -db)", err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	a := &app{cfg: cfg, db: db, log: log}
-	stored, err := db.Campaigns()
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	a.changed = stored != nil && !sameCampaigns(stored, cfg.Campaigns)
-	if stored == nil || a.changed {
-		if err := db.SaveCampaigns(cfg.Campaigns); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	a.agg = newAggregator(db, cfg, cfg.Campaigns, log)
-	return a, nil
 }
 
 // runCollect runs the scheduler, the aggregator and the HTTP server until

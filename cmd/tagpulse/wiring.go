@@ -44,37 +44,41 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 	if sf.config == "" && sf.db == "" {
 		return nil, fmt.Errorf("%w: give -config FILE (or -db FILE for an existing store)", errUsage)
 	}
-	a := &app{log: log}
-	path := sf.db
-	if sf.config != "" {
-		cfg, err := LoadConfig(sf.config, env.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		a.cfg = cfg
-		if path == "" {
-			path = cfg.DB
-		}
+	if sf.config == "" {
+		return openApp(nil, sf.db, log)
 	}
+	cfg, err := LoadConfig(sf.config, env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	path := sf.db
+	if path == "" {
+		path = cfg.DB
+	}
+	return openApp(cfg, path, log)
+}
+
+// openApp opens the store at path for the configured campaigns (cfg nil: the
+// campaigns recorded in the store), recording them when they are new or
+// changed, and builds the aggregator.
+func openApp(cfg *Config, path string, log *slog.Logger) (*app, error) {
 	db, err := store.Open(path, nil)
 	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w\n(is 'tagpulse run' or 'demo' using it? read its figures through its API, or work on a copy made with 'tagpulse backup')", err)
+		return nil, fmt.Errorf("%w\n(is 'tagpulse run' or 'demo' using it? read its figures through its API, work on a copy made with 'tagpulse backup', or give this one its own -db)", err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	a.db = db
+	a := &app{cfg: cfg, db: db, log: log}
 	stored, err := db.Campaigns()
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	campaigns := stored
-	if a.cfg != nil {
-		campaigns = a.cfg.Campaigns
-		if stored != nil && !sameCampaigns(stored, campaigns) {
-			a.changed = true
-		}
+	if cfg != nil {
+		campaigns = cfg.Campaigns
+		a.changed = stored != nil && !sameCampaigns(stored, campaigns)
 		if stored == nil || a.changed {
 			if err := db.SaveCampaigns(campaigns); err != nil {
 				db.Close()
@@ -85,7 +89,7 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s has no campaigns recorded yet: give -config FILE", path)
 	}
-	a.agg = newAggregator(db, a.cfg, campaigns, log)
+	a.agg = newAggregator(db, cfg, campaigns, log)
 	return a, nil
 }
 
