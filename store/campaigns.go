@@ -43,3 +43,28 @@ func (db *DB) Campaigns() ([]Campaign, error) {
 	}
 	return cs, nil
 }
+
+// SaveSetting records a setting the rollups depend on (such as the country
+// attribution's overrides) as JSON under name, so that a change can be
+// noticed and commands given only -db use the same setting.
+func (db *DB) SaveSetting(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put([]byte("setting:"+name), b) })
+}
+
+// Setting reads a setting saved with SaveSetting into v; ok is false when
+// none was saved.
+func (db *DB) Setting(name string, v any) (ok bool, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta).Get([]byte("setting:" + name))
+		if b == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(b, v)
+	})
+	return ok, err
+}

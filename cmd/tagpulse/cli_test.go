@@ -224,3 +224,37 @@ func TestStoreHeldByAnotherProcess(t *testing.T) {
 		t.Fatalf("second open took %v", time.Since(start))
 	}
 }
+
+// TestOverrideChangeMovesCounts: a new geo override in the config rebuilds
+// the figures on the next command, and the country counts move.
+func TestOverrideChangeMovesCounts(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	archive := writeFile(t, filepath.Join(dir, "a.jsonl"), strings.Join([]string{
+		tw{id: "1", user: "a", at: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), kind: "original", followers: 1, location: "Gotham City Rooftops", tags: []string{"AllForPalestine"}}.json(),
+		tw{id: "2", user: "b", at: time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC), kind: "original", followers: 1, location: "Gotham City Rooftops", tags: []string{"AllForPalestine"}}.json(),
+	}, "\n")+"\n")
+	if _, errs, code := runCmd(t, "import", "-config", cfg, archive); code != 0 {
+		t.Fatal(errs)
+	}
+	countries := func() string {
+		out, errs, code := runCmd(t, "report", "-config", cfg, "-by", "country", "-format", "csv")
+		if code != 0 {
+			t.Fatal(errs)
+		}
+		return out
+	}
+	if got := countries(); !strings.Contains(got, "\nZZ,2,") {
+		t.Fatalf("before the override:\n%s", got)
+	}
+	data, _ := os.ReadFile(cfg)
+	writeFile(t, cfg, string(data)+"geo:\n  overrides:\n    Gotham City Rooftops: US\n")
+	if got := countries(); !strings.Contains(got, "\nUS,2,") {
+		t.Fatalf("after the override:\n%s", got)
+	}
+	// -db alone uses the override recorded in the store.
+	out, _, code := runCmd(t, "check", "-db", filepath.Join(dir, "tagpulse.db"))
+	if code != 0 || !strings.HasPrefix(out, "ok:") {
+		t.Fatalf("check -db: %d %s", code, out)
+	}
+}

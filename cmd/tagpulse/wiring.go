@@ -75,12 +75,25 @@ func openApp(cfg *Config, path string, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	campaigns := stored
+	var storedGeo geo.Options
+	hasGeo, err := db.Setting("geo", &storedGeo)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	campaigns, gopts := stored, storedGeo
 	if cfg != nil {
-		campaigns = cfg.Campaigns
-		a.changed = stored != nil && !sameCampaigns(stored, campaigns)
+		campaigns, gopts = cfg.Campaigns, cfg.Geo.Options()
+		geoChanged := hasGeo && !reflect.DeepEqual(normGeo(storedGeo), normGeo(gopts))
+		a.changed = (stored != nil && !sameCampaigns(stored, campaigns)) || geoChanged
 		if stored == nil || a.changed {
 			if err := db.SaveCampaigns(campaigns); err != nil {
+				db.Close()
+				return nil, err
+			}
+		}
+		if !hasGeo || geoChanged {
+			if err := db.SaveSetting("geo", gopts); err != nil {
 				db.Close()
 				return nil, err
 			}
@@ -89,8 +102,16 @@ func openApp(cfg *Config, path string, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s has no campaigns recorded yet: give -config FILE", path)
 	}
-	a.agg = newAggregator(db, cfg, campaigns, log)
+	a.agg = newAggregatorGeo(db, gopts, campaigns, log, nil)
 	return a, nil
+}
+
+// normGeo makes empty and nil override tables compare equal.
+func normGeo(o geo.Options) geo.Options {
+	if len(o.Overrides) == 0 {
+		o.Overrides = nil
+	}
+	return o
 }
 
 // sameCampaigns compares definitions as they affect figures.
@@ -112,14 +133,21 @@ func newAggregator(db *store.DB, cfg *Config, campaigns []store.Campaign, log *s
 }
 
 // newAggregatorAt is newAggregator with a clock (the demo's runs fast).
-// Country attribution uses the embedded gazetteer with the config's geo
-// section; the config loader has already refused a bad override.
 func newAggregatorAt(db *store.DB, cfg *Config, campaigns []store.Campaign, log *slog.Logger, now func() time.Time) *aggregator.Aggregator {
 	var gopts geo.Options
 	if cfg != nil {
 		gopts = cfg.Geo.Options()
 	}
-	// The gazetteer loads on first use: report and the API never need it.
+	return newAggregatorGeo(db, gopts, campaigns, log, now)
+}
+
+// newAggregatorGeo builds the aggregator with country attribution by the
+// embedded gazetteer and the given options; the gazetteer loads on first
+// use (report and the API never need it).
+func newAggregatorGeo(db *store.DB, gopts geo.Options, campaigns []store.Campaign, log *slog.Logger, now func() time.Time) *aggregator.Aggregator {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	var once sync.Once
 	var attribute aggregator.AttributeFunc
 	lazy := func(s store.Signals) aggregator.Attribution {
