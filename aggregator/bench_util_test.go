@@ -2,8 +2,8 @@ package aggregator_test
 
 import (
 	"os"
-	"testing"
 	"syscall"
+	"testing"
 	"time"
 )
 

@@ -50,6 +50,8 @@ type Row struct {
 	// SourceKind is set only by BySourceKind ("x/repost"); not part of reports.
 	SourceKind string `json:"-"`
 	store.Figures
+
+	period, value string // the cell's keys, for sorting: periods sort in time order
 }
 
 // Key returns the row's value for a group key.
@@ -179,7 +181,7 @@ func (a *Aggregator) Report(q Query) ([]Row, error) {
 	var rows []Row
 	err := a.db.ViewRollups(func(tx *store.RollupTx) error {
 		return tx.Cells(c.Name, grain, dim, from, to, func(cell store.Cell) error {
-			r := Row{Figures: cell.Figures}
+			r := Row{Figures: cell.Figures, period: cell.Period, value: cell.Value}
 			switch grain {
 			case store.GrainDay:
 				r.Day = cell.Period
@@ -214,21 +216,14 @@ func (a *Aggregator) Report(q Query) ([]Row, error) {
 	if grain == store.GrainDay && dim == store.DimAll {
 		rows = fillDays(c, rows, q.From, q.To)
 	}
-	slices.SortStableFunc(rows, func(x, y Row) int {
-		if c := cmp.Compare(x.Day+x.Hour, y.Day+y.Hour); c != 0 && grain != store.GrainHour {
+	slices.SortFunc(rows, func(x, y Row) int {
+		if c := cmp.Compare(x.period, y.period); c != 0 {
 			return c
-		}
-		if grain == store.GrainHour {
-			tx, _ := time.Parse(time.RFC3339, x.Hour)
-			ty, _ := time.Parse(time.RFC3339, y.Hour)
-			if c := tx.Compare(ty); c != 0 {
-				return c
-			}
 		}
 		if c := cmp.Compare(y.Posts, x.Posts); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.Key(dim), y.Key(dim))
+		return cmp.Compare(x.value, y.value)
 	})
 	return rows, nil
 }
@@ -276,7 +271,7 @@ func fillDays(c *store.Campaign, rows []Row, from, to string) []Row {
 			break
 		}
 		if !have[day] {
-			rows = append(rows, Row{Day: day})
+			rows = append(rows, Row{Day: day, period: day})
 		}
 	}
 	return rows

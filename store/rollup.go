@@ -121,11 +121,19 @@ func (k CellKey) bytes() []byte {
 }
 
 func parseCellKey(b []byte) (CellKey, error) {
-	parts := bytes.SplitN(b, []byte{0}, 5)
-	if len(parts) != 5 || len(parts[1]) != 1 {
-		return CellKey{}, fmt.Errorf("bad cell key %q", b)
+	var parts [5]string
+	for i := 0; i < 4; i++ {
+		j := bytes.IndexByte(b, 0)
+		if j < 0 {
+			return CellKey{}, fmt.Errorf("bad cell key %q", b)
+		}
+		parts[i], b = string(b[:j]), b[j+1:]
 	}
-	return CellKey{Campaign: string(parts[0]), Grain: Grain(parts[1][0]), Dim: string(parts[2]), Period: string(parts[3]), Value: string(parts[4])}, nil
+	parts[4] = string(b)
+	if len(parts[1]) != 1 {
+		return CellKey{}, fmt.Errorf("bad cell key grain %q", parts[1])
+	}
+	return CellKey{Campaign: parts[0], Grain: Grain(parts[1][0]), Dim: parts[2], Period: parts[3], Value: parts[4]}, nil
 }
 
 func encodeFigures(f Figures) []byte {
