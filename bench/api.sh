@@ -15,6 +15,8 @@ DURATION=${DURATION:-5s}
 THREADS=${THREADS:-1}
 CONNS=${CONNS:-4}
 ADDR=${ADDR:-127.0.0.1:8089}
+# The store is built once and reused; delete it after a change to the store
+# or rollup format.
 DB=${DB:-${TMPDIR:-/tmp}/tagpulse-bench-$POSTS.db}
 BIN=$(mktemp -d)/fill
 
