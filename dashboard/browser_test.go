@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -183,6 +184,8 @@ func TestBrowserCampaignPage(t *testing.T) {
 	var nDays, nHours, nCum, nTop, nPaths int
 	var posts, participants, pwned, jsLinks, imgs, title, sources string
 	b.run(t, "open the campaign page",
+		// A coordinator in Chicago planning "8 pm Palestine time".
+		emulation.SetTimezoneOverride("America/Chicago"),
 		chromedp.Navigate(srv+"/c/afp?lang=en"),
 		loaded(),
 		chromedp.Evaluate(`document.querySelectorAll("#chart-days rect.bar").length`, &nDays),
@@ -227,6 +230,21 @@ func TestBrowserCampaignPage(t *testing.T) {
 	}
 	if !strings.Contains(title, "<script>window.__pwned=1</script>") {
 		t.Errorf("hostile post text not shown as text: %q", title)
+	}
+
+	// The hours switch to the viewer's zone: Gaza midnight is 4 pm (UTC-6)
+	// the day before in Chicago.
+	var zone, firstHour string
+	b.run(t, "switch hours to the viewer's zone",
+		chromedp.Text("#zone-viewer", &zone),
+		chromedp.Click(`input[name="zone"][value="viewer"]`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelector("#chart-hours g text.axis").textContent.includes("04:00 PM")`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Evaluate(`document.querySelector("#chart-hours g text.axis").textContent`, &firstHour),
+		chromedp.Click(`input[name="zone"][value="campaign"]`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelector("#chart-hours g text.axis").textContent.includes("12:00 AM")`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+	)
+	if !strings.Contains(zone, "America/Chicago") || !strings.Contains(firstHour, "04:00") {
+		t.Errorf("viewer zone label %q, first hour %q", zone, firstHour)
 	}
 
 	// A live update: new posts arrive while the page is open, and the
