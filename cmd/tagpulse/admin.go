@@ -3,7 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
 	"time"
+
+	"github.com/tagpulse/tagpulse/store"
 )
 
 func cmdCheck(ctx context.Context, env *Env, args []string) error {
@@ -64,14 +70,24 @@ func cmdRebuild(ctx context.Context, env *Env, args []string) error {
 }
 
 func cmdBackup(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "backup", "-config F|-db F DEST\n\nWrites a consistent copy of the store to DEST (mode 0600) through a temporary file.")
+	fs := newFlagSet(env, "backup", "-config F|-db F|-server URL DEST\n\nWrites a consistent copy of the store to DEST (mode 0600) through a temporary file.\nWith -server, the copy comes from a running 'tagpulse run' or 'demo' on this host\n(e.g. -server http://127.0.0.1:8080), while it goes on working.")
 	var sf storeFlags
 	sf.register(fs)
+	server := fs.String("server", "", "base URL of a tagpulse running on this host")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("%w: name one destination file", errUsage)
+	}
+	dest := fs.Arg(0)
+	if *server != "" {
+		n, err := backupFromServer(ctx, strings.TrimRight(*server, "/")+"/backup", dest)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "wrote %s (%d bytes) from %s\n", dest, n, *server)
+		return nil
 	}
 	log, _ := newLogger(env, "text", "warn")
 	a, err := sf.open(env, log)
@@ -79,10 +95,58 @@ func cmdBackup(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	n, err := a.db.BackupFile(fs.Arg(0))
+	n, err := a.db.BackupFile(dest)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "wrote %s (%d bytes)\n", fs.Arg(0), n)
+	fmt.Fprintf(env.Stdout, "wrote %s (%d bytes)\n", dest, n)
 	return nil
+}
+
+// backupFromServer downloads a running tagpulse's store to dest through a
+// temporary file, and checks that the copy opens as a store.
+func backupFromServer(ctx context.Context, url, dest string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return 0, fmt.Errorf("backup: %s: %s", resp.Status, strings.TrimSpace(string(msg)))
+	}
+	tmp := dest + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	n, err := io.Copy(f, resp.Body)
+	if err == nil && resp.ContentLength >= 0 && n != resp.ContentLength {
+		err = fmt.Errorf("got %d of %d bytes", n, resp.ContentLength)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		var db *store.DB
+		if db, err = store.Open(tmp, &store.Options{ReadOnly: true}); err == nil {
+			err = db.Check()
+			db.Close()
+		}
+	}
+	if err == nil {
+		err = os.Rename(tmp, dest)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
 }

@@ -102,3 +102,28 @@ func TestDemoGrows(t *testing.T) {
 		t.Fatalf("sources: %d %.300s", code, body)
 	}
 }
+
+// TestBackupFromRunningServer: `backup -server` copies the store of a
+// running demo, and the copy holds its posts and passes check.
+func TestBackupFromRunningServer(t *testing.T) {
+	base := startDemoServer(t, "-speed", "600")
+	deadline := time.Now().Add(30 * time.Second)
+	for demoTotalPosts(t, base) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the demo stored no posts")
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition
+	}
+	dest := t.TempDir() + "/copy.db"
+	out, errs, code := runCmd(t, "backup", "-server", base, dest)
+	if code != 0 {
+		t.Fatalf("backup: %d %s%s", code, out, errs)
+	}
+	out, errs, code = runCmd(t, "check", "-db", dest)
+	if code != 0 || !strings.HasPrefix(out, "ok:") {
+		t.Fatalf("check of the copy: %d %s%s", code, out, errs)
+	}
+	if strings.HasPrefix(out, "ok: every figure equals a recount of 0 posts") {
+		t.Fatalf("the copy holds no posts: %s", out)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,8 +41,11 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.HandleFunc("GET /backup", backupHandler(agg))
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
@@ -80,5 +84,27 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 		Access:        d.Access.access(),
 		MetricsAccess: d.Metrics.access(),
 		Public:        d.Public,
+	}
+}
+
+// backupHandler streams a consistent copy of the store (one read
+// transaction) for `tagpulse backup -server`. It answers clients on this
+// host only: the store holds every raw post, and the dashboard may be
+// public.
+func backupHandler(agg *aggregator.Aggregator) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			http.Error(w, "backups are served to this host only", http.StatusForbidden)
+			return
+		}
+		db := agg.DB()
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.FormatInt(db.Size(), 10))
+		w.Header().Set("Content-Disposition", `attachment; filename="tagpulse-backup.db"`)
+		if _, err := db.Backup(w); err != nil {
+			// Headers are gone; the client sees a short body and fails.
+			return
+		}
 	}
 }
