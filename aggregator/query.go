@@ -179,6 +179,7 @@ func (a *Aggregator) Report(q Query) ([]Row, error) {
 		}
 	}
 	var rows []Row
+	var lastPeriod, lastHour string
 	err := a.db.ViewRollups(func(tx *store.RollupTx) error {
 		return tx.Cells(c.Name, grain, dim, from, to, func(cell store.Cell) error {
 			r := Row{Figures: cell.Figures, period: cell.Period, value: cell.Value}
@@ -186,11 +187,14 @@ func (a *Aggregator) Report(q Query) ([]Row, error) {
 			case store.GrainDay:
 				r.Day = cell.Period
 			case store.GrainHour:
-				t, err := time.Parse(store.HourLayout, cell.Period)
-				if err != nil {
-					return err
+				if cell.Period != lastPeriod { // an hour's values come together
+					t, err := time.Parse(store.HourLayout, cell.Period)
+					if err != nil {
+						return err
+					}
+					lastPeriod, lastHour = cell.Period, t.In(c.Loc()).Format(time.RFC3339)
 				}
-				r.Hour = t.In(c.Loc()).Format(time.RFC3339)
+				r.Hour = lastHour
 			}
 			switch dim {
 			case ByCountry:
@@ -216,7 +220,20 @@ func (a *Aggregator) Report(q Query) ([]Row, error) {
 	if grain == store.GrainDay && dim == store.DimAll {
 		rows = fillDays(c, rows, q.From, q.To)
 	}
-	slices.SortFunc(rows, func(x, y Row) int {
+	sortRows(rows)
+	return rows, nil
+}
+
+// sortRows orders rows by period, then most posts first, then value. Rows
+// come from the store in period then value order (zero days filled in at
+// the end), so it sorts an index and moves each row once.
+func sortRows(rows []Row) {
+	idx := make([]int32, len(rows))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		x, y := &rows[i], &rows[j]
 		if c := cmp.Compare(x.period, y.period); c != 0 {
 			return c
 		}
@@ -225,7 +242,11 @@ func (a *Aggregator) Report(q Query) ([]Row, error) {
 		}
 		return cmp.Compare(x.value, y.value)
 	})
-	return rows, nil
+	sorted := make([]Row, len(rows))
+	for i, j := range idx {
+		sorted[i] = rows[j]
+	}
+	copy(rows, sorted)
 }
 
 // hourRange turns campaign days into the UTC hour keys that cover them.

@@ -149,7 +149,6 @@ func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
 	enc.Encode(v)
 }
 

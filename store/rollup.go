@@ -424,14 +424,20 @@ func (t *RollupTx) Cells(campaign string, g Grain, dim, from, to string, fn func
 	prefix = prefix[:len(prefix)-1] // up to and including dim's \0
 	start := append(append([]byte{}, prefix...), from...)
 	c := t.cells.Cursor()
+	var period string // periods repeat across a period's values: convert each once
 	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		ck, err := parseCellKey(k)
-		if err != nil {
-			return err
+		rest := k[len(prefix):]
+		j := bytes.IndexByte(rest, 0)
+		if j < 0 {
+			return fmt.Errorf("bad cell key %q", k)
 		}
-		if to != "" && ck.Period > to {
+		if string(rest[:j]) != period {
+			period = string(rest[:j])
+		}
+		if to != "" && period > to {
 			break
 		}
+		ck := CellKey{Campaign: campaign, Grain: g, Dim: dim, Period: period, Value: string(rest[j+1:])}
 		f, err := decodeFigures(v)
 		if err != nil {
 			return fmt.Errorf("cell %q: %w", k, err)
