@@ -256,3 +256,45 @@ func TestReportErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSoFar: participants of a day "so far" count each author from the hour
+// of their first post that day, and move when an earlier post arrives.
+func TestSoFar(t *testing.T) {
+	db := storetest.Open(t)
+	a := aggregator.New(db, campaigns(t), aggregator.Options{})
+	ctx := context.Background()
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 29, h, m, 0, 0, time.UTC) } // Gaza is UTC+2
+	add := func(p ...store.Post) {
+		t.Helper()
+		if _, err := db.Append(p, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	soFar := func(until time.Time) (int64, int64) {
+		t.Helper()
+		p, r, err := a.SoFar("afp", "2026-11-29", until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, r
+	}
+	add(post("1", "amal", at(8, 0), store.KindOriginal, 100, "", "allforpalestine"),
+		post("2", "amal", at(12, 0), store.KindOriginal, 150, "", "allforpalestine"),
+		post("3", "ben", at(10, 0), store.KindOriginal, 10, "", "allforpalestine"))
+	if p, r := soFar(at(9, 0)); p != 1 || r != 150 {
+		t.Fatalf("so far at 09:00 UTC = %d participants, %d reach; want amal alone at her latest 150", p, r)
+	}
+	if p, _ := soFar(at(10, 30)); p != 2 {
+		t.Fatalf("so far at 10:30 UTC (rounded up to 11:00) = %d, want 2", p)
+	}
+	add(post("4", "ben", at(7, 30), store.KindOriginal, 12, "", "allforpalestine"))
+	if p, r := soFar(at(9, 0)); p != 2 || r != 150+10 {
+		t.Fatalf("after ben's earlier post: %d participants, %d reach; want 2 and 160 (ben at his latest, 10)", p, r)
+	}
+	if diffs, _, err := a.Check(ctx); err != nil || len(diffs) > 0 {
+		t.Fatalf("check: %v %v", err, diffs)
+	}
+}

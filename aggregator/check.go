@@ -26,8 +26,8 @@ type periodKey struct {
 }
 
 type latest struct {
-	at, follow, posts int64
-	handle            string
+	first, at, follow, posts int64
+	handle                   string
 }
 
 // recounter builds a Recount post by post.
@@ -64,10 +64,13 @@ func (r *recounter) add(p *store.Post) {
 			}
 			l := r.last[pk][co.author]
 			if l == nil {
-				l = &latest{at: co.at, follow: co.follow, handle: co.handle}
+				l = &latest{first: co.at, at: co.at, follow: co.follow, handle: co.handle}
 				r.last[pk][co.author] = l
-			} else if co.at >= l.at {
-				l.at, l.follow, l.handle = co.at, co.follow, co.handle
+			} else {
+				if co.at >= l.at {
+					l.at, l.follow, l.handle = co.at, co.follow, co.handle
+				}
+				l.first = min(l.first, co.at)
 			}
 			l.posts++
 			for _, dv := range co.dimsFor(g) {
@@ -106,6 +109,14 @@ func (r *recounter) result() *Recount {
 	for pk, authors := range r.last {
 		if pk.grain != store.GrainDay {
 			continue
+		}
+		c := r.a.byName[pk.campaign]
+		for _, x := range authors {
+			k := store.CellKey{Campaign: pk.campaign, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: pk.period, Value: periodOf(c, store.GrainHour, x.first)}
+			f := out.Cells[k]
+			f.Participants++
+			f.Reach += x.follow
+			out.Cells[k] = f
 		}
 		var l []store.TopParticipant
 		for author, x := range authors {

@@ -307,6 +307,32 @@ func (a *Aggregator) Totals(campaign string) (store.Figures, error) {
 	return rows[0].Figures, nil
 }
 
+// SoFar returns the participants of a campaign day whose first post of the
+// day came before until, with their potential reach: the day's figures "so
+// far", for comparing today with the same time yesterday. until is rounded
+// up to the campaign's clock hour.
+func (a *Aggregator) SoFar(campaign, day string, until time.Time) (participants, reach int64, err error) {
+	c := a.byName[campaign]
+	if c == nil {
+		return 0, 0, fmt.Errorf("%w %q", ErrUnknownCampaign, campaign)
+	}
+	end := c.HourStart(until)
+	if !end.Equal(until) {
+		end = end.Add(time.Hour)
+	}
+	limit := end.UTC().Format(store.HourLayout)
+	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
+		return tx.Cells(c.Name, store.GrainDay, store.DimFirstHour, day, day, func(cell store.Cell) error {
+			if cell.Value < limit {
+				participants += cell.Participants
+				reach += cell.Reach
+			}
+			return nil
+		})
+	})
+	return participants, reach, err
+}
+
 // Top returns a campaign day's top posts and top participants.
 func (a *Aggregator) Top(campaign, day string) ([]store.TopPost, []store.TopParticipant, error) {
 	if a.byName[campaign] == nil {

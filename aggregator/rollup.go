@@ -149,7 +149,7 @@ func (s *state) addContribution(co *contribution) error {
 		m := recs[gi]
 		i := m.Period(g, periods[gi])
 		if i < 0 {
-			m.Periods = append(m.Periods, store.PeriodMember{Grain: g, Period: periods[gi], LastSeen: co.at, Followers: co.follow})
+			m.Periods = append(m.Periods, store.PeriodMember{Grain: g, Period: periods[gi], FirstSeen: co.at, LastSeen: co.at, Followers: co.follow})
 			i, fresh[gi] = len(m.Periods)-1, true
 		}
 		idx[gi] = i
@@ -158,10 +158,22 @@ func (s *state) addContribution(co *contribution) error {
 		pm := &recs[gi].Periods[idx[gi]]
 		period := periods[gi]
 		isNew := g == store.GrainTotal || (g == store.GrainDay && camp.firstDay == period) || (g == store.GrainHour && camp.firstHour == period)
+		if g == store.GrainDay {
+			if err := s.firstHour(co, pm, fresh[gi]); err != nil {
+				return err
+			}
+		}
 		if co.at >= pm.LastSeen {
 			if !fresh[gi] && co.follow != pm.Followers {
 				for _, dv := range pm.In {
 					f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value})
+					if err != nil {
+						return err
+					}
+					f.Reach += co.follow - pm.Followers
+				}
+				if g == store.GrainDay {
+					f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: store.DimFirstHour, Period: period, Value: periodOf(c, store.GrainHour, pm.FirstSeen)})
 					if err != nil {
 						return err
 					}
@@ -195,6 +207,37 @@ func (s *state) addContribution(co *contribution) error {
 			}
 		}
 	}
+	return nil
+}
+
+// firstHour keeps the day's first_hour cells: an author counts in the hour
+// of their first post of the day; an earlier post moves them.
+func (s *state) firstHour(co *contribution, day *store.PeriodMember, fresh bool) error {
+	key := func(hour string) store.CellKey {
+		return store.CellKey{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: co.day, Value: hour}
+	}
+	if !fresh {
+		if co.at >= day.FirstSeen {
+			return nil
+		}
+		old := periodOf(co.campaign, store.GrainHour, day.FirstSeen)
+		day.FirstSeen = co.at
+		if old == co.hour {
+			return nil
+		}
+		f, err := s.cell(key(old))
+		if err != nil {
+			return err
+		}
+		f.Participants--
+		f.Reach -= day.Followers
+	}
+	f, err := s.cell(key(co.hour))
+	if err != nil {
+		return err
+	}
+	f.Participants++
+	f.Reach += day.Followers
 	return nil
 }
 

@@ -165,6 +165,19 @@ func TestHeadline(t *testing.T) {
 	if st.Posts != want || st.Posts == 0 || st.Posts >= hl.Previous.Posts {
 		t.Errorf("same time posts %d, want %d (of %d)", st.Posts, want, hl.Previous.Posts)
 	}
+	// Participants so far yesterday: distinct authors with a post before
+	// then, recounted from the raw posts.
+	c := f.agg.Campaign("afp")
+	authors := map[string]bool{}
+	f.db.Posts(0, func(_ uint64, p *store.Post) error {
+		if c.Matches(p.Hashtags) && c.Day(p.CreatedAt) == "2026-11-28" && p.CreatedAt.Before(st.Until) {
+			authors[p.Author.Key(p.Platform)] = true
+		}
+		return nil
+	})
+	if st.Participants != int64(len(authors)) || st.Participants == 0 || st.Participants > hl.Previous.Participants {
+		t.Errorf("same time participants %d, want %d (of %d)", st.Participants, len(authors), hl.Previous.Participants)
+	}
 	// Another day: no same-time figure.
 	hl = headline{}
 	f.getJSON(t, "/api/v1/campaigns/afp/headline?day=2026-11-25", &hl)

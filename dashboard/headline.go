@@ -13,14 +13,15 @@ import (
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// sameTime is yesterday's figures up to the same time of day. Only posts
-// and countries can be told from hourly rollups: participants and reach
-// are distinct counts that do not add up across hours, so they are left out
-// rather than guessed.
+// sameTime is yesterday's figures up to the same time of day: posts and
+// countries from the hourly rollups; participants and potential reach from
+// the authors whose first post of the day came before then.
 type sameTime struct {
-	Until     time.Time `json:"until"` // the end of the last hour counted
-	Posts     int64     `json:"posts"`
-	Countries int       `json:"countries"`
+	Until        time.Time `json:"until"` // the end of the last hour counted
+	Posts        int64     `json:"posts"`
+	Participants int64     `json:"participants"`
+	Reach        int64     `json:"reach"`
+	Countries    int       `json:"countries"`
 }
 
 // headline is a campaign day's figures with the day before's.
@@ -115,8 +116,12 @@ func (h *handler) headline(c *store.Campaign, day string) (headline, error) {
 // holds at (today's current hour is counted too, so both sides include
 // their current hour).
 func (h *handler) sameTime(c *store.Campaign, day string, at time.Time) (*sameTime, error) {
-	until := at.Truncate(time.Hour).Add(time.Hour)
+	until := c.HourStart(at).Add(time.Hour)
 	st := &sameTime{Until: until.In(c.Loc())}
+	var err error
+	if st.Participants, st.Reach, err = h.agg.SoFar(c.Name, day, until); err != nil {
+		return nil, err
+	}
 	hours, err := h.agg.Report(aggregator.Query{Campaign: c.Name, By: []string{aggregator.ByHour, aggregator.ByCountry}, From: day, To: day})
 	if err != nil {
 		return nil, err

@@ -81,6 +81,11 @@ const (
 	// DimSourceKind ("x/repost") exists only for GrainTotal: it feeds the
 	// tagpulse_posts_total{source,kind} metric.
 	DimSourceKind = "source_kind"
+	// DimFirstHour exists only for GrainDay: its value is an hour
+	// (HourLayout), and its cell counts the participants whose first post
+	// of that day falls in that hour, with their reach (no posts). Adding
+	// up a day's cells up to an hour gives the participants "so far".
+	DimFirstHour = "first_hour"
 )
 
 // Dims lists every dimension.
@@ -167,6 +172,7 @@ type DimValue struct {
 type PeriodMember struct {
 	Grain     Grain
 	Period    string
+	FirstSeen int64      // UnixNano of their first post in the period
 	LastSeen  int64      // UnixNano of their latest post in the period; Followers is from it
 	Followers int64      // follower count as last seen in the period
 	Posts     int64      // their posts in the period
@@ -240,6 +246,7 @@ func encodeMember(m *Member) []byte {
 		p := &m.Periods[i]
 		b = append(b, byte(p.Grain))
 		b = appendString(b, p.Period)
+		b = binary.AppendVarint(b, p.FirstSeen)
 		b = binary.AppendVarint(b, p.LastSeen)
 		b = binary.AppendVarint(b, p.Followers)
 		b = binary.AppendVarint(b, p.Posts)
@@ -269,6 +276,7 @@ func decodeMember(b []byte) (Member, error) {
 			p.Grain = Grain(r.b[0])
 			r.b = r.b[1:]
 			p.Period = r.string()
+			p.FirstSeen = r.varint()
 			p.LastSeen = r.varint()
 			p.Followers = r.varint()
 			p.Posts = r.varint()
@@ -412,8 +420,11 @@ func (t *RollupTx) Cell(k CellKey) (f Figures, ok bool, err error) {
 	return f, true, err
 }
 
-// PutCell writes a cell's figures.
+// PutCell writes a cell's figures; a cell of all zeros is deleted.
 func (t *RollupTx) PutCell(k CellKey, f Figures) error {
+	if f == (Figures{}) {
+		return t.cells.Delete(k.bytes())
+	}
 	return t.cells.Put(k.bytes(), encodeFigures(f))
 }
 

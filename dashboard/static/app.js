@@ -181,9 +181,7 @@
       root.querySelector('[data-cmp="' + k + '.prev"]').textContent =
         t(today ? "cmp.yesterday" : "cmp.day_before", { n: n(prev[k]) }) + change(cur[k], prev[k]);
       const same = root.querySelector('[data-cmp="' + k + '.same"]');
-      if (!st) same.textContent = "";
-      else if (k === "posts" || k === "countries") same.textContent = t("cmp.same_time", { time: until, n: n(st[k]) }) + change(cur[k], st[k]);
-      else same.textContent = t("cmp.same_time_na", { time: until });
+      same.textContent = st ? t("cmp.same_time", { time: until, n: n(st[k]) }) + change(cur[k], st[k]) : "";
     }
   }
 
