@@ -19,19 +19,8 @@ import (
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// mbFixtures returns ../../shared/fixtures/<sub>. The fixtures are there in
-// CI, where a missing directory fails the test; elsewhere it skips.
-func mbFixtures(t *testing.T, sub string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "fixtures", sub)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("fixtures missing in CI: %v", err)
-		}
-		t.Skipf("fixtures not here: %v", err)
-	}
-	return dir
-}
+// mbFixtures returns ../../shared/fixtures/<sub>; see fixtureDir.
+func mbFixtures(t *testing.T, sub string) string { t.Helper(); return fixtureDir(t, sub) }
 
 // mbJSONFiles lists a fixture directory's payloads (not the recorded headers).
 func mbJSONFiles(t *testing.T, dir string, ext string) []string {

@@ -16,19 +16,8 @@ import (
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// xFixtureDir is a directory of ../../shared/fixtures. CI has them: there a
-// missing directory fails; elsewhere it skips.
-func xFixtureDir(t *testing.T, sub string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "fixtures", sub)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("fixtures missing in CI: %v", err)
-		}
-		t.Skipf("fixtures not here: %v", err)
-	}
-	return dir
-}
+// xFixtureDir returns ../../shared/fixtures/<sub>; see fixtureDir.
+func xFixtureDir(t *testing.T, sub string) string { t.Helper(); return fixtureDir(t, sub) }
 
 // xFixtureFiles lists dir's files matching pattern and fails the test
 // unless every one is in want: a new payload needs its own assertions.

@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tagpulse/tagpulse/internal/testneed"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
@@ -24,23 +25,7 @@ import (
 
 // chromium finds the browser: $CHROME, else /usr/bin/chromium. In CI
 // (CI=true) a missing browser fails the test; elsewhere it skips.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("CHROME"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	msg := "Chromium not found at $CHROME or /usr/bin/chromium (Debian: apt-get install chromium)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
+func chromium(t *testing.T) string { t.Helper(); return testneed.Chromium(t) }
 
 // browser is a headless Chromium tab that records console errors and
 // uncaught exceptions.

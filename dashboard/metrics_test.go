@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tagpulse/tagpulse/internal/testneed"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -280,21 +282,8 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 }
 
-// lookTool finds a Prometheus tool on PATH. In CI (CI=true) a missing tool
-// fails the test; elsewhere it skips.
-func lookTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	msg := name + " not on PATH (Debian: apt-get install prometheus)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
+// lookTool finds a Prometheus program; see testneed.
+func lookTool(t *testing.T, name string) string { t.Helper(); return testneed.Prometheus(t, name) }
 
 // writeText writes the named metric families in the text exposition format.
 func writeText(w *bytes.Buffer, mfs []*dto.MetricFamily, names []string) error {

@@ -9,24 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tagpulse/tagpulse/internal/testneed"
+
 	"github.com/tagpulse/tagpulse/deploy"
 )
 
-// lookTool finds a Prometheus tool on PATH. In CI (CI=true) a missing tool
-// fails the test; elsewhere it skips.
-func lookTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	msg := name + " not on PATH: install Debian's prometheus package (apt-get install prometheus) to run this test"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
+// lookTool finds a Prometheus program; see testneed.
+func lookTool(t *testing.T, name string) string { t.Helper(); return testneed.Prometheus(t, name) }
 
 func promtool(t *testing.T, dir string, args ...string) string {
 	t.Helper()

@@ -2,11 +2,11 @@ package geo
 
 import (
 	"bufio"
-	"errors"
-	"io/fs"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/tagpulse/tagpulse/internal/testneed"
 )
 
 // devSet is the shared development set of profile locations, relative to this
@@ -17,10 +17,7 @@ type devRow struct{ text, want string }
 
 func readDevSet(t testing.TB) []devRow {
 	t.Helper()
-	f, err := os.Open(devSet)
-	if errors.Is(err, fs.ErrNotExist) && os.Getenv("CI") != "true" {
-		t.Skipf("%s not found (outside CI the shared folder may be absent)", devSet)
-	}
+	f, err := os.Open(testneed.Path(t, devSet))
 	if err != nil {
 		t.Fatalf("open dev set: %v", err)
 	}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tagpulse/tagpulse/internal/testneed"
 
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
@@ -22,21 +23,7 @@ import (
 // move. Chromium: $CHROME or /usr/bin/chromium; missing, the test fails in
 // CI (CI=true) and is skipped elsewhere.
 func TestDashboardDemoInBrowser(t *testing.T) {
-	exe := ""
-	for _, p := range []string{os.Getenv("CHROME"), "/usr/bin/chromium"} {
-		if p != "" {
-			if path, err := exec.LookPath(p); err == nil {
-				exe = path
-				break
-			}
-		}
-	}
-	if exe == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("Chromium not found at $CHROME or /usr/bin/chromium (Debian: apt-get install chromium)")
-		}
-		t.Skip("Chromium not found at $CHROME or /usr/bin/chromium (Debian: apt-get install chromium)")
-	}
+	exe := testneed.Chromium(t)
 	base := startDemoServer(t, "-speed", "900")
 
 	profile, err := os.MkdirTemp("", "tagpulse-chromium-")

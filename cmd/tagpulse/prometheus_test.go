@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tagpulse/tagpulse/internal/testneed"
+
 	"github.com/tagpulse/tagpulse/deploy"
 )
 
@@ -182,21 +184,8 @@ func TestPrometheusIntegration(t *testing.T) {
 // altogether; once the demo exposes it, the query must return data.
 var notYetInDemo = map[string]string{}
 
-// lookPromTool finds a Prometheus tool on PATH; in CI (CI=true) a missing
-// one fails the test, elsewhere it skips.
-func lookPromTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	msg := name + " not on PATH: install Debian's prometheus package (apt-get install prometheus) to run this test"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
+// lookPromTool finds a Prometheus program; see testneed.
+func lookPromTool(t *testing.T, name string) string { t.Helper(); return testneed.Prometheus(t, name) }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
 type syncBuffer struct {
