@@ -31,13 +31,8 @@ type cardData struct {
 // showCard serves /api/v1/campaigns/{name}/card.svg?day=&lang=: a day's
 // figures as a 1200×630 SVG for social media, in the asked language.
 func (h *handler) showCard(w http.ResponseWriter, r *http.Request) {
-	c := h.campaignOr404(w, r)
-	if c == nil {
-		return
-	}
-	day, err := h.dayParam(r, c)
-	if err != nil {
-		h.httpError(w, r, err)
+	c, day, ok := h.campaignDay(w, r)
+	if !ok {
 		return
 	}
 	hl, err := h.headline(c, day)

@@ -59,6 +59,21 @@ func (h *handler) dayParam(r *http.Request, c *store.Campaign) (string, error) {
 	return day, nil
 }
 
+// campaignDay reads a request's campaign and ?day=, answering the error
+// itself when either is wrong.
+func (h *handler) campaignDay(w http.ResponseWriter, r *http.Request) (*store.Campaign, string, bool) {
+	c := h.campaignOr404(w, r)
+	if c == nil {
+		return nil, "", false
+	}
+	day, err := h.dayParam(r, c)
+	if err != nil {
+		h.httpError(w, r, err)
+		return nil, "", false
+	}
+	return c, day, true
+}
+
 func (h *handler) headline(c *store.Campaign, day string) (headline, error) {
 	now := h.now()
 	d, _ := time.Parse(store.DayLayout, day)
@@ -142,13 +157,8 @@ func (h *handler) sameTime(c *store.Campaign, day string, at time.Time) (*sameTi
 }
 
 func (h *handler) showHeadline(w http.ResponseWriter, r *http.Request) {
-	c := h.campaignOr404(w, r)
-	if c == nil {
-		return
-	}
-	day, err := h.dayParam(r, c)
-	if err != nil {
-		h.httpError(w, r, err)
+	c, day, ok := h.campaignDay(w, r)
+	if !ok {
 		return
 	}
 	hl, err := h.headline(c, day)
@@ -169,13 +179,8 @@ type crossCheck struct {
 }
 
 func (h *handler) showCrossCheck(w http.ResponseWriter, r *http.Request) {
-	c := h.campaignOr404(w, r)
-	if c == nil {
-		return
-	}
-	day, err := h.dayParam(r, c)
-	if err != nil {
-		h.httpError(w, r, err)
+	c, day, ok := h.campaignDay(w, r)
+	if !ok {
 		return
 	}
 	start, err := c.DayStart(day)
