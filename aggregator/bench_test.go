@@ -53,7 +53,6 @@ func BenchmarkAggregate(b *testing.B) {
 func BenchmarkAggregateShuffled(b *testing.B) { benchAggregate(b, benchPosts(100_000, 1)) }
 
 func benchAggregate(b *testing.B, posts []store.Post) {
-	cpu0 := cpuTime()
 	var cpu time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -67,7 +66,7 @@ func benchAggregate(b *testing.B, posts []store.Post) {
 		}
 		a := aggregator.New(db, benchCampaigns(), aggregator.Options{})
 		b.StartTimer()
-		cpu0 = cpuTime()
+		cpu0 := cpuTime()
 		if _, err := a.CatchUp(context.Background()); err != nil {
 			b.Fatal(err)
 		}

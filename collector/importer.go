@@ -230,14 +230,14 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 	return res, nil
 }
 
+// detectFormat judges a file by its first record.
 func detectFormat(batch []record) (*Format, error) {
-	for _, r := range batch {
+	if len(batch) > 0 {
 		for _, f := range formats {
-			if f.Detect != nil && f.Detect(r.data) {
+			if f.Detect != nil && f.Detect(batch[0].data) {
 				return f, nil
 			}
 		}
-		break // judge by the first record only
 	}
 	return nil, fmt.Errorf("unknown archive format (known: %v)", Formats())
 }

@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 go-twitter is the dependency the project names for v1.1; it is deprecated upstream and contained in this package
+
 package collector
 
 import (

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tagpulse/tagpulse/aggregator/geo"
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
 	"github.com/tagpulse/tagpulse/dashboard"
@@ -75,7 +76,7 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	} else if err := db.SaveCampaigns(campaigns); err != nil {
 		return err
 	}
-	agg := newAggregatorAt(db, nil, campaigns, log, demo.Now)
+	agg := newAggregatorGeo(db, geo.Options{}, campaigns, log, demo.Now)
 	reg := dashboard.NewRegistry(agg)
 	wake := make(chan struct{}, 1)
 	sched := collector.NewScheduler(db, collector.NewMatcher(campaigns), collector.SchedulerOptions{

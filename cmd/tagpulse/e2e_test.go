@@ -78,19 +78,19 @@ func startRun(t *testing.T, getenv func(string) string, args ...string) *running
 	return r
 }
 
-// stop cancels the command (as SIGINT/SIGTERM do) and returns its error and
-// how long it took to return.
-func (r *runningCmd) stop(t *testing.T) (error, time.Duration) {
+// stop cancels the command (as SIGINT/SIGTERM do) and returns how long it
+// took to return and its error.
+func (r *runningCmd) stop(t *testing.T) (time.Duration, error) {
 	t.Helper()
 	start := time.Now()
 	r.cancel()
 	select {
 	case err := <-r.done:
 		r.done <- err // for the cleanup
-		return err, time.Since(start)
+		return time.Since(start), err
 	case <-time.After(30 * time.Second):
 		t.Fatalf("run did not stop within 30s\n%s", r.log)
-		return nil, 0
+		return 0, nil
 	}
 }
 
@@ -328,7 +328,7 @@ func TestE2ERunAllPlatforms(t *testing.T) {
 		}
 	}
 
-	if err, took := r.stop(t); err != nil {
+	if took, err := r.stop(t); err != nil {
 		t.Fatalf("run: %v (after %s)\n%s", err, took, r.log)
 	}
 
@@ -375,7 +375,7 @@ func TestE2ERunAllPlatforms(t *testing.T) {
 	if strings.Contains(metrics, e2eToken) || strings.Contains(r.log.String(), e2eToken) {
 		t.Errorf("the bearer token appears in /metrics or the log")
 	}
-	if err, _ := r.stop(t); err != nil {
+	if _, err := r.stop(t); err != nil {
 		t.Fatalf("run: %v\n%s", err, r.log)
 	}
 
@@ -396,7 +396,7 @@ func TestE2ERunStopsPromptly(t *testing.T) {
 		a, x, j := len(f.mastA.Requests()), len(f.x.Requests()), len(f.jet.Cursors())
 		return a > 0 && x > 0 && j > 0, fmt.Sprintf("mastodon %d, x %d, jetstream %d", a, x, j)
 	})
-	err, took := r.stop(t)
+	took, err := r.stop(t)
 	if err != nil {
 		t.Errorf("run: %v", err)
 	}
@@ -480,7 +480,7 @@ func TestE2ERestartWhileRateLimited(t *testing.T) {
 		}
 		return false, "no x source"
 	})
-	if err, took := r.stop(t); err != nil || took > 5*time.Second {
+	if took, err := r.stop(t); err != nil || took > 5*time.Second {
 		t.Fatalf("run: %v, stopped in %s", err, took)
 	}
 
@@ -497,7 +497,7 @@ func TestE2ERestartWhileRateLimited(t *testing.T) {
 	r = startRun(t, e2eGetenv, "-config", cfgPath, "-addr", "127.0.0.1:0")
 	want := map[string]int64{"bluesky": 4, "mastodon": 102, "x": 50}
 	waitTotals(t, r, campaign, want)
-	if err, _ := r.stop(t); err != nil {
+	if _, err := r.stop(t); err != nil {
 		t.Fatalf("run: %v\n%s", err, r.log)
 	}
 	assertStore(t, cfgPath, campaign, want, 156)

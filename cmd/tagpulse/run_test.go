@@ -131,7 +131,7 @@ func TestRunQuickStart(t *testing.T) {
 	if len(health) != 2 || health[0].Name != "bluesky" || !strings.HasPrefix(health[1].Name, "mastodon:127.0.0.1:") {
 		t.Errorf("sources = %+v", health)
 	}
-	if err, _ := r.stop(t); err != nil {
+	if _, err := r.stop(t); err != nil {
 		t.Errorf("run: %v", err)
 	}
 	if _, err := os.Stat(db); err != nil {

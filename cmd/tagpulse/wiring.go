@@ -127,20 +127,6 @@ func sameCampaigns(x, y []store.Campaign) bool {
 	return reflect.DeepEqual(strip(x), strip(y))
 }
 
-// newAggregator builds the aggregator with the configured country attribution.
-func newAggregator(db *store.DB, cfg *Config, campaigns []store.Campaign, log *slog.Logger) *aggregator.Aggregator {
-	return newAggregatorAt(db, cfg, campaigns, log, nil)
-}
-
-// newAggregatorAt is newAggregator with a clock (the demo's runs fast).
-func newAggregatorAt(db *store.DB, cfg *Config, campaigns []store.Campaign, log *slog.Logger, now func() time.Time) *aggregator.Aggregator {
-	var gopts geo.Options
-	if cfg != nil {
-		gopts = cfg.Geo.Options()
-	}
-	return newAggregatorGeo(db, gopts, campaigns, log, now)
-}
-
 // newAggregatorGeo builds the aggregator with country attribution by the
 // embedded gazetteer and the given options; the gazetteer loads on first
 // use (report and the API never need it).
