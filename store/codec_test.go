@@ -43,3 +43,20 @@ func FuzzDecodePost(f *testing.F) {
 		decodePost(b, &p) // must not panic
 	})
 }
+
+func TestMemberCodecRoundTrip(t *testing.T) {
+	m := Member{First: 42, Periods: []PeriodMember{
+		{Grain: GrainTotal, FirstSeen: 1, LastSeen: 2, Followers: 3, Posts: 4, In: []DimValue{{DimAll, ""}, {DimCountry, "PS"}, {DimSourceKind, "x/repost"}}},
+		{Grain: GrainDay, Period: "2026-11-29", FirstSeen: 5, LastSeen: 6, Followers: 7, Posts: 8, Handle: "amal", In: []DimValue{{"future_dim", "v"}, {DimLang, "ar"}}},
+	}}
+	got, err := decodeMember(encodeMember(&m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, m) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, m)
+	}
+	if _, err := decodeMember([]byte{2, 1, 't', 0, 0, 0, 0, 0, 0, 1, 0x7f}); err == nil {
+		t.Fatal("an unknown dimension index decoded without error")
+	}
+}

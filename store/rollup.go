@@ -253,7 +253,7 @@ func encodeMember(m *Member) []byte {
 		b = appendString(b, p.Handle)
 		b = binary.AppendUvarint(b, uint64(len(p.In)))
 		for _, dv := range p.In {
-			b = appendString(b, dv.Dim)
+			b = appendDim(b, dv.Dim)
 			b = appendString(b, dv.Value)
 		}
 	}
@@ -287,7 +287,7 @@ func decodeMember(b []byte) (Member, error) {
 			}
 			p.In = make([]DimValue, 0, k)
 			for j := uint64(0); j < k && r.err == nil; j++ {
-				p.In = append(p.In, DimValue{r.string(), r.string()})
+				p.In = append(p.In, DimValue{r.dim(), r.string()})
 			}
 		}
 	}
@@ -295,6 +295,42 @@ func decodeMember(b []byte) (Member, error) {
 		return Member{}, fmt.Errorf("bad member value: %w", r.err)
 	}
 	return m, nil
+}
+
+// memberDims are the dimensions a member record names by index, in one
+// byte; an index never changes meaning. Others are written as strings after
+// dimOther.
+var memberDims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod, DimSourceKind, DimFirstHour}
+
+const dimOther = 0xff
+
+func appendDim(b []byte, dim string) []byte {
+	for i, d := range memberDims {
+		if d == dim {
+			return append(b, byte(i))
+		}
+	}
+	return appendString(append(b, dimOther), dim)
+}
+
+func (r *reader) dim() string {
+	if r.err != nil {
+		return ""
+	}
+	if len(r.b) == 0 {
+		r.err = errors.New("short dimension")
+		return ""
+	}
+	i := r.b[0]
+	r.b = r.b[1:]
+	if i == dimOther {
+		return r.string()
+	}
+	if int(i) >= len(memberDims) {
+		r.err = fmt.Errorf("unknown dimension %d", i)
+		return ""
+	}
+	return memberDims[i]
 }
 
 func appendString(b []byte, s string) []byte {

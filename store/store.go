@@ -203,6 +203,9 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		res = AppendResult{}
 		postsB, seen := tx.Bucket(bucketPosts), tx.Bucket(bucketSeen)
+		// The log only ever grows at its end: fill its pages instead of
+		// splitting them in half (bbolt's default, right for random keys).
+		postsB.FillPercent = 0.95
 		type seenKey struct {
 			key []byte
 			seq uint64
