@@ -70,7 +70,7 @@ func (h *handler) showCard(w http.ResponseWriter, r *http.Request) {
 	for i, t := range top {
 		wdt := int(500 * t.Posts / maxPosts)
 		y := 385 + 34*i
-		cc := cardCountry{Y: y, W: max(wdt, 2), TextY: y + 21, Label: t.Country + "  " + l.Number(t.Posts)}
+		cc := cardCountry{Y: y, W: max(wdt, 2), TextY: y + 21, Label: l.Country(t.Country) + "  " + l.Number(t.Posts)}
 		if rtl {
 			cc.BarX, cc.TextX = 1200-60-cc.W, 1200-60-cc.W-16
 		} else {

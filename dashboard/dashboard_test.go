@@ -305,6 +305,21 @@ func TestShareCard(t *testing.T) {
 		}
 		all := strings.Join(root.Texts, "\n")
 		mustContain(t, "card "+lang, all, l.T("fig.posts"), l.T("fig.reach"), l.Number(hl.Figures.Posts), l.Date("2026-11-28"), "#allforpalestine")
+		// The day's first country by name, in the language.
+		top := topCountries(hl.ByCountry, 1)[0].Country
+		mustContain(t, "card "+lang, all, l.Country(top))
+		if l.Country(top) == top {
+			t.Errorf("%s: country %s has no name", lang, top)
+		}
+	}
+	want := map[string]string{"en": "Palestine", "ar": "فلسطين", "fr": "Palestine", "es": "Palestina", "de": "Palästina"}
+	for lang, name := range want {
+		if got := ls[lang].Country("PS"); got != name {
+			t.Errorf("%s: PS is %q, want %q", lang, got, name)
+		}
+	}
+	if got := ls["en"].Country("ZZ"); got != ls["en"].T("country.unknown") {
+		t.Errorf("ZZ is %q", got)
 	}
 }
 

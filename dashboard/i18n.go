@@ -27,15 +27,20 @@ type catalog map[string]string
 
 // locale is what a page needs to speak one language.
 type locale struct {
-	Lang string
-	Dir  string // "ltr" or "rtl"
-	msgs catalog
-	json string // the catalogue as JSON, for the page's script
+	Lang      string
+	Dir       string // "ltr" or "rtl"
+	msgs      catalog
+	json      string            // the catalogue as JSON, for the page's script
+	countries map[string]string // country code → name (for the share card)
 }
 
 // loadCatalogs parses the embedded catalogues once, at start.
 func loadCatalogs() (map[string]*locale, error) {
 	out := map[string]*locale{}
+	names, err := parseCountryNames()
+	if err != nil {
+		return nil, fmt.Errorf("country names: %w", err)
+	}
 	for _, lang := range Languages {
 		data, err := catalogFiles.ReadFile("i18n/" + lang + ".json")
 		if err != nil {
@@ -46,7 +51,10 @@ func loadCatalogs() (map[string]*locale, error) {
 			return nil, fmt.Errorf("catalogue %s: %w", lang, err)
 		}
 		compact, _ := json.Marshal(c)
-		l := &locale{Lang: lang, Dir: "ltr", msgs: c, json: string(compact)}
+		if len(names[lang]) == 0 {
+			return nil, fmt.Errorf("country names: none for %s (go generate ./dashboard)", lang)
+		}
+		l := &locale{Lang: lang, Dir: "ltr", msgs: c, json: string(compact), countries: names[lang]}
 		if rtlLanguages[lang] {
 			l.Dir = "rtl"
 		}
@@ -61,6 +69,18 @@ func loadCatalogs() (map[string]*locale, error) {
 		}
 	}
 	return out, nil
+}
+
+// Country names a country code in the locale's language ("PS" → "Palestine",
+// "فلسطين"…); ZZ is the catalogue's Unknown, an unknown code stays a code.
+func (l *locale) Country(cc string) string {
+	if cc == "ZZ" {
+		return l.T("country.unknown")
+	}
+	if n, ok := l.countries[cc]; ok {
+		return n
+	}
+	return cc
 }
 
 // T returns the message for key with "{name}", value pairs substituted.
