@@ -384,7 +384,7 @@ func TestSchedulerIsolationAndShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var stuckReturned, streamReturned atomic.Bool
-	stuckStarted := make(chan struct{})
+	stuckStarted, streamStarted := make(chan struct{}), make(chan struct{})
 	stuck := &fakePoller{name: "mastodon:stuck.example", poll: func(ctx context.Context, _ []byte) (collector.Page, error) {
 		close(stuckStarted)
 		<-ctx.Done()
@@ -394,6 +394,7 @@ func TestSchedulerIsolationAndShutdown(t *testing.T) {
 	polls := 0
 	healthy := &fakePoller{name: "mastodon:ok.example", poll: func(ctx context.Context, _ []byte) (collector.Page, error) {
 		<-stuckStarted
+		<-streamStarted // both others are under way before this one ends the run
 		polls++
 		if polls == 3 {
 			cancel()
@@ -401,6 +402,7 @@ func TestSchedulerIsolationAndShutdown(t *testing.T) {
 		return collector.Page{Posts: []store.Post{post("mastodon", fmt.Sprint(polls), t0)}, Cursor: []byte(fmt.Sprint(polls))}, nil
 	}}
 	stream := &fakeStreamer{name: "bluesky", stream: func(ctx context.Context, _ []byte, _ func(collector.Page) error) error {
+		close(streamStarted)
 		<-ctx.Done()
 		streamReturned.Store(true)
 		return ctx.Err()
