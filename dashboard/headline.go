@@ -245,20 +245,20 @@ func writeTopCSV(w http.ResponseWriter, name, day, list string, posts []store.To
 	if list == "participants" {
 		cw.Write([]string{"rank", "author", "handle", "posts", "followers"})
 		for i, p := range parts {
-			cw.Write([]string{strconv.Itoa(i + 1), p.Author, csvSafe(p.Handle), strconv.FormatInt(p.Posts, 10), strconv.FormatInt(p.Followers, 10)})
+			cw.Write([]string{strconv.Itoa(i + 1), p.Author, CSVSafe(p.Handle), strconv.FormatInt(p.Posts, 10), strconv.FormatInt(p.Followers, 10)})
 		}
 	} else {
 		cw.Write([]string{"rank", "platform", "id", "url", "kind", "author", "country", "created_at", "engagement", "text"})
 		for i, p := range posts {
-			cw.Write([]string{strconv.Itoa(i + 1), p.Platform, p.ID, csvSafe(p.URL), string(p.Kind), csvSafe(p.Author), p.Country, p.CreatedAt.UTC().Format(time.RFC3339), strconv.FormatInt(p.Engagement, 10), csvSafe(p.Text)})
+			cw.Write([]string{strconv.Itoa(i + 1), p.Platform, p.ID, CSVSafe(p.URL), string(p.Kind), CSVSafe(p.Author), p.Country, p.CreatedAt.UTC().Format(time.RFC3339), strconv.FormatInt(p.Engagement, 10), CSVSafe(p.Text)})
 		}
 	}
 	cw.Flush()
 }
 
-// csvSafe keeps spreadsheet programs from running text that other people
+// CSVSafe keeps spreadsheet programs from running text that other people
 // wrote as a formula (CSV injection): such cells get a leading apostrophe.
-func csvSafe(s string) string {
+func CSVSafe(s string) string {
 	if s != "" && slices.Contains([]byte("=+-@\t\r"), s[0]) {
 		return "'" + s
 	}

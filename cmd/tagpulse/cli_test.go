@@ -258,3 +258,24 @@ func TestOverrideChangeMovesCounts(t *testing.T) {
 		t.Fatalf("check -db: %d %s", code, out)
 	}
 }
+
+// TestExportCSVIsSafeForSpreadsheets: a post whose text is a formula is
+// exported with a leading apostrophe in CSV and exactly in NDJSON.
+func TestExportCSVIsSafeForSpreadsheets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	hostile := tw{id: "1", user: "a", at: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), kind: "original", tags: []string{"AllForPalestine"}}.json()
+	hostile = strings.Replace(hostile, `"full_text":"Solidarity #AllForPalestine"`, `"full_text":"=HYPERLINK(\"http://evil\") #AllForPalestine"`, 1)
+	archive := writeFile(t, filepath.Join(dir, "a.jsonl"), hostile+"\n")
+	if _, errs, code := runCmd(t, "import", "-config", cfg, archive); code != 0 {
+		t.Fatal(errs)
+	}
+	out, _, code := runCmd(t, "export", "-config", cfg, "-format", "csv")
+	if code != 0 || !strings.Contains(out, `"'=HYPERLINK(""http://evil"") #AllForPalestine"`) {
+		t.Fatalf("csv export:\n%s", out)
+	}
+	out, _, _ = runCmd(t, "export", "-config", cfg)
+	if !strings.Contains(out, `"text":"=HYPERLINK(\"http://evil\") #AllForPalestine"`) {
+		t.Fatalf("ndjson export changed the text:\n%s", out)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tagpulse/tagpulse/dashboard"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -66,9 +67,11 @@ func cmdExport(ctx context.Context, env *Env, args []string) error {
 		if *format == "ndjson" {
 			return enc.Encode(exportedPost{Post: *p, Day: day, Country: attr.Country, Method: attr.Method})
 		}
+		// Text that other people wrote is kept from running as a
+		// spreadsheet formula; NDJSON keeps it exactly as collected.
 		return cw.Write([]string{p.Platform, p.ID, p.Source, string(p.Kind), p.CreatedAt.UTC().Format(time.RFC3339), day,
-			p.Author.ID, p.Author.Handle, strconv.FormatInt(p.Author.Followers, 10), p.Lang, attr.Country, attr.Method,
-			strings.Join(p.Hashtags, " "), p.URL, p.Text})
+			p.Author.ID, dashboard.CSVSafe(p.Author.Handle), strconv.FormatInt(p.Author.Followers, 10), p.Lang, attr.Country, attr.Method,
+			dashboard.CSVSafe(strings.Join(p.Hashtags, " ")), dashboard.CSVSafe(p.URL), dashboard.CSVSafe(p.Text)})
 	})
 	cw.Flush()
 	if err != nil {
