@@ -181,8 +181,8 @@ func computeCompleteness(db *store.DB, agg *aggregator.Aggregator, campaign, sou
 			}
 		}
 	}
-	if !to.After(from) {
-		return nil, nil
+	if !to.After(from) || !c.HoursAlignUTC(from) || !c.HoursAlignUTC(to) {
+		return nil, nil // no hours to compare: platforms count by UTC hour
 	}
 	platform, err := db.PlatformCounts(campaign, source, from, to)
 	if err != nil || len(platform) == 0 {

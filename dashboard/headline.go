@@ -196,6 +196,9 @@ func (h *handler) showCrossCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []crossCheck{}
 	for _, src := range store.Sources {
+		if !c.HoursAlignUTC(start) || !c.HoursAlignUTC(end) {
+			break // platforms count by UTC hour; this zone's hours are not UTC hours
+		}
 		counts, err := h.agg.DB().PlatformCounts(c.Name, src, start, end)
 		if err != nil {
 			h.httpError(w, r, err)

@@ -59,6 +59,11 @@ func (c *Campaign) HourStart(t time.Time) time.Time {
 	return t.Add(-time.Duration(lt.Minute())*time.Minute - time.Duration(lt.Second())*time.Second - time.Duration(lt.Nanosecond()))
 }
 
+// HoursAlignUTC reports whether the campaign's clock hours around t start on
+// UTC hours (false in zones such as Asia/Kolkata, UTC+5:30). Platforms count
+// by UTC hour, so only aligned hours can be set against their counts.
+func (c *Campaign) HoursAlignUTC(t time.Time) bool { return c.HourStart(t).UTC().Minute() == 0 }
+
 // DayStart returns the instant a campaign day begins (handles DST).
 func (c *Campaign) DayStart(day string) (time.Time, error) {
 	return time.ParseInLocation(DayLayout, day, c.Loc())

@@ -87,3 +87,16 @@ func TestBackupIsAUsableStore(t *testing.T) {
 		t.Fatalf("backup has %d posts", cp.PostCount())
 	}
 }
+
+func TestHoursAlignUTC(t *testing.T) {
+	for zone, want := range map[string]bool{"Asia/Gaza": true, "UTC": true, "America/Chicago": true, "Asia/Kolkata": false, "Asia/Kathmandu": false} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := store.Campaign{Location: loc}
+		if got := c.HoursAlignUTC(time.Date(2026, 11, 29, 10, 17, 0, 0, time.UTC)); got != want {
+			t.Errorf("%s: %v, want %v", zone, got, want)
+		}
+	}
+}
