@@ -194,14 +194,22 @@ func (a *Aggregator) Lag() (uint64, error) {
 // the current campaigns and attribution. A crash midway leaves rollups and
 // watermark consistent; running Rebuild or CatchUp again finishes the job.
 func (a *Aggregator) Rebuild(ctx context.Context) error {
+	if err := a.Reset(); err != nil {
+		return err
+	}
+	_, err := a.CatchUp(ctx)
+	return err
+}
+
+// Reset deletes every rollup and sets the watermark to 0, in one
+// transaction: the next CatchUp re-derives everything from the raw posts.
+func (a *Aggregator) Reset() error {
 	a.mu.Lock()
-	err := a.db.UpdateRollups(func(tx *store.RollupTx) error { return tx.Reset() })
-	a.mu.Unlock()
-	if err != nil {
+	defer a.mu.Unlock()
+	if err := a.db.UpdateRollups(func(tx *store.RollupTx) error { return tx.Reset() }); err != nil {
 		return fmt.Errorf("rebuild: %w", err)
 	}
-	_, err = a.CatchUp(ctx)
-	return err
+	return nil
 }
 
 // step folds one batch of posts into the rollups in one transaction.

@@ -19,8 +19,7 @@ func cmdCheck(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log, _ := newLogger(env, "text", "warn")
-	a, err := sf.open(env, log)
+	a, err := sf.openQuiet(env)
 	if err != nil {
 		return err
 	}
@@ -29,7 +28,7 @@ func cmdCheck(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("store file is damaged: %w", err)
 	}
 	if a.changed {
-		return &exitError{code: 1, msg: "the configured campaigns differ from those the figures were built for: run 'tagpulse rebuild'"}
+		return &exitError{code: 1, msg: msgConfigChanged + ": run 'tagpulse rebuild'"}
 	}
 	if _, err := a.agg.CatchUp(ctx); err != nil {
 		return err
@@ -55,14 +54,13 @@ func cmdRebuild(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log, _ := newLogger(env, "text", "warn")
-	a, err := sf.open(env, log)
+	a, err := sf.openQuiet(env)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	start := time.Now()
-	if err := a.agg.Rebuild(ctx); err != nil {
+	if err := a.rebuild(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "rebuilt the figures from %d posts in %.1fs\n", a.db.PostCount(), time.Since(start).Seconds())
@@ -89,8 +87,7 @@ func cmdBackup(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "wrote %s (%d bytes) from %s\n", dest, n, *server)
 		return nil
 	}
-	log, _ := newLogger(env, "text", "warn")
-	a, err := sf.open(env, log)
+	a, err := sf.openQuiet(env)
 	if err != nil {
 		return err
 	}

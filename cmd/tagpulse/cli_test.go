@@ -279,3 +279,29 @@ func TestExportCSVIsSafeForSpreadsheets(t *testing.T) {
 		t.Fatalf("ndjson export changed the text:\n%s", out)
 	}
 }
+
+// TestChangedConfigIsRecordedOnlyByARebuild: a command that does not
+// rebuild (export) must not record a changed configuration, or the figures
+// built for the old one would pass for the new one's.
+func TestChangedConfigIsRecordedOnlyByARebuild(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	// 01:00 UTC on 29 Nov is the 29th in Gaza and the 28th in Chicago.
+	archive := writeFile(t, filepath.Join(dir, "a.jsonl"),
+		tw{id: "1", user: "a", at: time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC), kind: "original", followers: 1, tags: []string{"AllForPalestine"}}.json()+"\n")
+	if _, errs, code := runCmd(t, "import", "-config", cfg, archive); code != 0 {
+		t.Fatal(errs)
+	}
+	data, _ := os.ReadFile(cfg)
+	writeFile(t, cfg, strings.Replace(string(data), "Asia/Gaza", "America/Chicago", 1))
+	if _, errs, code := runCmd(t, "export", "-config", cfg); code != 0 {
+		t.Fatal(errs)
+	}
+	out, errs, code := runCmd(t, "report", "-config", cfg, "-by", "day", "-format", "csv")
+	if code != 0 || !strings.Contains(errs, "rebuilding") || !strings.Contains(out, "\n2026-11-28,1,") {
+		t.Fatalf("report after a zone change: exit %d, stderr %q\n%s", code, errs, out)
+	}
+	if out, _, code := runCmd(t, "check", "-config", cfg); code != 0 {
+		t.Fatalf("check: %d %s", code, out)
+	}
+}

@@ -34,8 +34,7 @@ func cmdExport(ctx context.Context, env *Env, args []string) error {
 	if *format != "ndjson" && *format != "csv" {
 		return fmt.Errorf("%w: -format %q: want ndjson or csv", errUsage, *format)
 	}
-	log, _ := newLogger(env, "text", "warn")
-	a, err := sf.open(env, log)
+	a, err := sf.openQuiet(env)
 	if err != nil {
 		return err
 	}

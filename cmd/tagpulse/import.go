@@ -22,17 +22,13 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: name at least one archive file", errUsage)
 	}
-	log, _ := newLogger(env, "text", "warn")
-	a, err := sf.open(env, log)
+	a, err := sf.openQuiet(env)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if a.changed {
-		fmt.Fprintln(env.Stderr, "campaigns changed since the figures were built: rebuilding them")
-		if err := a.agg.Rebuild(ctx); err != nil {
-			return err
-		}
+	if err := a.rebuildIfChanged(ctx, func(m string) { fmt.Fprintln(env.Stderr, m) }); err != nil {
+		return err
 	}
 	m := collector.NewMatcher(a.agg.Campaigns())
 	failed := 0

@@ -32,8 +32,7 @@ func cmdReport(ctx context.Context, env *Env, args []string) error {
 	if *format != "table" && *format != "csv" && *format != "json" {
 		return fmt.Errorf("%w: -format %q: want table, csv or json", errUsage, *format)
 	}
-	log, _ := newLogger(env, "text", "warn")
-	a, err := sf.open(env, log)
+	a, err := sf.openQuiet(env)
 	if err != nil {
 		return err
 	}
@@ -42,12 +41,10 @@ func cmdReport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if a.changed {
-		fmt.Fprintln(env.Stderr, "campaigns changed since the figures were built: rebuilding them")
-		if err := a.agg.Rebuild(ctx); err != nil {
-			return err
-		}
-	} else if _, err := a.agg.CatchUp(ctx); err != nil {
+	if err := a.rebuildIfChanged(ctx, func(m string) { fmt.Fprintln(env.Stderr, m) }); err != nil {
+		return err
+	}
+	if _, err := a.agg.CatchUp(ctx); err != nil {
 		return err
 	}
 	rows, err := a.agg.Report(aggregator.Query{Campaign: c.Name, By: keys, From: *from, To: *to})

@@ -92,11 +92,8 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%w: give -config FILE, or -tag HASHTAG for a quick start", errUsage)
 	}
 	defer a.Close()
-	if a.changed {
-		log.Info("campaigns changed since the figures were built: rebuilding them")
-		if err := a.agg.Rebuild(ctx); err != nil {
-			return err
-		}
+	if err := a.rebuildIfChanged(ctx, func(m string) { log.Info(m) }); err != nil {
+		return err
 	}
 	listen := a.cfg.Listen
 	if *addr != "" {

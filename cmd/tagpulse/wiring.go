@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,9 +32,12 @@ type app struct {
 	db  *store.DB
 	agg *aggregator.Aggregator
 	log *slog.Logger
-	// changed is set when the configured campaigns differ from those the
-	// rollups were built for: figures must be rebuilt.
-	changed bool
+	// changed is set when the configuration (campaigns, geo overrides)
+	// differs from the one the rollups were built for: they must be
+	// rebuilt, and the new one is recorded only then (see rebuild).
+	changed   bool
+	campaigns []store.Campaign
+	geo       geo.Options
 }
 
 func (a *app) Close() error { return a.db.Close() }
@@ -59,8 +63,9 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 }
 
 // openApp opens the store at path for the configured campaigns (cfg nil: the
-// campaigns recorded in the store), recording them when they are new or
-// changed, and builds the aggregator.
+// campaigns recorded in the store), recording them on first use, and builds
+// the aggregator. A changed configuration sets a.changed: the caller
+// rebuilds, or refuses.
 func openApp(cfg *Config, path string, log *slog.Logger) (*app, error) {
 	db, err := store.Open(path, nil)
 	if errors.Is(err, store.ErrLocked) {
@@ -84,16 +89,11 @@ func openApp(cfg *Config, path string, log *slog.Logger) (*app, error) {
 	campaigns, gopts := stored, storedGeo
 	if cfg != nil {
 		campaigns, gopts = cfg.Campaigns, cfg.Geo.Options()
-		geoChanged := hasGeo && !reflect.DeepEqual(normGeo(storedGeo), normGeo(gopts))
-		a.changed = (stored != nil && !sameCampaigns(stored, campaigns)) || geoChanged
-		if stored == nil || a.changed {
-			if err := db.SaveCampaigns(campaigns); err != nil {
-				db.Close()
-				return nil, err
-			}
-		}
-		if !hasGeo || geoChanged {
-			if err := db.SaveSetting("geo", gopts); err != nil {
+		a.changed = (stored != nil && !sameCampaigns(stored, campaigns)) ||
+			(hasGeo && !reflect.DeepEqual(normGeo(storedGeo), normGeo(gopts)))
+		if stored == nil || !hasGeo {
+			// First use: there are no figures yet to disagree with.
+			if err := saveDefinitions(db, campaigns, gopts); err != nil {
 				db.Close()
 				return nil, err
 			}
@@ -102,8 +102,51 @@ func openApp(cfg *Config, path string, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s has no campaigns recorded yet: give -config FILE", path)
 	}
+	a.campaigns, a.geo = campaigns, gopts
 	a.agg = newAggregatorGeo(db, gopts, campaigns, log, nil)
 	return a, nil
+}
+
+func saveDefinitions(db *store.DB, campaigns []store.Campaign, gopts geo.Options) error {
+	if err := db.SaveCampaigns(campaigns); err != nil {
+		return err
+	}
+	return db.SaveSetting("geo", gopts)
+}
+
+// rebuild deletes the figures, records the configuration they are to be
+// derived with, then derives them. In that order, a crash anywhere leaves
+// either the old record (the next start rebuilds again) or reset figures
+// that any catch-up completes: never stale figures under a new record.
+func (a *app) rebuild(ctx context.Context) error {
+	if err := a.agg.Reset(); err != nil {
+		return err
+	}
+	if err := saveDefinitions(a.db, a.campaigns, a.geo); err != nil {
+		return err
+	}
+	a.changed = false
+	_, err := a.agg.CatchUp(ctx)
+	return err
+}
+
+// rebuildIfChanged rebuilds when the configuration changed since the figures
+// were built, telling why through say.
+func (a *app) rebuildIfChanged(ctx context.Context, say func(string)) error {
+	if !a.changed {
+		return nil
+	}
+	say(msgConfigChanged + ": rebuilding them")
+	return a.rebuild(ctx)
+}
+
+// msgConfigChanged explains a rebuild, or check's refusal.
+const msgConfigChanged = "the campaigns or country overrides changed since the figures were built"
+
+// openQuiet opens the store for a one-shot command, logging warnings only.
+func (sf *storeFlags) openQuiet(env *Env) (*app, error) {
+	log, _ := newLogger(env, "text", "warn")
+	return sf.open(env, log)
 }
 
 // normGeo makes empty and nil override tables compare equal.
