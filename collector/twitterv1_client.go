@@ -68,6 +68,12 @@ func (c TwitterV1Config) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("base_url", c.BaseURL), slog.Duration("every", c.Every), slog.String("auth", auth))
 }
 
+// CheckQuery is an error naming the campaign if v1.1 search cannot take the
+// query for its hashtags (500 characters at most).
+func (c TwitterV1Config) CheckQuery(campaign store.Campaign) error {
+	return checkQuery(campaign, TwitterV1MaxQueryLength, "")
+}
+
 func (c TwitterV1Config) withDefaults() TwitterV1Config {
 	if c.BaseURL == "" {
 		c.BaseURL = DefaultTwitterV1BaseURL

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -28,6 +29,10 @@ type XConfig struct {
 	CountsEvery time.Duration `yaml:"counts_every"` // counts/recent interval; default and minimum 15m
 	MaxResults  int           `yaml:"max_results"`  // tweets per request, 10–100 (default 100)
 	Timeout     time.Duration `yaml:"timeout"`      // deadline of one request (default 30s)
+	// MaxQueryLength is the longest search query the account's access
+	// level takes, in characters (default 512, the self-serve tiers';
+	// raise it if your plan allows longer queries).
+	MaxQueryLength int `yaml:"max_query_length"`
 }
 
 // Defaults for XConfig.
@@ -37,6 +42,12 @@ const (
 	DefaultXCountsEvery = 15 * time.Minute
 	defaultHTTPTimeout  = 30 * time.Second
 	maxResponseBytes    = 64 << 20
+
+	// DefaultXMaxQueryLength is X API v2 recent search's query limit on
+	// the self-serve tiers; TwitterV1MaxQueryLength is v1.1 standard
+	// search's. Both count characters, operators included.
+	DefaultXMaxQueryLength  = 512
+	TwitterV1MaxQueryLength = 500
 )
 
 // String keeps the token out of %v and %+v.
@@ -81,7 +92,35 @@ func (c XConfig) withDefaults() XConfig {
 	if c.Timeout <= 0 {
 		c.Timeout = defaultHTTPTimeout
 	}
+	if c.MaxQueryLength <= 0 {
+		c.MaxQueryLength = DefaultXMaxQueryLength
+	}
 	return c
+}
+
+// CheckQuery is an error naming the campaign if XConfig's limit cannot take
+// the search query for its hashtags, so that run stops before the platform
+// answers every poll with a 400.
+func (c XConfig) CheckQuery(campaign store.Campaign) error {
+	return checkQuery(campaign, c.withDefaults().MaxQueryLength, "sources.x.max_query_length")
+}
+
+func checkQuery(campaign store.Campaign, limit int, limitKey string) error {
+	q := XQuery(campaign.Hashtags)
+	n := utf8.RuneCountInString(q)
+	if n <= limit {
+		return nil
+	}
+	head := q
+	if r := []rune(q); len(r) > 40 {
+		head = string(r[:40]) + "…"
+	}
+	more := ""
+	if limitKey != "" {
+		more = fmt.Sprintf(", or raise %s if your access level allows longer queries", limitKey)
+	}
+	return fmt.Errorf("campaign %q: its %d hashtags make a search query of %d characters (%s) and the platform takes at most %d: "+
+		"drop hashtags or split the campaign%s", campaign.Name, len(campaign.Hashtags), n, head, limit, more)
 }
 
 // Xv2 polls X API v2 recent search for one campaign's hashtags. It is a

@@ -669,3 +669,23 @@ func TestXv2PollCounts(t *testing.T) {
 		}
 	})
 }
+
+// TestXCheckQuery: the query limit counts characters, not bytes, and holds
+// at exactly the limit.
+func TestXCheckQuery(t *testing.T) {
+	// "#كلنا_لفلسطين OR #AllForPalestine": 13 + 4 + 16 = 33 characters, 44 bytes.
+	c := store.Campaign{Name: "afp", Hashtags: []string{"كلنا_لفلسطين", "AllForPalestine"}}
+	if q := collector.XQuery(c.Hashtags); len([]rune(q)) != 33 {
+		t.Fatalf("query %q is %d characters, the test expects 33", q, len([]rune(q)))
+	}
+	if err := (collector.XConfig{MaxQueryLength: 33}).CheckQuery(c); err != nil {
+		t.Errorf("limit 33: %v", err)
+	}
+	err := (collector.XConfig{MaxQueryLength: 32}).CheckQuery(c)
+	if err == nil || !strings.Contains(err.Error(), `campaign "afp": its 2 hashtags make a search query of 33 characters`) {
+		t.Errorf("limit 32: error = %v", err)
+	}
+	if err := (collector.XConfig{}).CheckQuery(c); err != nil {
+		t.Errorf("default limit: %v", err)
+	}
+}

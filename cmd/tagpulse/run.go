@@ -248,6 +248,11 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 			return 0, fmt.Errorf("%s: sources.x.bearer_token: missing (write it as ${TAGPULSE_X_BEARER_TOKEN} and set that variable)", cfg.Path)
 		}
 		for _, c := range campaigns {
+			if err := src.X.CheckQuery(c); err != nil {
+				return 0, fmt.Errorf("%s: sources.x: %w", cfg.Path, err)
+			}
+		}
+		for _, c := range campaigns {
 			x := collector.NewXv2(*src.X, c, nil, log)
 			sched.Add(x, x.Every())
 			n++
@@ -258,6 +263,11 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 		keys := []string{t.ConsumerKey, t.ConsumerSecret, t.AccessToken, t.AccessSecret}
 		if t.BearerToken == "" && slices.Contains(keys, "") {
 			return 0, fmt.Errorf("%s: sources.twitter: give consumer_key, consumer_secret, access_token and access_secret, or bearer_token", cfg.Path)
+		}
+		for _, c := range campaigns {
+			if err := t.CheckQuery(c); err != nil {
+				return 0, fmt.Errorf("%s: sources.twitter: %w", cfg.Path, err)
+			}
 		}
 		for _, c := range campaigns {
 			v := collector.NewTwitterV1(*t, c, nil, log)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -193,23 +194,49 @@ sources:
 // TestRunRefusesIncompleteSources: a source without its credentials or
 // addresses stops run before it serves, naming the key.
 func TestRunRefusesIncompleteSources(t *testing.T) {
-	for _, tc := range []struct{ sources, want string }{
-		{"x: {every: 1m}", "sources.x.bearer_token"},
-		{"twitter: {consumer_key: a}", "sources.twitter"},
-		{"mastodon: {every: 1m}", "sources.mastodon.instances"},
-		{"mastodon: {instances: [a.example, a.example]}", "listed twice"},
-		{"bluesky: {jetstream: 'ftp://x'}", "sources.bluesky"},
+	// 30 hashtags of 28 letters: a search query of 30×29 + 29×4 = 986 characters.
+	var long []string
+	for i := range 30 {
+		long = append(long, fmt.Sprintf("SolidarityWithPalestineDay%02d", i))
+	}
+	longCampaigns := fmt.Sprintf("campaigns:\n  - {name: week, timezone: UTC, hashtags: [%s]}\n", strings.Join(long, ", "))
+	for _, tc := range []struct{ campaigns, sources, want string }{
+		{"", "x: {every: 1m}", "sources.x.bearer_token"},
+		{"", "twitter: {consumer_key: a}", "sources.twitter"},
+		{"", "mastodon: {every: 1m}", "sources.mastodon.instances"},
+		{"", "mastodon: {instances: [a.example, a.example]}", "listed twice"},
+		{"", "bluesky: {jetstream: 'ftp://x'}", "sources.bluesky"},
+		{longCampaigns, "x: {bearer_token: t}", `sources.x: campaign "week": its 30 hashtags make a search query of 986 characters`},
+		{longCampaigns, "x: {bearer_token: t, max_query_length: 985}", "of 986 characters (#solidaritywithpalestineday00 OR #solida…) and the platform takes at most 985"},
+		{longCampaigns, "twitter: {bearer_token: t}", "sources.twitter: campaign \"week\": its 30 hashtags make a search query of 986 characters"},
+		// At the limit: run starts (and is stopped once it serves).
+		{longCampaigns, "x: {bearer_token: t, max_query_length: 986, base_url: 'http://127.0.0.1:1'}", ""},
 	} {
 		dir := t.TempDir()
 		cfg := filepath.Join(dir, "c.yml")
-		yml := fmt.Sprintf("db: %s\n%s\nsources:\n  %s\n", filepath.Join(dir, "t.db"), runTestCampaigns, tc.sources)
+		if tc.campaigns == "" {
+			tc.campaigns = runTestCampaigns
+		}
+		yml := fmt.Sprintf("db: %s\n%s\nsources:\n  %s\n", filepath.Join(dir, "t.db"), tc.campaigns, tc.sources)
 		if err := os.WriteFile(cfg, []byte(yml), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		var out lockedBuffer
+		ctx, cancel := context.WithCancel(t.Context())
+		served := false
 		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }, Now: time.Now,
-			Ready: func(string) { t.Errorf("%s: served", tc.sources) }}
-		err := run(t.Context(), env, []string{"run", "-config", cfg, "-addr", "127.0.0.1:0"})
+			Ready: func(string) { served = true; cancel() }}
+		err := run(ctx, env, []string{"run", "-config", cfg, "-addr", "127.0.0.1:0"})
+		cancel()
+		if tc.want == "" {
+			if err != nil || !served {
+				t.Errorf("%s: error = %v, served = %t; want it to start", tc.sources, err, served)
+			}
+			continue
+		}
+		if served {
+			t.Errorf("%s: served", tc.sources)
+		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error = %v, want one naming %s", tc.sources, err, tc.want)
 		}
