@@ -24,6 +24,14 @@ import (
 	"github.com/tagpulse/tagpulse/store"
 )
 
+// RulesVersion names the rules this package derives figures by. Figures
+// built under an earlier version are rebuilt (cmd/tagpulse does it on
+// start), as after a configuration change.
+//
+//	1: the first
+//	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
+const RulesVersion = 2
+
 // Attribution is the country a post is counted in and how that was decided.
 type Attribution struct {
 	Country    string  // ISO 3166-1 alpha-2, or store.UnknownCountry
@@ -266,6 +274,9 @@ type contribution struct {
 	kind     store.Kind
 	dims     [7]store.DimValue // the last, DimSourceKind, only for GrainTotal
 	top      *store.TopPost    // nil for reposts
+	// utcHour is the store.DimSourceUTCHour value ("x/2026-11-29T05:00Z")
+	// where the campaign's clock hour is not a UTC hour, else "".
+	utcHour string
 }
 
 // contributions returns, for each campaign the post belongs to (by hashtag
@@ -320,6 +331,9 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 				{Dim: store.DimSourceKind, Value: p.Source + "/" + string(kind)},
 			},
 		}
+		if !c.HoursAlignUTC(p.CreatedAt) {
+			co.utcHour = p.Source + "/" + p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout)
+		}
 		if kind != store.KindRepost {
 			text := p.Text
 			if r := []rune(text); len(r) > 280 {
@@ -331,6 +345,12 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 		out = append(out, co)
 	}
 	return out
+}
+
+// utcHourKey is the store.DimSourceUTCHour cell a contribution with a
+// utcHour counts in.
+func (co *contribution) utcHourKey() store.CellKey {
+	return store.CellKey{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimSourceUTCHour, Period: co.day, Value: co.utcHour}
 }
 
 // dimsFor returns the dimensions a contribution counts in at grain g.

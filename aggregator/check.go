@@ -83,6 +83,13 @@ func (r *recounter) add(p *store.Post) {
 				r.authors[k][co.author] = true
 			}
 		}
+		if co.utcHour != "" {
+			k := co.utcHourKey()
+			if r.posts[k] == nil {
+				r.posts[k] = &store.Figures{}
+			}
+			r.posts[k].CountKind(co.kind)
+		}
 		if co.top != nil {
 			tk := c.Name + "\x00" + co.day
 			r.tops[tk] = append(r.tops[tk], *co.top)

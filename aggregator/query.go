@@ -350,3 +350,46 @@ func (a *Aggregator) Top(campaign, day string) ([]store.TopPost, []store.TopPart
 	})
 	return posts, parts, err
 }
+
+// UTCHours returns a campaign's posts from source per UTC hour in [from, to)
+// (whole UTC hours): what to set beside a platform's own hourly counts. Where
+// the campaign's clock hours are UTC hours it reads the hour rollup; where
+// they are not (UTC+5:30 and the like) the source_utc_hour cells. Hours
+// without posts are absent.
+func (a *Aggregator) UTCHours(campaign, source string, from, to time.Time) (map[time.Time]int64, error) {
+	c := a.byName[campaign]
+	if c == nil {
+		return nil, fmt.Errorf("%w %q", ErrUnknownCampaign, campaign)
+	}
+	from, to = from.UTC().Truncate(time.Hour), to.UTC().Truncate(time.Hour)
+	out := map[time.Time]int64{}
+	if !to.After(from) {
+		return out, nil
+	}
+	add := func(hour string, posts int64) {
+		if t, err := time.Parse(store.HourLayout, hour); err == nil && !t.Before(from) && t.Before(to) {
+			out[t] += posts
+		}
+	}
+	err := a.db.ViewRollups(func(tx *store.RollupTx) error {
+		// Campaign hours that are UTC hours: the hour rollup, by source.
+		err := tx.Cells(c.Name, store.GrainHour, store.DimSource, from.Format(store.HourLayout), to.Add(-time.Minute).Format(store.HourLayout), func(cell store.Cell) error {
+			if cell.Value == source && strings.HasSuffix(cell.Period, ":00Z") {
+				add(cell.Period, cell.Posts)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// The others: the days' source_utc_hour cells.
+		prefix := source + "/"
+		return tx.Cells(c.Name, store.GrainDay, store.DimSourceUTCHour, c.Day(from), c.Day(to.Add(-time.Nanosecond)), func(cell store.Cell) error {
+			if hour, ok := strings.CutPrefix(cell.Value, prefix); ok {
+				add(hour, cell.Posts)
+			}
+			return nil
+		})
+	})
+	return out, err
+}

@@ -207,6 +207,13 @@ func (s *state) addContribution(co *contribution) error {
 			}
 		}
 	}
+	if co.utcHour != "" {
+		f, err := s.cell(co.utcHourKey())
+		if err != nil {
+			return err
+		}
+		f.CountKind(co.kind)
+	}
 	return nil
 }
 

@@ -171,42 +171,27 @@ func computeCompleteness(db *store.DB, agg *aggregator.Aggregator, campaign, sou
 	from := to.Add(-7 * 24 * time.Hour)
 	if c.From != "" {
 		if start, err := c.DayStart(c.From); err == nil && start.After(from) {
-			from = start.UTC().Truncate(time.Hour)
+			from = start
 		}
 	}
 	if c.To != "" {
 		if end, err := c.DayStart(c.To); err == nil {
-			if end = end.AddDate(0, 0, 1).UTC(); end.Before(to) {
-				to = end.Truncate(time.Hour)
+			if end = end.AddDate(0, 0, 1); end.Before(to) {
+				to = end
 			}
 		}
 	}
-	if !to.After(from) || !c.HoursAlignUTC(from) || !c.HoursAlignUTC(to) {
-		return nil, nil // no hours to compare: platforms count by UTC hour
+	from, to = store.WholeUTCHours(from, to)
+	if !to.After(from) {
+		return nil, nil // no hours to compare
 	}
 	platform, err := db.PlatformCounts(campaign, source, from, to)
 	if err != nil || len(platform) == 0 {
 		return nil, err
 	}
-	rows, err := agg.Report(aggregator.Query{
-		Campaign: campaign,
-		By:       []string{aggregator.ByHour, aggregator.BySource},
-		From:     c.Day(from),
-		To:       c.Day(to.Add(-time.Nanosecond)),
-	})
+	held, err := agg.UTCHours(campaign, source, from, to)
 	if err != nil {
 		return nil, err
-	}
-	held := map[time.Time]int64{}
-	for _, r := range rows {
-		if r.Source != source {
-			continue
-		}
-		h, err := time.Parse(time.RFC3339, r.Hour)
-		if err != nil {
-			continue
-		}
-		held[h.UTC()] += r.Posts
 	}
 	out := &Completeness{Campaign: campaign}
 	for h, n := range platform {

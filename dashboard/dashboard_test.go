@@ -2,9 +2,12 @@ package dashboard
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
+	"github.com/tagpulse/tagpulse/store/storetest"
 )
 
 func TestIndexPage(t *testing.T) {
@@ -583,4 +587,72 @@ func TestUnknownCampaignPage(t *testing.T) {
 		t.Fatalf("%d %s", w.Code, w.Header().Get("Content-Type"))
 	}
 	mustContain(t, "404 page", w.Body.String(), `lang="es"`, "No existe esa campaña.")
+}
+
+// TestCrossCheckHalfHourZone: in a zone whose clock hours are not UTC hours
+// (Asia/Kolkata, UTC+5:30) the cross-check still sets our posts beside the
+// platform's by UTC hour, over the whole UTC hours of the campaign day.
+func TestCrossCheckHalfHourZone(t *testing.T) {
+	loc, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.Open(t)
+	now := time.Date(2026, 11, 29, 23, 0, 0, 0, loc)
+	clock := func() time.Time { return now }
+	c := store.Campaign{Name: "ind", Hashtags: []string{"t"}, Timezone: "Asia/Kolkata", Location: loc}
+	agg := aggregator.New(db, []store.Campaign{c}, aggregator.Options{Now: clock})
+	h, err := NewHandler(Options{Aggregator: agg, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The day runs 18:30 UTC on the 28th to 18:30 UTC on the 29th. Posts
+	// every 25 minutes from 17:50 UTC on the 28th, across both edges.
+	dayStart := time.Date(2026, 11, 29, 0, 0, 0, 0, loc)
+	dayEnd := dayStart.AddDate(0, 0, 1)
+	var posts []store.Post
+	perUTCHour := map[time.Time]int64{}
+	for i, ts := 0, dayStart.Add(-40*time.Minute); ts.Before(dayEnd.Add(time.Hour)); i, ts = i+1, ts.Add(25*time.Minute) {
+		posts = append(posts, store.Post{Platform: "x", ID: fmt.Sprint(i), Source: store.SourceX, Kind: store.KindOriginal,
+			CreatedAt: ts.UTC(), Hashtags: []string{"t"}, Author: store.Author{ID: fmt.Sprint(i % 7)}})
+		if !ts.Before(dayStart) && ts.Before(dayEnd) {
+			perUTCHour[ts.UTC().Truncate(time.Hour)]++
+		}
+	}
+	if _, err := db.Append(posts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agg.CatchUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// The platform saw one post more than we did in every hour it reports,
+	// the two half-inside hours at the day's edges included.
+	counts := map[time.Time]int64{}
+	var want crossCheck
+	want.Source = store.SourceX
+	for hour, n := range perUTCHour {
+		counts[hour] = n + 1
+		if !hour.Before(dayStart) && !hour.Add(time.Hour).After(dayEnd) {
+			want.Hours++
+			want.Platform += n + 1
+			want.Collected += n
+		}
+	}
+	if want.Hours != 23 {
+		t.Fatalf("test data: %d whole hours, want 23", want.Hours)
+	}
+	if err := db.PutPlatformCounts("ind", store.SourceX, counts); err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/campaigns/ind/crosscheck?day=2026-11-29", nil))
+	var out struct {
+		Sources []crossCheck `json:"sources"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+		t.Fatalf("%d %s: %v", w.Code, w.Body, err)
+	}
+	if len(out.Sources) != 1 || out.Sources[0] != want {
+		t.Errorf("cross-check %+v, want %+v", out.Sources, want)
+	}
 }

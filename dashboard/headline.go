@@ -189,17 +189,11 @@ func (h *handler) showCrossCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	end := time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, c.Loc())
-	hours, err := h.agg.Report(aggregator.Query{Campaign: c.Name, By: []string{aggregator.ByHour, aggregator.BySource}, From: day, To: day})
-	if err != nil {
-		h.httpError(w, r, err)
-		return
-	}
+	// Platforms count by UTC hour: compare the day's whole UTC hours.
+	from, to := store.WholeUTCHours(start, end)
 	out := []crossCheck{}
 	for _, src := range store.Sources {
-		if !c.HoursAlignUTC(start) || !c.HoursAlignUTC(end) {
-			break // platforms count by UTC hour; this zone's hours are not UTC hours
-		}
-		counts, err := h.agg.DB().PlatformCounts(c.Name, src, start, end)
+		counts, err := h.agg.DB().PlatformCounts(c.Name, src, from, to)
 		if err != nil {
 			h.httpError(w, r, err)
 			return
@@ -207,18 +201,15 @@ func (h *handler) showCrossCheck(w http.ResponseWriter, r *http.Request) {
 		if len(counts) == 0 {
 			continue
 		}
-		cc := crossCheck{Source: src, Hours: len(counts)}
-		for _, n := range counts {
-			cc.Platform += n
+		held, err := h.agg.UTCHours(c.Name, src, from, to)
+		if err != nil {
+			h.httpError(w, r, err)
+			return
 		}
-		for _, row := range hours {
-			t, err := time.Parse(time.RFC3339, row.Hour)
-			if err != nil || row.Source != src {
-				continue
-			}
-			if _, ok := counts[t.UTC()]; ok {
-				cc.Collected += row.Posts
-			}
+		cc := crossCheck{Source: src, Hours: len(counts)}
+		for hour, n := range counts {
+			cc.Platform += n
+			cc.Collected += held[hour]
 		}
 		out = append(out, cc)
 	}

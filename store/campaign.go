@@ -61,7 +61,8 @@ func (c *Campaign) HourStart(t time.Time) time.Time {
 
 // HoursAlignUTC reports whether the campaign's clock hours around t start on
 // UTC hours (false in zones such as Asia/Kolkata, UTC+5:30). Platforms count
-// by UTC hour, so only aligned hours can be set against their counts.
+// by UTC hour: where hours do not align, the aggregator also counts posts by
+// UTC hour (DimSourceUTCHour).
 func (c *Campaign) HoursAlignUTC(t time.Time) bool { return c.HourStart(t).UTC().Minute() == 0 }
 
 // DayStart returns the instant a campaign day begins (handles DST).

@@ -100,3 +100,14 @@ func (db *DB) PlatformCounts(campaign, source string, from, to time.Time) (map[t
 	}
 	return out, nil
 }
+
+// WholeUTCHours narrows [from, to) to the whole UTC hours inside it, the
+// unit platforms count in: at UTC+5:30 a campaign day's first and last half
+// hours fall outside.
+func WholeUTCHours(from, to time.Time) (time.Time, time.Time) {
+	f := from.UTC().Truncate(time.Hour)
+	if f.Before(from) {
+		f = f.Add(time.Hour)
+	}
+	return f, to.UTC().Truncate(time.Hour)
+}

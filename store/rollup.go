@@ -86,6 +86,13 @@ const (
 	// of that day falls in that hour, with their reach (no posts). Adding
 	// up a day's cells up to an hour gives the participants "so far".
 	DimFirstHour = "first_hour"
+	// DimSourceUTCHour exists only for GrainDay, and only where the
+	// campaign's clock hours are not UTC hours (Asia/Kolkata, UTC+5:30):
+	// its value is a source and a UTC hour ("x/2026-11-29T05:00Z"), and its
+	// cell counts that source's posts in that UTC hour (posts and kinds
+	// only). Platforms count by UTC hour; these cells let such campaigns be
+	// compared with them.
+	DimSourceUTCHour = "source_utc_hour"
 )
 
 // Dims lists every dimension.
