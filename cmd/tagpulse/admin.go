@@ -27,8 +27,8 @@ func cmdCheck(ctx context.Context, env *Env, args []string) error {
 	if err := a.db.Check(); err != nil {
 		return fmt.Errorf("store file is damaged: %w", err)
 	}
-	if a.changed {
-		return &exitError{code: 1, msg: msgConfigChanged + ": run 'tagpulse rebuild'"}
+	if a.stale != "" {
+		return &exitError{code: 1, msg: a.stale + ": run 'tagpulse rebuild'"}
 	}
 	if _, err := a.agg.CatchUp(ctx); err != nil {
 		return err

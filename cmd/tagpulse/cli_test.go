@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tagpulse/tagpulse/aggregator/geo"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // testEnv returns an Env writing to buffers.
@@ -303,5 +306,69 @@ func TestChangedConfigIsRecordedOnlyByARebuild(t *testing.T) {
 	}
 	if out, _, code := runCmd(t, "check", "-config", cfg); code != 0 {
 		t.Fatalf("check: %d %s", code, out)
+	}
+}
+
+// TestFiguresFromEarlierRulesAreRebuilt: a store whose figures an earlier
+// tagpulse derived (here: before the per-UTC-hour cells of half-hour zones)
+// is rebuilt by the next command that reads figures; check refuses it
+// until then, saying why.
+func TestFiguresFromEarlierRulesAreRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	data, _ := os.ReadFile(cfg)
+	writeFile(t, cfg, strings.Replace(string(data), "Asia/Gaza", "Asia/Kolkata", 1))
+	archive := writeFile(t, filepath.Join(dir, "a.jsonl"),
+		tw{id: "1", user: "a", at: time.Date(2026, 11, 29, 10, 10, 0, 0, time.UTC), kind: "original", followers: 1, tags: []string{"AllForPalestine"}}.json()+"\n")
+	if _, errs, code := runCmd(t, "import", "-config", cfg, archive); code != 0 {
+		t.Fatal(errs)
+	}
+
+	// Make it the store an earlier tagpulse left: no source_utc_hour cells,
+	// and its rules recorded.
+	db, err := store.Open(filepath.Join(dir, "tagpulse.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := 0
+	err = db.UpdateRollups(func(tx *store.RollupTx) error {
+		var keys []store.CellKey
+		err := tx.AllCells(func(c store.Cell) error {
+			if c.Dim == store.DimSourceUTCHour {
+				keys = append(keys, c.CellKey)
+			}
+			return nil
+		})
+		for _, k := range keys {
+			if err := tx.PutCell(k, store.Figures{}); err != nil {
+				return err
+			}
+		}
+		dropped = len(keys)
+		return err
+	})
+	if err == nil {
+		err = db.SaveSetting("derivation", "rules 1, geo "+geo.Version)
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || dropped != 1 {
+		t.Fatalf("making an old store: dropped %d cells, %v", dropped, err)
+	}
+
+	_, errs, code := runCmd(t, "check", "-config", cfg)
+	if code != 1 || !strings.Contains(errs, "derived by an earlier tagpulse (rules 1, geo "+geo.Version+"; this one: rules 2") || !strings.Contains(errs, "run 'tagpulse rebuild'") {
+		t.Fatalf("check of the old figures: exit %d, stderr %q", code, errs)
+	}
+	if _, errs, code := runCmd(t, "report", "-config", cfg, "-by", "day", "-format", "csv"); code != 0 || !strings.Contains(errs, "rebuilding them") {
+		t.Fatalf("report: exit %d, stderr %q", code, errs)
+	}
+	if out, errs, code := runCmd(t, "check", "-config", cfg); code != 0 || !strings.HasPrefix(out, "ok:") {
+		t.Fatalf("check after the rebuild: exit %d %s %s", code, out, errs)
+	}
+	// The rebuild recorded this tagpulse's rules: nothing more to rebuild.
+	if _, errs, code := runCmd(t, "report", "-config", cfg, "-by", "day"); code != 0 || strings.Contains(errs, "rebuilding") {
+		t.Fatalf("second report: exit %d, stderr %q", code, errs)
 	}
 }

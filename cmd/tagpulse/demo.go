@@ -73,10 +73,25 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	if stored != nil && !sameCampaigns(stored, campaigns) {
 		// A kept demo store from another day: keep its campaign, so figures stay whole.
 		campaigns = stored
-	} else if err := db.SaveCampaigns(campaigns); err != nil {
-		return err
 	}
 	agg := newAggregatorGeo(db, geo.Options{}, campaigns, log, demo.Now)
+	var built string
+	if _, err := db.Setting("derivation", &built); err != nil {
+		return err
+	}
+	if built != derivation() {
+		if stored != nil {
+			// A kept store whose figures an earlier tagpulse derived: the
+			// aggregator derives them afresh as it starts.
+			log.Info("the figures were derived by an earlier tagpulse: rebuilding them")
+			if err := agg.Reset(); err != nil {
+				return err
+			}
+		}
+		if err := saveDefinitions(db, campaigns, geo.Options{}); err != nil {
+			return err
+		}
+	}
 	reg := dashboard.NewRegistry(agg)
 	wake := make(chan struct{}, 1)
 	sched := collector.NewScheduler(db, collector.NewMatcher(campaigns), collector.SchedulerOptions{

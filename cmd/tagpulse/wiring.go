@@ -32,10 +32,11 @@ type app struct {
 	db  *store.DB
 	agg *aggregator.Aggregator
 	log *slog.Logger
-	// changed is set when the configuration (campaigns, geo overrides)
-	// differs from the one the rollups were built for: they must be
-	// rebuilt, and the new one is recorded only then (see rebuild).
-	changed   bool
+	// stale says why the rollups must be rebuilt, or is "": the
+	// configuration (campaigns, geo overrides) differs from the one they
+	// were built for, or this tagpulse derives figures by other rules. The
+	// new configuration is recorded only by the rebuild (see rebuild).
+	stale     string
 	campaigns []store.Campaign
 	geo       geo.Options
 }
@@ -64,7 +65,7 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 
 // openApp opens the store at path for the configured campaigns (cfg nil: the
 // campaigns recorded in the store), recording them on first use, and builds
-// the aggregator. A changed configuration sets a.changed: the caller
+// the aggregator. A changed configuration or rules set a.stale: the caller
 // rebuilds, or refuses.
 func openApp(cfg *Config, path string, log *slog.Logger) (*app, error) {
 	db, err := store.Open(path, nil)
@@ -86,11 +87,25 @@ func openApp(cfg *Config, path string, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	var built string
+	hasDerivation, err := db.Setting("derivation", &built)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if stored != nil && built != derivation() {
+		if !hasDerivation {
+			built = "rules 1"
+		}
+		a.stale = fmt.Sprintf("the figures were derived by an earlier tagpulse (%s; this one: %s)", built, derivation())
+	}
 	campaigns, gopts := stored, storedGeo
 	if cfg != nil {
 		campaigns, gopts = cfg.Campaigns, cfg.Geo.Options()
-		a.changed = (stored != nil && !sameCampaigns(stored, campaigns)) ||
-			(hasGeo && !reflect.DeepEqual(normGeo(storedGeo), normGeo(gopts)))
+		if (stored != nil && !sameCampaigns(stored, campaigns)) ||
+			(hasGeo && !reflect.DeepEqual(normGeo(storedGeo), normGeo(gopts))) {
+			a.stale = msgConfigChanged
+		}
 		if stored == nil || !hasGeo {
 			// First use: there are no figures yet to disagree with.
 			if err := saveDefinitions(db, campaigns, gopts); err != nil {
@@ -111,7 +126,17 @@ func saveDefinitions(db *store.DB, campaigns []store.Campaign, gopts geo.Options
 	if err := db.SaveCampaigns(campaigns); err != nil {
 		return err
 	}
-	return db.SaveSetting("geo", gopts)
+	if err := db.SaveSetting("geo", gopts); err != nil {
+		return err
+	}
+	return db.SaveSetting("derivation", derivation())
+}
+
+// derivation names the rules figures are derived from posts by: the
+// aggregator's and country attribution's. Figures built by other rules are
+// rebuilt, as after a configuration change.
+func derivation() string {
+	return fmt.Sprintf("rules %d, geo %s", aggregator.RulesVersion, geo.Version)
 }
 
 // rebuild deletes the figures, records the configuration they are to be
@@ -125,18 +150,18 @@ func (a *app) rebuild(ctx context.Context) error {
 	if err := saveDefinitions(a.db, a.campaigns, a.geo); err != nil {
 		return err
 	}
-	a.changed = false
+	a.stale = ""
 	_, err := a.agg.CatchUp(ctx)
 	return err
 }
 
-// rebuildIfChanged rebuilds when the configuration changed since the figures
-// were built, telling why through say.
+// rebuildIfChanged rebuilds when the configuration or the rules changed
+// since the figures were built, telling why through say.
 func (a *app) rebuildIfChanged(ctx context.Context, say func(string)) error {
-	if !a.changed {
+	if a.stale == "" {
 		return nil
 	}
-	say(msgConfigChanged + ": rebuilding them")
+	say(a.stale + ": rebuilding them")
 	return a.rebuild(ctx)
 }
 
