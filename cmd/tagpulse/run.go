@@ -190,7 +190,15 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 
 	env2 := *env
 	env2.Ready = func(addr string) {
-		fmt.Fprintf(env.Stdout, "tagpulse run: open http://%s/ — collecting from %d sources; Ctrl-C stops it\n", addr, n)
+		if n == 0 {
+			fmt.Fprintf(env.Stdout, "tagpulse run: open http://%s/ — serving the stored figures (no sources to collect from); Ctrl-C stops it\n", addr)
+		} else {
+			sources := fmt.Sprintf("%d sources", n)
+			if n == 1 {
+				sources = "1 source"
+			}
+			fmt.Fprintf(env.Stdout, "tagpulse run: open http://%s/ — collecting from %s; Ctrl-C stops it\n", addr, sources)
+		}
 		if env.Ready != nil {
 			env.Ready(addr)
 		}
@@ -212,6 +220,9 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	}
 	log.Info("collecting", "campaigns", len(a.agg.Campaigns()), "sources", n, "store", a.db.Path())
 	sched.Run(runCtx)
+	// With no sources the scheduler returns at once: serve the stored
+	// figures until stopped all the same.
+	<-runCtx.Done()
 
 	// Stop in order: collectors have stopped; fold in what they stored last,
 	// then stop serving.

@@ -242,3 +242,35 @@ func TestRunRefusesIncompleteSources(t *testing.T) {
 		}
 	}
 }
+
+// TestRunWithoutSourcesServesStoredFigures: with no sources (a store filled
+// by import) run serves the figures until it is stopped, rather than ending
+// as soon as the (empty) scheduler returns.
+func TestRunWithoutSourcesServesStoredFigures(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	archive := writeFile(t, filepath.Join(dir, "a.jsonl"),
+		tw{id: "1", user: "a", at: at, kind: "original", tags: []string{"AllForPalestine"}}.json()+"\n"+
+			tw{id: "2", user: "b", at: at, kind: "original", tags: []string{"AllForPalestine"}}.json()+"\n")
+	if _, errs, code := runCmd(t, "import", "-config", cfg, archive); code != 0 {
+		t.Fatal(errs)
+	}
+	r := startRun(t, func(string) string { return "" }, "-config", cfg, "-addr", "127.0.0.1:0")
+	waitTotals(t, r, "afp", map[string]int64{"import": 2})
+	if !strings.Contains(r.log.String(), "serving the stored figures (no sources to collect from)") {
+		t.Errorf("output:\n%s", r.log)
+	}
+	// Before the fix run ended by itself within milliseconds of serving.
+	// Absence can only be watched for a while: half a second.
+	select {
+	case err := <-r.done:
+		r.done <- err
+		t.Fatalf("run ended by itself: %v\n%s", err, r.log)
+	case <-time.After(500 * time.Millisecond):
+	}
+	waitTotals(t, r, "afp", map[string]int64{"import": 2})
+	if _, err := r.stop(t); err != nil {
+		t.Errorf("run: %v", err)
+	}
+}
