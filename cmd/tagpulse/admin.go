@@ -68,7 +68,7 @@ func cmdRebuild(ctx context.Context, env *Env, args []string) error {
 }
 
 func cmdBackup(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "backup", "-config F|-db F|-server URL DEST\n\nWrites a consistent copy of the store to DEST (mode 0600) through a temporary file.\nWith -server, the copy comes from a running 'tagpulse run' or 'demo' on this host\n(e.g. -server http://127.0.0.1:8080), while it goes on working.")
+	fs := newFlagSet(env, "backup", "-config F|-db F|-server URL DEST\n\nWrites a consistent copy of the store to DEST (mode 0600) through a temporary file.\nWith -server, the copy comes from a running 'tagpulse run' or 'demo' on this host\n(e.g. -server http://127.0.0.1:8080), while it goes on working; the server and this\ncommand both need the same "+backupTokenEnv+" in their environment.")
 	var sf storeFlags
 	sf.register(fs)
 	server := fs.String("server", "", "base URL of a tagpulse running on this host")
@@ -80,7 +80,15 @@ func cmdBackup(ctx context.Context, env *Env, args []string) error {
 	}
 	dest := fs.Arg(0)
 	if *server != "" {
-		n, err := backupFromServer(ctx, strings.TrimRight(*server, "/")+"/backup", dest)
+		token := env.Getenv(backupTokenEnv)
+		if token == "" {
+			return fmt.Errorf("%w: -server needs %s: set it to the token the server was started with", errUsage, backupTokenEnv)
+		}
+		base := strings.TrimRight(*server, "/")
+		if !strings.Contains(base, "://") {
+			base = "http://" + base // -server 127.0.0.1:8080
+		}
+		n, err := backupFromServer(ctx, base+"/backup", token, dest)
 		if err != nil {
 			return err
 		}
@@ -102,11 +110,12 @@ func cmdBackup(ctx context.Context, env *Env, args []string) error {
 
 // backupFromServer downloads a running tagpulse's store to dest through a
 // temporary file, and checks that the copy opens as a store.
-func backupFromServer(ctx context.Context, url, dest string) (int64, error) {
+func backupFromServer(ctx context.Context, url, token, dest string) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err
 	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("backup: %w", err)

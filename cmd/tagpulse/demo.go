@@ -119,7 +119,8 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 			ready(a)
 		}
 	}
-	err = serve(ctx, &env2, agg, serveOptions{Addr: *addr, Registry: reg, Logger: log, Sources: func() any { return sched.Health() }})
+	err = serve(ctx, &env2, agg, serveOptions{Addr: *addr, Registry: reg, Logger: log, Sources: func() any { return sched.Health() },
+		BackupToken: env.Getenv(backupTokenEnv)})
 	cancel()
 	<-done
 	<-done

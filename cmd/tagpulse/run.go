@@ -207,7 +207,8 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	go func() {
 		err := serve(srvCtx, &env2, a.agg, serveOptions{
 			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
-			Sources: func() any { return sched.Health() },
+			Sources:     func() any { return sched.Health() },
+			BackupToken: env.Getenv(backupTokenEnv),
 		})
 		srvDone <- err
 		cancelRun() // a server that cannot listen stops everything

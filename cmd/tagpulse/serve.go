@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +26,17 @@ type serveOptions struct {
 	Logger   *slog.Logger
 	// Dashboard carries the dashboard section of the configuration (access, public links…).
 	Dashboard DashboardConfig
+	// BackupToken, from TAGPULSE_BACKUP_TOKEN, turns on GET /backup for
+	// clients on this host that present it; "" leaves it off.
+	BackupToken string
 }
+
+// backupTokenEnv names the variable that holds the /backup token, for the
+// server and for 'backup -server' alike.
+const backupTokenEnv = "TAGPULSE_BACKUP_TOKEN"
+
+// minBackupTokenLen is the shortest /backup token accepted.
+const minBackupTokenLen = 16
 
 // serve runs the HTTP server until ctx ends, then shuts it down gracefully
 // (5 s for open requests; event streams end with their request contexts).
@@ -32,6 +44,9 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	reg := opts.Registry
 	if reg == nil {
 		reg = dashboard.NewRegistry(agg)
+	}
+	if t := opts.BackupToken; t != "" && len(t) < minBackupTokenLen {
+		return fmt.Errorf("%s is %d characters: use at least %d (e.g. openssl rand -hex 16)", backupTokenEnv, len(t), minBackupTokenLen)
 	}
 	h, err := dashboard.NewHandler(dashboardOptions(agg, reg, opts))
 	if err != nil {
@@ -43,7 +58,7 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
-	mux.HandleFunc("GET /backup", backupHandler(agg))
+	mux.HandleFunc("GET /backup", backupHandler(agg, opts.BackupToken))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -88,14 +103,25 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 }
 
 // backupHandler streams a consistent copy of the store (one read
-// transaction) for `tagpulse backup -server`. It answers clients on this
-// host only: the store holds every raw post, and the dashboard may be
-// public.
-func backupHandler(agg *aggregator.Aggregator) http.HandlerFunc {
+// transaction) for `tagpulse backup -server`. The store holds every raw
+// post, so it is off unless a token is set, and then answers only clients on
+// this host that present it: a reverse proxy on the same host also connects
+// from loopback, so the address alone proves nothing.
+func backupHandler(agg *aggregator.Aggregator, token string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if token == "" {
+			http.Error(w, "backups over HTTP are off: start tagpulse with "+backupTokenEnv+" set, and give 'tagpulse backup -server' the same", http.StatusNotFound)
+			return
+		}
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 			http.Error(w, "backups are served to this host only", http.StatusForbidden)
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tagpulse backup"`)
+			http.Error(w, "a backup needs the server's "+backupTokenEnv, http.StatusUnauthorized)
 			return
 		}
 		db := agg.DB()
