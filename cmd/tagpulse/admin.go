@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -79,6 +80,9 @@ func cmdBackup(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%w: name one destination file", errUsage)
 	}
 	dest := fs.Arg(0)
+	if st, err := os.Stat(dest); err == nil && st.IsDir() {
+		return fmt.Errorf("%w: %s is a directory: name the file to write (e.g. %s)", errUsage, dest, filepath.Join(dest, "tagpulse-backup.db"))
+	}
 	if *server != "" {
 		token := env.Getenv(backupTokenEnv)
 		if token == "" {

@@ -372,3 +372,111 @@ func TestFiguresFromEarlierRulesAreRebuilt(t *testing.T) {
 		t.Fatalf("second report: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestFlagsAfterArguments: flags may follow the files, as people type them;
+// "--" still ends the flags.
+func TestFlagsAfterArguments(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		config    string
+		format    string
+		positions []string
+	}{
+		{[]string{"a.json", "-config", "c.yml"}, "c.yml", "", []string{"a.json"}},
+		{[]string{"-config", "c.yml", "a.json", "b.json", "-format", "csv"}, "c.yml", "csv", []string{"a.json", "b.json"}},
+		{[]string{"a.json", "--", "-config", "b.json"}, "", "", []string{"a.json", "-config", "b.json"}},
+		{[]string{"-format=csv", "--", "-x"}, "", "csv", []string{"-x"}},
+		{[]string{"-"}, "", "", []string{"-"}},
+	} {
+		env, _, _ := testEnv()
+		fs := newFlagSet(env, "t", "")
+		config := fs.String("config", "", "")
+		format := fs.String("format", "", "")
+		if err := parseFlags(fs, tc.args); err != nil {
+			t.Errorf("%q: %v", tc.args, err)
+			continue
+		}
+		if *config != tc.config || *format != tc.format || fmt.Sprint(fs.Args()) != fmt.Sprint(tc.positions) {
+			t.Errorf("%q: config %q format %q args %q; want %q %q %q", tc.args, *config, *format, fs.Args(), tc.config, tc.format, tc.positions)
+		}
+	}
+	env, _, _ := testEnv()
+	fs := newFlagSet(env, "t", "")
+	if err := parseFlags(fs, []string{"a.json", "-nope"}); err == nil || !strings.Contains(err.Error(), "-nope") {
+		t.Errorf("unknown flag after a file: %v", err)
+	}
+}
+
+// TestDBAloneNeedsAStore: -db alone names an existing store; a mistyped
+// name gets a clear error and leaves no new file behind.
+func TestDBAloneNeedsAStore(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nope.db")
+	for _, args := range [][]string{
+		{"report", "-db", missing},
+		{"check", "-db", missing},
+		{"rebuild", "-db", missing},
+		{"export", "-db", missing},
+		{"backup", "-db", missing, filepath.Join(dir, "copy.db")},
+	} {
+		_, errs, code := runCmd(t, args...)
+		if code == 0 || !strings.Contains(errs, "no store at "+missing) {
+			t.Errorf("%s: exit %d, stderr %q", args[0], code, errs)
+		}
+		if _, err := os.Stat(missing); !os.IsNotExist(err) {
+			t.Fatalf("%s left a store behind: %v", args[0], err)
+		}
+	}
+}
+
+// TestOfflineCommandsNeedNoSecrets: the README's configuration, with the
+// X and dashboard tokens unset, still serves import, report, locate…;
+// run, which uses them, still refuses, naming the variable.
+func TestOfflineCommandsNeedNoSecrets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "tagpulse.yml"), fmt.Sprintf(`db: %s
+campaigns:
+  - name: afp
+    hashtags: [AllForPalestine]
+    timezone: Asia/Gaza
+sources:
+  x: {bearer_token: "${TAGPULSE_X_BEARER_TOKEN}", every: 1m}
+dashboard:
+  access: {token: "${TAGPULSE_DASHBOARD_TOKEN}"}
+`, filepath.Join(dir, "tagpulse.db")))
+	archive := writeFile(t, filepath.Join(dir, "a.jsonl"),
+		tw{id: "1", user: "a", at: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), kind: "original", tags: []string{"AllForPalestine"}}.json()+"\n")
+	for _, args := range [][]string{
+		{"import", "-config", cfg, archive},
+		{"report", "-config", cfg},
+		{"export", "-config", cfg},
+		{"check", "-config", cfg},
+	} {
+		if _, errs, code := runCmd(t, args...); code != 0 {
+			t.Errorf("%s: exit %d: %s", args[0], code, errs)
+		}
+	}
+	_, errs, code := runCmd(t, "run", "-config", cfg, "-addr", "127.0.0.1:0")
+	if code == 0 || !strings.Contains(errs, "TAGPULSE_X_BEARER_TOKEN is not set") || !strings.Contains(errs, "TAGPULSE_DASHBOARD_TOKEN is not set") {
+		t.Errorf("run without its secrets: exit %d, stderr %q", code, errs)
+	}
+	// Outside those sections an unset variable is still an error.
+	data, _ := os.ReadFile(cfg)
+	writeFile(t, cfg, strings.Replace(string(data), "timezone: Asia/Gaza", "timezone: ${CAMPAIGN_TZ}", 1))
+	if _, errs, code := runCmd(t, "report", "-config", cfg); code == 0 || !strings.Contains(errs, "CAMPAIGN_TZ is not set") {
+		t.Errorf("report with an unset zone: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestCommandErrorsSayWhatToDo: an unknown campaign lists the campaigns; a
+// backup to a directory asks for a file name.
+func TestCommandErrorsSayWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	if _, errs, code := runCmd(t, "report", "-config", cfg, "-campaign", "nosuch"); code != 2 || !strings.Contains(errs, `unknown campaign "nosuch" (campaigns: afp)`) {
+		t.Errorf("unknown campaign: exit %d, stderr %q", code, errs)
+	}
+	if _, errs, code := runCmd(t, "backup", "-config", cfg, dir); code != 2 || !strings.Contains(errs, dir+" is a directory: name the file to write") {
+		t.Errorf("backup to a directory: exit %d, stderr %q", code, errs)
+	}
+}

@@ -115,16 +115,32 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	return ParseConfig(data, path, getenv)
 }
 
+// loadConfigOffline is LoadConfig for commands that neither collect nor
+// serve (import, report, export…): a ${NAME} left unset under sources: or
+// dashboard: is no error for them, since they never use those values. It
+// stands as "(unset NAME)".
+func loadConfigOffline(path string, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return parseConfig(data, path, getenv, true)
+}
+
 // ParseConfig checks the configuration in data, which came from the file
 // name (used in errors and as Config.Path). getenv looks up the ${NAME}
 // variables it uses; nil means none is set. Every problem found is returned,
 // joined, each as "name:line: key: what".
 func ParseConfig(data []byte, name string, getenv func(string) string) (*Config, error) {
+	return parseConfig(data, name, getenv, false)
+}
+
+func parseConfig(data []byte, name string, getenv func(string) string, offline bool) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
 	p := &configParser{
-		file: name, getenv: getenv,
+		file: name, getenv: getenv, offline: offline,
 		nodes: map[string]*yaml.Node{}, lineKey: map[int]string{}, seen: map[walked]bool{}, vars: map[int][]string{},
 	}
 	cfg, err := p.parse(data)
@@ -150,7 +166,10 @@ func (c *Config) Campaign(name string) (*store.Campaign, error) {
 type configParser struct {
 	file   string
 	getenv func(string) string
-	errs   []*configError
+	// offline tolerates unset variables under sources: and dashboard:
+	// (see loadConfigOffline).
+	offline bool
+	errs    []*configError
 	// nodes maps each key path (campaigns[0].timezone) to its value node;
 	// lineKey maps a line to the first key path on it.
 	nodes   map[string]*yaml.Node
@@ -483,7 +502,16 @@ func (p *configParser) substitute(n *yaml.Node, path string) {
 		if !strings.Contains(n.Value, "$") {
 			return
 		}
-		v, names, err := expandEnv(n.Value, p.getenv)
+		getenv := p.getenv
+		if p.offline && (strings.HasPrefix(path, "sources.") || strings.HasPrefix(path, "dashboard.")) {
+			getenv = func(name string) string {
+				if v := p.getenv(name); v != "" {
+					return v
+				}
+				return "(unset " + name + ")"
+			}
+		}
+		v, names, err := expandEnv(n.Value, getenv)
 		if err != nil {
 			p.errorf(n.Line, path, "%w", err)
 			return

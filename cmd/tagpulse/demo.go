@@ -18,7 +18,7 @@ import (
 const demoDays = 7
 
 func cmdDemo(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "demo", "[-addr 127.0.0.1:8080] [-speed 60] [-db FILE]\n\nServes a simulated #AllForPalestine campaign — dashboard, API and /metrics — driven through\nthe real pipeline (collector → store → aggregator → HTTP). No network, no credentials.")
+	fs := newFlagSet(env, "demo", "[-addr 127.0.0.1:8080] [-speed 60] [-seed N] [-db FILE] [-log-level L] [-log-format F]\n\nServes a simulated #AllForPalestine campaign — dashboard, API and /metrics — driven through\nthe real pipeline (collector → store → aggregator → HTTP). No network, no credentials.")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to serve on (port 0 picks a free one)")
 	dbPath := fs.String("db", "", "store file (default: a temporary file, removed on exit)")
 	speed := fs.Float64("speed", 60, "simulated seconds per real second")

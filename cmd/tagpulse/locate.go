@@ -42,7 +42,7 @@ func cmdLocate(ctx context.Context, env *Env, args []string) error {
 	}
 	gc := GeoConfig{Overrides: map[string]string{}}
 	if *configPath != "" {
-		cfg, err := LoadConfig(*configPath, env.Getenv)
+		cfg, err := loadConfigOffline(*configPath, env.Getenv)
 		if err != nil {
 			return err
 		}

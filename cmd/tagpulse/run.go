@@ -38,7 +38,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 		"dashboard, API and /metrics until interrupted (SIGINT/SIGTERM), then stops gracefully.\n"+
 		"Without -config, -tag starts a quick campaign from the sources that need no credentials:\n"+
 		"Bluesky (Jetstream) and "+strings.Join(quickStartMastodon, ", ")+".")
-	var sf storeFlags
+	sf := storeFlags{serving: true}
 	sf.register(fs)
 	addr := fs.String("addr", "", "address to serve on, host:port (overrides the config's listen)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -19,6 +21,10 @@ import (
 // storeFlags are -config and -db, shared by every command that opens the store.
 type storeFlags struct {
 	config, db string
+	// serving is set by the commands that collect and serve (run): only
+	// they need the sources' and dashboard's secrets, so only they fail
+	// when those variables are unset.
+	serving bool
 }
 
 func (sf *storeFlags) register(fs *flag.FlagSet) {
@@ -50,9 +56,18 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 		return nil, fmt.Errorf("%w: give -config FILE (or -db FILE for an existing store)", errUsage)
 	}
 	if sf.config == "" {
+		// -db alone reads a store that exists: a mistyped name must not
+		// leave a new, empty one behind.
+		if _, err := os.Stat(sf.db); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no store at %s: check the name, or give -config FILE to start one", sf.db)
+		}
 		return openApp(nil, sf.db, log)
 	}
-	cfg, err := LoadConfig(sf.config, env.Getenv)
+	load := LoadConfig
+	if !sf.serving {
+		load = loadConfigOffline
+	}
+	cfg, err := load(sf.config, env.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -222,20 +237,20 @@ func newAggregatorGeo(db *store.DB, gopts geo.Options, campaigns []store.Campaig
 // pickCampaign returns the campaign named, or the only one when name is empty.
 func (a *app) pickCampaign(name string) (*store.Campaign, error) {
 	cs := a.agg.Campaigns()
-	if name == "" {
-		if len(cs) == 1 {
-			return &cs[0], nil
-		}
-		var names []string
-		for _, c := range cs {
-			names = append(names, c.Name)
-		}
-		return nil, fmt.Errorf("%w: several campaigns, choose one with -campaign (%s)", errUsage, strings.Join(names, ", "))
-	}
 	if c := a.agg.Campaign(name); c != nil {
 		return c, nil
 	}
-	return nil, fmt.Errorf("unknown campaign %q", name)
+	if name == "" && len(cs) == 1 {
+		return &cs[0], nil
+	}
+	var names []string
+	for _, c := range cs {
+		names = append(names, c.Name)
+	}
+	if name == "" {
+		return nil, fmt.Errorf("%w: several campaigns, choose one with -campaign (%s)", errUsage, strings.Join(names, ", "))
+	}
+	return nil, fmt.Errorf("%w: unknown campaign %q (campaigns: %s)", errUsage, name, strings.Join(names, ", "))
 }
 
 // newLogger returns the logger commands write to stderr with.
