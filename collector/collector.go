@@ -73,12 +73,13 @@ type Streamer interface {
 
 // Matcher decides which posts belong to some campaign.
 type Matcher struct {
-	tags map[string]bool
+	tags      map[string]bool
+	campaigns []store.Campaign // for telling which posts fall outside every window
 }
 
 // NewMatcher matches posts carrying any hashtag of any of the campaigns.
 func NewMatcher(campaigns []store.Campaign) *Matcher {
-	m := &Matcher{tags: map[string]bool{}}
+	m := &Matcher{tags: map[string]bool{}, campaigns: append([]store.Campaign(nil), campaigns...)}
 	for _, c := range campaigns {
 		for _, h := range c.Hashtags {
 			m.tags[h] = true

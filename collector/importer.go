@@ -3,6 +3,7 @@ package collector
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,11 +92,29 @@ var FormatTwitterV1 = Format{
 
 // ImportResult is what importing one file did.
 type ImportResult struct {
-	File    string
-	Format  string
-	Records int // JSON records read
+	File        string
+	Format      string
+	Compression string // "gzip" when the file was gzip-compressed, else ""
+	Records     int    // JSON records read
 	IngestResult
+	// OutsideWindow counts the matched posts whose day falls outside the
+	// window of every campaign whose hashtags they carry: they are stored
+	// (a later window change counts them) but no figure counts them now.
+	OutsideWindow int
+	// OutsideCampaigns names those campaigns, in configuration order.
+	OutsideCampaigns []string
 }
+
+// ErrUnknownFormat is returned (wrapped, with the file's name) by Import for
+// a file in which no format could be recognised.
+var ErrUnknownFormat = errors.New("unknown archive format")
+
+// ErrEmpty is returned (wrapped, with the file's name) by Import for a file
+// with nothing in it: no bytes, only blank lines, or an empty JSON array.
+var ErrEmpty = errors.New("the file is empty")
+
+// knownFormats lists the formats for people: "mastodon, bluesky, …".
+func knownFormats() string { return "known formats: " + strings.Join(Formats(), ", ") }
 
 // ImportOptions tune Import.
 type ImportOptions struct {
@@ -121,6 +141,11 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 		return res, fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
+	content, compression, err := decompressed(f)
+	if err != nil {
+		return res, fmt.Errorf("import %s: %w", path, err)
+	}
+	res.Compression = compression
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -143,7 +168,7 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 	readErr := make(chan error, 1)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() { readErr <- readRecords(rctx, f, batchSize, recs, malformed) }()
+	go func() { readErr <- readRecords(rctx, content, batchSize, recs, malformed) }()
 
 	// Three stages, so that both cores stay busy while the store is
 	// written: reading records, parsing them (on every core), and ingesting
@@ -181,6 +206,7 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 	}()
 	var posts []store.Post
 	var failure error
+	outsideOf := make([]bool, len(m.campaigns))
 	for pb := range stage {
 		if failure != nil {
 			continue // drain
@@ -194,11 +220,17 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 		res.Records += len(pb.recs)
 		mu.Unlock()
 		posts = posts[:0]
+		outside := 0
 		for i, pr := range pb.parsed {
 			for _, e := range pr.bad {
 				malformed(pb.recs[i].line, e)
 			}
 			posts = append(posts, pr.posts...)
+			for j := range pr.posts {
+				if m.outsideWindows(&pr.posts[j], outsideOf) {
+					outside++
+				}
+			}
 		}
 		ir, err := Ingest(db, m, "", Page{Posts: posts})
 		if err != nil {
@@ -211,10 +243,16 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 		res.Matched += ir.Matched
 		res.Added += ir.Added
 		res.Duplicates += ir.Duplicates
+		res.OutsideWindow += outside
 		snapshot := res
 		mu.Unlock()
 		if opts.Progress != nil {
 			opts.Progress(snapshot)
+		}
+	}
+	for i, out := range outsideOf {
+		if out {
+			res.OutsideCampaigns = append(res.OutsideCampaigns, m.campaigns[i].Name)
 		}
 	}
 	if failure != nil {
@@ -222,12 +260,44 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 		return res, fmt.Errorf("import %s: %w", path, failure)
 	}
 	if err := <-readErr; err != nil {
+		if errors.Is(err, ErrEmpty) && compression != "" {
+			err = fmt.Errorf("%w once decompressed: nothing to import; if it should hold posts, export or download it again", ErrEmpty)
+		}
 		return res, fmt.Errorf("import %s: %w", path, err)
 	}
-	if res.Records == 0 && res.Malformed == 0 {
-		return res, fmt.Errorf("import %s: no records", path)
+	if res.Format == "" {
+		// Every record was malformed before one could decide the format:
+		// the same failure as a first record of no known format.
+		return res, fmt.Errorf("import %s: %w: no record in the file is JSON (%s)", path, ErrUnknownFormat, knownFormats())
 	}
 	return res, nil
+}
+
+// outsideWindows reports whether a post carries some campaign's hashtags
+// but falls, by its day in each such campaign's zone, outside all of their
+// windows; if so it marks those campaigns in of. The aggregator counts a
+// post only in campaigns whose hashtags and window it matches.
+func (m *Matcher) outsideWindows(p *store.Post, of []bool) bool {
+	matched := false
+	for i := range m.campaigns {
+		c := &m.campaigns[i]
+		if !c.Matches(p.Hashtags) {
+			continue
+		}
+		if c.InWindow(c.Day(p.CreatedAt)) {
+			return false
+		}
+		matched = true
+	}
+	if !matched {
+		return false
+	}
+	for i := range m.campaigns {
+		if m.campaigns[i].Matches(p.Hashtags) {
+			of[i] = true
+		}
+	}
+	return true
 }
 
 // detectFormat judges a file by its first record.
@@ -238,9 +308,65 @@ func detectFormat(batch []record) (*Format, error) {
 				return f, nil
 			}
 		}
+		return nil, fmt.Errorf("%w: line %d is not a record of any format import reads (%s)", ErrUnknownFormat, batch[0].line, knownFormats())
 	}
-	return nil, fmt.Errorf("unknown archive format (known: %v)", Formats())
+	return nil, fmt.Errorf("%w (%s)", ErrUnknownFormat, knownFormats())
 }
+
+// decompressed returns the file's content: gzip-compressed files, told by
+// their magic bytes whatever their name, are decompressed as they are read
+// (concatenated gzip members too, as "cat a.gz b.gz" writes them). Other
+// compressions are refused, saying how to decompress them.
+func decompressed(f io.Reader) (io.Reader, string, error) {
+	br := bufio.NewReaderSize(f, 64<<10)
+	magic, _ := br.Peek(6)
+	for _, c := range []struct {
+		magic, name, how string
+	}{
+		{"PK\x03\x04", "a zip archive", "unpack it first (unzip FILE) and import the JSON files in it"},
+		{"BZh", "bzip2-compressed", "decompress it first (bunzip2 FILE), or recompress it with gzip"},
+		{"\xfd7zXZ\x00", "xz-compressed", "decompress it first (unxz FILE), or recompress it with gzip"},
+		{"\x28\xb5\x2f\xfd", "zstd-compressed", "decompress it first (unzstd FILE), or recompress it with gzip"},
+	} {
+		if bytes.HasPrefix(magic, []byte(c.magic)) {
+			return nil, "", fmt.Errorf("the file is %s, which import does not read: %s", c.name, c.how)
+		}
+	}
+	if !bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) {
+		return br, "", nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, "", fmt.Errorf("the file starts as gzip does but cannot be read as gzip: %w", err)
+	}
+	return &decompressReader{r: zr, name: "gzip"}, "gzip", nil
+}
+
+// decompressReader marks errors of the decompressor, which are about the
+// file, not about one record.
+type decompressReader struct {
+	r    io.Reader
+	name string
+}
+
+func (d *decompressReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &decompressError{name: d.name, err: err}
+	}
+	return n, err
+}
+
+type decompressError struct {
+	name string
+	err  error
+}
+
+func (e *decompressError) Error() string {
+	return fmt.Sprintf("%s data cut short or damaged (%v)", e.name, e.err)
+}
+
+func (e *decompressError) Unwrap() error { return e.err }
 
 type parsed struct {
 	posts []store.Post
@@ -290,13 +416,29 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 		return readJSONValues(br, first == '[', batchSize, send, malformed)
 	}
 	batch := make([]record, 0, batchSize)
-	line := 0
+	line, size, blank := 0, 0, true
 	for {
 		b, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			// The file breaks inside line+1 (a damaged or cut-short gzip
+			// stream, a read error): the lines before it stand.
+			if len(batch) > 0 && !send(batch) {
+				return ctx.Err()
+			}
+			if line == 0 {
+				return fmt.Errorf("line 1: %w", err)
+			}
+			return fmt.Errorf("line %d: %w; the lines before it were imported", line+1, err)
+		}
+		size += len(b)
 		if len(b) > 0 {
 			line++
 			b = bytes.TrimSpace(b)
+			if line == 1 {
+				b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a byte-order mark
+			}
 			if len(b) > 0 {
+				blank = false
 				// Parsing reports invalid JSON; only the first record,
 				// which decides the format, is checked here.
 				if line <= 1 && !json.Valid(b) {
@@ -315,12 +457,15 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 		if err == io.EOF {
 			break
 		}
-		if err != nil {
-			return err
-		}
 	}
 	if len(batch) > 0 && !send(batch) {
 		return ctx.Err()
+	}
+	switch {
+	case size == 0:
+		return fmt.Errorf("%w (0 bytes): nothing to import; if it should hold posts, export or download it again", ErrEmpty)
+	case blank:
+		return fmt.Errorf("%w (only blank lines): nothing to import; if it should hold posts, export or download it again", ErrEmpty)
 	}
 	return nil
 }
@@ -355,6 +500,7 @@ func readJSONValues(br *bufio.Reader, array bool, batchSize int, send func([]rec
 		}
 	}
 	batch := make([]record, 0, batchSize)
+	n, broken := 0, false
 	for array && dec.More() || !array {
 		var raw json.RawMessage
 		start := lc.lineAt(dec.InputOffset())
@@ -362,12 +508,23 @@ func readJSONValues(br *bufio.Reader, array bool, batchSize int, send func([]rec
 		if err == io.EOF && !array {
 			break
 		}
+		if de := (*decompressError)(nil); errors.As(err, &de) {
+			if len(batch) > 0 && !send(batch) {
+				return context.Canceled
+			}
+			if n == 0 {
+				return fmt.Errorf("line %d: %w", start, err)
+			}
+			return fmt.Errorf("line %d: %w; the records before it were imported", start, err)
+		}
 		if err != nil {
 			// A syntax error leaves no way to find the next record.
 			malformed(start, fmt.Errorf("JSON ends or breaks here, rest of file skipped: %w", err))
+			broken = true
 			break
 		}
 		batch = append(batch, record{line: lc.lineAt(dec.InputOffset() - int64(len(raw))), data: raw})
+		n++
 		if len(batch) == batchSize {
 			if !send(batch) {
 				return context.Canceled
@@ -377,6 +534,9 @@ func readJSONValues(br *bufio.Reader, array bool, batchSize int, send func([]rec
 	}
 	if len(batch) > 0 && !send(batch) {
 		return context.Canceled
+	}
+	if array && n == 0 && !broken {
+		return fmt.Errorf("%w (an empty JSON array): nothing to import; if it should hold posts, export or download it again", ErrEmpty)
 	}
 	return nil
 }
