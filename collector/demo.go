@@ -26,7 +26,7 @@ type DemoOptions struct {
 }
 
 // Demo is a Poller that simulates a day of action: waves of posts that follow
-// the sun across 50 countries, with realistic profile locations in many
+// the sun across 51 countries, with realistic profile locations in many
 // scripts, a few geotags, reposts, replies and quotes, re-sent duplicates and
 // a few malformed items. It produces Twitter v1.1 JSON and parses it with the
 // real parser, so the demo exercises the same path as an import. Its clock
@@ -232,7 +232,11 @@ func (d *Demo) tweet(r *rand.Rand, id uint64, at time.Time) []byte {
 		t.Place = &v1Place{CountryCode: a.country.code}
 	}
 	if r.Float64() < 0.01 {
-		t.Coordinates = &v1Coordinates{Type: "Point", Coordinates: [2]float64{a.country.lon + r.Float64()*0.2 - 0.1, a.country.lat + r.Float64()*0.2 - 0.1}}
+		town := a.country.towns[0]
+		if len(a.country.towns) > 1 {
+			town = a.country.towns[r.IntN(len(a.country.towns))]
+		}
+		t.Coordinates = &v1Coordinates{Type: "Point", Coordinates: [2]float64{town.lon + (r.Float64()*2-1)*demoJitter, town.lat + (r.Float64()*2-1)*demoJitter}}
 	}
 	ref := fmt.Sprint(id - 1 - uint64(r.IntN(5000)))
 	switch x := r.Float64(); {
