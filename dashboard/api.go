@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
@@ -24,19 +23,45 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 // campaignView is a campaign as the API shows it.
 type campaignView struct {
 	store.Campaign
-	Today  string        `json:"today"` // the current campaign day
-	Totals store.Figures `json:"totals"`
+	Today  string // the current campaign day
+	Totals store.Figures
+}
+
+// MarshalJSON writes every field the docs list, always: a campaign without
+// a window has "from": null and "to": null, so clients need not guess
+// whether a missing key means "unset" or "old server".
+func (v campaignView) MarshalJSON() ([]byte, error) {
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	hashtags := v.Hashtags
+	if hashtags == nil {
+		hashtags = []string{}
+	}
+	return json.Marshal(struct {
+		Name     string        `json:"name"`
+		Title    string        `json:"title"`
+		Hashtags []string      `json:"hashtags"`
+		Timezone string        `json:"timezone"`
+		From     *string       `json:"from"`
+		To       *string       `json:"to"`
+		Today    string        `json:"today"`
+		Totals   store.Figures `json:"totals"`
+	}{v.Name, v.Title, hashtags, v.Timezone, opt(v.From), opt(v.To), v.Today, v.Totals})
 }
 
 func (h *handler) campaignView(c store.Campaign) (campaignView, error) {
 	tot, err := h.agg.Totals(c.Name)
-	if c.Hashtags == nil {
-		c.Hashtags = []string{}
-	}
 	return campaignView{Campaign: c, Today: c.Day(h.now()), Totals: tot}, err
 }
 
 func (h *handler) listCampaigns(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.format(w, r, "json"); !ok {
+		return
+	}
 	out := []campaignView{}
 	for _, c := range h.agg.Campaigns() {
 		v, err := h.campaignView(c)
@@ -50,6 +75,9 @@ func (h *handler) listCampaigns(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) showCampaign(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.format(w, r, "json"); !ok {
+		return
+	}
 	c := h.agg.Campaign(r.PathValue("name"))
 	if c == nil {
 		h.httpError(w, r, fmt.Errorf("%w %q", aggregator.ErrUnknownCampaign, r.PathValue("name")))
@@ -68,6 +96,10 @@ func (h *handler) showCampaign(w http.ResponseWriter, r *http.Request) {
 // ?format=csv gives CSV with the same column names as `tagpulse report`.
 func (h *handler) report(timeKey string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		format, ok := h.format(w, r, "json", "csv")
+		if !ok {
+			return
+		}
 		q := r.URL.Query()
 		by, err := aggregator.ParseBy(q.Get("by"))
 		if err != nil {
@@ -86,7 +118,7 @@ func (h *handler) report(timeKey string) http.HandlerFunc {
 			h.httpError(w, r, err)
 			return
 		}
-		if q.Get("format") == "csv" {
+		if format == "csv" {
 			name := query.Campaign + "-" + timeKey
 			if timeKey == "" {
 				name = query.Campaign + "-totals"
@@ -105,27 +137,29 @@ func (h *handler) report(timeKey string) http.HandlerFunc {
 	}
 }
 
+// showTop serves a day's top posts and participants; ?list= picks one of
+// them for the CSV (posts when absent; JSON has both).
 func (h *handler) showTop(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	c := h.agg.Campaign(name)
-	if c == nil {
-		h.httpError(w, r, fmt.Errorf("%w %q", aggregator.ErrUnknownCampaign, name))
+	format, ok := h.format(w, r, "json", "csv")
+	if !ok {
 		return
 	}
-	day := r.URL.Query().Get("day")
-	if day == "" {
-		day = c.Day(h.now())
-	} else if _, err := time.Parse(store.DayLayout, day); err != nil {
-		h.httpError(w, r, fmt.Errorf("%w: day %q is not YYYY-MM-DD", aggregator.ErrBadQuery, day))
+	list, ok := h.param(w, r, "list", "posts", "posts", "participants")
+	if !ok {
 		return
 	}
+	c, day, ok := h.campaignDay(w, r)
+	if !ok {
+		return
+	}
+	name := c.Name
 	posts, parts, err := h.agg.Top(name, day)
 	if err != nil {
 		h.httpError(w, r, err)
 		return
 	}
-	if q := r.URL.Query(); q.Get("format") == "csv" {
-		writeTopCSV(w, name, day, q.Get("list"), posts, parts)
+	if format == "csv" {
+		writeTopCSV(w, name, day, list, posts, parts)
 		return
 	}
 	if posts == nil {
@@ -138,6 +172,9 @@ func (h *handler) showTop(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) listSources(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.format(w, r, "json"); !ok {
+		return
+	}
 	var v any = []any{}
 	if h.sources != nil {
 		v = h.sources()

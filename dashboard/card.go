@@ -31,6 +31,9 @@ type cardData struct {
 // showCard serves /api/v1/campaigns/{name}/card.svg?day=&lang=: a day's
 // figures as a 1200×630 SVG for social media, in the asked language.
 func (h *handler) showCard(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.format(w, r, "svg"); !ok {
+		return
+	}
 	c, day, ok := h.campaignDay(w, r)
 	if !ok {
 		return

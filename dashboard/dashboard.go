@@ -7,11 +7,14 @@ package dashboard
 
 import (
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,6 +153,8 @@ func secure(next http.Handler) http.Handler {
 
 // httpError maps an error to a status in one place and shows people only
 // what is safe: internal errors are logged and answered "internal error".
+// The API answers in JSON, {"error": "…"}, with "allowed" listing the
+// values a parameter takes when one had another.
 func (h *handler) httpError(w http.ResponseWriter, r *http.Request, err error) {
 	code := http.StatusInternalServerError
 	msg := "internal error"
@@ -161,5 +166,55 @@ func (h *handler) httpError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		h.log.Error("request", "path", r.URL.Path, "err", err)
 	}
-	http.Error(w, msg, code)
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
+		http.Error(w, msg, code)
+		return
+	}
+	body := map[string]any{"error": msg}
+	var bp *badParam
+	if errors.As(err, &bp) {
+		body["allowed"] = bp.allowed
+	}
+	w.Header().Del("Content-Disposition")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(body)
+}
+
+// badParam is a query parameter with a value the endpoint does not take.
+type badParam struct {
+	name, value string
+	allowed     []string
+}
+
+func (e *badParam) Error() string {
+	q := make([]string, len(e.allowed))
+	for i, a := range e.allowed {
+		q[i] = strconv.Quote(a)
+	}
+	return fmt.Sprintf("%v: %s %q is not one this endpoint has: %s", aggregator.ErrBadQuery, e.name, e.value, strings.Join(q, ", "))
+}
+
+func (e *badParam) Unwrap() error { return aggregator.ErrBadQuery }
+
+// param returns query parameter name, or def when it is absent or empty;
+// any other value outside allowed is answered with a 400 naming them.
+func (h *handler) param(w http.ResponseWriter, r *http.Request, name, def string, allowed ...string) (string, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, true
+	}
+	if slices.Contains(allowed, v) {
+		return v, true
+	}
+	h.httpError(w, r, &badParam{name: name, value: v, allowed: allowed})
+	return "", false
+}
+
+// format returns the ?format= asked for, the first of formats when none
+// is; one the endpoint does not have is answered with a 400.
+func (h *handler) format(w http.ResponseWriter, r *http.Request, formats ...string) (string, bool) {
+	return h.param(w, r, "format", formats[0], formats...)
 }

@@ -64,9 +64,15 @@ func campaigns(loc *time.Location) []store.Campaign {
 
 func newFixture(tb testing.TB, mod func(*Options)) *fixture {
 	tb.Helper()
+	return newFixtureWith(tb, campaigns(gazaNow.Location()), mod)
+}
+
+// newFixtureWith is newFixture with other campaigns.
+func newFixtureWith(tb testing.TB, cs []store.Campaign, mod func(*Options)) *fixture {
+	tb.Helper()
 	f := &fixture{db: storetest.Open(tb), now: gazaNow, gaza: gazaNow.Location()}
 	clock := func() time.Time { return f.now }
-	f.agg = aggregator.New(f.db, campaigns(f.gaza), aggregator.Options{Now: clock})
+	f.agg = aggregator.New(f.db, cs, aggregator.Options{Now: clock})
 	opts := Options{Aggregator: f.agg, Now: clock}
 	if mod != nil {
 		mod(&opts)

@@ -157,6 +157,9 @@ func (h *handler) sameTime(c *store.Campaign, day string, at time.Time) (*sameTi
 }
 
 func (h *handler) showHeadline(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.format(w, r, "json"); !ok {
+		return
+	}
 	c, day, ok := h.campaignDay(w, r)
 	if !ok {
 		return
@@ -179,6 +182,10 @@ type crossCheck struct {
 }
 
 func (h *handler) showCrossCheck(w http.ResponseWriter, r *http.Request) {
+	format, ok := h.format(w, r, "json", "csv")
+	if !ok {
+		return
+	}
 	c, day, ok := h.campaignDay(w, r)
 	if !ok {
 		return
@@ -213,7 +220,7 @@ func (h *handler) showCrossCheck(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, cc)
 	}
-	if r.URL.Query().Get("format") == "csv" {
+	if format == "csv" {
 		csvHeaders(w, c.Name+"-crosscheck-"+day)
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"source", "hours", "platform", "collected"})
