@@ -171,17 +171,6 @@ func (h *handler) showTop(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"day": day, "posts": posts, "participants": parts})
 }
 
-func (h *handler) listSources(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.format(w, r, "json"); !ok {
-		return
-	}
-	var v any = []any{}
-	if h.sources != nil {
-		v = h.sources()
-	}
-	writeJSON(w, v)
-}
-
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -188,7 +188,7 @@ func (h *handler) servePublic(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	r2 := r.Clone(r.Context())
+	r2 := withPublic(r.Clone(r.Context()), campaign)
 	r2.URL.Path, r2.URL.RawPath = path, ""
 	h.api.ServeHTTP(w, r2)
 }

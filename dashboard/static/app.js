@@ -302,7 +302,7 @@
       const name = el("bdi", String(s.name || s.source || "?"));
       let st = M["state." + s.state] || String(s.state || "");
       if (s.waiting_for_reset_until && Date.parse(s.waiting_for_reset_until) > Date.now()) st = t("compl.rate_limited", { time: when(s.waiting_for_reset_until) });
-      else if (s.consecutive_errors > 0 && s.last_error) st += " · " + t("compl.error", { error: s.last_error.message || "" });
+      else if (s.consecutive_errors > 0 && s.last_error && s.last_error.message) st += " · " + t("compl.error", { error: s.last_error.message || "" });
       return [name, when(s.last_success), st];
     }), 3);
     $("t-sources").hidden = list.length === 0;
