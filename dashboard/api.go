@@ -23,8 +23,9 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 // campaignView is a campaign as the API shows it.
 type campaignView struct {
 	store.Campaign
-	Today  string // the current campaign day
-	Totals store.Figures
+	Today      string // the current campaign day
+	DefaultDay string // the day the page and the API open on (defaultDay)
+	Totals     store.Figures
 }
 
 // MarshalJSON writes every field the docs list, always: a campaign without
@@ -42,20 +43,25 @@ func (v campaignView) MarshalJSON() ([]byte, error) {
 		hashtags = []string{}
 	}
 	return json.Marshal(struct {
-		Name     string        `json:"name"`
-		Title    string        `json:"title"`
-		Hashtags []string      `json:"hashtags"`
-		Timezone string        `json:"timezone"`
-		From     *string       `json:"from"`
-		To       *string       `json:"to"`
-		Today    string        `json:"today"`
-		Totals   store.Figures `json:"totals"`
-	}{v.Name, v.Title, hashtags, v.Timezone, opt(v.From), opt(v.To), v.Today, v.Totals})
+		Name       string        `json:"name"`
+		Title      string        `json:"title"`
+		Hashtags   []string      `json:"hashtags"`
+		Timezone   string        `json:"timezone"`
+		From       *string       `json:"from"`
+		To         *string       `json:"to"`
+		Today      string        `json:"today"`
+		DefaultDay string        `json:"default_day"`
+		Totals     store.Figures `json:"totals"`
+	}{v.Name, v.Title, hashtags, v.Timezone, opt(v.From), opt(v.To), v.Today, v.DefaultDay, v.Totals})
 }
 
 func (h *handler) campaignView(c store.Campaign) (campaignView, error) {
 	tot, err := h.agg.Totals(c.Name)
-	return campaignView{Campaign: c, Today: c.Day(h.now()), Totals: tot}, err
+	if err != nil {
+		return campaignView{}, err
+	}
+	def, err := h.defaultDay(&c)
+	return campaignView{Campaign: c, Today: c.Day(h.now()), DefaultDay: def, Totals: tot}, err
 }
 
 func (h *handler) listCampaigns(w http.ResponseWriter, r *http.Request) {
@@ -92,8 +98,9 @@ func (h *handler) showCampaign(w http.ResponseWriter, r *http.Request) {
 }
 
 // report serves /totals, /days and /hours: ?by= adds one dimension,
-// ?from=&to= (campaign days) bound days, ?day= picks one day of hours,
-// ?format=csv gives CSV with the same column names as `tagpulse report`.
+// ?from=&to= (campaign days) bound days, ?day= picks one day (hours without
+// day, from or to are the default day's), ?format=csv gives CSV with the
+// same column names as `tagpulse report`.
 func (h *handler) report(timeKey string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		format, ok := h.format(w, r, "json", "csv")
@@ -112,6 +119,16 @@ func (h *handler) report(timeKey string) http.HandlerFunc {
 		query := aggregator.Query{Campaign: r.PathValue("name"), By: by, From: q.Get("from"), To: q.Get("to")}
 		if d := q.Get("day"); d != "" {
 			query.From, query.To = d, d
+		} else if timeKey == aggregator.ByHour && query.From == "" && query.To == "" {
+			c := h.campaignOr404(w, r)
+			if c == nil {
+				return
+			}
+			if query.From, err = h.defaultDay(c); err != nil {
+				h.httpError(w, r, err)
+				return
+			}
+			query.To = query.From
 		}
 		rows, err := h.agg.Report(query)
 		if err != nil {

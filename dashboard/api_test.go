@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -137,6 +138,96 @@ func defaultDayCampaigns(loc *time.Location) []store.Campaign {
 	return cs
 }
 
+// fillDefaultDay adds fill's posts and, for the extra campaigns, posts years
+// ago (archive), yesterday only (ongoing) and early in an open window (started).
+func (f *fixture) fillDefaultDay(tb testing.TB) {
+	tb.Helper()
+	f.fill(tb)
+	var posts []store.Post
+	for i := 0; i < 3; i++ {
+		posts = append(posts, f.post("archive", time.Date(2019, 12, 28, 10, i, 0, 0, f.gaza)))
+	}
+	for i := 0; i < 4; i++ {
+		posts = append(posts, f.post("archive", time.Date(2020, 1, 5, 10, i, 0, 0, f.gaza)))
+	}
+	posts = append(posts, f.post("ongoing", time.Date(2026, 11, 28, 20, 0, 0, 0, f.gaza)))
+	posts = append(posts, f.post("started", time.Date(2026, 11, 3, 20, 0, 0, 0, f.gaza)))
+	f.add(tb, posts...)
+}
+
+// TestDefaultDay: without ?day= the page and the API open on today while
+// the campaign runs, and on its last day with posts once it is over.
+func TestDefaultDay(t *testing.T) {
+	f := newFixtureWith(t, defaultDayCampaigns(gazaNow.Location()), nil)
+	f.fillDefaultDay(t)
+	for _, c := range []struct{ campaign, day string }{
+		{"afp", "2026-11-29"},     // today, inside its window
+		{"afp2025", "2025-11-29"}, // finished: its last day with posts
+		{"ended", "2024-05-22"},   // finished without posts: its last day
+		{"future", "2026-11-29"},  // not begun: today
+		{"archive", "2020-01-05"}, // no window, posts years ago
+		{"ongoing", "2026-11-29"}, // no window, posts until yesterday: live
+		{"fresh", "2026-11-29"},   // no window, no posts
+		{"started", "2026-11-29"}, // open window that includes today
+	} {
+		base := "/api/v1/campaigns/" + c.campaign
+		var v struct {
+			Today      string `json:"today"`
+			DefaultDay string `json:"default_day"`
+		}
+		f.getJSON(t, base, &v)
+		if v.Today != "2026-11-29" || v.DefaultDay != c.day {
+			t.Errorf("%s: today %s default_day %s, want 2026-11-29 and %s", c.campaign, v.Today, v.DefaultDay, c.day)
+		}
+		var hl headline
+		f.getJSON(t, base+"/headline", &hl)
+		if hl.Day != c.day || hl.IsToday != (c.day == "2026-11-29") {
+			t.Errorf("%s: headline of %s (today %v), want %s", c.campaign, hl.Day, hl.IsToday, c.day)
+		}
+		for _, p := range []string{"/top", "/crosscheck"} {
+			var d struct {
+				Day string `json:"day"`
+			}
+			f.getJSON(t, base+p, &d)
+			if d.Day != c.day {
+				t.Errorf("%s%s: day %s, want %s", c.campaign, p, d.Day, c.day)
+			}
+		}
+		page := f.get(t, "/c/"+c.campaign+"?lang=en").Body.String()
+		mustContain(t, c.campaign+" page", page, `data-day="`+c.day+`"`, `id="day" name="day" value="`+c.day+`"`)
+	}
+
+	// The headline of a finished campaign has its figures, not today's zeros.
+	var hl headline
+	f.getJSON(t, "/api/v1/campaigns/afp2025/headline", &hl)
+	if hl.Figures.Posts != 8+3*7 {
+		t.Errorf("afp2025 headline: %d posts, want %d", hl.Figures.Posts, 8+3*7)
+	}
+	f.getJSON(t, "/api/v1/campaigns/archive/headline", &hl)
+	if hl.Figures.Posts != 4 || hl.Previous.Posts != 0 {
+		t.Errorf("archive headline: %+v", hl)
+	}
+	// Hours without a day: the default day's.
+	var hours []aggregator.Row
+	f.getJSON(t, "/api/v1/campaigns/afp2025/hours", &hours)
+	if len(hours) == 0 {
+		t.Fatal("afp2025 hours: none")
+	}
+	for _, h := range hours {
+		if !strings.HasPrefix(h.Hour, "2025-11-29T") {
+			t.Errorf("afp2025 hours without a day: %s is not on 2025-11-29", h.Hour)
+		}
+	}
+	// The share card too.
+	card := f.get(t, "/api/v1/campaigns/afp2025/card.svg?lang=en").Body.String()
+	mustContain(t, "afp2025 card", card, "November 29, 2025")
+	// Asking for a day still gives that day.
+	f.getJSON(t, "/api/v1/campaigns/afp2025/headline?day=2025-11-24", &hl)
+	if hl.Day != "2025-11-24" || hl.Figures.Posts != 8+3*2 {
+		t.Errorf("afp2025 ?day=2025-11-24: %s %d", hl.Day, hl.Figures.Posts)
+	}
+}
+
 // TestAPIStrictness: a format or list the endpoint does not have is a 400
 // that names what it has, in JSON.
 func TestAPIStrictness(t *testing.T) {
@@ -226,7 +317,7 @@ func TestCampaignWindowFields(t *testing.T) {
 	for _, c := range list {
 		var name string
 		json.Unmarshal(c["name"], &name)
-		for _, k := range []string{"name", "title", "hashtags", "timezone", "from", "to", "today", "totals"} {
+		for _, k := range []string{"name", "title", "hashtags", "timezone", "from", "to", "today", "default_day", "totals"} {
 			if _, ok := c[k]; !ok {
 				t.Errorf("%s: no %q", name, k)
 			}

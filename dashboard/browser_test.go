@@ -371,3 +371,55 @@ func TestBrowserPublicLinkAndPolling(t *testing.T) {
 	b.mu.Unlock()
 	b.noErrors(t)
 }
+
+// TestBrowserPastCampaign: a finished campaign and one imported from an
+// archive years ago open on their last day with posts, not on today's
+// zeros, and their day axes say the year.
+func TestBrowserPastCampaign(t *testing.T) {
+	f := newFixtureWith(t, defaultDayCampaigns(gazaNow.Location()), nil)
+	f.fillDefaultDay(t)
+	srv := newServer(t, f.h)
+	b := newBrowser(t, 1024, 800)
+	for _, c := range []struct {
+		campaign, posts, day, title string
+		years                       []string // every day label has one of them; all of them occur
+	}{
+		{"afp2025", "29", "2025-11-29", "November 29, 2025", []string{"2025"}},
+		{"archive", "4", "2020-01-05", "January 5, 2020", []string{"2019", "2020"}},
+		{"afp", "45", "2026-11-29", "Today, November 29, 2026", nil},
+	} {
+		var posts, title, day string
+		var labels, cum []string
+		b.run(t, "open "+c.campaign,
+			chromedp.Navigate(srv+"/c/"+c.campaign+"?lang=en"),
+			loaded(),
+			chromedp.AttributeValue(`[data-fig="posts"]`, "data-value", &posts, nil),
+			chromedp.Text("#head-title", &title),
+			chromedp.Value("#day", &day),
+			chromedp.Evaluate(`[...document.querySelectorAll("#chart-days g text.axis")].map((e) => e.textContent)`, &labels),
+			chromedp.Evaluate(`[...document.querySelectorAll('#chart-cum text.axis[text-anchor="middle"]')].map((e) => e.textContent)`, &cum),
+		)
+		if posts != c.posts || title != c.title || day != c.day {
+			t.Errorf("%s: headline %q with %s posts, day field %s; want %q, %s, %s", c.campaign, title, posts, day, c.title, c.posts, c.day)
+		}
+		if len(labels) < 2 || len(cum) < 2 {
+			t.Errorf("%s: day labels %q, cumulative %q", c.campaign, labels, cum)
+		}
+		all := strings.Join(append(labels, cum...), " | ")
+		for _, l := range append(labels, cum...) {
+			has := false
+			for _, y := range c.years {
+				has = has || strings.Contains(l, y)
+			}
+			if has != (c.years != nil) {
+				t.Errorf("%s: day label %q (years %v)", c.campaign, l, c.years)
+			}
+		}
+		for _, y := range c.years {
+			if !strings.Contains(all, y) {
+				t.Errorf("%s: no day label with %s: %s", c.campaign, y, all)
+			}
+		}
+	}
+	b.noErrors(t)
+}

@@ -47,11 +47,59 @@ func (h *handler) campaignOr404(w http.ResponseWriter, r *http.Request) *store.C
 	return c
 }
 
-// dayParam reads ?day=, defaulting to the campaign's today.
+// defaultDay is the day a campaign's page, and its API without ?day=, show:
+// today while the campaign runs, else the campaign's last day with posts.
+//
+//   - Today, when today is inside the campaign's window and has posts or the
+//     campaign is live: its dated window (from, to or both) includes today,
+//     or, without dates, it has posts from yesterday (collection carrying
+//     on past midnight).
+//   - A finished window: its last day with posts (posts outside the window
+//     are not counted, so never after it), or its last day when it has none.
+//   - No dates and no posts since yesterday: the last day with posts.
+//   - A window that has not begun, or no posts at all: today.
+func (h *handler) defaultDay(c *store.Campaign) (string, error) {
+	today := c.Day(h.now())
+	dated := c.From != "" || c.To != ""
+	if c.InWindow(today) && dated {
+		return today, nil
+	}
+	if c.From != "" && today < c.From {
+		return today, nil // not begun
+	}
+	if !dated {
+		d, _ := time.Parse(store.DayLayout, today)
+		yesterday := d.AddDate(0, 0, -1).Format(store.DayLayout)
+		recent, err := h.agg.Report(aggregator.Query{Campaign: c.Name, By: []string{aggregator.ByDay}, From: yesterday, To: today})
+		if err != nil {
+			return "", err
+		}
+		for _, r := range recent {
+			if r.Posts > 0 {
+				return today, nil
+			}
+		}
+	}
+	rows, err := h.agg.Report(aggregator.Query{Campaign: c.Name, By: []string{aggregator.ByDay}, To: c.To})
+	if err != nil {
+		return "", err
+	}
+	for i := len(rows) - 1; i >= 0; i-- {
+		if rows[i].Posts > 0 {
+			return rows[i].Day, nil
+		}
+	}
+	if c.To != "" {
+		return c.To, nil // finished, without posts
+	}
+	return today, nil
+}
+
+// dayParam reads ?day=, defaulting to the campaign's default day.
 func (h *handler) dayParam(r *http.Request, c *store.Campaign) (string, error) {
 	day := r.URL.Query().Get("day")
 	if day == "" {
-		return c.Day(h.now()), nil
+		return h.defaultDay(c)
 	}
 	if _, err := time.Parse(store.DayLayout, day); err != nil {
 		return "", fmt.Errorf("%w: day %q is not YYYY-MM-DD", aggregator.ErrBadQuery, day)

@@ -62,7 +62,8 @@ type pageData struct {
 	Public  bool   // the read-only public view
 	Link    string // the campaign's public link, when configured (not shown on it)
 	Others  []store.Campaign
-	Today   string // the campaign's today, formatted
+	Day     string // the day the page opens on (defaultDay), formatted
+	IsToday bool   // whether that day is the campaign's today
 }
 
 func (h *handler) newPage(w http.ResponseWriter, r *http.Request, title string) pageData {
@@ -132,7 +133,7 @@ func (h *handler) campaignPage(w http.ResponseWriter, r *http.Request, name, sec
 	}
 	d := h.newPage(w, r, cmpOr(c.Title, c.Name))
 	d.C = v
-	d.Today = d.L.Date(v.Today)
+	d.Day, d.IsToday = d.L.Date(v.DefaultDay), v.DefaultDay == v.Today
 	prefix := ""
 	if secret != "" {
 		prefix = "/p/" + secret

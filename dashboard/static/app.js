@@ -15,10 +15,13 @@
   const cf = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0, signDisplay: "exceptZero" });
   const dateF = new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
   const shortDay = new Intl.DateTimeFormat(lang, { month: "short", day: "numeric", timeZone: "UTC" });
+  const shortDayYear = new Intl.DateTimeFormat(lang, { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
   const regions = names("region"), langs = names("language");
   const $ = (id) => document.getElementById(id);
   const SVG = "http://www.w3.org/2000/svg";
-  let state = { day: ds.today, from: "", to: "", compare: "", zone: "campaign" };
+  // The page opens on the campaign's default day: today while it runs,
+  // else its last day with posts (the server decides; see defaultDay).
+  let state = { day: ds.day || ds.today, from: "", to: "", compare: "", zone: "campaign" };
 
   function names(type) {
     try { return new Intl.DisplayNames([lang], { type }); } catch (e) { return null; }
@@ -31,6 +34,13 @@
   }
   const n = (v) => nf.format(v || 0);
   const fmtDay = (d) => d ? dateF.format(new Date(d + "T00:00:00Z")) : "";
+  // dayLabels formats days for a chart's axis: with the year when they span
+  // more than one, or are not of the campaign's current year.
+  function dayLabels(days) {
+    const years = new Set(days.map((d) => d.slice(0, 4)));
+    const f = years.size > 1 || (years.size === 1 && !years.has(ds.today.slice(0, 4))) ? shortDayYear : shortDay;
+    return (d) => f.format(new Date(d + "T00:00:00Z"));
+  }
   function country(cc) {
     if (cc === "ZZ") return t("country.unknown");
     try { return (regions && regions.of(cc)) || cc; } catch (e) { return cc; }
@@ -191,7 +201,8 @@
   function days(all, other) {
     const rows = all.filter((d) => inRange(d.day));
     const first = all.length ? all[0].day : "";
-    const items = rows.map((d) => ({ label: shortDay.format(new Date(d.day + "T00:00:00Z")), value: d.posts, title: fmtDay(d.day) + ": " + n(d.posts) }));
+    const dayLabel = dayLabels(rows.map((d) => d.day));
+    const items = rows.map((d) => ({ label: dayLabel(d.day), value: d.posts, title: fmtDay(d.day) + ": " + n(d.posts) }));
     const note = $("compare-note");
     if (other) {
       // Align by campaign day: day i of this campaign against day i of the other.
@@ -208,9 +219,11 @@
     }
     bars($("chart-days"), items, { labels: 10 });
     let sum = 0;
-    line($("chart-cum"), all.filter((d) => d.day <= ds.today).map((d) => {
+    const upToToday = all.filter((d) => d.day <= ds.today);
+    const cumLabel = dayLabels(upToToday.map((d) => d.day));
+    line($("chart-cum"), upToToday.map((d) => {
       sum += d.new_participants || 0;
-      return { label: shortDay.format(new Date(d.day + "T00:00:00Z")), value: sum, title: fmtDay(d.day) + ": " + n(sum) };
+      return { label: cumLabel(d.day), value: sum, title: fmtDay(d.day) + ": " + n(sum) };
     }));
   }
   function hours(rows) {
@@ -341,7 +354,14 @@
         const [oc, od] = await Promise.all([get(base, ""), get(base, "/days")]);
         other = { title: oc.title || oc.name, rows: od };
       }
-      if (state.day === ds.today && c.today !== ds.today) { ds.today = c.today; state.day = c.today; $("day").value = c.today; return refresh(); }
+      ds.today = c.today;
+      if (c.default_day && c.default_day !== ds.day) {
+        // The default day moved (midnight, or the campaign's first posts):
+        // follow it unless another day was chosen.
+        const follow = state.day === ds.day;
+        ds.day = c.default_day;
+        if (follow) { state.day = ds.day; $("day").value = ds.day; return refresh(); }
+      }
       headline(h);
       days(all, other);
       hours(hr);
@@ -368,15 +388,15 @@
   $("zone-viewer").textContent = t("ctl.zone_viewer", { zone: viewerTZ });
   $("controls").addEventListener("submit", (e) => {
     e.preventDefault();
-    state.day = $("day").value || ds.today;
+    state.day = $("day").value || ds.day;
     state.from = $("from").value;
     state.to = $("to").value;
     if (state.from && state.to && state.from > state.to) [state.from, state.to] = [state.to, state.from];
     update();
   });
   $("reset").addEventListener("click", () => {
-    state.day = ds.today; state.from = state.to = "";
-    $("day").value = ds.today; $("from").value = ""; $("to").value = "";
+    state.day = ds.day; state.from = state.to = "";
+    $("day").value = ds.day; $("from").value = ""; $("to").value = "";
     update();
   });
   const cmp = $("compare");
