@@ -132,6 +132,31 @@ func artifact(t *testing.T, name string, png []byte) {
 	t.Logf("screenshot: %s", p)
 }
 
+// chartOverlaps lists, for each chart on the page, what hides its value
+// axis: a label box (getBoundingClientRect) that overlaps a bar or point,
+// or sticks out of the chart, or a chart without its three labels or
+// without marks. In a right-to-left page it also checks the days run from
+// the right (the first day's bar is the rightmost).
+const chartOverlaps = `(() => {
+  const out = [];
+  const rtl = document.documentElement.dir === "rtl";
+  for (const id of ["chart-days", "chart-hours", "chart-cum"]) {
+    const box = document.getElementById(id), sb = box.getBoundingClientRect();
+    const labels = [...box.querySelectorAll(':scope > text.axis:not([text-anchor="middle"])')].map((e) => e.getBoundingClientRect());
+    const marks = [...box.querySelectorAll("rect.bar, rect.bar2, circle.dot")].map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0);
+    if (labels.length !== 3 || labels.some((l) => l.width === 0)) out.push(id + ": " + labels.length + " value labels");
+    if (!marks.length) out.push(id + ": no bars or points");
+    labels.forEach((l, j) => {
+      if (l.left < sb.left - 0.5 || l.right > sb.right + 0.5) out.push(id + ": value label " + j + " sticks out of the chart");
+      const hit = marks.findIndex((m) => l.left < m.right && m.left < l.right && l.top < m.bottom && m.top < l.bottom);
+      if (hit >= 0) out.push(id + ": value label " + j + " [" + Math.round(l.left) + "," + Math.round(l.right) + "] overlaps mark " + hit + " [" + Math.round(marks[hit].left) + "," + Math.round(marks[hit].right) + "]");
+    });
+  }
+  const days = [...document.querySelectorAll("#chart-days rect.bar")].map((e) => e.getBoundingClientRect());
+  if (days.length > 1 && (days[0].left > days[days.length - 1].left) !== rtl) out.push("chart-days: the first day is not on the " + (rtl ? "right" : "left"));
+  return out;
+})()`
+
 // hostile is a post built to run script wherever text is not escaped.
 func (f *fixture) hostile(at time.Time) store.Post {
 	p := f.post("allforpalestine", at)
@@ -186,6 +211,11 @@ func TestBrowserCampaignPage(t *testing.T) {
 		chromedp.Text(`#top-posts li:first-child .text`, &title),
 		chromedp.Text(`#t-sources`, &sources),
 	)
+	var overlaps []string
+	b.run(t, "value axes", chromedp.Evaluate(chartOverlaps, &overlaps))
+	for _, o := range overlaps {
+		t.Errorf("English page: %s", o)
+	}
 	if !strings.Contains(sources, "rate-limited until") || !strings.Contains(sources, "mastodon:mastodon.social") || !strings.Contains(sources, "collecting") {
 		t.Errorf("completeness panel: %q", sources)
 	}
@@ -275,6 +305,13 @@ func TestBrowserCampaignPage(t *testing.T) {
 func TestBrowserArabic(t *testing.T) {
 	f := newFixture(t, nil)
 	f.fill(t)
+	// A first day of thousands of posts: the tallest bar stands where the
+	// value axis is, and its labels are four digits wide.
+	var many []store.Post
+	for i := 0; i < 1234; i++ {
+		many = append(many, f.post("allforpalestine", time.Date(2026, 11, 22, 9, 0, i%60, 0, f.gaza)))
+	}
+	f.add(t, many...)
 	srv := newServer(t, f.h)
 	b := newBrowser(t, 360, 780)
 	ls, _ := loadCatalogs()
@@ -291,6 +328,20 @@ func TestBrowserArabic(t *testing.T) {
 		chromedp.Text(`#zone-viewer`, &zone),
 		chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow),
 	)
+	// The value axis stays readable: no bar covers its labels (the first
+	// day, the tallest, stands next to them).
+	var overlaps []string
+	var top string
+	b.run(t, "value axes",
+		chromedp.Evaluate(chartOverlaps, &overlaps),
+		chromedp.Evaluate(`[...document.querySelectorAll('#chart-days > text.axis:not([text-anchor="middle"])')].map((e) => e.textContent).join(" ")`, &top),
+	)
+	for _, o := range overlaps {
+		t.Errorf("Arabic page: %s", o)
+	}
+	if want := ar.Number(1244); !strings.Contains(top, want) && !strings.Contains(top, "١٬٢٤٤") {
+		t.Errorf("days chart value labels %q, want the maximum %s among them", top, want)
+	}
 	if !strings.ContainsAny(days, "٠١٢٣٤٥٦٧٨٩") && !strings.Contains(days, "نوفمبر") {
 		t.Errorf("day chart labels are not in Arabic: %q", days)
 	}

@@ -83,57 +83,98 @@
     return s ? "?" + s : "";
   }
 
+  // Charts are drawn left to right inside (style.css gives them direction:
+  // ltr, so "start" is left); in a right-to-left page they are mirrored:
+  // time runs from the right and the value axis stands on the right.
+  const W = 600, H = 220, TOP = 10, BOTTOM = 28, EDGE = 8, PAD = 6;
+  // textWidth is the widest of texts as the chart draws them (user units);
+  // estimated from their length while the chart is not laid out.
+  function textWidth(box, texts) {
+    const probes = texts.map((s) => svg("text", { class: "axis", x: 0, y: -100 }, s));
+    box.append(...probes);
+    let w = 0;
+    for (const p of probes) { try { w = Math.max(w, p.getComputedTextLength()); } catch (e) { /* not drawn */ } }
+    if (!w && probes.length) {
+      const size = parseFloat(getComputedStyle(probes[0]).fontSize) || 11;
+      w = Math.max(...texts.map((s) => s.length)) * size * 0.62;
+    }
+    for (const p of probes) p.remove();
+    return w;
+  }
+  // frame draws the value axis: grid lines and labels for 0, half and the
+  // maximum, in a margin as wide as its widest label, so no bar or point
+  // covers them. It returns the plot's left and right edges and the scale.
+  function frame(box, max) {
+    box.replaceChildren();
+    const vals = [0, 0.5, 1].map((f) => Math.round(max * f));
+    const gutter = Math.ceil(textWidth(box, vals.map(n))) + 2 * PAD;
+    const left = rtl ? EDGE : gutter, right = rtl ? W - gutter : W - EDGE;
+    const y = (v) => H - BOTTOM - (H - TOP - BOTTOM) * v / max;
+    const kids = [];
+    for (const v of vals) {
+      kids.push(svg("line", { x1: left, x2: right, y1: y(v), y2: y(v), class: "grid" }));
+      kids.push(svg("text", { x: rtl ? right + PAD : left - PAD, y: y(v) + 4, class: "axis y", "text-anchor": rtl ? "start" : "end" }, n(v)));
+    }
+    return { left, right, y, kids };
+  }
+  // every is how many items apart the time labels must be so they do not
+  // run into each other: at most `most` labels, and room for the widest.
+  function every(box, labels, width, most) {
+    const w = textWidth(box, [...new Set(labels)].slice(0, 50)) + 8;
+    const step = width / Math.max(1, labels.length);
+    return Math.max(1, Math.ceil(labels.length / most), Math.ceil(w / step));
+  }
+  // keepInside moves time labels that would stick out of the chart back in.
+  function keepInside(box) {
+    for (const t of box.querySelectorAll("text.x")) {
+      try {
+        const b = t.getBBox();
+        const shift = b.x < 0 ? -b.x : b.x + b.width > W ? W - b.x - b.width : 0;
+        if (shift) t.setAttribute("x", +t.getAttribute("x") + shift);
+      } catch (e) { /* not drawn */ }
+    }
+  }
   // bars draws a bar chart into an SVG: items {label, value, title, value2}.
   function bars(box, items, opts) {
-    const W = 600, H = 220, top = 10, bottom = 28, left = 44, right = 8;
     const max = Math.max(1, ...items.map((i) => Math.max(i.value, i.value2 || 0)));
-    const step = (W - left - right) / Math.max(1, items.length);
-    const x = (i) => rtl ? W - right - (i + 1) * step : left + i * step;
-    const y = (v) => H - bottom - (H - top - bottom) * v / max;
-    const kids = [];
-    for (const f of [0, 0.5, 1]) {
-      const v = Math.round(max * f), yy = y(v);
-      kids.push(svg("line", { x1: left, x2: W - right, y1: yy, y2: yy, class: "grid" }));
-      kids.push(svg("text", { x: rtl ? W - 2 : 2, y: yy + 4, class: "axis", "text-anchor": "start" }, n(v)));
-    }
-    const every = Math.ceil(items.length / (opts.labels || 12));
+    const f = frame(box, max), y = f.y;
+    const step = (f.right - f.left) / Math.max(1, items.length);
+    const x = (i) => rtl ? f.right - (i + 1) * step : f.left + i * step;
+    const kids = f.kids;
+    const each = every(box, items.map((it) => it.label), f.right - f.left, opts.labels || 12);
     items.forEach((it, i) => {
       const g = svg("g", {});
       const bw = Math.max(1, step * (it.value2 !== undefined ? 0.45 : 0.8));
-      const r = svg("rect", { x: x(i) + step * 0.1, y: y(it.value), width: bw, height: Math.max(0, H - bottom - y(it.value)), class: "bar" });
+      const r = svg("rect", { x: x(i) + step * 0.1, y: y(it.value), width: bw, height: Math.max(0, H - BOTTOM - y(it.value)), class: "bar" });
       r.append(svg("title", {}, it.title));
       g.append(r);
       if (it.value2 !== undefined) {
-        const r2 = svg("rect", { x: x(i) + step * 0.1 + bw, y: y(it.value2), width: bw, height: Math.max(0, H - bottom - y(it.value2)), class: "bar2" });
+        const r2 = svg("rect", { x: x(i) + step * 0.1 + bw, y: y(it.value2), width: bw, height: Math.max(0, H - BOTTOM - y(it.value2)), class: "bar2" });
         r2.append(svg("title", {}, it.title2 || ""));
         g.append(r2);
       }
-      if (i % every === 0) g.append(svg("text", { x: x(i) + step / 2, y: H - 10, class: "axis", "text-anchor": "middle" }, it.label));
+      if (i % each === 0) g.append(svg("text", { x: x(i) + step / 2, y: H - 10, class: "axis x", "text-anchor": "middle" }, it.label));
       kids.push(g);
     });
     box.replaceChildren(...kids);
+    keepInside(box);
   }
   function line(box, pts) {
-    const W = 600, H = 220, top = 10, bottom = 28, left = 44, right = 8;
     const max = Math.max(1, ...pts.map((p) => p.value));
-    const step = (W - left - right) / Math.max(1, pts.length - 1);
-    const x = (i) => rtl ? W - right - i * step : left + i * step;
-    const y = (v) => H - bottom - (H - top - bottom) * v / max;
-    const kids = [];
-    for (const f of [0, 0.5, 1]) {
-      const v = Math.round(max * f);
-      kids.push(svg("line", { x1: left, x2: W - right, y1: y(v), y2: y(v), class: "grid" }));
-      kids.push(svg("text", { x: rtl ? W - 2 : 2, y: y(v) + 4, class: "axis" }, n(v)));
-    }
+    const f = frame(box, max), y = f.y;
+    const step = (f.right - f.left) / Math.max(1, pts.length - 1);
+    const x = (i) => rtl ? f.right - i * step : f.left + i * step;
+    const kids = f.kids;
     kids.push(svg("polyline", { points: pts.map((p, i) => x(i) + "," + y(p.value)).join(" "), class: "line" }));
-    const every = Math.ceil(pts.length / 8);
+    const each = every(box, pts.map((p) => p.label), f.right - f.left, 8);
     pts.forEach((p, i) => {
       const c = svg("circle", { cx: x(i), cy: y(p.value), r: 3, class: "dot" });
       c.append(svg("title", {}, p.title));
       kids.push(c);
-      if (i % every === 0) kids.push(svg("text", { x: x(i), y: H - 10, class: "axis", "text-anchor": "middle" }, p.label));
+      if (i % each === 0) kids.push(svg("text", { x: x(i), y: H - 10, class: "axis x", "text-anchor": "middle" }, p.label));
     });
     box.replaceChildren(...kids);
+    keepInside(box);
   }
 
   // zoneOffset is tz's UTC offset in ms at instant ms.
