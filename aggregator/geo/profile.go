@@ -563,7 +563,10 @@ var solidarityFlags = codeSet("PS UA LB SD SY YE CD")
 
 // flags decides from flag emoji alone. One country's flag counts; of
 // several, the one that is not a common solidarity flag counts ("🇮🇪🇵🇸" is
-// Ireland); otherwise they cancel out.
+// Ireland); otherwise they cancel out. A solidarity flag alone says whom the
+// author stands with, not where they are: in a campaign for that people most
+// who show it live elsewhere, so it stays Unknown rather than inflate that
+// country.
 func (a *Attributor) flags(flags []string) Attribution {
 	var own, other [2]byte
 	nOwn, nOther := 0, 0
@@ -591,8 +594,6 @@ func (a *Attributor) flags(flags []string) Attribution {
 			conf = 0.5
 		}
 		return Attribution{Country: string(own[:]), Method: MethodProfile, Confidence: conf}
-	case nOwn == 0 && nOther == 1:
-		return Attribution{Country: string(other[:]), Method: MethodProfile, Confidence: 0.6}
 	}
 	return unknown
 }
