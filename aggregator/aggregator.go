@@ -81,7 +81,7 @@ type Aggregator struct {
 	mu sync.Mutex // one writer at a time
 
 	subsMu sync.Mutex
-	subs   map[chan struct{}]struct{}
+	subs   map[chan struct{}]string // subscriber → the campaign it follows ("": all)
 }
 
 // New returns an aggregator over db for the given campaigns.
@@ -101,7 +101,7 @@ func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Aggregator{db: db, campaigns: campaigns, byName: map[string]*store.Campaign{}, opts: opts, log: opts.Logger, subs: map[chan struct{}]struct{}{}}
+	a := &Aggregator{db: db, campaigns: campaigns, byName: map[string]*store.Campaign{}, opts: opts, log: opts.Logger, subs: map[chan struct{}]string{}}
 	for i := range a.campaigns {
 		a.byName[a.campaigns[i].Name] = &a.campaigns[i]
 	}
@@ -131,7 +131,7 @@ func (a *Aggregator) CatchUp(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		n, err := a.step()
+		n, touched, err := a.step()
 		total += n
 		if err != nil {
 			return total, err
@@ -139,7 +139,7 @@ func (a *Aggregator) CatchUp(ctx context.Context) (int, error) {
 		if n == 0 {
 			return total, nil
 		}
-		a.notify()
+		a.notify(touched)
 	}
 }
 
@@ -163,12 +163,13 @@ func (a *Aggregator) Run(ctx context.Context, wake <-chan struct{}, every time.D
 	}
 }
 
-// Subscribe returns a channel that receives a value (coalesced) whenever the
-// rollups change, and a function to stop.
-func (a *Aggregator) Subscribe() (<-chan struct{}, func()) {
+// Subscribe returns a channel that receives a value (coalesced) whenever
+// the rollups of campaign change (campaign "": of any campaign), and a
+// function to stop.
+func (a *Aggregator) Subscribe(campaign string) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	a.subsMu.Lock()
-	a.subs[ch] = struct{}{}
+	a.subs[ch] = campaign
 	a.subsMu.Unlock()
 	return ch, func() {
 		a.subsMu.Lock()
@@ -177,10 +178,14 @@ func (a *Aggregator) Subscribe() (<-chan struct{}, func()) {
 	}
 }
 
-func (a *Aggregator) notify() {
+// notify wakes the subscribers of the campaigns touched (nil: of all).
+func (a *Aggregator) notify(touched map[string]bool) {
 	a.subsMu.Lock()
 	defer a.subsMu.Unlock()
-	for ch := range a.subs {
+	for ch, campaign := range a.subs {
+		if touched != nil && (campaign == "" && len(touched) == 0 || campaign != "" && !touched[campaign]) {
+			continue
+		}
 		select {
 		case ch <- struct{}{}:
 		default:
@@ -217,19 +222,22 @@ func (a *Aggregator) Reset() error {
 	if err := a.db.UpdateRollups(func(tx *store.RollupTx) error { return tx.Reset() }); err != nil {
 		return fmt.Errorf("rebuild: %w", err)
 	}
+	a.notify(nil)
 	return nil
 }
 
-// step folds one batch of posts into the rollups in one transaction.
-func (a *Aggregator) step() (int, error) {
+// step folds one batch of posts into the rollups in one transaction. It
+// returns how many posts it read and the campaigns whose figures changed.
+func (a *Aggregator) step() (int, map[string]bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// Nothing new: answer from a read transaction, without the write
 	// transaction's commit and sync.
 	if lag, err := a.Lag(); err != nil || lag == 0 {
-		return 0, err
+		return 0, nil, err
 	}
 	n := 0
+	var touched map[string]bool
 	err := a.db.UpdateRollups(func(tx *store.RollupTx) error {
 		n = 0
 		wm := tx.Watermark()
@@ -252,12 +260,16 @@ func (a *Aggregator) step() (int, error) {
 		if err := st.flush(); err != nil {
 			return err
 		}
+		touched = st.touched
 		return tx.SetWatermark(last)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("aggregate: %w", err)
+		return 0, nil, fmt.Errorf("aggregate: %w", err)
 	}
-	return n, nil
+	if touched == nil {
+		touched = map[string]bool{} // posts of no campaign: nothing changed
+	}
+	return n, touched, nil
 }
 
 // contribution is what one post adds to one campaign: everything the rollup

@@ -298,3 +298,53 @@ func TestSoFar(t *testing.T) {
 		t.Fatalf("check: %v %v", err, diffs)
 	}
 }
+
+// TestSubscribeFollowsACampaign: a subscriber to one campaign is woken only
+// when that campaign's figures change; a subscriber to all, by any change.
+func TestSubscribeFollowsACampaign(t *testing.T) {
+	db := storetest.Open(t)
+	a := aggregator.New(db, campaigns(t), aggregator.Options{})
+	afp, stopAFP := a.Subscribe("afp")
+	defer stopAFP()
+	india, stopIndia := a.Subscribe("india")
+	defer stopIndia()
+	all, stopAll := a.Subscribe("")
+	defer stopAll()
+	woken := func(ch <-chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
+	// #allforpalestine on 1 Dec (outside "both"'s window): afp only.
+	if _, err := db.Append([]store.Post{{Platform: "x", ID: "1", Source: store.SourceX, Kind: store.KindOriginal,
+		CreatedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Hashtags: []string{"allforpalestine"}, Author: store.Author{ID: "a"}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CatchUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if wa, wi, wl := woken(afp), woken(india), woken(all); !wa || wi || !wl {
+		t.Errorf("after an afp post: afp, india, all woken = %v, %v, %v; want true, false, true", wa, wi, wl)
+	}
+	// A post of no campaign changes no figures: nobody is woken.
+	if _, err := db.Append([]store.Post{{Platform: "x", ID: "2", Source: store.SourceX, Kind: store.KindOriginal,
+		CreatedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Hashtags: []string{"cats"}, Author: store.Author{ID: "a"}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CatchUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if woken(afp) || woken(india) || woken(all) {
+		t.Error("a post of no campaign woke a subscriber")
+	}
+	// A reset changes every campaign's figures.
+	if err := a.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if !woken(afp) || !woken(india) || !woken(all) {
+		t.Error("a reset did not wake every subscriber")
+	}
+}

@@ -20,6 +20,7 @@ type state struct {
 	topParts map[dayKey][]store.TopParticipant
 	dirtyTop map[dayKey]bool
 	scratch  []contribution
+	touched  map[string]bool // campaigns whose figures changed
 }
 
 type memberEntry struct {
@@ -41,6 +42,7 @@ func newState(a *Aggregator, tx *store.RollupTx) *state {
 		topPosts: map[dayKey][]store.TopPost{},
 		topParts: map[dayKey][]store.TopParticipant{},
 		dirtyTop: map[dayKey]bool{},
+		touched:  map[string]bool{},
 	}
 }
 
@@ -92,6 +94,7 @@ func (s *state) add(p *store.Post) error {
 
 func (s *state) addContribution(co *contribution) error {
 	c := co.campaign
+	s.touched[c.Name] = true
 	camp, err := s.member(store.MemberKey{Campaign: c.Name, Author: co.author})
 	if err != nil {
 		return err

@@ -518,7 +518,44 @@ func TestPageWeight(t *testing.T) {
 func TestEvents(t *testing.T) {
 	f := newFixture(t, nil)
 	srv := newServer(t, f.h)
-	resp, err := http.Get(srv + "/api/v1/events")
+	s := nextChange(t, srv+"/api/v1/events?campaign=afp", func() { f.add(t, f.post("allforpalestine", f.now)) })
+	if !strings.Contains(s, `data: {"aggregator_lag_posts":0}`) {
+		t.Errorf("stream %q", s)
+	}
+	resp, err := http.Get(srv + "/api/v1/events?campaign=nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("events of an unknown campaign: %d", resp.StatusCode)
+	}
+}
+
+// TestPublicEventsTellNothingOfOthers: through a public link the stream
+// follows the link's campaign (whatever ?campaign= says) and carries no
+// figure of the whole store.
+func TestPublicEventsTellNothingOfOthers(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Public = map[string]string{"afp": "public-secret-0123456789"} })
+	srv := newServer(t, f.h)
+	// Posts of the other campaign first, then the link's: the first event
+	// must come from the second.
+	var afterOther bool
+	s := nextChange(t, srv+"/p/public-secret-0123456789/api/v1/events?campaign=afp2025", func() {
+		f.add(t, f.post("allforpalestine2025", f.now.AddDate(-1, 0, 0))) // inside afp2025's window
+		afterOther = true
+		f.add(t, f.post("allforpalestine", f.now))
+	})
+	if !afterOther || !strings.Contains(s, "event: changed\ndata: {}\n") || strings.Contains(s, "lag") {
+		t.Errorf("public stream %q", s)
+	}
+}
+
+// nextChange opens an event stream, runs change once it is subscribed, and
+// returns the stream up to its first "changed" event.
+func nextChange(t *testing.T, url string, change func()) string {
+	t.Helper()
+	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,12 +568,12 @@ func TestEvents(t *testing.T) {
 	if !strings.HasPrefix(string(buf[:n]), "retry:") {
 		t.Fatalf("first bytes %q", buf[:n])
 	}
-	f.add(t, f.post("allforpalestine", f.now))
+	change()
 	got := make(chan string, 1)
 	go func() {
 		b := make([]byte, 256)
 		var acc string
-		for !strings.Contains(acc, "\n\n") || !strings.Contains(acc, "event: changed") {
+		for !strings.Contains(acc, "event: changed") || !strings.HasSuffix(acc, "\n\n") {
 			n, err := resp.Body.Read(b)
 			if err != nil {
 				break
@@ -550,9 +587,11 @@ func TestEvents(t *testing.T) {
 		if !strings.Contains(s, "event: changed") {
 			t.Errorf("stream %q", s)
 		}
+		return s
 	case <-time.After(10 * time.Second):
 		t.Fatal("no changed event within 10 s of CatchUp")
 	}
+	return ""
 }
 
 // TestCacheFollowsNewPosts: repeated API answers come from the cache, but

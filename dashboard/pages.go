@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -149,7 +150,7 @@ func (h *handler) campaignPage(w http.ResponseWriter, r *http.Request, name, sec
 		}
 	}
 	d.API = prefix + "/api/v1/campaigns/" + c.Name
-	d.Events = prefix + "/api/v1/events"
+	d.Events = prefix + "/api/v1/events?campaign=" + url.QueryEscape(c.Name)
 	d.Sources = prefix + "/api/v1/sources"
 	h.render(w, r, h.pages.campaign, []string{"layout.html", "campaign.html"}, d)
 }
