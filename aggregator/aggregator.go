@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tagpulse/tagpulse/store"
@@ -82,6 +83,8 @@ type Aggregator struct {
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]string // subscriber → the campaign it follows ("": all)
+	// lastErr is the outcome of the last step (see Err).
+	lastErr atomic.Pointer[stepError]
 }
 
 // New returns an aggregator over db for the given campaigns.
@@ -133,6 +136,7 @@ func (a *Aggregator) CatchUp(ctx context.Context) (int, error) {
 		}
 		n, touched, err := a.step()
 		total += n
+		a.lastErr.Store(&stepError{err})
 		if err != nil {
 			return total, err
 		}
@@ -141,6 +145,17 @@ func (a *Aggregator) CatchUp(ctx context.Context) (int, error) {
 		}
 		a.notify(touched)
 	}
+}
+
+type stepError struct{ err error }
+
+// Err is the error the last attempt to fold posts into the rollups ended
+// with, or nil if it succeeded: while it is not nil, figures stand still.
+func (a *Aggregator) Err() error {
+	if e := a.lastErr.Load(); e != nil {
+		return e.err
+	}
+	return nil
 }
 
 // Run catches up whenever wake fires or every interval, until ctx ends.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -346,5 +347,56 @@ func TestSubscribeFollowsACampaign(t *testing.T) {
 	}
 	if !woken(afp) || !woken(india) || !woken(all) {
 		t.Error("a reset did not wake every subscriber")
+	}
+}
+
+// TestHostileFieldsDoNotStopAggregation: a post whose ID, author ID or
+// language tag is far longer than any real one (bbolt refuses keys over
+// 32 KB; Bluesky's langs are the poster's to write) is stored, deduplicated
+// and counted like any other, and the posts after it too.
+func TestHostileFieldsDoNotStopAggregation(t *testing.T) {
+	db := storetest.Open(t)
+	a := aggregator.New(db, campaigns(t), aggregator.Options{})
+	huge := strings.Repeat("x", 40_000)
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	posts := []store.Post{
+		{Platform: "bluesky", ID: "at://did:plc:a/app.bsky.feed.post/" + huge, Source: store.SourceBluesky, Kind: store.KindOriginal,
+			CreatedAt: at, Hashtags: []string{"allforpalestine"}, Author: store.Author{ID: "did:plc:" + huge}, Lang: huge},
+		{Platform: "bluesky", ID: "2", Source: store.SourceBluesky, Kind: store.KindOriginal,
+			CreatedAt: at, Hashtags: []string{"allforpalestine"}, Author: store.Author{ID: "did:plc:b"}, Lang: "=HYPERLINK(\"x\")"},
+		{Platform: "bluesky", ID: "3", Source: store.SourceBluesky, Kind: store.KindOriginal,
+			CreatedAt: at, Hashtags: []string{"allforpalestine"}, Author: store.Author{ID: "did:plc:c"}, Lang: "ar-PS"},
+	}
+	for range 2 { // the second time, every post is a duplicate
+		if _, err := db.Append(posts, nil); err != nil {
+			t.Fatalf("append: %v", err)
+		}
+	}
+	if _, err := a.CatchUp(t.Context()); err != nil {
+		t.Fatalf("aggregate: %v", err)
+	}
+	if db.PostCount() != 3 {
+		t.Errorf("%d posts stored, want 3", db.PostCount())
+	}
+	if p, err := db.Get("bluesky", posts[0].ID); err != nil || p.ID != posts[0].ID {
+		t.Errorf("get the long-ID post: %v", err)
+	}
+	rows, err := a.Report(aggregator.Query{Campaign: "afp", By: []string{aggregator.ByLang}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, r := range rows {
+		got[r.Lang] = r.Posts
+	}
+	if fmt.Sprint(got) != "map[ar:1 und:2]" {
+		t.Errorf("posts by lang %v, want ar:1 und:2", got)
+	}
+	tot, err := a.Totals("afp")
+	if err != nil || tot.Posts != 3 || tot.Participants != 3 {
+		t.Errorf("totals %+v %v, want 3 posts by 3 participants", tot, err)
+	}
+	if diffs, _, err := a.Check(t.Context()); err != nil || len(diffs) > 0 {
+		t.Errorf("check: %v %v", diffs, err)
 	}
 }

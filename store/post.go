@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 )
@@ -79,7 +81,24 @@ type Post struct {
 }
 
 // Key is the post's dedupe key: platform and ID.
-func (p *Post) Key() string { return p.Platform + "\x00" + p.ID }
+func (p *Post) Key() string { return postKey(p.Platform, p.ID) }
+
+// postKey is a post's key in the dedupe index.
+func postKey(platform, id string) string { return platform + "\x00" + keyPart(id) }
+
+// maxKeyPart bounds a platform-given identifier inside a store key: bbolt
+// refuses keys over 32 KB, and one hostile post with a huge ID must not stop
+// ingest or aggregation. Real IDs are far shorter; a longer one stands as
+// its SHA-256, which keeps it distinct.
+const maxKeyPart = 1024
+
+func keyPart(s string) string {
+	if len(s) <= maxKeyPart {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
 
 // Author is who posted. Followers is the follower count as seen with this
 // post; reach uses the latest one seen.
@@ -91,7 +110,7 @@ type Author struct {
 }
 
 // Key identifies the author across the store: platform and author ID.
-func (a Author) Key(platform string) string { return platform + ":" + a.ID }
+func (a Author) Key(platform string) string { return platform + ":" + keyPart(a.ID) }
 
 // Signals are the raw location signals a post carried. Country attribution
 // reads only these, so a better gazetteer can re-attribute history.
@@ -116,6 +135,11 @@ func NormalizeLang(lang string) string {
 		lang = lang[:i]
 	}
 	if lang == "" || lang == "zxx" || lang == "qme" || lang == "qht" || lang == "qam" || lang == "art" {
+		return "und"
+	}
+	// A BCP 47 language subtag is 2 to 8 letters; anything else (a poster
+	// controls Bluesky's langs) is no language.
+	if len(lang) < 2 || len(lang) > 8 || strings.IndexFunc(lang, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
 		return "und"
 	}
 	return lang

@@ -285,7 +285,7 @@ func (db *DB) Cursors() (map[string][]byte, error) {
 // the campaign. Returns ErrNotFound when the post is not stored.
 func (db *DB) Redact(platform, id string) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		seq := tx.Bucket(bucketSeen).Get([]byte(platform + "\x00" + id))
+		seq := tx.Bucket(bucketSeen).Get([]byte(postKey(platform, id)))
 		if seq == nil {
 			return ErrNotFound
 		}
@@ -306,7 +306,7 @@ func (db *DB) Redact(platform, id string) error {
 func (db *DB) Get(platform, id string) (Post, error) {
 	var p Post
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		seq := tx.Bucket(bucketSeen).Get([]byte(platform + "\x00" + id))
+		seq := tx.Bucket(bucketSeen).Get([]byte(postKey(platform, id)))
 		if seq == nil {
 			return ErrNotFound
 		}
