@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,8 +24,12 @@ type MastodonConfig struct {
 	Instances []string `yaml:"instances"`
 	// Every is the poll interval (scheduler; default 1m).
 	Every time.Duration `yaml:"every"`
-	// Token is an optional bearer token, for instances that show tag
-	// timelines only to logged-in users. Most need none.
+	// Tokens are optional bearer tokens, by instance host (as in the
+	// instance URL: "mastodon.social", or "host:port"), for instances that
+	// show tag timelines only to logged-in users. Most need none. A token
+	// goes only to the instance that issued it.
+	Tokens map[string]string `yaml:"tokens,omitempty"`
+	// Token is Tokens for a configuration with a single instance.
 	Token string `yaml:"token,omitempty"`
 	// MaxPages bounds the pages one poll follows per tag group when catching
 	// up after downtime (default 10, i.e. 400 statuses); the rest comes with
@@ -32,6 +37,42 @@ type MastodonConfig struct {
 	MaxPages int `yaml:"max_pages,omitempty"`
 	// Timeout is the deadline for one request (default 20s).
 	Timeout time.Duration `yaml:"timeout,omitempty"`
+}
+
+// tokenFor is the token for the instance at u: Tokens by host (with or
+// without the port), else Token, which Validate allows only with a single
+// instance.
+func (c MastodonConfig) tokenFor(u *url.URL) string {
+	if t, ok := c.Tokens[u.Host]; ok {
+		return t
+	}
+	if t, ok := c.Tokens[u.Hostname()]; ok {
+		return t
+	}
+	return c.Token
+}
+
+// Validate refuses a token that would reach instances other than the one
+// that issued it, and tokens for hosts not among the instances.
+func (c MastodonConfig) Validate() error {
+	if c.Token != "" && len(c.Instances) > 1 {
+		return errors.New("token would be sent to every instance: give each its own under tokens: {HOST: ${VARIABLE}}")
+	}
+	hosts := map[string]bool{}
+	for _, inst := range c.Instances {
+		if !strings.Contains(inst, "://") {
+			inst = "https://" + inst
+		}
+		if u, err := url.Parse(strings.TrimRight(inst, "/")); err == nil {
+			hosts[u.Host], hosts[u.Hostname()] = true, true
+		}
+	}
+	for h := range c.Tokens {
+		if !hosts[h] {
+			return fmt.Errorf("tokens: %q is not the host of any of the instances", h)
+		}
+	}
+	return nil
 }
 
 // Mastodon defaults and limits.
@@ -90,7 +131,7 @@ func NewMastodon(cfg MastodonConfig, instance string, tags []string, httpClient 
 		base:     u,
 		host:     u.Hostname(),
 		client:   httpClient,
-		token:    cfg.Token,
+		token:    cfg.tokenFor(u),
 		maxPages: cfg.MaxPages,
 		timeout:  cfg.Timeout,
 		Now:      time.Now,

@@ -640,3 +640,46 @@ func TestMastodonNewHashtagsContinueFromCursor(t *testing.T) {
 		t.Errorf("cursor %s (%v): want only the new group", c, err)
 	}
 }
+
+// TestMastodonTokenGoesOnlyToItsInstance: tokens are per instance host; an
+// instance without one gets no Authorization header; a single token is
+// refused for several instances.
+func TestMastodonTokenGoesOnlyToItsInstance(t *testing.T) {
+	a, b := platformtest.NewMastodon(), platformtest.NewMastodon()
+	defer a.Close()
+	defer b.Close()
+	a.Add(platformtest.Toot{Text: "#AllForPalestine", Tags: []string{"allforpalestine"}})
+	b.Add(platformtest.Toot{Text: "#AllForPalestine", Tags: []string{"allforpalestine"}})
+	cfg := collector.MastodonConfig{Instances: []string{a.URL, b.URL}, Tokens: map[string]string{strings.TrimPrefix(a.URL, "http://"): "tok-a"}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	db := mbOpenStore(t)
+	m := mbMatcher("allforpalestine")
+	mbPoll(t, db, m, newMastodonPoller(t, a, cfg, "allforpalestine"))
+	mbPoll(t, db, m, newMastodonPoller(t, b, cfg, "allforpalestine"))
+	for _, h := range a.Authorizations() {
+		if h != "Bearer tok-a" {
+			t.Errorf("instance a got Authorization %q", h)
+		}
+	}
+	for _, h := range b.Authorizations() {
+		if h != "" {
+			t.Errorf("instance b got Authorization %q", h)
+		}
+	}
+	if len(a.Authorizations()) == 0 || len(b.Authorizations()) == 0 {
+		t.Fatal("no requests")
+	}
+	for _, bad := range []collector.MastodonConfig{
+		{Instances: []string{a.URL, b.URL}, Token: "tok"},
+		{Instances: []string{a.URL}, Tokens: map[string]string{"other.example": "tok"}},
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+	if err := (collector.MastodonConfig{Instances: []string{a.URL}, Token: "tok"}).Validate(); err != nil {
+		t.Errorf("one instance, one token: %v", err)
+	}
+}

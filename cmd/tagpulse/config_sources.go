@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
@@ -28,6 +29,16 @@ type SourcesConfig struct {
 	PollTimeout time.Duration `yaml:"poll_timeout"`
 }
 
+// Validate checks what one source's section cannot say alone.
+func (c SourcesConfig) Validate() error {
+	if c.Mastodon != nil {
+		if err := c.Mastodon.Validate(); err != nil {
+			return fmt.Errorf("mastodon: %w", err)
+		}
+	}
+	return nil
+}
+
 // secrets lists the configured credentials, to keep them out of the health
 // view and logs.
 func (c SourcesConfig) secrets() []string {
@@ -40,6 +51,9 @@ func (c SourcesConfig) secrets() []string {
 	}
 	if c.Mastodon != nil {
 		s = append(s, c.Mastodon.Token)
+		for _, t := range c.Mastodon.Tokens {
+			s = append(s, t)
+		}
 	}
 	out := s[:0]
 	for _, v := range s {

@@ -68,6 +68,7 @@ type Mastodon struct {
 	dup       bool
 	remaining int
 	requests  []string
+	auths     []string
 }
 
 type fakeToot struct {
@@ -155,9 +156,18 @@ func (m *Mastodon) Requests() []string {
 	return append([]string(nil), m.requests...)
 }
 
+// Authorizations returns the Authorization header of each tag timeline
+// request, in order ("" where there was none).
+func (m *Mastodon) Authorizations() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.auths...)
+}
+
 func (m *Mastodon) serveTag(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	m.requests = append(m.requests, r.URL.RequestURI())
+	m.auths = append(m.auths, r.Header.Get("Authorization"))
 	var fault MastodonFault
 	if len(m.faults) > 0 {
 		fault, m.faults = m.faults[0], m.faults[1:]
