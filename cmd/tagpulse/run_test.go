@@ -150,7 +150,7 @@ sources:
     access_token: ${AT}
     access_secret: ${AS}
     base_url: http://127.0.0.1:2
-  mastodon: {instances: [https://mastodon.social, "http://127.0.0.1:3"], every: 2m, token: "${MT}"}
+  mastodon: {instances: [https://mastodon.social, "http://127.0.0.1:3"], every: 2m, tokens: {mastodon.social: "${MT}"}}
   bluesky: {jetstream: ws://127.0.0.1:4/subscribe, rewind: 10s}
   poll_timeout: 45s
 `
@@ -166,7 +166,7 @@ sources:
 	if s.Twitter == nil || s.Twitter.ConsumerKey != "ck-secret" || s.Twitter.AccessSecret != "as-secret" || s.Twitter.BaseURL != "http://127.0.0.1:2" {
 		t.Errorf("twitter = %v", s.Twitter)
 	}
-	if s.Mastodon == nil || len(s.Mastodon.Instances) != 2 || s.Mastodon.Every != 2*time.Minute || s.Mastodon.Token != "mt-secret" {
+	if s.Mastodon == nil || len(s.Mastodon.Instances) != 2 || s.Mastodon.Every != 2*time.Minute || s.Mastodon.Tokens["mastodon.social"] != "mt-secret" {
 		t.Errorf("mastodon = %+v", s.Mastodon)
 	}
 	if s.Bluesky == nil || s.Bluesky.Jetstream != "ws://127.0.0.1:4/subscribe" || s.Bluesky.Rewind != 10*time.Second {
