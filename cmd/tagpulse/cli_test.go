@@ -443,6 +443,7 @@ sources:
   x: {bearer_token: "${TAGPULSE_X_BEARER_TOKEN}", every: 1m}
 dashboard:
   access: {token: "${TAGPULSE_DASHBOARD_TOKEN}"}
+  public: {afp: "${PUB}"}  # "(unset PUB)" is too short a secret: its checks must be skipped
 `, filepath.Join(dir, "tagpulse.db")))
 	archive := writeFile(t, filepath.Join(dir, "a.jsonl"),
 		tw{id: "1", user: "a", at: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), kind: "original", tags: []string{"AllForPalestine"}}.json()+"\n")

@@ -140,7 +140,7 @@ func parseConfig(data []byte, name string, getenv func(string) string, offline b
 		getenv = func(string) string { return "" }
 	}
 	p := &configParser{
-		file: name, getenv: getenv, offline: offline,
+		file: name, getenv: getenv, offline: offline, unset: map[string]bool{},
 		nodes: map[string]*yaml.Node{}, lineKey: map[int]string{}, seen: map[walked]bool{}, vars: map[int][]string{},
 	}
 	cfg, err := p.parse(data)
@@ -167,8 +167,9 @@ type configParser struct {
 	file   string
 	getenv func(string) string
 	// offline tolerates unset variables under sources: and dashboard:
-	// (see loadConfigOffline).
+	// (see loadConfigOffline); unset records the sections that had one.
 	offline bool
+	unset   map[string]bool
 	errs    []*configError
 	// nodes maps each key path (campaigns[0].timezone) to its value node;
 	// lineKey maps a line to the first key path on it.
@@ -347,6 +348,9 @@ var campaignNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 // validateSection reports the error of a section's Validate method, for
 // section types that have one.
 func (p *configParser) validateSection(key string, section any) {
+	if p.unset[key] {
+		return // placeholders for unset variables (offline): nothing to check
+	}
 	if v, ok := section.(interface{ Validate() error }); ok {
 		if _, present := p.nodes[key]; present {
 			if err := v.Validate(); err != nil {
@@ -503,11 +507,12 @@ func (p *configParser) substitute(n *yaml.Node, path string) {
 			return
 		}
 		getenv := p.getenv
-		if p.offline && (strings.HasPrefix(path, "sources.") || strings.HasPrefix(path, "dashboard.")) {
+		if section, _, _ := strings.Cut(path, "."); p.offline && (section == "sources" || section == "dashboard") {
 			getenv = func(name string) string {
 				if v := p.getenv(name); v != "" {
 					return v
 				}
+				p.unset[section] = true // its values are placeholders: skip its checks
 				return "(unset " + name + ")"
 			}
 		}
