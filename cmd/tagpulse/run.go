@@ -99,6 +99,9 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	if *addr != "" {
 		listen = *addr
 	}
+	if d := a.cfg.Dashboard; d.Access != (AccessConfig{}) && d.Metrics == (AccessConfig{}) {
+		log.Warn("the dashboard needs credentials but /metrics does not: it names every campaign and its figures (set dashboard.metrics, or keep the address private)")
+	}
 	return runCollect(ctx, env, a, listen, log)
 }
 
