@@ -209,7 +209,7 @@ func (m *Mastodon) Poll(ctx context.Context, cursor []byte) (Page, error) {
 		more, err := m.pollGroup(ctx, g, key, cur, &page, &moved)
 		if err != nil {
 			if !moved {
-				return Page{}, err
+				return Page{RateLimit: page.RateLimit}, err // a 429's headers tell what is left
 			}
 			m.logger.Warn("poll stopped early, keeping what came before", "err", err)
 			page.More = true

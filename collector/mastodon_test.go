@@ -434,7 +434,10 @@ func TestMastodonRateLimited(t *testing.T) {
 	m := mbMatcher("allforpalestine")
 
 	srv.Fail(platformtest.RateLimited)
-	_, err := src.Poll(context.Background(), nil)
+	page, err := src.Poll(context.Background(), nil)
+	if page.RateLimit == nil || page.RateLimit.Remaining != 0 || page.RateLimit.Limit != 300 {
+		t.Errorf("the 429's rate limit = %+v, want 0 of 300 (its headers)", page.RateLimit)
+	}
 	var rl *collector.RateLimitedError
 	if !errors.As(err, &rl) {
 		t.Fatalf("err = %v, want *RateLimitedError", err)
@@ -451,7 +454,7 @@ func TestMastodonRateLimited(t *testing.T) {
 	src2 := newMastodonPoller(t, srv, collector.MastodonConfig{MaxPages: 3}, "allforpalestine")
 	cur, _ := db.Cursor(src.Name())
 	srv.Fail(0, platformtest.RateLimited)
-	page, err := src2.Poll(context.Background(), cur)
+	page, err = src2.Poll(context.Background(), cur)
 	if err != nil {
 		t.Fatalf("poll with progress returned %v", err)
 	}

@@ -284,6 +284,10 @@ func (s *Scheduler) pollOnce(ctx context.Context, src *source, failures *int) ti
 		case errors.As(err, &rl) && rl.Until.IsZero():
 			return s.failed(src, failures, ResultRateLimited, err) // no reset given: back off
 		case errors.As(err, &rl):
+			if page.RateLimit == nil || page.RateLimit.Remaining > 0 {
+				// A 429 leaves nothing, whatever an earlier answer said.
+				s.noteExhausted(src, rl.Until)
+			}
 			return s.rateLimited(src, rl.Until)
 		case timedOut:
 			return s.failed(src, failures, ResultTimeout, fmt.Errorf("poll timed out after %s: %w", s.opts.PollTimeout, err))
@@ -471,6 +475,19 @@ func (s *Scheduler) rateLimitWait(src *source, until time.Time, refused bool) ti
 		}
 	})
 	return wait
+}
+
+// noteExhausted records a rate limit with nothing left until the reset,
+// keeping the last known limit.
+func (s *Scheduler) noteExhausted(src *source, until time.Time) {
+	s.metrics.setRateLimit(src.enum, src.name, 0)
+	s.update(src, func(h *SourceHealth) {
+		limit := 0
+		if h.RateLimit != nil {
+			limit = h.RateLimit.Limit
+		}
+		h.RateLimit = &RateLimitInfo{Limit: limit, Remaining: 0, Reset: timePtr(until)}
+	})
 }
 
 func (s *Scheduler) noteRateLimit(src *source, rl *RateLimit) {

@@ -253,6 +253,11 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 	if !strings.Contains(h.LastError.Message, "waiting for reset until "+wantUntil.Format(time.RFC3339)) {
 		t.Errorf("last error while rate limited = %q", h.LastError.Message)
 	}
+	// The 429 said nothing of what is left: nothing is, until its reset
+	// (the 449 of the first page no longer holds), of the same limit.
+	if rl := h.RateLimit; rl == nil || rl.Remaining != 0 || rl.Limit != 450 || rl.Reset == nil || !rl.Reset.Equal(wantUntil) {
+		t.Errorf("rate limit while rate limited = %+v, want 0 of 450 left until %s", rl, wantUntil)
+	}
 	h = health[5] // timed out
 	if h.State != collector.StateBackoff || h.WaitingForResetUntil != nil || !strings.Contains(h.LastError.Message, "timed out") {
 		t.Errorf("health after the timeout = %+v", h)
@@ -278,7 +283,7 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 		"tagpulse_collector_posts_duplicate_total":          1,
 		"tagpulse_collector_posts_malformed_total":          1,
 		"tagpulse_collector_posts_added_total":              4,
-		"tagpulse_collector_rate_limit_remaining":           449,
+		"tagpulse_collector_rate_limit_remaining":           0, // the 429 of step 4; no header since
 		"tagpulse_collector_request_duration_seconds":       9, // observations
 		"tagpulse_collector_last_success_timestamp_seconds": float64(t0.Add(interval + 3*time.Second + 91*time.Second + 4*time.Second).Unix()),
 	} {
