@@ -105,6 +105,24 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	return runCollect(ctx, env, a, listen, log)
 }
 
+// searchWindow is how far back X's recent search reaches.
+const searchWindow = 7 * 24 * time.Hour
+
+// searchIsPast reports, and logs, that a campaign's window ended before
+// anything X's recent search can return: polling it would spend quota on
+// posts that count nowhere.
+func searchIsPast(c store.Campaign, log *slog.Logger, platform string) bool {
+	if c.To == "" {
+		return false
+	}
+	end, err := c.DayStart(c.To)
+	if err != nil || time.Since(end.AddDate(0, 0, 1)) < searchWindow {
+		return false
+	}
+	log.Info("not polled: the campaign's window ended more than 7 days ago, beyond recent search", "source", platform+":"+c.Name, "to", c.To)
+	return true
+}
+
 // quickStartConfig is the configuration of 'run -tag …': one campaign,
 // sources that need no credentials.
 func quickStartConfig(tags []string, tz string, mastodon []string, jetstream string) (*Config, error) {
@@ -268,6 +286,9 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 			}
 		}
 		for _, c := range campaigns {
+			if searchIsPast(c, log, "x") {
+				continue
+			}
 			x := collector.NewXv2(*src.X, c, nil, log)
 			sched.Add(x, x.Every())
 			n++
@@ -285,6 +306,9 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 			}
 		}
 		for _, c := range campaigns {
+			if searchIsPast(c, log, "twitter") {
+				continue
+			}
 			v := collector.NewTwitterV1(*t, c, nil, log)
 			sched.Add(v, v.Every())
 			n++

@@ -274,3 +274,28 @@ func TestRunWithoutSourcesServesStoredFigures(t *testing.T) {
 		t.Errorf("run: %v", err)
 	}
 }
+
+// TestRunSkipsSearchForLongPastCampaigns: X's recent search reaches 7 days
+// back, so a campaign whose window ended before that is not polled (it
+// would spend quota on posts that count nowhere); a current one is.
+func TestRunSkipsSearchForLongPastCampaigns(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "c.yml"), fmt.Sprintf(`db: %s
+campaigns:
+  - {name: old, hashtags: [OldTag], timezone: UTC, from: 2025-01-01, to: 2025-01-31}
+  - {name: now, hashtags: [NowTag], timezone: UTC}
+sources:
+  x: {bearer_token: tok-0123456789abcdef, base_url: "http://127.0.0.1:1", every: 1h}
+`, filepath.Join(dir, "t.db")))
+	r := startRun(t, func(string) string { return "" }, "-config", cfg, "-addr", "127.0.0.1:0")
+	var health []collector.SourceHealth
+	if err := r.getJSON("/api/v1/sources", &health); err != nil {
+		t.Fatal(err)
+	}
+	if len(health) != 1 || health[0].Name != "x:now" {
+		t.Errorf("sources = %+v, want x:now only", health)
+	}
+	if !strings.Contains(r.log.String(), "not polled") || !strings.Contains(r.log.String(), "source=x:old") {
+		t.Errorf("log:\n%s", r.log)
+	}
+}
