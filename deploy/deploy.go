@@ -148,18 +148,49 @@ func RuleExprs() ([]Rule, error) {
 }
 
 // GrafanaValues are the values Grafana would give the dashboard's variables
-// for a campaign and a rate interval (a Prometheus duration such as "15s").
-// $__interval gets the rate interval too, $__range five minutes.
+// for a campaign and a rate interval (a Prometheus duration such as "15s"),
+// with the job variable on "tagpulse" and the instance variable on All
+// (its allValue, ".+"). $__interval gets the rate interval too, $__range
+// five minutes.
 func GrafanaValues(campaign, rateInterval string) map[string]string {
 	ms := "15000"
 	if d, err := model.ParseDuration(rateInterval); err == nil {
 		ms = strconv.FormatInt(time.Duration(d).Milliseconds(), 10)
 	}
 	return map[string]string{
-		"campaign": campaign, "datasource": "prometheus",
+		"campaign": campaign, "datasource": "prometheus", "job": "tagpulse", "instance": ".+",
 		"__rate_interval": rateInterval, "__interval": rateInterval, "__interval_ms": ms,
 		"__range": "5m", "__range_s": "300", "__range_ms": "300000",
 	}
+}
+
+// VariableQuery returns a query variable's PromQL query as Grafana runs it:
+// its definition, else the query string or the query editor's object.
+func (v GrafanaVariable) VariableQuery() string {
+	if v.Definition != "" {
+		return v.Definition
+	}
+	switch q := v.Query.(type) {
+	case string:
+		return q
+	case map[string]any:
+		if s, ok := q["query"].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+var labelValuesRE = regexp.MustCompile(`^label_values\(\s*(.*?)\s*,\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$`)
+
+// LabelValues splits a variable query label_values(SELECTOR, LABEL) into
+// its series selector and label.
+func LabelValues(query string) (selector, label string, err error) {
+	m := labelValuesRE.FindStringSubmatch(strings.TrimSpace(query))
+	if m == nil || m[1] == "" {
+		return "", "", fmt.Errorf("%q is not label_values(SELECTOR, LABEL)", query)
+	}
+	return m[1], m[2], nil
 }
 
 var variableRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}|\$([A-Za-z_][A-Za-z0-9_]*)|\[\[([A-Za-z_][A-Za-z0-9_]*)\]\]`)

@@ -5,9 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/tagpulse/tagpulse/internal/testneed"
 
@@ -103,6 +106,28 @@ func TestDashboardModel(t *testing.T) {
 		// Single-valued: participants and reach cannot be summed across campaigns.
 		t.Errorf("templating: want a single-valued campaign variable from label_values on ${datasource}, got %+v", c)
 	}
+	if j, ok := vars["job"]; !ok || j.Type != "query" || !strings.HasPrefix(j.Definition, "label_values(") ||
+		j.Datasource == nil || j.Datasource.UID != "${datasource}" || j.Multi || j.IncludeAll {
+		// Single-valued: the queries match it with job="$job".
+		t.Errorf("templating: want a single-valued job variable from label_values on ${datasource}, got %+v", j)
+	}
+	if i, ok := vars["instance"]; !ok || i.Type != "query" || !strings.HasPrefix(i.Definition, "label_values(") ||
+		i.Datasource == nil || i.Datasource.UID != "${datasource}" || !i.Multi || !i.IncludeAll {
+		t.Errorf("templating: want a multi-valued instance variable with All from label_values on ${datasource}, got %+v", i)
+	}
+	// A variable's query may use only the variables before it: Grafana
+	// resolves them in order.
+	var before []string
+	for _, v := range d.Templating.List {
+		if v.Type == "query" {
+			for _, used := range deploy.Variables(v.VariableQuery()) {
+				if !slices.Contains(before, used) {
+					t.Errorf("variable %s uses $%s, which is not defined before it", v.Name, used)
+				}
+			}
+		}
+		before = append(before, v.Name)
+	}
 
 	ids := map[int]string{}
 	type cell struct{ x, y int }
@@ -159,6 +184,74 @@ func TestDashboardModel(t *testing.T) {
 	check(d.Panels)
 }
 
+// metricNameRE finds the metric names in a dashboard query: tagpulse's own
+// and the Go and process collectors'.
+var metricNameRE = regexp.MustCompile(`\b(?:tagpulse|process|go)_[A-Za-z0-9_:]*`)
+
+// selectorMatchers returns, for every metric a PromQL expression selects,
+// its label matchers as written (nil for a metric without braces).
+func selectorMatchers(expr string) map[int][]string {
+	out := map[int][]string{}
+	for _, loc := range metricNameRE.FindAllStringIndex(expr, -1) {
+		rest := strings.TrimLeft(expr[loc[1]:], " ")
+		var ms []string
+		if strings.HasPrefix(rest, "{") {
+			end := strings.Index(rest, "}")
+			if end < 0 {
+				end = len(rest)
+			}
+			for _, m := range strings.Split(rest[1:end], ",") {
+				ms = append(ms, strings.TrimSpace(m))
+			}
+		}
+		out[loc[0]] = ms
+	}
+	return out
+}
+
+// TestDashboardFilters: with several tagpulse jobs or instances scraped,
+// every query, and every variable's but the job variable's own, must select
+// only the chosen job and instances, else figures of several instances get
+// added up and the campaign list mixes them.
+func TestDashboardFilters(t *testing.T) {
+	d, err := deploy.ReadDashboard()
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := deploy.DashboardQueries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type checked struct{ what, expr string }
+	var all []checked
+	for _, q := range qs {
+		all = append(all, checked{fmt.Sprintf("panel %q %s", q.Panel, q.RefID), q.Expr})
+	}
+	for _, v := range d.Templating.List {
+		if v.Type == "query" && v.Name != "job" {
+			all = append(all, checked{"variable " + v.Name, v.VariableQuery()})
+		}
+	}
+	if len(all) < 20 {
+		t.Fatalf("only %d queries found; the extraction is broken", len(all))
+	}
+	for _, c := range all {
+		sel := selectorMatchers(c.expr)
+		if len(sel) == 0 {
+			t.Errorf("%s: no metric found in %q", c.what, c.expr)
+		}
+		for at, ms := range sel {
+			name := metricNameRE.FindString(c.expr[at:])
+			if !slices.Contains(ms, `job="$job"`) {
+				t.Errorf("%s: %s without job=\"$job\" in %q", c.what, name, c.expr)
+			}
+			if c.what != "variable instance" && !slices.Contains(ms, `instance=~"$instance"`) {
+				t.Errorf("%s: %s without instance=~\"$instance\" in %q", c.what, name, c.expr)
+			}
+		}
+	}
+}
+
 // TestDashboardRequiredPanels: the panels the operators' issue asks for.
 func TestDashboardRequiredPanels(t *testing.T) {
 	qs, err := deploy.DashboardQueries()
@@ -171,7 +264,7 @@ func TestDashboardRequiredPanels(t *testing.T) {
 		"Top countries, campaign to date":          {"tagpulse_country_posts_total"},
 		"Participants and potential reach today":   {"tagpulse_participants", "tagpulse_reach"},
 		"Time since last success":                  {"tagpulse_collector_last_success_timestamp_seconds"},
-		"Requests per minute by source and result": {"tagpulse_collector_requests_total"},
+		"Requests per minute by poller and result": {"tagpulse_collector_requests_total"},
 		"Rate-limit headroom":                      {"tagpulse_collector_rate_limit_remaining"},
 	}
 	for title, metrics := range want {
@@ -238,5 +331,193 @@ func TestSubstitute(t *testing.T) {
 				t.Fatalf("Substitute(%q) = %q, %v; want %q (error: %v)", tc.in, got, err, tc.want, tc.fail)
 			}
 		})
+	}
+}
+
+// dashboardCase is a dashboard query evaluated by promtool on made-up
+// series: what a panel shows for them.
+type dashboardCase struct {
+	name         string
+	panel, refID string
+	values       map[string]string // overrides of GrafanaValues("afp", "5m")
+	series       []string          // 'metric{labels} values', promtool's expanding notation
+	evalTime     string
+	want         map[string]float64 // sample labels ({a="b"}) to value
+}
+
+// twoInstances is what Prometheus holds with two tagpulse instances of job
+// tagpulse and one of another job, all counting campaign afp.
+var twoInstances = []string{
+	`tagpulse_campaign_active{job="tagpulse",instance="tp:8080",env="production",campaign="afp"} 1x10`,
+	`tagpulse_campaign_active{job="tagpulse",instance="tp:9090",env="production",campaign="afp"} 1x10`,
+	`tagpulse_campaign_active{job="tagpulse-staging",instance="tp:8080",campaign="afp"} 1x10`,
+	`tagpulse_participants{job="tagpulse",instance="tp:8080",env="production",campaign="afp",window="today"} 10x10`,
+	`tagpulse_participants{job="tagpulse",instance="tp:9090",env="production",campaign="afp",window="today"} 7x10`,
+	`tagpulse_participants{job="tagpulse-staging",instance="tp:8080",campaign="afp",window="today"} 100x10`,
+	`tagpulse_posts_total{job="tagpulse",instance="tp:8080",env="production",campaign="afp",source="x",kind="original"} 0+1x10`,
+	`tagpulse_posts_total{job="tagpulse",instance="tp:9090",env="production",campaign="afp",source="x",kind="original"} 0+2x10`,
+	`tagpulse_posts_total{job="tagpulse-staging",instance="tp:8080",campaign="afp",source="x",kind="original"} 0+5x10`,
+	// Campaign "new" has no post yet on tp:8080.
+	`tagpulse_campaign_active{job="tagpulse",instance="tp:8080",env="production",campaign="new"} 1x10`,
+}
+
+var dashboardCases = []dashboardCase{
+	{
+		name: "participants today are never added across instances", panel: "Participants today", refID: "A",
+		series: twoInstances, evalTime: "10m",
+		want: map[string]float64{`{instance="tp:8080"}`: 10, `{instance="tp:9090"}`: 7},
+	},
+	{
+		name: "participants today of the chosen instance", panel: "Participants today", refID: "A",
+		values: map[string]string{"instance": "tp:9090"}, series: twoInstances, evalTime: "10m",
+		want: map[string]float64{`{instance="tp:9090"}`: 7},
+	},
+	{
+		name: "posts to date per instance of the chosen job", panel: "Posts, campaign to date", refID: "A",
+		values: map[string]string{"job": "tagpulse"}, series: twoInstances, evalTime: "10m",
+		want: map[string]float64{`{instance="tp:8080"}`: 10, `{instance="tp:9090"}`: 20},
+	},
+	{
+		name: "posts to date are 0 for a campaign without posts", panel: "Posts, campaign to date", refID: "A",
+		values: map[string]string{"campaign": "new"}, series: twoInstances, evalTime: "10m",
+		want: map[string]float64{`{instance="tp:8080"}`: 0},
+	},
+	{
+		name: "time since last success shows every poller, also one that never succeeded", panel: "Time since last success", refID: "A",
+		values: map[string]string{"instance": "tp:8080"},
+		series: []string{
+			`process_start_time_seconds{job="tagpulse",instance="tp:8080"} 0x20`,
+			// Healthy: succeeds every minute.
+			`tagpulse_collector_last_success_timestamp_seconds{job="tagpulse",instance="tp:8080",source="mastodon",poller="mastodon:a"} 0+60x20`,
+			`tagpulse_collector_requests_total{job="tagpulse",instance="tp:8080",source="mastodon",poller="mastodon:a",result="ok"} 0+1x20`,
+			// Stalled since 10m, hidden behind mastodon:a by a max by source.
+			`tagpulse_collector_last_success_timestamp_seconds{job="tagpulse",instance="tp:8080",source="mastodon",poller="mastodon:b"} 0+60x10 600x10`,
+			`tagpulse_collector_requests_total{job="tagpulse",instance="tp:8080",source="mastodon",poller="mastodon:b",result="ok"} 0+1x10 10x10`,
+			// Requests, never a success: the time since tagpulse started.
+			`tagpulse_collector_requests_total{job="tagpulse",instance="tp:8080",source="x",poller="x:afp",result="ok"} 0x20`,
+			`tagpulse_collector_requests_total{job="tagpulse",instance="tp:8080",source="x",poller="x:afp",result="error"} 0+1x20`,
+		},
+		evalTime: "20m",
+		want: map[string]float64{
+			`{instance="tp:8080",poller="mastodon:a"}`: 0,
+			`{instance="tp:8080",poller="mastodon:b"}`: 600,
+			`{instance="tp:8080",poller="x:afp"}`:      1200,
+		},
+	},
+	{
+		name: "top countries leave out ZZ", panel: "Top countries, campaign to date", refID: "A",
+		series: []string{
+			`tagpulse_country_posts_total{job="tagpulse",instance="tp:8080",campaign="afp",country="ZZ"} 30x5`,
+			`tagpulse_country_posts_total{job="tagpulse",instance="tp:8080",campaign="afp",country="PS"} 50x5`,
+			`tagpulse_country_posts_total{job="tagpulse",instance="tp:8080",campaign="afp",country="GB"} 20x5`,
+		},
+		evalTime: "5m",
+		want:     map[string]float64{`{instance="tp:8080",country="PS"}`: 50, `{instance="tp:8080",country="GB"}`: 20},
+	},
+	{
+		name: "unknown country share", panel: "Unknown country", refID: "A",
+		series: []string{
+			`tagpulse_country_posts_total{job="tagpulse",instance="tp:8080",campaign="afp",country="ZZ"} 30x5`,
+			`tagpulse_country_posts_total{job="tagpulse",instance="tp:8080",campaign="afp",country="PS"} 50x5`,
+			`tagpulse_country_posts_total{job="tagpulse",instance="tp:8080",campaign="afp",country="GB"} 20x5`,
+			// No unknown posts at all: 0, not nothing.
+			`tagpulse_country_posts_total{job="tagpulse",instance="tp:9090",campaign="afp",country="PS"} 50x5`,
+		},
+		evalTime: "5m",
+		want:     map[string]float64{`{instance="tp:8080"}`: 0.3, `{instance="tp:9090"}`: 0},
+	},
+	{
+		name: "poll duration only for sources that polled", panel: "Poll duration (p50, p90)", refID: "A",
+		series: []string{
+			// A poller: one poll a minute, each under 0.5 s.
+			`tagpulse_collector_request_duration_seconds_bucket{job="tagpulse",instance="tp:8080",source="x",poller="x:afp",le="0.5"} 0+1x10`,
+			`tagpulse_collector_request_duration_seconds_bucket{job="tagpulse",instance="tp:8080",source="x",poller="x:afp",le="1"} 0+1x10`,
+			`tagpulse_collector_request_duration_seconds_bucket{job="tagpulse",instance="tp:8080",source="x",poller="x:afp",le="+Inf"} 0+1x10`,
+			`tagpulse_collector_request_duration_seconds_count{job="tagpulse",instance="tp:8080",source="x",poller="x:afp"} 0+1x10`,
+			// A stream: its histogram exists, empty, and gave NaN.
+			`tagpulse_collector_request_duration_seconds_bucket{job="tagpulse",instance="tp:8080",source="bluesky",poller="bluesky",le="0.5"} 0x10`,
+			`tagpulse_collector_request_duration_seconds_bucket{job="tagpulse",instance="tp:8080",source="bluesky",poller="bluesky",le="1"} 0x10`,
+			`tagpulse_collector_request_duration_seconds_bucket{job="tagpulse",instance="tp:8080",source="bluesky",poller="bluesky",le="+Inf"} 0x10`,
+			`tagpulse_collector_request_duration_seconds_count{job="tagpulse",instance="tp:8080",source="bluesky",poller="bluesky"} 0x10`,
+		},
+		evalTime: "10m",
+		want:     map[string]float64{`{instance="tp:8080",source="x"}`: 0.25},
+	},
+}
+
+// TestDashboardQueryResults evaluates dashboard queries with promtool on
+// made-up series and checks what the panels would show.
+func TestDashboardQueryResults(t *testing.T) {
+	qs, err := deploy.DashboardQueries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sample struct {
+		Labels string  `yaml:"labels"`
+		Value  float64 `yaml:"value"`
+	}
+	type exprTest struct {
+		Expr     string   `yaml:"expr"`
+		EvalTime string   `yaml:"eval_time"`
+		Samples  []sample `yaml:"exp_samples"`
+	}
+	type series struct {
+		Series string `yaml:"series"`
+		Values string `yaml:"values"`
+	}
+	type group struct {
+		Name     string     `yaml:"name"`
+		Interval string     `yaml:"interval"`
+		Series   []series   `yaml:"input_series"`
+		Tests    []exprTest `yaml:"promql_expr_test"`
+	}
+	file := struct {
+		RuleFiles []string `yaml:"rule_files"`
+		Interval  string   `yaml:"evaluation_interval"`
+		Tests     []group  `yaml:"tests"`
+	}{RuleFiles: []string{}, Interval: "1m"}
+	for _, c := range dashboardCases {
+		var expr string
+		for _, q := range qs {
+			if q.Panel == c.panel && q.RefID == c.refID {
+				expr = q.Expr
+			}
+		}
+		if expr == "" {
+			t.Errorf("%s: no panel %q with query %s", c.name, c.panel, c.refID)
+			continue
+		}
+		values := deploy.GrafanaValues("afp", "5m")
+		for k, v := range c.values {
+			values[k] = v
+		}
+		expr, err := deploy.Substitute(expr, values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := group{Name: c.name, Interval: "1m"}
+		for _, s := range c.series {
+			i := strings.LastIndex(s, "} ")
+			g.Series = append(g.Series, series{s[:i+1], s[i+2:]})
+		}
+		et := exprTest{Expr: expr, EvalTime: c.evalTime, Samples: []sample{}}
+		for l, v := range c.want {
+			et.Samples = append(et.Samples, sample{l, v})
+		}
+		g.Tests = []exprTest{et}
+		file.Tests = append(file.Tests, g)
+	}
+	b, err := yaml.Marshal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "dashboard.test.yml"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(lookTool(t, "promtool"), "test", "rules", "dashboard.test.yml")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "SUCCESS") {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
 	}
 }

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,30 +71,44 @@ func TestPrometheusIntegration(t *testing.T) {
 		return true, ""
 	})
 
-	// The campaign variable, resolved as Grafana resolves its
-	// label_values(METRIC, LABEL) definition.
+	// The template variables, resolved in order as Grafana resolves their
+	// label_values(SELECTOR, LABEL) queries, each with the values chosen
+	// before it: the job must list tagpulse, the instance the demo, the
+	// campaign the demo's.
 	d, err := deploy.ReadDashboard()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var campaignVar string
-	for _, v := range d.Templating.List {
-		if v.Name == "campaign" {
-			campaignVar = v.Definition
-		}
-	}
-	metric, label, ok := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(campaignVar, "label_values("), ")"), ",")
-	if !ok {
-		t.Fatalf("campaign variable %q is not label_values(METRIC, LABEL)", campaignVar)
-	}
-	campaigns, err := prom.labelValues(strings.TrimSpace(label), strings.TrimSpace(metric))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(campaigns, "allforpalestine") {
-		t.Fatalf("%s = %v, want the demo's allforpalestine", campaignVar, campaigns)
-	}
 	values := deploy.GrafanaValues("allforpalestine", "15s")
+	want := map[string]string{"job": "tagpulse", "instance": demo, "campaign": "allforpalestine"}
+	for _, v := range d.Templating.List {
+		if v.Type != "query" {
+			continue
+		}
+		selector, label, err := deploy.LabelValues(v.VariableQuery())
+		if err != nil {
+			t.Fatalf("variable %s: %v", v.Name, err)
+		}
+		if selector, err = deploy.Substitute(selector, values); err != nil {
+			t.Fatalf("variable %s: %v", v.Name, err)
+		}
+		got, err := prom.labelValues(label, selector)
+		if err != nil {
+			t.Fatalf("variable %s: %v", v.Name, err)
+		}
+		if w, ok := want[v.Name]; !ok || !slices.Contains(got, w) {
+			t.Fatalf("variable %s: label_values(%s, %s) = %v, want %q among them", v.Name, selector, label, got, w)
+		}
+		delete(want, v.Name)
+	}
+	if len(want) > 0 {
+		t.Fatalf("the dashboard has no variables %v", want)
+	}
+	// The queries run with the instance variable on its All value, and
+	// again on the demo alone, as Grafana gives a multi-valued variable:
+	// regex-escaped, and the backslashes escaped for the PromQL string.
+	one := maps.Clone(values)
+	one["instance"] = strings.ReplaceAll(regexp.QuoteMeta(demo), `\`, `\\`)
 
 	t.Run("Dashboard", func(t *testing.T) {
 		exposed := scrapeMetrics(t, demo)
@@ -104,24 +120,26 @@ func TestPrometheusIntegration(t *testing.T) {
 			t.Fatalf("%d dashboard queries; the extraction is broken", len(qs))
 		}
 		for _, q := range qs {
-			t.Run(q.Panel+"/"+q.RefID, func(t *testing.T) {
-				expr, err := deploy.Substitute(q.Expr, values)
-				if err != nil {
-					t.Fatal(err)
-				}
-				res, err := prom.query(expr)
-				if err != nil {
-					t.Fatalf("%s: %v", expr, err)
-				}
-				if len(res) == 0 {
-					for m, why := range notYetInDemo {
-						if strings.Contains(expr, m) && !strings.Contains(exposed, "\n"+m) {
-							t.Skipf("%s: no data: the demo does not expose %s yet (%s)", expr, m, why)
-						}
+			for _, vs := range []map[string]string{values, one} {
+				t.Run(q.Panel+"/"+q.RefID, func(t *testing.T) {
+					expr, err := deploy.Substitute(q.Expr, vs)
+					if err != nil {
+						t.Fatal(err)
 					}
-					t.Fatalf("%s: no data from tagpulse demo", expr)
-				}
-			})
+					res, err := prom.query(expr)
+					if err != nil {
+						t.Fatalf("%s: %v", expr, err)
+					}
+					if len(res) == 0 {
+						for m, why := range notYetInDemo {
+							if strings.Contains(expr, m) && !strings.Contains(exposed, "\n"+m) {
+								t.Skipf("%s: no data: the demo does not expose %s yet (%s)", expr, m, why)
+							}
+						}
+						t.Fatalf("%s: no data from tagpulse demo", expr)
+					}
+				})
+			}
 		}
 	})
 
