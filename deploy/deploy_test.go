@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -519,5 +520,80 @@ func TestDashboardQueryResults(t *testing.T) {
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "SUCCESS") {
 		t.Fatalf("promtool test rules: %v\n%s", err, out)
+	}
+}
+
+var (
+	mdLinkRE    = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	mdPathRE    = regexp.MustCompile("`([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*\\.md)`")
+	mdHeadingRE = regexp.MustCompile(`(?m)^#{1,6}\s+(.+?)\s*$`)
+)
+
+// githubAnchor is the anchor GitHub gives a Markdown heading.
+func githubAnchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(heading) {
+		switch {
+		case r == ' ':
+			b.WriteRune('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// TestDocLinks: the operators' documents (deploy/README.md and the
+// repository's README.md) link and name only files that exist, and
+// anchors that are headings of the file they point into.
+func TestDocLinks(t *testing.T) {
+	for _, doc := range []string{"README.md", filepath.Join("..", "README.md")} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(b)
+		dir := filepath.Dir(doc)
+		var targets []string
+		for _, m := range mdLinkRE.FindAllStringSubmatch(text, -1) {
+			if !strings.Contains(m[1], "://") && !strings.HasPrefix(m[1], "mailto:") {
+				targets = append(targets, m[1])
+			}
+		}
+		for _, m := range mdPathRE.FindAllStringSubmatch(text, -1) {
+			// A document named in backticks, by its path from the document
+			// or from the repository root.
+			_, err1 := os.Stat(filepath.Join(dir, m[1]))
+			_, err2 := os.Stat(filepath.Join("..", m[1]))
+			if err1 != nil && err2 != nil {
+				t.Errorf("%s: `%s` does not exist", doc, m[1])
+			}
+		}
+		for _, target := range targets {
+			path, anchor, _ := strings.Cut(target, "#")
+			file := doc
+			if path != "" {
+				file = filepath.Join(dir, path)
+			}
+			if _, err := os.Stat(file); err != nil {
+				t.Errorf("%s: %s does not exist", doc, target)
+				continue
+			}
+			if anchor == "" {
+				continue
+			}
+			md, err := os.ReadFile(file)
+			if err != nil {
+				t.Errorf("%s: %s: %v", doc, target, err)
+				continue
+			}
+			var found bool
+			for _, h := range mdHeadingRE.FindAllStringSubmatch(string(md), -1) {
+				found = found || githubAnchor(h[1]) == anchor
+			}
+			if !found {
+				t.Errorf("%s: %s: no heading with anchor #%s in %s", doc, target, anchor, file)
+			}
+		}
 	}
 }
