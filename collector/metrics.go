@@ -57,16 +57,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	m := &metrics{
 		requests: counter("requests_total",
-			"Requests to the platform (polls; stream connections), by result: ok, error, rate_limited, timeout.", "result"),
+			"Requests to the platform, by result (ok, error, rate_limited, timeout): one per poll, however many pages it fetched; for a stream, one ok per batch stored (Jetstream: at least one a second) and one error per failed or dropped connection.", "result"),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: metricsNamespace, Subsystem: metricsSubsystem, Name: "request_duration_seconds",
-			Help:    "Duration of one poll (all its requests), in seconds.",
+			Help:    "Duration of one poll (all its requests), in seconds. Streams observe none.",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 		}, labels),
 		lastSuccess: gauge("last_success_timestamp_seconds",
-			"When the source last brought a page into the store (Unix time, seconds)."),
+			"When the source last brought a page into the store (Unix time, seconds). Absent until its first success since the process started."),
 		remaining: gauge("rate_limit_remaining",
-			"Requests left in the platform's current rate-limit window, as its last response said."),
+			"Requests left in the platform's current rate-limit window, as its last response said. Absent until a response says."),
 		fetched: counter("posts_fetched_total",
 			"Items the platform returned, before matching campaign hashtags."),
 		duplicates: counter("posts_duplicate_total",
