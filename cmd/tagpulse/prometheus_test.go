@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/tagpulse/tagpulse/internal/testneed"
 
 	"github.com/tagpulse/tagpulse/deploy"
@@ -196,6 +198,118 @@ func TestPrometheusIntegration(t *testing.T) {
 	})
 }
 
+// TestPrometheusIntegrationMetricsToken runs `tagpulse run` with
+// dashboard.metrics.token set and a real Prometheus with the shipped
+// deploy/prometheus/prometheus.yml, its commented authorization block
+// uncommented as the comment says: the shipped job must scrape (up 1, the
+// store figures there), and the same job without the block must get 401.
+func TestPrometheusIntegrationMetricsToken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus; not in -short")
+	}
+	promBin := lookPromTool(t, "prometheus")
+	const token = "prometheus-scrapes-with-this-token"
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "tagpulse.yml"), fmt.Sprintf(`db: %s
+campaigns:
+  - {name: afp, hashtags: [AllForPalestine], timezone: Asia/Gaza}
+dashboard:
+  metrics:
+    token: ${TAGPULSE_METRICS_TOKEN}
+`, filepath.Join(dir, "tagpulse.db")))
+	r := startRun(t, func(k string) string {
+		if k == "TAGPULSE_METRICS_TOKEN" {
+			return token
+		}
+		return ""
+	}, "-config", cfg, "-addr", "127.0.0.1:0")
+	if resp, err := http.Get("http://" + r.addr + "/metrics"); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET /metrics without the token: %s, want 401 Unauthorized", resp.Status)
+	}
+
+	shipped, err := deploy.Files.ReadFile(deploy.PrometheusConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uncommented, err := uncommentAuthorization(string(shipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenFile := writeFile(t, filepath.Join(dir, "tagpulse-metrics.token"), token+"\n")
+	var config map[string]any
+	if err := yaml.Unmarshal([]byte(uncommented), &config); err != nil {
+		t.Fatal(err)
+	}
+	config["global"] = map[string]any{"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"}
+	delete(config, "rule_files")
+	jobs := config["scrape_configs"].([]any)
+	job := jobs[0].(map[string]any)
+	job["scrape_timeout"] = "1s"
+	auth, ok := job["authorization"].(map[string]any)
+	if !ok {
+		t.Fatalf("the shipped job has no authorization block once uncommented:\n%s", uncommented)
+	}
+	auth["credentials_file"] = tokenFile
+	job["static_configs"] = []any{map[string]any{"targets": []any{r.addr}}}
+	// The same job without the token, as the documentation was before.
+	bare := maps.Clone(job)
+	delete(bare, "authorization")
+	bare["job_name"] = "tagpulse-without-token"
+	config["scrape_configs"] = []any{job, bare}
+	b, err := yaml.Marshal(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom := startPrometheusConfig(t, promBin, string(b))
+
+	prom.waitFor(t, 60*time.Second, func() (bool, string) {
+		ok, err := prom.query(`up{job="tagpulse"} == 1 and on (instance) tagpulse_store_scrape_success == 1`)
+		if err != nil || len(ok) != 1 {
+			return false, fmt.Sprintf("the shipped job with the token: %v %v", ok, err)
+		}
+		var targets struct {
+			ActiveTargets []struct {
+				Labels    map[string]string `json:"labels"`
+				Health    string            `json:"health"`
+				LastError string            `json:"lastError"`
+			} `json:"activeTargets"`
+		}
+		if err := prom.api("/api/v1/targets", nil, &targets); err != nil {
+			return false, err.Error()
+		}
+		for _, tg := range targets.ActiveTargets {
+			if tg.Labels["job"] == "tagpulse-without-token" {
+				if tg.Health == "down" && strings.Contains(tg.LastError, "401") {
+					return true, ""
+				}
+				return false, fmt.Sprintf("the job without the token: health %q, error %q; want down with 401", tg.Health, tg.LastError)
+			}
+		}
+		return false, fmt.Sprintf("no target of the job without the token in %+v", targets.ActiveTargets)
+	})
+}
+
+// uncommentAuthorization uncomments the commented "# authorization:" block
+// of a scrape job in config: that line and the more deeply indented
+// comment lines after it.
+func uncommentAuthorization(config string) (string, error) {
+	lines := strings.Split(config, "\n")
+	for i, l := range lines {
+		indent, rest, ok := strings.Cut(l, "# authorization:")
+		if !ok || strings.TrimSpace(indent) != "" || strings.TrimSpace(rest) != "" {
+			continue
+		}
+		lines[i] = indent + "authorization:"
+		for j := i + 1; j < len(lines) && strings.HasPrefix(lines[j], indent+"#   "); j++ {
+			lines[j] = indent + "  " + strings.TrimPrefix(lines[j], indent+"#   ")
+		}
+		return strings.Join(lines, "\n"), nil
+	}
+	return "", errors.New("no commented \"# authorization:\" block in the Prometheus configuration")
+}
+
 // notYetInDemo are metrics the dashboard uses that tagpulse demo does not
 // expose yet, with the reason. A query on one of them that finds no data is
 // skipped (visibly) only while the demo's /metrics lacks the metric
@@ -290,8 +404,7 @@ func startPrometheus(t *testing.T, bin, target string) *promServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	config := fmt.Sprintf(`global:
+	return startPrometheusConfig(t, bin, fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
   evaluation_interval: 1s
@@ -301,7 +414,14 @@ scrape_configs:
   - job_name: tagpulse
     static_configs:
       - targets: [%q]
-`, rules, target)
+`, rules, target))
+}
+
+// startPrometheusConfig starts Prometheus on a free loopback port with a
+// temporary storage directory and the given configuration. Cleanup stops it.
+func startPrometheusConfig(t *testing.T, bin, config string) *promServer {
+	t.Helper()
+	dir := t.TempDir()
 	cfg := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
