@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -195,10 +194,12 @@ func writeJSON(w http.ResponseWriter, v any) {
 	enc.Encode(v)
 }
 
-// WriteCSV writes report rows as CSV: the group keys, then every figure.
+// WriteCSV writes report rows as CSV: the group keys, then every figure,
+// through CSVWriter (a language tag or other value that would start a
+// formula gets an apostrophe; figures stay numbers).
 // `tagpulse report -format csv` and the API share it.
 func WriteCSV(w interface{ Write([]byte) (int, error) }, by []string, rows []aggregator.Row) error {
-	cw := csv.NewWriter(w)
+	cw := NewCSVWriter(w)
 	header := append(append([]string{}, by...), aggregator.FigureNames...)
 	cw.Write(header)
 	for i := range rows {
@@ -209,8 +210,9 @@ func WriteCSV(w interface{ Write([]byte) (int, error) }, by []string, rows []agg
 		for _, f := range aggregator.FigureNames {
 			rec = append(rec, strconv.FormatInt(rows[i].Figure(f), 10))
 		}
-		cw.Write(rec)
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }

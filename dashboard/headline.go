@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"cmp"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"slices"
@@ -270,7 +269,7 @@ func (h *handler) showCrossCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	if format == "csv" {
 		csvHeaders(w, c.Name+"-crosscheck-"+day)
-		cw := csv.NewWriter(w)
+		cw := NewCSVWriter(w)
 		cw.Write([]string{"source", "hours", "platform", "collected"})
 		for _, x := range out {
 			cw.Write([]string{x.Source, strconv.Itoa(x.Hours), strconv.FormatInt(x.Platform, 10), strconv.FormatInt(x.Collected, 10)})
@@ -290,28 +289,19 @@ func csvHeaders(w http.ResponseWriter, name string) {
 // writeTopCSV writes one of a day's top lists as CSV.
 func writeTopCSV(w http.ResponseWriter, name, day, list string, posts []store.TopPost, parts []store.TopParticipant) {
 	csvHeaders(w, name+"-top-"+list+"-"+day)
-	cw := csv.NewWriter(w)
+	cw := NewCSVWriter(w)
 	if list == "participants" {
 		cw.Write([]string{"rank", "author", "handle", "posts", "followers"})
 		for i, p := range parts {
-			cw.Write([]string{strconv.Itoa(i + 1), p.Author, CSVSafe(p.Handle), strconv.FormatInt(p.Posts, 10), strconv.FormatInt(p.Followers, 10)})
+			cw.Write([]string{strconv.Itoa(i + 1), p.Author, p.Handle, strconv.FormatInt(p.Posts, 10), strconv.FormatInt(p.Followers, 10)})
 		}
 	} else {
 		cw.Write([]string{"rank", "platform", "id", "url", "kind", "author", "country", "created_at", "engagement", "text"})
 		for i, p := range posts {
-			cw.Write([]string{strconv.Itoa(i + 1), p.Platform, p.ID, CSVSafe(p.URL), string(p.Kind), CSVSafe(p.Author), p.Country, p.CreatedAt.UTC().Format(time.RFC3339), strconv.FormatInt(p.Engagement, 10), CSVSafe(p.Text)})
+			cw.Write([]string{strconv.Itoa(i + 1), p.Platform, p.ID, p.URL, string(p.Kind), p.Author, p.Country, p.CreatedAt.UTC().Format(time.RFC3339), strconv.FormatInt(p.Engagement, 10), p.Text})
 		}
 	}
 	cw.Flush()
-}
-
-// CSVSafe keeps spreadsheet programs from running text that other people
-// wrote as a formula (CSV injection): such cells get a leading apostrophe.
-func CSVSafe(s string) string {
-	if s != "" && slices.Contains([]byte("=+-@\t\r"), s[0]) {
-		return "'" + s
-	}
-	return s
 }
 
 // topCountries returns the n known countries with most posts, ZZ apart.
