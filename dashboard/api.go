@@ -115,6 +115,14 @@ func (h *handler) report(timeKey string) http.HandlerFunc {
 		if timeKey != "" {
 			by = append([]string{timeKey}, by...)
 		}
+		for _, p := range []string{"day", "from", "to"} {
+			if v := q.Get(p); v != "" {
+				if err := checkDay(p, v); err != nil {
+					h.httpError(w, r, err)
+					return
+				}
+			}
+		}
 		query := aggregator.Query{Campaign: r.PathValue("name"), By: by, From: q.Get("from"), To: q.Get("to")}
 		if d := q.Get("day"); d != "" {
 			query.From, query.To = d, d

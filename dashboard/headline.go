@@ -100,10 +100,34 @@ func (h *handler) dayParam(r *http.Request, c *store.Campaign) (string, error) {
 	if day == "" {
 		return h.defaultDay(c)
 	}
-	if _, err := time.Parse(store.DayLayout, day); err != nil {
-		return "", fmt.Errorf("%w: day %q is not YYYY-MM-DD", aggregator.ErrBadQuery, day)
+	if err := checkDay("day", day); err != nil {
+		return "", err
 	}
 	return day, nil
+}
+
+// The days a request may name. Answers reach a day to either side (the
+// headline's day before) and the UTC hours of the day's edges in any zone;
+// within these bounds all of them are dates with four-digit years, which
+// the rollups' keys and their ordering rely on. (Year 0 came back as
+// "-0001-12-31", a day nobody had asked for.)
+const (
+	minDay = "1900-01-01"
+	maxDay = "9998-12-31"
+)
+
+// checkDay validates the value v of query parameter name as a day the API
+// answers for; the error names the parameter and the value as given.
+func checkDay(name, v string) error {
+	if _, err := time.Parse(store.DayLayout, v); err != nil {
+		return fmt.Errorf("%w: %s %q is not a day (YYYY-MM-DD)", aggregator.ErrBadQuery, name, v)
+	}
+	// A parsed day is YYYY-MM-DD unless its year is signed ("-001", "+999"),
+	// and those sort before minDay: comparing the text is enough.
+	if v < minDay || v > maxDay {
+		return fmt.Errorf("%w: %s %q is outside the days tagpulse answers for (%s to %s)", aggregator.ErrBadQuery, name, v, minDay, maxDay)
+	}
+	return nil
 }
 
 // campaignDay reads a request's campaign and ?day=, answering the error
