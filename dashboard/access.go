@@ -19,9 +19,22 @@ type Access struct {
 
 func (a Access) open() bool { return a.Password == "" && a.Token == "" }
 
-// tokenCookie carries a bearer token for browsers, which cannot add headers
-// to page loads or EventSource requests.
-const tokenCookie = "tagpulse_token"
+// A cookie carries a bearer token for browsers, which cannot add headers to
+// page loads or EventSource requests. The dashboard and /metrics have their
+// own tokens, so each has its own cookie: with one name for both, logging in
+// to one replaced the other's cookie and locked the browser out of it.
+const (
+	tokenCookie        = "tagpulse_token"         // the dashboard's, for every path
+	metricsTokenCookie = "tagpulse_metrics_token" // /metrics only
+)
+
+// tokenCookieSpec is the cookie a guard sets and reads.
+type tokenCookieSpec struct{ name, path string }
+
+var (
+	dashboardCookie = tokenCookieSpec{tokenCookie, "/"}
+	metricsCookie   = tokenCookieSpec{metricsTokenCookie, "/metrics"}
+)
 
 // minPublicSecret is the shortest secret a public link may use: it is the
 // only thing that stands between the page and the world.
@@ -39,8 +52,9 @@ func eq(a, b string) bool {
 	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
 }
 
-// allows reports whether r carries the credentials a asks for.
-func (a Access) allows(r *http.Request) bool {
+// allows reports whether r carries the credentials a asks for, the token
+// perhaps in the cookie named cookie.
+func (a Access) allows(r *http.Request, cookie string) bool {
 	if a.open() {
 		return true
 	}
@@ -53,7 +67,7 @@ func (a Access) allows(r *http.Request) bool {
 		if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && eq(strings.TrimSpace(v), a.Token) {
 			return true
 		}
-		if c, err := r.Cookie(tokenCookie); err == nil && eq(c.Value, a.Token) {
+		if c, err := r.Cookie(cookie); err == nil && eq(c.Value, a.Token) {
 			return true
 		}
 	}
@@ -61,15 +75,16 @@ func (a Access) allows(r *http.Request) bool {
 }
 
 // guard wraps next with a's check. A browser that brings ?token= gets it
-// as an HttpOnly cookie and is sent on to the same address without it, so
-// the token does not linger in the address bar or history.
-func (a Access) guard(realm string, next http.Handler) http.Handler {
+// as an HttpOnly cookie (ck: its name and path; Secure when the request came
+// over HTTPS) and is sent on to the same address without it, so the token
+// does not linger in the address bar or history.
+func (a Access) guard(realm string, ck tokenCookieSpec, next http.Handler) http.Handler {
 	if a.open() {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if t := r.URL.Query().Get("token"); a.Token != "" && t != "" && r.Method == http.MethodGet && eq(t, a.Token) {
-			http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: t, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+			http.SetCookie(w, &http.Cookie{Name: ck.name, Value: t, Path: ck.path, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: overHTTPS(r)})
 			u := *r.URL
 			q := u.Query()
 			q.Del("token")
@@ -77,7 +92,7 @@ func (a Access) guard(realm string, next http.Handler) http.Handler {
 			http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
 			return
 		}
-		if !a.allows(r) {
+		if !a.allows(r, ck.name) {
 			if a.Password != "" {
 				w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`", charset="UTF-8"`)
 			} else {
@@ -88,4 +103,17 @@ func (a Access) guard(realm string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// overHTTPS reports whether the browser reached us over HTTPS: directly, or
+// through a reverse proxy that terminates TLS and says so in
+// X-Forwarded-Proto (the first value, the client's side, when proxies
+// chain). A client that claims it falsely only keeps its own cookie from
+// being sent back over plain HTTP.
+func overHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
 }
