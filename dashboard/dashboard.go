@@ -58,12 +58,19 @@ type handler struct {
 	locales map[string]*locale
 	public  map[string]string // secret → campaign
 	api     http.Handler      // the API routes, without access control
+	cache   *responseCache
+}
+
+// root is the handler NewHandler returns; tests reach the parts through it.
+type root struct {
+	http.Handler
+	h *handler
 }
 
 // NewHandler returns the whole HTTP surface. It parses the templates now and
 // fails if one is broken.
 func NewHandler(opts Options) (http.Handler, error) {
-	h := &handler{agg: opts.Aggregator, sources: opts.Sources, log: opts.Logger, now: opts.Now}
+	h := &handler{agg: opts.Aggregator, sources: opts.Sources, log: opts.Logger, now: opts.Now, cache: newResponseCache()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -98,19 +105,24 @@ func NewHandler(opts Options) (http.Handler, error) {
 	}
 	static, _ := fs.Sub(staticFiles, "static")
 
+	// Answers that depend only on the rollups are cached (cache.go), keyed
+	// by the query parameters listed here, which must be every one the
+	// endpoint reads. The collectors' health and the platform counts change
+	// without the rollups, so sources and crosscheck are not.
+	report := []string{"format", "by", "from", "to", "day"}
 	api := http.NewServeMux()
-	api.HandleFunc("GET /api/v1/campaigns", h.listCampaigns)
-	api.HandleFunc("GET /api/v1/campaigns/{name}", h.showCampaign)
-	api.HandleFunc("GET /api/v1/campaigns/{name}/totals", h.report(""))
-	api.HandleFunc("GET /api/v1/campaigns/{name}/days", h.report(aggregator.ByDay))
-	api.HandleFunc("GET /api/v1/campaigns/{name}/hours", h.report(aggregator.ByHour))
-	api.HandleFunc("GET /api/v1/campaigns/{name}/top", h.showTop)
-	api.HandleFunc("GET /api/v1/campaigns/{name}/headline", h.showHeadline)
+	api.Handle("GET /api/v1/campaigns", h.cached(h.listCampaigns, false, "format"))
+	api.Handle("GET /api/v1/campaigns/{name}", h.cached(h.showCampaign, false, "format"))
+	api.Handle("GET /api/v1/campaigns/{name}/totals", h.cached(h.report(""), false, report...))
+	api.Handle("GET /api/v1/campaigns/{name}/days", h.cached(h.report(aggregator.ByDay), false, report...))
+	api.Handle("GET /api/v1/campaigns/{name}/hours", h.cached(h.report(aggregator.ByHour), false, report...))
+	api.Handle("GET /api/v1/campaigns/{name}/top", h.cached(h.showTop, false, "format", "list", "day"))
+	api.Handle("GET /api/v1/campaigns/{name}/headline", h.cached(h.showHeadline, false, "format", "day"))
 	api.HandleFunc("GET /api/v1/campaigns/{name}/crosscheck", h.showCrossCheck)
-	api.HandleFunc("GET /api/v1/campaigns/{name}/card.svg", h.showCard)
+	api.Handle("GET /api/v1/campaigns/{name}/card.svg", h.cached(h.showCard, true, "format", "day"))
 	api.HandleFunc("GET /api/v1/sources", h.listSources)
 	api.HandleFunc("GET /api/v1/events", h.events)
-	h.api = h.cached(api)
+	h.api = api
 
 	app := http.NewServeMux()
 	app.Handle("GET /api/", h.api)
@@ -127,7 +139,7 @@ func NewHandler(opts Options) (http.Handler, error) {
 	// Browsers ask for it on every SVG or CSV they open; no icon, no error.
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.Handle("/", opts.Access.guard("tagpulse", dashboardCookie, app))
-	return secure(mux), nil
+	return &root{Handler: secure(mux), h: h}, nil
 }
 
 // cacheStatic lets browsers keep the embedded assets for a while (they
