@@ -6,6 +6,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,7 +49,26 @@ type Options struct {
 	// Public maps a campaign name to the secret of its read-only public
 	// link, /p/SECRET/: that campaign's page and API, without Access.
 	Public map[string]string
+	// MaxEventStreams caps the event streams open at once (each holds a
+	// connection for as long as a page is open); beyond it /api/v1/events
+	// answers 503 with Retry-After and pages poll instead. 0 means
+	// DefaultMaxEventStreams.
+	MaxEventStreams int
+	// StreamWriteTimeout is how long one write to an event stream may take
+	// before its client is given up (one that stopped reading); renewed for
+	// every write. 0 means DefaultStreamWriteTimeout.
+	StreamWriteTimeout time.Duration
+	// EventKeepAlive is how often an idle event stream gets a comment, so
+	// that proxies keep it open. 0 means DefaultEventKeepAlive.
+	EventKeepAlive time.Duration
 }
+
+// Defaults of the Options that bound event streams.
+const (
+	DefaultMaxEventStreams    = 1000
+	DefaultStreamWriteTimeout = 30 * time.Second
+	DefaultEventKeepAlive     = 25 * time.Second
+)
 
 type handler struct {
 	agg     *aggregator.Aggregator
@@ -59,6 +80,11 @@ type handler struct {
 	public  map[string]string // secret → campaign
 	api     http.Handler      // the API routes, without access control
 	cache   *responseCache
+
+	maxStreams  int64
+	streams     atomic.Int64 // event streams open now
+	streamWrite time.Duration
+	keepAlive   time.Duration
 }
 
 // root is the handler NewHandler returns; tests reach the parts through it.
@@ -77,6 +103,9 @@ func NewHandler(opts Options) (http.Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.maxStreams = int64(cmp.Or(opts.MaxEventStreams, DefaultMaxEventStreams))
+	h.streamWrite = cmp.Or(opts.StreamWriteTimeout, DefaultStreamWriteTimeout)
+	h.keepAlive = cmp.Or(opts.EventKeepAlive, DefaultEventKeepAlive)
 	var err error
 	if h.pages, err = parsePages(); err != nil {
 		return nil, err

@@ -1,7 +1,9 @@
 package dashboard
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -10,10 +12,16 @@ import (
 
 // events streams server-sent events: "changed" whenever the rollups of the
 // campaign named by ?campaign= change (of any campaign without it;
-// coalesced, at most one a second), and a comment every 25 s to keep proxies
-// from closing the connection. Pages refetch the figures on "changed".
+// coalesced, at most one a second), and a comment every EventKeepAlive
+// (25 s) to keep proxies from closing the connection. Pages refetch the
+// figures on "changed".
 // Through a public link the stream follows that link's campaign only and
 // carries no figure of the whole store, so it tells nothing of others.
+//
+// Every open stream holds a connection, so at most MaxEventStreams are open
+// at once; the next gets a 503 with Retry-After (the page then polls). A
+// stream has no overall deadline, but each write has StreamWriteTimeout to
+// reach the client, so one that stopped reading is let go.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	campaign := r.URL.Query().Get("campaign")
 	public := false
@@ -23,27 +31,46 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		h.httpError(w, r, fmt.Errorf("%w %q", aggregator.ErrUnknownCampaign, campaign))
 		return
 	}
-	fl, ok := w.(http.Flusher)
-	if !ok {
+	if _, ok := w.(http.Flusher); !ok {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
+	}
+	if n := h.streams.Add(1); n > h.maxStreams {
+		h.streams.Add(-1)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		json.NewEncoder(w).Encode(map[string]string{"error": "too many live updates open; poll the API instead"})
+		return
+	}
+	defer h.streams.Add(-1)
+	rc := http.NewResponseController(w)
+	send := func(s string) bool {
+		rc.SetWriteDeadline(time.Now().Add(h.streamWrite)) // not supported by every writer (tests' recorders): then none
+		if _, err := io.WriteString(w, s); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	ch, stop := h.agg.Subscribe(campaign)
 	defer stop()
-	fmt.Fprint(w, "retry: 3000\n\n")
-	fl.Flush()
-	keep := time.NewTicker(25 * time.Second)
+	if !send("retry: 3000\n\n") {
+		return
+	}
+	keep := time.NewTicker(h.keepAlive)
 	defer keep.Stop()
 	var last time.Time
 	for {
+		var msg string
 		select {
 		case <-r.Context().Done():
 			return
 		case <-keep.C:
-			fmt.Fprint(w, ": keep-alive\n\n")
+			msg = ": keep-alive\n\n"
 		case <-ch:
 			if wait := time.Second - time.Since(last); wait > 0 {
 				select {
@@ -54,12 +81,14 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 			}
 			last = time.Now()
 			if public {
-				fmt.Fprint(w, "event: changed\ndata: {}\n\n")
+				msg = "event: changed\ndata: {}\n\n"
 			} else {
 				lag, _ := h.agg.Lag()
-				fmt.Fprintf(w, "event: changed\ndata: {\"aggregator_lag_posts\":%d}\n\n", lag)
+				msg = fmt.Sprintf("event: changed\ndata: {\"aggregator_lag_posts\":%d}\n\n", lag)
 			}
 		}
-		fl.Flush()
+		if !send(msg) {
+			return
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -29,7 +30,63 @@ type serveOptions struct {
 	// BackupToken, from TAGPULSE_BACKUP_TOKEN, turns on GET /backup for
 	// clients on this host that present it; "" leaves it off.
 	BackupToken string
+	// limits bounds what a client may hold of the server; zero fields take
+	// defaultLimits' (tests set their own).
+	limits serveLimits
 }
+
+// serveLimits bound how long, and how much, a client may hold the server.
+// No overall WriteTimeout: it would cut event streams and backups, which
+// instead renew their own deadline with every write, so a client that
+// reads slowly is served and one that stopped reading is let go.
+type serveLimits struct {
+	// ReadTimeout bounds reading a request, body included (headers alone
+	// have 10 s). Once the body is read net/http lifts it, so it does not
+	// limit how long a response may take.
+	ReadTimeout time.Duration
+	// WriteTimeout is how long any other response has to be written.
+	WriteTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle this long.
+	IdleTimeout time.Duration
+	// BackupWriteTimeout is how long one write of /backup may block: a
+	// reader that stops is cut off, ending the store's read transaction,
+	// which would otherwise keep the file from reusing pages (it grows) and
+	// hold the memory map from being grown by writers.
+	BackupWriteTimeout time.Duration
+	// MaxEventStreams, StreamWriteTimeout and EventKeepAlive go to the
+	// dashboard's options of those names.
+	MaxEventStreams    int
+	StreamWriteTimeout time.Duration
+	EventKeepAlive     time.Duration
+}
+
+var defaultLimits = serveLimits{
+	ReadTimeout:        30 * time.Second,
+	WriteTimeout:       60 * time.Second,
+	IdleTimeout:        2 * time.Minute,
+	BackupWriteTimeout: 30 * time.Second,
+	MaxEventStreams:    dashboard.DefaultMaxEventStreams,
+	StreamWriteTimeout: dashboard.DefaultStreamWriteTimeout,
+	EventKeepAlive:     dashboard.DefaultEventKeepAlive,
+}
+
+// orDefaults is l with defaultLimits in its zero fields.
+func (l serveLimits) orDefaults() serveLimits {
+	d := defaultLimits
+	return serveLimits{
+		ReadTimeout:        cmp.Or(l.ReadTimeout, d.ReadTimeout),
+		WriteTimeout:       cmp.Or(l.WriteTimeout, d.WriteTimeout),
+		IdleTimeout:        cmp.Or(l.IdleTimeout, d.IdleTimeout),
+		BackupWriteTimeout: cmp.Or(l.BackupWriteTimeout, d.BackupWriteTimeout),
+		MaxEventStreams:    cmp.Or(l.MaxEventStreams, d.MaxEventStreams),
+		StreamWriteTimeout: cmp.Or(l.StreamWriteTimeout, d.StreamWriteTimeout),
+		EventKeepAlive:     cmp.Or(l.EventKeepAlive, d.EventKeepAlive),
+	}
+}
+
+// maxHeaderBytes bounds a request's headers (net/http's default is 1 MB);
+// the dashboard's requests carry a few cookies and a language list.
+const maxHeaderBytes = 64 << 10
 
 // backupTokenEnv names the variable that holds the /backup token, for the
 // server and for 'backup -server' alike.
@@ -48,6 +105,8 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	if t := opts.BackupToken; t != "" && len(t) < minBackupTokenLen {
 		return fmt.Errorf("%s is %d characters: use at least %d (e.g. openssl rand -hex 16)", backupTokenEnv, len(t), minBackupTokenLen)
 	}
+	opts.limits = opts.limits.orDefaults()
+	lim := opts.limits
 	h, err := dashboard.NewHandler(dashboardOptions(agg, reg, opts))
 	if err != nil {
 		return err
@@ -58,10 +117,13 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
-	mux.HandleFunc("GET /backup", backupHandler(agg, opts.BackupToken))
+	mux.HandleFunc("GET /backup", backupHandler(agg, opts.BackupToken, lim.BackupWriteTimeout, opts.Logger))
 	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           writeDeadline(lim.WriteTimeout, mux),
+		ReadHeaderTimeout: min(10*time.Second, lim.ReadTimeout),
+		ReadTimeout:       lim.ReadTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	errc := make(chan error, 1)
@@ -99,7 +161,38 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 		Access:        d.Access.access(),
 		MetricsAccess: d.Metrics.access(),
 		Public:        d.Public,
+
+		MaxEventStreams:    opts.limits.MaxEventStreams,
+		StreamWriteTimeout: opts.limits.StreamWriteTimeout,
+		EventKeepAlive:     opts.limits.EventKeepAlive,
 	}
+}
+
+// writeDeadline gives every response d to be written, as a server's
+// WriteTimeout would, but as a deadline that handlers of long responses
+// (event streams, /backup) replace with their own.
+func writeDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// progressDeadline renews a response's write deadline before every write,
+// so a long response lasts as long as its client keeps reading. It has
+// only Write: io.Copy then writes in chunks (no sendfile), each with its
+// own deadline.
+type progressDeadline struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+	d  time.Duration
+}
+
+func (p *progressDeadline) Write(b []byte) (int, error) {
+	if err := p.rc.SetWriteDeadline(time.Now().Add(p.d)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
+	}
+	return p.w.Write(b)
 }
 
 // backupHandler streams a consistent copy of the store (one read
@@ -107,7 +200,15 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 // post, so it is off unless a token is set, and then answers only clients on
 // this host that present it: a reverse proxy on the same host also connects
 // from loopback, so the address alone proves nothing.
-func backupHandler(agg *aggregator.Aggregator, token string) http.HandlerFunc {
+//
+// The copy is written within one read transaction, so each write has
+// writeTimeout: a client that stops reading is cut off and the transaction
+// ends (an open one keeps the file from reusing pages, so it grows, and
+// keeps writers from growing the memory map).
+func backupHandler(agg *aggregator.Aggregator, token string, writeTimeout time.Duration, log *slog.Logger) http.HandlerFunc {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if token == "" {
 			http.Error(w, "backups over HTTP are off: start tagpulse with "+backupTokenEnv+" set, and give 'tagpulse backup -server' the same", http.StatusNotFound)
@@ -125,11 +226,14 @@ func backupHandler(agg *aggregator.Aggregator, token string) http.HandlerFunc {
 			return
 		}
 		db := agg.DB()
+		size := db.Size()
 		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Length", strconv.FormatInt(db.Size(), 10))
+		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 		w.Header().Set("Content-Disposition", `attachment; filename="tagpulse-backup.db"`)
-		if _, err := db.Backup(w); err != nil {
+		rc := http.NewResponseController(w)
+		if n, err := db.Backup(&progressDeadline{w: w, rc: rc, d: writeTimeout}); err != nil {
 			// Headers are gone; the client sees a short body and fails.
+			log.Warn("backup cut short", "bytes", n, "of", size, "err", err)
 			return
 		}
 	}
