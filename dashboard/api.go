@@ -16,6 +16,13 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 		h.httpError(w, r, err)
 		return
 	}
+	// Figures that cannot move are not healthy, whatever else works.
+	if err := h.agg.Err(); err != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		json.NewEncoder(w).Encode(map[string]any{"status": "error", "aggregator_lag_posts": lag, "aggregator_error": err.Error()})
+		return
+	}
 	writeJSON(w, map[string]any{"status": "ok", "aggregator_lag_posts": lag})
 }
 

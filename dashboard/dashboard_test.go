@@ -695,3 +695,33 @@ func TestCrossCheckHalfHourZone(t *testing.T) {
 		t.Errorf("cross-check %+v, want %+v", out.Sources, want)
 	}
 }
+
+// TestHealthzReportsAStuckAggregator: while posts cannot be folded into the
+// figures, /healthz says so (503) instead of "ok".
+func TestHealthzReportsAStuckAggregator(t *testing.T) {
+	f := newFixture(t, nil)
+	p := f.post("allforpalestine", f.now)
+	f.add(t, p)
+	if w := f.get(t, "/healthz"); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"status":"ok"`) {
+		t.Fatalf("healthz: %d %s", w.Code, w.Body)
+	}
+	// Tamper with the author's day record, then send an earlier post of
+	// theirs: moving their first hour finds no record, and every catch-up
+	// fails on that post.
+	key := store.MemberKey{Campaign: "afp", Day: f.agg.Campaign("afp").Day(p.CreatedAt), Author: p.Author.Key(p.Platform)}
+	if err := f.db.UpdateRollups(func(tx *store.RollupTx) error { return tx.PutMember(key, &store.Member{}) }); err != nil {
+		t.Fatal(err)
+	}
+	early := p
+	early.ID, early.CreatedAt = "early", p.CreatedAt.Add(-time.Hour)
+	if _, err := f.db.Append([]store.Post{early}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.agg.CatchUp(t.Context()); err == nil {
+		t.Fatal("catch-up over a tampered store succeeded")
+	}
+	w := f.get(t, "/healthz")
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"status":"error"`) || !strings.Contains(w.Body.String(), `"aggregator_error":"aggregate: post`) {
+		t.Errorf("healthz while stuck: %d %s", w.Code, w.Body)
+	}
+}

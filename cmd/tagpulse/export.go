@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -45,7 +44,9 @@ func cmdExport(ctx context.Context, env *Env, args []string) error {
 	}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetEscapeHTML(false)
-	cw := csv.NewWriter(env.Stdout)
+	// Every text cell that other people wrote (or a platform gave) is kept
+	// from running as a spreadsheet formula; NDJSON keeps it as collected.
+	cw := dashboard.NewCSVWriter(env.Stdout)
 	if *format == "csv" {
 		cw.Write([]string{"platform", "id", "source", "kind", "created_at", "day", "author_id", "handle", "followers", "lang", "country", "method", "hashtags", "url", "text"})
 	}
@@ -66,15 +67,12 @@ func cmdExport(ctx context.Context, env *Env, args []string) error {
 		if *format == "ndjson" {
 			return enc.Encode(exportedPost{Post: *p, Day: day, Country: attr.Country, Method: attr.Method})
 		}
-		// Text that other people wrote is kept from running as a
-		// spreadsheet formula; NDJSON keeps it exactly as collected.
 		return cw.Write([]string{p.Platform, p.ID, p.Source, string(p.Kind), p.CreatedAt.UTC().Format(time.RFC3339), day,
-			p.Author.ID, dashboard.CSVSafe(p.Author.Handle), strconv.FormatInt(p.Author.Followers, 10), p.Lang, attr.Country, attr.Method,
-			dashboard.CSVSafe(strings.Join(p.Hashtags, " ")), dashboard.CSVSafe(p.URL), dashboard.CSVSafe(p.Text)})
+			p.Author.ID, p.Author.Handle, strconv.FormatInt(p.Author.Followers, 10), p.Lang, attr.Country, attr.Method,
+			strings.Join(p.Hashtags, " "), p.URL, p.Text})
 	})
-	cw.Flush()
-	if err != nil {
-		return err
+	if ferr := cw.Flush(); err == nil {
+		err = ferr
 	}
-	return cw.Error()
+	return err
 }
