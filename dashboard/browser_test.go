@@ -183,6 +183,10 @@ func TestBrowserCampaignPage(t *testing.T) {
 	})
 	f.fill(t)
 	f.add(t, f.hostile(f.now.Add(-2*time.Minute)))
+	long := f.post("allforpalestine", f.now.Add(-3*time.Minute))
+	long.Text = strings.Repeat("A long post that goes on and on.\n", 30)
+	long.Engagement = 900_000 // second among the top posts
+	f.add(t, long)
 	srv := newServer(t, f.h)
 	b := newBrowser(t, 1280, 900)
 
@@ -215,6 +219,24 @@ func TestBrowserCampaignPage(t *testing.T) {
 	b.run(t, "value axes", chromedp.Evaluate(chartOverlaps, &overlaps))
 	for _, o := range overlaps {
 		t.Errorf("English page: %s", o)
+	}
+	// Top post texts show whole lines only, at most four.
+	var lines []float64
+	var numSources int
+	b.run(t, "top post lines",
+		chromedp.Evaluate(`[...document.querySelectorAll("#top-posts .text")].map((e) => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight))`, &lines),
+		chromedp.Evaluate(`document.querySelectorAll("#t-sources td.num").length`, &numSources),
+	)
+	if len(lines) < 2 || lines[1] < 3.95 || lines[1] > 4.05 {
+		t.Errorf("the long top post shows %v lines, want 4", lines)
+	}
+	for i, l := range lines {
+		if l > 4.05 || l-float64(int(l+0.5)) > 0.05 || float64(int(l+0.5))-l > 0.05 {
+			t.Errorf("top post %d shows %.2f lines, not a whole number up to 4", i+1, l)
+		}
+	}
+	if numSources != 0 {
+		t.Errorf("completeness sources table: %d cells aligned as numbers; its columns are text", numSources)
 	}
 	if !strings.Contains(sources, "rate-limited until") || !strings.Contains(sources, "mastodon:mastodon.social") || !strings.Contains(sources, "collecting") {
 		t.Errorf("completeness panel: %q", sources)
@@ -400,6 +422,11 @@ func TestBrowserPublicLinkAndPolling(t *testing.T) {
 		chromedp.AttributeValue(`[data-fig="posts"]`, "data-value", &posts, nil),
 		chromedp.Text("#status", &status),
 	)
+	var brand string
+	b.run(t, "logo link", chromedp.Evaluate(`document.querySelector("a.brand").href`, &brand))
+	if !strings.HasSuffix(brand, "/p/public-secret-0123456789/") {
+		t.Errorf("the public page's logo links to %s, not to the public page", brand)
+	}
 	if compare != 0 || posts != "45" {
 		t.Errorf("public page: compare controls %d, posts %s", compare, posts)
 	}
@@ -472,5 +499,59 @@ func TestBrowserPastCampaign(t *testing.T) {
 			}
 		}
 	}
+
+	// Empty states: a finished campaign without posts says so in the past
+	// tense, not as top post number 1, and has no share without a country;
+	// its reset button goes to its latest day, not today.
+	en := loadedCatalog(t, "en")
+	for _, c := range []struct{ campaign, reset, empty string }{
+		{"ended", en.T("ctl.latest"), en.T("empty.day")},
+		{"afp2025", en.T("ctl.latest"), ""},
+		{"afp", en.T("ctl.reset"), ""},
+	} {
+		var reset, noPosts, noCountry, unknown, countries string
+		var items int
+		b.run(t, "empty states of "+c.campaign,
+			chromedp.Navigate(srv+"/c/"+c.campaign+"?lang=en"),
+			loaded(),
+			chromedp.Text("#reset", &reset),
+			chromedp.Evaluate(`document.querySelectorAll("#top-posts:not([hidden]) li").length`, &items),
+			chromedp.Evaluate(`document.querySelector("#no-posts").hidden ? "" : document.querySelector("#no-posts").textContent`, &noPosts),
+			chromedp.Text("#no-country", &noCountry),
+			chromedp.Text("#unknown-note", &unknown),
+			chromedp.Text("#t-country tbody", &countries),
+		)
+		if reset != c.reset {
+			t.Errorf("%s: reset button %q, want %q", c.campaign, reset, c.reset)
+		}
+		if noPosts != c.empty {
+			t.Errorf("%s: no-posts note %q, want %q", c.campaign, noPosts, c.empty)
+		}
+		if c.empty == "" {
+			if items == 0 || strings.Contains(noCountry, en.T("note.no_posts")) {
+				t.Errorf("%s: %d top posts, completeness %q", c.campaign, items, noCountry)
+			}
+			continue
+		}
+		if items != 0 {
+			t.Errorf("%s: %d numbered items in an empty top posts list", c.campaign, items)
+		}
+		if noCountry != en.T("note.no_posts") || unknown != en.T("note.no_posts") || strings.Contains(noCountry+unknown, "0%") {
+			t.Errorf("%s: completeness %q, unknown note %q; want %q", c.campaign, noCountry, unknown, en.T("note.no_posts"))
+		}
+		if countries != en.T("empty.range") {
+			t.Errorf("%s: countries table %q, want %q", c.campaign, countries, en.T("empty.range"))
+		}
+	}
 	b.noErrors(t)
+}
+
+// loadedCatalog is one language's catalogue.
+func loadedCatalog(t *testing.T, lang string) *locale {
+	t.Helper()
+	ls, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ls[lang]
 }

@@ -195,11 +195,14 @@
     return out;
   }
 
-  function table(id, rows, cols) {
+  // table fills a table's body: cells after the first are numbers (aligned
+  // to the end) unless opts.text; opts.empty says why there are no rows.
+  function table(id, rows, cols, opts) {
+    const o = opts || {};
     const tb = document.querySelector("#" + id + " tbody");
     if (!rows.length) {
       const tr = el("tr");
-      const td = el("td", t("empty"), "muted");
+      const td = el("td", o.empty || t("empty"), "muted");
       td.colSpan = cols;
       tr.append(td);
       tb.replaceChildren(tr);
@@ -210,7 +213,7 @@
       cells.forEach((c, i) => {
         const td = el("td");
         if (c instanceof Node) td.append(c); else td.textContent = c;
-        if (i > 0 && !(c instanceof Node)) td.className = "num";
+        if (i > 0 && !o.text && !(c instanceof Node)) td.className = "num";
         tr.append(td);
       });
       return tr;
@@ -236,6 +239,13 @@
     }
   }
 
+  // dayEmpty and rangeEmpty say there are no posts: "yet" only where more
+  // may still come (today, or a range or campaign that has not ended).
+  const dayEmpty = () => t(state.day < ds.today ? "empty.day" : "empty");
+  function rangeEmpty() {
+    const end = state.from || state.to ? state.to : ds.last;
+    return t(end && end < ds.today ? "empty.range" : "empty");
+  }
   function inRange(d) {
     return (!state.from || d >= state.from) && (!state.to || d <= state.to);
   }
@@ -290,7 +300,7 @@
       const name = el("span", label(d, v));
       name.dir = "auto";
       return [name, n(sum[v]), total ? pf.format(sum[v] / total) : "–"];
-    }), 3);
+    }), 3, { empty: rangeEmpty() });
     if (list.length > LONG + 2) {
       const tr = el("tr"), td = el("td"), btn = el("button", cut ? t("more", { n: n(list.length) }) : t("less"), "more");
       btn.type = "button";
@@ -318,13 +328,16 @@
     }
     box.replaceChildren(s);
     const share = pf.format(total ? (sum.ZZ || 0) / total : 0);
-    $("map-note").textContent = t("note.map", { share });
-    $("unknown-note").textContent = t("note.unknown", { share });
+    $("map-note").textContent = total ? t("note.map", { share }) : "";
+    $("unknown-note").textContent = total ? t("note.unknown", { share }) : t("note.no_posts");
   }
   function top(tp) {
-    const list = $("top-posts");
-    if (!tp.posts.length) list.replaceChildren(el("li", t("empty"), "muted"));
-    else list.replaceChildren(...tp.posts.slice(0, 10).map((p) => {
+    // No posts is said in a paragraph, not as the list's item 1.
+    const list = $("top-posts"), none = $("no-posts");
+    list.hidden = !tp.posts.length;
+    none.hidden = !list.hidden;
+    none.textContent = dayEmpty();
+    list.replaceChildren(...tp.posts.slice(0, 10).map((p) => {
       const li = el("li");
       const meta = el("div", "", "meta");
       meta.append(el("bdi", p.author || ""), " · " + label("kind", p.kind) + " · " + country(p.country || "ZZ") + " · " + t("col.engagement") + " " + n(p.engagement) + " ");
@@ -341,11 +354,11 @@
       li.append(meta, text);
       return li;
     }));
-    table("t-participants", tp.participants.map((p) => [el("bdi", p.handle || p.author), n(p.posts), n(p.followers)]), 3);
+    table("t-participants", tp.participants.map((p) => [el("bdi", p.handle || p.author), n(p.posts), n(p.followers)]), 3, { empty: dayEmpty() });
     for (const [id, key] of [["top-posts-title", "sec.top_posts"], ["top-parts-title", "sec.top_participants"], ["cross-title", "compl.crosscheck"]]) $(id).textContent = t(key, { day: fmtDay(state.day) });
   }
-  function completeness(sources, cross, unknownShare) {
-    $("no-country").textContent = t("compl.no_country", { share: pf.format(unknownShare) });
+  function completeness(sources, cross, unknown, total) {
+    $("no-country").textContent = total ? t("compl.no_country", { share: pf.format(unknown / total) }) : t("note.no_posts");
     const list = Array.isArray(sources) ? sources : [];
     $("no-sources").hidden = list.length > 0;
     const tf = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
@@ -358,7 +371,7 @@
       if (s.waiting_for_reset_until && Date.parse(s.waiting_for_reset_until) > Date.now()) st = t("compl.rate_limited", { time: when(s.waiting_for_reset_until) });
       else if (s.consecutive_errors > 0 && s.last_error && s.last_error.message) st += " · " + t("compl.error", { error: s.last_error.message || "" });
       return [name, when(s.last_success), st];
-    }), 3);
+    }), 3, { text: true });
     $("t-sources").hidden = list.length === 0;
     $("no-cross").hidden = cross.sources.length > 0;
     $("t-cross").hidden = cross.sources.length === 0;
@@ -403,13 +416,15 @@
         ds.day = c.default_day;
         if (follow) { state.day = ds.day; $("day").value = ds.day; return refresh(); }
       }
+      // The reset button goes to the default day: "Today" only when it is.
+      $("reset").textContent = t(ds.day === ds.today ? "ctl.reset" : "ctl.latest");
       headline(h);
       days(all, other);
       hours(hr);
       const cs = dim("country", countries);
       dim("source", src); dim("kind", kind); dim("lang", lng); dim("method", meth);
       top(tp);
-      completeness(sources, cross, cs.total ? (cs.sum.ZZ || 0) / cs.total : 0);
+      completeness(sources, cross, cs.sum.ZZ || 0, cs.total);
       links();
       status.textContent = t("status.updated", { time: new Date().toLocaleTimeString(lang) }) + " · " + (live ? t("status.live") : t("status.polling", { n: n(15) }));
       root.dataset.updated = String(Date.now());
