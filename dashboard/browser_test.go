@@ -132,11 +132,12 @@ func artifact(t *testing.T, name string, png []byte) {
 	t.Logf("screenshot: %s", p)
 }
 
-// chartOverlaps lists, for each chart on the page, what hides its value
-// axis: a label box (getBoundingClientRect) that overlaps a bar or point,
-// or sticks out of the chart, or a chart without its three labels or
-// without marks. In a right-to-left page it also checks the days run from
-// the right (the first day's bar is the rightmost).
+// chartOverlaps lists, for each chart on the page, what hides its axes: a
+// value or time label box (getBoundingClientRect) that overlaps a bar or
+// point or another label, or sticks out of the chart, or a chart without
+// its three value labels, its time labels or marks. In a right-to-left page
+// it also checks the days run from the right (the first day's bar is the
+// rightmost).
 const chartOverlaps = `(() => {
   const out = [];
   const rtl = document.documentElement.dir === "rtl";
@@ -146,10 +147,16 @@ const chartOverlaps = `(() => {
     const marks = [...box.querySelectorAll("rect.bar, rect.bar2, circle.dot")].map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0);
     if (labels.length !== 3 || labels.some((l) => l.width === 0)) out.push(id + ": " + labels.length + " value labels");
     if (!marks.length) out.push(id + ": no bars or points");
-    labels.forEach((l, j) => {
-      if (l.left < sb.left - 0.5 || l.right > sb.right + 0.5) out.push(id + ": value label " + j + " sticks out of the chart");
-      const hit = marks.findIndex((m) => l.left < m.right && m.left < l.right && l.top < m.bottom && m.top < l.bottom);
-      if (hit >= 0) out.push(id + ": value label " + j + " [" + Math.round(l.left) + "," + Math.round(l.right) + "] overlaps mark " + hit + " [" + Math.round(marks[hit].left) + "," + Math.round(marks[hit].right) + "]");
+    const times = [...box.querySelectorAll('text.axis[text-anchor="middle"]')];
+    if (times.length < 2) out.push(id + ": " + times.length + " time labels");
+    const all = [...labels.map((l, j) => ["value label " + j, l]), ...times.map((e) => ["time label " + JSON.stringify(e.textContent), e.getBoundingClientRect()])];
+    const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const at = (r) => "[" + Math.round(r.left) + "," + Math.round(r.right) + "]×[" + Math.round(r.top) + "," + Math.round(r.bottom) + "]";
+    all.forEach(([what, l], j) => {
+      if (l.left < sb.left - 0.5 || l.right > sb.right + 0.5) out.push(id + ": " + what + " sticks out of the chart");
+      const hit = marks.findIndex((m) => meets(l, m));
+      if (hit >= 0) out.push(id + ": " + what + " " + at(l) + " overlaps mark " + hit + " " + at(marks[hit]));
+      for (const [other, o] of all.slice(j + 1)) if (meets(l, o)) out.push(id + ": " + what + " " + at(l) + " overlaps " + other + " " + at(o));
     });
   }
   const days = [...document.querySelectorAll("#chart-days rect.bar")].map((e) => e.getBoundingClientRect());
@@ -554,4 +561,32 @@ func loadedCatalog(t *testing.T, lang string) *locale {
 		t.Fatal(err)
 	}
 	return ls[lang]
+}
+
+// TestBrowserNarrowCharts draws the charts at 360 px, where their labels are
+// largest against the plot, in English and Arabic, for a running campaign,
+// a finished one (its day labels say the year) and one years ago: no axis
+// label may overlap another or a bar or point, or leave the chart.
+func TestBrowserNarrowCharts(t *testing.T) {
+	f := newFixtureWith(t, defaultDayCampaigns(gazaNow.Location()), nil)
+	f.fillDefaultDay(t)
+	srv := newServer(t, f.h)
+	b := newBrowser(t, 360, 780)
+	for _, lang := range []string{"en", "ar"} {
+		for _, c := range []string{"afp", "afp2025", "archive"} {
+			var overlaps []string
+			b.run(t, c+" in "+lang+" at 360 px",
+				chromedp.Navigate(srv+"/c/"+c+"?lang="+lang),
+				loaded(),
+				chromedp.Evaluate(chartOverlaps, &overlaps),
+			)
+			for _, o := range overlaps {
+				t.Errorf("%s, %s, 360 px: %s", c, lang, o)
+			}
+		}
+	}
+	var png []byte
+	b.run(t, "screenshot", chromedp.FullScreenshot(&png, 100))
+	artifact(t, "dashboard-ar-360-archive.png", png)
+	b.noErrors(t)
 }

@@ -124,14 +124,23 @@
     const step = width / Math.max(1, labels.length);
     return Math.max(1, Math.ceil(labels.length / most), Math.ceil(w / step));
   }
-  // keepInside moves time labels that would stick out of the chart back in.
-  function keepInside(box) {
-    for (const t of box.querySelectorAll("text.x")) {
-      try {
-        const b = t.getBBox();
-        const shift = b.x < 0 ? -b.x : b.x + b.width > W ? W - b.x - b.width : 0;
-        if (shift) t.setAttribute("x", +t.getAttribute("x") + shift);
-      } catch (e) { /* not drawn */ }
+  // keepInside moves time labels that would stick out of the plot (into the
+  // value axis's margin, or out of the chart) back in, between left and
+  // right; a label so moved that it would touch its neighbour is dropped.
+  function keepInside(box, left, right) {
+    const placed = [];
+    const labels = [...box.querySelectorAll("text.x")];
+    // From the plot's edges inwards, so the first and last labels stay.
+    labels.sort((a, b) => Math.abs(+a.getAttribute("x") - (left + right) / 2) > Math.abs(+b.getAttribute("x") - (left + right) / 2) ? -1 : 1);
+    for (const t of labels) {
+      let b;
+      try { b = t.getBBox(); } catch (e) { continue; /* not drawn */ }
+      if (!b.width) continue;
+      const shift = b.x < left ? left - b.x : b.x + b.width > right ? right - b.x - b.width : 0;
+      if (shift) t.setAttribute("x", +t.getAttribute("x") + shift);
+      const x0 = b.x + shift, x1 = x0 + b.width;
+      if (placed.some(([p0, p1]) => x0 < p1 + 4 && p0 < x1 + 4)) { t.remove(); continue; }
+      placed.push([x0, x1]);
     }
   }
   // bars draws a bar chart into an SVG: items {label, value, title, value2}.
@@ -157,7 +166,7 @@
       kids.push(g);
     });
     box.replaceChildren(...kids);
-    keepInside(box);
+    keepInside(box, f.left, f.right);
   }
   function line(box, pts) {
     const max = Math.max(1, ...pts.map((p) => p.value));
@@ -174,7 +183,7 @@
       if (i % each === 0) kids.push(svg("text", { x: x(i), y: H - 10, class: "axis x", "text-anchor": "middle" }, p.label));
     });
     box.replaceChildren(...kids);
-    keepInside(box);
+    keepInside(box, f.left, f.right);
   }
 
   // zoneOffset is tz's UTC offset in ms at instant ms.
