@@ -2,6 +2,7 @@ package aggregator_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -398,5 +399,43 @@ func TestHostileFieldsDoNotStopAggregation(t *testing.T) {
 	}
 	if diffs, _, err := a.Check(t.Context()); err != nil || len(diffs) > 0 {
 		t.Errorf("check: %v %v", diffs, err)
+	}
+}
+
+// TestDaySeriesHasNoGaps: a campaign without a window whose posts span
+// sixteen years gets every day in between (the fill stopped after ten
+// years and jumped); a span the query asks for is at most 3,660 days.
+func TestDaySeriesHasNoGaps(t *testing.T) {
+	db := storetest.Open(t)
+	a := aggregator.New(db, campaigns(t), aggregator.Options{})
+	first, last := time.Date(2010, 1, 1, 12, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	if _, err := db.Append([]store.Post{
+		{Platform: "x", ID: "1", Source: store.SourceX, Kind: store.KindOriginal, CreatedAt: first, Hashtags: []string{"allforpalestine"}, Author: store.Author{ID: "a"}},
+		{Platform: "x", ID: "2", Source: store.SourceX, Kind: store.KindOriginal, CreatedAt: last, Hashtags: []string{"allforpalestine"}, Author: store.Author{ID: "a"}},
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CatchUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := a.Report(aggregator.Query{Campaign: "afp", By: []string{aggregator.ByDay}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := int(last.Sub(first).Hours()/24) + 1
+	if len(rows) != want {
+		t.Fatalf("%d rows, want %d", len(rows), want)
+	}
+	for i := 1; i < len(rows); i++ {
+		prev, _ := time.Parse("2006-01-02", rows[i-1].Day)
+		if next := prev.AddDate(0, 0, 1).Format("2006-01-02"); rows[i].Day != next {
+			t.Fatalf("row %d is %s after %s", i, rows[i].Day, rows[i-1].Day)
+		}
+	}
+	if _, err := a.Report(aggregator.Query{Campaign: "afp", By: []string{aggregator.ByDay}, From: "2000-01-01", To: "2010-01-08"}); !errors.Is(err, aggregator.ErrBadQuery) {
+		t.Errorf("3,661 days asked for: %v, want a bad query", err)
+	}
+	if rows, err := a.Report(aggregator.Query{Campaign: "afp", By: []string{aggregator.ByDay}, From: "2000-01-01", To: "2010-01-07"}); err != nil || len(rows) != 3660 {
+		t.Errorf("3,660 days asked for: %d rows, %v", len(rows), err)
 	}
 }

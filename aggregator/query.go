@@ -218,7 +218,9 @@ func (a *Aggregator) Report(q Query) ([]Row, error) {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	if grain == store.GrainDay && dim == store.DimAll {
-		rows = fillDays(c, rows, q.From, q.To)
+		if rows, err = fillDays(c, rows, q.From, q.To); err != nil {
+			return nil, err
+		}
 	}
 	sortRows(rows)
 	return rows, nil
@@ -270,32 +272,36 @@ func hourRange(c *store.Campaign, from, to string) (string, string, error) {
 	return f, t, nil
 }
 
+// maxAskedDays bounds a day series whose span a query asked for: each day
+// is a row, even without posts.
+const maxAskedDays = 3660
+
 // fillDays adds zero rows for days with no posts, so a series has no gaps.
 // The span is the query's from/to, else the campaign's window, else the days
-// that have data.
-func fillDays(c *store.Campaign, rows []Row, from, to string) []Row {
-	from, to = cmp.Or(from, c.From), cmp.Or(to, c.To)
+// that have data. A span the query asked for may not exceed maxAskedDays.
+func fillDays(c *store.Campaign, rows []Row, qFrom, qTo string) ([]Row, error) {
+	from, to := cmp.Or(qFrom, c.From), cmp.Or(qTo, c.To)
 	if len(rows) > 0 {
 		from, to = cmp.Or(from, rows[0].Day), cmp.Or(to, rows[len(rows)-1].Day)
 	}
-	d, err := time.Parse(store.DayLayout, from)
-	if err != nil || to == "" {
-		return rows
+	d, err1 := time.Parse(store.DayLayout, from)
+	end, err2 := time.Parse(store.DayLayout, to)
+	if err1 != nil || err2 != nil {
+		return rows, nil
+	}
+	if n := int(end.Sub(d).Hours()/24) + 1; n > maxAskedDays && (qFrom != "" || qTo != "") {
+		return nil, fmt.Errorf("%w: %s to %s is %d days; a series of days spans at most %d (ten years): narrow from and to", ErrBadQuery, from, to, n, maxAskedDays)
 	}
 	have := map[string]bool{}
 	for _, r := range rows {
 		have[r.Day] = true
 	}
-	for n := 0; n < 3660; n++ { // ten years at most
-		day := d.AddDate(0, 0, n).Format(store.DayLayout)
-		if day > to {
-			break
-		}
-		if !have[day] {
+	for ; !d.After(end); d = d.AddDate(0, 0, 1) {
+		if day := d.Format(store.DayLayout); !have[day] {
 			rows = append(rows, Row{Day: day, period: day})
 		}
 	}
-	return rows
+	return rows, nil
 }
 
 // Totals returns the campaign's figures over its whole window.

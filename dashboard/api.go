@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
@@ -114,13 +116,23 @@ func (h *handler) report(timeKey string) http.HandlerFunc {
 			return
 		}
 		q := r.URL.Query()
-		by, err := aggregator.ParseBy(q.Get("by"))
-		if err != nil {
-			h.httpError(w, r, err)
+		// by= is one dimension: the endpoint itself says day or hour, and
+		// source_kind exists for campaign totals only.
+		dims := []string{aggregator.ByCountry, aggregator.BySource, aggregator.ByKind, aggregator.ByLang, aggregator.ByMethod}
+		if timeKey == "" {
+			dims = append(dims, aggregator.BySourceKind)
+		}
+		dim := strings.TrimSpace(q.Get("by"))
+		if dim != "" && !slices.Contains(dims, dim) {
+			h.httpError(w, r, &badParam{name: "by", value: dim, allowed: dims})
 			return
 		}
+		var by []string
 		if timeKey != "" {
-			by = append([]string{timeKey}, by...)
+			by = append(by, timeKey)
+		}
+		if dim != "" {
+			by = append(by, dim)
 		}
 		for _, p := range []string{"day", "from", "to"} {
 			if v := q.Get(p); v != "" {
@@ -138,11 +150,12 @@ func (h *handler) report(timeKey string) http.HandlerFunc {
 			if c == nil {
 				return
 			}
-			if query.From, err = h.defaultDay(c); err != nil {
+			day, err := h.defaultDay(c)
+			if err != nil {
 				h.httpError(w, r, err)
 				return
 			}
-			query.To = query.From
+			query.From, query.To = day, day
 		}
 		rows, err := h.agg.Report(query)
 		if err != nil {

@@ -12,6 +12,10 @@ import (
 	"github.com/tagpulse/tagpulse/aggregator"
 )
 
+// bigFrom..bigTo is the longest series of days a query may ask for:
+// 3,660 days.
+const bigFrom, bigTo = "2000-01-01", "2010-01-07"
+
 func (f *fixture) cache() *responseCache { return f.h.(*root).h.cache }
 
 // TestCacheKeysOnlyWhatDecidesTheAnswer: requests that differ only in a
@@ -22,9 +26,9 @@ func TestCacheKeysOnlyWhatDecidesTheAnswer(t *testing.T) {
 	f := newFixture(t, nil)
 	f.fill(t)
 	c := f.cache()
-	const days = "/api/v1/campaigns/afp/days?from=" + minDay + "&to=" + maxDay
+	const days = "/api/v1/campaigns/afp/days?from=" + bigFrom + "&to=" + bigTo
 	first := f.get(t, days).Body.String()
-	if len(first) < 300_000 { // 3660 days: the fixture's big answer
+	if len(first) < 300_000 { // 3660 days, the longest series: the fixture's big answer
 		t.Fatalf("days answer is only %d bytes", len(first))
 	}
 	for i := range 200 {
@@ -74,8 +78,8 @@ func TestCacheBoundedByBytes(t *testing.T) {
 	c := f.cache()
 	var biggest int
 	for i := range 100 { // 100 answers of ~470 KB: 47 MB unbounded
-		to := time.Date(9998, 12, 31-i, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
-		w := f.get(t, "/api/v1/campaigns/afp/days?from="+minDay+"&to="+to)
+		to := time.Date(2010, 1, 7-i, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+		w := f.get(t, "/api/v1/campaigns/afp/days?from="+bigFrom+"&to="+to)
 		if w.Code != http.StatusOK {
 			t.Fatalf("to=%s: %d %s", to, w.Code, w.Body.String())
 		}
@@ -88,10 +92,10 @@ func TestCacheBoundedByBytes(t *testing.T) {
 		t.Errorf("%d entries of up to %d bytes in a %d-byte cache", n, biggest, cacheMaxBytes)
 	}
 	// The most recent answer is still there; the first has gone.
-	if key, _ := cacheKey(httptest.NewRequest("GET", "/api/v1/campaigns/afp/days?from="+minDay+"&to=9998-09-23", nil), false, []string{"format", "by", "from", "to", "day"}); c.get(key) == nil {
+	if key, _ := cacheKey(httptest.NewRequest("GET", "/api/v1/campaigns/afp/days?from="+bigFrom+"&to="+time.Date(2010, 1, 7-99, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), nil), false, []string{"format", "by", "from", "to", "day"}); c.get(key) == nil {
 		t.Error("the latest answer was evicted")
 	}
-	if key, _ := cacheKey(httptest.NewRequest("GET", "/api/v1/campaigns/afp/days?from="+minDay+"&to="+maxDay, nil), false, []string{"format", "by", "from", "to", "day"}); c.get(key) != nil {
+	if key, _ := cacheKey(httptest.NewRequest("GET", "/api/v1/campaigns/afp/days?from="+bigFrom+"&to="+bigTo, nil), false, []string{"format", "by", "from", "to", "day"}); c.get(key) != nil {
 		t.Error("the oldest answer is still cached")
 	}
 
@@ -99,7 +103,7 @@ func TestCacheBoundedByBytes(t *testing.T) {
 	g := newFixture(t, nil)
 	g.fill(t)
 	g.cache().maxEntryBytes = 100_000
-	target := "/api/v1/campaigns/afp/days?from=" + minDay + "&to=" + maxDay
+	target := "/api/v1/campaigns/afp/days?from=" + bigFrom + "&to=" + bigTo
 	a, b := g.get(t, target), g.get(t, target)
 	if a.Code != http.StatusOK || a.Body.Len() < 300_000 || a.Body.String() != b.Body.String() {
 		t.Fatalf("big answer: %d, %d bytes", a.Code, a.Body.Len())

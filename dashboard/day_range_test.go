@@ -36,7 +36,8 @@ func TestDayRange(t *testing.T) {
 		"/api/v1/campaigns/afp/headline?day=" + minDay,
 		"/api/v1/campaigns/afp/headline?day=" + maxDay,
 		"/api/v1/campaigns/afp/hours?day=" + maxDay,
-		"/api/v1/campaigns/afp/days?from=" + minDay + "&to=" + maxDay,
+		"/api/v1/campaigns/afp/days?from=" + minDay + "&to=1910-01-08", // 3,660 days, the longest series
+		"/api/v1/campaigns/afp/days?from=9988-12-31&to=" + maxDay,
 	} {
 		if w := f.get(t, target); w.Code != http.StatusOK {
 			t.Errorf("%s: %d %s", target, w.Code, w.Body.String())
