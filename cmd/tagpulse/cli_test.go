@@ -480,6 +480,9 @@ func TestCommandErrorsSayWhatToDo(t *testing.T) {
 	if _, errs, code := runCmd(t, "report", "-config", cfg, "-campaign", "nosuch"); code != 2 || !strings.Contains(errs, `unknown campaign "nosuch" (campaigns: afp)`) {
 		t.Errorf("unknown campaign: exit %d, stderr %q", code, errs)
 	}
+	if _, errs, code := runCmd(t, "report", "-config", cfg, "-by", "day,country,lang"); code != 2 || !strings.Contains(errs, "one of country, source, kind, lang, method at a time") {
+		t.Errorf("report with two dimensions: exit %d, stderr %q", code, errs)
+	}
 	if _, errs, code := runCmd(t, "backup", "-config", cfg, dir); code != 2 || !strings.Contains(errs, dir+" is a directory: name the file to write") {
 		t.Errorf("backup to a directory: exit %d, stderr %q", code, errs)
 	}

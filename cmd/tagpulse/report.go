@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -48,6 +49,9 @@ func cmdReport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	rows, err := a.agg.Report(aggregator.Query{Campaign: c.Name, By: keys, From: *from, To: *to})
+	if errors.Is(err, aggregator.ErrBadQuery) {
+		return fmt.Errorf("%w: %v", errUsage, err) // the flags asked for what cannot be
+	}
 	if err != nil {
 		return err
 	}
