@@ -54,7 +54,7 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if res.Added > 0 { // a file that broke part way: what landed before
+			if res.Records > 0 { // a file that broke part way: what it read before
 				fmt.Fprintf(env.Stdout, "%s (up to the error)\n", importSummary(res, a.agg.Campaign, time.Since(start)))
 			}
 			continue

@@ -120,6 +120,20 @@ func TestImportGzipFile(t *testing.T) {
 		!strings.Contains(out, "cut.gz: twitter-v1.1 (gzip), ") || !strings.Contains(out, "(up to the error)") {
 		t.Errorf("import of a cut gzip file: exit %d\n%s%s", code, out, errs)
 	}
+	// The same cut where no record before it matched a campaign: still
+	// summed up ("0 match").
+	for i := range lines {
+		lines[i] = strings.ReplaceAll(lines[i], "brexit", "cats")
+	}
+	z.Reset()
+	zw = gzip.NewWriter(&z)
+	zw.Write([]byte(strings.Join(lines, "\n")))
+	zw.Close()
+	path = writeFile(t, filepath.Join(dir, "cats.gz"), z.String()[:z.Len()/2])
+	out, errs, code = runCmd(t, "import", "-config", cfg, path)
+	if code != 1 || !strings.Contains(out, "cats.gz: twitter-v1.1 (gzip), ") || !strings.Contains(out, ", 0 match") || !strings.Contains(out, "(up to the error)") {
+		t.Errorf("import of a cut gzip file with nothing matching: exit %d\n%s%s", code, out, errs)
+	}
 }
 
 // Posts outside the campaign's window are stored but not counted, and the
