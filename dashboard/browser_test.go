@@ -590,3 +590,70 @@ func TestBrowserNarrowCharts(t *testing.T) {
 	artifact(t, "dashboard-ar-360-archive.png", png)
 	b.noErrors(t)
 }
+
+// cardFits lists what does not fit on a share card as Chromium draws it
+// (getBBox, in the card's 1200×630 units): text leaving the card, and
+// figures (a number and its label) that touch each other or other text.
+const cardFits = `(() => {
+  const out = [];
+  const boxes = [...document.querySelectorAll("text")].map((e) => {
+    const b = e.getBBox();
+    return { e, what: e.getAttribute("class") || "text", x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height };
+  });
+  const at = (b) => JSON.stringify(b.e.textContent) + " [" + Math.round(b.x0) + "," + Math.round(b.x1) + "]";
+  for (const b of boxes) {
+    if (b.x1 - b.x0 < 1) out.push("empty text " + at(b));
+    if (b.x0 < 0 || b.x1 > 1200) out.push(b.what + " " + at(b) + " leaves the card");
+  }
+  // A figure is its number and label together, at least 10 apart from the next.
+  const figs = {};
+  for (const b of boxes.filter((b) => b.what === "fig")) {
+    const f = figs[b.e.dataset.fig] || (figs[b.e.dataset.fig] = { x0: Infinity, x1: -Infinity, y0: Infinity, y1: -Infinity, e: b.e, what: "figure " + b.e.dataset.fig });
+    f.x0 = Math.min(f.x0, b.x0); f.x1 = Math.max(f.x1, b.x1); f.y0 = Math.min(f.y0, b.y0); f.y1 = Math.max(f.y1, b.y1);
+  }
+  const groups = [...boxes.filter((b) => b.what !== "fig"), ...Object.values(figs)];
+  if (Object.keys(figs).length !== 4) out.push(Object.keys(figs).length + " figures");
+  groups.forEach((a, i) => {
+    for (const b of groups.slice(i + 1)) {
+      const pad = a.what.startsWith("figure") && b.what.startsWith("figure") ? 10 : 0;
+      if (a.x0 < b.x1 + pad && b.x0 < a.x1 + pad && a.y0 < b.y1 && b.y0 < a.y1) out.push(a.what + " " + at(a) + " touches " + b.what + " " + at(b));
+    }
+  });
+  return out;
+})()`
+
+// TestBrowserCardFits draws share cards with a long title and a reach in
+// the billions, in English, Arabic and German (the longest labels): the
+// title wraps or is cut with an ellipsis, and nothing leaves the card or
+// runs into a neighbour.
+func TestBrowserCardFits(t *testing.T) {
+	cs := campaigns(gazaNow.Location())
+	cs[0].Title = "#AllForPalestine — International Day of Solidarity with the Palestinian People, from Gaza to the whole world, every year on the twenty-ninth of November"
+	f := newFixtureWith(t, cs, nil)
+	f.fill(t)
+	for i := 0; i < 3; i++ {
+		p := f.post("allforpalestine", f.now.Add(-time.Duration(i)*time.Minute))
+		p.Author = store.Author{ID: fmt.Sprintf("big%d", i), Handle: fmt.Sprintf("big%d", i), Followers: 4_000_000_000}
+		f.add(t, p)
+	}
+	srv := newServer(t, f.h)
+	b := newBrowser(t, 1200, 630)
+	for _, lang := range []string{"en", "ar", "de"} {
+		var problems, title []string
+		var card []byte
+		b.run(t, "share card "+lang,
+			chromedp.Navigate(srv+"/api/v1/campaigns/afp/card.svg?lang="+lang),
+			chromedp.Evaluate(cardFits, &problems),
+			chromedp.Evaluate(`[...document.querySelectorAll("text.title")].map((e) => e.textContent)`, &title),
+			chromedp.CaptureScreenshot(&card),
+		)
+		artifact(t, "card-long-"+lang+".png", card)
+		for _, p := range problems {
+			t.Errorf("card %s: %s", lang, p)
+		}
+		if len(title) != 2 || !strings.HasPrefix(title[0], "#AllForPalestine — International") || !strings.HasSuffix(title[1], "…") {
+			t.Errorf("card %s: title lines %q, want two, the second cut with an ellipsis", lang, title)
+		}
+	}
+	b.noErrors(t)
+}
