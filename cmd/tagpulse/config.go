@@ -108,11 +108,7 @@ func (e *configError) Unwrap() error { return e.Err }
 // LoadConfig reads and checks the configuration file at path; getenv looks
 // up the ${NAME} variables it uses.
 func LoadConfig(path string, getenv func(string) string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read configuration: %w", err)
-	}
-	return ParseConfig(data, path, getenv)
+	return loadConfig(path, getenv, false)
 }
 
 // loadConfigOffline is LoadConfig for commands that neither collect nor
@@ -120,11 +116,15 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 // dashboard: is no error for them, since they never use those values. It
 // stands as "(unset NAME)".
 func loadConfigOffline(path string, getenv func(string) string) (*Config, error) {
+	return loadConfig(path, getenv, true)
+}
+
+func loadConfig(path string, getenv func(string) string, offline bool) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}
-	return parseConfig(data, path, getenv, true)
+	return parseConfig(data, path, getenv, offline)
 }
 
 // ParseConfig checks the configuration in data, which came from the file
