@@ -163,6 +163,22 @@ type scratch struct {
 	ent     []uint32
 	noise   []int // per segment: words that are neither places nor fillers
 	slogan  []bool
+	named   []bool // per segment: names a place, or a region that is no country ("Europe")
+}
+
+// near reports whether segments x and y are side by side, or only segments
+// that name nothing lie between them: "Kochi, God's Own Country, India",
+// but not "Edinburgh, sometimes Europe & USA".
+func (sc *scratch) near(x, y int) bool {
+	if x > y {
+		x, y = y, x
+	}
+	for s := x + 1; s < y; s++ {
+		if sc.named[s] {
+			return false
+		}
+	}
+	return true
 }
 
 // anyNoise reports whether any segment holds words that are not places.
@@ -230,10 +246,13 @@ func readCase(buf []byte, words []textnorm.Word) {
 			continue
 		}
 		w.Cap = true
-		alone := (k == 0 || words[k-1].Seg != w.Seg) && (k == len(words)-1 || words[k+1].Seg != w.Seg)
+		first := k == 0 || words[k-1].Seg != w.Seg
+		last := k == len(words)-1 || words[k+1].Seg != w.Seg
 		short := w.End-w.Start <= 3
 		switch {
-		case !alone || !short:
+		case !first && last && w.End-w.Start == 2 && words[k-1].Latin:
+			w.Upper = true // "paris tx", "boulder co": a state code after a city
+		case !first || !last || !short:
 			w.Upper = false
 		case w.Seg > 0:
 			w.Upper = true
@@ -253,9 +272,11 @@ func (sc *scratch) reset(segs int) {
 	sc.ent = sc.ent[:0]
 	sc.noise = sc.noise[:0]
 	sc.slogan = sc.slogan[:0]
+	sc.named = sc.named[:0]
 	for s := 0; s < segs; s++ {
 		sc.noise = append(sc.noise, 0)
 		sc.slogan = append(sc.slogan, false)
+		sc.named = append(sc.named, false)
 	}
 }
 
@@ -297,6 +318,7 @@ func (a *Attributor) scan(sc *scratch) {
 	lastSeg, lastCity := -1, false
 	for mi := range sc.matches {
 		m := &sc.matches[mi]
+		sc.named[m.seg] = true
 		city := a.cityOnly(m)
 		if m.seg == lastSeg && city && lastCity {
 			sc.noise[m.seg]++
@@ -337,6 +359,7 @@ func (a *Attributor) scanAt(sc *scratch, i, segEnd int) (int, bool) {
 			}
 		}
 		if nonPlaceSet[h] {
+			sc.named[w.Seg] = true
 			return n, true
 		}
 		if n == 1 && !w.Upper && (fillerSet[h] || sloganSet[h]) {
@@ -672,7 +695,7 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 		p := a.g.places[best>>entryShift]
 		confirmed := ev >= evStated
 		// A city the other names contradict: an explicit country or region wins.
-		if !confirmed {
+		if !confirmed && p.kind == kindCity {
 			if cc, ok := a.statedCountry(sc, mi); ok && cc != p.cc {
 				return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.75}, true
 			}
@@ -874,7 +897,7 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 		}
 		o := &sc.matches[oi]
 		if o.override != ([2]byte{}) {
-			if o.override == p.cc {
+			if o.override == p.cc && sc.near(o.seg, seg) {
 				ev = max(ev, evStated)
 			}
 			continue
@@ -893,7 +916,7 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 				}
 			case sameRegion:
 				ev = max(ev, evRegion)
-			default:
+			case sc.near(o.seg, seg):
 				ev = max(ev, evStated)
 			}
 		}
@@ -924,10 +947,11 @@ func (a *Attributor) topReading(m *match) int {
 // likeliest reading is a country or region named in full (not a bare code,
 // not a city: in "Rafah, Gaza" Gaza is the city, not a province of Mozambique).
 func (a *Attributor) statedCountry(sc *scratch, mi int) ([2]byte, bool) {
+	m := &sc.matches[mi]
 	for oi := range sc.matches {
 		o := &sc.matches[oi]
-		if oi == mi || sc.slogan[o.seg] {
-			continue
+		if oi == mi || sc.slogan[o.seg] || !sc.near(o.seg, m.seg) || o.disputed || o.oldCity {
+			continue // only a country named beside the city contradicts it
 		}
 		if o.override != ([2]byte{}) {
 			return o.override, true
