@@ -171,6 +171,8 @@ func (a *Attributor) countryName(s string) ([2]byte, bool) {
 
 // Attribute decides a post's country from its signals, trying the place,
 // then coordinates, then the profile location, then the instance domain.
+// A profile that names a disputed place and nothing else settles is Unknown
+// with method "disputed".
 func (a *Attributor) Attribute(s Signals) Attribution {
 	if s.PlaceCountry != "" {
 		if c, ok := a.g.code(s.PlaceCountry); ok {
@@ -186,9 +188,14 @@ func (a *Attributor) Attribute(s Signals) Attribution {
 			return at
 		}
 	}
+	fallback := unknown
 	if s.ProfileLocation != "" {
-		if at := a.Locate(s.ProfileLocation); at.Country != Unknown {
+		at := a.Locate(s.ProfileLocation)
+		if at.Country != Unknown {
 			return at
+		}
+		if at.Method == MethodDisputed {
+			fallback = at // unless the instance settles it, say why it is Unknown
 		}
 	}
 	if !a.noInstance && s.InstanceDomain != "" {
@@ -196,7 +203,7 @@ func (a *Attributor) Attribute(s Signals) Attribution {
 			return at
 		}
 	}
-	return unknown
+	return fallback
 }
 
 // nearestKm bounds the nearest-city fallback for points outside every border.

@@ -155,7 +155,9 @@ func init() {
 		jerusalemNames[textnorm.Key(n)] = oldCityCode
 	}
 	for k, v := range jerusalemNames {
-		jerusalemHashes[textnorm.HashString(k)] = v
+		h := textnorm.HashString(k)
+		jerusalemHashes[h] = v
+		jerusalemBits[h&jerusalemMask>>6] |= 1 << (h & 63)
 		jerusalemN = max(jerusalemN, len(splitSpaces(k)))
 	}
 }
@@ -163,7 +165,21 @@ func init() {
 var (
 	jerusalemHashes = map[uint64][2]byte{}
 	jerusalemN      int // most words in a name
+	// jerusalemBits filters hashes before the map: most words are not
+	// Jerusalem's names, and a bit test is cheaper than a map lookup.
+	jerusalemBits [1 << 10]uint64
 )
+
+const jerusalemMask = 1<<16 - 1
+
+// jerusalemName returns the code of one of Jerusalem's names by hash.
+func jerusalemName(h uint64) ([2]byte, bool) {
+	if jerusalemBits[h&jerusalemMask>>6]&(1<<(h&63)) == 0 {
+		return [2]byte{}, false
+	}
+	cc, ok := jerusalemHashes[h]
+	return cc, ok
+}
 
 func splitSpaces(s string) []string {
 	var out []string

@@ -344,7 +344,7 @@ func (a *Attributor) scanAt(sc *scratch, i, segEnd int) (int, bool) {
 			}
 		}
 		if n <= jerusalemN {
-			if cc, ok := jerusalemHashes[h]; ok {
+			if cc, ok := jerusalemName(h); ok {
 				m := match{start: i, end: i + n, seg: w.Seg}
 				switch cc {
 				case disputedCode:
