@@ -33,7 +33,7 @@ func TestLowerCaseCodes(t *testing.T) {
 	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
 		{"dm", geo.Unknown, ""}, {"de", geo.Unknown, ""}, {"it", geo.Unknown, ""}, {"ca", geo.Unknown, ""},
 		{"in", geo.Unknown, ""}, {"me", geo.Unknown, ""}, {"no", geo.Unknown, ""}, {"ok", geo.Unknown, ""},
-		{"DM", "DM", ""}, {"uk", "GB", ""}, {"us", "US", ""},
+		{"DM", geo.Unknown, ""}, {"NJ", "US", ""}, {"uk", "GB", ""}, {"us", "US", ""},
 		{"paris, tx", "US", ""}, {"boulder co", "US", ""}, {"boulder CO", "US", ""}, {"toronto, on", "CA", ""},
 	})
 }

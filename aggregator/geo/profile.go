@@ -36,7 +36,7 @@ const (
 // They are compared after normalisation, as whole words.
 var nonPlaces = []string{
 	"he", "him", "his", "she", "her", "hers", "they", "them", "theirs", "it", "its", "xe", "xem", "ze", "zir",
-	"any", "all", "pronouns", "any pronouns", "he him", "she her", "they them",
+	"any", "all", "pronouns", "any pronouns", "ela", "dela", "ele", "dele", "elu", "delu", "ella", "elle", "he him", "she her", "they them",
 	"earth", "planet earth", "the earth", "world", "the world", "worldwide", "world wide", "global", "globe",
 	"everywhere", "nowhere", "somewhere", "anywhere", "here", "there", "here and there", "everywhere and nowhere",
 	"online", "offline", "internet", "the internet", "web", "the web", "cyberspace", "the cloud", "cloud",
@@ -164,6 +164,9 @@ type scratch struct {
 	noise   []int // per segment: words that are neither places nor fillers
 	slogan  []bool
 	named   []bool // per segment: names a place, or a region that is no country ("Europe")
+	// lowerCase: the text is all in lower case, so no word in it is a code
+	// by its case.
+	lowerCase bool
 }
 
 // near reports whether segments x and y are side by side, or only segments
@@ -216,7 +219,7 @@ func (a *Attributor) locate(sc *scratch, text string) Attribution {
 	if len(t.Words) == 0 && len(t.Flags) == 0 {
 		return unknown
 	}
-	readCase(t.Buf, t.Words)
+	sc.lowerCase = readCase(t.Buf, t.Words)
 	// The whole text may be an override.
 	if len(a.overrides) > 0 && len(t.Words) > 0 {
 		if cc, ok := a.overrides[textnorm.HashWords(t.Buf, t.Words)]; ok {
@@ -234,12 +237,18 @@ func (a *Attributor) locate(sc *scratch, text string) Attribution {
 // nothing: every word reads as capitalised, and as a code ("paris, tx") only
 // a short word alone in a later segment. A lower-case word alone in the
 // text is a word, not a code ("dm" is no Dominica), except the few codes
-// people do write alone in lower case ("uk", "us").
-func readCase(buf []byte, words []textnorm.Word) {
+// people do write alone in lower case ("uk", "us"). It reports whether the
+// text is all in lower case.
+func readCase(buf []byte, words []textnorm.Word) (lower bool) {
 	if !oneCase(words) {
-		return
+		return false
 	}
-	lower := !words[0].Upper
+	for _, w := range words {
+		if w.Latin {
+			lower = !w.Upper
+			break
+		}
+	}
 	for k := range words {
 		w := &words[k]
 		if !w.Latin {
@@ -262,6 +271,7 @@ func readCase(buf []byte, words []textnorm.Word) {
 			w.Upper = false
 		}
 	}
+	return lower
 }
 
 // loneLowerCodes are the country codes people write alone in lower case.
@@ -598,17 +608,20 @@ func (a *Attributor) decide(sc *scratch) Attribution {
 	if at, ok := a.decideDisputed(sc); ok {
 		return at
 	}
-	// A code alone ("NJ", "TX") names a country when all its readings agree;
-	// "CA" (Canada, California) and "IN" (India, Indiana) do not.
+	// A state code alone ("NJ", "TX"), written in capitals, names a country
+	// when all its readings agree; "CA" (Canada, California) and "IN" (India,
+	// Indiana) do not, and neither does a country code alone ("DM", "IT":
+	// abbreviations and words before they are countries).
 	for mi := range sc.matches {
 		m := &sc.matches[mi]
-		if m.anchorable || !m.plain || sc.slogan[m.seg] || len(m.entries) == 0 {
+		if m.anchorable || !m.plain || sc.slogan[m.seg] || len(m.entries) == 0 || sc.lowerCase {
 			continue
 		}
 		cc := a.g.places[m.entries[0]>>entryShift].cc
 		agree := true
-		for _, e := range m.entries[1:] {
-			agree = agree && a.g.places[e>>entryShift].cc == cc
+		for _, e := range m.entries {
+			p := a.g.places[e>>entryShift]
+			agree = agree && p.cc == cc && p.kind == kindRegion && p.weight >= regionWeight
 		}
 		if agree {
 			return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.7}
@@ -880,8 +893,13 @@ func (a *Attributor) standsUp(sc *scratch, m *match, e uint32, p place, ev float
 }
 
 // divisionWeight is the weight the generator gives the divisions it takes
-// from lists of subdivisions (internal/gen).
-const divisionWeight = 100_000
+// from lists of subdivisions, and regionWeight the one it gives the states
+// and provinces of the United States, Canada and Australia, whose codes
+// people write alone (internal/gen).
+const (
+	divisionWeight = 100_000
+	regionWeight   = 20_000_000
+)
 
 // foreignScriptPop is the notability from which a city is read from its
 // name in the script of another country ("런던" is London).
