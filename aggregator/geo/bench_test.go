@@ -37,7 +37,7 @@ func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
 	start := cpuTime(b)
 	for b.Loop() {
-		if _, err := parseGazetteer(gazetteerGz, namesBin); err != nil {
+		if _, err := parseGazetteer(gazetteerBin, namesBin); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := parseBorders(bordersGz); err != nil {
@@ -88,7 +88,7 @@ func TestLoadHeap(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	g, err := parseGazetteer(gazetteerGz, namesBin)
+	g, err := parseGazetteer(gazetteerBin, namesBin)
 	if err != nil {
 		t.Fatal(err)
 	}
