@@ -97,7 +97,8 @@ func TestCommonWords(t *testing.T) {
 		{"Nord-est", geo.Unknown, ""},
 		{"seconda stella a destra", geo.Unknown, ""},
 		{"donde menos te lo esperas", geo.Unknown, ""},
-		{"지민", geo.Unknown, ""}, {"서연", geo.Unknown, ""}, {"하은", geo.Unknown, ""}, {"유나", geo.Unknown, ""},
+		{"지민", geo.Unknown, ""}, {"서연", geo.Unknown, ""}, {"아서", geo.Unknown, ""}, {"헤일", geo.Unknown, ""}, // Arthur, not Asse; not Geel
+		{"브뤼셀", "BE", ""},
 		{"Sur, Oman", "OM", ""},
 		{"Alba, Piemonte", "IT", ""},
 		{"런던", "GB", ""}, // a well-known city in another script still counts
