@@ -32,6 +32,10 @@ const MaxHashtags = 1_000_000
 
 var campaignNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
+// ValidCampaignName reports whether name may name a campaign: URL-safe,
+// lower-case letters, digits, '-' and '_', starting with a letter or digit.
+func ValidCampaignName(name string) bool { return campaignNameRE.MatchString(name) }
+
 // campaigns decodes and checks the campaigns, from their nodes.
 func (p *parser) campaigns() []store.Campaign {
 	n := deref(mapValue(p.root, "campaigns"))
@@ -73,7 +77,9 @@ func (p *parser) campaigns() []store.Campaign {
 		if err := cn.Decode(&cc); err != nil {
 			p.libErrors(err)
 			var te *yaml.TypeError
-			if !errors.As(err, &te) || slices.ContainsFunc(te.Errors, func(m string) bool { return duplicateRE.MatchString(strings.TrimPrefix(libLineRE.ReplaceAllString(m, "$2"), "yaml: ")) }) {
+			if !errors.As(err, &te) || slices.ContainsFunc(te.Errors, func(m string) bool {
+				return duplicateRE.MatchString(strings.TrimPrefix(libLineRE.ReplaceAllString(m, "$2"), "yaml: "))
+			}) {
 				continue // the library gave up on it (a key twice): nothing to check
 			}
 		}
@@ -89,7 +95,7 @@ func (p *parser) campaigns() []store.Campaign {
 		switch {
 		case cc.Name == "":
 			p.errorf(line("name"), key+".name", "missing: every campaign needs a URL-safe name such as allforpalestine")
-		case !campaignNameRE.MatchString(cc.Name):
+		case !ValidCampaignName(cc.Name):
 			p.errorf(line("name"), key+".name", "%q is not URL-safe: use lower-case letters, digits, '-' and '_', starting with a letter or digit", cc.Name)
 		default:
 			if j, dup := names[cc.Name]; dup {
