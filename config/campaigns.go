@@ -62,6 +62,7 @@ func (p *parser) campaigns() []store.Campaign {
 
 	out := make([]store.Campaign, 0, len(n.Content))
 	names := make(map[string]int, len(n.Content))
+	zones := map[string]*time.Location{}
 	for i, cn := range n.Content {
 		key := "campaigns[" + strconv.Itoa(i) + "]"
 		cn = deref(cn)
@@ -112,7 +113,12 @@ func (p *parser) campaigns() []store.Campaign {
 		case "Local":
 			p.errorf(line("timezone"), key+".timezone", `"Local" depends on the host: name the zone, e.g. Asia/Gaza or UTC`)
 		default:
-			loc, err := time.LoadLocation(cc.Timezone)
+			loc, err := zones[cc.Timezone], error(nil)
+			if loc == nil {
+				// Loaded once per zone: each load reads the zone's file.
+				loc, err = time.LoadLocation(cc.Timezone)
+				zones[cc.Timezone] = loc
+			}
 			if err != nil {
 				p.errorf(line("timezone"), key+".timezone", "unknown time zone %q (IANA names such as Asia/Gaza, Europe/London, UTC)", cc.Timezone)
 			}
