@@ -605,3 +605,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseNestedMerges: keys merged through merges are found, with the
+// library's precedence (written here, then the first merge).
+func TestParseNestedMerges(t *testing.T) {
+	in := `campaigns:
+  - &zone {name: z, hashtags: [z], timezone: Asia/Gaza}
+  - &tags {<<: *zone, name: t, hashtags: [t1, t2]}
+  - <<: [*tags, {hashtags: [ignored], timezone: UTC}]
+    name: n
+`
+	cfg, err := config.Parse([]byte(in), "m.yml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Campaigns[2]
+	if c.Name != "n" || !slices.Equal(c.Hashtags, []string{"t1", "t2"}) || c.Timezone != "Asia/Gaza" {
+		t.Errorf("campaign = %+v", c)
+	}
+}

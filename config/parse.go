@@ -476,35 +476,40 @@ func lookup(n *yaml.Node, path string) *yaml.Node {
 }
 
 // eachPair calls fn with the pairs of mapping n, those written in it first,
-// then those its merge keys ("<<") bring in.
+// then those its merge keys ("<<") bring in, in the order that gives them
+// precedence, as the library decodes them. Each mapping is visited once.
 func eachPair(n *yaml.Node, fn func(k, v *yaml.Node)) {
-	var merges []*yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Tag == "!!merge" {
-			merges = append(merges, v)
-			continue
+	seen := map[*yaml.Node]bool{}
+	var visit func(n *yaml.Node)
+	visit = func(n *yaml.Node) {
+		if n = deref(n); n == nil || seen[n] {
+			return
 		}
-		fn(k, v)
-	}
-	for _, m := range merges {
-		m = deref(m)
-		var maps []*yaml.Node
-		if m.Kind == yaml.SequenceNode {
-			maps = m.Content
-		} else {
-			maps = []*yaml.Node{m}
-		}
-		for _, mm := range maps {
-			if mm = deref(mm); mm.Kind == yaml.MappingNode && mm != n {
-				for i := 0; i+1 < len(mm.Content); i += 2 {
-					if mm.Content[i].Tag != "!!merge" {
-						fn(mm.Content[i], mm.Content[i+1])
-					}
-				}
+		seen[n] = true
+		switch n.Kind {
+		case yaml.SequenceNode: // <<: [*a, *b]
+			for _, m := range n.Content {
+				visit(m)
 			}
+			return
+		case yaml.MappingNode:
+		default:
+			return
+		}
+		var merges []*yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" {
+				merges = append(merges, v)
+				continue
+			}
+			fn(k, v)
+		}
+		for _, m := range merges {
+			visit(m)
 		}
 	}
+	visit(n)
 }
 
 // mapPair is the key node and value of key in mapping n (merges
