@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
+	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
 	"github.com/tagpulse/tagpulse/store"
@@ -48,7 +51,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&tags, "tag", "quick start: a campaign hashtag (repeatable); the campaign is named after the first")
 	tz := fs.String("tz", "UTC", "quick start: the campaign's time zone (IANA name, e.g. Asia/Gaza)")
 	fs.Var(&mastodon, "mastodon", "quick start: a Mastodon instance URL (repeatable; replaces the default instances)")
-	jetstream := fs.String("jetstream", collector.DefaultJetstream, "quick start: the Bluesky Jetstream subscribe URL")
+	jetstream := fs.String("jetstream", bluesky.DefaultJetstream, "quick start: the Bluesky Jetstream subscribe URL")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -126,7 +129,7 @@ func searchIsPast(c store.Campaign, log *slog.Logger, platform string) bool {
 
 // quickStartConfig is the configuration of 'run -tag …': one campaign,
 // sources that need no credentials.
-func quickStartConfig(tags []string, tz string, mastodon []string, jetstream string) (*config.Config, error) {
+func quickStartConfig(tags []string, tz string, instances []string, jetstream string) (*config.Config, error) {
 	c := store.Campaign{Timezone: tz}
 	for _, t := range tags {
 		if err := hashtag.Validate(t); err != nil {
@@ -143,15 +146,15 @@ func quickStartConfig(tags []string, tz string, mastodon []string, jetstream str
 		return nil, fmt.Errorf("%w: -tz %q: not an IANA time zone such as Asia/Gaza or UTC", errUsage, tz)
 	}
 	c.Location = loc
-	if len(mastodon) == 0 {
-		mastodon = quickStartMastodon
+	if len(instances) == 0 {
+		instances = quickStartMastodon
 	}
 	return &config.Config{
 		DB:        config.DefaultDB,
 		Listen:    config.DefaultListen,
 		Campaigns: []store.Campaign{c},
 		Sources: config.Sources{
-			Mastodon: &config.Mastodon{Instances: mastodon},
+			Mastodon: &config.Mastodon{Instances: instances},
 			Bluesky:  &config.Bluesky{Jetstream: jetstream},
 		},
 		Path: "(quick start)",
@@ -288,8 +291,8 @@ func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []stor
 			if searchIsPast(c, log, "x") {
 				continue
 			}
-			x := collector.NewXv2(xc, c, nil, log)
-			sched.Add(x, x.Every())
+			v2 := x.NewV2(xc, c, nil, log)
+			sched.Add(v2, v2.Every())
 			n++
 		}
 	}
@@ -304,7 +307,7 @@ func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []stor
 			if searchIsPast(c, log, "twitter") {
 				continue
 			}
-			v := collector.NewTwitterV1(t, c, nil, log)
+			v := x.NewTwitterV1(t, c, nil, log)
 			sched.Add(v, v.Every())
 			n++
 		}
@@ -316,7 +319,7 @@ func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []stor
 			every = defaultMastodonEvery
 		}
 		for i, inst := range mc.Instances {
-			p, err := collector.NewMastodon(mc, inst, tags, nil, log)
+			p, err := mastodon.New(mc, inst, tags, nil, log)
 			if err != nil {
 				return 0, cfg.At(fmt.Sprintf("sources.mastodon.instances[%d]", i), err)
 			}
@@ -325,7 +328,7 @@ func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []stor
 		}
 	}
 	if src.Bluesky != nil {
-		j, err := collector.NewJetstream(blueskyConfig(*src.Bluesky), tags, db.Get, db.Redact, log)
+		j, err := bluesky.NewJetstream(blueskyConfig(*src.Bluesky), tags, db.Get, db.Redact, log)
 		if err != nil {
 			return 0, cfg.At("sources.bluesky", err)
 		}

@@ -1,4 +1,4 @@
-package collector
+package archive
 
 import (
 	"bufio"
@@ -15,24 +15,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
+	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// Format is one archive format the importer understands. Records are JSON
-// values: the lines of a JSONL file, the elements of a top-level array, or a
-// whole single-object file.
-type Format struct {
-	Name string
-	// Detect reports whether a record (the first of the file) is of this format.
-	Detect func(rec []byte) bool
-	// Parse turns one record into posts; a record may hold several (a v2
-	// page, a search response). Items inside it that cannot be parsed are
-	// returned in bad, and the rest still count.
-	Parse func(rec []byte, now time.Time) (posts []store.Post, bad []error)
-}
-
 // formats are tried in order on a file's first record.
-var formats = []*Format{&FormatMastodon, &FormatBluesky, &FormatJetstream, &FormatTwitterV1, &FormatTwarc2}
+var formats = []*collector.Format{&mastodon.Format, &bluesky.Format, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatTwarc2}
 
 // Formats returns the names of the archive formats, in detection order.
 func Formats() []string {
@@ -45,58 +36,13 @@ func Formats() []string {
 	return names
 }
 
-// FormatTwitterV1 is one v1.1 status per record (twarc1, the v1.1 API, most
-// tweet archives), or a v1.1 search response with "statuses".
-var FormatTwitterV1 = Format{
-	Name: "twitter-v1.1",
-	Detect: func(rec []byte) bool {
-		var probe struct {
-			IDStr     string          `json:"id_str"`
-			CreatedAt string          `json:"created_at"`
-			User      json.RawMessage `json:"user"`
-			Statuses  json.RawMessage `json:"statuses"`
-		}
-		if json.Unmarshal(rec, &probe) != nil {
-			return false
-		}
-		if probe.Statuses != nil {
-			return true
-		}
-		_, err := time.Parse(time.RubyDate, probe.CreatedAt)
-		return probe.IDStr != "" && probe.User != nil && err == nil
-	},
-	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {
-		var env struct {
-			Statuses []json.RawMessage `json:"statuses"`
-		}
-		if bytes.Contains(rec, []byte(`"statuses"`)) && json.Unmarshal(rec, &env) == nil && env.Statuses != nil {
-			var posts []store.Post
-			var bad []error
-			for i, s := range env.Statuses {
-				p, err := ParseTweetV1(s, store.SourceImport, now)
-				if err != nil {
-					bad = append(bad, fmt.Errorf("statuses[%d]: %w", i, err))
-					continue
-				}
-				posts = append(posts, p)
-			}
-			return posts, bad
-		}
-		p, err := ParseTweetV1(rec, store.SourceImport, now)
-		if err != nil {
-			return nil, []error{err}
-		}
-		return []store.Post{p}, nil
-	},
-}
-
-// ImportResult is what importing one file did.
-type ImportResult struct {
+// Result is what importing one file did.
+type Result struct {
 	File        string
 	Format      string
 	Compression string // "gzip" when the file was gzip-compressed, else ""
 	Records     int    // JSON records read
-	IngestResult
+	collector.IngestResult
 	// OutsideWindow counts the matched posts whose day falls outside the
 	// window of every campaign whose hashtags they carry: they are stored
 	// (a later window change counts them) but no figure counts them now.
@@ -116,12 +62,27 @@ var ErrEmpty = errors.New("the file is empty")
 // knownFormats lists the formats for people: "mastodon, bluesky, …".
 func knownFormats() string { return "known formats: " + strings.Join(Formats(), ", ") }
 
-// ImportOptions tune Import.
-type ImportOptions struct {
-	Now       func() time.Time     // collection time to record; time.Now when nil
-	BatchSize int                  // records per store transaction (default 2000)
-	Malformed func(m Malformed)    // called for each malformed record, in file order
-	Progress  func(r ImportResult) // called after each batch
+// Options tune Import.
+type Options struct {
+	Now       func() time.Time // collection time to record; time.Now when nil
+	BatchSize int              // records per store transaction (default 2000)
+	// Malformed is called for each malformed record, never two at once.
+	// Records are reported in file order, except that a break in a JSON
+	// array or value stream (after which the rest of the file is skipped)
+	// can be reported before malformed records that precede it.
+	Malformed func(m collector.Malformed)
+	Progress  func(r Result) // called after each batch
+}
+
+// withDefaults fills in the defaults of Now and BatchSize.
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 2000
+	}
+	return o
 }
 
 type record struct {
@@ -134,55 +95,68 @@ type record struct {
 // Malformed records are reported (file:line) through opts.Malformed, counted
 // and skipped; everything else lands. Importing the same file again adds
 // nothing: posts are deduplicated by platform and ID.
-func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts ImportOptions) (ImportResult, error) {
-	res := ImportResult{File: path}
+func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string, opts Options) (Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return res, fmt.Errorf("import: %w", err)
+		return Result{File: path}, fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
 	content, compression, err := decompressed(f)
 	if err != nil {
-		return res, fmt.Errorf("import %s: %w", path, err)
+		return Result{File: path}, fmt.Errorf("import %s: %w", path, err)
 	}
-	res.Compression = compression
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	batchSize := opts.BatchSize
-	if batchSize <= 0 {
-		batchSize = 2000
-	}
-	var mu sync.Mutex // the reader and the ingest loop both report
-	malformed := func(line int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		res.Malformed++
-		if opts.Malformed != nil {
-			opts.Malformed(Malformed{Where: fmt.Sprintf("%s:%d", path, line), Err: err})
-		}
-	}
-
-	recs := make(chan []record, 4)
-	readErr := make(chan error, 1)
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() { readErr <- readRecords(rctx, content, batchSize, recs, malformed) }()
+	r := &importRun{path: path, opts: opts.withDefaults(), res: Result{File: path, Compression: compression}}
 
 	// Three stages, so that both cores stay busy while the store is
 	// written: reading records, parsing them (on every core), and ingesting
 	// in file order.
-	type parsedBatch struct {
-		recs   []record
-		parsed []parsed
-		format *Format
-		err    error
+	recs := make(chan []record, 4)
+	readErr := make(chan error, 1)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { readErr <- readRecords(rctx, content, r.opts.BatchSize, recs, r.malformed) }()
+	stage := parseStage(rctx, cancel, recs, r.opts.Now)
+	failure := r.ingest(db, m, stage, cancel)
+	err = r.outcome(failure, <-readErr)
+	return r.res, err
+}
+
+// importRun is one Import's running total. The reader and the ingest loop
+// both report into it, under mu.
+type importRun struct {
+	path string
+	opts Options
+	mu   sync.Mutex
+	res  Result
+}
+
+// malformed counts and reports a malformed record at line.
+func (r *importRun) malformed(line int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.res.Malformed++
+	if r.opts.Malformed != nil {
+		r.opts.Malformed(collector.Malformed{Where: fmt.Sprintf("%s:%d", r.path, line), Err: err})
 	}
+}
+
+// parsedBatch is one batch of records and their posts, or the error that
+// stops the import (no format recognised).
+type parsedBatch struct {
+	recs   []record
+	parsed []parsed
+	format *collector.Format
+	err    error
+}
+
+// parseStage detects the format from the first batch and parses every batch
+// in order. When no format fits it sends the error, cancels the read and
+// drains recs.
+func parseStage(ctx context.Context, cancel context.CancelFunc, recs <-chan []record, now func() time.Time) <-chan parsedBatch {
 	stage := make(chan parsedBatch, 8)
 	go func() {
 		defer close(stage)
-		var format *Format
+		var format *collector.Format
 		for batch := range recs {
 			if format == nil {
 				f, err := detectFormat(batch)
@@ -197,16 +171,25 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 			}
 			select {
 			case stage <- parsedBatch{recs: batch, parsed: parseBatch(format, batch, now()), format: format}:
-			case <-rctx.Done():
+			case <-ctx.Done():
 				for range recs {
 				}
 				return
 			}
 		}
 	}()
-	var posts []store.Post
+	return stage
+}
+
+// ingest stores the parsed batches in file order, one transaction each, and
+// names the campaigns whose windows some matched posts fell outside. It
+// returns the first failure, after which it cancels the read and drains
+// stage.
+func (r *importRun) ingest(db *store.DB, m *collector.Matcher, stage <-chan parsedBatch, cancel context.CancelFunc) error {
 	var failure error
-	outsideOf := make([]bool, len(m.campaigns))
+	campaigns := m.Campaigns()
+	outsideOf := make([]bool, len(campaigns))
+	var posts []store.Post
 	for pb := range stage {
 		if failure != nil {
 			continue // drain
@@ -215,72 +198,87 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 			failure = pb.err
 			continue
 		}
-		mu.Lock()
-		res.Format = pb.format.Name
-		res.Records += len(pb.recs)
-		mu.Unlock()
-		posts = posts[:0]
-		outside := 0
-		for i, pr := range pb.parsed {
-			for _, e := range pr.bad {
-				malformed(pb.recs[i].line, e)
-			}
-			posts = append(posts, pr.posts...)
-			for j := range pr.posts {
-				if m.outsideWindows(&pr.posts[j], outsideOf) {
-					outside++
-				}
-			}
-		}
-		ir, err := Ingest(db, m, "", Page{Posts: posts})
-		if err != nil {
+		var err error
+		if posts, err = r.ingestBatch(db, m, pb, posts[:0], campaigns, outsideOf); err != nil {
 			failure = err
 			cancel()
-			continue
-		}
-		mu.Lock()
-		res.Fetched += ir.Fetched
-		res.Matched += ir.Matched
-		res.Added += ir.Added
-		res.Duplicates += ir.Duplicates
-		res.OutsideWindow += outside
-		snapshot := res
-		mu.Unlock()
-		if opts.Progress != nil {
-			opts.Progress(snapshot)
 		}
 	}
 	for i, out := range outsideOf {
 		if out {
-			res.OutsideCampaigns = append(res.OutsideCampaigns, m.campaigns[i].Name)
+			r.res.OutsideCampaigns = append(r.res.OutsideCampaigns, campaigns[i].Name)
 		}
 	}
+	return failure
+}
+
+// ingestBatch reports a batch's malformed items, ingests its posts and adds
+// what it did to the total. It collects the posts in posts and returns it,
+// so that the next batch can reuse its array.
+func (r *importRun) ingestBatch(db *store.DB, m *collector.Matcher, pb parsedBatch, posts []store.Post, campaigns []store.Campaign, outsideOf []bool) ([]store.Post, error) {
+	r.mu.Lock()
+	r.res.Format = pb.format.Name
+	r.res.Records += len(pb.recs)
+	r.mu.Unlock()
+	outside := 0
+	for i, pr := range pb.parsed {
+		for _, e := range pr.bad {
+			r.malformed(pb.recs[i].line, e)
+		}
+		posts = append(posts, pr.posts...)
+		for j := range pr.posts {
+			if outsideWindows(campaigns, &pr.posts[j], outsideOf) {
+				outside++
+			}
+		}
+	}
+	ir, err := collector.Ingest(db, m, "", collector.Page{Posts: posts})
+	if err != nil {
+		return posts, err
+	}
+	r.mu.Lock()
+	r.res.Fetched += ir.Fetched
+	r.res.Matched += ir.Matched
+	r.res.Added += ir.Added
+	r.res.Duplicates += ir.Duplicates
+	r.res.OutsideWindow += outside
+	snapshot := r.res
+	r.mu.Unlock()
+	if r.opts.Progress != nil {
+		r.opts.Progress(snapshot)
+	}
+	return posts, nil
+}
+
+// outcome is the error Import returns, naming the file: the failure that
+// stopped the ingest, else the reader's, else none unless no record
+// decided the format.
+func (r *importRun) outcome(failure, readErr error) error {
 	if failure != nil {
-		<-readErr
-		return res, fmt.Errorf("import %s: %w", path, failure)
+		return fmt.Errorf("import %s: %w", r.path, failure)
 	}
-	if err := <-readErr; err != nil {
-		if errors.Is(err, ErrEmpty) && compression != "" {
-			err = fmt.Errorf("%w once decompressed: nothing to import; if it should hold posts, export or download it again", ErrEmpty)
+	if readErr != nil {
+		if errors.Is(readErr, ErrEmpty) && r.res.Compression != "" {
+			readErr = fmt.Errorf("%w once decompressed: nothing to import; if it should hold posts, export or download it again", ErrEmpty)
 		}
-		return res, fmt.Errorf("import %s: %w", path, err)
+		return fmt.Errorf("import %s: %w", r.path, readErr)
 	}
-	if res.Format == "" {
+	if r.res.Format == "" {
 		// Every record was malformed before one could decide the format:
 		// the same failure as a first record of no known format.
-		return res, fmt.Errorf("import %s: %w: no record in the file is JSON (%s)", path, ErrUnknownFormat, knownFormats())
+		return fmt.Errorf("import %s: %w: no record in the file is JSON (%s)", r.path, ErrUnknownFormat, knownFormats())
 	}
-	return res, nil
+	return nil
 }
 
 // outsideWindows reports whether a post carries some campaign's hashtags
 // but falls, by its day in each such campaign's zone, outside all of their
 // windows; if so it marks those campaigns in of. The aggregator counts a
 // post only in campaigns whose hashtags and window it matches.
-func (m *Matcher) outsideWindows(p *store.Post, of []bool) bool {
+func outsideWindows(campaigns []store.Campaign, p *store.Post, of []bool) bool {
 	matched := false
-	for i := range m.campaigns {
-		c := &m.campaigns[i]
+	for i := range campaigns {
+		c := &campaigns[i]
 		if !c.Matches(p.Hashtags) {
 			continue
 		}
@@ -292,8 +290,8 @@ func (m *Matcher) outsideWindows(p *store.Post, of []bool) bool {
 	if !matched {
 		return false
 	}
-	for i := range m.campaigns {
-		if m.campaigns[i].Matches(p.Hashtags) {
+	for i := range campaigns {
+		if campaigns[i].Matches(p.Hashtags) {
 			of[i] = true
 		}
 	}
@@ -301,7 +299,7 @@ func (m *Matcher) outsideWindows(p *store.Post, of []bool) bool {
 }
 
 // detectFormat judges a file by its first record.
-func detectFormat(batch []record) (*Format, error) {
+func detectFormat(batch []record) (*collector.Format, error) {
 	if len(batch) > 0 {
 		for _, f := range formats {
 			if f.Detect != nil && f.Detect(batch[0].data) {
@@ -374,7 +372,7 @@ type parsed struct {
 }
 
 // parseBatch parses records on every core, keeping file order.
-func parseBatch(f *Format, batch []record, now time.Time) []parsed {
+func parseBatch(f *collector.Format, batch []record, now time.Time) []parsed {
 	out := make([]parsed, len(batch))
 	workers := runtime.GOMAXPROCS(0)
 	if workers > len(batch) {
