@@ -1,6 +1,6 @@
 module github.com/tagpulse/tagpulse
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/chromedp/cdproto v0.0.0-20250724212937-08a3db8b4327
@@ -13,7 +13,7 @@ require (
 	github.com/prometheus/common v0.66.1
 	go.etcd.io/bbolt v1.4.3
 	go.yaml.in/yaml/v3 v3.0.4
-	golang.org/x/text v0.31.0
+	golang.org/x/text v0.43.0
 )
 
 require (
