@@ -151,7 +151,7 @@ func NewHandler(opts Options) (http.Handler, error) {
 	api.Handle("GET /api/v1/campaigns/{name}/card.svg", h.cached(h.showCard, true, "format", "day"))
 	api.HandleFunc("GET /api/v1/sources", h.listSources)
 	api.HandleFunc("GET /api/v1/events", h.events)
-	h.api = api
+	h.api = conditional(api)
 
 	app := http.NewServeMux()
 	app.Handle("GET /api/", h.api)
@@ -163,21 +163,12 @@ func NewHandler(opts Options) (http.Handler, error) {
 	if opts.Gatherer != nil {
 		mux.Handle("GET /metrics", opts.MetricsAccess.guard("tagpulse metrics", metricsCookie, promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})))
 	}
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", serveStatic(static)))
 	mux.HandleFunc("GET /p/{secret}/{rest...}", h.servePublic)
 	// Browsers ask for it on every SVG or CSV they open; no icon, no error.
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.Handle("/", opts.Access.guard("tagpulse", dashboardCookie, app))
-	return &root{Handler: secure(mux), h: h}, nil
-}
-
-// cacheStatic lets browsers keep the embedded assets for a while (they
-// change only with the binary).
-func cacheStatic(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		next.ServeHTTP(w, r)
-	})
+	return &root{Handler: secure(compress(mux)), h: h}, nil
 }
 
 // secure sets the headers every response carries.

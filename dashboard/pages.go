@@ -22,7 +22,7 @@ type pages struct {
 var rendered sync.Map
 
 // funcs are the templates' helpers; they hold no state.
-var funcs = template.FuncMap{"list": func(s ...string) []string { return s }}
+var funcs = template.FuncMap{"list": func(s ...string) []string { return s }, "asset": assetURL}
 
 func parsePages() (*pages, error) {
 	p := &pages{}

@@ -1,7 +1,8 @@
 // tagpulse campaign page. Everything on it comes from the JSON API and is
 // put into the page as text (never as HTML), so nothing a post says can run.
-// Figures refresh when the server says they changed (server-sent events), or
-// every 15 s when events are blocked. No inline script: the CSP forbids it.
+// Figures refresh when the server says they changed (server-sent events, at
+// most every 20 s), or every 15 s when events are blocked; never while the
+// tab is hidden. No inline script: the CSP forbids it.
 "use strict";
 (function () {
   const root = document.getElementById("campaign");
@@ -324,7 +325,7 @@
   const LONG = 15, expanded = {};
   let world = null;
   async function map(sum, total) {
-    if (!world) world = await get("", "/static/world.json");
+    if (!world) world = await get("", ds.world || "/static/world.json");
     const box = $("map");
     const max = Math.max(1, ...Object.keys(sum).filter((c) => c !== "ZZ").map((c) => sum[c]));
     const s = svg("svg", { viewBox: "0 0 " + world.width + " " + world.height, class: "world" });
@@ -437,6 +438,7 @@
       links();
       status.textContent = t("status.updated", { time: new Date().toLocaleTimeString(lang) }) + " · " + (live ? t("status.live") : t("status.polling", { n: n(15) }));
       root.dataset.updated = String(Date.now());
+      root.dataset.refreshes = String((+root.dataset.refreshes || 0) + 1);
       await map(cs.sum, cs.total);
     } catch (e) {
       status.textContent = t("status.error", { error: e.message });
@@ -468,13 +470,41 @@
   if (cmp) cmp.addEventListener("change", () => { state.compare = cmp.value; update(); });
   for (const r of root.querySelectorAll('input[name="zone"]')) r.addEventListener("change", () => { state.zone = r.value; update(); });
 
-  let live = false;
-  let timer = setInterval(update, 15000);
-  if (window.EventSource) {
-    const es = new EventSource(ds.events);
-    es.addEventListener("changed", update);
-    es.onopen = () => { live = true; clearInterval(timer); timer = setInterval(update, 60000); };
-    es.onerror = () => { live = false; clearInterval(timer); timer = setInterval(update, 15000); };
+  // Live updates cost a phone's data: a "changed" event is followed by a
+  // refresh at once when none came for LIVE_GAP ms, else
+  // LIVE_GAP after the last one (events come up to once a second on a
+  // busy day), answers that did not change come back as 304s (the API's
+  // ETags), and nothing is fetched while the tab is hidden: the event
+  // stream is closed then and opened again, with a refresh, when it shows.
+  const LIVE_GAP = 20000, POLL = 15000;
+  let live = false, es = null, timer = null, pending = null, lastRun = 0;
+  function soon() {
+    if (pending || document.hidden) return;
+    const wait = Math.max(0, lastRun + LIVE_GAP - Date.now());
+    pending = setTimeout(() => { pending = null; lastRun = Date.now(); update(); }, wait);
   }
+  function poll(ms) { clearInterval(timer); timer = setInterval(update, ms); }
+  function connect() {
+    poll(POLL);
+    if (!window.EventSource) return;
+    es = new EventSource(ds.events);
+    es.addEventListener("changed", soon);
+    es.onopen = () => { live = true; poll(4 * POLL); };
+    es.onerror = () => { live = false; poll(POLL); };
+  }
+  function pause() {
+    clearInterval(timer); timer = null;
+    clearTimeout(pending); pending = null;
+    if (es) { es.close(); es = null; }
+    live = false;
+    root.dataset.paused = "1";
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) { pause(); return; }
+    delete root.dataset.paused;
+    connect();
+    update();
+  });
+  if (document.hidden) pause(); else connect();
   update();
 })();
