@@ -100,7 +100,12 @@ func (h *handler) renderStatus(w http.ResponseWriter, r *http.Request, status in
 func (h *handler) showIndex(w http.ResponseWriter, r *http.Request) {
 	cs := h.agg.Campaigns()
 	if len(cs) == 1 {
-		http.Redirect(w, r, "/c/"+cs[0].Name, http.StatusFound)
+		// The query goes along: /?lang=ar opens the campaign in Arabic.
+		target := "/c/" + url.PathEscape(cs[0].Name)
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusFound)
 		return
 	}
 	d := h.newPage(w, r, "")
