@@ -161,13 +161,13 @@ func NewHandler(opts Options) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
 	if opts.Gatherer != nil {
-		mux.Handle("GET /metrics", opts.MetricsAccess.guard("tagpulse metrics", metricsCookie, promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})))
+		mux.Handle("GET /metrics", opts.MetricsAccess.guard("tagpulse metrics", metricsCookie, promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}), nil))
 	}
 	mux.Handle("GET /static/", http.StripPrefix("/static/", serveStatic(static)))
 	mux.HandleFunc("GET /p/{secret}/{rest...}", h.servePublic)
 	// Browsers ask for it on every SVG or CSV they open; no icon, no error.
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	mux.Handle("/", opts.Access.guard("tagpulse", dashboardCookie, app))
+	mux.Handle("/", opts.Access.guard("tagpulse", dashboardCookie, app, h.signIn))
 	return &root{Handler: secure(compress(mux)), h: h}, nil
 }
 

@@ -14,7 +14,7 @@ import (
 
 // pages holds the parsed templates; parsed once, at start.
 type pages struct {
-	index, campaign, notFound, card *template.Template
+	index, campaign, notFound, signIn, card *template.Template
 }
 
 // rendered records which template files have been executed, so a test can
@@ -34,6 +34,9 @@ func parsePages() (*pages, error) {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
 	if p.notFound, err = template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/error.html"); err != nil {
+		return nil, fmt.Errorf("dashboard templates: %w", err)
+	}
+	if p.signIn, err = template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/signin.html"); err != nil {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
 	if p.card, err = template.ParseFS(templateFiles, "templates/card.svg"); err != nil {
@@ -65,6 +68,18 @@ type pageData struct {
 	Others  []store.Campaign
 	Day     string // the day the page opens on (defaultDay), formatted
 	IsToday bool   // whether that day is the campaign's today
+	// Sign-in page.
+	Wrong bool // the token given was not the right one
+}
+
+// signIn answers a browser that the dashboard's access does not let in:
+// a 401 with a page, in the dashboard's look and the visitor's language,
+// that asks for the token.
+func (h *handler) signIn(w http.ResponseWriter, r *http.Request, wrong bool) {
+	d := h.newPage(w, r, "")
+	d.Title = d.L.T("signin.title")
+	d.Wrong = wrong
+	h.renderStatus(w, r, http.StatusUnauthorized, h.pages.signIn, []string{"layout.html", "signin.html"}, d)
 }
 
 func (h *handler) newPage(w http.ResponseWriter, r *http.Request, title string) pageData {

@@ -67,6 +67,14 @@
     if (text !== undefined) e.textContent = text;
     return e;
   }
+  // isolated splits a post's text into text nodes and <bdi> elements, one
+  // for each hashtag and handle, so that a Latin #AllForPalestine at the end
+  // of an Arabic post reads "#AllForPalestine", not "AllForPalestine#".
+  const TAG = /([#＃][\p{L}\p{M}\p{N}_\u200c\u200d]+|@[\p{L}\p{N}_.\-]+(?:@[\p{L}\p{N}_.\-]+)?)/u;
+  function isolated(s) {
+    // split with a capturing group: the odd parts are the matches.
+    return s.split(TAG).map((x, i) => i % 2 ? el("bdi", x) : document.createTextNode(x));
+  }
   // safeURL keeps only http(s) links: a post's URL is someone else's text.
   function safeURL(u) {
     try { const x = new URL(u); return x.protocol === "https:" || x.protocol === "http:" ? x.href : ""; } catch (e) { return ""; }
@@ -120,10 +128,17 @@
   }
   // every is how many items apart the time labels must be so they do not
   // run into each other: at most `most` labels, and room for the widest.
-  function every(box, labels, width, most) {
-    const w = textWidth(box, [...new Set(labels)].slice(0, 50)) + 8;
+  // The first label is centred on the first item, and keepInside moves it
+  // inwards by up to half its width when it sticks out, so the second must
+  // stand far enough away not to be dropped. With nice, the count is one
+  // that divides a day's 24 hours (every 3 or 6 hours, not every 5).
+  function every(box, labels, width, most, nice) {
+    const tw = textWidth(box, [...new Set(labels)].slice(0, 50));
     const step = width / Math.max(1, labels.length);
-    return Math.max(1, Math.ceil(labels.length / most), Math.ceil(w / step));
+    const room = Math.max(tw + 8, 1.5 * tw + 4 - step / 2);
+    let each = Math.max(1, Math.ceil(labels.length / most), Math.ceil(room / step));
+    if (nice) each = [1, 2, 3, 4, 6, 8, 12, 24].find((k) => k >= each) || each;
+    return each;
   }
   // keepInside moves time labels that would stick out of the plot (into the
   // value axis's margin, or out of the chart) back in, between left and
@@ -151,7 +166,7 @@
     const step = (f.right - f.left) / Math.max(1, items.length);
     const x = (i) => rtl ? f.right - (i + 1) * step : f.left + i * step;
     const kids = f.kids;
-    const each = every(box, items.map((it) => it.label), f.right - f.left, opts.labels || 12);
+    const each = every(box, items.map((it) => it.label), f.right - f.left, opts.labels || 12, opts.nice);
     items.forEach((it, i) => {
       const g = svg("g", {});
       const bw = Math.max(1, step * (it.value2 !== undefined ? 0.45 : 0.8));
@@ -295,7 +310,7 @@
     bars($("chart-hours"), dayHours(state.day).map((h) => {
       const label = hf.format(new Date(h));
       return { label, value: by[h] || 0, title: label + ": " + n(by[h] || 0) };
-    }), { labels: 8 });
+    }), { labels: 8, nice: true });
     $("hours-title").textContent = t("sec.hours", { day: fmtDay(state.day) });
   }
   function dim(d, rows) {
@@ -359,7 +374,8 @@
         a.target = "_blank";
         meta.append(a);
       }
-      const text = el("p", p.text || "", "text");
+      const text = el("p", undefined, "text");
+      text.append(...isolated(p.text || ""));
       text.dir = "auto";
       li.append(meta, text);
       return li;
