@@ -121,7 +121,7 @@ func topPostFixture(t *testing.T) (*fixture, string) {
 	f := newFixture(t, nil)
 	f.fill(t)
 	p := f.post("allforpalestine", f.now.Add(-time.Minute))
-	p.Text = "كلنا مع فلسطين اليوم @gaza_news #AllForPalestine"
+	p.Text = "تحية إلى @gaza_news من كل العالم #AllForPalestine"
 	p.Lang = "ar"
 	p.Engagement = 2_000_000
 	f.add(t, p)
