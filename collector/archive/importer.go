@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
@@ -49,6 +50,10 @@ type Result struct {
 	OutsideWindow int
 	// OutsideCampaigns names those campaigns, in configuration order.
 	OutsideCampaigns []string
+	// Size is the file's size in bytes, and Read how many of them were
+	// read so far (compressed, for a gzip file; read ahead of what is
+	// ingested): Read/Size tells a progress bar how far an import is.
+	Size, Read int64
 }
 
 // ErrUnknownFormat is returned (wrapped, with the file's name) by Import for
@@ -101,11 +106,16 @@ func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string
 		return Result{File: path}, fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	content, compression, err := decompressed(f)
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	cr := &countingReader{r: f}
+	content, compression, err := decompressed(cr)
 	if err != nil {
 		return Result{File: path}, fmt.Errorf("import %s: %w", path, err)
 	}
-	r := &importRun{path: path, opts: opts.withDefaults(), res: Result{File: path, Compression: compression}}
+	r := &importRun{path: path, opts: opts.withDefaults(), read: cr, res: Result{File: path, Compression: compression, Size: size}}
 
 	// Three stages, so that both cores stay busy while the store is
 	// written: reading records, parsing them (on every core), and ingesting
@@ -118,7 +128,20 @@ func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string
 	stage := parseStage(rctx, cancel, recs, r.opts.Now)
 	failure := r.ingest(db, m, stage, cancel)
 	err = r.outcome(failure, <-readErr)
+	r.res.Read = cr.n.Load()
 	return r.res, err
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // importRun is one Import's running total. The reader and the ingest loop
@@ -126,6 +149,7 @@ func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string
 type importRun struct {
 	path string
 	opts Options
+	read *countingReader
 	mu   sync.Mutex
 	res  Result
 }
@@ -244,6 +268,7 @@ func (r *importRun) ingestBatch(db *store.DB, m *collector.Matcher, pb parsedBat
 	r.res.OutsideWindow += outside
 	snapshot := r.res
 	r.mu.Unlock()
+	snapshot.Read = r.read.n.Load()
 	if r.opts.Progress != nil {
 		r.opts.Progress(snapshot)
 	}
