@@ -34,6 +34,14 @@
     return s;
   }
   const n = (v) => nf.format(v || 0);
+  // tn is t for a count: the message's plural form for n as the language's
+  // rules give it (Intl.PluralRules: Arabic has zero, one, two, few, many
+  // and other), "other" when the catalogue lacks that form; {n} is n.
+  const plurals = new Intl.PluralRules(lang);
+  function tn(key, count, args) {
+    const f = key + "." + plurals.select(count || 0);
+    return t(f in M ? f : key + ".other", Object.assign({ n: n(count) }, args));
+  }
   const fmtDay = (d) => d ? dateF.format(new Date(d + "T00:00:00Z")) : "";
   // dayLabels formats days for a chart's axis: with the year when they span
   // more than one, or are not of the campaign's current year.
@@ -256,6 +264,8 @@
       const f = root.querySelector('[data-fig="' + k + '"]');
       f.textContent = n(cur[k]);
       f.dataset.value = cur[k] || 0;
+      // "1 Post", "2 Posts"; in Arabic the form of the noun follows the count.
+      if (("label." + k + ".other") in M) f.parentNode.querySelector(".l").textContent = tn("label." + k, cur[k]);
       const change = (a, b) => b ? " (" + cf.format((a - b) / b) + ")" : "";
       root.querySelector('[data-cmp="' + k + '.prev"]').textContent =
         t(today ? "cmp.yesterday" : "cmp.day_before", { n: n(prev[k]) }) + change(cur[k], prev[k]);
