@@ -149,6 +149,7 @@ func NewHandler(opts Options) (http.Handler, error) {
 	api.Handle("GET /api/v1/campaigns/{name}/headline", h.cached(h.showHeadline, false, "format", "day"))
 	api.HandleFunc("GET /api/v1/campaigns/{name}/crosscheck", h.showCrossCheck)
 	api.Handle("GET /api/v1/campaigns/{name}/card.svg", h.cached(h.showCard, true, "format", "day"))
+	api.Handle("GET /api/v1/campaigns/{name}/card.png", h.cached(h.showCardPNG, true, "format", "day"))
 	api.HandleFunc("GET /api/v1/sources", h.listSources)
 	api.HandleFunc("GET /api/v1/events", h.events)
 	h.api = conditional(api)

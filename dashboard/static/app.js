@@ -426,6 +426,7 @@
       a.href = ds.api + path + qs(q);
     }
     $("card-link").href = ds.api + "/card.svg" + qs({ day: state.day, lang });
+    $("card-png-link").href = ds.api + "/card.png" + qs({ day: state.day, lang });
   }
 
   async function refresh() {
