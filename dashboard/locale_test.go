@@ -64,12 +64,13 @@ func TestBrowserPluralLabels(t *testing.T) {
 	label := func(k string, v *string) chromedp.Action {
 		return chromedp.Text(`[data-fig="`+k+`"] ~ .l`, v)
 	}
-	b.run(t, "English", chromedp.Navigate(srv+"/c/afp?lang=en"), loaded(), label("posts", &posts), label("participants", &parts), label("countries", &countries))
+	var png []byte
+	b.run(t, "English", chromedp.Navigate(srv+"/c/afp?lang=en"), loaded(), label("posts", &posts), label("participants", &parts), label("countries", &countries), chromedp.CaptureScreenshot(&png))
+	artifact(t, "plural-en-390.png", png)
 	if posts != "Post" || parts != "Participant" {
 		t.Errorf("English labels under 1: %q, %q (countries %q)", posts, parts, countries)
 	}
 	f.add(t, f.post("allforpalestine", f.now.Add(-time.Minute)))
-	var png []byte
 	b.run(t, "Arabic", chromedp.Navigate(srv+"/c/afp?lang=ar"), loaded(), label("posts", &posts), label("participants", &parts), chromedp.CaptureScreenshot(&png))
 	if posts != "منشوران" || parts != "مشاركان" {
 		t.Errorf("Arabic labels under 2: %q, %q", posts, parts)

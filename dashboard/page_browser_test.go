@@ -173,6 +173,11 @@ func TestBrowserHourAxis(t *testing.T) {
 			b := newBrowser(t, width, 900)
 			var labels []string
 			b.run(t, "open", chromedp.Navigate(srv+"/c/afp?lang="+lang), loaded(), chromedp.Evaluate(hourLabels, &labels))
+			if width == 390 && lang != "de" {
+				var png []byte
+				b.run(t, "screenshot", chromedp.ScrollIntoView("#chart-hours"), chromedp.CaptureScreenshot(&png))
+				artifact(t, "hours-"+lang+"-390.png", png)
+			}
 			var hours []int
 			for _, l := range labels {
 				l = strings.NewReplacer("ص", "AM", "م", "PM").Replace(l) // Arabic's AM and PM
