@@ -157,7 +157,7 @@ func (p *cardPainter) text(s string, x, y, size float64, bold, plaintext bool, c
 			if o, ok := out.Face.GlyphDataOutline(g.GlyphID); ok {
 				p.outline(o, gx, gy, scale)
 			}
-			pen += float64(g.XAdvance) / 64
+			pen += float64(g.Advance) / 64
 		}
 	}
 	p.z.Draw(p.img, p.img.Bounds(), image.NewUniform(col), image.Point{})

@@ -221,7 +221,18 @@ var languageMatcher = language.NewMatcher(func() []language.Tag {
 // fromAcceptLanguage returns the supported language that best matches an
 // Accept-Language header; English when none does.
 func fromAcceptLanguage(h string) string {
-	tags, _, err := language.ParseAcceptLanguage(h)
+	// Only the entries whose primary subtag is one of ours can match: the
+	// header is cut down to them first, so a long header of other tags
+	// (anyone may send one) costs no more than a scan.
+	var keep []string
+	for _, part := range strings.Split(h, ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		primary, _, _ := strings.Cut(strings.TrimSpace(tag), "-")
+		if slices.Contains(Languages, strings.ToLower(primary)) {
+			keep = append(keep, strings.TrimSpace(part))
+		}
+	}
+	tags, _, err := language.ParseAcceptLanguage(strings.Join(keep, ","))
 	if err != nil || len(tags) == 0 {
 		return "en"
 	}
