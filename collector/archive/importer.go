@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -255,9 +257,49 @@ func detectFormat(batch []record) (*collector.Format, error) {
 				return f, nil
 			}
 		}
-		return nil, fmt.Errorf("%w: line %d is not a record of any format import reads (%s)", ErrUnknownFormat, batch[0].line, knownFormats())
+		return nil, fmt.Errorf("%w: %s, which is not a record of any format import reads (%s)", ErrUnknownFormat, describeRecord(batch[0]), knownFormats())
 	}
 	return nil, fmt.Errorf("%w (%s)", ErrUnknownFormat, knownFormats())
+}
+
+// describeRecord says what a record that no format reads looks like, for
+// the person who has to find out what wrote the file: the top-level keys of
+// an object (a pretty-printed file's "line 1" is only "{").
+func describeRecord(r record) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(r.data, &obj) == nil && obj != nil {
+		if len(obj) == 0 {
+			return fmt.Sprintf("the first record (line %d) is an empty JSON object", r.line)
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, strconv.Quote(k))
+		}
+		sort.Strings(keys)
+		more := ""
+		if len(keys) > 12 {
+			more = fmt.Sprintf(" and %d more", len(keys)-12)
+			keys = keys[:12]
+		}
+		return fmt.Sprintf("the first record (line %d) is a JSON object with the keys %s%s", r.line, strings.Join(keys, ", "), more)
+	}
+	var arr []json.RawMessage
+	if json.Unmarshal(r.data, &arr) == nil {
+		return fmt.Sprintf("the first record (line %d) is a JSON array", r.line)
+	}
+	return fmt.Sprintf("the first record (line %d) is a JSON %s", r.line, jsonKind(r.data))
+}
+
+func jsonKind(b []byte) string {
+	switch firstNonSpace(b) {
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // decompressed returns the file's content: gzip-compressed files, told by

@@ -1,0 +1,146 @@
+package archive_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/archive"
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// premiumPage wraps real v1.1 statuses in the envelope of the premium and
+// enterprise search APIs (30-day and full-archive), as their client
+// libraries (searchtweets) write each page: {"results": […], "next": …,
+// "requestParameters": {…}}.
+func premiumPage(t *testing.T, indent bool) ([]byte, int) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(fixtureDir(t, "twitter_v1"), "search_tweets_q_tweepy_tweepy_cassette.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var search struct {
+		Statuses []json.RawMessage `json:"statuses"`
+	}
+	if err := json.Unmarshal(raw, &search); err != nil {
+		t.Fatal(err)
+	}
+	page := map[string]any{
+		"results":           search.Statuses,
+		"next":              "eyJtYXhJZCI6MTE0OTI0MzQ1NjAzNzQ5NDc4NH0=",
+		"requestParameters": map[string]any{"maxResults": 100, "fromDate": "201907010000", "toDate": "201907310000"},
+	}
+	var b []byte
+	if indent {
+		b, err = json.MarshalIndent(page, "", "  ")
+	} else {
+		b, err = json.Marshal(page)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, '\n'), len(search.Statuses)
+}
+
+// Premium and enterprise search pages import exactly like the same tweets one
+// per line, on one line or pretty-printed, one page or several.
+func TestImportPremiumSearchPages(t *testing.T) {
+	line, n := premiumPage(t, false)
+	pretty, _ := premiumPage(t, true)
+	var perLine bytes.Buffer
+	{
+		var page struct {
+			Results []json.RawMessage `json:"results"`
+		}
+		if err := json.Unmarshal(line, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.Results {
+			perLine.Write(r)
+			perLine.WriteByte('\n')
+		}
+	}
+	m := collector.NewMatcher([]store.Campaign{{Name: "c", Hashtags: []string{"python", "twitter", "data", "tweets"}, Timezone: "UTC"}})
+	want, _, err := importFile(t, xOpenStore(t), m, "lines.jsonl", perLine.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Fetched != n || want.Added == 0 {
+		t.Fatalf("per-line import = %+v; want %d posts fetched, some added", want, n)
+	}
+	for name, content := range map[string][]byte{
+		"one-line":     line,
+		"pretty":       pretty,
+		"two-pages":    append(append([]byte{}, line...), line...),
+		"pretty-twice": append(append([]byte{}, pretty...), pretty...),
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, bad, err := importFile(t, xOpenStore(t), m, "premium.json", content)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bad) != 0 {
+				t.Fatalf("malformed: %v", bad)
+			}
+			pages := 1
+			if strings.HasPrefix(name, "two") || strings.HasSuffix(name, "twice") {
+				pages = 2
+			}
+			if got.Format != "twitter-v1.1" || got.Records != pages || got.Fetched != pages*want.Fetched ||
+				got.Matched != pages*want.Matched || got.Added != want.Added || got.Duplicates != (pages-1)*want.Added {
+				t.Errorf("import of %d pages = %+v; want the per-line figures %+v once, the rest duplicates", pages, got, want)
+			}
+		})
+	}
+}
+
+// A refused file names the top-level keys of its first record, not "line
+// 1", which in a pretty-printed file is only "{".
+func TestImportUnknownFormatNamesKeys(t *testing.T) {
+	content := []byte("{\n  \"data\": {\"children\": []},\n  \"kind\": \"Listing\"\n}\n")
+	_, _, err := importFile(t, xOpenStore(t), mbMatcher("brexit"), "reddit.json", content)
+	if !errors.Is(err, archive.ErrUnknownFormat) {
+		t.Fatalf("err = %v; want unknown format", err)
+	}
+	if !strings.Contains(err.Error(), `"data", "kind"`) || strings.Contains(err.Error(), "line 1 is") {
+		t.Errorf("error = %q; want the keys \"data\", \"kind\" named", err)
+	}
+}
+
+// A poll tweet as the v1.1 API sends it (entities.polls with a numeric
+// duration_minutes, per the v1.1 entities documentation) is a post, not a
+// malformed record; an error elsewhere in such a status still shows.
+func TestImportPollTweet(t *testing.T) {
+	poll := `{"created_at":"Thu May 25 22:20:27 +0000 2017","id":867851811316490240,"id_str":"867851811316490240",` +
+		`"full_text":"Which answer? #AllForPalestine","lang":"en",` +
+		`"user":{"id":6253282,"id_str":"6253282","screen_name":"TwitterAPI","followers_count":6133636,"location":"San Francisco, CA"},` +
+		`"entities":{"hashtags":[{"indices":[14,30],"text":"AllForPalestine"}],"urls":[],"user_mentions":[],"symbols":[],` +
+		`"polls":[{"options":[{"position":1,"text":"I read documentation once."},{"position":2,"text":"I read documentation twice."}],` +
+		`"end_datetime":"Thu May 25 22:20:27 +0000 2017","duration_minutes":60}]}}`
+	quoting := `{"created_at":"Fri May 26 08:00:00 +0000 2017","id_str":"867999999999999999","full_text":"#AllForPalestine see this",` +
+		`"user":{"id_str":"7","screen_name":"b"},"entities":{"hashtags":[{"text":"AllForPalestine"}]},` +
+		`"quoted_status_id_str":"867851811316490240","quoted_status":` + poll + `}`
+	broken := strings.Replace(poll, `"id_str":"6253282"`, `"id_str":6253282`, 1)
+	broken = strings.Replace(broken, `"867851811316490240"`, `"867851811316490241"`, 1)
+	content := poll + "\n" + quoting + "\n" + broken + "\n"
+	db := xOpenStore(t)
+	res, bad, err := importFile(t, db, mbMatcher("allforpalestine"), "polls.jsonl", []byte(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added != 2 || len(bad) != 1 || !strings.HasSuffix(bad[0].Where, "polls.jsonl:3") {
+		t.Fatalf("import = %+v, malformed %v; want the poll and its quote added, line 3 malformed (user.id_str a number)", res, bad)
+	}
+	p, err := db.Get(store.PlatformX, "867851811316490240")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Author.Followers != 6133636 || p.Author.Handle != "TwitterAPI" || len(p.Hashtags) != 1 {
+		t.Errorf("poll post = %+v; want its author and hashtag", p)
+	}
+}
