@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	m := collector.NewMatcher(a.agg.Campaigns())
-	failed := 0
+	failed, empty := 0, 0
 	for _, path := range fs.Args() {
 		shown := 0
 		start := time.Now()
@@ -49,6 +50,13 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 				shown++
 			},
 		})
+		if err != nil && errors.Is(err, archive.ErrEmpty) {
+			// A harvest often ends in an empty page ([], the real end of
+			// paging): a note, not a failure, unless nothing was readable.
+			empty++
+			fmt.Fprintf(env.Stderr, "tagpulse: note: %v\n", err)
+			continue
+		}
 		if err != nil {
 			failed++
 			fmt.Fprintf(env.Stderr, "tagpulse: %v\n", err)
@@ -75,6 +83,12 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files could not be imported", failed, fs.NArg())
+	}
+	if empty == fs.NArg() {
+		if empty == 1 {
+			return errors.New("the file holds nothing to import")
+		}
+		return fmt.Errorf("none of the %d files holds anything to import", empty)
 	}
 	return nil
 }
