@@ -144,3 +144,66 @@ func TestImportPollTweet(t *testing.T) {
 		t.Errorf("poll post = %+v; want its author and hashtag", p)
 	}
 }
+
+// twarc-csv's CSV (its default columns, retweets merged with their original,
+// hashtags as ["#tag"], line breaks written as \n) and its pre-0.5 layout
+// (JSON-encoded text, referenced_tweets in one JSON cell) import as posts.
+// Both files are written for these tests from twarc-csv's documented column
+// set (DEFAULT_TWEET_COLUMNS) and encoding.
+func TestImportTwarcCSV(t *testing.T) {
+	db := xOpenStore(t)
+	m := mbMatcher("allforpalestine")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	res, bad, err := importFile(t, db, m, "tweets.csv", read("twarc_csv_allforpalestine.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != "twarc-csv" || res.Records != 4 || res.Fetched != 4 || res.Matched != 3 || res.Added != 3 {
+		t.Errorf("import = %+v; want twarc-csv, 4 rows, 3 matching added", res)
+	}
+	if len(bad) != 1 || !strings.HasSuffix(bad[0].Where, "tweets.csv:7") || !strings.Contains(bad[0].Err.Error(), "2 cells") {
+		t.Errorf("malformed = %v; want the short row at line 7 (after a row spanning two lines)", bad)
+	}
+	orig, err := db.Get(store.PlatformX, "1597600000000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orig.Kind != store.KindOriginal || orig.Author.Handle != "ramallah_voice" || orig.Author.Followers != 5200 ||
+		orig.Signals.PlaceCountry != "PS" || orig.Signals.ProfileLocation != "Ramallah, Palestine" || orig.Engagement != 53 ||
+		!strings.Contains(orig.Text, "#AllForPalestine\nJoin") {
+		t.Errorf("original = %+v", orig)
+	}
+	rt, err := db.Get(store.PlatformX, "1597600000000000002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rt.Kind != store.KindRepost || rt.RefID != "1597600000000000001" || rt.Author.Handle != "london_friend" || len(rt.Hashtags) != 1 {
+		t.Errorf("retweet = %+v; want a repost by london_friend carrying the original's hashtag", rt)
+	}
+	reply, err := db.Get(store.PlatformX, "1597600000000000003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reply.Kind != store.KindReply || reply.Signals.Coordinates == nil || reply.Signals.Coordinates.Lat != 30.0444 ||
+		!strings.Contains(reply.Text, "commas,\nand") || len(reply.Hashtags) != 2 {
+		t.Errorf("reply = %+v", reply)
+	}
+
+	res, bad, err = importFile(t, db, m, "old.csv", read("twarc_csv_old_layout.csv"))
+	if err != nil || len(bad) != 0 || res.Added != 1 {
+		t.Fatalf("old layout: %+v, %v, %v", res, bad, err)
+	}
+	q, err := db.Get(store.PlatformX, "1597600000000000010")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Kind != store.KindQuote || q.Signals.ProfileLocation != "Amman, Jordan" || q.Text != "Quote, with a line\nbreak #AllForPalestine" {
+		t.Errorf("old-layout quote = %+v", q)
+	}
+}

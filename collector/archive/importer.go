@@ -25,7 +25,7 @@ import (
 )
 
 // formats are tried in order on a file's first record.
-var formats = []*collector.Format{&mastodon.Format, &bluesky.Format, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatTwarc2}
+var formats = []*collector.Format{&mastodon.Format, &bluesky.Format, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatTwarcCSV, &x.FormatTwarc2}
 
 // Formats returns the names of the archive formats, in detection order.
 func Formats() []string {
@@ -403,6 +403,9 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 	}
 	if first == '[' || (first == '{' && !firstLineIsValue(br)) {
 		return readJSONValues(br, first == '[', batchSize, send, malformed)
+	}
+	if first != '{' && isCSVHeader(head) {
+		return readCSV(br, batchSize, send, malformed)
 	}
 	batch := make([]record, 0, batchSize)
 	line, size, blank := 0, 0, true
