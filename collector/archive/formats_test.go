@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -205,5 +206,44 @@ func TestImportTwarcCSV(t *testing.T) {
 	}
 	if q.Kind != store.KindQuote || q.Signals.ProfileLocation != "Amman, Jordan" || q.Text != "Quote, with a line\nbreak #AllForPalestine" {
 		t.Errorf("old-layout quote = %+v", q)
+	}
+}
+
+// X's own archive: data/tweets.js (window.YTD.tweets.part0 = […]) with
+// counts as strings and no user; account.js names the author, profile.js
+// the location, follower.js the followers. The files are written for this
+// test in the layout X's archive uses.
+func TestImportXArchive(t *testing.T) {
+	db := xOpenStore(t)
+	var bad []collector.Malformed
+	path := filepath.Join("testdata", "x-archive", "data", "tweets.js")
+	res, err := archive.Import(context.Background(), db, mbMatcher("allforpalestine"), path, archive.Options{Malformed: func(m collector.Malformed) { bad = append(bad, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != "x-archive" || res.Records != 3 || res.Matched != 2 || res.Added != 2 || len(bad) != 0 {
+		t.Fatalf("import = %+v, malformed %v; want x-archive, 3 tweets, 2 added", res, bad)
+	}
+	p, err := db.Get(store.PlatformX, "1597500000000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Author{ID: "1200000000000000001", Handle: "gaza_daily", Name: "Gaza Daily", Followers: 3}
+	if p.Author != want || p.Signals.ProfileLocation != "Gaza, Palestine" || p.Engagement != 15 || p.URL != "https://x.com/gaza_daily/status/1597500000000000001" {
+		t.Errorf("post = %+v; want author %+v, location, engagement 15", p, want)
+	}
+	rt, err := db.Get(store.PlatformX, "1597500000000000002")
+	if err != nil || rt.Kind != store.KindRepost {
+		t.Errorf("retweet = %+v, %v; want kind repost", rt, err)
+	}
+
+	// Without account.js beside it the author is unknown: refused, saying why.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = importFile(t, xOpenStore(t), mbMatcher("allforpalestine"), "tweets.js", b)
+	if err == nil || !strings.Contains(err.Error(), "account.js") {
+		t.Errorf("tweets.js alone: err = %v; want it to ask for account.js", err)
 	}
 }

@@ -25,7 +25,7 @@ import (
 )
 
 // formats are tried in order on a file's first record.
-var formats = []*collector.Format{&mastodon.Format, &bluesky.Format, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatTwarcCSV, &x.FormatTwarc2}
+var formats = []*collector.Format{&mastodon.Format, &bluesky.Format, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2}
 
 // Formats returns the names of the archive formats, in detection order.
 func Formats() []string {
@@ -117,7 +117,7 @@ func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() { readErr <- readRecords(rctx, content, r.opts.BatchSize, recs, r.malformed) }()
-	stage := parseStage(rctx, cancel, recs, r.opts.Now)
+	stage := parseStage(rctx, cancel, r.path, recs, r.opts.Now)
 	failure := r.ingest(db, m, stage, cancel)
 	err = r.outcome(failure, <-readErr)
 	return r.res, err
@@ -154,7 +154,7 @@ type parsedBatch struct {
 // parseStage detects the format from the first batch and parses every batch
 // in order. When no format fits it sends the error, cancels the read and
 // drains recs.
-func parseStage(ctx context.Context, cancel context.CancelFunc, recs <-chan []record, now func() time.Time) <-chan parsedBatch {
+func parseStage(ctx context.Context, cancel context.CancelFunc, path string, recs <-chan []record, now func() time.Time) <-chan parsedBatch {
 	stage := make(chan parsedBatch, 8)
 	go func() {
 		defer close(stage)
@@ -162,6 +162,9 @@ func parseStage(ctx context.Context, cancel context.CancelFunc, recs <-chan []re
 		for batch := range recs {
 			if format == nil {
 				f, err := detectFormat(batch)
+				if err == nil && f.ForFile != nil {
+					f, err = f.ForFile(path)
+				}
 				if err != nil {
 					stage <- parsedBatch{err: err}
 					cancel()
@@ -443,6 +446,12 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 	defer close(out)
 	br := bufio.NewReaderSize(r, 1<<20)
 	head, _ := br.Peek(4096)
+	if rest, ok := x.StripYTD(head); ok {
+		// X's own archive: "window.YTD.tweets.part0 = [" on the first
+		// line; what follows the '=' is a JSON array.
+		br.Discard(len(head) - len(rest))
+		head = rest
+	}
 	first := firstNonSpace(head)
 	send := func(b []record) bool {
 		select {
