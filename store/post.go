@@ -37,6 +37,7 @@ const (
 	PlatformMastodon = "mastodon"
 	PlatformBluesky  = "bluesky"
 	PlatformDemo     = "demo"
+	PlatformTelegram = "telegram" // archives only: Telegram Desktop's chat exports
 )
 
 // Sources: how a post reached tagpulse. Rollups are broken down by source.

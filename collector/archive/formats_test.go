@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/archive"
@@ -245,5 +246,50 @@ func TestImportXArchive(t *testing.T) {
 	_, _, err = importFile(t, xOpenStore(t), mbMatcher("allforpalestine"), "tweets.js", b)
 	if err == nil || !strings.Contains(err.Error(), "account.js") {
 		t.Errorf("tweets.js alone: err = %v; want it to ask for account.js", err)
+	}
+}
+
+// Telegram Desktop's JSON export of a channel (result.json), written for
+// this test in its layout: service messages are not posts, a forwarded
+// message is a repost, hashtags come from text_entities (or the text).
+func TestImportTelegramExport(t *testing.T) {
+	db := xOpenStore(t)
+	b, err := os.ReadFile(filepath.Join("testdata", "telegram_result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := collector.NewMatcher([]store.Campaign{{Name: "c", Hashtags: []string{"savesheikhjarrah"}, Timezone: "UTC"}})
+	res, bad, err := importFile(t, db, m, "result.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != "telegram" || res.Fetched != 4 || res.Matched != 3 || res.Added != 3 || len(bad) != 0 {
+		t.Fatalf("import = %+v, malformed %v; want telegram, 4 messages, 3 matching", res, bad)
+	}
+	p, err := db.Get(store.PlatformTelegram, "1456789012/2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.CreatedAt.Equal(time.Unix(1620651780, 0)) || p.Author.ID != "channel1456789012" || len(p.Hashtags) != 2 || p.Kind != store.KindOriginal {
+		t.Errorf("post = %+v", p)
+	}
+	fw, err := db.Get(store.PlatformTelegram, "1456789012/3")
+	if err != nil || fw.Kind != store.KindRepost {
+		t.Errorf("forwarded = %+v, %v; want a repost", fw, err)
+	}
+	old, err := db.Get(store.PlatformTelegram, "1456789012/5")
+	if err != nil || !old.CreatedAt.Equal(time.Date(2021, 5, 10, 17, 0, 0, 0, time.UTC)) {
+		t.Errorf("old-style message = %+v, %v", old, err)
+	}
+
+	// The whole-account export holds the same chat in chats.list.
+	var chat map[string]any
+	if err := json.Unmarshal(b, &chat); err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := json.MarshalIndent(map[string]any{"about": "Here is the data you requested.", "chats": map[string]any{"about": "", "list": []any{chat}}}, "", " ")
+	res, _, err = importFile(t, db, m, "account.json", whole)
+	if err != nil || res.Format != "telegram" || res.Duplicates != 3 || res.Added != 0 {
+		t.Errorf("account export = %+v, %v; want the same 3 posts, already stored", res, err)
 	}
 }

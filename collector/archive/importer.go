@@ -20,12 +20,13 @@ import (
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/telegram"
 	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/store"
 )
 
 // formats are tried in order on a file's first record.
-var formats = []*collector.Format{&mastodon.Format, &bluesky.Format, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2}
+var formats = []*collector.Format{&mastodon.Format, &bluesky.Format, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
 
 // Formats returns the names of the archive formats, in detection order.
 func Formats() []string {
