@@ -13,6 +13,7 @@ import (
 
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/archive"
+	"github.com/tagpulse/tagpulse/collector/mastodon"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -291,5 +292,43 @@ func TestImportTelegramExport(t *testing.T) {
 	res, _, err = importFile(t, db, m, "account.json", whole)
 	if err != nil || res.Format != "telegram" || res.Duplicates != 3 || res.Added != 0 {
 		t.Errorf("account export = %+v, %v; want the same 3 posts, already stored", res, err)
+	}
+}
+
+// Mastodon's account archive: outbox.json (ActivityPub Create and Announce)
+// with actor.json beside it, written for this test in the layout Mastodon
+// exports. The author is the same as for a status collected live
+// (mastodon.ParseStatus of the account's own status).
+func TestImportMastodonOutbox(t *testing.T) {
+	db := xOpenStore(t)
+	var bad []collector.Malformed
+	path := filepath.Join("testdata", "mastodon-archive", "outbox.json")
+	res, err := archive.Import(context.Background(), db, mbMatcher("allforpalestine"), path, archive.Options{Malformed: func(m collector.Malformed) { bad = append(bad, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != "mastodon-outbox" || res.Fetched != 4 || res.Matched != 2 || res.Added != 2 || len(bad) != 0 {
+		t.Fatalf("import = %+v, malformed %v; want mastodon-outbox, 4 activities, 2 matching", res, bad)
+	}
+	p, err := db.Get(store.PlatformMastodon, "https://mastodon.example/users/layla/statuses/109430000000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := mastodon.ParseStatus([]byte(`{"id":"109430000000000001","uri":"https://mastodon.example/users/layla/statuses/109430000000000001",`+
+		`"created_at":"2022-11-29T07:00:00.000Z","account":{"id":"1","username":"layla","acct":"layla","display_name":"Layla",`+
+		`"url":"https://mastodon.example/@layla","uri":"https://mastodon.example/users/layla"},"tags":[{"name":"allforpalestine"}],"content":"<p>Today</p>"}`),
+		"mastodon.example", store.SourceMastodon, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Author.Key(store.PlatformMastodon) != live.Author.Key(store.PlatformMastodon) || p.Author.Handle != "layla@mastodon.example" {
+		t.Errorf("archive author %+v; live author %+v: want the same key", p.Author, live.Author)
+	}
+	if p.Signals.ProfileLocation != "Nablus, Palestine" || p.Lang != "en" || p.URL != "https://mastodon.example/@layla/109430000000000001" || p.Text != "Today #AllForPalestine" {
+		t.Errorf("post = %+v", p)
+	}
+	reply, err := db.Get(store.PlatformMastodon, "https://mastodon.example/users/layla/statuses/109430000000000002")
+	if err != nil || reply.Kind != store.KindReply || reply.RefID != "https://other.example/users/sam/statuses/1" || !strings.HasPrefix(reply.Text, "Content warning") {
+		t.Errorf("reply = %+v, %v", reply, err)
 	}
 }
