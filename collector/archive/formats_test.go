@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -330,5 +331,28 @@ func TestImportMastodonOutbox(t *testing.T) {
 	reply, err := db.Get(store.PlatformMastodon, "https://mastodon.example/users/layla/statuses/109430000000000002")
 	if err != nil || reply.Kind != store.KindReply || reply.RefID != "https://other.example/users/sam/statuses/1" || !strings.HasPrefix(reply.Text, "Content warning") {
 		t.Errorf("reply = %+v, %v", reply, err)
+	}
+}
+
+// Raw post records from a PDS (com.atproto.repo.listRecords pages, written
+// for this test from the lexicon): posts by the DID of their at-URI, dated
+// by their createdAt however old, tags taken whole from the facets.
+func TestImportBlueskyRecords(t *testing.T) {
+	db := xOpenStore(t)
+	b, err := os.ReadFile(filepath.Join("testdata", "bluesky_listrecords.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, bad, err := importFile(t, db, mbMatcher("allforpalestine"), "records.json", b)
+	if err != nil || len(bad) != 0 || res.Format != "bluesky-records" || res.Added != 2 {
+		t.Fatalf("import = %+v, %v, %v; want bluesky-records, 2 added", res, bad, err)
+	}
+	p, err := db.Get(store.PlatformBluesky, "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3kbcvoh3ayu2f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.CreatedAt.Equal(time.Date(2023, 11, 29, 9, 30, 0, 0, time.UTC)) || p.Author.ID != "did:plc:ewvi7nxzyoun6zhxrhs64oiz" ||
+		!slices.Equal(p.Hashtags, []string{"allforpalestine", "rstats-powered"}) {
+		t.Errorf("post = %+v", p)
 	}
 }
