@@ -356,3 +356,54 @@ func TestImportBlueskyRecords(t *testing.T) {
 		t.Errorf("post = %+v", p)
 	}
 }
+
+// Zeeschuimer's NDJSON (written for this test in its envelope, with items in
+// the shape X's, Instagram's and Threads' web clients receive them) and
+// 4CAT's NDJSON export of the same X items (envelope as __import_meta).
+func TestImportZeeschuimerAnd4CAT(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	db := xOpenStore(t)
+	m := mbMatcher("allforpalestine")
+	res, bad, err := importFile(t, db, m, "zs.ndjson", read("zeeschuimer.ndjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != "zeeschuimer" || res.Records != 6 || res.Added != 5 || len(bad) != 1 ||
+		!strings.HasSuffix(bad[0].Where, "zs.ndjson:6") || !strings.Contains(bad[0].Err.Error(), "tiktok.com") {
+		t.Fatalf("import = %+v, malformed %v; want 5 posts and the TikTok item at line 6 named", res, bad)
+	}
+	orig, err := db.Get(store.PlatformX, "1729700000000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orig.Author != (store.Author{ID: "901", Handle: "beirut_n", Name: "Beirut N", Followers: 2500}) ||
+		orig.Signals.ProfileLocation != "Beirut, Lebanon" || orig.Engagement != 13 {
+		t.Errorf("X post = %+v", orig)
+	}
+	rt, err := db.Get(store.PlatformX, "1729700000000000002")
+	if err != nil || rt.Kind != store.KindRepost || rt.RefID != "1729700000000000001" || rt.Author.Handle != "tunis_t" || rt.Signals.ProfileLocation != "Tunis" {
+		t.Errorf("retweet = %+v, %v (user in legacy, the pre-2025 layout)", rt, err)
+	}
+	if p, err := db.Get(store.PlatformX, "1729700000000000003"); err != nil || p.Author.Handle != "doha_d" {
+		t.Errorf("TweetWithVisibilityResults = %+v, %v", p, err)
+	}
+	ig, err := db.Get("instagram", "C1aBcDeFgHi")
+	if err != nil || ig.Author.Handle != "amman_vigil" || !ig.CreatedAt.Equal(time.Unix(1701248400, 0)) || len(ig.Hashtags) != 2 || ig.Engagement != 128 {
+		t.Errorf("Instagram post = %+v, %v", ig, err)
+	}
+	th, err := db.Get("threads", "C1zYxWvUtSr")
+	if err != nil || th.Engagement != 37 || th.URL != "https://www.threads.com/@march_threads/post/C1zYxWvUtSr" {
+		t.Errorf("Threads post = %+v, %v", th, err)
+	}
+
+	res, bad, err = importFile(t, db, m, "4cat.ndjson", read("4cat_twitter.ndjson"))
+	if err != nil || len(bad) != 0 || res.Format != "4cat" || res.Duplicates != 3 || res.Added != 0 {
+		t.Errorf("4CAT export = %+v, %v, %v; want the same 3 X posts, already stored", res, bad, err)
+	}
+}

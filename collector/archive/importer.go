@@ -26,7 +26,7 @@ import (
 )
 
 // formats are tried in order on a file's first record.
-var formats = []*collector.Format{&mastodon.Format, &mastodon.FormatOutbox, &bluesky.Format, &bluesky.FormatRecords, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
+var formats = []*collector.Format{&formatZeeschuimer, &format4CAT, &mastodon.Format, &mastodon.FormatOutbox, &bluesky.Format, &bluesky.FormatRecords, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
 
 // Formats returns the names of the archive formats, in detection order.
 func Formats() []string {
