@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tagpulse/tagpulse/collector"
 )
 
 // goldenAPI lists every API answer the golden files hold: each endpoint in
@@ -60,15 +62,18 @@ const goldenSecret = "golden-public-secret-0123"
 
 // goldenHealth is the collectors' health the golden /sources answers show:
 // no source here records platform counts, so none has a completeness figure.
-func goldenHealth() []health {
+func goldenHealth() []collector.SourceHealth {
 	at := gazaNow.Add(-3 * time.Minute)
-	return []health{
-		{Name: "bluesky", Source: "bluesky", Kind: "stream", State: "streaming", PostsFetched: 900, PostsMatched: 7},
-		{Name: "mastodon:mastodon.social", Source: "mastodon", Kind: "poll", State: "backoff", PostsFetched: 40, PostsMatched: 12,
-			LastError: &healthError{Message: "GET https://mastodon.social/api/v1/timelines/tag/allforpalestine: 503 Service Unavailable", At: at}},
-		{Name: "twitter:afp", Source: "x", Kind: "poll", State: "ok", PostsMatched: 3},
-		{Name: "x:afp2025", Source: "x", Kind: "poll", State: "waiting_for_reset",
-			CountsError: &healthError{Message: "counts: HTTP 429", At: at}},
+	next := gazaNow.Add(time.Minute)
+	reset := gazaNow.Add(10 * time.Minute)
+	return []collector.SourceHealth{
+		{Name: "bluesky", Source: "bluesky", Kind: "stream", State: "streaming", PostsFetched: 900, PostsMatched: 7, PostsAdded: 6, PostsDuplicate: 1, LastSuccess: &at},
+		{Name: "mastodon:mastodon.social", Source: "mastodon", Kind: "poll", State: "backoff", Every: "1m0s", PostsFetched: 40, PostsMatched: 12, ConsecutiveErrors: 2, NextAttempt: &next,
+			RateLimit: &collector.RateLimitInfo{Limit: 300, Remaining: 120, Reset: &reset},
+			LastError: &collector.ErrorInfo{Message: "GET https://mastodon.social/api/v1/timelines/tag/allforpalestine: 503 Service Unavailable", At: at}},
+		{Name: "twitter:afp", Source: "x", Kind: "poll", State: "ok", Every: "1m0s", PostsMatched: 3, PostsMalformed: 1},
+		{Name: "x:afp2025", Source: "x", Kind: "poll", State: "waiting_for_reset", WaitingForResetUntil: &reset,
+			CountsError: &collector.ErrorInfo{Message: "counts: HTTP 429", At: at}},
 	}
 }
 
