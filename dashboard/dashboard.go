@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 //go:embed templates/*
@@ -37,8 +38,9 @@ type Options struct {
 	Aggregator *aggregator.Aggregator
 	// Gatherer serves /metrics; nil leaves /metrics out.
 	Gatherer prometheus.Gatherer
-	// Sources returns the collectors' health for /api/v1/sources (JSON-encodable); nil: none.
-	Sources func() any
+	// Sources returns the health of the collectors that serve a campaign
+	// (campaign "": of every collector), for /api/v1/sources; nil: none.
+	Sources func(campaign string) []store.SourceHealth
 	Logger  *slog.Logger
 	Now     func() time.Time // for "today"; time.Now when nil
 	// Access protects the pages and the API; the zero value is open.
@@ -72,7 +74,7 @@ const (
 
 type handler struct {
 	agg     *aggregator.Aggregator
-	sources func() any
+	sources func(campaign string) []store.SourceHealth
 	log     *slog.Logger
 	now     func() time.Time
 	pages   *pages

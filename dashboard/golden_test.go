@@ -3,14 +3,16 @@ package dashboard
 import (
 	"bytes"
 	"flag"
+	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // goldenAPI lists every API answer the golden files hold: each endpoint in
@@ -62,18 +64,18 @@ const goldenSecret = "golden-public-secret-0123"
 
 // goldenHealth is the collectors' health the golden /sources answers show:
 // no source here records platform counts, so none has a completeness figure.
-func goldenHealth() []collector.SourceHealth {
+func goldenHealth() []store.SourceHealth {
 	at := gazaNow.Add(-3 * time.Minute)
 	next := gazaNow.Add(time.Minute)
 	reset := gazaNow.Add(10 * time.Minute)
-	return []collector.SourceHealth{
+	return []store.SourceHealth{
 		{Name: "bluesky", Source: "bluesky", Kind: "stream", State: "streaming", PostsFetched: 900, PostsMatched: 7, PostsAdded: 6, PostsDuplicate: 1, LastSuccess: &at},
 		{Name: "mastodon:mastodon.social", Source: "mastodon", Kind: "poll", State: "backoff", Every: "1m0s", PostsFetched: 40, PostsMatched: 12, ConsecutiveErrors: 2, NextAttempt: &next,
-			RateLimit: &collector.RateLimitInfo{Limit: 300, Remaining: 120, Reset: &reset},
-			LastError: &collector.ErrorInfo{Message: "GET https://mastodon.social/api/v1/timelines/tag/allforpalestine: 503 Service Unavailable", At: at}},
-		{Name: "twitter:afp", Source: "x", Kind: "poll", State: "ok", Every: "1m0s", PostsMatched: 3, PostsMalformed: 1},
-		{Name: "x:afp2025", Source: "x", Kind: "poll", State: "waiting_for_reset", WaitingForResetUntil: &reset,
-			CountsError: &collector.ErrorInfo{Message: "counts: HTTP 429", At: at}},
+			RateLimit: &store.RateLimitInfo{Limit: 300, Remaining: 120, Reset: &reset},
+			LastError: &store.ErrorInfo{Message: "GET https://mastodon.social/api/v1/timelines/tag/allforpalestine: 503 Service Unavailable", At: at}},
+		{Name: "twitter:afp", Campaign: "afp", Source: "x", Kind: "poll", State: "ok", Every: "1m0s", PostsMatched: 3, PostsMalformed: 1},
+		{Name: "x:afp2025", Campaign: "afp2025", RecordsCounts: true, Source: "x", Kind: "poll", State: "waiting_for_reset", WaitingForResetUntil: &reset,
+			CountsError: &store.ErrorInfo{Message: "counts: HTTP 429", At: at}},
 	}
 }
 
@@ -83,7 +85,7 @@ func goldenHealth() []collector.SourceHealth {
 func newGoldenFixture(t *testing.T) *fixture {
 	f := newFixture(t, func(o *Options) {
 		o.Public = map[string]string{"afp": goldenSecret}
-		o.Sources = func() any { return goldenHealth() }
+		o.Sources = healthFor(goldenHealth())
 	})
 	f.fill(t)
 	counts := map[time.Time]int64{}
@@ -153,4 +155,52 @@ func compareGoldenFile(t *testing.T, path string, got []byte) {
 func updating() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
+}
+
+// healthFor answers as the collector's scheduler does (HealthFor): the
+// sources that serve a campaign, or all for "".
+func healthFor(all []store.SourceHealth) func(string) []store.SourceHealth {
+	return func(campaign string) []store.SourceHealth {
+		var out []store.SourceHealth
+		for _, h := range all {
+			if campaign == "" || h.Serves(campaign) {
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+}
+
+// TestEveryTemplateIsServed renders every page template through the
+// handler (the index, a campaign page, the not-found page and the share
+// card) and fails for a template file no page uses, so a new template
+// needs a page here.
+func TestEveryTemplateIsServed(t *testing.T) {
+	f := newGoldenFixture(t)
+	pages := map[string]struct {
+		target string
+		status int
+		marker string // something only that template writes
+	}{
+		"index.html":    {"/?lang=en", http.StatusOK, `href="/c/afp2025"`},
+		"campaign.html": {"/c/afp?lang=en", http.StatusOK, `data-day="2026-11-29"`},
+		"error.html":    {"/c/nope?lang=en", http.StatusNotFound, "<html"},
+		"layout.html":   {"/c/afp?lang=en", http.StatusOK, "<html"},
+		"card.svg":      {"/api/v1/campaigns/afp/card.svg?lang=en", http.StatusOK, "<svg"},
+	}
+	files, err := fs.Glob(templateFiles, "templates/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		p, ok := pages[path.Base(file)]
+		if !ok {
+			t.Errorf("template %s is served by no page this test asks for", file)
+			continue
+		}
+		w := f.get(t, p.target)
+		if w.Code != p.status || !strings.Contains(w.Body.String(), p.marker) {
+			t.Errorf("%s: GET %s = %d, want %d with %q:\n%.300s", file, p.target, w.Code, p.status, p.marker, w.Body)
+		}
+	}
 }
