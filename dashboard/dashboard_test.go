@@ -200,7 +200,7 @@ func TestCrossCheck(t *testing.T) {
 	f := newFixture(t, nil)
 	f.fill(t)
 	var out struct {
-		Day     string       `json:"day"`
+		Day     string                  `json:"day"`
 		Sources []aggregator.CrossCheck `json:"sources"`
 	}
 	f.getJSON(t, "/api/v1/campaigns/afp/crosscheck", &out)

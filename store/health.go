@@ -62,7 +62,9 @@ type SourceHealth struct {
 func (h *SourceHealth) Shared() bool { return h.Campaign == "" }
 
 // Serves reports whether the collector collects for campaign.
-func (h *SourceHealth) Serves(campaign string) bool { return h.Campaign == "" || h.Campaign == campaign }
+func (h *SourceHealth) Serves(campaign string) bool {
+	return h.Campaign == "" || h.Campaign == campaign
+}
 
 // ErrorInfo is an error as the health view shows it: its message, with
 // credentials, query strings and configured secrets removed.
