@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-	_ "time/tzdata"
 
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"

@@ -275,19 +275,16 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 
 // outsideWindows reports whether a post carries some campaign's hashtags
 // but falls, by its day in each such campaign's zone, outside all of their
-// windows; if so it marks those campaigns in of. The aggregator counts a
-// post only in campaigns whose hashtags and window it matches.
+// windows; if so it marks those campaigns in of. It asks the rule the
+// aggregator counts by (store.Campaign.DayOf).
 func (m *Matcher) outsideWindows(p *store.Post, of []bool) bool {
 	matched := false
 	for i := range m.campaigns {
-		c := &m.campaigns[i]
-		if !c.Matches(p.Hashtags) {
-			continue
-		}
-		if c.InWindow(c.Day(p.CreatedAt)) {
+		_, counts, carries := m.campaigns[i].DayOf(p.Hashtags, p.CreatedAt)
+		if counts {
 			return false
 		}
-		matched = true
+		matched = matched || carries
 	}
 	if !matched {
 		return false

@@ -49,7 +49,7 @@ type PostRedactor func(platform, id string) error
 type Jetstream struct {
 	url    *url.URL
 	rewind time.Duration
-	tags   map[string]bool
+	tags   store.HashtagSet
 	lookup PostLookup
 	redact PostRedactor
 	logger *slog.Logger
@@ -98,7 +98,7 @@ func NewJetstream(cfg BlueskyConfig, tags []string, lookup PostLookup, redact Po
 	j := &Jetstream{
 		url:         u,
 		rewind:      cfg.Rewind,
-		tags:        map[string]bool{},
+		tags:        store.HashtagSet{},
 		lookup:      lookup,
 		redact:      redact,
 		logger:      logger.With("source", store.SourceBluesky),
@@ -113,7 +113,7 @@ func NewJetstream(cfg BlueskyConfig, tags []string, lookup PostLookup, redact Po
 	}
 	for _, t := range tags {
 		if n := hashtag.Normalize(t); n != "" {
-			j.tags[n] = true
+			j.tags.Add(n)
 		}
 	}
 	return j, nil
@@ -378,14 +378,7 @@ func (s *jetstreamSession) add(p store.Post) {
 	s.page.Posts = append(s.page.Posts, p)
 }
 
-func (j *Jetstream) match(tags []string) bool {
-	for _, t := range tags {
-		if j.tags[t] {
-			return true
-		}
-	}
-	return false
-}
+func (j *Jetstream) match(tags []string) bool { return j.tags.Matches(tags) }
 
 var _ Streamer = (*Jetstream)(nil)
 
