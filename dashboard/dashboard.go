@@ -42,7 +42,6 @@ type Options struct {
 	// (campaign "": of every collector), for /api/v1/sources; nil: none.
 	Sources func(campaign string) []store.SourceHealth
 	Logger  *slog.Logger
-	Now     func() time.Time // for "today"; time.Now when nil
 	// Access protects the pages and the API; the zero value is open.
 	Access Access
 	// MetricsAccess protects /metrics, separately (Prometheus scrapes with
@@ -76,7 +75,6 @@ type handler struct {
 	agg     *aggregator.Aggregator
 	sources func(campaign string) []store.SourceHealth
 	log     *slog.Logger
-	now     func() time.Time
 	pages   *pages
 	locales map[string]*locale
 	public  map[string]string // secret → campaign
@@ -98,12 +96,9 @@ type root struct {
 // NewHandler returns the whole HTTP surface. It parses the templates now and
 // fails if one is broken.
 func NewHandler(opts Options) (http.Handler, error) {
-	h := &handler{agg: opts.Aggregator, sources: opts.Sources, log: opts.Logger, now: opts.Now, cache: newResponseCache()}
+	h := &handler{agg: opts.Aggregator, sources: opts.Sources, log: opts.Logger, cache: newResponseCache()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
-	}
-	if h.now == nil {
-		h.now = time.Now
 	}
 	h.maxStreams = int64(cmp.Or(opts.MaxEventStreams, DefaultMaxEventStreams))
 	h.streamWrite = cmp.Or(opts.StreamWriteTimeout, DefaultStreamWriteTimeout)

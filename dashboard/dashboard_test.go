@@ -116,7 +116,7 @@ func TestAcceptLanguage(t *testing.T) {
 func TestEscaping(t *testing.T) {
 	f := newFixture(t, nil)
 	f.agg = aggregator.New(f.db, []store.Campaign{{Name: "x", Title: `<script>alert(1)</script>"onerror=x`, Hashtags: []string{`a"><img src=x onerror=alert(1)>`}, Location: f.gaza, Timezone: "Asia/Gaza"}}, aggregator.Options{Now: func() time.Time { return f.now }})
-	h, err := NewHandler(Options{Aggregator: f.agg, Now: func() time.Time { return f.now }})
+	h, err := NewHandler(Options{Aggregator: f.agg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -641,7 +641,7 @@ func TestCrossCheckHalfHourZone(t *testing.T) {
 	clock := func() time.Time { return now }
 	c := store.Campaign{Name: "ind", Hashtags: []string{"t"}, Timezone: "Asia/Kolkata", Location: loc}
 	agg := aggregator.New(db, []store.Campaign{c}, aggregator.Options{Now: clock})
-	h, err := NewHandler(Options{Aggregator: agg, Now: clock})
+	h, err := NewHandler(Options{Aggregator: agg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func newFixtureWith(tb testing.TB, cs []store.Campaign, mod func(*Options)) *fix
 	f := &fixture{db: storetest.Open(tb), now: gazaNow, gaza: gazaNow.Location()}
 	clock := func() time.Time { return f.now }
 	f.agg = aggregator.New(f.db, cs, aggregator.Options{Now: clock})
-	opts := Options{Aggregator: f.agg, Now: clock}
+	opts := Options{Aggregator: f.agg}
 	if mod != nil {
 		mod(&opts)
 	}

@@ -158,7 +158,6 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 		Gatherer:      reg,
 		Sources:       opts.Sources,
 		Logger:        opts.Logger,
-		Now:           agg.Now,
 		Access:        d.Access.access(),
 		MetricsAccess: d.Metrics.access(),
 		Public:        d.Public,
