@@ -9,6 +9,12 @@
 // a post. Every figure is exact (distinct authors are tracked per period, see
 // store.Member) and independent of the order posts arrive in, so Rebuild and
 // Check can re-derive them from raw posts and get the same answer.
+//
+// It is also the only read model (query.go, read.go): reports, the
+// headline, the default day, the platform cross-check, completeness and the
+// metrics snapshot are its methods, each answered from one read
+// transaction; the dashboard, the metrics and the command line ask it and
+// never the store. ParseQuery holds the rules a query must follow.
 package aggregator
 
 import (
