@@ -670,14 +670,14 @@ func ValidateTag(tag string) error {
 	case !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError):
 		return fmt.Errorf("hashtag %q is not valid UTF-8 or contains U+FFFD", tag)
 	}
+	if NormalizeTag(s) == "" {
+		return fmt.Errorf("hashtag %q has no letters (only digits or punctuation is not a hashtag)", tag)
+	}
 	if last, _ := utf8.DecodeLastRuneInString(s); unicode.IsPunct(last) && last != '_' {
 		return fmt.Errorf("hashtag %q ends in %q, which no platform keeps in a hashtag", tag, last)
 	}
 	if uniseg.GraphemeClusterCount(s) > MaxTagGraphemes {
 		return fmt.Errorf("hashtag %q is longer than %d characters", tag, MaxTagGraphemes)
-	}
-	if NormalizeTag(s) == "" {
-		return fmt.Errorf("hashtag %q has no letters once normalised", tag)
 	}
 	return nil
 }
