@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -27,6 +28,17 @@ import (
 
 // formats are tried in order on a file's first record.
 var formats = []*collector.Format{&formatZeeschuimer, &format4CAT, &mastodon.Format, &mastodon.FormatOutbox, &bluesky.Format, &bluesky.FormatRecords, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
+
+// Companions lists the files that some format reads beside the archive
+// imported (account.js, actor.json…), for a client that sends an archive to
+// a running tagpulse.
+func Companions() []string {
+	var names []string
+	for _, f := range formats {
+		names = append(names, f.Companions...)
+	}
+	return names
+}
 
 // Formats returns the names of the archive formats, in detection order.
 func Formats() []string {
@@ -75,6 +87,11 @@ type Options struct {
 	// can be reported before malformed records that precede it.
 	Malformed func(m collector.Malformed)
 	Progress  func(r Result) // called after each batch
+	// Companion reads a file that the archive's format keeps beside the
+	// one imported (Format.Companions: X's account.js, Mastodon's
+	// actor.json). Import reads them from the file's directory; for
+	// ImportReader, nil means none is at hand (os.ErrNotExist).
+	Companion func(name string) ([]byte, error)
 }
 
 // withDefaults fills in the defaults of Now and BatchSize.
@@ -104,11 +121,25 @@ func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string
 		return Result{File: path}, fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	content, compression, err := decompressed(f)
-	if err != nil {
-		return Result{File: path}, fmt.Errorf("import %s: %w", path, err)
+	if opts.Companion == nil {
+		dir := filepath.Dir(path)
+		opts.Companion = func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, filepath.Base(name))) }
 	}
-	r := &importRun{path: path, opts: opts.withDefaults(), res: Result{File: path, Compression: compression}}
+	return ImportReader(ctx, db, m, path, f, opts)
+}
+
+// ImportReader is Import of an archive read from r, named name in the
+// summary and in file:line reports: a file streamed to a running tagpulse
+// (import -server), or one read from elsewhere.
+func ImportReader(ctx context.Context, db *store.DB, m *collector.Matcher, name string, in io.Reader, opts Options) (Result, error) {
+	content, compression, err := decompressed(in)
+	if err != nil {
+		return Result{File: name}, fmt.Errorf("import %s: %w", name, err)
+	}
+	if opts.Companion == nil {
+		opts.Companion = func(string) ([]byte, error) { return nil, os.ErrNotExist }
+	}
+	r := &importRun{path: name, opts: opts.withDefaults(), res: Result{File: name, Compression: compression}}
 
 	// Three stages, so that both cores stay busy while the store is
 	// written: reading records, parsing them (on every core), and ingesting
@@ -118,7 +149,7 @@ func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() { readErr <- readRecords(rctx, content, r.opts.BatchSize, recs, r.malformed) }()
-	stage := parseStage(rctx, cancel, r.path, recs, r.opts.Now)
+	stage := parseStage(rctx, cancel, r.opts.Companion, recs, r.opts.Now)
 	failure := r.ingest(db, m, stage, cancel)
 	err = r.outcome(failure, <-readErr)
 	return r.res, err
@@ -155,7 +186,7 @@ type parsedBatch struct {
 // parseStage detects the format from the first batch and parses every batch
 // in order. When no format fits it sends the error, cancels the read and
 // drains recs.
-func parseStage(ctx context.Context, cancel context.CancelFunc, path string, recs <-chan []record, now func() time.Time) <-chan parsedBatch {
+func parseStage(ctx context.Context, cancel context.CancelFunc, companion func(string) ([]byte, error), recs <-chan []record, now func() time.Time) <-chan parsedBatch {
 	stage := make(chan parsedBatch, 8)
 	go func() {
 		defer close(stage)
@@ -164,7 +195,7 @@ func parseStage(ctx context.Context, cancel context.CancelFunc, path string, rec
 			if format == nil {
 				f, err := detectFormat(batch)
 				if err == nil && f.ForFile != nil {
-					f, err = f.ForFile(path)
+					f, err = f.ForFile(companion)
 				}
 				if err != nil {
 					stage <- parsedBatch{err: err}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -32,8 +31,9 @@ var FormatOutbox = collector.Format{
 	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {
 		return parseOutbox(rec, nil, now)
 	},
-	ForFile: func(path string) (*collector.Format, error) {
-		actor, err := readActor(filepath.Join(filepath.Dir(path), "actor.json"))
+	Companions: []string{"actor.json"},
+	ForFile: func(companion func(string) ([]byte, error)) (*collector.Format, error) {
+		actor, err := readActor(companion)
 		if err != nil {
 			return nil, err
 		}
@@ -94,8 +94,9 @@ func isOutbox(rec []byte) bool {
 	return len(c.Items) == 0
 }
 
-func readActor(path string) (*actor, error) {
-	b, err := os.ReadFile(path)
+func readActor(companion func(string) ([]byte, error)) (*actor, error) {
+	const path = "actor.json"
+	b, err := companion(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil // the author comes from the activities' actor
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +29,8 @@ var FormatXArchive = collector.Format{
 	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {
 		return nil, []error{errors.New("an X archive tweet needs account.js beside tweets.js to name its author")}
 	},
-	ForFile: xArchiveForFile,
+	ForFile:    xArchiveForFile,
+	Companions: []string{"account.js", "profile.js", "follower.js"},
 }
 
 // xArchiveTweet is a tweet as X's archive writes it.
@@ -85,7 +85,7 @@ func isXArchiveTweet(rec []byte) bool {
 }
 
 // xArchiveAuthor reads the account holder from the files beside tweets.js.
-func xArchiveAuthor(dir string) (store.Author, string, error) {
+func xArchiveAuthor(companion func(string) ([]byte, error)) (store.Author, string, error) {
 	var acct []struct {
 		Account struct {
 			AccountID   string `json:"accountId"`
@@ -93,15 +93,17 @@ func xArchiveAuthor(dir string) (store.Author, string, error) {
 			DisplayName string `json:"accountDisplayName"`
 		} `json:"account"`
 	}
-	if err := readYTD(filepath.Join(dir, "account.js"), &acct); err != nil {
-		return store.Author{}, "", fmt.Errorf("%w; it names the author of every tweet in X's archive: import tweets.js from the archive's data folder, beside account.js", err)
+	if err := readYTD(companion, "account.js", &acct); errors.Is(err, os.ErrNotExist) {
+		return store.Author{}, "", errors.New("this is tweets.js from X's archive, but account.js, which names the author of every tweet, is not beside it: import it from the archive's data folder")
+	} else if err != nil {
+		return store.Author{}, "", err
 	}
 	if len(acct) == 0 || acct[0].Account.AccountID == "" {
 		return store.Author{}, "", errors.New("account.js names no account (accountId)")
 	}
 	a := store.Author{ID: acct[0].Account.AccountID, Handle: acct[0].Account.Username, Name: acct[0].Account.DisplayName}
 	var followers []json.RawMessage
-	if err := readYTD(filepath.Join(dir, "follower.js"), &followers); err == nil {
+	if err := readYTD(companion, "follower.js", &followers); err == nil {
 		a.Followers = int64(len(followers))
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return store.Author{}, "", err
@@ -114,7 +116,7 @@ func xArchiveAuthor(dir string) (store.Author, string, error) {
 		} `json:"profile"`
 	}
 	location := ""
-	if err := readYTD(filepath.Join(dir, "profile.js"), &profile); err == nil && len(profile) > 0 {
+	if err := readYTD(companion, "profile.js", &profile); err == nil && len(profile) > 0 {
 		location = profile[0].Profile.Description.Location
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return store.Author{}, "", err
@@ -123,8 +125,8 @@ func xArchiveAuthor(dir string) (store.Author, string, error) {
 }
 
 // readYTD reads one of the archive's `window.YTD.name.partN = […]` files.
-func readYTD(path string, v any) error {
-	b, err := os.ReadFile(path)
+func readYTD(companion func(string) ([]byte, error), path string, v any) error {
+	b, err := companion(path)
 	if err != nil {
 		return err
 	}
@@ -153,8 +155,8 @@ func StripYTD(b []byte) ([]byte, bool) {
 	return t[i+1:], true
 }
 
-func xArchiveForFile(path string) (*collector.Format, error) {
-	author, location, err := xArchiveAuthor(filepath.Dir(path))
+func xArchiveForFile(companion func(string) ([]byte, error)) (*collector.Format, error) {
+	author, location, err := xArchiveAuthor(companion)
 	if err != nil {
 		return nil, err
 	}
