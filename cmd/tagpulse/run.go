@@ -233,6 +233,13 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
 			Sources:     sched.HealthFor,
 			BackupToken: env.Getenv(backupTokenEnv),
+			Import: &importTarget{DB: a.db, Matcher: matcher, Campaign: a.agg.Campaign, Token: env.Getenv(importTokenEnv), Now: env.Now,
+				Wake: func() {
+					select {
+					case wake <- struct{}{}:
+					default:
+					}
+				}},
 		})
 		srvDone <- err
 		cancelRun() // a server that cannot listen stops everything
