@@ -134,7 +134,7 @@ type record struct {
 // Malformed records are reported (file:line) through opts.Malformed, counted
 // and skipped; everything else lands. Importing the same file again adds
 // nothing: posts are deduplicated by platform and ID.
-func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts ImportOptions) (ImportResult, error) {
+func Import(ctx context.Context, db Sink, m *Matcher, path string, opts ImportOptions) (ImportResult, error) {
 	res := ImportResult{File: path}
 	f, err := os.Open(path)
 	if err != nil {
