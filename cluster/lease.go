@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -299,4 +300,18 @@ func (g *guardedStreamer) Stream(ctx context.Context, _ []byte, emit func(collec
 	default:
 	}
 	return err
+}
+
+// LeaseHolder is the node holding the source's lease, "" when none does.
+func (c *Conn) LeaseHolder(ctx context.Context, name string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	e, err := c.leases.Get(ctx, kvKey(name))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("cluster: lease %s: %w", name, err)
+	}
+	return string(e.Value()), nil
 }
