@@ -75,7 +75,7 @@ type Config struct {
 	// Stream is the JetStream stream's name (DefaultStream when empty); the
 	// key-value buckets are named after it (<stream>-cursors, <stream>-leases).
 	Stream string `yaml:"stream"`
-	// Role is collect, serve or both.
+	// Role is collect, serve or both (the default).
 	Role string `yaml:"role"`
 	// Credentials authenticate to NATS: a .creds file's path or its
 	// contents, "user:password", or a token. Write it as ${VARIABLE}.
@@ -88,7 +88,8 @@ type Config struct {
 	// is first created.
 	Lease time.Duration `yaml:"lease"`
 	// Replicas is the stream's and buckets' replica count when this node
-	// creates them (1 when zero; 3 on a three-server cluster).
+	// creates them. Zero picks it: 1 on a lone server, up to 3 on a cluster
+	// (as many servers as the connection knows of).
 	Replicas int `yaml:"replicas"`
 }
 
@@ -106,7 +107,7 @@ func (c *Config) Check() error {
 	switch c.Role {
 	case RoleCollect, RoleServe, RoleBoth:
 	case "":
-		return errors.New("cluster.role: missing (collect, serve or both)")
+		c.Role = RoleBoth
 	default:
 		return fmt.Errorf("cluster.role: %q: want collect, serve or both", c.Role)
 	}
@@ -123,10 +124,7 @@ func (c *Config) Check() error {
 	if c.Lease < time.Second {
 		return fmt.Errorf("cluster.lease: %s: at least 1s", c.Lease)
 	}
-	if c.Replicas == 0 {
-		c.Replicas = 1
-	}
-	if c.Replicas < 1 || c.Replicas > 5 {
+	if c.Replicas < 0 || c.Replicas > 5 {
 		return fmt.Errorf("cluster.replicas: %d: want 1 to 5", c.Replicas)
 	}
 	return nil
@@ -204,6 +202,12 @@ func open(ctx context.Context, nc *nats.Conn, cfg Config, log *slog.Logger) (*Co
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*opTimeout)
 	defer cancel()
+	if cfg.Replicas == 0 {
+		cfg.Replicas = 1
+		if nc.ConnectedClusterName() != "" {
+			cfg.Replicas = min(3, len(nc.Servers()))
+		}
+	}
 	c := &Conn{cfg: cfg, nc: nc, js: js, log: log}
 	c.stream, err = js.Stream(ctx, cfg.Stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
@@ -273,11 +277,10 @@ func credentialsOption(cred string) (nats.Option, error) {
 			return nil, fmt.Errorf("cluster.credentials: %w", err)
 		}
 		return nats.UserJWTAndSeed(userJWT, string(seed)), nil
-	case strings.HasSuffix(cred, ".creds"):
-		if _, err := os.Stat(cred); err != nil {
-			return nil, fmt.Errorf("cluster.credentials: %w", err)
-		}
+	case fileExists(cred):
 		return nats.UserCredentials(cred), nil
+	case strings.HasSuffix(cred, ".creds"):
+		return nil, fmt.Errorf("cluster.credentials: no file %s", cred)
 	case strings.Contains(cred, ":"):
 		user, pass, _ := strings.Cut(cred, ":")
 		return nats.UserInfo(user, pass), nil
@@ -326,4 +329,9 @@ func kvKey(name string) string {
 		return "=00"
 	}
 	return b.String()
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }
