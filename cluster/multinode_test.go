@@ -22,6 +22,7 @@ import (
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/cluster"
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/mastodon"
 	"github.com/tagpulse/tagpulse/collector/platformtest"
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -82,7 +83,7 @@ func childMain(role string) error {
 			Logger: log, Sink: pub, PollTimeout: 4 * time.Second,
 			BackoffMin: 50 * time.Millisecond, BackoffMax: 500 * time.Millisecond,
 		})
-		p, err := collector.NewMastodon(collector.MastodonConfig{}, os.Getenv("TP_MASTODON"), m.Tags(), nil, log)
+		p, err := mastodon.New(mastodon.Config{}, os.Getenv("TP_MASTODON"), m.Tags(), nil, log)
 		if err != nil {
 			return err
 		}
@@ -284,7 +285,7 @@ func TestThreeNodeCluster(t *testing.T) {
 
 	// The source starts from the beginning of the tag's timeline in the
 	// cluster and in the single-process reference alike.
-	probe, err := collector.NewMastodon(collector.MastodonConfig{}, masto.URL, []string{"gaza"}, nil, nil)
+	probe, err := mastodon.New(mastodon.Config{}, masto.URL, []string{"gaza"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
