@@ -255,3 +255,67 @@ func TestLeaseTakeover(t *testing.T) {
 		return lc.Held(src), "holder " + holder()
 	})
 }
+
+// TestRedaction: a collect node's redaction reaches every serve node's
+// store in stream order, between the posts around it.
+func TestRedaction(t *testing.T) {
+	srv := natsServer(t)
+	c := connect(t, cluster.Config{NATS: srv.ClientURL(), Role: cluster.RoleBoth, Node: "n1"})
+	pub := c.NewPublisher(nil)
+	p1, p2 := samplePost(1), samplePost(2)
+	if _, err := pub.Append([]store.Post{p1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := pub.Get(p1.Platform, p1.ID); err != nil || got.Text != p1.Text {
+		t.Fatalf("Get of a published post: %+v, %v", got, err)
+	}
+	if _, err := pub.Get(p2.Platform, p2.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Get of an unpublished post: %v", err)
+	}
+	for _, id := range []string{p1.ID, "never-published"} {
+		if err := pub.Redact(p1.Platform, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pub.Append([]store.Post{p2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	db := openStore(t, filepath.Join(t.TempDir(), "s.db"))
+	ap := c.NewApplier(db, cluster.ApplierOptions{MaxWait: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ap.Run(ctx) }()
+	waitFor(t, 20*time.Second, "the applier", func() (bool, string) {
+		return ap.CaughtUp() && ap.Applied() == 4, fmt.Sprint("applied ", ap.Applied())
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Get(p1.Platform, p1.ID)
+	if err != nil || !got.Redacted || got.Text != "" || got.URL != "" {
+		t.Fatalf("redacted post: %+v, %v", got, err)
+	}
+	if got, err := db.Get(p2.Platform, p2.ID); err != nil || got.Redacted || got.Text != p2.Text {
+		t.Fatalf("later post: %+v, %v", got, err)
+	}
+	if n := db.PostCount(); n != 2 || ap.Skipped() != 0 {
+		t.Fatalf("%d posts, %d skipped; want 2, 0", n, ap.Skipped())
+	}
+}
+
+func TestRedactionCodec(t *testing.T) {
+	b := cluster.EncodeRedaction("bluesky", "at://did:plc:x/app.bsky.feed.post/1")
+	platform, id, err := cluster.DecodeRedaction(b)
+	if err != nil || platform != "bluesky" || id != "at://did:plc:x/app.bsky.feed.post/1" {
+		t.Fatalf("round trip: %q %q %v", platform, id, err)
+	}
+	for n := range len(b) {
+		if _, _, err := cluster.DecodeRedaction(b[:n]); err == nil {
+			t.Fatalf("decoding %d of %d bytes: no error", n, len(b))
+		}
+	}
+	if _, err := cluster.DecodePost(b); err == nil {
+		t.Fatal("a redaction decoded as a post")
+	}
+}

@@ -15,7 +15,14 @@ import (
 // numbers as varints, times as Unix nanoseconds (MinInt64 for the zero
 // time). A serve node that meets a version it does not know counts and skips
 // the message rather than guessing.
-const msgV1 = 1
+//
+// A redaction (the platform said a post was deleted: serve nodes remove its
+// text and URL, as a single process does) is msgRedactV1, then the
+// platform and the id as strings.
+const (
+	msgV1       = 1
+	msgRedactV1 = 2
+)
 
 // maxMsgString bounds one string field when decoding, so that a corrupt
 // length cannot make a node allocate gigabytes.
@@ -54,6 +61,34 @@ func EncodePost(p *store.Post) []byte {
 		b = append(b, h...)
 	}
 	return b
+}
+
+// EncodeRedaction is the message body of a post's redaction.
+func EncodeRedaction(platform, id string) []byte {
+	b := []byte{msgRedactV1}
+	for _, s := range []string{platform, id} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+// DecodeRedaction reads a message body written by EncodeRedaction.
+func DecodeRedaction(b []byte) (platform, id string, err error) {
+	if len(b) == 0 || b[0] != msgRedactV1 {
+		return "", "", errors.New("not a redaction")
+	}
+	d := decoder{b: b[1:]}
+	platform, id = d.string(), d.string()
+	switch {
+	case d.err != nil:
+		return "", "", d.err
+	case len(d.b) != 0:
+		return "", "", fmt.Errorf("%d bytes after the redaction", len(d.b))
+	case platform == "" || id == "":
+		return "", "", errors.New("redaction without platform or id")
+	}
+	return platform, id, nil
 }
 
 // DecodePost reads a message body written by EncodePost.

@@ -190,23 +190,66 @@ func (a *Applier) consume(ctx context.Context, cons jetstream.Consumer) error {
 		var last jetstream.Msg
 		var lastSeq, pending uint64
 		applied := a.applied.Load()
+		// flush stores the posts gathered so far with the cursor at seq.
+		flush := func(seq uint64) error {
+			if seq <= applied {
+				return nil
+			}
+			res, err := a.db.Append(posts, map[string][]byte{a.CursorName(): binary.BigEndian.AppendUint64(nil, seq)})
+			if err != nil {
+				return &storeError{fmt.Errorf("cluster: apply stream %s up to %d: %w", a.c.cfg.Stream, seq, err)}
+			}
+			a.applied.Store(seq)
+			applied = seq
+			posts = posts[:0]
+			a.stored.Add(int64(res.Added))
+			a.dups.Add(int64(res.Duplicates))
+			if res.Added > 0 && a.opts.OnApply != nil {
+				a.opts.OnApply()
+			}
+			return nil
+		}
+		var ferr error
 		for msg := range batch.Messages() {
+			if ferr != nil {
+				continue // drain; the next fetch delivers these again
+			}
 			md, err := msg.Metadata()
 			if err != nil {
-				return fmt.Errorf("message metadata: %w", err)
+				ferr = fmt.Errorf("message metadata: %w", err)
+				continue
 			}
-			last, pending = msg, md.NumPending
-			if md.Sequence.Stream <= applied {
+			seq := md.Sequence.Stream
+			if seq <= applied {
+				last, pending = msg, md.NumPending
 				continue // delivered again: already in the store
 			}
-			lastSeq = md.Sequence.Stream
-			p, err := DecodePost(msg.Data())
+			data := msg.Data()
+			if len(data) > 0 && data[0] == msgRedactV1 {
+				// Posts before it first, then the redaction; a crash
+				// between the two delivers it again (redacting is idempotent).
+				if ferr = flush(lastSeq); ferr != nil {
+					continue
+				}
+				if platform, id, err := DecodeRedaction(data); err != nil {
+					a.skip(seq, msg.Subject(), err)
+				} else if err := a.db.Redact(platform, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+					ferr = &storeError{fmt.Errorf("cluster: redact %s %s: %w", platform, id, err)}
+					continue
+				}
+				last, pending, lastSeq = msg, md.NumPending, seq
+				continue
+			}
+			last, pending, lastSeq = msg, md.NumPending, seq
+			p, err := DecodePost(data)
 			if err != nil {
-				a.skipped.Add(1)
-				a.log.Warn("message skipped", "stream", a.c.cfg.Stream, "seq", md.Sequence.Stream, "subject", msg.Subject(), "err", err)
+				a.skip(seq, msg.Subject(), err)
 				continue
 			}
 			posts = append(posts, p)
+		}
+		if ferr != nil {
+			return ferr
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && !isNoMessages(err) {
 			if last == nil {
@@ -221,18 +264,8 @@ func (a *Applier) consume(ctx context.Context, cons jetstream.Consumer) error {
 			a.caughtUp.Store(true)
 			continue
 		}
-		if lastSeq > applied {
-			res, err := a.db.Append(posts, map[string][]byte{a.CursorName(): binary.BigEndian.AppendUint64(nil, lastSeq)})
-			if err != nil {
-				return &storeError{fmt.Errorf("cluster: apply stream %s up to %d: %w", a.c.cfg.Stream, lastSeq, err)}
-			}
-			a.applied.Store(lastSeq)
-			a.stored.Add(int64(res.Added))
-			a.dups.Add(int64(res.Duplicates))
-			if res.Added > 0 && a.opts.OnApply != nil {
-				a.opts.OnApply()
-			}
-			applied = lastSeq
+		if err := flush(lastSeq); err != nil {
+			return err
 		}
 		a.streamLast.Store(max(applied+pending, applied))
 		if pending == 0 {
@@ -245,6 +278,11 @@ func (a *Applier) consume(ctx context.Context, cons jetstream.Consumer) error {
 		}
 	}
 	return nil
+}
+
+func (a *Applier) skip(seq uint64, subject string, err error) {
+	a.skipped.Add(1)
+	a.log.Warn("message skipped", "stream", a.c.cfg.Stream, "seq", seq, "subject", subject, "err", err)
 }
 
 func isNoMessages(err error) bool {

@@ -30,8 +30,10 @@ type Publisher struct {
 	c      *Conn
 	leases *Leases // nil: no lease checks (import)
 
-	mu   sync.Mutex
-	revs map[string]uint64 // source → cursor revision last read or written
+	mu     sync.Mutex
+	revs   map[string]uint64 // source → cursor revision last read or written
+	recent map[string]store.Post
+	order  []string // keys of recent, oldest first, at most recentPosts
 
 	added, duplicates atomic.Int64
 }
@@ -39,8 +41,11 @@ type Publisher struct {
 // NewPublisher returns the sink; with leases, Append refuses to move the
 // cursor of a source whose lease this node does not hold.
 func (c *Conn) NewPublisher(leases *Leases) *Publisher {
-	return &Publisher{c: c, leases: leases, revs: map[string]uint64{}}
+	return &Publisher{c: c, leases: leases, revs: map[string]uint64{}, recent: map[string]store.Post{}}
 }
+
+// recentPosts bounds the posts a Publisher remembers for Get.
+const recentPosts = 20000
 
 // Cursor returns a source's cursor from the cluster, nil when it has none.
 func (p *Publisher) Cursor(name string) ([]byte, error) {
@@ -95,6 +100,7 @@ func (p *Publisher) Append(posts []store.Post, cursors map[string][]byte) (store
 	}
 	p.added.Add(int64(res.Added))
 	p.duplicates.Add(int64(res.Duplicates))
+	p.remember(posts)
 	for name, c := range cursors {
 		if err := p.moveCursor(ctx, name, c); err != nil {
 			return res, err
@@ -188,4 +194,55 @@ func MsgID(p *store.Post) string {
 		id = "sha256:" + hex.EncodeToString(sum[:])
 	}
 	return p.Platform + ":" + id
+}
+
+func (p *Publisher) remember(posts []store.Post) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range posts {
+		k := posts[i].Key()
+		if _, ok := p.recent[k]; !ok {
+			p.order = append(p.order, k)
+		}
+		p.recent[k] = posts[i]
+	}
+	if over := len(p.order) - recentPosts; over > 0 {
+		for _, k := range p.order[:over] {
+			delete(p.recent, k)
+		}
+		p.order = append(p.order[:0], p.order[over:]...)
+	}
+}
+
+// Get returns a post this node published lately, or store.ErrNotFound. A
+// collect node's sources that look up posts (Bluesky reposts) ask it
+// before the local store, which on a collect-only node holds none.
+func (p *Publisher) Get(platform, id string) (store.Post, error) {
+	probe := store.Post{Platform: platform, ID: id}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if post, ok := p.recent[probe.Key()]; ok {
+		return post, nil
+	}
+	return store.Post{}, store.ErrNotFound
+}
+
+// Redact publishes a post's redaction (the platform said it was deleted):
+// every serve node removes its text and URL, as a single process does.
+func (p *Publisher) Redact(platform, id string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	msg := &nats.Msg{Subject: Subject(platform), Data: EncodeRedaction(platform, id), Header: nats.Header{}}
+	probe := store.Post{Platform: platform, ID: id}
+	msg.Header.Set(jetstream.MsgIDHeader, "redact:"+MsgID(&probe))
+	if _, err := p.c.js.PublishMsg(ctx, msg); err != nil {
+		return fmt.Errorf("cluster: publish redaction: %w", err)
+	}
+	p.mu.Lock()
+	if post, ok := p.recent[probe.Key()]; ok {
+		post.Text, post.URL, post.Redacted = "", "", true
+		p.recent[probe.Key()] = post
+	}
+	p.mu.Unlock()
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tagpulse/tagpulse/cluster"
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // nodeEnv names this node when the configuration's cluster section does
@@ -85,6 +86,38 @@ func (n *clusterNode) sink() collector.Sink {
 	}
 	return n.pub
 }
+
+// postKeeper is what sources that look up and redact stored posts
+// (Bluesky) use: the store, or on a collect node the cluster.
+type postKeeper interface {
+	Get(platform, id string) (store.Post, error)
+	Redact(platform, id string) error
+}
+
+// keeper is the store without a cluster. On a collect node a lookup asks
+// the posts this node published lately, then the store (on a "both" node
+// it holds what the stream brought), and a redaction goes to the stream,
+// so that every serve node applies it.
+func (n *clusterNode) keeper(db *store.DB) postKeeper {
+	if n == nil || n.pub == nil {
+		return db
+	}
+	return clusterKeeper{pub: n.pub, db: db}
+}
+
+type clusterKeeper struct {
+	pub *cluster.Publisher
+	db  *store.DB
+}
+
+func (k clusterKeeper) Get(platform, id string) (store.Post, error) {
+	if p, err := k.pub.Get(platform, id); err == nil {
+		return p, nil
+	}
+	return k.db.Get(platform, id)
+}
+
+func (k clusterKeeper) Redact(platform, id string) error { return k.pub.Redact(platform, id) }
 
 // sourceAdder is what addSources adds sources to.
 type sourceAdder interface {

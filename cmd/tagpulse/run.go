@@ -208,7 +208,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			}
 		},
 	})
-	n, err := addSources(node.adder(sched), a.cfg, a.agg.Campaigns(), matcher, a.db, log)
+	n, err := addSources(node.adder(sched), a.cfg, a.agg.Campaigns(), matcher, node.keeper(a.db), log)
 	if err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 
 // addSources builds the configured sources and adds them to sched. It
 // returns how many it added.
-func addSources(sched sourceAdder, cfg *Config, campaigns []store.Campaign, m *collector.Matcher, db *store.DB, log *slog.Logger) (int, error) {
+func addSources(sched sourceAdder, cfg *Config, campaigns []store.Campaign, m *collector.Matcher, db postKeeper, log *slog.Logger) (int, error) {
 	src := cfg.Sources
 	// Sorted, so that sources that group hashtags (Mastodon) group them the
 	// same way on every start: their cursors are kept per group.
