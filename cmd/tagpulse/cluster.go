@@ -21,13 +21,11 @@ const nodeEnv = "TAGPULSE_NODE"
 // clusterOf is the configuration's cluster: section, nil without one
 // (then tagpulse is a single process, exactly as without this file).
 //
-// The configuration has no cluster section yet: the config package adds it.
-// Wire it here, and only here: map its fields (nats, stream, role,
-// credentials) onto a cluster.Config.
-func clusterOf(cfg *Config) *cluster.Config {
-	_ = cfg
-	return nil
-}
+// The configuration has no cluster section yet: the config package adds
+// it. Wire it here, and only here, mapping its fields (nats, stream, role,
+// credentials) onto a cluster.Config. Until then only tests set it (the
+// package's tests run one at a time).
+var clusterOf = func(cfg *Config) *cluster.Config { return nil }
 
 // clusterNode is this process's part in a cluster: what it collects
 // through (collect role) and what it applies to its store (serve role).
