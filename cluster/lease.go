@@ -32,11 +32,13 @@ type Leases struct {
 	names   []string
 	held    map[string]*lease
 	changed chan struct{} // closed and replaced on every change
+	gens    uint64        // counts takings of leases
 }
 
 type lease struct {
 	rev     uint64
 	renewed time.Time
+	gen     uint64 // which taking of the lease this is, see taken
 }
 
 // NewLeases returns the lease keeper of the named sources.
@@ -84,6 +86,18 @@ func (l *Leases) HeldCount() int {
 		}
 	}
 	return n
+}
+
+// taken is which taking of the source's lease holds now (0: not held): a
+// guard that sees it change reads the cursor afresh, since another node may
+// have moved it after the scheduler read it.
+func (l *Leases) taken(name string) uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.heldLocked(name) {
+		return 0
+	}
+	return l.held[name].gen
 }
 
 // watch returns whether the lease is held and a channel closed at the next change.
@@ -169,7 +183,14 @@ func (l *Leases) step(ctx context.Context, name string) {
 	wasHeld := l.heldLocked(name)
 	switch {
 	case err == nil:
-		l.held[name] = &lease{rev: rev, renewed: start}
+		gen := uint64(0)
+		if h != nil && wasHeld {
+			gen = h.gen
+		} else {
+			l.gens++
+			gen = l.gens
+		}
+		l.held[name] = &lease{rev: rev, renewed: start, gen: gen}
 		if !wasHeld {
 			l.log.Info("lease taken", "source", name)
 			l.notifyLocked()
@@ -221,6 +242,7 @@ type guardedPoller struct {
 	inner   collector.Poller
 	l       *Leases
 	cursors *Publisher
+	gen     uint64 // the taking of the lease the last poll ran under
 }
 
 func (g *guardedPoller) Name() string { return g.inner.Name() }
@@ -241,9 +263,15 @@ func (g *guardedPoller) Poll(ctx context.Context, cursor []byte) (collector.Page
 		if err != nil {
 			return collector.Page{}, nil // standby: another node holds it
 		}
-		if cursor, err = g.cursors.Cursor(name); err != nil {
+	}
+	// Taken since the last poll (the scheduler's cursor may predate the
+	// other node's last move): read it afresh.
+	if gen := g.l.taken(name); gen != g.gen {
+		c, err := g.cursors.Cursor(name)
+		if err != nil {
 			return collector.Page{}, err
 		}
+		cursor, g.gen = c, gen
 	}
 	return g.inner.Poll(ctx, cursor)
 }
