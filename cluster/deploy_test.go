@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/tagpulse/tagpulse/cluster"
+	"github.com/tagpulse/tagpulse/config"
 )
 
 // TestDeployNATSConfig starts the three servers of deploy/nats from their
@@ -76,5 +77,26 @@ func TestDeployNATSConfig(t *testing.T) {
 	}
 	if _, err := c.StreamLastSeq(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDeployTagpulseConfig: the nodes' shared configuration in deploy/nats
+// loads for every role, with the role and password from the environment.
+func TestDeployTagpulseConfig(t *testing.T) {
+	path := filepath.Join("..", "deploy", "nats", "tagpulse.yml")
+	for _, role := range []string{cluster.RoleCollect, cluster.RoleServe, cluster.RoleBoth} {
+		env := map[string]string{"TAGPULSE_ROLE": role, "TAGPULSE_NATS_PASSWORD": "pw"}
+		cfg, err := config.Load(path, func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatalf("%s: %v", role, err)
+		}
+		c := cfg.Cluster
+		if c == nil || c.Role != role || string(c.Credentials) != "tagpulse:pw" || len(c.URLs()) != 3 {
+			t.Fatalf("%s: cluster %+v", role, c)
+		}
+		cc := cluster.Config{NATS: c.NATS, Stream: c.Stream, Role: c.Role, Node: "n"}
+		if err := cc.Check(); err != nil {
+			t.Fatalf("%s: %v", role, err)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tagpulse/tagpulse/cluster"
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -18,14 +19,17 @@ import (
 // not (it is per machine, the configuration usually shared).
 const nodeEnv = "TAGPULSE_NODE"
 
-// clusterOf is the configuration's cluster: section, nil without one
-// (then tagpulse is a single process, exactly as without this file).
-//
-// The configuration has no cluster section yet: the config package adds
-// it. Wire it here, and only here, mapping its fields (nats, stream, role,
-// credentials) onto a cluster.Config. Until then only tests set it (the
-// package's tests run one at a time).
-var clusterOf = func(cfg *Config) *cluster.Config { return nil }
+// clusterOf is the configuration's cluster: section as the cluster
+// package takes it, nil without one (then tagpulse is a single process,
+// exactly as without this file). The node's name comes from TAGPULSE_NODE
+// or the host name; the lease period and replicas take their defaults.
+func clusterOf(cfg *config.Config) *cluster.Config {
+	if cfg == nil || cfg.Cluster == nil {
+		return nil
+	}
+	c := cfg.Cluster
+	return &cluster.Config{NATS: c.NATS, Stream: c.Stream, Role: c.Role, Credentials: string(c.Credentials)}
+}
 
 // clusterNode is this process's part in a cluster: what it collects
 // through (collect role) and what it applies to its store (serve role).

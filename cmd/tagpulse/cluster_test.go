@@ -20,7 +20,7 @@ import (
 // publishes to the stream, the serve role applies the stream into the
 // store and the figures follow; 'import' from another machine publishes
 // to the stream and the running node gets the backfill. Metrics carry the
-// node's lag.
+// node's lag. The cluster: section is the configuration's.
 func TestRunCluster(t *testing.T) {
 	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
 		StoreDir: filepath.Join(t.TempDir(), "js"), NoLog: true, NoSigs: true})
@@ -32,12 +32,6 @@ func TestRunCluster(t *testing.T) {
 		t.Fatal("nats server not ready")
 	}
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	old := clusterOf
-	t.Cleanup(func() { clusterOf = old })
-	clusterOf = func(*Config) *cluster.Config {
-		return &cluster.Config{NATS: srv.ClientURL(), Role: cluster.RoleBoth, Lease: 2 * time.Second}
-	}
-
 	mast := platformtest.NewMastodon()
 	t.Cleanup(mast.Close)
 	mast.Add(
@@ -51,7 +45,8 @@ func TestRunCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, cfg, string(base)+"sources:\n  mastodon:\n    instances: ["+mast.URL+"]\n    every: 50ms\n")
+	writeFile(t, cfg, string(base)+"sources:\n  mastodon:\n    instances: ["+mast.URL+"]\n    every: 50ms\n"+
+		"cluster:\n  nats: "+srv.ClientURL()+"\n  role: both\n")
 	env := func(k string) string {
 		if k == nodeEnv {
 			return "node-1"
