@@ -224,11 +224,11 @@ func figures(t *testing.T, db *store.DB) string {
 	}
 	days, _ := agg.Report(aggregator.Query{Campaign: "gaza", By: []string{aggregator.ByDay}})
 	for _, d := range days {
-		tp, tu, err := agg.Top("gaza", d.Day)
+		top, err := agg.Top("gaza", d.Day)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out["top "+d.Day] = []any{tp, tu}
+		out["top "+d.Day] = top
 	}
 	b, err := json.MarshalIndent(out, "", " ")
 	if err != nil {
