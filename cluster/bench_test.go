@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/cluster"
+	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/demo"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -77,4 +79,50 @@ func BenchmarkCatchUp(b *testing.B) {
 		b.Fatalf("store has %d posts, want %d", n, b.N)
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "posts/s")
+}
+
+// BenchmarkDemoLag runs a both-role node on the demo's simulated campaign
+// (polled every second, as 'tagpulse demo' does, at 10× its default
+// speed so the load is ten times a peak day's): after the history backfill
+// has been applied it samples the serve side's lag for five seconds and
+// reports the largest and the mean, in stream messages.
+func BenchmarkDemoLag(b *testing.B) {
+	srv := natsServer(b)
+	c := connect(b, cluster.Config{NATS: srv.ClientURL(), Role: cluster.RoleBoth, Node: "bench", Lease: 3 * time.Second})
+	leases := c.NewLeases(nil)
+	pub := c.NewPublisher(leases)
+	local := openStore(b, filepath.Join(b.TempDir(), "collect.db"))
+	defer local.Close()
+	serve := openStore(b, filepath.Join(b.TempDir(), "serve.db"))
+	defer serve.Close()
+	campaigns := []store.Campaign{{Name: "afp", Hashtags: []string{"allforpalestine", "كلنا_لفلسطين"}, Timezone: "UTC"}}
+	sched := collector.NewScheduler(local, collector.NewMatcher(campaigns), collector.SchedulerOptions{Sink: pub})
+	sched.Add(leases.Guard(demo.New(demo.Options{Seed: 1, Speed: 600, History: time.Hour}), pub), time.Second)
+	ap := c.NewApplier(serve, cluster.ApplierOptions{MaxWait: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go leases.Run(ctx)
+	go sched.Run(ctx)
+	go ap.Run(ctx)
+	b.ResetTimer()
+	for range b.N {
+		for !ap.CaughtUp() || serve.PostCount() == 0 {
+			time.Sleep(10 * time.Millisecond) // sampling, not synchronisation
+		}
+		var maxLag, sum, n uint64
+		end := time.Now().Add(5 * time.Second)
+		for time.Now().Before(end) {
+			if last, err := c.StreamLastSeq(ctx); err == nil && last > ap.Applied() {
+				l := last - ap.Applied()
+				maxLag = max(maxLag, l)
+				sum += l
+			}
+			n++
+			time.Sleep(20 * time.Millisecond)
+		}
+		b.ReportMetric(float64(maxLag), "max-lag-msgs")
+		b.ReportMetric(float64(sum)/float64(n), "mean-lag-msgs")
+		added, _ := pub.Published()
+		b.ReportMetric(float64(added), "published")
+	}
 }
