@@ -49,6 +49,10 @@ type SchedulerOptions struct {
 	// Secrets are strings (tokens, keys) cut out of error messages before
 	// they reach the health view and the logs.
 	Secrets []string
+	// Sink, when set, takes the posts and keeps the cursors instead of the
+	// store (a cluster's collect node publishes to its stream); platform
+	// counts still go to the store.
+	Sink Sink
 
 	// Now is the clock; time.Now when nil. Can be mocked for tests.
 	Now func() time.Time
@@ -72,6 +76,7 @@ type SchedulerOptions struct {
 // stores the posts it covers.
 type Scheduler struct {
 	db      *store.DB
+	sink    Sink // db, or opts.Sink
 	matcher *Matcher
 	opts    SchedulerOptions
 	log     *slog.Logger
@@ -123,8 +128,13 @@ func NewScheduler(db *store.DB, matcher *Matcher, opts SchedulerOptions) *Schedu
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
+	var sink Sink = db
+	if opts.Sink != nil {
+		sink = opts.Sink
+	}
 	return &Scheduler{
 		db:      db,
+		sink:    sink,
 		matcher: matcher,
 		opts:    opts,
 		log:     opts.Logger,
@@ -251,7 +261,7 @@ func (s *Scheduler) runPoller(ctx context.Context, src *source) {
 // pollOnce runs one Poll and its Ingest and returns how long to wait before
 // the next. failures counts consecutive errors, for the backoff.
 func (s *Scheduler) pollOnce(ctx context.Context, src *source, failures *int) time.Duration {
-	cursor, err := s.db.Cursor(src.name)
+	cursor, err := s.sink.Cursor(src.name)
 	if err != nil {
 		return s.failed(src, failures, ResultError, fmt.Errorf("read cursor: %w", err))
 	}
@@ -337,7 +347,7 @@ func (s *Scheduler) pollCounts(ctx context.Context, src *source) {
 func (s *Scheduler) runStreamer(ctx context.Context, src *source) {
 	failures := 0
 	for ctx.Err() == nil {
-		cursor, err := s.db.Cursor(src.name)
+		cursor, err := s.sink.Cursor(src.name)
 		var wait time.Duration
 		if err != nil {
 			wait = s.failed(src, &failures, ResultError, fmt.Errorf("read cursor: %w", err))
@@ -389,7 +399,7 @@ func (s *Scheduler) runStreamer(ctx context.Context, src *source) {
 
 // ingest stores a page and records what it brought.
 func (s *Scheduler) ingest(src *source, page Page) (IngestResult, error) {
-	res, err := Ingest(s.db, s.matcher, src.name, page)
+	res, err := Ingest(s.sink, s.matcher, src.name, page)
 	if err != nil {
 		return res, err
 	}

@@ -185,7 +185,18 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	matcher := collector.NewMatcher(a.agg.Campaigns())
 	reg := dashboard.NewRegistry(a.agg)
 	wake := make(chan struct{}, 1)
+	node, err := startCluster(ctx, env, a, reg, log, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer node.Close()
 	sched := collector.NewScheduler(a.db, matcher, collector.SchedulerOptions{
+		Sink:        node.sink(),
 		Logger:      log,
 		Registerer:  reg,
 		PollTimeout: a.cfg.Sources.PollTimeout,
@@ -197,11 +208,11 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			}
 		},
 	})
-	n, err := addSources(sched, a.cfg, a.agg.Campaigns(), matcher, a.db, log)
+	n, err := addSources(node.adder(sched), a.cfg, a.agg.Campaigns(), matcher, node.keeper(a.db), log)
 	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if n == 0 && node == nil {
 		log.Warn("no sources configured: serving the stored figures only (add a 'sources:' section)")
 	}
 
@@ -246,6 +257,14 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	}()
 	aggDone := make(chan error, 1)
 	go func() { aggDone <- a.agg.Run(aggCtx, wake, aggregateEvery) }()
+	nodeDone := make(chan error, 1)
+	go func() {
+		err := node.run(runCtx)
+		nodeDone <- err
+		if err != nil {
+			cancelRun() // a serve node that cannot apply the stream stops
+		}
+	}()
 
 	for _, h := range sched.Health() {
 		log.Info("source", "name", h.Name, "kind", h.Kind, "every", h.Every)
@@ -255,6 +274,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	// With no sources the scheduler returns at once: serve the stored
 	// figures until stopped all the same.
 	<-runCtx.Done()
+	nodeErr := <-nodeDone
 
 	// Stop in order: collectors have stopped; fold in what they stored last,
 	// then stop serving.
@@ -273,13 +293,16 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	if aggErr != nil {
 		return aggErr
 	}
+	if nodeErr != nil {
+		return nodeErr
+	}
 	log.Info("stopped")
 	return nil
 }
 
 // addSources builds the configured sources and adds them to sched. It
 // returns how many it added.
-func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []store.Campaign, m *collector.Matcher, db *store.DB, log *slog.Logger) (int, error) {
+func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaign, m *collector.Matcher, db postKeeper, log *slog.Logger) (int, error) {
 	src := cfg.Sources
 	// Sorted, so that sources that group hashtags (Mastodon) group them the
 	// same way on every start: their cursors are kept per group.

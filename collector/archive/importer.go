@@ -115,7 +115,7 @@ type record struct {
 // Malformed records are reported (file:line) through opts.Malformed, counted
 // and skipped; everything else lands. Importing the same file again adds
 // nothing: posts are deduplicated by platform and ID.
-func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string, opts Options) (Result, error) {
+func Import(ctx context.Context, db collector.Sink, m *collector.Matcher, path string, opts Options) (Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Result{File: path}, fmt.Errorf("import: %w", err)
@@ -131,7 +131,7 @@ func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string
 // ImportReader is Import of an archive read from r, named name in the
 // summary and in file:line reports: a file streamed to a running tagpulse
 // (import -server), or one read from elsewhere.
-func ImportReader(ctx context.Context, db *store.DB, m *collector.Matcher, name string, in io.Reader, opts Options) (Result, error) {
+func ImportReader(ctx context.Context, db collector.Sink, m *collector.Matcher, name string, in io.Reader, opts Options) (Result, error) {
 	content, compression, err := decompressed(in)
 	if err != nil {
 		return Result{File: name}, fmt.Errorf("import %s: %w", name, err)
@@ -222,7 +222,7 @@ func parseStage(ctx context.Context, cancel context.CancelFunc, companion func(s
 // names the campaigns whose windows some matched posts fell outside. It
 // returns the first failure, after which it cancels the read and drains
 // stage.
-func (r *importRun) ingest(db *store.DB, m *collector.Matcher, stage <-chan parsedBatch, cancel context.CancelFunc) error {
+func (r *importRun) ingest(db collector.Sink, m *collector.Matcher, stage <-chan parsedBatch, cancel context.CancelFunc) error {
 	var failure error
 	campaigns := m.Campaigns()
 	outsideOf := make([]bool, len(campaigns))
@@ -252,7 +252,7 @@ func (r *importRun) ingest(db *store.DB, m *collector.Matcher, stage <-chan pars
 // ingestBatch reports a batch's malformed items, ingests its posts and adds
 // what it did to the total. It collects the posts in posts and returns it,
 // so that the next batch can reuse its array.
-func (r *importRun) ingestBatch(db *store.DB, m *collector.Matcher, pb parsedBatch, posts []store.Post, campaigns []store.Campaign, outsideOf []bool) ([]store.Post, error) {
+func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb parsedBatch, posts []store.Post, campaigns []store.Campaign, outsideOf []bool) ([]store.Post, error) {
 	r.mu.Lock()
 	r.res.Format = pb.format.Name
 	r.res.Records += len(pb.recs)
