@@ -1,9 +1,17 @@
-// Package collector brings posts that carry a campaign's hashtags into the
-// store: live sources (X API v2, Twitter v1.1, Mastodon, Bluesky Jetstream)
-// polled or streamed by a scheduler, the built-in demo, and archive importers.
-// Every source turns its platform's wire format into store.Post values with
-// the raw location signals; Ingest keeps those that match a campaign and
-// appends them with the source's cursor in one store transaction.
+// Package collector is the platform-neutral core of collection: what a
+// source returns (Page, Malformed, RateLimit), the two kinds of source
+// (Poller, Streamer), the campaign hashtag Matcher, Ingest, which appends a
+// page's matching posts and the source's cursor in one store transaction,
+// and the Scheduler that runs sources with backoff, rate-limit waits, health
+// and Prometheus metrics. Format describes an archive format for the
+// importer.
+//
+// The platforms live in packages above this one, as Litestream's replica
+// backends live above litestream: collector/x (X API v2, Twitter v1.1,
+// twarc2), collector/mastodon, collector/bluesky (post views and Jetstream),
+// collector/demo (the simulated campaign) and collector/archive (the
+// importer, which knows every platform's formats). They import collector;
+// collector imports none of them.
 package collector
 
 import (
@@ -106,6 +114,10 @@ func (m *Matcher) Tags() []string {
 	}
 	return out
 }
+
+// Campaigns returns the campaigns the matcher was made from, in
+// configuration order. The caller must not change them.
+func (m *Matcher) Campaigns() []store.Campaign { return m.campaigns }
 
 // IngestResult says what one Ingest did.
 type IngestResult struct {

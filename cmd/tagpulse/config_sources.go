@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
+	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/x"
 )
 
 // SourcesConfig is the 'sources:' section of the configuration file: which
@@ -20,10 +22,10 @@ import (
 //	  bluesky:  {jetstream: wss://jetstream2.us-east.bsky.network/subscribe}
 //	  poll_timeout: 1m
 type SourcesConfig struct {
-	X        *collector.XConfig         `yaml:"x"`        // X API v2 recent search, one poller per campaign
-	Twitter  *collector.TwitterV1Config `yaml:"twitter"`  // Twitter v1.1 search/tweets, one poller per campaign
-	Mastodon *collector.MastodonConfig  `yaml:"mastodon"` // hashtag timelines, one poller per instance
-	Bluesky  *collector.BlueskyConfig   `yaml:"bluesky"`  // Jetstream, one stream for all campaigns
+	X        *x.Config          `yaml:"x"`        // X API v2 recent search, one poller per campaign
+	Twitter  *x.TwitterV1Config `yaml:"twitter"`  // Twitter v1.1 search/tweets, one poller per campaign
+	Mastodon *mastodon.Config   `yaml:"mastodon"` // hashtag timelines, one poller per instance
+	Bluesky  *bluesky.Config    `yaml:"bluesky"`  // Jetstream, one stream for all campaigns
 	// PollTimeout is the deadline of one poll with all its requests
 	// (default collector.DefaultPollTimeout).
 	PollTimeout time.Duration `yaml:"poll_timeout"`

@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
+	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/dashboard"
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -47,7 +50,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&tags, "tag", "quick start: a campaign hashtag (repeatable); the campaign is named after the first")
 	tz := fs.String("tz", "UTC", "quick start: the campaign's time zone (IANA name, e.g. Asia/Gaza)")
 	fs.Var(&mastodon, "mastodon", "quick start: a Mastodon instance URL (repeatable; replaces the default instances)")
-	jetstream := fs.String("jetstream", collector.DefaultJetstream, "quick start: the Bluesky Jetstream subscribe URL")
+	jetstream := fs.String("jetstream", bluesky.DefaultJetstream, "quick start: the Bluesky Jetstream subscribe URL")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -125,7 +128,7 @@ func searchIsPast(c store.Campaign, log *slog.Logger, platform string) bool {
 
 // quickStartConfig is the configuration of 'run -tag …': one campaign,
 // sources that need no credentials.
-func quickStartConfig(tags []string, tz string, mastodon []string, jetstream string) (*Config, error) {
+func quickStartConfig(tags []string, tz string, instances []string, jetstream string) (*Config, error) {
 	c := store.Campaign{Timezone: tz}
 	for _, t := range tags {
 		if err := hashtag.Validate(t); err != nil {
@@ -142,16 +145,16 @@ func quickStartConfig(tags []string, tz string, mastodon []string, jetstream str
 		return nil, fmt.Errorf("%w: -tz %q: not an IANA time zone such as Asia/Gaza or UTC", errUsage, tz)
 	}
 	c.Location = loc
-	if len(mastodon) == 0 {
-		mastodon = quickStartMastodon
+	if len(instances) == 0 {
+		instances = quickStartMastodon
 	}
 	return &Config{
 		DB:        defaultDB,
 		Listen:    defaultListen,
 		Campaigns: []store.Campaign{c},
 		Sources: SourcesConfig{
-			Mastodon: &collector.MastodonConfig{Instances: mastodon},
-			Bluesky:  &collector.BlueskyConfig{Jetstream: jetstream},
+			Mastodon: &mastodon.Config{Instances: instances},
+			Bluesky:  &bluesky.Config{Jetstream: jetstream},
 		},
 		Path: "(quick start)",
 	}, nil
@@ -289,8 +292,8 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 			if searchIsPast(c, log, "x") {
 				continue
 			}
-			x := collector.NewXv2(*src.X, c, nil, log)
-			sched.Add(x, x.Every())
+			v2 := x.NewV2(*src.X, c, nil, log)
+			sched.Add(v2, v2.Every())
 			n++
 		}
 	}
@@ -309,7 +312,7 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 			if searchIsPast(c, log, "twitter") {
 				continue
 			}
-			v := collector.NewTwitterV1(*t, c, nil, log)
+			v := x.NewTwitterV1(*t, c, nil, log)
 			sched.Add(v, v.Every())
 			n++
 		}
@@ -325,7 +328,7 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 		}
 		seen := map[string]bool{}
 		for _, inst := range mc.Instances {
-			p, err := collector.NewMastodon(mc, inst, tags, nil, log)
+			p, err := mastodon.New(mc, inst, tags, nil, log)
 			if err != nil {
 				return 0, fmt.Errorf("%s: sources.mastodon.instances: %w", cfg.Path, err)
 			}
@@ -338,7 +341,7 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 		}
 	}
 	if src.Bluesky != nil {
-		j, err := collector.NewJetstream(*src.Bluesky, tags, db.Get, db.Redact, log)
+		j, err := bluesky.NewJetstream(*src.Bluesky, tags, db.Get, db.Redact, log)
 		if err != nil {
 			return 0, fmt.Errorf("%s: sources.bluesky: %w", cfg.Path, err)
 		}

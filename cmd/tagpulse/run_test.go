@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/platformtest"
 )
 
@@ -68,7 +69,7 @@ func TestCampaignName(t *testing.T) {
 }
 
 func TestQuickStartConfigDefaults(t *testing.T) {
-	cfg, err := quickStartConfig([]string{"#AllForPalestine", "كلنا_لفلسطين", "allforpalestine"}, "Asia/Gaza", nil, collector.DefaultJetstream)
+	cfg, err := quickStartConfig([]string{"#AllForPalestine", "كلنا_لفلسطين", "allforpalestine"}, "Asia/Gaza", nil, bluesky.DefaultJetstream)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package collector_test
+package mastodon_test
 
 import (
 	"context"
@@ -15,89 +15,11 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/archive"
+	"github.com/tagpulse/tagpulse/collector/mastodon"
 	"github.com/tagpulse/tagpulse/collector/platformtest"
 	"github.com/tagpulse/tagpulse/store"
 )
-
-// mbFixtures returns ../../shared/fixtures/<sub>; see fixtureDir.
-func mbFixtures(t *testing.T, sub string) string { t.Helper(); return fixtureDir(t, sub) }
-
-// mbJSONFiles lists a fixture directory's payloads (not the recorded headers).
-func mbJSONFiles(t *testing.T, dir string, ext string) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*"+ext))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, f := range files {
-		if !strings.HasSuffix(f, ".headers.json") {
-			out = append(out, f)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("no %s payloads in %s", ext, dir)
-	}
-	return out
-}
-
-func mbOpenStore(t *testing.T) *store.DB {
-	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "tagpulse.db"), &store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := db.Check(); err != nil {
-			t.Errorf("store check: %v", err)
-		}
-		db.Close()
-	})
-	return db
-}
-
-func mbMatcher(tags ...string) *collector.Matcher {
-	return collector.NewMatcher([]store.Campaign{{Name: "c", Hashtags: tags, Timezone: "UTC"}})
-}
-
-// mbPosts returns every stored post, in log order.
-func mbPosts(t *testing.T, db *store.DB) []store.Post {
-	t.Helper()
-	var out []store.Post
-	if err := db.Posts(0, func(_ uint64, p *store.Post) error { out = append(out, *p); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func mbCountTag(posts []store.Post, tag string) int {
-	n := 0
-	for _, p := range posts {
-		if slices.Contains(p.Hashtags, tag) {
-			n++
-		}
-	}
-	return n
-}
-
-var mbNow = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-
-func readJSONArray(t *testing.T, path string) []json.RawMessage {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(b, &items); err != nil {
-		var one json.RawMessage
-		if json.Unmarshal(b, &one) != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		items = []json.RawMessage{one}
-	}
-	return items
-}
 
 func TestMastodonFixturesParse(t *testing.T) {
 	dir := mbFixtures(t, "mastodon")
@@ -105,7 +27,7 @@ func TestMastodonFixturesParse(t *testing.T) {
 	for _, f := range mbJSONFiles(t, dir, ".json") {
 		items := readJSONArray(t, f)
 		for i, raw := range items {
-			p, err := collector.ParseMastodonStatus(raw, "", store.SourceMastodon, mbNow)
+			p, err := mastodon.ParseStatus(raw, "", store.SourceMastodon, mbNow)
 			if err != nil {
 				t.Errorf("%s[%d]: %v", filepath.Base(f), i, err)
 				continue
@@ -192,9 +114,9 @@ func TestMastodonArchivesImport(t *testing.T) {
 		t.Fatalf("archives = %d, want 2 (update this test for new ones)", len(files))
 	}
 	var bad []collector.Malformed
-	opts := collector.ImportOptions{Now: func() time.Time { return mbNow }, Malformed: func(m collector.Malformed) { bad = append(bad, m) }}
+	opts := archive.Options{Now: func() time.Time { return mbNow }, Malformed: func(m collector.Malformed) { bad = append(bad, m) }}
 	for _, f := range files {
-		res, err := collector.Import(context.Background(), db, m, f, opts)
+		res, err := archive.Import(context.Background(), db, m, f, opts)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -241,7 +163,7 @@ func TestMastodonArchivesImport(t *testing.T) {
 
 	before := db.PostCount()
 	for _, f := range files {
-		res, err := collector.Import(context.Background(), db, m, f, opts)
+		res, err := archive.Import(context.Background(), db, m, f, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,7 +187,7 @@ func TestMastodonImportMalformedLine(t *testing.T) {
 	}
 	db := mbOpenStore(t)
 	var bad []string
-	res, err := collector.Import(context.Background(), db, mbMatcher("allforpalestine"), path, collector.ImportOptions{
+	res, err := archive.Import(context.Background(), db, mbMatcher("allforpalestine"), path, archive.Options{
 		Malformed: func(m collector.Malformed) { bad = append(bad, m.Where) },
 	})
 	if err != nil {
@@ -312,9 +234,9 @@ func mbPoll(t *testing.T, db *store.DB, m *collector.Matcher, src collector.Poll
 	return
 }
 
-func newMastodonPoller(t *testing.T, srv *platformtest.Mastodon, cfg collector.MastodonConfig, tags ...string) *collector.Mastodon {
+func newMastodonPoller(t *testing.T, srv *platformtest.Mastodon, cfg mastodon.Config, tags ...string) *mastodon.Poller {
 	t.Helper()
-	p, err := collector.NewMastodon(cfg, srv.URL, tags, srv.Client(), nil)
+	p, err := mastodon.New(cfg, srv.URL, tags, srv.Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +249,7 @@ func TestMastodonLinkPagingCatchesUp(t *testing.T) {
 	defer srv.Close()
 	db := mbOpenStore(t)
 	m := mbMatcher("allforpalestine")
-	src := newMastodonPoller(t, srv, collector.MastodonConfig{MaxPages: 2}, "allforpalestine")
+	src := newMastodonPoller(t, srv, mastodon.Config{MaxPages: 2}, "allforpalestine")
 	if !strings.HasPrefix(src.Name(), "mastodon:127.0.0.1:") {
 		t.Errorf("name = %q", src.Name())
 	}
@@ -404,8 +326,8 @@ func TestMastodonPostOnTwoInstancesStoredOnce(t *testing.T) {
 
 	db := mbOpenStore(t)
 	m := mbMatcher("allforpalestine")
-	_, addA := mbPoll(t, db, m, newMastodonPoller(t, a, collector.MastodonConfig{}, "allforpalestine"))
-	_, addB := mbPoll(t, db, m, newMastodonPoller(t, b, collector.MastodonConfig{}, "allforpalestine"))
+	_, addA := mbPoll(t, db, m, newMastodonPoller(t, a, mastodon.Config{}, "allforpalestine"))
+	_, addB := mbPoll(t, db, m, newMastodonPoller(t, b, mastodon.Config{}, "allforpalestine"))
 	if addA != 2 || addB != 1 || db.PostCount() != 3 {
 		t.Fatalf("added %d + %d, stored %d; want 2 + 1 = 3", addA, addB, db.PostCount())
 	}
@@ -429,7 +351,7 @@ func TestMastodonRateLimited(t *testing.T) {
 	defer srv.Close()
 	srv.Reset = time.Date(2026, 11, 29, 12, 10, 0, 0, time.UTC)
 	srv.Add(platformtest.Toot{Tags: []string{"allforpalestine"}})
-	src := newMastodonPoller(t, srv, collector.MastodonConfig{MaxPages: 1}, "allforpalestine")
+	src := newMastodonPoller(t, srv, mastodon.Config{MaxPages: 1}, "allforpalestine")
 	db := mbOpenStore(t)
 	m := mbMatcher("allforpalestine")
 
@@ -451,7 +373,7 @@ func TestMastodonRateLimited(t *testing.T) {
 	for range 50 {
 		srv.Add(platformtest.Toot{Tags: []string{"allforpalestine"}})
 	}
-	src2 := newMastodonPoller(t, srv, collector.MastodonConfig{MaxPages: 3}, "allforpalestine")
+	src2 := newMastodonPoller(t, srv, mastodon.Config{MaxPages: 3}, "allforpalestine")
 	cur, _ := db.Cursor(src.Name())
 	srv.Fail(0, platformtest.RateLimited)
 	page, err = src2.Poll(context.Background(), cur)
@@ -475,7 +397,7 @@ func TestMastodonFaults(t *testing.T) {
 	srv.Add(platformtest.Toot{Tags: []string{"allforpalestine"}})
 	db := mbOpenStore(t)
 	m := mbMatcher("allforpalestine")
-	src := newMastodonPoller(t, srv, collector.MastodonConfig{Timeout: 300 * time.Millisecond}, "allforpalestine")
+	src := newMastodonPoller(t, srv, mastodon.Config{Timeout: 300 * time.Millisecond}, "allforpalestine")
 	mbPoll(t, db, m, src)
 
 	for _, f := range []struct {
@@ -541,7 +463,7 @@ func TestMastodonTagGroups(t *testing.T) {
 	}
 	srv.Add(platformtest.Toot{Text: "#other", Tags: []string{"other"}})
 	db := mbOpenStore(t)
-	src := newMastodonPoller(t, srv, collector.MastodonConfig{}, tags...)
+	src := newMastodonPoller(t, srv, mastodon.Config{}, tags...)
 	_, added := mbPoll(t, db, mbMatcher(tags...), src)
 	if added != 7 {
 		t.Errorf("added %d, want 7", added)
@@ -562,10 +484,10 @@ func TestMastodonTagGroups(t *testing.T) {
 }
 
 func TestMastodonConfigErrors(t *testing.T) {
-	if _, err := collector.NewMastodon(collector.MastodonConfig{}, "https://mastodon.social", nil, nil, nil); err == nil {
+	if _, err := mastodon.New(mastodon.Config{}, "https://mastodon.social", nil, nil, nil); err == nil {
 		t.Error("no tags: want error")
 	}
-	p, err := collector.NewMastodon(collector.MastodonConfig{}, "mastodon.online", []string{"x"}, nil, nil)
+	p, err := mastodon.New(mastodon.Config{}, "mastodon.online", []string{"x"}, nil, nil)
 	if err != nil || p.Name() != "mastodon:mastodon.online" {
 		t.Errorf("bare host: %v %v", p, err)
 	}
@@ -576,7 +498,7 @@ func TestMastodonNonLatinTagAndBadBody(t *testing.T) {
 	defer srv.Close()
 	srv.Add(platformtest.Toot{Text: "#كلنا_لفلسطين", Tags: []string{"كلنا_لفلسطين"}, Lang: "ar"})
 	db := mbOpenStore(t)
-	src := newMastodonPoller(t, srv, collector.MastodonConfig{}, "كلنا_لفلسطين")
+	src := newMastodonPoller(t, srv, mastodon.Config{}, "كلنا_لفلسطين")
 	if _, added := mbPoll(t, db, mbMatcher("كلنا_لفلسطين"), src); added != 1 {
 		t.Fatalf("added %d, want 1", added)
 	}
@@ -589,7 +511,7 @@ func TestMastodonNonLatinTagAndBadBody(t *testing.T) {
 		w.Write([]byte(`{"error":"This method requires an authenticated user"}`))
 	}))
 	defer bad.Close()
-	p, err := collector.NewMastodon(collector.MastodonConfig{}, bad.URL, []string{"x"}, bad.Client(), nil)
+	p, err := mastodon.New(mastodon.Config{}, bad.URL, []string{"x"}, bad.Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,7 +533,7 @@ func TestMastodonImportSearchResponse(t *testing.T) {
 	}
 	db := mbOpenStore(t)
 	var bad []string
-	res, err := collector.Import(context.Background(), db, mbMatcher("allforpalestine"), path, collector.ImportOptions{
+	res, err := archive.Import(context.Background(), db, mbMatcher("allforpalestine"), path, archive.Options{
 		Malformed: func(m collector.Malformed) { bad = append(bad, m.Error()) },
 	})
 	if err != nil {
@@ -629,11 +551,11 @@ func TestMastodonNewHashtagsContinueFromCursor(t *testing.T) {
 	defer srv.Close()
 	db := mbOpenStore(t)
 	srv.Add(platformtest.Toot{Tags: []string{"a"}})
-	mbPoll(t, db, mbMatcher("a", "b"), newMastodonPoller(t, srv, collector.MastodonConfig{}, "a"))
+	mbPoll(t, db, mbMatcher("a", "b"), newMastodonPoller(t, srv, mastodon.Config{}, "a"))
 	for range 50 {
 		srv.Add(platformtest.Toot{Tags: []string{"a"}}, platformtest.Toot{Tags: []string{"b"}})
 	}
-	_, added := mbPoll(t, db, mbMatcher("a", "b"), newMastodonPoller(t, srv, collector.MastodonConfig{}, "a", "b"))
+	_, added := mbPoll(t, db, mbMatcher("a", "b"), newMastodonPoller(t, srv, mastodon.Config{}, "a", "b"))
 	if added != 100 || db.PostCount() != 101 {
 		t.Errorf("added %d, stored %d; want 100, 101", added, db.PostCount())
 	}
@@ -653,7 +575,7 @@ func TestMastodonTokenGoesOnlyToItsInstance(t *testing.T) {
 	defer b.Close()
 	a.Add(platformtest.Toot{Text: "#AllForPalestine", Tags: []string{"allforpalestine"}})
 	b.Add(platformtest.Toot{Text: "#AllForPalestine", Tags: []string{"allforpalestine"}})
-	cfg := collector.MastodonConfig{Instances: []string{a.URL, b.URL}, Tokens: map[string]string{strings.TrimPrefix(a.URL, "http://"): "tok-a"}}
+	cfg := mastodon.Config{Instances: []string{a.URL, b.URL}, Tokens: map[string]string{strings.TrimPrefix(a.URL, "http://"): "tok-a"}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -674,7 +596,7 @@ func TestMastodonTokenGoesOnlyToItsInstance(t *testing.T) {
 	if len(a.Authorizations()) == 0 || len(b.Authorizations()) == 0 {
 		t.Fatal("no requests")
 	}
-	for _, bad := range []collector.MastodonConfig{
+	for _, bad := range []mastodon.Config{
 		{Instances: []string{a.URL, b.URL}, Token: "tok"},
 		{Instances: []string{a.URL}, Tokens: map[string]string{"other.example": "tok"}},
 	} {
@@ -682,7 +604,7 @@ func TestMastodonTokenGoesOnlyToItsInstance(t *testing.T) {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
-	if err := (collector.MastodonConfig{Instances: []string{a.URL}, Token: "tok"}).Validate(); err != nil {
+	if err := (mastodon.Config{Instances: []string{a.URL}, Token: "tok"}).Validate(); err != nil {
 		t.Errorf("one instance, one token: %v", err)
 	}
 }

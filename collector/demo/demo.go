@@ -1,4 +1,4 @@
-package collector
+package demo
 
 import (
 	"context"
@@ -11,11 +11,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// DemoOptions shape the simulated campaign.
-type DemoOptions struct {
+// Options shape the simulated campaign.
+type Options struct {
 	Seed    uint64        // same seed, same campaign
 	Speed   float64       // simulated seconds per real second (default 60)
 	Start   time.Time     // the real instant the simulated clock starts at (default now)
@@ -25,16 +27,16 @@ type DemoOptions struct {
 	RealNow func() time.Time
 }
 
-// Demo is a Poller that simulates a day of action: waves of posts that follow
-// the sun across 51 countries, with realistic profile locations in many
-// scripts, a few geotags, reposts, replies and quotes, re-sent duplicates and
+// Poller is a collector.Poller that simulates a day of action: waves of
+// posts that follow the sun across 51 countries, with realistic profile
+// locations in many scripts, a few geotags, reposts, replies and quotes, re-sent duplicates and
 // a few malformed items. It produces Twitter v1.1 JSON and parses it with the
 // real parser, so the demo exercises the same path as an import. Its clock
 // runs Speed times faster than real time; everything is a function of the
 // seed and the simulated minute, so a restart resumes without a gap or a
 // double.
-type Demo struct {
-	opts    DemoOptions
+type Poller struct {
+	opts    Options
 	authors []demoAuthor
 	mu      sync.Mutex
 	// a simulated request quota, as platforms report it, so that the
@@ -57,8 +59,8 @@ type demoAuthor struct {
 	lang             string
 }
 
-// NewDemo returns the simulated source.
-func NewDemo(opts DemoOptions) *Demo {
+// New returns the simulated source.
+func New(opts Options) *Poller {
 	if opts.Speed <= 0 {
 		opts.Speed = 60
 	}
@@ -77,7 +79,7 @@ func NewDemo(opts DemoOptions) *Demo {
 	if len(opts.Tags) == 0 {
 		opts.Tags = []string{"AllForPalestine", "كلنا_لفلسطين"}
 	}
-	d := &Demo{opts: opts}
+	d := &Poller{opts: opts}
 	r := rand.New(rand.NewPCG(opts.Seed, 0xde70))
 	total := 0.0
 	for _, c := range demoCountries {
@@ -104,50 +106,50 @@ func NewDemo(opts DemoOptions) *Demo {
 }
 
 // Now is the simulated clock.
-func (d *Demo) Now() time.Time {
+func (d *Poller) Now() time.Time {
 	real := d.opts.RealNow().Sub(d.opts.Start)
 	return d.opts.Start.Add(time.Duration(float64(real) * d.opts.Speed))
 }
 
 // FirstDay is the campaign day (in loc) the simulation starts on.
-func (d *Demo) FirstDay(loc *time.Location) time.Time {
+func (d *Poller) FirstDay(loc *time.Location) time.Time {
 	t := d.opts.Start.Add(-d.opts.History).In(loc)
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }
 
 // Name implements Poller.
-func (d *Demo) Name() string { return "demo" }
+func (d *Poller) Name() string { return "demo" }
 
 // maxDemoMinutes bounds one page while catching up.
 const maxDemoMinutes = 180
 
 // Poll returns the posts of the simulated minutes after the cursor, up to
 // the simulated now.
-func (d *Demo) Poll(ctx context.Context, cursor []byte) (Page, error) {
+func (d *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if real := d.opts.RealNow(); d.window.IsZero() || real.Sub(d.window) >= demoWindow {
 		d.window, d.used = real, 0
 	}
 	d.used = min(d.used+1, demoQuota)
-	rl := &RateLimit{Limit: demoQuota, Remaining: demoQuota - d.used, Reset: d.window.Add(demoWindow)}
+	rl := &collector.RateLimit{Limit: demoQuota, Remaining: demoQuota - d.used, Reset: d.window.Add(demoWindow)}
 	now := d.Now().Truncate(time.Minute)
 	from := d.opts.Start.Add(-d.opts.History).Truncate(time.Minute)
 	if len(cursor) == 8 {
 		from = time.Unix(int64(binary.BigEndian.Uint64(cursor)), 0).Add(time.Minute)
 	}
-	var page Page
+	var page collector.Page
 	m := from
 	for n := 0; !m.After(now) && n < maxDemoMinutes; n++ {
 		if err := ctx.Err(); err != nil {
-			return Page{}, err
+			return collector.Page{}, err
 		}
 		d.minute(m, &page)
 		m = m.Add(time.Minute)
 	}
 	last := m.Add(-time.Minute)
 	if last.Before(from) {
-		return Page{RateLimit: rl}, nil // nothing new yet
+		return collector.Page{RateLimit: rl}, nil // nothing new yet
 	}
 	page.RateLimit = rl
 	page.Cursor = binary.BigEndian.AppendUint64(nil, uint64(last.Unix()))
@@ -171,7 +173,7 @@ func intensity(t time.Time) float64 {
 }
 
 // minute simulates the posts of one minute, deterministically.
-func (d *Demo) minute(m time.Time, page *Page) {
+func (d *Poller) minute(m time.Time, page *collector.Page) {
 	r := rand.New(rand.NewPCG(d.opts.Seed, uint64(m.Unix())))
 	lambda := d.opts.Rate * intensity(m)
 	n := poisson(r, lambda)
@@ -183,9 +185,9 @@ func (d *Demo) minute(m time.Time, page *Page) {
 		if r.Float64() < 0.004 { // a truncated item, as platforms sometimes send
 			raw = raw[:len(raw)/2]
 		}
-		p, err := ParseTweetV1(raw, store.SourceDemo, d.opts.RealNow())
+		p, err := x.ParseTweetV1(raw, store.SourceDemo, d.opts.RealNow())
 		if err != nil {
-			page.Malformed = append(page.Malformed, Malformed{Where: fmt.Sprintf("demo minute %s item %d", m.UTC().Format("2006-01-02T15:04Z"), i), Err: err})
+			page.Malformed = append(page.Malformed, collector.Malformed{Where: fmt.Sprintf("demo minute %s item %d", m.UTC().Format("2006-01-02T15:04Z"), i), Err: err})
 			continue
 		}
 		p.Platform = store.PlatformDemo
@@ -198,7 +200,7 @@ func (d *Demo) minute(m time.Time, page *Page) {
 	}
 }
 
-func (d *Demo) tweet(r *rand.Rand, id uint64, at time.Time) []byte {
+func (d *Poller) tweet(r *rand.Rand, id uint64, at time.Time) []byte {
 	a := d.authors[r.IntN(len(d.authors))]
 	tag := d.opts.Tags[0]
 	switch x := r.Float64(); {

@@ -1,4 +1,4 @@
-package collector
+package mastodon
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -118,11 +119,11 @@ var mastodonLocationNames = map[string]bool{
 	"lokasi": true, "vị trí": true, "ที่อยู่": true, "स्थान": true, "ঠিকানা": true, // id/ms, vi, th, hi, bn
 }
 
-// ParseMastodonStatus parses one Mastodon Status entity into a post.
+// ParseStatus parses one Mastodon Status entity into a post.
 // instance is the server it was fetched from (a host name, "" for archives):
 // local accounts' acct has no domain, so it is completed with instance, or
 // with the host of the account's URL when instance is "".
-func ParseMastodonStatus(raw []byte, instance, source string, now time.Time) (store.Post, error) {
+func ParseStatus(raw []byte, instance, source string, now time.Time) (store.Post, error) {
 	var s mastodonStatus
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return store.Post{}, fmt.Errorf("not a Mastodon status: %w", err)
@@ -293,10 +294,10 @@ func mastodonHost(u string) string {
 	return pu.Hostname()
 }
 
-// FormatMastodon is Mastodon statuses: a JSON array or JSONL of Status
+// Format is Mastodon statuses: a JSON array or JSONL of Status
 // entities (tag and account timelines as rtoot, Mastodon.py, mastodon4j and
 // others save them), or a search response {"statuses": […]}.
-var FormatMastodon = Format{
+var Format = collector.Format{
 	Name: "mastodon",
 	Detect: func(rec []byte) bool {
 		var probe struct {
@@ -320,7 +321,7 @@ var FormatMastodon = Format{
 			var posts []store.Post
 			var bad []error
 			for i, s := range env.Statuses {
-				p, err := ParseMastodonStatus(s, "", store.SourceImport, now)
+				p, err := ParseStatus(s, "", store.SourceImport, now)
 				if err != nil {
 					bad = append(bad, fmt.Errorf("statuses[%d]: %w", i, err))
 					continue
@@ -329,7 +330,7 @@ var FormatMastodon = Format{
 			}
 			return posts, bad
 		}
-		p, err := ParseMastodonStatus(rec, "", store.SourceImport, now)
+		p, err := ParseStatus(rec, "", store.SourceImport, now)
 		if err != nil {
 			return nil, []error{err}
 		}

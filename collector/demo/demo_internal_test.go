@@ -1,4 +1,4 @@
-package collector
+package demo
 
 import (
 	"context"
@@ -73,7 +73,7 @@ func TestDemoPlacesInTheirCountry(t *testing.T) {
 // simulated country and no other, and each post's country is its author's.
 func TestDemoShowsItsCountries(t *testing.T) {
 	start := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	d := NewDemo(DemoOptions{Seed: 1, Start: start, RealNow: func() time.Time { return start }})
+	d := New(Options{Seed: 1, Start: start, RealNow: func() time.Time { return start }})
 	author := map[string]string{}
 	for _, a := range d.authors {
 		author[a.id] = a.country.code

@@ -1,4 +1,4 @@
-package collector_test
+package x_test
 
 import (
 	"context"
@@ -11,21 +11,22 @@ import (
 
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/platformtest"
+	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/store"
 )
 
-func newTestV1(srv *platformtest.XServer, cfg collector.TwitterV1Config) *collector.TwitterV1 {
+func newTestV1(srv *platformtest.XServer, cfg x.TwitterV1Config) *x.TwitterV1 {
 	cfg.BaseURL = srv.URL
 	if cfg.ConsumerKey == "" && cfg.BearerToken == "" {
 		cfg.ConsumerKey, cfg.ConsumerSecret, cfg.AccessToken, cfg.AccessSecret = "ck", "cs", "at", "as"
 	}
-	return collector.NewTwitterV1(cfg, xCampaign, srv.Client(), nil)
+	return x.NewTwitterV1(cfg, xCampaign, srv.Client(), nil)
 }
 
 func TestTwitterV1Request(t *testing.T) {
 	srv := platformtest.NewX(t)
 	xAddTagged(srv, 4, 2)
-	v := newTestV1(srv, collector.TwitterV1Config{})
+	v := newTestV1(srv, x.TwitterV1Config{})
 	if v.Name() != "twitter:afp" {
 		t.Errorf("Name = %q", v.Name())
 	}
@@ -62,7 +63,7 @@ func TestTwitterV1Request(t *testing.T) {
 	t.Run("Bearer", func(t *testing.T) {
 		srv.RequireToken("app-token")
 		defer srv.RequireToken("")
-		v := newTestV1(srv, collector.TwitterV1Config{BearerToken: "app-token"})
+		v := newTestV1(srv, x.TwitterV1Config{BearerToken: "app-token"})
 		if _, err := v.Poll(context.Background(), nil); err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +71,7 @@ func TestTwitterV1Request(t *testing.T) {
 		if a := reqs[len(reqs)-1].Auth; a != "bearer" {
 			t.Errorf("auth = %q, want bearer", a)
 		}
-		both := newTestV1(srv, collector.TwitterV1Config{BearerToken: "app-token", ConsumerKey: "ck", ConsumerSecret: "cs", AccessToken: "at", AccessSecret: "as"})
+		both := newTestV1(srv, x.TwitterV1Config{BearerToken: "app-token", ConsumerKey: "ck", ConsumerSecret: "cs", AccessToken: "at", AccessSecret: "as"})
 		if _, err := both.Poll(context.Background(), nil); err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +79,7 @@ func TestTwitterV1Request(t *testing.T) {
 		if a := reqs[len(reqs)-1].Auth; a != "oauth1" {
 			t.Errorf("with both configured auth = %q, want oauth1", a)
 		}
-		bad := newTestV1(srv, collector.TwitterV1Config{BearerToken: "wrong"})
+		bad := newTestV1(srv, x.TwitterV1Config{BearerToken: "wrong"})
 		if _, err := bad.Poll(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "wrong") {
 			t.Errorf("wrong token: err = %v, want HTTP 401 without the token", err)
 		}
@@ -91,7 +92,7 @@ func TestTwitterV1Mapping(t *testing.T) {
 	orig := srv.Add(platformtest.Tweet{Username: "gaza_voice", Followers: 1200, Location: "Gaza City", Text: long,
 		PlaceID: "p1", PlaceCountry: "PS", Coordinates: &[2]float64{34.45, 31.5}})[0]
 	rt := srv.Add(platformtest.Tweet{Username: "rt", RetweetOf: orig.ID, Location: "Dublin"})[0]
-	page, err := newTestV1(srv, collector.TwitterV1Config{}).Poll(context.Background(), nil)
+	page, err := newTestV1(srv, x.TwitterV1Config{}).Poll(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestTwitterV1PagingAndResume(t *testing.T) {
 			db := xOpenStore(t)
 			m := collector.NewMatcher([]store.Campaign{xCampaign})
 
-			first := newTestV1(srv, collector.TwitterV1Config{})
+			first := newTestV1(srv, x.TwitterV1Config{})
 			page, err := first.Poll(context.Background(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -126,7 +127,7 @@ func TestTwitterV1PagingAndResume(t *testing.T) {
 			maxID := xCursor(t, page.Cursor)["max_id"]
 			late := xAddTagged(srv, 9, 3) // while it is down
 
-			second := newTestV1(srv, collector.TwitterV1Config{})
+			second := newTestV1(srv, x.TwitterV1Config{})
 			d := xDrain(t, context.Background(), second, db)
 			if got := srv.Requests()[1].Query.Get("max_id"); got != maxID || maxID == "" {
 				t.Errorf("restart sent max_id %q, want %q from the cursor", got, maxID)
@@ -154,11 +155,11 @@ func TestTwitterV1PagingAndResume(t *testing.T) {
 
 func TestTwitterV1Failures(t *testing.T) {
 	clock := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	setup := func(t *testing.T) (*platformtest.XServer, *collector.TwitterV1, []byte) {
+	setup := func(t *testing.T) (*platformtest.XServer, *x.TwitterV1, []byte) {
 		srv := platformtest.NewX(t)
 		srv.SetNow(func() time.Time { return clock })
 		xAddTagged(srv, 120, 0)
-		v := newTestV1(srv, collector.TwitterV1Config{})
+		v := newTestV1(srv, x.TwitterV1Config{})
 		v.Now = func() time.Time { return clock }
 		page, err := v.Poll(context.Background(), nil)
 		if err != nil {
@@ -225,7 +226,7 @@ func TestTwitterV1Failures(t *testing.T) {
 	})
 	t.Run("ConfigTimeout", func(t *testing.T) {
 		srv := platformtest.NewX(t)
-		v := newTestV1(srv, collector.TwitterV1Config{Timeout: 100 * time.Millisecond})
+		v := newTestV1(srv, x.TwitterV1Config{Timeout: 100 * time.Millisecond})
 		srv.StallNext()
 		if _, err := v.Poll(context.Background(), nil); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want the configured deadline", err)

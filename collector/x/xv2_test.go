@@ -1,4 +1,4 @@
-package collector_test
+package x_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/platformtest"
+	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -33,12 +34,12 @@ func xOpenStore(t *testing.T) *store.DB {
 	return db
 }
 
-func newTestXv2(srv *platformtest.XServer, cfg collector.XConfig, logger *slog.Logger) *collector.Xv2 {
+func newTestXv2(srv *platformtest.XServer, cfg x.Config, logger *slog.Logger) *x.V2 {
 	cfg.BaseURL = srv.URL
 	if cfg.BearerToken == "" {
 		cfg.BearerToken = xTestToken
 	}
-	return collector.NewXv2(cfg, xCampaign, srv.Client(), logger)
+	return x.NewV2(cfg, xCampaign, srv.Client(), logger)
 }
 
 // xAddTagged adds n tweets carrying a campaign hashtag (alternating the two
@@ -115,11 +116,11 @@ func TestXv2Request(t *testing.T) {
 	srv := platformtest.NewX(t)
 	srv.RequireToken(xTestToken)
 	xAddTagged(srv, 3, 0)
-	x := newTestXv2(srv, collector.XConfig{}, nil)
-	if x.Name() != "x:afp" {
-		t.Errorf("Name = %q, want x:afp", x.Name())
+	v2 := newTestXv2(srv, x.Config{}, nil)
+	if v2.Name() != "x:afp" {
+		t.Errorf("Name = %q, want x:afp", v2.Name())
 	}
-	page, err := x.Poll(context.Background(), nil)
+	page, err := v2.Poll(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,16 +177,16 @@ func TestXv2Request(t *testing.T) {
 		} {
 			camp := xCampaign
 			camp.From, camp.Location = c.from, gaza
-			x := collector.NewXv2(collector.XConfig{BaseURL: srv.URL, BearerToken: xTestToken}, camp, srv.Client(), nil)
-			x.Now = func() time.Time { return now }
-			if _, err := x.Poll(context.Background(), nil); err != nil {
+			v2 := x.NewV2(x.Config{BaseURL: srv.URL, BearerToken: xTestToken}, camp, srv.Client(), nil)
+			v2.Now = func() time.Time { return now }
+			if _, err := v2.Poll(context.Background(), nil); err != nil {
 				t.Fatal(err)
 			}
 			reqs := srv.Requests()
 			if got := reqs[len(reqs)-1].Query.Get("start_time"); got != c.want {
 				t.Errorf("from %q: start_time = %q, want %q", c.from, got, c.want)
 			}
-			if _, err := x.Poll(context.Background(), []byte(`{"since_id":"1"}`)); err != nil {
+			if _, err := v2.Poll(context.Background(), []byte(`{"since_id":"1"}`)); err != nil {
 				t.Fatal(err)
 			}
 			reqs = srv.Requests()
@@ -195,7 +196,7 @@ func TestXv2Request(t *testing.T) {
 		}
 	})
 	t.Run("WrongToken", func(t *testing.T) {
-		bad := newTestXv2(srv, collector.XConfig{BearerToken: "wrong"}, nil)
+		bad := newTestXv2(srv, x.Config{BearerToken: "wrong"}, nil)
 		_, err := bad.Poll(context.Background(), nil)
 		if err == nil || !strings.Contains(err.Error(), "401") {
 			t.Fatalf("err = %v, want an HTTP 401 error", err)
@@ -216,8 +217,8 @@ func TestXv2Mapping(t *testing.T) {
 		platformtest.Tweet{Username: "replier", Text: "yes #allforpalestine", ReplyTo: orig.ID},
 		platformtest.Tweet{Username: "quoter", Text: "look #AllForPalestine", Quotes: orig.ID},
 	)
-	x := newTestXv2(srv, collector.XConfig{}, nil)
-	page, err := x.Poll(context.Background(), nil)
+	v2 := newTestXv2(srv, x.Config{}, nil)
+	page, err := v2.Poll(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,8 +267,8 @@ func TestXv2PagingCatchesUp(t *testing.T) {
 	srv := platformtest.NewX(t)
 	tagged := xAddTagged(srv, 250, 40)
 	db := xOpenStore(t)
-	x := newTestXv2(srv, collector.XConfig{}, nil)
-	d := xDrain(t, context.Background(), x, db)
+	v2 := newTestXv2(srv, x.Config{}, nil)
+	d := xDrain(t, context.Background(), v2, db)
 	if d.polls != 3 || d.added != 250 || d.dups != 0 {
 		t.Fatalf("polls=%d added=%d dups=%d, want 3, 250, 0", d.polls, d.added, d.dups)
 	}
@@ -282,7 +283,7 @@ func TestXv2PagingCatchesUp(t *testing.T) {
 
 	// Later: only what is new, from since_id.
 	more := xAddTagged(srv, 5, 5)
-	d = xDrain(t, context.Background(), x, db)
+	d = xDrain(t, context.Background(), v2, db)
 	if d.polls != 1 || d.added != 5 || d.dups != 0 {
 		t.Fatalf("second round polls=%d added=%d dups=%d, want 1, 5, 0", d.polls, d.added, d.dups)
 	}
@@ -307,7 +308,7 @@ func TestXv2ResumeAfterRestart(t *testing.T) {
 			m := collector.NewMatcher([]store.Campaign{xCampaign})
 
 			// First process: one page, then it dies.
-			first := newTestXv2(srv, collector.XConfig{}, nil)
+			first := newTestXv2(srv, x.Config{}, nil)
 			page, err := first.Poll(context.Background(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -326,7 +327,7 @@ func TestXv2ResumeAfterRestart(t *testing.T) {
 			late := xAddTagged(srv, 12, 0)
 
 			// Second process, same store.
-			second := newTestXv2(srv, collector.XConfig{}, nil)
+			second := newTestXv2(srv, x.Config{}, nil)
 			d := xDrain(t, context.Background(), second, db)
 			if got := srv.Requests()[1].Query.Get("next_token"); got != token {
 				t.Errorf("restart sent next_token %q, want %q from the stored cursor", got, token)
@@ -352,15 +353,15 @@ func TestXv2DuplicatePage(t *testing.T) {
 	srv := platformtest.NewX(t)
 	xAddTagged(srv, 150, 0)
 	db := xOpenStore(t)
-	x := newTestXv2(srv, collector.XConfig{}, nil)
-	page, err := x.Poll(context.Background(), nil)
+	v2 := newTestXv2(srv, x.Config{}, nil)
+	page, err := v2.Poll(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := collector.NewMatcher([]store.Campaign{xCampaign})
-	collector.Ingest(db, m, x.Name(), page)
+	collector.Ingest(db, m, v2.Name(), page)
 	srv.DuplicateNext() // the same first page again
-	d := xDrain(t, context.Background(), x, db)
+	d := xDrain(t, context.Background(), v2, db)
 	if db.PostCount() != 150 || d.dups != 100 {
 		t.Fatalf("store %d posts, %d duplicates; want 150 and 100", db.PostCount(), d.dups)
 	}
@@ -368,18 +369,18 @@ func TestXv2DuplicatePage(t *testing.T) {
 
 func TestXv2Failures(t *testing.T) {
 	clock := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	setup := func(t *testing.T) (*platformtest.XServer, *collector.Xv2, *bytes.Buffer, []byte) {
+	setup := func(t *testing.T) (*platformtest.XServer, *x.V2, *bytes.Buffer, []byte) {
 		srv := platformtest.NewX(t)
 		srv.SetNow(func() time.Time { return clock })
 		xAddTagged(srv, 120, 0)
 		var logs bytes.Buffer
-		x := newTestXv2(srv, collector.XConfig{}, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-		x.Now = func() time.Time { return clock }
-		page, err := x.Poll(context.Background(), nil)
+		v2 := newTestXv2(srv, x.Config{}, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		v2.Now = func() time.Time { return clock }
+		page, err := v2.Poll(context.Background(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return srv, x, &logs, page.Cursor
+		return srv, v2, &logs, page.Cursor
 	}
 	noSecret := func(t *testing.T, err error, logs *bytes.Buffer) {
 		t.Helper()
@@ -389,10 +390,10 @@ func TestXv2Failures(t *testing.T) {
 	}
 
 	t.Run("RateLimitReset", func(t *testing.T) {
-		srv, x, logs, cur := setup(t)
+		srv, v2, logs, cur := setup(t)
 		reset := clock.Add(7 * time.Minute)
 		srv.RateLimitNext(reset, 0)
-		page, err := x.Poll(context.Background(), cur)
+		page, err := v2.Poll(context.Background(), cur)
 		var rl *collector.RateLimitedError
 		if !errors.As(err, &rl) {
 			t.Fatalf("err = %v, want *RateLimitedError", err)
@@ -406,21 +407,21 @@ func TestXv2Failures(t *testing.T) {
 		noSecret(t, err, logs)
 	})
 	t.Run("RetryAfter", func(t *testing.T) {
-		srv, x, _, cur := setup(t)
+		srv, v2, _, cur := setup(t)
 		srv.RateLimitNext(clock.Add(time.Hour), 90*time.Second)
-		_, err := x.Poll(context.Background(), cur)
+		_, err := v2.Poll(context.Background(), cur)
 		var rl *collector.RateLimitedError
 		if !errors.As(err, &rl) || !rl.Until.Equal(clock.Add(90*time.Second)) {
 			t.Fatalf("err = %v, want rate limited until %s (Retry-After wins)", err, clock.Add(90*time.Second))
 		}
 	})
 	t.Run("WindowExhausted", func(t *testing.T) {
-		srv, x, _, cur := setup(t)
+		srv, v2, _, cur := setup(t)
 		srv.SetRateLimit(platformtest.PathV2Search, 1)
-		if _, err := x.Poll(context.Background(), cur); err != nil {
+		if _, err := v2.Poll(context.Background(), cur); err != nil {
 			t.Fatal(err)
 		}
-		_, err := x.Poll(context.Background(), cur)
+		_, err := v2.Poll(context.Background(), cur)
 		var rl *collector.RateLimitedError
 		if !errors.As(err, &rl) || !rl.Until.Equal(clock.Add(15*time.Minute)) {
 			t.Fatalf("err = %v, want rate limited until the window's reset %s", err, clock.Add(15*time.Minute))
@@ -428,9 +429,9 @@ func TestXv2Failures(t *testing.T) {
 	})
 	for _, status := range []int{500, 502, 503} {
 		t.Run(fmt.Sprintf("HTTP%d", status), func(t *testing.T) {
-			srv, x, logs, cur := setup(t)
+			srv, v2, logs, cur := setup(t)
 			srv.FailNext(status)
-			page, err := x.Poll(context.Background(), cur)
+			page, err := v2.Poll(context.Background(), cur)
 			if err == nil || !strings.Contains(err.Error(), fmt.Sprint(status)) {
 				t.Fatalf("err = %v, want an HTTP %d error", err, status)
 			}
@@ -439,16 +440,16 @@ func TestXv2Failures(t *testing.T) {
 			}
 			noSecret(t, err, logs)
 			// The same cursor works once the platform is back.
-			page, err = x.Poll(context.Background(), cur)
+			page, err = v2.Poll(context.Background(), cur)
 			if err != nil || len(page.Posts) != 20 {
 				t.Fatalf("retry: %d posts, %v; want the remaining 20", len(page.Posts), err)
 			}
 		})
 	}
 	t.Run("TruncatedBody", func(t *testing.T) {
-		srv, x, logs, cur := setup(t)
+		srv, v2, logs, cur := setup(t)
 		srv.TruncateNext()
-		page, err := x.Poll(context.Background(), cur)
+		page, err := v2.Poll(context.Background(), cur)
 		if err == nil || page.Cursor != nil {
 			t.Fatalf("truncated body: err=%v cursor=%s, want an error and no cursor", err, page.Cursor)
 		}
@@ -458,9 +459,9 @@ func TestXv2Failures(t *testing.T) {
 		noSecret(t, err, logs)
 	})
 	t.Run("MalformedItem", func(t *testing.T) {
-		srv, x, _, cur := setup(t)
+		srv, v2, _, cur := setup(t)
 		srv.MalformedNext()
-		page, err := x.Poll(context.Background(), cur)
+		page, err := v2.Poll(context.Background(), cur)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -472,12 +473,12 @@ func TestXv2Failures(t *testing.T) {
 		}
 	})
 	t.Run("ContextDeadline", func(t *testing.T) {
-		srv, x, logs, cur := setup(t)
+		srv, v2, logs, cur := setup(t)
 		srv.StallNext()
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		_, err := x.Poll(ctx, cur)
+		_, err := v2.Poll(ctx, cur)
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 		}
@@ -488,16 +489,16 @@ func TestXv2Failures(t *testing.T) {
 	})
 	t.Run("ConfigTimeout", func(t *testing.T) {
 		srv := platformtest.NewX(t)
-		x := newTestXv2(srv, collector.XConfig{Timeout: 100 * time.Millisecond}, nil)
+		v2 := newTestXv2(srv, x.Config{Timeout: 100 * time.Millisecond}, nil)
 		srv.StallNext()
-		_, err := x.Poll(context.Background(), nil)
+		_, err := v2.Poll(context.Background(), nil)
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want the configured request deadline to fire", err)
 		}
 	})
 	t.Run("ExpiredNextToken", func(t *testing.T) {
-		_, x, _, _ := setup(t)
-		page, err := x.Poll(context.Background(), []byte(`{"since_id":"42","next_token":"bogus","newest":"99"}`))
+		_, v2, _, _ := setup(t)
+		page, err := v2.Poll(context.Background(), []byte(`{"since_id":"42","next_token":"bogus","newest":"99"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -506,9 +507,9 @@ func TestXv2Failures(t *testing.T) {
 		}
 	})
 	t.Run("SinceIDTooOld", func(t *testing.T) {
-		srv, x, logs, _ := setup(t)
+		srv, v2, logs, _ := setup(t)
 		srv.RejectSinceIDBelow("2000000000000000000")
-		page, err := x.Poll(context.Background(), []byte(`{"since_id":"1500000000000000000"}`))
+		page, err := v2.Poll(context.Background(), []byte(`{"since_id":"1500000000000000000"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -518,13 +519,13 @@ func TestXv2Failures(t *testing.T) {
 		if !strings.Contains(logs.String(), "older than recent search") {
 			t.Errorf("no warning: %s", logs)
 		}
-		page, err = x.Poll(context.Background(), page.Cursor)
+		page, err = v2.Poll(context.Background(), page.Cursor)
 		if err != nil || len(page.Posts) != 100 {
 			t.Fatalf("after the reset: %d posts, %v; want the window again", len(page.Posts), err)
 		}
 	})
 	t.Run("PartialErrors", func(t *testing.T) {
-		srv, x, _, cur := setup(t)
+		srv, v2, _, cur := setup(t)
 		// The fake does send the array.
 		srv.PartialErrorsNext()
 		resp, err := srv.Client().Get(srv.URL + platformtest.PathV2Search + "?query=%23allforpalestine")
@@ -537,14 +538,14 @@ func TestXv2Failures(t *testing.T) {
 			t.Fatalf("fake sent no errors array beside data: %.200s", raw)
 		}
 		srv.PartialErrorsNext()
-		page, err := x.Poll(context.Background(), cur)
+		page, err := v2.Poll(context.Background(), cur)
 		if err != nil || len(page.Posts) != 20 || len(page.Malformed) != 0 {
 			t.Fatalf("page with an errors array: %d posts, %d malformed, %v; want 20, 0, nil", len(page.Posts), len(page.Malformed), err)
 		}
 	})
 	t.Run("UnreadableCursor", func(t *testing.T) {
-		_, x, logs, _ := setup(t)
-		page, err := x.Poll(context.Background(), []byte("{not json"))
+		_, v2, logs, _ := setup(t)
+		page, err := v2.Poll(context.Background(), []byte("{not json"))
 		if err != nil || len(page.Posts) != 100 {
 			t.Fatalf("posts=%d err=%v, want a fresh start", len(page.Posts), err)
 		}
@@ -555,7 +556,7 @@ func TestXv2Failures(t *testing.T) {
 }
 
 func TestXConfigRedacts(t *testing.T) {
-	cfg := collector.XConfig{BearerToken: xTestToken, BaseURL: "http://127.0.0.1:1"}
+	cfg := x.Config{BearerToken: xTestToken, BaseURL: "http://127.0.0.1:1"}
 	var logs bytes.Buffer
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "x", cfg)
 	for _, s := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), logs.String()} {
@@ -566,7 +567,7 @@ func TestXConfigRedacts(t *testing.T) {
 			t.Errorf("%q does not say the token is redacted", s)
 		}
 	}
-	v1 := collector.TwitterV1Config{ConsumerKey: "ck-123", ConsumerSecret: "cs-456", AccessToken: "at-789", AccessSecret: "as-000", BearerToken: xTestToken}
+	v1 := x.TwitterV1Config{ConsumerKey: "ck-123", ConsumerSecret: "cs-456", AccessToken: "at-789", AccessSecret: "as-000", BearerToken: xTestToken}
 	logs.Reset()
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "twitter", v1)
 	for _, s := range []string{fmt.Sprintf("%v", v1), fmt.Sprintf("%#v", v1), logs.String()} {
@@ -592,9 +593,9 @@ func TestXv2PollCounts(t *testing.T) {
 		platformtest.Tweet{Text: "#AllForPalestine", CreatedAt: clock.Add(-7*24*time.Hour + 10*time.Second)}, // in the partial first bucket
 	)
 	db := xOpenStore(t)
-	x := newTestXv2(srv, collector.XConfig{}, nil)
-	x.Now = now
-	if err := x.PollCounts(context.Background(), db); err != nil {
+	v2 := newTestXv2(srv, x.Config{}, nil)
+	v2.Now = now
+	if err := v2.PollCounts(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.PlatformCounts("afp", store.SourceX, h(-200), h(1))
@@ -618,12 +619,12 @@ func TestXv2PollCounts(t *testing.T) {
 
 	// Within 15 minutes: no request.
 	clock = clock.Add(14 * time.Minute)
-	if err := x.PollCounts(context.Background(), db); err != nil || len(srv.Requests()) != 1 {
+	if err := v2.PollCounts(context.Background(), db); err != nil || len(srv.Requests()) != 1 {
 		t.Fatalf("second call after 14m: err=%v requests=%d, want no request", err, len(srv.Requests()))
 	}
 	clock = clock.Add(time.Minute)
 	srv.Add(platformtest.Tweet{Text: "#AllForPalestine", CreatedAt: clock.Add(-time.Second)})
-	if err := x.PollCounts(context.Background(), db); err != nil || len(srv.Requests()) != 2 {
+	if err := v2.PollCounts(context.Background(), db); err != nil || len(srv.Requests()) != 2 {
 		t.Fatalf("call after 15m: err=%v requests=%d, want a second request", err, len(srv.Requests()))
 	}
 	got, _ = db.PlatformCounts("afp", store.SourceX, h(0), h(1))
@@ -634,37 +635,37 @@ func TestXv2PollCounts(t *testing.T) {
 	// A 429 holds counts until its reset, without touching search.
 	clock = clock.Add(15 * time.Minute)
 	srv.RateLimitNext(clock.Add(40*time.Minute), 0)
-	err = x.PollCounts(context.Background(), db)
+	err = v2.PollCounts(context.Background(), db)
 	var rl *collector.RateLimitedError
 	if !errors.As(err, &rl) {
 		t.Fatalf("err = %v, want *RateLimitedError", err)
 	}
 	clock = clock.Add(20 * time.Minute)
 	n := len(srv.Requests())
-	if err := x.PollCounts(context.Background(), db); err != nil || len(srv.Requests()) != n {
+	if err := v2.PollCounts(context.Background(), db); err != nil || len(srv.Requests()) != n {
 		t.Fatalf("during the reset wait: err=%v, %d new requests; want none", err, len(srv.Requests())-n)
 	}
 
 	t.Run("ServerError", func(t *testing.T) {
 		clock = clock.Add(time.Hour)
 		srv.FailNext(http.StatusServiceUnavailable)
-		if err := x.PollCounts(context.Background(), db); err == nil {
+		if err := v2.PollCounts(context.Background(), db); err == nil {
 			t.Fatal("503 from counts gave no error")
 		}
 		// Failure does not wait 15 minutes: the next call tries again.
-		if err := x.PollCounts(context.Background(), db); err != nil {
+		if err := v2.PollCounts(context.Background(), db); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("Forbidden", func(t *testing.T) {
 		clock = clock.Add(time.Hour)
 		srv.FailNext(http.StatusForbidden) // a tier without counts
-		if err := x.PollCounts(context.Background(), db); err == nil || !strings.Contains(err.Error(), "403") {
+		if err := v2.PollCounts(context.Background(), db); err == nil || !strings.Contains(err.Error(), "403") {
 			t.Fatalf("err = %v, want HTTP 403", err)
 		}
 		n := len(srv.Requests())
 		clock = clock.Add(time.Minute)
-		if err := x.PollCounts(context.Background(), db); err != nil || len(srv.Requests()) != n {
+		if err := v2.PollCounts(context.Background(), db); err != nil || len(srv.Requests()) != n {
 			t.Fatalf("a minute after a 403: err=%v, %d new requests; want none before the interval", err, len(srv.Requests())-n)
 		}
 	})
@@ -675,17 +676,17 @@ func TestXv2PollCounts(t *testing.T) {
 func TestXCheckQuery(t *testing.T) {
 	// "#كلنا_لفلسطين OR #AllForPalestine": 13 + 4 + 16 = 33 characters, 44 bytes.
 	c := store.Campaign{Name: "afp", Hashtags: []string{"كلنا_لفلسطين", "AllForPalestine"}}
-	if q := collector.XQuery(c.Hashtags); len([]rune(q)) != 33 {
+	if q := x.Query(c.Hashtags); len([]rune(q)) != 33 {
 		t.Fatalf("query %q is %d characters, the test expects 33", q, len([]rune(q)))
 	}
-	if err := (collector.XConfig{MaxQueryLength: 33}).CheckQuery(c); err != nil {
+	if err := (x.Config{MaxQueryLength: 33}).CheckQuery(c); err != nil {
 		t.Errorf("limit 33: %v", err)
 	}
-	err := (collector.XConfig{MaxQueryLength: 32}).CheckQuery(c)
+	err := (x.Config{MaxQueryLength: 32}).CheckQuery(c)
 	if err == nil || !strings.Contains(err.Error(), `campaign "afp": its 2 hashtags make a search query of 33 characters`) {
 		t.Errorf("limit 32: error = %v", err)
 	}
-	if err := (collector.XConfig{}).CheckQuery(c); err != nil {
+	if err := (x.Config{}).CheckQuery(c); err != nil {
 		t.Errorf("default limit: %v", err)
 	}
 }

@@ -1,8 +1,9 @@
 //lint:file-ignore SA1019 go-twitter is the dependency the project names for v1.1; it is deprecated upstream and contained in this package
 
-package collector
+package x
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/dghubble/go-twitter/twitter"
 
+	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -125,4 +127,49 @@ func userHandle(u *twitter.User) string {
 		return ""
 	}
 	return u.ScreenName
+}
+
+// FormatTwitterV1 is one v1.1 status per record (twarc1, the v1.1 API, most
+// tweet archives), or a v1.1 search response with "statuses".
+var FormatTwitterV1 = collector.Format{
+	Name: "twitter-v1.1",
+	Detect: func(rec []byte) bool {
+		var probe struct {
+			IDStr     string          `json:"id_str"`
+			CreatedAt string          `json:"created_at"`
+			User      json.RawMessage `json:"user"`
+			Statuses  json.RawMessage `json:"statuses"`
+		}
+		if json.Unmarshal(rec, &probe) != nil {
+			return false
+		}
+		if probe.Statuses != nil {
+			return true
+		}
+		_, err := time.Parse(time.RubyDate, probe.CreatedAt)
+		return probe.IDStr != "" && probe.User != nil && err == nil
+	},
+	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {
+		var env struct {
+			Statuses []json.RawMessage `json:"statuses"`
+		}
+		if bytes.Contains(rec, []byte(`"statuses"`)) && json.Unmarshal(rec, &env) == nil && env.Statuses != nil {
+			var posts []store.Post
+			var bad []error
+			for i, s := range env.Statuses {
+				p, err := ParseTweetV1(s, store.SourceImport, now)
+				if err != nil {
+					bad = append(bad, fmt.Errorf("statuses[%d]: %w", i, err))
+					continue
+				}
+				posts = append(posts, p)
+			}
+			return posts, bad
+		}
+		p, err := ParseTweetV1(rec, store.SourceImport, now)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return []store.Post{p}, nil
+	},
 }

@@ -1,4 +1,4 @@
-package collector_test
+package x_test
 
 import (
 	"context"
@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/archive"
+	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// xFixtureDir returns ../../shared/fixtures/<sub>; see fixtureDir.
+// xFixtureDir returns ../../../shared/fixtures/<sub>; see fixtureDir.
 func xFixtureDir(t *testing.T, sub string) string { t.Helper(); return fixtureDir(t, sub) }
 
 // xFixtureFiles lists dir's files matching pattern and fails the test
@@ -95,10 +97,10 @@ func parseV2Fixture(t *testing.T, dir, name string) ([]store.Post, []error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !collector.FormatTwarc2.Detect(raw) {
+	if !x.FormatTwarc2.Detect(raw) {
 		t.Fatalf("%s: not detected as a v2 page", name)
 	}
-	return collector.FormatTwarc2.Parse(raw, time.Now())
+	return x.FormatTwarc2.Parse(raw, time.Now())
 }
 
 func byID(posts []store.Post) map[string]store.Post {
@@ -136,10 +138,10 @@ func TestXv2Fixtures(t *testing.T) {
 		"/2/tweets/search/recent": loadReplay(t, dir, "search_recent_q_tweepy_tweepy_cassette"),
 		"/2/tweets/counts/recent": loadReplay(t, dir, "counts_recent_q_tweepy_hour_tweepy_cassette"),
 	})
-	x := collector.NewXv2(collector.XConfig{BaseURL: srv.URL, BearerToken: "t"}, xCampaign, srv.Client(), nil)
+	v2 := x.NewV2(x.Config{BaseURL: srv.URL, BearerToken: "t"}, xCampaign, srv.Client(), nil)
 
 	t.Run("search_recent_q_tweepy", func(t *testing.T) {
-		page, err := x.Poll(context.Background(), nil)
+		page, err := v2.Poll(context.Background(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +164,7 @@ func TestXv2Fixtures(t *testing.T) {
 		}
 	})
 	t.Run("counts_recent_q_tweepy_hour", func(t *testing.T) {
-		counts, err := x.Counts(context.Background())
+		counts, err := v2.Counts(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +257,7 @@ func TestXv2Fixtures(t *testing.T) {
 	})
 	t.Run("counts_is_not_a_tweet_page", func(t *testing.T) {
 		raw, _ := os.ReadFile(filepath.Join(dir, "counts_recent_q_tweepy_hour_tweepy_cassette.json"))
-		if collector.FormatTwarc2.Detect(raw) {
+		if x.FormatTwarc2.Detect(raw) {
 			t.Error("a counts response was detected as tweets")
 		}
 	})
@@ -320,8 +322,8 @@ func TestTwarc2ArchiveFixtures(t *testing.T) {
 			db := xOpenStore(t)
 			m := collector.NewMatcher([]store.Campaign{{Name: "c", Hashtags: w.tags}})
 			var bad []collector.Malformed
-			opts := collector.ImportOptions{Malformed: func(m collector.Malformed) { bad = append(bad, m) }}
-			res, err := collector.Import(context.Background(), db, m, path, opts)
+			opts := archive.Options{Malformed: func(m collector.Malformed) { bad = append(bad, m) }}
+			res, err := archive.Import(context.Background(), db, m, path, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -340,7 +342,7 @@ func TestTwarc2ArchiveFixtures(t *testing.T) {
 			if w.check != nil {
 				w.check(t, db)
 			}
-			again, err := collector.Import(context.Background(), db, m, path, opts)
+			again, err := archive.Import(context.Background(), db, m, path, opts)
 			if err != nil || again.Added != 0 || again.Duplicates != w.added {
 				t.Fatalf("re-import: %+v, %v; want nothing added, %d duplicates", again, err, w.added)
 			}
@@ -349,9 +351,9 @@ func TestTwarc2ArchiveFixtures(t *testing.T) {
 			}
 			// Line by line, every tweet parses.
 			raw, _ := os.ReadFile(path)
-			f := collector.FormatTwarc2
+			f := x.FormatTwarc2
 			if w.format != "twarc2" {
-				f = collector.FormatTwitterV1
+				f = x.FormatTwitterV1
 			}
 			var all int
 			for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
@@ -371,7 +373,7 @@ func TestTwarc2ArchiveFixtures(t *testing.T) {
 		raw, _ := os.ReadFile(filepath.Join(dir, "twarc2_mixed_pages_withheld_reliance.jsonl"))
 		var posts []store.Post
 		for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-			p, errs := collector.FormatTwarc2.Parse([]byte(line), time.Now())
+			p, errs := x.FormatTwarc2.Parse([]byte(line), time.Now())
 			if len(errs) > 0 {
 				t.Fatalf("a page with an errors array failed: %v", errs)
 			}
@@ -499,14 +501,14 @@ func TestTwarc2Flattened(t *testing.T) {
 		t.Run(c.id, func(t *testing.T) {
 			page := read(c.file, c.line)
 			flat := flatten(t, page, c.id)
-			if !collector.FormatTwarc2.Detect(flat) {
+			if !x.FormatTwarc2.Detect(flat) {
 				t.Fatal("flattened tweet not detected")
 			}
-			got, bad := collector.FormatTwarc2.Parse(flat, time.Unix(0, 0))
+			got, bad := x.FormatTwarc2.Parse(flat, time.Unix(0, 0))
 			if len(bad) != 0 || len(got) != 1 {
 				t.Fatalf("posts=%d bad=%v", len(got), bad)
 			}
-			fromPage, _ := collector.FormatTwarc2.Parse(page, time.Unix(0, 0))
+			fromPage, _ := x.FormatTwarc2.Parse(page, time.Unix(0, 0))
 			want := byID(fromPage)[c.id]
 			gj, _ := json.Marshal(got[0])
 			wj, _ := json.Marshal(want)

@@ -1,4 +1,4 @@
-package collector
+package bluesky
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -297,11 +298,11 @@ func bskyRepost(of store.Post, uri, did, createdAt string, seen time.Time, sourc
 	}, nil
 }
 
-// FormatBluesky is Bluesky post views as the AppView returns them: a JSON
+// Format is Bluesky post views as the AppView returns them: a JSON
 // array or JSONL of postView or feedViewPost objects, or whole responses
 // {"feed": […]} (getAuthorFeed, getListFeed, getTimeline, getFeed) and
 // {"posts": […]} (searchPosts, getPosts).
-var FormatBluesky = Format{
+var Format = collector.Format{
 	Name: "bluesky",
 	Detect: func(rec []byte) bool {
 		var probe struct {
@@ -336,7 +337,7 @@ var FormatBluesky = Format{
 			items, field = env.Posts, "posts"
 		}
 		if items == nil {
-			p, err := ParseBlueskyView(rec, store.SourceImport, now)
+			p, err := ParseView(rec, store.SourceImport, now)
 			if err != nil {
 				return nil, []error{err}
 			}
@@ -345,7 +346,7 @@ var FormatBluesky = Format{
 		var posts []store.Post
 		var bad []error
 		for i, raw := range items {
-			p, err := ParseBlueskyView(raw, store.SourceImport, now)
+			p, err := ParseView(raw, store.SourceImport, now)
 			if err != nil {
 				bad = append(bad, fmt.Errorf("%s[%d]: %w", field, i, err))
 				continue
@@ -356,8 +357,8 @@ var FormatBluesky = Format{
 	},
 }
 
-// ParseBlueskyView parses one postView or feedViewPost object into a post.
-func ParseBlueskyView(raw []byte, source string, now time.Time) (store.Post, error) {
+// ParseView parses one postView or feedViewPost object into a post.
+func ParseView(raw []byte, source string, now time.Time) (store.Post, error) {
 	var it struct {
 		bskyPostView
 		bskyFeedItem

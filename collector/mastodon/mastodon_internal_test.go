@@ -1,4 +1,4 @@
-package collector
+package mastodon
 
 import (
 	"encoding/json"
@@ -14,7 +14,7 @@ import (
 // The recorded headers of a real tag-timeline response: Link paging and
 // X-RateLimit-* with an ISO 8601 reset.
 func TestMastodonRecordedHeaders(t *testing.T) {
-	path := testneed.Path(t, filepath.Join("..", "..", "shared", "fixtures", "mastodon", "tag_timeline_hoot_mastodonpy_cassette.headers.json"))
+	path := testneed.Path(t, filepath.Join("..", "..", "..", "shared", "fixtures", "mastodon", "tag_timeline_hoot_mastodonpy_cassette.headers.json"))
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func TestMastodonQuoteAndNewer(t *testing.T) {
 	raw := `{"id":"5","uri":"https://q.example/s/5","created_at":"2026-11-29T10:00:00Z","content":"<p>look #AllForPalestine</p>",
 		"account":{"acct":"q","url":"https://q.example/@q"},"tags":[],
 		"quote":{"state":"accepted","quoted_status":{"id":"4","uri":"https://o.example/s/4","created_at":"2026-11-29T09:00:00Z","content":"","account":{"acct":"o@o.example"}}}}`
-	p, err := ParseMastodonStatus([]byte(raw), "q.example", "mastodon", time.Now())
+	p, err := ParseStatus([]byte(raw), "q.example", "mastodon", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package collector
+package bluesky
 
 import (
 	"context"
@@ -13,12 +13,13 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// BlueskyConfig configures the Bluesky source: a Jetstream subscription.
-type BlueskyConfig struct {
+// Config configures the Bluesky source: a Jetstream subscription.
+type Config struct {
 	// Jetstream is the subscribe URL (default DefaultJetstream).
 	Jetstream string `yaml:"jetstream"`
 	// Rewind is how far before the saved cursor a (re)connection resumes
@@ -72,7 +73,7 @@ type Jetstream struct {
 // (normalised). lookup finds stored posts, so that a repost counts only when
 // it reposts a post we hold; redact applies delete events. Both are
 // typically a *store.DB's Get and Redact.
-func NewJetstream(cfg BlueskyConfig, tags []string, lookup PostLookup, redact PostRedactor, logger *slog.Logger) (*Jetstream, error) {
+func NewJetstream(cfg Config, tags []string, lookup PostLookup, redact PostRedactor, logger *slog.Logger) (*Jetstream, error) {
 	raw := cfg.Jetstream
 	if raw == "" {
 		raw = DefaultJetstream
@@ -173,7 +174,7 @@ func jetstreamPost(ev *jetstreamEvent, source string, now time.Time) (p store.Po
 // follows them until ctx ends or the connection fails. It returns promptly
 // on any failure, after emitting what it had, so the scheduler can back off
 // and call it again with the saved cursor.
-func (j *Jetstream) Stream(ctx context.Context, cursor []byte, emit func(Page) error) error {
+func (j *Jetstream) Stream(ctx context.Context, cursor []byte, emit func(collector.Page) error) error {
 	var last int64
 	if len(cursor) > 0 {
 		c, err := strconv.ParseInt(string(cursor), 10, 64)
@@ -270,8 +271,8 @@ func (j *Jetstream) Stream(ctx context.Context, cursor []byte, emit func(Page) e
 // jetstreamSession is one connection's batching state.
 type jetstreamSession struct {
 	j       *Jetstream
-	emit    func(Page) error
-	page    Page
+	emit    func(collector.Page) error
+	page    collector.Page
 	pending map[string]store.Post // posts in page, by at-URI
 	last    int64                 // time_us of the newest event handled
 	saved   int64                 // cursor last emitted
@@ -288,7 +289,7 @@ func (s *jetstreamSession) flush() error {
 		s.page.Cursor = []byte(strconv.FormatInt(s.last, 10))
 	}
 	page := s.page
-	s.page = Page{}
+	s.page = collector.Page{}
 	clear(s.pending)
 	if err := s.emit(page); err != nil {
 		return err
@@ -310,7 +311,7 @@ func (s *jetstreamSession) handle(data []byte) error {
 		err = ev.valid()
 	}
 	if err != nil {
-		s.page.Malformed = append(s.page.Malformed, Malformed{Where: fmt.Sprintf("jetstream frame %d", s.frames), Err: err})
+		s.page.Malformed = append(s.page.Malformed, collector.Malformed{Where: fmt.Sprintf("jetstream frame %d", s.frames), Err: err})
 		return nil
 	}
 	if ev.TimeUS > s.last {
@@ -324,7 +325,7 @@ func (s *jetstreamSession) handle(data []byte) error {
 	case c.Operation == "create" && c.Collection == bskyCollectionPost:
 		p, _, err := jetstreamPost(&ev, store.SourceBluesky, now)
 		if err != nil {
-			s.page.Malformed = append(s.page.Malformed, Malformed{Where: fmt.Sprintf("jetstream time_us %d", ev.TimeUS), Err: err})
+			s.page.Malformed = append(s.page.Malformed, collector.Malformed{Where: fmt.Sprintf("jetstream time_us %d", ev.TimeUS), Err: err})
 			return nil
 		}
 		if s.j.match(p.Hashtags) {
@@ -333,7 +334,7 @@ func (s *jetstreamSession) handle(data []byte) error {
 	case c.Operation == "create" && c.Collection == bskyCollectionRepost:
 		var rec bskyRepostRecord
 		if err := json.Unmarshal(c.Record, &rec); err != nil {
-			s.page.Malformed = append(s.page.Malformed, Malformed{Where: fmt.Sprintf("jetstream time_us %d", ev.TimeUS), Err: fmt.Errorf("repost %s: %w", ev.uri(), err)})
+			s.page.Malformed = append(s.page.Malformed, collector.Malformed{Where: fmt.Sprintf("jetstream time_us %d", ev.TimeUS), Err: fmt.Errorf("repost %s: %w", ev.uri(), err)})
 			return nil
 		}
 		held, ok := s.pending[rec.Subject.URI]
@@ -387,13 +388,13 @@ func (j *Jetstream) match(tags []string) bool {
 	return false
 }
 
-var _ Streamer = (*Jetstream)(nil)
+var _ collector.Streamer = (*Jetstream)(nil)
 
 // FormatJetstream is Jetstream JSONL, one event per line as the
 // /subscribe websocket sends them. Post creations become posts. Reposts are
 // skipped (they count only for posts already held, which an import cannot
 // check line by line), and so are deletes, identity and account events.
-var FormatJetstream = Format{
+var FormatJetstream = collector.Format{
 	Name: "jetstream",
 	Detect: func(rec []byte) bool {
 		var ev jetstreamEvent

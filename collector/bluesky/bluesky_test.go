@@ -1,4 +1,4 @@
-package collector_test
+package bluesky_test
 
 import (
 	"bufio"
@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/archive"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
+	"github.com/tagpulse/tagpulse/collector/mastodon"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -21,11 +24,11 @@ func TestBlueskyPostViewFixturesParse(t *testing.T) {
 	byFile := map[string][]store.Post{}
 	for _, f := range mbJSONFiles(t, dir, ".json") {
 		items := readJSONArray(t, f)
-		if !collector.FormatBluesky.Detect(items[0]) {
+		if !bluesky.Format.Detect(items[0]) {
 			t.Errorf("%s: not detected as bluesky", filepath.Base(f))
 		}
 		for i, raw := range items {
-			p, err := collector.ParseBlueskyView(raw, store.SourceImport, mbNow)
+			p, err := bluesky.ParseView(raw, store.SourceImport, mbNow)
 			if err != nil {
 				t.Errorf("%s[%d]: %v", filepath.Base(f), i, err)
 				continue
@@ -94,9 +97,9 @@ func TestBlueskyArchivesImport(t *testing.T) {
 	}
 	db := mbOpenStore(t)
 	m := mbMatcher(tags...)
-	opts := collector.ImportOptions{Now: func() time.Time { return mbNow }}
+	opts := archive.Options{Now: func() time.Time { return mbNow }}
 	for _, f := range files {
-		res, err := collector.Import(context.Background(), db, m, f, opts)
+		res, err := archive.Import(context.Background(), db, m, f, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +131,7 @@ func TestBlueskyArchivesImport(t *testing.T) {
 	}
 	before := db.PostCount()
 	for _, f := range files {
-		if res, err := collector.Import(context.Background(), db, m, f, opts); err != nil || res.Added != 0 {
+		if res, err := archive.Import(context.Background(), db, m, f, opts); err != nil || res.Added != 0 {
 			t.Errorf("re-import %s: added %d, %v", filepath.Base(f), res.Added, err)
 		}
 	}
@@ -161,7 +164,7 @@ func TestBlueskyImportJSONLAndSearchEnvelope(t *testing.T) {
 		}
 		db := mbOpenStore(t)
 		var bad []string
-		res, err := collector.Import(context.Background(), db, mbMatcher("hceres"), path, collector.ImportOptions{
+		res, err := archive.Import(context.Background(), db, mbMatcher("hceres"), path, archive.Options{
 			Malformed: func(m collector.Malformed) { bad = append(bad, m.Where) },
 		})
 		if err != nil {
@@ -197,13 +200,13 @@ func TestJetstreamFixturesParse(t *testing.T) {
 				continue
 			}
 			lines++
-			if !collector.FormatJetstream.Detect(line) {
+			if !bluesky.FormatJetstream.Detect(line) {
 				t.Errorf("%s: line not detected as jetstream: %.80s", filepath.Base(f), line)
 			}
-			if collector.FormatMastodon.Detect(line) || collector.FormatBluesky.Detect(line) {
+			if mastodon.Format.Detect(line) || bluesky.Format.Detect(line) {
 				t.Errorf("%s: line detected as another format", filepath.Base(f))
 			}
-			ps, bad := collector.FormatJetstream.Parse(line, mbNow)
+			ps, bad := bluesky.FormatJetstream.Parse(line, mbNow)
 			if len(bad) > 0 {
 				t.Errorf("%s: %v", filepath.Base(f), bad)
 			}
@@ -244,14 +247,14 @@ func TestJetstreamImport(t *testing.T) {
 	path := filepath.Join(mbFixtures(t, "jetstream"), "feed_post_events_v1.jsonl")
 	db := mbOpenStore(t)
 	m := mbMatcher("indierebellion", "talesatwonderworld")
-	res, err := collector.Import(context.Background(), db, m, path, collector.ImportOptions{})
+	res, err := archive.Import(context.Background(), db, m, path, archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Format != "jetstream" || res.Records != 18 || res.Fetched != 17 || res.Added != 2 || res.Malformed != 0 {
 		t.Errorf("import: %+v; want jetstream, 18 records, 17 posts, 2 added", res)
 	}
-	res, err = collector.Import(context.Background(), db, m, path, collector.ImportOptions{})
+	res, err = archive.Import(context.Background(), db, m, path, archive.Options{})
 	if err != nil || res.Added != 0 || res.Duplicates != 2 {
 		t.Errorf("re-import: %+v %v", res, err)
 	}

@@ -1,4 +1,4 @@
-package collector
+package demo
 
 // demoCountry is one country of the simulated campaign: how much it takes
 // part, its UTC offset (for following the sun), towns its geotagged posts

@@ -1,4 +1,4 @@
-package collector
+package archive
 
 import (
 	"bufio"
@@ -15,24 +15,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
+	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// Format is one archive format the importer understands. Records are JSON
-// values: the lines of a JSONL file, the elements of a top-level array, or a
-// whole single-object file.
-type Format struct {
-	Name string
-	// Detect reports whether a record (the first of the file) is of this format.
-	Detect func(rec []byte) bool
-	// Parse turns one record into posts; a record may hold several (a v2
-	// page, a search response). Items inside it that cannot be parsed are
-	// returned in bad, and the rest still count.
-	Parse func(rec []byte, now time.Time) (posts []store.Post, bad []error)
-}
-
 // formats are tried in order on a file's first record.
-var formats = []*Format{&FormatMastodon, &FormatBluesky, &FormatJetstream, &FormatTwitterV1, &FormatTwarc2}
+var formats = []*collector.Format{&mastodon.Format, &bluesky.Format, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatTwarc2}
 
 // Formats returns the names of the archive formats, in detection order.
 func Formats() []string {
@@ -45,58 +36,13 @@ func Formats() []string {
 	return names
 }
 
-// FormatTwitterV1 is one v1.1 status per record (twarc1, the v1.1 API, most
-// tweet archives), or a v1.1 search response with "statuses".
-var FormatTwitterV1 = Format{
-	Name: "twitter-v1.1",
-	Detect: func(rec []byte) bool {
-		var probe struct {
-			IDStr     string          `json:"id_str"`
-			CreatedAt string          `json:"created_at"`
-			User      json.RawMessage `json:"user"`
-			Statuses  json.RawMessage `json:"statuses"`
-		}
-		if json.Unmarshal(rec, &probe) != nil {
-			return false
-		}
-		if probe.Statuses != nil {
-			return true
-		}
-		_, err := time.Parse(time.RubyDate, probe.CreatedAt)
-		return probe.IDStr != "" && probe.User != nil && err == nil
-	},
-	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {
-		var env struct {
-			Statuses []json.RawMessage `json:"statuses"`
-		}
-		if bytes.Contains(rec, []byte(`"statuses"`)) && json.Unmarshal(rec, &env) == nil && env.Statuses != nil {
-			var posts []store.Post
-			var bad []error
-			for i, s := range env.Statuses {
-				p, err := ParseTweetV1(s, store.SourceImport, now)
-				if err != nil {
-					bad = append(bad, fmt.Errorf("statuses[%d]: %w", i, err))
-					continue
-				}
-				posts = append(posts, p)
-			}
-			return posts, bad
-		}
-		p, err := ParseTweetV1(rec, store.SourceImport, now)
-		if err != nil {
-			return nil, []error{err}
-		}
-		return []store.Post{p}, nil
-	},
-}
-
-// ImportResult is what importing one file did.
-type ImportResult struct {
+// Result is what importing one file did.
+type Result struct {
 	File        string
 	Format      string
 	Compression string // "gzip" when the file was gzip-compressed, else ""
 	Records     int    // JSON records read
-	IngestResult
+	collector.IngestResult
 	// OutsideWindow counts the matched posts whose day falls outside the
 	// window of every campaign whose hashtags they carry: they are stored
 	// (a later window change counts them) but no figure counts them now.
@@ -116,12 +62,12 @@ var ErrEmpty = errors.New("the file is empty")
 // knownFormats lists the formats for people: "mastodon, bluesky, …".
 func knownFormats() string { return "known formats: " + strings.Join(Formats(), ", ") }
 
-// ImportOptions tune Import.
-type ImportOptions struct {
-	Now       func() time.Time     // collection time to record; time.Now when nil
-	BatchSize int                  // records per store transaction (default 2000)
-	Malformed func(m Malformed)    // called for each malformed record, in file order
-	Progress  func(r ImportResult) // called after each batch
+// Options tune Import.
+type Options struct {
+	Now       func() time.Time            // collection time to record; time.Now when nil
+	BatchSize int                         // records per store transaction (default 2000)
+	Malformed func(m collector.Malformed) // called for each malformed record, in file order
+	Progress  func(r Result)              // called after each batch
 }
 
 type record struct {
@@ -134,8 +80,8 @@ type record struct {
 // Malformed records are reported (file:line) through opts.Malformed, counted
 // and skipped; everything else lands. Importing the same file again adds
 // nothing: posts are deduplicated by platform and ID.
-func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts ImportOptions) (ImportResult, error) {
-	res := ImportResult{File: path}
+func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string, opts Options) (Result, error) {
+	res := Result{File: path}
 	f, err := os.Open(path)
 	if err != nil {
 		return res, fmt.Errorf("import: %w", err)
@@ -160,7 +106,7 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 		defer mu.Unlock()
 		res.Malformed++
 		if opts.Malformed != nil {
-			opts.Malformed(Malformed{Where: fmt.Sprintf("%s:%d", path, line), Err: err})
+			opts.Malformed(collector.Malformed{Where: fmt.Sprintf("%s:%d", path, line), Err: err})
 		}
 	}
 
@@ -176,13 +122,13 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 	type parsedBatch struct {
 		recs   []record
 		parsed []parsed
-		format *Format
+		format *collector.Format
 		err    error
 	}
 	stage := make(chan parsedBatch, 8)
 	go func() {
 		defer close(stage)
-		var format *Format
+		var format *collector.Format
 		for batch := range recs {
 			if format == nil {
 				f, err := detectFormat(batch)
@@ -206,7 +152,8 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 	}()
 	var posts []store.Post
 	var failure error
-	outsideOf := make([]bool, len(m.campaigns))
+	campaigns := m.Campaigns()
+	outsideOf := make([]bool, len(campaigns))
 	for pb := range stage {
 		if failure != nil {
 			continue // drain
@@ -227,12 +174,12 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 			}
 			posts = append(posts, pr.posts...)
 			for j := range pr.posts {
-				if m.outsideWindows(&pr.posts[j], outsideOf) {
+				if outsideWindows(campaigns, &pr.posts[j], outsideOf) {
 					outside++
 				}
 			}
 		}
-		ir, err := Ingest(db, m, "", Page{Posts: posts})
+		ir, err := collector.Ingest(db, m, "", collector.Page{Posts: posts})
 		if err != nil {
 			failure = err
 			cancel()
@@ -252,7 +199,7 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 	}
 	for i, out := range outsideOf {
 		if out {
-			res.OutsideCampaigns = append(res.OutsideCampaigns, m.campaigns[i].Name)
+			res.OutsideCampaigns = append(res.OutsideCampaigns, campaigns[i].Name)
 		}
 	}
 	if failure != nil {
@@ -277,10 +224,10 @@ func Import(ctx context.Context, db *store.DB, m *Matcher, path string, opts Imp
 // but falls, by its day in each such campaign's zone, outside all of their
 // windows; if so it marks those campaigns in of. The aggregator counts a
 // post only in campaigns whose hashtags and window it matches.
-func (m *Matcher) outsideWindows(p *store.Post, of []bool) bool {
+func outsideWindows(campaigns []store.Campaign, p *store.Post, of []bool) bool {
 	matched := false
-	for i := range m.campaigns {
-		c := &m.campaigns[i]
+	for i := range campaigns {
+		c := &campaigns[i]
 		if !c.Matches(p.Hashtags) {
 			continue
 		}
@@ -292,8 +239,8 @@ func (m *Matcher) outsideWindows(p *store.Post, of []bool) bool {
 	if !matched {
 		return false
 	}
-	for i := range m.campaigns {
-		if m.campaigns[i].Matches(p.Hashtags) {
+	for i := range campaigns {
+		if campaigns[i].Matches(p.Hashtags) {
 			of[i] = true
 		}
 	}
@@ -301,7 +248,7 @@ func (m *Matcher) outsideWindows(p *store.Post, of []bool) bool {
 }
 
 // detectFormat judges a file by its first record.
-func detectFormat(batch []record) (*Format, error) {
+func detectFormat(batch []record) (*collector.Format, error) {
 	if len(batch) > 0 {
 		for _, f := range formats {
 			if f.Detect != nil && f.Detect(batch[0].data) {
@@ -374,7 +321,7 @@ type parsed struct {
 }
 
 // parseBatch parses records on every core, keeping file order.
-func parseBatch(f *Format, batch []record, now time.Time) []parsed {
+func parseBatch(f *collector.Format, batch []record, now time.Time) []parsed {
 	out := make([]parsed, len(batch))
 	workers := runtime.GOMAXPROCS(0)
 	if workers > len(batch) {

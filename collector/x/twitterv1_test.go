@@ -1,4 +1,4 @@
-package collector_test
+package x_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -19,7 +19,7 @@ func readV1Status(t *testing.T, dir, name string) store.Post {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := collector.ParseTweetV1(raw, store.SourceImport, time.Now())
+	p, err := x.ParseTweetV1(raw, store.SourceImport, time.Now())
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -32,10 +32,10 @@ func parseV1Search(t *testing.T, dir, name string) []store.Post {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !collector.FormatTwitterV1.Detect(raw) {
+	if !x.FormatTwitterV1.Detect(raw) {
 		t.Fatalf("%s not detected as v1.1", name)
 	}
-	posts, bad := collector.FormatTwitterV1.Parse(raw, time.Now())
+	posts, bad := x.FormatTwitterV1.Parse(raw, time.Now())
 	if len(bad) != 0 {
 		t.Fatalf("%s: %v", name, bad)
 	}
@@ -130,7 +130,7 @@ func TestTwitterV1Fixtures(t *testing.T) {
 		srv := replayServer(t, map[string]replayed{
 			"/1.1/search/tweets.json": loadReplay(t, dir, "search_tweets_q_tweepy_tweepy_cassette"),
 		})
-		v := collector.NewTwitterV1(collector.TwitterV1Config{BaseURL: srv.URL, BearerToken: "b"}, xCampaign, srv.Client(), nil)
+		v := x.NewTwitterV1(x.TwitterV1Config{BaseURL: srv.URL, BearerToken: "b"}, xCampaign, srv.Client(), nil)
 		page, err := v.Poll(context.Background(), nil)
 		if err != nil {
 			t.Fatal(err)

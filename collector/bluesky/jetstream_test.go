@@ -1,4 +1,4 @@
-package collector_test
+package bluesky_test
 
 import (
 	"bufio"
@@ -14,13 +14,14 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/platformtest"
 	"github.com/tagpulse/tagpulse/store"
 )
 
-func newJetstream(t *testing.T, srv *platformtest.Jetstream, db *store.DB, tags ...string) *collector.Jetstream {
+func newJetstream(t *testing.T, srv *platformtest.Jetstream, db *store.DB, tags ...string) *bluesky.Jetstream {
 	t.Helper()
-	j, err := collector.NewJetstream(collector.BlueskyConfig{Jetstream: srv.URL()}, tags, db.Get, db.Redact, nil)
+	j, err := bluesky.NewJetstream(bluesky.Config{Jetstream: srv.URL()}, tags, db.Get, db.Redact, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ type streamResult struct {
 
 // streamUntil runs one Stream from the stored cursor, ingesting every page,
 // and stops it once the stored cursor reaches stopAt (or the stream ends).
-func streamUntil(t *testing.T, j *collector.Jetstream, db *store.DB, m *collector.Matcher, stopAt int64) streamResult {
+func streamUntil(t *testing.T, j *bluesky.Jetstream, db *store.DB, m *collector.Matcher, stopAt int64) streamResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -330,17 +331,17 @@ func TestJetstreamReplaysFixtureCorpus(t *testing.T) {
 func TestJetstreamConfigErrors(t *testing.T) {
 	db := mbOpenStore(t)
 	for name, c := range map[string]struct {
-		cfg  collector.BlueskyConfig
+		cfg  bluesky.Config
 		tags []string
 	}{
-		"BadScheme": {collector.BlueskyConfig{Jetstream: "ftp://x/subscribe"}, []string{"a"}},
-		"NoTags":    {collector.BlueskyConfig{}, nil},
+		"BadScheme": {bluesky.Config{Jetstream: "ftp://x/subscribe"}, []string{"a"}},
+		"NoTags":    {bluesky.Config{}, nil},
 	} {
-		if _, err := collector.NewJetstream(c.cfg, c.tags, db.Get, db.Redact, nil); err == nil {
+		if _, err := bluesky.NewJetstream(c.cfg, c.tags, db.Get, db.Redact, nil); err == nil {
 			t.Errorf("%s: want error", name)
 		}
 	}
-	j, err := collector.NewJetstream(collector.BlueskyConfig{}, []string{"a"}, db.Get, db.Redact, nil)
+	j, err := bluesky.NewJetstream(bluesky.Config{}, []string{"a"}, db.Get, db.Redact, nil)
 	if err != nil || j.Name() != "bluesky" {
 		t.Errorf("default: %v %v", j, err)
 	}

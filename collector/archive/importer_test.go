@@ -1,4 +1,4 @@
-package collector_test
+package archive_test
 
 import (
 	"bytes"
@@ -14,18 +14,19 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/archive"
 	"github.com/tagpulse/tagpulse/store"
 )
 
 // importFile writes content to a file named name and imports it.
-func importFile(t *testing.T, db *store.DB, m *collector.Matcher, name string, content []byte) (collector.ImportResult, []collector.Malformed, error) {
+func importFile(t *testing.T, db *store.DB, m *collector.Matcher, name string, content []byte) (archive.Result, []collector.Malformed, error) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, content, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var bad []collector.Malformed
-	res, err := collector.Import(context.Background(), db, m, path, collector.ImportOptions{Malformed: func(m collector.Malformed) { bad = append(bad, m) }})
+	res, err := archive.Import(context.Background(), db, m, path, archive.Options{Malformed: func(m collector.Malformed) { bad = append(bad, m) }})
 	return res, bad, err
 }
 
@@ -59,13 +60,13 @@ func TestImportUndetectableFormatFails(t *testing.T) {
 			if err == nil {
 				t.Fatalf("import succeeded: %+v; want an unknown-format error", res)
 			}
-			if !errors.Is(err, collector.ErrUnknownFormat) || !strings.Contains(err.Error(), "a.json") {
+			if !errors.Is(err, archive.ErrUnknownFormat) || !strings.Contains(err.Error(), "a.json") {
 				t.Errorf("error = %q; want unknown archive format, naming a.json", err)
 			}
 			if strings.Contains(err.Error(), "[") {
 				t.Errorf("error lists formats as a Go slice: %q", err)
 			}
-			for _, f := range collector.Formats() {
+			for _, f := range archive.Formats() {
 				if !strings.Contains(err.Error(), f) {
 					t.Errorf("error %q does not name the known format %s", err, f)
 				}
@@ -88,10 +89,10 @@ func TestImportEmptyFile(t *testing.T) {
 			if err == nil {
 				t.Fatalf("import succeeded: %+v; want an empty-file error", res)
 			}
-			if !errors.Is(err, collector.ErrEmpty) || !strings.Contains(err.Error(), "e.jsonl") || !strings.Contains(err.Error(), "empty") {
+			if !errors.Is(err, archive.ErrEmpty) || !strings.Contains(err.Error(), "e.jsonl") || !strings.Contains(err.Error(), "empty") {
 				t.Errorf("error = %q; want it to say e.jsonl is empty", err)
 			}
-			if errors.Is(err, collector.ErrUnknownFormat) {
+			if errors.Is(err, archive.ErrUnknownFormat) {
 				t.Errorf("an empty file reported as an unknown format: %q", err)
 			}
 		})

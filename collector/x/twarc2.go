@@ -1,10 +1,11 @@
-package collector
+package x
 
 import (
 	"encoding/json"
 	"errors"
 	"time"
 
+	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -15,7 +16,7 @@ import (
 // referenced tweets embedded). Pages go through the same mapping as the live
 // X v2 poller. The "errors" array of a page (withheld, deleted, suspended
 // items) is not a failure: the page's good tweets are kept.
-var FormatTwarc2 = Format{
+var FormatTwarc2 = collector.Format{
 	Name:   "twarc2",
 	Detect: detectTwarc2,
 	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {

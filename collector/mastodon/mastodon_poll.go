@@ -1,4 +1,4 @@
-package collector
+package mastodon
 
 import (
 	"context"
@@ -13,13 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// MastodonConfig configures the Mastodon source: one poller per instance,
+// Config configures the Mastodon source: one poller per instance,
 // each reading the hashtag timelines of every campaign hashtag.
-type MastodonConfig struct {
+type Config struct {
 	// Instances are the servers' base URLs, e.g. https://mastodon.social.
 	Instances []string `yaml:"instances"`
 	// Every is the poll interval (scheduler; default 1m).
@@ -42,7 +43,7 @@ type MastodonConfig struct {
 // tokenFor is the token for the instance at u: Tokens by host (with or
 // without the port), else Token, which Validate allows only with a single
 // instance.
-func (c MastodonConfig) tokenFor(u *url.URL) string {
+func (c Config) tokenFor(u *url.URL) string {
 	if t, ok := c.Tokens[u.Host]; ok {
 		return t
 	}
@@ -54,7 +55,7 @@ func (c MastodonConfig) tokenFor(u *url.URL) string {
 
 // Validate refuses a token that would reach instances other than the one
 // that issued it, and tokens for hosts not among the instances.
-func (c MastodonConfig) Validate() error {
+func (c Config) Validate() error {
 	if c.Token != "" && len(c.Instances) > 1 {
 		return errors.New("token would be sent to every instance: give each its own under tokens: {HOST: ${VARIABLE}}")
 	}
@@ -84,7 +85,7 @@ const (
 	mastodonDefaultWait  = time.Minute // a 429 without a usable reset header
 )
 
-// Mastodon polls one instance's hashtag timelines forward with min_id.
+// Poller polls one instance's hashtag timelines forward with min_id.
 //
 // Requests go to GET /api/v1/timelines/tag/:tag with the other hashtags as
 // any[] (Mastodon matches up to 4 of them), so one request covers up to five
@@ -92,7 +93,7 @@ const (
 // cursor. We speak HTTP directly rather than through go-mastodon, whose
 // client retries 429 internally for up to an hour and hides the rate-limit
 // and Link headers this poller reads.
-type Mastodon struct {
+type Poller struct {
 	name     string
 	base     *url.URL
 	host     string
@@ -106,10 +107,10 @@ type Mastodon struct {
 	Now func() time.Time
 }
 
-// NewMastodon returns the poller for one instance (a base URL; "https://" is
+// New returns the poller for one instance (a base URL; "https://" is
 // assumed without a scheme). tags are the campaign hashtags, normalised.
 // httpClient nil means http.DefaultClient.
-func NewMastodon(cfg MastodonConfig, instance string, tags []string, httpClient *http.Client, logger *slog.Logger) (*Mastodon, error) {
+func New(cfg Config, instance string, tags []string, httpClient *http.Client, logger *slog.Logger) (*Poller, error) {
 	if !strings.Contains(instance, "://") {
 		instance = "https://" + instance
 	}
@@ -126,7 +127,7 @@ func NewMastodon(cfg MastodonConfig, instance string, tags []string, httpClient 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	m := &Mastodon{
+	m := &Poller{
 		name:     "mastodon:" + u.Host,
 		base:     u,
 		host:     u.Hostname(),
@@ -161,7 +162,7 @@ func NewMastodon(cfg MastodonConfig, instance string, tags []string, httpClient 
 }
 
 // Name is "mastodon:" and the instance's host.
-func (m *Mastodon) Name() string { return m.name }
+func (m *Poller) Name() string { return m.name }
 
 // mastodonCursor is the poller's cursor: per tag group, the newest status id
 // seen. It is stored as JSON.
@@ -172,7 +173,7 @@ type mastodonCursor map[string]string
 // the newest page only and starts from there. An error after some progress
 // returns that progress with More set, so nothing fetched is lost; an error
 // before any returns the error (a 429 as *RateLimitedError).
-func (m *Mastodon) Poll(ctx context.Context, cursor []byte) (Page, error) {
+func (m *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
 	cur := mastodonCursor{}
 	if len(cursor) > 0 {
 		if err := json.Unmarshal(cursor, &cur); err != nil {
@@ -202,14 +203,14 @@ func (m *Mastodon) Poll(ctx context.Context, cursor []byte) (Page, error) {
 			delete(cur, key)
 		}
 	}
-	var page Page
+	var page collector.Page
 	moved := false
 	for _, g := range m.groups {
 		key := strings.Join(g, " ")
 		more, err := m.pollGroup(ctx, g, key, cur, &page, &moved)
 		if err != nil {
 			if !moved {
-				return Page{RateLimit: page.RateLimit}, err // a 429's headers tell what is left
+				return collector.Page{RateLimit: page.RateLimit}, err // a 429's headers tell what is left
 			}
 			m.logger.Warn("poll stopped early, keeping what came before", "err", err)
 			page.More = true
@@ -220,7 +221,7 @@ func (m *Mastodon) Poll(ctx context.Context, cursor []byte) (Page, error) {
 	if moved {
 		b, err := json.Marshal(cur)
 		if err != nil {
-			return Page{}, err
+			return collector.Page{}, err
 		}
 		page.Cursor = b
 	}
@@ -229,7 +230,7 @@ func (m *Mastodon) Poll(ctx context.Context, cursor []byte) (Page, error) {
 
 // pollGroup pages forward through one group's timeline from cur[key],
 // adding posts to page and moving cur[key]. It reports whether pages remain.
-func (m *Mastodon) pollGroup(ctx context.Context, tags []string, key string, cur mastodonCursor, page *Page, moved *bool) (bool, error) {
+func (m *Poller) pollGroup(ctx context.Context, tags []string, key string, cur mastodonCursor, page *collector.Page, moved *bool) (bool, error) {
 	minID := cur[key]
 	first := minID == ""
 	for n := 0; n < m.maxPages; n++ {
@@ -253,7 +254,7 @@ func (m *Mastodon) pollGroup(ctx context.Context, tags []string, key string, cur
 // fetch requests one page and adds its posts (oldest first) to page. It
 // returns the raw items and the newest id they reach: the Link header's
 // rel="prev" min_id, or the largest id in the page.
-func (m *Mastodon) fetch(ctx context.Context, tags []string, minID string, page *Page) ([]json.RawMessage, string, error) {
+func (m *Poller) fetch(ctx context.Context, tags []string, minID string, page *collector.Page) ([]json.RawMessage, string, error) {
 	u := *m.base
 	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1/timelines/tag/" + tags[0] // String() escapes it
 	u.RawPath = ""
@@ -290,7 +291,7 @@ func (m *Mastodon) fetch(ctx context.Context, tags []string, minID string, page 
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, "", &RateLimitedError{Source: m.name, Until: mastodonRetryUntil(resp.Header, now)}
+		return nil, "", &collector.RateLimitedError{Source: m.name, Until: mastodonRetryUntil(resp.Header, now)}
 	case resp.StatusCode != http.StatusOK:
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return nil, "", fmt.Errorf("%s: GET %s: %s: %s", m.name, u.Path, resp.Status, strings.TrimSpace(string(body)))
@@ -313,9 +314,9 @@ func (m *Mastodon) fetch(ctx context.Context, tags []string, minID string, page 
 		if json.Unmarshal(raw, &probe) == nil && mastodonNewer(string(probe.ID), newest) {
 			newest = string(probe.ID)
 		}
-		p, err := ParseMastodonStatus(raw, m.host, store.SourceMastodon, now)
+		p, err := ParseStatus(raw, m.host, store.SourceMastodon, now)
 		if err != nil {
-			page.Malformed = append(page.Malformed, Malformed{Where: fmt.Sprintf("%s [%d]", where, i), Err: err})
+			page.Malformed = append(page.Malformed, collector.Malformed{Where: fmt.Sprintf("%s [%d]", where, i), Err: err})
 			continue
 		}
 		posts = append(posts, p)
@@ -371,13 +372,13 @@ func mastodonLinkParam(links []string, rel, param string) string {
 }
 
 // mastodonRateLimit reads X-RateLimit-Limit, -Remaining and -Reset (ISO 8601).
-func mastodonRateLimit(h http.Header) *RateLimit {
+func mastodonRateLimit(h http.Header) *collector.RateLimit {
 	lim, err1 := strconv.Atoi(h.Get("X-RateLimit-Limit"))
 	rem, err2 := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
 	if err1 != nil || err2 != nil {
 		return nil
 	}
-	rl := &RateLimit{Limit: lim, Remaining: rem}
+	rl := &collector.RateLimit{Limit: lim, Remaining: rem}
 	if t, err := time.Parse(time.RFC3339Nano, h.Get("X-RateLimit-Reset")); err == nil {
 		rl.Reset = t.UTC()
 	}
@@ -401,4 +402,4 @@ func mastodonRetryUntil(h http.Header, now time.Time) time.Time {
 	return now.Add(mastodonDefaultWait).UTC()
 }
 
-var _ Poller = (*Mastodon)(nil)
+var _ collector.Poller = (*Poller)(nil)

@@ -1,6 +1,6 @@
 //lint:file-ignore SA1019 go-twitter is the dependency the project names for v1.1; it is deprecated upstream and contained in this package
 
-package collector
+package x
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"github.com/dghubble/go-twitter/twitter"
 	"github.com/dghubble/oauth1"
 
+	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -54,7 +55,7 @@ func (c TwitterV1Config) String() string {
 }
 
 // GoString keeps the secrets out of %#v.
-func (c TwitterV1Config) GoString() string { return "collector.TwitterV1Config" + c.String() }
+func (c TwitterV1Config) GoString() string { return "x.TwitterV1Config" + c.String() }
 
 // LogValue keeps the secrets out of slog.
 func (c TwitterV1Config) LogValue() slog.Value {
@@ -116,7 +117,7 @@ func NewTwitterV1(cfg TwitterV1Config, campaign store.Campaign, httpClient *http
 	if httpClient != nil && httpClient.Transport != nil {
 		base = httpClient.Transport
 	}
-	v := &TwitterV1{cfg: cfg, campaign: campaign, query: XQuery(campaign.Hashtags), auth: base, timeout: cfg.Timeout, Now: time.Now}
+	v := &TwitterV1{cfg: cfg, campaign: campaign, query: Query(campaign.Hashtags), auth: base, timeout: cfg.Timeout, Now: time.Now}
 	if cfg.ConsumerKey != "" {
 		ctx := context.WithValue(context.Background(), oauth1.HTTPClient, &http.Client{Transport: base})
 		v.auth = oauth1.NewConfig(cfg.ConsumerKey, cfg.ConsumerSecret).
@@ -142,7 +143,7 @@ type v1Cursor struct {
 }
 
 // Poll fetches the next page of search/tweets.
-func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (Page, error) {
+func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
 	var cur v1Cursor
 	if len(cursor) > 0 {
 		if err := json.Unmarshal(cursor, &cur); err != nil {
@@ -166,22 +167,22 @@ func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (Page, error) {
 	params.SinceID, _ = strconv.ParseInt(cur.SinceID, 10, 64)
 	params.MaxID, _ = strconv.ParseInt(cur.MaxID, 10, 64)
 	search, resp, err := client.Search.Tweets(params)
-	var rl *RateLimit
+	var rl *collector.RateLimit
 	if resp != nil {
 		rl = rateLimitFromHeaders(resp.Header)
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
-			return Page{RateLimit: rl}, &RateLimitedError{Source: v.Name(), Until: retryUntil(resp.Header, rl, v.Now())}
+			return collector.Page{RateLimit: rl}, &collector.RateLimitedError{Source: v.Name(), Until: retryUntil(resp.Header, rl, v.Now())}
 		case resp.StatusCode != http.StatusOK:
-			return Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: HTTP %d%s", v.Name(), resp.StatusCode, problemDetail(tr.body()))
+			return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: HTTP %d%s", v.Name(), resp.StatusCode, problemDetail(tr.body()))
 		}
 	}
 	if err != nil && (resp == nil || !json.Valid(tr.body())) {
 		// No answer, a time-out, or a body cut short.
-		return Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: %w", v.Name(), err)
+		return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: %w", v.Name(), err)
 	}
 	now := v.Now()
-	page := Page{RateLimit: rl}
+	page := collector.Page{RateLimit: rl}
 	where := v.Name() + " search/tweets"
 	var meta *twitter.SearchMetadata
 	if err == nil {
@@ -190,7 +191,7 @@ func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (Page, error) {
 		for i := range search.Statuses {
 			p, perr := postFromTweetV1(&search.Statuses[i], store.SourceX, now)
 			if perr != nil {
-				page.Malformed = append(page.Malformed, Malformed{Where: where, Err: fmt.Errorf("statuses[%d]: %w", i, perr)})
+				page.Malformed = append(page.Malformed, collector.Malformed{Where: where, Err: fmt.Errorf("statuses[%d]: %w", i, perr)})
 				continue
 			}
 			page.Posts = append(page.Posts, p)
@@ -203,7 +204,7 @@ func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (Page, error) {
 			Metadata json.RawMessage   `json:"search_metadata"`
 		}
 		if jerr := json.Unmarshal(tr.body(), &raw); jerr != nil {
-			return Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: %w", v.Name(), jerr)
+			return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: %w", v.Name(), jerr)
 		}
 		meta = new(twitter.SearchMetadata)
 		if json.Unmarshal(raw.Metadata, meta) != nil {
@@ -213,7 +214,7 @@ func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (Page, error) {
 		for i, s := range raw.Statuses {
 			p, perr := ParseTweetV1(s, store.SourceX, now)
 			if perr != nil {
-				page.Malformed = append(page.Malformed, Malformed{Where: where, Err: fmt.Errorf("statuses[%d]: %w", i, perr)})
+				page.Malformed = append(page.Malformed, collector.Malformed{Where: where, Err: fmt.Errorf("statuses[%d]: %w", i, perr)})
 				continue
 			}
 			page.Posts = append(page.Posts, p)

@@ -1,4 +1,4 @@
-package collector
+package x
 
 import (
 	"bytes"
@@ -16,13 +16,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// XConfig is the 'sources: x:' section: X API v2 recent search. The bearer
+// Config is the 'sources: x:' section: X API v2 recent search. The bearer
 // token comes from the environment through ${…} in the file; it is never
-// logged (XConfig formats itself with the token redacted).
-type XConfig struct {
+// logged (Config formats itself with the token redacted).
+type Config struct {
 	BearerToken string        `yaml:"bearer_token"` // app-only bearer token (paid API tiers)
 	BaseURL     string        `yaml:"base_url"`     // default https://api.x.com; tests point it at a fake
 	Every       time.Duration `yaml:"every"`        // poll interval, for the scheduler (default 1m)
@@ -35,7 +36,7 @@ type XConfig struct {
 	MaxQueryLength int `yaml:"max_query_length"`
 }
 
-// Defaults for XConfig.
+// Defaults for Config.
 const (
 	DefaultXBaseURL     = "https://api.x.com"
 	DefaultXEvery       = time.Minute
@@ -51,16 +52,16 @@ const (
 )
 
 // String keeps the token out of %v and %+v.
-func (c XConfig) String() string {
+func (c Config) String() string {
 	return fmt.Sprintf("{BaseURL:%s Every:%s CountsEvery:%s MaxResults:%d Timeout:%s BearerToken:%s}",
 		c.BaseURL, c.Every, c.CountsEvery, c.MaxResults, c.Timeout, redacted(c.BearerToken))
 }
 
 // GoString keeps the token out of %#v.
-func (c XConfig) GoString() string { return "collector.XConfig" + c.String() }
+func (c Config) GoString() string { return "x.Config" + c.String() }
 
 // LogValue keeps the token out of slog.
-func (c XConfig) LogValue() slog.Value {
+func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("base_url", c.BaseURL), slog.Duration("every", c.Every),
 		slog.String("bearer_token", redacted(c.BearerToken)))
 }
@@ -72,7 +73,7 @@ func redacted(secret string) string {
 	return "(redacted)"
 }
 
-func (c XConfig) withDefaults() XConfig {
+func (c Config) withDefaults() Config {
 	if c.BaseURL == "" {
 		c.BaseURL = DefaultXBaseURL
 	}
@@ -98,15 +99,15 @@ func (c XConfig) withDefaults() XConfig {
 	return c
 }
 
-// CheckQuery is an error naming the campaign if XConfig's limit cannot take
+// CheckQuery is an error naming the campaign if Config's limit cannot take
 // the search query for its hashtags, so that run stops before the platform
 // answers every poll with a 400.
-func (c XConfig) CheckQuery(campaign store.Campaign) error {
+func (c Config) CheckQuery(campaign store.Campaign) error {
 	return checkQuery(campaign, c.withDefaults().MaxQueryLength, "sources.x.max_query_length")
 }
 
 func checkQuery(campaign store.Campaign, limit int, limitKey string) error {
-	q := XQuery(campaign.Hashtags)
+	q := Query(campaign.Hashtags)
 	n := utf8.RuneCountInString(q)
 	if n <= limit {
 		return nil
@@ -123,10 +124,10 @@ func checkQuery(campaign store.Campaign, limit int, limitKey string) error {
 		"drop hashtags or split the campaign%s", campaign.Name, len(campaign.Hashtags), n, head, limit, more)
 }
 
-// Xv2 polls X API v2 recent search for one campaign's hashtags. It is a
+// V2 polls X API v2 recent search for one campaign's hashtags. It is a
 // Poller; PollCounts records the platform's own hourly counts beside it.
-type Xv2 struct {
-	cfg      XConfig
+type V2 struct {
+	cfg      Config
 	campaign store.Campaign
 	client   *http.Client
 	log      *slog.Logger
@@ -146,24 +147,24 @@ var xv2Fields = url.Values{
 	"place.fields": {"country_code,full_name,geo"},
 }
 
-// NewXv2 returns the X API v2 poller for one campaign. httpClient may be nil
+// NewV2 returns the X API v2 poller for one campaign. httpClient may be nil
 // (http.DefaultClient); every request also gets cfg.Timeout as a deadline.
-func NewXv2(cfg XConfig, campaign store.Campaign, httpClient *http.Client, logger *slog.Logger) *Xv2 {
+func NewV2(cfg Config, campaign store.Campaign, httpClient *http.Client, logger *slog.Logger) *V2 {
 	if httpClient == nil {
 		httpClient = http.DefaultClient
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	x := &Xv2{cfg: cfg.withDefaults(), campaign: campaign, client: httpClient, Now: time.Now}
-	x.query = XQuery(campaign.Hashtags)
+	x := &V2{cfg: cfg.withDefaults(), campaign: campaign, client: httpClient, Now: time.Now}
+	x.query = Query(campaign.Hashtags)
 	x.log = logger.With("source", x.Name())
 	return x
 }
 
-// XQuery is the search query for a campaign's hashtags: "#a OR #b".
+// Query is the search query for a campaign's hashtags: "#a OR #b".
 // Retweets are kept: they count as reposts.
-func XQuery(tags []string) string {
+func Query(tags []string) string {
 	parts := make([]string, 0, len(tags))
 	for _, t := range tags {
 		parts = append(parts, "#"+strings.TrimLeft(t, "#"))
@@ -172,10 +173,10 @@ func XQuery(tags []string) string {
 }
 
 // Name is "x:" and the campaign name; it keys the cursor.
-func (x *Xv2) Name() string { return "x:" + x.campaign.Name }
+func (x *V2) Name() string { return "x:" + x.campaign.Name }
 
 // Every is the configured poll interval.
-func (x *Xv2) Every() time.Duration { return x.cfg.Every }
+func (x *V2) Every() time.Duration { return x.cfg.Every }
 
 // xv2Cursor is the poller's position. SinceID is the newest tweet fully
 // caught up to. While paging back through a burst, NextToken is the page to
@@ -189,7 +190,7 @@ type xv2Cursor struct {
 
 // Poll fetches the next page of recent search. A page with a next_token
 // left says More; the cursor holds that token so a crash resumes it.
-func (x *Xv2) Poll(ctx context.Context, cursor []byte) (Page, error) {
+func (x *V2) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
 	var cur xv2Cursor
 	if len(cursor) > 0 {
 		if err := json.Unmarshal(cursor, &cur); err != nil {
@@ -212,14 +213,14 @@ func (x *Xv2) Poll(ctx context.Context, cursor []byte) (Page, error) {
 	}
 	body, rl, status, err := x.get(ctx, "/2/tweets/search/recent", q)
 	if err != nil {
-		return Page{RateLimit: rl}, err
+		return collector.Page{RateLimit: rl}, err
 	}
 	if status == http.StatusBadRequest && cur.NextToken != "" {
 		// An expired pagination token: search again from since_id. The
 		// pages already stored come back as duplicates; nothing is missed.
 		x.log.Warn("next_token refused, restarting the catch-up from since_id", "detail", problemDetail(body))
 		c, _ := json.Marshal(xv2Cursor{SinceID: cur.SinceID})
-		return Page{Cursor: c, More: true, RateLimit: rl}, nil
+		return collector.Page{Cursor: c, More: true, RateLimit: rl}, nil
 	}
 	if status == http.StatusBadRequest && cur.SinceID != "" && bytes.Contains(body, []byte("since_id")) {
 		// since_id fell out of recent search's 7 days (tagpulse was down
@@ -227,21 +228,21 @@ func (x *Xv2) Poll(ctx context.Context, cursor []byte) (Page, error) {
 		// posted before it is out of reach; import an archive for it.
 		x.log.Warn("since_id is older than recent search reaches, searching the last 7 days again", "since_id", cur.SinceID)
 		c, _ := json.Marshal(xv2Cursor{})
-		return Page{Cursor: c, More: true, RateLimit: rl}, nil
+		return collector.Page{Cursor: c, More: true, RateLimit: rl}, nil
 	}
 	if status != http.StatusOK {
-		return Page{RateLimit: rl}, fmt.Errorf("%s: search: HTTP %d%s", x.Name(), status, problemDetail(body))
+		return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search: HTTP %d%s", x.Name(), status, problemDetail(body))
 	}
 	res, err := parseV2Page(body, store.SourceX, x.Now())
 	if err != nil {
-		return Page{RateLimit: rl}, fmt.Errorf("%s: search: %w", x.Name(), err)
+		return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search: %w", x.Name(), err)
 	}
 	if res.Partial > 0 {
 		x.log.Debug("page carries partial errors", "errors", res.Partial)
 	}
-	page := Page{Posts: res.Posts, Fetched: res.Fetched, RateLimit: rl}
+	page := collector.Page{Posts: res.Posts, Fetched: res.Fetched, RateLimit: rl}
 	for _, e := range res.Bad {
-		page.Malformed = append(page.Malformed, Malformed{Where: x.Name() + " search/recent", Err: e})
+		page.Malformed = append(page.Malformed, collector.Malformed{Where: x.Name() + " search/recent", Err: e})
 	}
 	newest := cur.Newest
 	if cur.NextToken == "" {
@@ -265,7 +266,7 @@ func (x *Xv2) Poll(ctx context.Context, cursor []byte) (Page, error) {
 
 // startTime is where a first search starts: the campaign's first day when
 // that is inside recent search's 7 days, else the API's default (7 days).
-func (x *Xv2) startTime() time.Time {
+func (x *V2) startTime() time.Time {
 	if x.campaign.From == "" {
 		return time.Time{}
 	}
@@ -283,7 +284,7 @@ func (x *Xv2) startTime() time.Time {
 // one request per CountsEvery (15 minutes or more) and returns nil without a
 // request before then, so the scheduler may call it after every Poll. A 429
 // returns *RateLimitedError and holds further calls until the reset.
-func (x *Xv2) PollCounts(ctx context.Context, db *store.DB) error {
+func (x *V2) PollCounts(ctx context.Context, db *store.DB) error {
 	now := x.Now()
 	x.mu.Lock()
 	due := !now.Before(x.countsNext)
@@ -292,7 +293,7 @@ func (x *Xv2) PollCounts(ctx context.Context, db *store.DB) error {
 		return nil
 	}
 	counts, status, err := x.counts(ctx)
-	var rl *RateLimitedError
+	var rl *collector.RateLimitedError
 	x.mu.Lock()
 	switch {
 	case errors.As(err, &rl):
@@ -317,12 +318,12 @@ func (x *Xv2) PollCounts(ctx context.Context, db *store.DB) error {
 // the campaign's query. The oldest bucket starts mid-hour (7 days ago to the
 // second) and is left out, as it would undercount its hour; the newest is the
 // current hour so far and is overwritten by the next call.
-func (x *Xv2) Counts(ctx context.Context) (map[time.Time]int64, error) {
+func (x *V2) Counts(ctx context.Context) (map[time.Time]int64, error) {
 	counts, _, err := x.counts(ctx)
 	return counts, err
 }
 
-func (x *Xv2) counts(ctx context.Context) (map[time.Time]int64, int, error) {
+func (x *V2) counts(ctx context.Context) (map[time.Time]int64, int, error) {
 	q := url.Values{"query": {x.query}, "granularity": {"hour"}}
 	body, _, status, err := x.get(ctx, "/2/tweets/counts/recent", q)
 	if err != nil {
@@ -362,7 +363,7 @@ func parseV2Counts(body []byte) (map[time.Time]int64, error) {
 // body. It returns an error for transport failures, time-outs, truncated
 // bodies, 429 (as *RateLimitedError) and 5xx; other statuses are the
 // caller's to judge. Errors never carry the token.
-func (x *Xv2) get(ctx context.Context, path string, q url.Values) ([]byte, *RateLimit, int, error) {
+func (x *V2) get(ctx context.Context, path string, q url.Values) ([]byte, *collector.RateLimit, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, x.cfg.Timeout)
 	defer cancel()
 	u := x.cfg.BaseURL + path + "?" + q.Encode()
@@ -380,7 +381,7 @@ func (x *Xv2) get(ctx context.Context, path string, q url.Values) ([]byte, *Rate
 	rl := rateLimitFromHeaders(resp.Header)
 	if resp.StatusCode == http.StatusTooManyRequests {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-		return nil, rl, resp.StatusCode, &RateLimitedError{Source: x.Name(), Until: retryUntil(resp.Header, rl, x.Now())}
+		return nil, rl, resp.StatusCode, &collector.RateLimitedError{Source: x.Name(), Until: retryUntil(resp.Header, rl, x.Now())}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
@@ -394,12 +395,12 @@ func (x *Xv2) get(ctx context.Context, path string, q url.Values) ([]byte, *Rate
 
 // rateLimitFromHeaders reads X's x-rate-limit-limit/remaining/reset (reset
 // in epoch seconds); nil when the response carried none.
-func rateLimitFromHeaders(h http.Header) *RateLimit {
+func rateLimitFromHeaders(h http.Header) *collector.RateLimit {
 	reset, err := strconv.ParseInt(h.Get("x-rate-limit-reset"), 10, 64)
 	if err != nil {
 		return nil
 	}
-	rl := &RateLimit{Reset: time.Unix(reset, 0).UTC()}
+	rl := &collector.RateLimit{Reset: time.Unix(reset, 0).UTC()}
 	rl.Limit, _ = strconv.Atoi(h.Get("x-rate-limit-limit"))
 	rl.Remaining, _ = strconv.Atoi(h.Get("x-rate-limit-remaining"))
 	return rl
@@ -407,7 +408,7 @@ func rateLimitFromHeaders(h http.Header) *RateLimit {
 
 // retryUntil is when a 429 says to come back: Retry-After (seconds or a
 // date) when present, else x-rate-limit-reset, else 15 minutes (X's window).
-func retryUntil(h http.Header, rl *RateLimit, now time.Time) time.Time {
+func retryUntil(h http.Header, rl *collector.RateLimit, now time.Time) time.Time {
 	if ra := h.Get("Retry-After"); ra != "" {
 		if s, err := strconv.Atoi(ra); err == nil && s >= 0 {
 			return now.Add(time.Duration(s) * time.Second)

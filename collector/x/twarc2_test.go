@@ -1,4 +1,4 @@
-package collector_test
+package x_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/archive"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -32,7 +33,7 @@ func TestTwarc2ImportMalformed(t *testing.T) {
 	db := xOpenStore(t)
 	m := collector.NewMatcher([]store.Campaign{{Name: "c", Hashtags: []string{"brexit", "allforpalestine"}}})
 	var bad []collector.Malformed
-	res, err := collector.Import(context.Background(), db, m, path, collector.ImportOptions{Malformed: func(m collector.Malformed) { bad = append(bad, m) }})
+	res, err := archive.Import(context.Background(), db, m, path, archive.Options{Malformed: func(m collector.Malformed) { bad = append(bad, m) }})
 	if err != nil {
 		t.Fatal(err)
 	}
