@@ -77,12 +77,22 @@ type YouTube struct {
 	faults   []YTFault
 	requests []Request
 	nextID   int
+	holds    []*ytHold
+	closing  chan struct{}
+}
+
+// ytHold is a request held unanswered: see Hold.
+type ytHold struct {
+	path    string
+	n       int // hold the nth request on path
+	seen    int
+	arrived chan struct{}
 }
 
 // NewYouTube starts a fake YouTube that takes the API key key; with a
 // non-nil tb it is closed when the test ends.
 func NewYouTube(tb testing.TB, key string) *YouTube {
-	s := &YouTube{key: key, now: time.Now, quota: 10000, channels: map[string]*YTChannel{}}
+	s := &YouTube{key: key, now: time.Now, quota: 10000, channels: map[string]*YTChannel{}, closing: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /youtube/v3/search", s.serveSearch)
 	mux.HandleFunc("GET /youtube/v3/videos", s.serveVideos)
@@ -94,8 +104,32 @@ func NewYouTube(tb testing.TB, key string) *YouTube {
 	return s
 }
 
+// Close releases held requests and stops the server.
+func (s *YouTube) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.closing:
+	default:
+		close(s.closing)
+	}
+	s.mu.Unlock()
+	s.Server.Close()
+}
+
 // BaseURL is the API base to configure.
 func (s *YouTube) BaseURL() string { return s.URL + "/youtube/v3" }
+
+// Hold makes the nth request to the endpoint ("search", "videos" or
+// "channels") hang unanswered until its client goes away or the server
+// closes; the returned channel is closed when that request arrives. A test
+// uses it to kill a client at a known point.
+func (s *YouTube) Hold(endpoint string, n int) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := &ytHold{path: "/youtube/v3/" + endpoint, n: n, arrived: make(chan struct{})}
+	s.holds = append(s.holds, h)
+	return h.arrived
+}
 
 // SetNow replaces the fake's clock (the quota day, default dates).
 func (s *YouTube) SetNow(now func() time.Time) { s.mu.Lock(); s.now = now; s.mu.Unlock() }
@@ -194,7 +228,23 @@ func (s *YouTube) begin(w http.ResponseWriter, r *http.Request, cost int) bool {
 		f, s.faults = s.faults[0], s.faults[1:]
 	}
 	keyBad, used, quota := s.keyBad, s.used, s.quota
+	var hold *ytHold
+	for _, h := range s.holds {
+		if h.path == r.URL.Path {
+			if h.seen++; h.seen == h.n {
+				hold = h
+			}
+		}
+	}
 	s.mu.Unlock()
+	if hold != nil {
+		close(hold.arrived)
+		select {
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+		return false
+	}
 	charge := func(n int) { s.mu.Lock(); s.used += n; s.mu.Unlock() }
 	switch {
 	case key == "" || key != s.key:
