@@ -39,10 +39,11 @@ func (h *handler) listSources(w http.ResponseWriter, r *http.Request) {
 // Collectors are named as the collector names them (collector.SourceHealth,
 // whose JSON this reads, so that the dashboard does not depend on the
 // collector): "x:CAMPAIGN" and "twitter:CAMPAIGN" serve one campaign;
-// "mastodon:HOST", "bluesky" and "demo" serve every campaign.
+// "mastodon:HOST", "bluesky", "instagram:USER", "threads", "youtube" and
+// "demo" serve every campaign.
 var (
 	perCampaignCollectors = []string{"x", "twitter"}
-	sharedCollectors      = []string{"mastodon", "bluesky", "demo"}
+	sharedCollectors      = []string{"mastodon", "bluesky", "instagram", "threads", "youtube", "demo"}
 )
 
 // sharedFields are what a public link shows of a collector that serves every
