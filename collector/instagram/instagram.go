@@ -302,6 +302,7 @@ func (p *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 	p.mu.Unlock()
 	progressed := false
 	var refused []string
+	var tagErr error // the last error of one hashtag alone
 	for _, tag := range p.tags {
 		st := cur.Tags[tag]
 		if !st.active(now) {
@@ -312,6 +313,11 @@ func (p *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 			}
 			id, err := p.search(ctx, tag, &page)
 			if err != nil {
+				if perTag(err) {
+					p.log.Warn("hashtag skipped", "tag", tag, "err", err)
+					tagErr = err
+					continue
+				}
 				if progressed {
 					p.log.Warn("poll stopped early, keeping what came before", "err", err)
 					page.More = true
@@ -328,6 +334,11 @@ func (p *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 		}
 		more, err := p.recent(ctx, tag, st, &page)
 		if err != nil {
+			if perTag(err) {
+				p.log.Warn("hashtag skipped", "tag", tag, "err", err)
+				tagErr = err
+				continue
+			}
 			if progressed {
 				p.log.Warn("poll stopped early, keeping what came before", "err", err)
 				page.More = true
@@ -337,6 +348,9 @@ func (p *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 		}
 		progressed = true
 		page.More = page.More || more
+	}
+	if !progressed && tagErr != nil && len(refused) == 0 {
+		return collector.Page{RateLimit: page.RateLimit}, tagErr
 	}
 	for tag, st := range cur.Tags {
 		if !st.active(now) && !slices.Contains(p.tags, tag) {
@@ -356,6 +370,19 @@ func (p *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 	page.Cursor, _ = json.Marshal(cur)
 	return page, nil
 }
+
+// perTag reports an error that concerns one hashtag only (Instagram
+// refused that request: an unknown or sensitive hashtag), so the others
+// are still polled; throttling, a refused token and transport failures
+// concern them all.
+func perTag(err error) bool {
+	var me *meta.Error
+	var rl *collector.RateLimitedError
+	return errors.As(err, &me) && !me.TokenInvalid() && !me.RateLimited() && !errors.As(err, &rl) && me.Status < 500 ||
+		errors.Is(err, errNoSuchHashtag)
+}
+
+var errNoSuchHashtag = errors.New("no such hashtag on Instagram")
 
 // LimitError is the refusal of hashtags beyond the account's 7-day limit.
 type LimitError struct {
@@ -417,8 +444,13 @@ func (p *Poller) recentlySearched(ctx context.Context, page *collector.Page) (ma
 	if err != nil {
 		return nil, err
 	}
-	if me != nil {
+	if me != nil && me.Status >= 500 {
 		return nil, fmt.Errorf("%s: recently_searched_hashtags: %w", p.Name(), me)
+	}
+	if me != nil {
+		// Not fatal: the cursor still counts what this poller queried.
+		p.log.Warn("recently_searched_hashtags refused: counting only the hashtags tagpulse queried", "err", me)
+		return map[string]bool{}, nil
 	}
 	var body struct {
 		Data []struct {
@@ -456,7 +488,7 @@ func (p *Poller) search(ctx context.Context, tag string, page *collector.Page) (
 		return "", fmt.Errorf("%s: ig_hashtag_search #%s: %w", p.Name(), tag, err)
 	}
 	if len(body.Data) == 0 || body.Data[0].ID == "" {
-		return "", fmt.Errorf("%s: ig_hashtag_search #%s: Instagram knows no such hashtag", p.Name(), tag)
+		return "", fmt.Errorf("%s: ig_hashtag_search #%s: %w", p.Name(), tag, errNoSuchHashtag)
 	}
 	return body.Data[0].ID, nil
 }

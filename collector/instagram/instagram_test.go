@@ -445,6 +445,26 @@ func TestHashtagLimitCountedAndRemembered(t *testing.T) {
 	}
 }
 
+// TestOneHashtagRefused: Instagram refuses one hashtag (a generic error,
+// as for hashtags it deems sensitive); the others are still collected.
+func TestOneHashtagRefused(t *testing.T) {
+	fake, p, _, logs := setup(t, instagram.Config{}, "AllForPalestine", "Blocked")
+	db, _ := openStore(t)
+	fake.Block("blocked")
+	fake.Add(platformtest.IGMedia{Caption: "#AllForPalestine #Blocked", Timestamp: t0.Add(-time.Minute)})
+	if _, res, err := poll(t, db, p, "allforpalestine", "blocked"); err != nil || res.Added != 1 {
+		t.Fatalf("poll: %+v %v", res, err)
+	}
+	if !strings.Contains(logs.String(), "hashtag skipped") || !strings.Contains(logs.String(), "blocked") {
+		t.Errorf("not logged: %s", logs)
+	}
+	// Alone, the refusal is the poll's error.
+	p2, _ := newPoller(t, fake, instagram.Config{}, &clock{t0}, "Blocked")
+	if _, _, err := poll(t, db, p2, "blocked"); err == nil || !strings.Contains(err.Error(), "#blocked") {
+		t.Fatalf("alone: %v", err)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	for _, tc := range []struct {
 		cfg  instagram.Config

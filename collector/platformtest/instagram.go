@@ -178,6 +178,7 @@ type Instagram struct {
 	tagIDs   map[string]string    // hashtag name → node ID
 	searched map[string]time.Time // node ID → first searched by the account
 	limit    int
+	blocked  map[string]bool // hashtags Meta deems sensitive
 }
 
 // Version is the Graph API version the fakes serve under.
@@ -186,7 +187,7 @@ const Version = "v24.0"
 // NewInstagram starts a fake for the account userID; with a non-nil tb it
 // is closed when the test ends.
 func NewInstagram(tb testing.TB, userID string) *Instagram {
-	s := &Instagram{userID: userID, nextID: 17_900_000_000_000_000, tagIDs: map[string]string{}, searched: map[string]time.Time{}, limit: 30}
+	s := &Instagram{userID: userID, nextID: 17_900_000_000_000_000, tagIDs: map[string]string{}, searched: map[string]time.Time{}, limit: 30, blocked: map[string]bool{}}
 	s.now = time.Now
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /"+Version+"/ig_hashtag_search", s.serveSearch)
@@ -233,6 +234,16 @@ func (s *Instagram) MarkSearched(t time.Time, tags ...string) {
 	defer s.mu.Unlock()
 	for _, tag := range tags {
 		s.searched[s.tagIDLocked(tag)] = t
+	}
+}
+
+// Block makes ig_hashtag_search answer a generic error for these hashtags,
+// as Instagram does for hashtags it deems sensitive or offensive.
+func (s *Instagram) Block(tags ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range tags {
+		s.blocked[strings.ToLower(t)] = true
 	}
 }
 
@@ -329,6 +340,11 @@ func (s *Instagram) serveSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if s.blocked[q] {
+		s.mu.Unlock()
+		metaError(w, http.StatusBadRequest, "Invalid parameter", "OAuthException", 100, 0)
+		return
+	}
 	id := s.tagIDLocked(q)
 	now := s.now()
 	t, seen := s.searched[id]
