@@ -357,6 +357,9 @@ func (p *Poller) searchTag(ctx context.Context, tag string, st *TagState, cur *C
 		q.Set("search_mode", "KEYWORD")
 	}
 	for n := 0; n < p.cfg.MaxPages; n++ {
+		if n > 0 && cur.Used(now) >= p.cfg.DailyQueries {
+			return true, nil // the budget is spent: the rest of the window waits
+		}
 		q.Set("since", strconv.FormatInt(st.Since, 10))
 		q.Set("until", strconv.FormatInt(st.Until, 10))
 		q.Del("after")
