@@ -216,11 +216,14 @@ type Cursor struct {
 
 // TagState is one hashtag's part of the cursor.
 type TagState struct {
-	ID           string    `json:"id"`              // the hashtag's node ID (static)
-	FirstQueried time.Time `json:"first_queried"`   // counts against the limit for 7 days from here
-	Newest       time.Time `json:"newest,omitzero"` // newest media timestamp seen
-	After        string    `json:"after,omitempty"` // the next recent_media page while catching up
-	Caught       time.Time `json:"caught,omitzero"` // when the last catch-up finished
+	ID           string    `json:"id"`            // the hashtag's node ID (static)
+	FirstQueried time.Time `json:"first_queried"` // counts against the limit for 7 days from here
+	// Floor is the newest media of the last finished sweep (first page to
+	// the media stored before): a later sweep stops at a page wholly older.
+	Floor time.Time `json:"floor,omitzero"`
+	// Top is the newest media of the sweep under way; Floor once it ends.
+	Top   time.Time `json:"top,omitzero"`
+	After string    `json:"after,omitempty"` // the next recent_media page while sweeping
 }
 
 // active reports whether the hashtag still counts against the limit.
@@ -504,12 +507,14 @@ type mediaPage struct {
 	} `json:"paging"`
 }
 
-// recent pages through a hashtag's recent media from st.After (or the
-// first page), adding posts to page, up to MaxPages; it reports whether
-// pages remain (st.After then holds the next one).
+// recent sweeps a hashtag's recent media from the first page (or st.After,
+// to go on with a sweep), adding posts to page, up to MaxPages, and ends
+// the sweep at the last page or at a page wholly older than the last
+// finished sweep's newest media. It reports whether pages remain (st.After
+// then holds the next one).
 func (p *Poller) recent(ctx context.Context, tag string, st *TagState, page *collector.Page) (bool, error) {
 	now := p.Now()
-	seenUpTo := st.Newest.Add(-seenSlack)
+	seenUpTo := st.Floor.Add(-seenSlack)
 	for n := 0; n < p.cfg.MaxPages; n++ {
 		q := url.Values{"user_id": {p.cfg.UserID}, "fields": {Fields}, "limit": {strconv.Itoa(pageLimit)}}
 		if st.After != "" {
@@ -525,7 +530,7 @@ func (p *Poller) recent(ctx context.Context, tag string, st *TagState, page *col
 				// The page cursor is no longer honoured: start again at the
 				// first page. What was stored comes back as duplicates.
 				p.log.Warn("recent_media refused the page cursor, starting again from the newest page", "tag", tag, "err", me)
-				st.After = ""
+				st.After = "" // a new sweep; Floor stays that of the last finished one
 				return true, nil
 			}
 			return false, fmt.Errorf("%s: recent_media #%s: %w", p.Name(), tag, me)
@@ -535,15 +540,15 @@ func (p *Poller) recent(ctx context.Context, tag string, st *TagState, page *col
 			return false, fmt.Errorf("%s: recent_media #%s: %w", p.Name(), tag, err)
 		}
 		page.Fetched += len(mp.Data)
-		allSeen := len(mp.Data) > 0 && !st.Newest.IsZero()
+		allSeen := len(mp.Data) > 0 && !st.Floor.IsZero()
 		for i, raw := range mp.Data {
 			post, err := ParseMedia(raw, tag, now)
 			if err != nil {
 				page.Malformed = append(page.Malformed, collector.Malformed{Where: fmt.Sprintf("%s %s [%d]", p.Name(), path, i), Err: err})
 				continue
 			}
-			if post.CreatedAt.After(st.Newest) {
-				st.Newest = post.CreatedAt
+			if post.CreatedAt.After(st.Top) {
+				st.Top = post.CreatedAt
 			}
 			if post.CreatedAt.After(seenUpTo) {
 				allSeen = false
@@ -552,7 +557,10 @@ func (p *Poller) recent(ctx context.Context, tag string, st *TagState, page *col
 		}
 		next := mp.Paging.Cursors.After
 		if mp.Paging.Next == "" || next == "" || len(mp.Data) == 0 || allSeen {
-			st.After, st.Caught = "", now
+			st.After = ""
+			if st.Top.After(st.Floor) {
+				st.Floor = st.Top
+			}
 			return false, nil
 		}
 		st.After = next

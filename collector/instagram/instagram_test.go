@@ -309,30 +309,52 @@ func TestPagingAcrossPollsAndRestart(t *testing.T) {
 }
 
 func TestCursorLostStartsAgainWithoutDoubling(t *testing.T) {
-	fake, p, _, logs := setup(t, instagram.Config{MaxPages: 1}, "AllForPalestine")
+	fake, p, c, logs := setup(t, instagram.Config{MaxPages: 1}, "AllForPalestine")
 	db, _ := openStore(t)
-	for i := range 70 {
-		fake.Add(platformtest.IGMedia{Caption: "#AllForPalestine", Timestamp: t0.Add(-time.Duration(i+1) * time.Minute)})
+	for i := range 10 {
+		fake.Add(platformtest.IGMedia{Caption: "#AllForPalestine old", Timestamp: t0.Add(-time.Duration(i+1) * time.Minute)})
 	}
-	if _, res, err := poll(t, db, p, "allforpalestine"); err != nil || res.Added != 50 {
-		t.Fatalf("first poll: %+v %v", res, err)
+	if _, res, err := poll(t, db, p, "allforpalestine"); err != nil || res.Added != 10 {
+		t.Fatalf("first sweep: %+v %v", res, err)
+	}
+	// A burst of 200 later: the sweep is interrupted by a lost cursor after
+	// its first page, and must still reach everything down to the old ones.
+	c.t = t0.Add(220 * time.Minute)
+	for i := range 200 {
+		fake.Add(platformtest.IGMedia{Caption: "#AllForPalestine new", Timestamp: c.t.Add(-time.Duration(i+1) * time.Minute)})
+	}
+	page, res, err := poll(t, db, p, "allforpalestine")
+	if err != nil || res.Added != 50 || !page.More {
+		t.Fatalf("first page of the burst: %+v more=%v %v", res, page.More, err)
 	}
 	fake.Fail(platformtest.MetaCursorLost())
-	page, res, err := poll(t, db, p, "allforpalestine")
+	page, res, err = poll(t, db, p, "allforpalestine")
 	if err != nil || !page.More || res.Added != 0 {
 		t.Fatalf("cursor lost: %+v more=%v %v", res, page.More, err)
 	}
 	if !strings.Contains(logs.String(), "page cursor") {
 		t.Errorf("no warning logged: %s", logs)
 	}
-	// From the newest page again: the first 50 are duplicates; then the rest.
-	for page.More {
-		if page, res, err = poll(t, db, p, "allforpalestine"); err != nil {
+	for i := 0; page.More && i < 10; i++ {
+		if page, _, err = poll(t, db, p, "allforpalestine"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if db.PostCount() != 70 {
-		t.Fatalf("%d stored, want 70", db.PostCount())
+	if page.More || db.PostCount() != 210 {
+		t.Fatalf("more=%v, %d stored, want 210", page.More, db.PostCount())
+	}
+	// The next sweep ends at the first page wholly older than the hour
+	// before what the finished sweep reached: the third (minutes 70–119 of the burst).
+	n := len(fake.Requests())
+	added := 0
+	for page.More = true; page.More; {
+		if page, res, err = poll(t, db, p, "allforpalestine"); err != nil {
+			t.Fatal(err)
+		}
+		added += res.Added
+	}
+	if added != 0 || len(fake.Requests()) != n+3 {
+		t.Fatalf("quiet sweep: %d added, %d requests; want 0 and 3", added, len(fake.Requests())-n)
 	}
 }
 

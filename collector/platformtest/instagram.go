@@ -65,6 +65,38 @@ type metaState struct {
 	requests []Request
 	usage    int // percent of the allowance, in the usage headers
 	calls    int
+	holds    []*metaHold
+	closing  chan struct{}
+}
+
+// metaHold is a request held unanswered: see Hold.
+type metaHold struct {
+	suffix  string
+	n, seen int
+	arrived chan struct{}
+}
+
+// Hold makes the nth request whose path ends in suffix hang unanswered
+// until its client goes away or the server closes; the returned channel is
+// closed when that request arrives. A test uses it to kill a client at a
+// known point.
+func (m *metaState) Hold(suffix string, n int) <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h := &metaHold{suffix: suffix, n: n, arrived: make(chan struct{})}
+	m.holds = append(m.holds, h)
+	return h.arrived
+}
+
+// release ends every held request.
+func (m *metaState) release() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	select {
+	case <-m.closing:
+	default:
+		close(m.closing)
+	}
 }
 
 // begin records a request and checks its token; it returns the fault to
@@ -91,7 +123,23 @@ func (m *metaState) begin(w http.ResponseWriter, r *http.Request, bucHeader func
 	usage := m.usage
 	token, expired := m.token, m.expired
 	now := m.now()
+	var hold *metaHold
+	for _, h := range m.holds {
+		if strings.HasSuffix(r.URL.Path, h.suffix) {
+			if h.seen++; h.seen == h.n {
+				hold = h
+			}
+		}
+	}
 	m.mu.Unlock()
+	if hold != nil {
+		close(hold.arrived)
+		select {
+		case <-r.Context().Done():
+		case <-m.closing:
+		}
+		return nil, false
+	}
 
 	regain := 0
 	if f != nil && f.kind == metaRateLimit {
@@ -188,7 +236,7 @@ const Version = "v24.0"
 // is closed when the test ends.
 func NewInstagram(tb testing.TB, userID string) *Instagram {
 	s := &Instagram{userID: userID, nextID: 17_900_000_000_000_000, tagIDs: map[string]string{}, searched: map[string]time.Time{}, limit: 30, blocked: map[string]bool{}}
-	s.now = time.Now
+	s.now, s.closing = time.Now, make(chan struct{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /"+Version+"/ig_hashtag_search", s.serveSearch)
 	mux.HandleFunc("GET /"+Version+"/{node}/recent_media", s.serveRecent)
@@ -198,6 +246,12 @@ func NewInstagram(tb testing.TB, userID string) *Instagram {
 		tb.Cleanup(s.Close)
 	}
 	return s
+}
+
+// Close releases held requests and stops the server.
+func (s *Instagram) Close() {
+	s.release()
+	s.Server.Close()
 }
 
 // BaseURL is the API base to configure: the server's URL and the version.

@@ -50,7 +50,7 @@ const ThreadsVersion = "v1.0"
 // test ends.
 func NewThreads(tb testing.TB) *Threads {
 	s := &Threads{nextID: 18_050_000_000_000_000, budget: 2200}
-	s.now = time.Now
+	s.now, s.closing = time.Now, make(chan struct{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /"+ThreadsVersion+"/keyword_search", s.serveSearch)
 	s.Server = httptest.NewServer(mux)
@@ -58,6 +58,12 @@ func NewThreads(tb testing.TB) *Threads {
 		tb.Cleanup(s.Close)
 	}
 	return s
+}
+
+// Close releases held requests and stops the server.
+func (s *Threads) Close() {
+	s.release()
+	s.Server.Close()
 }
 
 // BaseURL is the API base to configure.
