@@ -18,7 +18,7 @@ import (
 
 // The kill test runs the collector in a child process (this test binary,
 // re-run with TAGPULSE_THREADS_CHILD set): a real scheduler, a real store
-// file, the fake Instagram in the parent.
+// file, the fake Threads in the parent.
 
 func TestMain(m *testing.M) {
 	if os.Getenv("TAGPULSE_THREADS_CHILD") != "" {
