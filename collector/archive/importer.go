@@ -64,10 +64,25 @@ func knownFormats() string { return "known formats: " + strings.Join(Formats(), 
 
 // Options tune Import.
 type Options struct {
-	Now       func() time.Time            // collection time to record; time.Now when nil
-	BatchSize int                         // records per store transaction (default 2000)
-	Malformed func(m collector.Malformed) // called for each malformed record, in file order
-	Progress  func(r Result)              // called after each batch
+	Now       func() time.Time // collection time to record; time.Now when nil
+	BatchSize int              // records per store transaction (default 2000)
+	// Malformed is called for each malformed record, never two at once.
+	// Records are reported in file order, except that a break in a JSON
+	// array or value stream (after which the rest of the file is skipped)
+	// can be reported before malformed records that precede it.
+	Malformed func(m collector.Malformed)
+	Progress  func(r Result) // called after each batch
+}
+
+// withDefaults fills in the defaults of Now and BatchSize.
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 2000
+	}
+	return o
 }
 
 type record struct {
@@ -81,50 +96,63 @@ type record struct {
 // and skipped; everything else lands. Importing the same file again adds
 // nothing: posts are deduplicated by platform and ID.
 func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string, opts Options) (Result, error) {
-	res := Result{File: path}
 	f, err := os.Open(path)
 	if err != nil {
-		return res, fmt.Errorf("import: %w", err)
+		return Result{File: path}, fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
 	content, compression, err := decompressed(f)
 	if err != nil {
-		return res, fmt.Errorf("import %s: %w", path, err)
+		return Result{File: path}, fmt.Errorf("import %s: %w", path, err)
 	}
-	res.Compression = compression
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	batchSize := opts.BatchSize
-	if batchSize <= 0 {
-		batchSize = 2000
-	}
-	var mu sync.Mutex // the reader and the ingest loop both report
-	malformed := func(line int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		res.Malformed++
-		if opts.Malformed != nil {
-			opts.Malformed(collector.Malformed{Where: fmt.Sprintf("%s:%d", path, line), Err: err})
-		}
-	}
-
-	recs := make(chan []record, 4)
-	readErr := make(chan error, 1)
-	rctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() { readErr <- readRecords(rctx, content, batchSize, recs, malformed) }()
+	r := &importRun{path: path, opts: opts.withDefaults(), res: Result{File: path, Compression: compression}}
 
 	// Three stages, so that both cores stay busy while the store is
 	// written: reading records, parsing them (on every core), and ingesting
 	// in file order.
-	type parsedBatch struct {
-		recs   []record
-		parsed []parsed
-		format *collector.Format
-		err    error
+	recs := make(chan []record, 4)
+	readErr := make(chan error, 1)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { readErr <- readRecords(rctx, content, r.opts.BatchSize, recs, r.malformed) }()
+	stage := parseStage(rctx, cancel, recs, r.opts.Now)
+	failure := r.ingest(db, m, stage, cancel)
+	err = r.outcome(failure, <-readErr)
+	return r.res, err
+}
+
+// importRun is one Import's running total. The reader and the ingest loop
+// both report into it, under mu.
+type importRun struct {
+	path string
+	opts Options
+	mu   sync.Mutex
+	res  Result
+}
+
+// malformed counts and reports a malformed record at line.
+func (r *importRun) malformed(line int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.res.Malformed++
+	if r.opts.Malformed != nil {
+		r.opts.Malformed(collector.Malformed{Where: fmt.Sprintf("%s:%d", r.path, line), Err: err})
 	}
+}
+
+// parsedBatch is one batch of records and their posts, or the error that
+// stops the import (no format recognised).
+type parsedBatch struct {
+	recs   []record
+	parsed []parsed
+	format *collector.Format
+	err    error
+}
+
+// parseStage detects the format from the first batch and parses every batch
+// in order. When no format fits it sends the error, cancels the read and
+// drains recs.
+func parseStage(ctx context.Context, cancel context.CancelFunc, recs <-chan []record, now func() time.Time) <-chan parsedBatch {
 	stage := make(chan parsedBatch, 8)
 	go func() {
 		defer close(stage)
@@ -143,17 +171,25 @@ func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string
 			}
 			select {
 			case stage <- parsedBatch{recs: batch, parsed: parseBatch(format, batch, now()), format: format}:
-			case <-rctx.Done():
+			case <-ctx.Done():
 				for range recs {
 				}
 				return
 			}
 		}
 	}()
-	var posts []store.Post
+	return stage
+}
+
+// ingest stores the parsed batches in file order, one transaction each, and
+// names the campaigns whose windows some matched posts fell outside. It
+// returns the first failure, after which it cancels the read and drains
+// stage.
+func (r *importRun) ingest(db *store.DB, m *collector.Matcher, stage <-chan parsedBatch, cancel context.CancelFunc) error {
 	var failure error
 	campaigns := m.Campaigns()
 	outsideOf := make([]bool, len(campaigns))
+	var posts []store.Post
 	for pb := range stage {
 		if failure != nil {
 			continue // drain
@@ -162,62 +198,77 @@ func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string
 			failure = pb.err
 			continue
 		}
-		mu.Lock()
-		res.Format = pb.format.Name
-		res.Records += len(pb.recs)
-		mu.Unlock()
-		posts = posts[:0]
-		outside := 0
-		for i, pr := range pb.parsed {
-			for _, e := range pr.bad {
-				malformed(pb.recs[i].line, e)
-			}
-			posts = append(posts, pr.posts...)
-			for j := range pr.posts {
-				if outsideWindows(campaigns, &pr.posts[j], outsideOf) {
-					outside++
-				}
-			}
-		}
-		ir, err := collector.Ingest(db, m, "", collector.Page{Posts: posts})
-		if err != nil {
+		var err error
+		if posts, err = r.ingestBatch(db, m, pb, posts[:0], campaigns, outsideOf); err != nil {
 			failure = err
 			cancel()
-			continue
-		}
-		mu.Lock()
-		res.Fetched += ir.Fetched
-		res.Matched += ir.Matched
-		res.Added += ir.Added
-		res.Duplicates += ir.Duplicates
-		res.OutsideWindow += outside
-		snapshot := res
-		mu.Unlock()
-		if opts.Progress != nil {
-			opts.Progress(snapshot)
 		}
 	}
 	for i, out := range outsideOf {
 		if out {
-			res.OutsideCampaigns = append(res.OutsideCampaigns, campaigns[i].Name)
+			r.res.OutsideCampaigns = append(r.res.OutsideCampaigns, campaigns[i].Name)
 		}
 	}
+	return failure
+}
+
+// ingestBatch reports a batch's malformed items, ingests its posts and adds
+// what it did to the total. It collects the posts in posts and returns it,
+// so that the next batch can reuse its array.
+func (r *importRun) ingestBatch(db *store.DB, m *collector.Matcher, pb parsedBatch, posts []store.Post, campaigns []store.Campaign, outsideOf []bool) ([]store.Post, error) {
+	r.mu.Lock()
+	r.res.Format = pb.format.Name
+	r.res.Records += len(pb.recs)
+	r.mu.Unlock()
+	outside := 0
+	for i, pr := range pb.parsed {
+		for _, e := range pr.bad {
+			r.malformed(pb.recs[i].line, e)
+		}
+		posts = append(posts, pr.posts...)
+		for j := range pr.posts {
+			if outsideWindows(campaigns, &pr.posts[j], outsideOf) {
+				outside++
+			}
+		}
+	}
+	ir, err := collector.Ingest(db, m, "", collector.Page{Posts: posts})
+	if err != nil {
+		return posts, err
+	}
+	r.mu.Lock()
+	r.res.Fetched += ir.Fetched
+	r.res.Matched += ir.Matched
+	r.res.Added += ir.Added
+	r.res.Duplicates += ir.Duplicates
+	r.res.OutsideWindow += outside
+	snapshot := r.res
+	r.mu.Unlock()
+	if r.opts.Progress != nil {
+		r.opts.Progress(snapshot)
+	}
+	return posts, nil
+}
+
+// outcome is the error Import returns, naming the file: the failure that
+// stopped the ingest, else the reader's, else none unless no record
+// decided the format.
+func (r *importRun) outcome(failure, readErr error) error {
 	if failure != nil {
-		<-readErr
-		return res, fmt.Errorf("import %s: %w", path, failure)
+		return fmt.Errorf("import %s: %w", r.path, failure)
 	}
-	if err := <-readErr; err != nil {
-		if errors.Is(err, ErrEmpty) && compression != "" {
-			err = fmt.Errorf("%w once decompressed: nothing to import; if it should hold posts, export or download it again", ErrEmpty)
+	if readErr != nil {
+		if errors.Is(readErr, ErrEmpty) && r.res.Compression != "" {
+			readErr = fmt.Errorf("%w once decompressed: nothing to import; if it should hold posts, export or download it again", ErrEmpty)
 		}
-		return res, fmt.Errorf("import %s: %w", path, err)
+		return fmt.Errorf("import %s: %w", r.path, readErr)
 	}
-	if res.Format == "" {
+	if r.res.Format == "" {
 		// Every record was malformed before one could decide the format:
 		// the same failure as a first record of no known format.
-		return res, fmt.Errorf("import %s: %w: no record in the file is JSON (%s)", path, ErrUnknownFormat, knownFormats())
+		return fmt.Errorf("import %s: %w: no record in the file is JSON (%s)", r.path, ErrUnknownFormat, knownFormats())
 	}
-	return res, nil
+	return nil
 }
 
 // outsideWindows reports whether a post carries some campaign's hashtags

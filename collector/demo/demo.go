@@ -117,7 +117,7 @@ func (d *Poller) FirstDay(loc *time.Location) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }
 
-// Name implements Poller.
+// Name implements collector.Poller.
 func (d *Poller) Name() string { return "demo" }
 
 // maxDemoMinutes bounds one page while catching up.

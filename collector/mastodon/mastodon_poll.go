@@ -34,7 +34,7 @@ type Config struct {
 	Token string `yaml:"token,omitempty"`
 	// MaxPages bounds the pages one poll follows per tag group when catching
 	// up after downtime (default 10, i.e. 400 statuses); the rest comes with
-	// the next poll, which the scheduler runs at once (Page.More).
+	// the next poll, which the scheduler runs at once (collector.Page.More).
 	MaxPages int `yaml:"max_pages,omitempty"`
 	// Timeout is the deadline for one request (default 20s).
 	Timeout time.Duration `yaml:"timeout,omitempty"`
@@ -172,7 +172,7 @@ type mastodonCursor map[string]string
 // MaxPages pages per group. On the very first poll (no cursor) a group takes
 // the newest page only and starts from there. An error after some progress
 // returns that progress with More set, so nothing fetched is lost; an error
-// before any returns the error (a 429 as *RateLimitedError).
+// before any returns the error (a 429 as *collector.RateLimitedError).
 func (m *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
 	cur := mastodonCursor{}
 	if len(cursor) > 0 {

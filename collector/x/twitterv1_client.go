@@ -144,6 +144,36 @@ type v1Cursor struct {
 
 // Poll fetches the next page of search/tweets.
 func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
+	cur := v.readCursor(cursor)
+	ctx, cancel := context.WithTimeout(ctx, v.timeout)
+	defer cancel()
+	search, resp, body, err := v.search(ctx, cur)
+	var rl *collector.RateLimit
+	if resp != nil {
+		rl = rateLimitFromHeaders(resp.Header)
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			return collector.Page{RateLimit: rl}, &collector.RateLimitedError{Source: v.Name(), Until: retryUntil(resp.Header, rl, v.Now())}
+		case resp.StatusCode != http.StatusOK:
+			return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: HTTP %d%s", v.Name(), resp.StatusCode, problemDetail(body))
+		}
+	}
+	if err != nil && (resp == nil || !json.Valid(body)) {
+		// No answer, a time-out, or a body cut short.
+		return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: %w", v.Name(), err)
+	}
+	page := collector.Page{RateLimit: rl}
+	meta, err := v.statuses(search, body, err, &page)
+	if err != nil {
+		return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: %w", v.Name(), err)
+	}
+	v.advance(cur, meta, &page)
+	return page, nil
+}
+
+// readCursor decodes the poller's cursor; an unreadable one is logged and
+// searching starts from the beginning.
+func (v *TwitterV1) readCursor(cursor []byte) v1Cursor {
 	var cur v1Cursor
 	if len(cursor) > 0 {
 		if err := json.Unmarshal(cursor, &cur); err != nil {
@@ -151,8 +181,14 @@ func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (collector.Page, er
 			cur = v1Cursor{}
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, v.timeout)
-	defer cancel()
+	return cur
+}
+
+// search asks search/tweets for the page after cur through go-twitter. It
+// returns go-twitter's answer, the response (nil when none came) and the
+// body as far as it was read, which is still there when go-twitter could
+// not decode it.
+func (v *TwitterV1) search(ctx context.Context, cur v1Cursor) (*twitter.Search, *http.Response, []byte, error) {
 	tr := &v1Transport{ctx: ctx, base: v.cfg.BaseURL + "/1.1/", next: v.auth}
 	if v.cfg.ConsumerKey == "" { // OAuth1 signs when configured; else app-only
 		tr.bearer = v.cfg.BearerToken
@@ -167,26 +203,18 @@ func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (collector.Page, er
 	params.SinceID, _ = strconv.ParseInt(cur.SinceID, 10, 64)
 	params.MaxID, _ = strconv.ParseInt(cur.MaxID, 10, 64)
 	search, resp, err := client.Search.Tweets(params)
-	var rl *collector.RateLimit
-	if resp != nil {
-		rl = rateLimitFromHeaders(resp.Header)
-		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
-			return collector.Page{RateLimit: rl}, &collector.RateLimitedError{Source: v.Name(), Until: retryUntil(resp.Header, rl, v.Now())}
-		case resp.StatusCode != http.StatusOK:
-			return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: HTTP %d%s", v.Name(), resp.StatusCode, problemDetail(tr.body()))
-		}
-	}
-	if err != nil && (resp == nil || !json.Valid(tr.body())) {
-		// No answer, a time-out, or a body cut short.
-		return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: %w", v.Name(), err)
-	}
+	return search, resp, tr.body(), err
+}
+
+// statuses turns a search response's statuses into page's posts, counting
+// the ones that cannot be parsed as malformed, and returns its
+// search_metadata (nil when it has none). typeErr is go-twitter's error
+// decoding body, which is whole JSON: some status in it is malformed, so
+// body is parsed status by status and the rest are kept.
+func (v *TwitterV1) statuses(search *twitter.Search, body []byte, typeErr error, page *collector.Page) (*twitter.SearchMetadata, error) {
 	now := v.Now()
-	page := collector.Page{RateLimit: rl}
 	where := v.Name() + " search/tweets"
-	var meta *twitter.SearchMetadata
-	if err == nil {
-		meta = search.Metadata
+	if typeErr == nil {
 		page.Fetched = len(search.Statuses)
 		for i := range search.Statuses {
 			p, perr := postFromTweetV1(&search.Statuses[i], store.SourceX, now)
@@ -196,30 +224,36 @@ func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (collector.Page, er
 			}
 			page.Posts = append(page.Posts, p)
 		}
-	} else {
-		// The body is whole JSON that go-twitter could not type: some
-		// status in it is malformed. Parse status by status and keep the rest.
-		var raw struct {
-			Statuses []json.RawMessage `json:"statuses"`
-			Metadata json.RawMessage   `json:"search_metadata"`
-		}
-		if jerr := json.Unmarshal(tr.body(), &raw); jerr != nil {
-			return collector.Page{RateLimit: rl}, fmt.Errorf("%s: search/tweets: %w", v.Name(), jerr)
-		}
-		meta = new(twitter.SearchMetadata)
-		if json.Unmarshal(raw.Metadata, meta) != nil {
-			meta = nil
-		}
-		page.Fetched = len(raw.Statuses)
-		for i, s := range raw.Statuses {
-			p, perr := ParseTweetV1(s, store.SourceX, now)
-			if perr != nil {
-				page.Malformed = append(page.Malformed, collector.Malformed{Where: where, Err: fmt.Errorf("statuses[%d]: %w", i, perr)})
-				continue
-			}
-			page.Posts = append(page.Posts, p)
-		}
+		return search.Metadata, nil
 	}
+	var raw struct {
+		Statuses []json.RawMessage `json:"statuses"`
+		Metadata json.RawMessage   `json:"search_metadata"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, err
+	}
+	meta := new(twitter.SearchMetadata)
+	if json.Unmarshal(raw.Metadata, meta) != nil {
+		meta = nil
+	}
+	page.Fetched = len(raw.Statuses)
+	for i, s := range raw.Statuses {
+		p, perr := ParseTweetV1(s, store.SourceX, now)
+		if perr != nil {
+			page.Malformed = append(page.Malformed, collector.Malformed{Where: where, Err: fmt.Errorf("statuses[%d]: %w", i, perr)})
+			continue
+		}
+		page.Posts = append(page.Posts, p)
+	}
+	return meta, nil
+}
+
+// advance sets page's cursor and More. While there is more below the page
+// it pages down through the burst with max_id under its oldest tweet,
+// keeping the burst's newest; at its bottom SinceID moves up to the newest
+// tweet seen.
+func (v *TwitterV1) advance(cur v1Cursor, meta *twitter.SearchMetadata, page *collector.Page) {
 	var newest, oldest string
 	for _, p := range page.Posts {
 		if newest == "" || idLess(newest, p.ID) {
@@ -249,7 +283,6 @@ func (v *TwitterV1) Poll(ctx context.Context, cursor []byte) (collector.Page, er
 		next.SinceID = newest
 	}
 	page.Cursor, _ = json.Marshal(next)
-	return page, nil
 }
 
 // v1Transport points go-twitter at BaseURL (it hard-codes

@@ -125,7 +125,7 @@ func checkQuery(campaign store.Campaign, limit int, limitKey string) error {
 }
 
 // V2 polls X API v2 recent search for one campaign's hashtags. It is a
-// Poller; PollCounts records the platform's own hourly counts beside it.
+// collector.Poller; PollCounts records the platform's own hourly counts beside it.
 type V2 struct {
 	cfg      Config
 	campaign store.Campaign
@@ -265,7 +265,8 @@ func (x *V2) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
 }
 
 // startTime is where a first search starts: the campaign's first day when
-// that is inside recent search's 7 days, else the API's default (7 days).
+// that is inside recent search's 7 days, else (a first day further back or
+// still to come, or none) the zero time: the API's default, 7 days back.
 func (x *V2) startTime() time.Time {
 	if x.campaign.From == "" {
 		return time.Time{}
@@ -283,7 +284,8 @@ func (x *V2) startTime() time.Time {
 // completeness figure compares them with the posts we hold. It sends at most
 // one request per CountsEvery (15 minutes or more) and returns nil without a
 // request before then, so the scheduler may call it after every Poll. A 429
-// returns *RateLimitedError and holds further calls until the reset.
+// returns *collector.RateLimitedError and holds further calls until the
+// reset.
 func (x *V2) PollCounts(ctx context.Context, db *store.DB) error {
 	now := x.Now()
 	x.mu.Lock()
@@ -361,7 +363,7 @@ func parseV2Counts(body []byte) (map[time.Time]int64, error) {
 
 // get sends one GET with the bearer token and a deadline, and reads the
 // body. It returns an error for transport failures, time-outs, truncated
-// bodies, 429 (as *RateLimitedError) and 5xx; other statuses are the
+// bodies, 429 (as *collector.RateLimitedError) and 5xx; other statuses are the
 // caller's to judge. Errors never carry the token.
 func (x *V2) get(ctx context.Context, path string, q url.Values) ([]byte, *collector.RateLimit, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, x.cfg.Timeout)
