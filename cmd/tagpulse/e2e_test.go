@@ -17,6 +17,7 @@ import (
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/platformtest"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -410,7 +411,7 @@ func TestE2ERunStopsPromptly(t *testing.T) {
 // figures equal a recount (and 'tagpulse check' says so).
 func assertStore(t *testing.T, cfgPath, campaign string, want map[string]int64, total int) {
 	t.Helper()
-	cfg, err := LoadConfig(cfgPath, e2eGetenv)
+	cfg, err := config.Load(cfgPath, e2eGetenv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/tagpulse/tagpulse/collector/hashtag"
 	"github.com/tagpulse/tagpulse/collector/mastodon"
 	"github.com/tagpulse/tagpulse/collector/x"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -102,7 +103,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	if *addr != "" {
 		listen = *addr
 	}
-	if d := a.cfg.Dashboard; d.Access != (AccessConfig{}) && d.Metrics == (AccessConfig{}) {
+	if d := a.cfg.Dashboard; d.Access != (config.Access{}) && d.Metrics == (config.Access{}) {
 		log.Warn("the dashboard needs credentials but /metrics does not: it names every campaign and its figures (set dashboard.metrics, or keep the address private)")
 	}
 	return runCollect(ctx, env, a, listen, log)
@@ -128,7 +129,7 @@ func searchIsPast(c store.Campaign, log *slog.Logger, platform string) bool {
 
 // quickStartConfig is the configuration of 'run -tag …': one campaign,
 // sources that need no credentials.
-func quickStartConfig(tags []string, tz string, instances []string, jetstream string) (*Config, error) {
+func quickStartConfig(tags []string, tz string, instances []string, jetstream string) (*config.Config, error) {
 	c := store.Campaign{Timezone: tz}
 	for _, t := range tags {
 		if err := hashtag.Validate(t); err != nil {
@@ -148,13 +149,13 @@ func quickStartConfig(tags []string, tz string, instances []string, jetstream st
 	if len(instances) == 0 {
 		instances = quickStartMastodon
 	}
-	return &Config{
-		DB:        defaultDB,
-		Listen:    defaultListen,
+	return &config.Config{
+		DB:        config.DefaultDB,
+		Listen:    config.DefaultListen,
 		Campaigns: []store.Campaign{c},
-		Sources: SourcesConfig{
-			Mastodon: &mastodon.Config{Instances: instances},
-			Bluesky:  &bluesky.Config{Jetstream: jetstream},
+		Sources: config.Sources{
+			Mastodon: &config.Mastodon{Instances: instances},
+			Bluesky:  &config.Bluesky{Jetstream: jetstream},
 		},
 		Path: "(quick start)",
 	}, nil
@@ -189,7 +190,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 		Registerer:  reg,
 		Aggregator:  a.agg,
 		PollTimeout: a.cfg.Sources.PollTimeout,
-		Secrets:     a.cfg.Sources.secrets(),
+		Secrets:     a.cfg.Sources.Secrets(),
 		OnIngest: func() {
 			select {
 			case wake <- struct{}{}:
@@ -272,7 +273,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 
 // addSources builds the configured sources and adds them to sched. It
 // returns how many it added.
-func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campaign, m *collector.Matcher, db *store.DB, log *slog.Logger) (int, error) {
+func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []store.Campaign, m *collector.Matcher, db *store.DB, log *slog.Logger) (int, error) {
 	src := cfg.Sources
 	// Sorted, so that sources that group hashtags (Mastodon) group them the
 	// same way on every start: their cursors are kept per group.
@@ -280,70 +281,56 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 	slices.Sort(tags)
 	n := 0
 	if src.X != nil {
-		if src.X.BearerToken == "" {
-			return 0, fmt.Errorf("%s: sources.x.bearer_token: missing (write it as ${TAGPULSE_X_BEARER_TOKEN} and set that variable)", cfg.Path)
-		}
+		xc := xConfig(*src.X)
 		for _, c := range campaigns {
-			if err := src.X.CheckQuery(c); err != nil {
-				return 0, fmt.Errorf("%s: sources.x: %w", cfg.Path, err)
+			if err := xc.CheckQuery(c); err != nil {
+				return 0, cfg.At("sources.x", err)
 			}
 		}
 		for _, c := range campaigns {
 			if searchIsPast(c, log, "x") {
 				continue
 			}
-			v2 := x.NewV2(*src.X, c, nil, log)
+			v2 := x.NewV2(xc, c, nil, log)
 			sched.Add(v2, v2.Every())
 			n++
 		}
 	}
 	if src.Twitter != nil {
-		t := src.Twitter
-		keys := []string{t.ConsumerKey, t.ConsumerSecret, t.AccessToken, t.AccessSecret}
-		if t.BearerToken == "" && slices.Contains(keys, "") {
-			return 0, fmt.Errorf("%s: sources.twitter: give consumer_key, consumer_secret, access_token and access_secret, or bearer_token", cfg.Path)
-		}
+		t := twitterConfig(*src.Twitter)
 		for _, c := range campaigns {
 			if err := t.CheckQuery(c); err != nil {
-				return 0, fmt.Errorf("%s: sources.twitter: %w", cfg.Path, err)
+				return 0, cfg.At("sources.twitter", err)
 			}
 		}
 		for _, c := range campaigns {
 			if searchIsPast(c, log, "twitter") {
 				continue
 			}
-			v := x.NewTwitterV1(*t, c, nil, log)
+			v := x.NewTwitterV1(t, c, nil, log)
 			sched.Add(v, v.Every())
 			n++
 		}
 	}
 	if src.Mastodon != nil {
-		mc := *src.Mastodon
-		if len(mc.Instances) == 0 {
-			return 0, fmt.Errorf("%s: sources.mastodon.instances: missing (e.g. [https://mastodon.social])", cfg.Path)
-		}
+		mc := mastodonConfig(*src.Mastodon)
 		every := mc.Every
 		if every <= 0 {
 			every = defaultMastodonEvery
 		}
-		seen := map[string]bool{}
-		for _, inst := range mc.Instances {
+		for i, inst := range mc.Instances {
 			p, err := mastodon.New(mc, inst, tags, nil, log)
 			if err != nil {
-				return 0, fmt.Errorf("%s: sources.mastodon.instances: %w", cfg.Path, err)
+				return 0, cfg.At(fmt.Sprintf("sources.mastodon.instances[%d]", i), err)
 			}
-			if seen[p.Name()] {
-				return 0, fmt.Errorf("%s: sources.mastodon.instances: %s is listed twice", cfg.Path, inst)
-			}
-			seen[p.Name()] = true
 			sched.Add(p, every)
 			n++
 		}
 	}
 	if src.Bluesky != nil {
-		j, err := bluesky.NewJetstream(*src.Bluesky, tags, db.Get, db.Redact, log)
+		j, err := bluesky.NewJetstream(blueskyConfig(*src.Bluesky), tags, db.Get, db.Redact, log)
 		if err != nil {
-			return 0, fmt.Errorf("%s: sources.bluesky: %w", cfg.Path, err)
+			return 0, cfg.At("sources.bluesky", err)
 		}
 		sched.AddStream(j)
 		n++

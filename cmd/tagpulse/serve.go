@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
 )
 
@@ -26,7 +27,7 @@ type serveOptions struct {
 	Sources  func() any           // collectors' health for /api/v1/sources
 	Logger   *slog.Logger
 	// Dashboard carries the dashboard section of the configuration (access, public links…).
-	Dashboard DashboardConfig
+	Dashboard config.Dashboard
 	// BackupToken, from TAGPULSE_BACKUP_TOKEN, turns on GET /backup for
 	// clients on this host that present it; "" leaves it off.
 	BackupToken string
@@ -158,14 +159,31 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 		Sources:       opts.Sources,
 		Logger:        opts.Logger,
 		Now:           agg.Now,
-		Access:        d.Access.access(),
-		MetricsAccess: d.Metrics.access(),
-		Public:        d.Public,
+		Access:        dashboardAccess(d.Access),
+		MetricsAccess: dashboardAccess(d.Metrics),
+		Public:        publicLinks(d.Public),
 
 		MaxEventStreams:    opts.limits.MaxEventStreams,
 		StreamWriteTimeout: opts.limits.StreamWriteTimeout,
 		EventKeepAlive:     opts.limits.EventKeepAlive,
 	}
+}
+
+// dashboardAccess maps the configuration's credentials onto the dashboard's.
+func dashboardAccess(a config.Access) dashboard.Access {
+	return dashboard.Access{User: a.User, Password: string(a.Password), Token: string(a.Token)}
+}
+
+// publicLinks maps campaigns to the secrets of their public links.
+func publicLinks(p map[string]config.Secret) map[string]string {
+	if p == nil {
+		return nil
+	}
+	out := make(map[string]string, len(p))
+	for c, s := range p {
+		out[c] = string(s)
+	}
+	return out
 }
 
 // writeDeadline gives every response d to be written, as a server's
