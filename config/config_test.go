@@ -155,7 +155,7 @@ func TestParseErrors(t *testing.T) {
 		{"UnknownTop", "dbx: a\n" + campaign, 1, "dbx", "unknown key (known here: campaigns, cluster, dashboard, db, geo, listen, sources)"},
 		{"UnknownInCampaign", campaign + "    hashtag: b\n", 5, "campaigns[0].hashtag", "unknown key (known here: from, hashtags, name, timezone, title, to)"},
 		{"UnknownInMerged", "campaigns:\n  - <<: {name: a, hashtags: [a], zone: UTC}\n    timezone: UTC\n", 2, "campaigns[0].zone", "unknown key"},
-		{"UnknownSource", campaign + "sources:\n  nosuchsource:\n    instances: [https://mastodon.social]\n", 6, "sources.nosuchsource", "unknown key (known here: bluesky, mastodon, poll_timeout, twitter, x)"},
+		{"UnknownSource", campaign + "sources:\n  nosuchsource:\n    instances: [https://mastodon.social]\n", 6, "sources.nosuchsource", "unknown key (known here: bluesky, instagram, mastodon, poll_timeout, threads, twitter, x, youtube)"},
 		{"UnknownInX", campaign + "sources:\n  x: {bearer: abc, bearer_token: t}\n", 6, "sources.x.bearer", "unknown key (known here: base_url, bearer_token,"},
 		{"UnknownInMastodon", campaign + "sources:\n  mastodon:\n    instances: [a.example]\n    instance: b.example\n", 8, "sources.mastodon.instance", "unknown key"},
 		{"UnknownInGeo", campaign + "geo: {nosuchkey: x}\n", 5, "geo.nosuchkey", "unknown key (known here: instance, overrides, prefer)"},
