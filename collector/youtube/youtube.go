@@ -53,6 +53,9 @@ import (
 // Defaults and platform figures.
 const (
 	DefaultBaseURL = "https://www.googleapis.com/youtube/v3"
+	// DefaultMinEvery is the shortest poll interval when none is
+	// configured, however large the quota.
+	DefaultMinEvery = time.Minute
 	// DailyUnits is a project's default daily quota.
 	DailyUnits = 10000
 	// Costs of the calls the poller makes, in quota units.
@@ -224,10 +227,15 @@ func New(cfg Config, tags []string, httpClient *http.Client, logger *slog.Logger
 func (p *Poller) Name() string { return store.SourceYouTube }
 
 // Every is the poll interval that spends the daily quota evenly: one page
-// per query per poll (at least the configured interval).
+// per query per poll; at least the configured interval, or a minute when
+// none is configured.
 func (p *Poller) Every() time.Duration {
 	paced := time.Duration(float64(24*time.Hour) * float64(p.cfg.pageCost()*len(p.queries)) / float64(p.cfg.DailyUnits))
-	return max(p.cfg.Every, paced.Round(time.Second))
+	floor := p.cfg.Every
+	if floor <= 0 {
+		floor = DefaultMinEvery
+	}
+	return max(floor, paced.Round(time.Second))
 }
 
 // Cursor is the poller's state in the store. Per query: the window's start

@@ -200,7 +200,11 @@ func TestPollFindsVideosWithReach(t *testing.T) {
 	if rl := page.RateLimit; rl == nil || rl.Limit != 10000 || rl.Remaining != 9898 || !rl.Reset.Equal(dayEnd) {
 		t.Errorf("quota state %+v", page.RateLimit)
 	}
-	// Ten days' pacing: a page (102 units) every 24h·102/10000.
+	// A quota so large that pacing asks nothing: a minute, never zero.
+	if big, _ := newPoller(t, fake, youtube.Config{DailyUnits: 1 << 40}, &clock{t0}, "AllForPalestine"); big.Every() != youtube.DefaultMinEvery {
+		t.Errorf("Every %v with a huge quota", big.Every())
+	}
+	// The day's pacing: a page (102 units) every 24h·102/10000.
 	if e := p.Every(); e != (24 * time.Hour * 102 / 10000).Round(time.Second) {
 		t.Errorf("Every %v", e)
 	}
