@@ -571,7 +571,8 @@ func TestExampleConfig(t *testing.T) {
 		b.WriteString(line)
 	}
 	vars := map[string]string{}
-	for _, v := range []string{"TAGPULSE_X_BEARER_TOKEN", "TAGPULSE_DASHBOARD_PASSWORD", "TAGPULSE_METRICS_TOKEN", "TAGPULSE_PUBLIC_AFP", "TAGPULSE_NATS_CREDS", "TAGPULSE_TWITTER_CONSUMER_KEY", "TAGPULSE_TWITTER_CONSUMER_SECRET", "TAGPULSE_TWITTER_ACCESS_TOKEN", "TAGPULSE_TWITTER_ACCESS_SECRET"} {
+	for _, v := range []string{"TAGPULSE_X_BEARER_TOKEN", "TAGPULSE_DASHBOARD_PASSWORD", "TAGPULSE_METRICS_TOKEN", "TAGPULSE_PUBLIC_AFP", "TAGPULSE_NATS_CREDS", "TAGPULSE_TWITTER_CONSUMER_KEY", "TAGPULSE_TWITTER_CONSUMER_SECRET", "TAGPULSE_TWITTER_ACCESS_TOKEN", "TAGPULSE_TWITTER_ACCESS_SECRET",
+		"TAGPULSE_INSTAGRAM_TOKEN", "TAGPULSE_THREADS_TOKEN", "TAGPULSE_YOUTUBE_API_KEY"} {
 		vars[v] = "value-of-" + strings.ToLower(v)
 	}
 	cfg, err = config.Parse([]byte(b.String()), "example-uncommented.yml", env(vars))
@@ -579,6 +580,7 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatalf("%v\n%s", err, b.String())
 	}
 	if cfg.Sources.X == nil || cfg.Sources.Mastodon == nil || cfg.Sources.Bluesky == nil || cfg.Sources.Twitter == nil ||
+		cfg.Sources.Instagram == nil || cfg.Sources.Threads == nil || cfg.Sources.YouTube == nil ||
 		cfg.Dashboard.Access.User == "" || len(cfg.Geo.Prefer) == 0 || cfg.Cluster == nil {
 		t.Errorf("uncommented example: %+v", cfg)
 	}
