@@ -9,12 +9,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -48,9 +46,6 @@ type SchedulerOptions struct {
 	// RateLimitMargin is added to a platform's reset time (default 1s): its
 	// clock and ours differ a little.
 	RateLimitMargin time.Duration
-	// Aggregator, when set, gives the health view its completeness figure
-	// (our hourly counts next to the platform's).
-	Aggregator *aggregator.Aggregator
 	// Secrets are strings (tokens, keys) cut out of error messages before
 	// they reach the health view and the logs.
 	Secrets []string
@@ -85,10 +80,6 @@ type Scheduler struct {
 	mu      sync.Mutex
 	sources []*source
 	running bool
-
-	compMu    sync.Mutex
-	compCache map[string]completenessEntry
-	countsGen atomic.Int64 // counts recorded by countsPollers, for the completeness cache
 }
 
 // source is one scheduled source with its health.
@@ -133,12 +124,11 @@ func NewScheduler(db *store.DB, matcher *Matcher, opts SchedulerOptions) *Schedu
 		opts.Rand = rand.Float64
 	}
 	return &Scheduler{
-		db:        db,
-		matcher:   matcher,
-		opts:      opts,
-		log:       opts.Logger,
-		metrics:   newMetrics(opts.Registerer),
-		compCache: map[string]completenessEntry{},
+		db:      db,
+		matcher: matcher,
+		opts:    opts,
+		log:     opts.Logger,
+		metrics: newMetrics(opts.Registerer),
 	}
 }
 
@@ -186,7 +176,8 @@ func (s *Scheduler) add(src *source) {
 	if src.streamer != nil {
 		kind = KindStream
 	}
-	src.h = SourceHealth{Name: src.name, Source: src.enum, Kind: kind, State: StateStarting}
+	_, records := src.poller.(countsPoller)
+	src.h = SourceHealth{Name: src.name, Source: src.enum, Kind: kind, State: StateStarting, Campaign: campaignOf(src), RecordsCounts: records}
 	if src.every > 0 {
 		src.h.Every = src.every.String()
 	}
@@ -334,11 +325,7 @@ func (s *Scheduler) pollCounts(ctx context.Context, src *source) {
 	cctx, cancel := context.WithTimeout(ctx, s.opts.PollTimeout)
 	defer cancel()
 	err := cp.PollCounts(cctx, s.db)
-	if err == nil {
-		s.countsGen.Add(1)
-		return
-	}
-	if ctx.Err() != nil {
+	if err == nil || ctx.Err() != nil {
 		return
 	}
 	msg := s.clean(err.Error())

@@ -191,7 +191,6 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	sched := collector.NewScheduler(a.db, matcher, collector.SchedulerOptions{
 		Logger:      log,
 		Registerer:  reg,
-		Aggregator:  a.agg,
 		PollTimeout: a.cfg.Sources.PollTimeout,
 		Secrets:     a.cfg.Sources.Secrets(),
 		OnIngest: func() {
@@ -235,7 +234,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	go func() {
 		err := serve(srvCtx, &env2, a.agg, serveOptions{
 			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
-			Sources:     func() any { return sched.Health() },
+			Sources:     sched.HealthFor,
 			BackupToken: env.Getenv(backupTokenEnv),
 		})
 		srvDone <- err

@@ -273,19 +273,16 @@ func (r *importRun) outcome(failure, readErr error) error {
 
 // outsideWindows reports whether a post carries some campaign's hashtags
 // but falls, by its day in each such campaign's zone, outside all of their
-// windows; if so it marks those campaigns in of. The aggregator counts a
-// post only in campaigns whose hashtags and window it matches.
+// windows; if so it marks those campaigns in of. It asks the rule the
+// aggregator counts by (store.Campaign.DayOf).
 func outsideWindows(campaigns []store.Campaign, p *store.Post, of []bool) bool {
 	matched := false
 	for i := range campaigns {
-		c := &campaigns[i]
-		if !c.Matches(p.Hashtags) {
-			continue
-		}
-		if c.InWindow(c.Day(p.CreatedAt)) {
+		_, counts, carries := campaigns[i].DayOf(p.Hashtags, p.CreatedAt)
+		if counts {
 			return false
 		}
-		matched = true
+		matched = matched || carries
 	}
 	if !matched {
 		return false
