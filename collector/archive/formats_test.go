@@ -393,11 +393,11 @@ func TestImportZeeschuimerAnd4CAT(t *testing.T) {
 	if p, err := db.Get(store.PlatformX, "1729700000000000003"); err != nil || p.Author.Handle != "doha_d" {
 		t.Errorf("TweetWithVisibilityResults = %+v, %v", p, err)
 	}
-	ig, err := db.Get("instagram", "C1aBcDeFgHi")
+	ig, err := db.Get(store.PlatformInstagram, "C1aBcDeFgHi")
 	if err != nil || ig.Author.Handle != "amman_vigil" || !ig.CreatedAt.Equal(time.Unix(1701248400, 0)) || len(ig.Hashtags) != 2 || ig.Engagement != 128 {
 		t.Errorf("Instagram post = %+v, %v", ig, err)
 	}
-	th, err := db.Get("threads", "C1zYxWvUtSr")
+	th, err := db.Get(store.PlatformThreads, "C1zYxWvUtSr")
 	if err != nil || th.Engagement != 37 || th.URL != "https://www.threads.com/@march_threads/post/C1zYxWvUtSr" {
 		t.Errorf("Threads post = %+v, %v", th, err)
 	}

@@ -168,7 +168,7 @@ func zsInstagram(data []byte, now time.Time) (store.Post, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return store.Post{}, fmt.Errorf("not an Instagram item: %w", err)
 	}
-	p, err := m.post("instagram", now)
+	p, err := m.post(store.PlatformInstagram, now)
 	if err != nil {
 		return p, err
 	}
@@ -181,7 +181,7 @@ func zsThreads(data []byte, now time.Time) (store.Post, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return store.Post{}, fmt.Errorf("not a Threads item: %w", err)
 	}
-	p, err := m.post("threads", now)
+	p, err := m.post(store.PlatformThreads, now)
 	if err != nil {
 		return p, err
 	}
