@@ -3,9 +3,12 @@ package archive_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -127,17 +130,25 @@ func tagFacet(start, end int, tag string) map[string]any {
 // comes first and the tree nodes last, as getRepo writes them in no
 // promised order.
 func testRepo(t *testing.T) (b *carBuilder, commit cid.Cid, blocksInOrder []cid.Cid) {
+	b, commit, blocksInOrder, _ = testRepoPosts(t)
+	return b, commit, blocksInOrder
+}
+
+// testRepoPosts is testRepo, and its post records by rkey.
+func testRepoPosts(t *testing.T) (b *carBuilder, commit cid.Cid, blocksInOrder []cid.Cid, posts map[string]map[string]any) {
 	b = newCARBuilder(t)
+	posts = map[string]map[string]any{}
+	post := func(rkey string, rec map[string]any) cid.Cid { posts[rkey] = rec; return b.put(rec) }
 	other := "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3l3qo2vutsw2b"
 	blob, _ := cid.V1Builder{Codec: cid.Raw, MhType: multihash.SHA2_256}.Sum([]byte("jpeg"))
-	p1 := b.put(map[string]any{
+	p1 := post("3kaaaaaaaaa2a", map[string]any{
 		"$type": "app.bsky.feed.post", "text": "March today #AllForPalestine", "createdAt": "2026-11-29T10:00:00.000+02:00",
 		"langs": []any{"en"}, "facets": []any{tagFacet(12, 28, "AllForPalestine")},
 		"embed": map[string]any{"$type": "app.bsky.embed.images", "images": []any{map[string]any{
 			"alt": "", "image": map[string]any{"$type": "blob", "ref": link(blob), "mimeType": "image/jpeg", "size": 4},
 			"aspectRatio": map[string]any{"width": 4, "height": 3}}}},
 	})
-	p2 := b.put(map[string]any{
+	p2 := post("3kbbbbbbbbb2a", map[string]any{
 		"$type": "app.bsky.feed.post", "text": "#Rstats-powered charts of it", "createdAt": "2026-11-29T09:30:00Z",
 		"facets": []any{tagFacet(0, 15, "Rstats-powered")},
 		"reply": map[string]any{
@@ -145,8 +156,8 @@ func testRepo(t *testing.T) (b *carBuilder, commit cid.Cid, blocksInOrder []cid.
 			"parent": map[string]any{"uri": other, "cid": "bafyreib2rxk3rh6kzwq"},
 		},
 	})
-	p3 := b.put(map[string]any{"$type": "app.bsky.feed.post", "text": "no tag here", "createdAt": "2026-11-29T11:00:00Z"})
-	p4 := b.put(map[string]any{
+	p3 := post("3kccccccccc2a", map[string]any{"$type": "app.bsky.feed.post", "text": "no tag here", "createdAt": "2026-11-29T11:00:00Z"})
+	p4 := post("3kddddddddd2a", map[string]any{
 		"$type": "app.bsky.feed.post", "text": "this #AllForPalestine", "createdAt": "2026-11-29T12:00:00Z",
 		"facets": []any{tagFacet(5, 21, "AllForPalestine")},
 		"embed":  map[string]any{"$type": "app.bsky.embed.record", "record": map[string]any{"uri": other, "cid": "bafyreib2rxk3rh6kzwq"}},
@@ -172,7 +183,75 @@ func testRepo(t *testing.T) (b *carBuilder, commit cid.Cid, blocksInOrder []cid.
 		mstEntry{key: "app.bsky.feed.repost/3keeeeeeeee2a", record: r1, tree: &leafC})
 	commit = b.put(map[string]any{"did": carDID, "version": 3, "data": link(root), "rev": "3l3qo2vuowo2b", "prev": nil, "sig": []byte("sig")})
 	order := append([]cid.Cid{commit}, b.order[:len(b.order)-1]...) // commit, records, then nodes
-	return b, commit, order
+	return b, commit, order, posts
+}
+
+// asJSON is a record in the AT Protocol's JSON form: CID links as
+// {"$link"}, bytes as {"$bytes"}.
+func asJSON(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, x := range t {
+			out[k] = asJSON(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = asJSON(x)
+		}
+		return out
+	case cbor.Tag:
+		c, err := cid.Cast(t.Content.([]byte)[1:])
+		if err != nil {
+			panic(err)
+		}
+		return map[string]any{"$link": c.String()}
+	case []byte:
+		return map[string]any{"$bytes": base64.RawStdEncoding.EncodeToString(t)}
+	}
+	return v
+}
+
+// The posts of a repository export are the posts the same records give
+// as listRecords pages (bluesky-records).
+func TestImportBlueskyCARAsRecords(t *testing.T) {
+	b, commit, order, posts := testRepoPosts(t)
+	file, _ := b.write(commit, order...)
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	m := mbMatcher("allforpalestine", "rstats-powered")
+	var page struct {
+		Records []map[string]any `json:"records"`
+	}
+	for rkey, rec := range posts {
+		page.Records = append(page.Records, map[string]any{"uri": carURI("app.bsky.feed.post", rkey), "cid": "bafy", "value": asJSON(rec)})
+	}
+	js, err := json.Marshal(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores := map[string]*store.DB{}
+	for name, content := range map[string][]byte{"repo.car": file, "records.json": js} {
+		db := xOpenStore(t)
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := archive.Import(context.Background(), db, m, path, archive.Options{Now: func() time.Time { return now }}); err != nil {
+			t.Fatal(err)
+		}
+		stores[name] = db
+	}
+	fromCAR, fromRecords := storedPosts(t, stores["repo.car"]), storedPosts(t, stores["records.json"])
+	if len(fromRecords) != 3 {
+		t.Fatalf("listRecords import stored %d posts; want 3", len(fromRecords))
+	}
+	for id, want := range fromRecords {
+		if got := fromCAR[id]; !reflect.DeepEqual(got, want) {
+			t.Errorf("post %s\nfrom the CAR %+v\nfrom records %+v", id, got, want)
+		}
+	}
 }
 
 func storedPosts(t *testing.T, db *store.DB) map[string]store.Post {
@@ -201,7 +280,7 @@ func TestImportBlueskyCAR(t *testing.T) {
 		if strings.HasSuffix(name, ".gz") {
 			content = gzipped(t, file)
 		}
-		path := t.TempDir() + "/" + name
+		path := filepath.Join(t.TempDir(), name)
 		if err := os.WriteFile(path, content, 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -27,7 +27,7 @@ import (
 )
 
 // formats are tried in order on a file's first record.
-var formats = []*collector.Format{&formatZeeschuimer, &format4CAT, &mastodon.Format, &mastodon.FormatOutbox, &bluesky.FormatCAR, &bluesky.Format, &bluesky.FormatRecords, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
+var formats = []*collector.Format{&formatZeeschuimer, &format4CAT, &mastodon.Format, &mastodon.FormatOutbox, &bluesky.Format, &bluesky.FormatRecords, &bluesky.FormatCAR, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
 
 // Companions lists the files that some format reads beside the archive
 // imported (account.js, actor.json…), for a client that sends an archive to
