@@ -33,6 +33,13 @@ import (
 // {"$link"}, bytes as {"$bytes"}); FormatCAR maps them to posts as the
 // other Bluesky formats do. A repository's tree is walked once every block
 // is read, so the whole file is held in memory while it is imported.
+//
+// go-car is held at v2.13.1: its later releases require boxo, which would
+// raise prometheus/common, procfs and protobuf under tagpulse's metrics; the
+// CAR v1 format and the block reader are the same. Its DAG-CBOR decoder
+// (refmt) is not used for records: fxamacker/cbor decodes them into plain
+// Go values, with the DAG-CBOR rules (string keys, definite lengths, no
+// duplicate keys) enforced.
 
 // ErrNotRepo is returned (wrapped) by ReadRepo for a CAR file that is not a
 // Bluesky repository: no root, or a root that is not a repository commit.
