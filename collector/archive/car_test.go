@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
@@ -298,6 +299,15 @@ func TestImportBlueskyCAR(t *testing.T) {
 			t.Fatalf("%s: %+v; want format bluesky-car, 6 records (4 posts, 2 reposts), 4 matched, %d added, nothing malformed", name, res, wantAdded)
 		}
 	}
+	// Streamed, as import -server reads it, a byte at a time: the same posts.
+	streamed := xOpenStore(t)
+	res, err := archive.ImportReader(context.Background(), streamed, m, "repo.car", iotest.OneByteReader(bytes.NewReader(file)), archive.Options{Now: func() time.Time { return now }})
+	if err != nil || res.Added != 4 {
+		t.Fatalf("ImportReader: %+v, %v; want 4 added", res, err)
+	}
+	if a, b := storedPosts(t, db), storedPosts(t, streamed); !reflect.DeepEqual(a, b) {
+		t.Fatalf("streamed import stored\n%+v\nwant\n%+v", b, a)
+	}
 	collected := now
 	author := store.Author{ID: carDID}
 	other := "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3l3qo2vutsw2b"
@@ -438,5 +448,29 @@ func TestImportBlueskyCAROnlyLikes(t *testing.T) {
 	_, _, err := importCAR(t, "likes.car", file)
 	if !errors.Is(err, archive.ErrEmpty) || !strings.Contains(err.Error(), "likes.car") {
 		t.Fatalf("err = %v; want likes.car empty", err)
+	}
+}
+
+// A record that is not a post as the lexicon says (createdAt unreadable, no
+// subject) is reported at its block and skipped; the rest is imported.
+func TestImportBlueskyCARBadRecord(t *testing.T) {
+	b := newCARBuilder(t)
+	good := b.put(map[string]any{"$type": "app.bsky.feed.post", "text": "#AllForPalestine", "createdAt": "2026-11-29T10:00:00Z"})
+	bad := b.put(map[string]any{"$type": "app.bsky.feed.post", "text": "#AllForPalestine", "createdAt": "yesterday"})
+	repost := b.put(map[string]any{"$type": "app.bsky.feed.repost", "createdAt": "2026-11-29T10:00:00Z"})
+	root := b.node(nil,
+		mstEntry{key: "app.bsky.feed.post/3kaaaaaaaaa2a", record: good},
+		mstEntry{key: "app.bsky.feed.post/3kbbbbbbbbb2a", record: bad},
+		mstEntry{key: "app.bsky.feed.repost/3kccccccccc2a", record: repost})
+	commit := b.put(map[string]any{"did": carDID, "version": 3, "data": link(root), "rev": "r", "prev": nil, "sig": []byte("s")})
+	file, _ := b.write(commit)
+	res, reports, err := importCAR(t, "repo.car", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records != 3 || res.Added != 1 || res.Malformed != 2 || len(reports) != 2 ||
+		!strings.Contains(reports[0], "/repo.car:block 2: post "+carURI("app.bsky.feed.post", "3kbbbbbbbbb2a")+": createdAt: ") ||
+		!strings.Contains(reports[1], "/repo.car:block 3: repost "+carURI("app.bsky.feed.repost", "3kccccccccc2a")+": subject \"\" is not a post at-URI") {
+		t.Fatalf("result %+v, malformed %q; want the bad post and the repost without subject reported at their blocks", res, reports)
 	}
 }
