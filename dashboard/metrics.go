@@ -26,6 +26,7 @@ func NewRegistry(agg *aggregator.Aggregator) *prometheus.Registry {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
 		NewStoreCollector(agg),
+		NewBuildInfoCollector(),
 	)
 	return reg
 }
