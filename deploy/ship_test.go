@@ -354,6 +354,17 @@ func TestReleaseBinary(t *testing.T) {
 		t.Errorf("build settings %v: want CGO_ENABLED=0, -trimpath", settings)
 	}
 
+	// NOTICE credits every module compiled in.
+	notice, err := os.ReadFile("../NOTICE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range bi.Deps {
+		if !strings.Contains(string(notice), d.Path+" ") && !strings.Contains(string(notice), d.Path+",") && !strings.Contains(string(notice), d.Path+"\n") {
+			t.Errorf("NOTICE does not list the module %s, compiled into the binary", d.Path)
+		}
+	}
+
 	out, err := exec.Command(bin, "version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "tagpulse v9.8.7-test (revision ") || !strings.Contains(string(out), bi.GoVersion) {
 		t.Errorf("tagpulse version: %v %q", err, out)
