@@ -24,7 +24,7 @@ func TestReadyz(t *testing.T) {
 	defer db.Close()
 	clock := func() time.Time { return gazaNow }
 	agg := aggregator.New(db, campaigns(gazaNow.Location()), aggregator.Options{Now: clock})
-	h, err := NewHandler(Options{Aggregator: agg, Now: clock, Access: Access{Token: "tok-dashboard-0123456789"}})
+	h, err := NewHandler(Options{Aggregator: agg, Access: Access{Token: "tok-dashboard-0123456789"}})
 	if err != nil {
 		t.Fatal(err)
 	}
