@@ -205,7 +205,8 @@ func SourceOf(name string) string {
 	switch prefix {
 	case store.SourceX, "twitter":
 		return store.SourceX
-	case store.SourceMastodon, store.SourceBluesky, store.SourceDemo:
+	case store.SourceMastodon, store.SourceBluesky, store.SourceDemo,
+		store.SourceInstagram, store.SourceThreads, store.SourceYouTube:
 		return prefix
 	}
 	return "other"

@@ -12,8 +12,11 @@ import (
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
+	"github.com/tagpulse/tagpulse/collector/instagram"
 	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/threads"
 	"github.com/tagpulse/tagpulse/collector/x"
+	"github.com/tagpulse/tagpulse/collector/youtube"
 	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
 	"github.com/tagpulse/tagpulse/store"
@@ -132,10 +135,10 @@ func searchIsPast(c store.Campaign, log *slog.Logger, platform string) bool {
 func quickStartConfig(tags []string, tz string, instances []string, jetstream string) (*config.Config, error) {
 	c := store.Campaign{Timezone: tz}
 	for _, t := range tags {
-		if err := hashtag.Validate(t); err != nil {
+		if err := hashtag.ValidateTag(t); err != nil {
 			return nil, fmt.Errorf("%w: -tag %q: %v", errUsage, t, err)
 		}
-		if n := hashtag.Normalize(t); !slices.Contains(c.Hashtags, n) {
+		if n := hashtag.NormalizeTag(t); !slices.Contains(c.Hashtags, n) {
 			c.Hashtags = append(c.Hashtags, n)
 		}
 	}
@@ -244,6 +247,13 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
 			Sources:     sched.HealthFor,
 			BackupToken: env.Getenv(backupTokenEnv),
+			Import: &importTarget{DB: a.db, Matcher: matcher, Campaign: a.agg.Campaign, Token: env.Getenv(importTokenEnv), Now: env.Now,
+				Wake: func() {
+					select {
+					case wake <- struct{}{}:
+					default:
+					}
+				}},
 		})
 		srvDone <- err
 		cancelRun() // a server that cannot listen stops everything
@@ -355,6 +365,32 @@ func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaig
 			return 0, cfg.At("sources.bluesky", err)
 		}
 		sched.AddStream(j)
+		n++
+	}
+	// Instagram, Threads and YouTube: one poller each, for every campaign's
+	// hashtags (their limits are the account's, the user's, the project's).
+	if src.Instagram != nil {
+		p, err := instagram.New(instagramConfig(*src.Instagram), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.instagram", err)
+		}
+		sched.Add(p, p.Every())
+		n++
+	}
+	if src.Threads != nil {
+		p, err := threads.New(threadsConfig(*src.Threads), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.threads", err)
+		}
+		sched.Add(p, p.Every())
+		n++
+	}
+	if src.YouTube != nil {
+		p, err := youtube.New(youtubeConfig(*src.YouTube), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.youtube", err)
+		}
+		sched.Add(p, p.Every())
 		n++
 	}
 	return n, nil
