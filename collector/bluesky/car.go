@@ -34,9 +34,9 @@ import (
 // other Bluesky formats do. A repository's tree is walked once every block
 // is read, so the whole file is held in memory while it is imported.
 //
-// go-car is held at v2.13.1: its later releases require boxo, which would
-// raise prometheus/common, procfs and protobuf under tagpulse's metrics; the
-// CAR v1 format and the block reader are the same. Its DAG-CBOR decoder
+// go-car is held at v2.13.1: its later releases require boxo (the IPFS
+// toolkit) and the modules it needs, ten times the go.sum, for the same
+// CAR v1 format and block reader. Its DAG-CBOR decoder
 // (refmt) is not used for records: fxamacker/cbor decodes them into plain
 // Go values, with the DAG-CBOR rules (string keys, definite lengths, no
 // duplicate keys) enforced.
