@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/store"
 	"github.com/tagpulse/tagpulse/store/storetest"
@@ -214,7 +213,9 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 	}
 
 	interval := 63 * time.Second // 1m +5%
-	wantWaits := []time.Duration{0, interval, time.Second, 2 * time.Second, 91 * time.Second, 4 * time.Second, interval, time.Second, 2 * time.Second}
+	// Backoffs get the same jitter: 1s, 2s, 4s +5%.
+	b1, b2, b4 := 1050*time.Millisecond, 2100*time.Millisecond, 4200*time.Millisecond
+	wantWaits := []time.Duration{0, interval, b1, b2, 91 * time.Second, b4, interval, b1, b2}
 	if got := clock.Waits(); fmt.Sprint(got) != fmt.Sprint(wantWaits) {
 		t.Errorf("waits = %v, want %v", got, wantWaits)
 	}
@@ -246,7 +247,7 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 		t.Errorf("last error %q: want the URL without credentials or query", msg)
 	}
 	h = health[4] // rate limited
-	wantUntil := t0.Add(interval + 3*time.Second + 90*time.Second)
+	wantUntil := t0.Add(interval + b1 + b2 + 90*time.Second)
 	if h.State != collector.StateWaitingForReset || h.WaitingForResetUntil == nil || !h.WaitingForResetUntil.Equal(wantUntil) {
 		t.Errorf("health while rate limited = %+v, want waiting for reset until %s", h, wantUntil)
 	}
@@ -285,7 +286,7 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 		"tagpulse_collector_posts_added_total":              4,
 		"tagpulse_collector_rate_limit_remaining":           0, // the 429 of step 4; no header since
 		"tagpulse_collector_request_duration_seconds":       9, // observations
-		"tagpulse_collector_last_success_timestamp_seconds": float64(t0.Add(interval + 3*time.Second + 91*time.Second + 4*time.Second).Unix()),
+		"tagpulse_collector_last_success_timestamp_seconds": float64(t0.Add(interval+b1+b2+91*time.Second+b4).UnixNano()) / 1e9,
 	} {
 		if got := gather(t, reg, name, labels("")); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
@@ -352,6 +353,7 @@ func TestSchedulerStreamer(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	sched := collector.NewScheduler(db, collector.NewMatcher([]store.Campaign{campaign()}), collector.SchedulerOptions{
 		Now: clock.Now, Sleep: clock.Sleep, OnIngest: func() { ingests.Add(1) }, Registerer: reg,
+		Rand: func() float64 { return 0.5 }, // no jitter
 	})
 	sched.AddStream(s)
 	sched.Run(ctx)
@@ -451,7 +453,8 @@ func TestSchedulerBackoffCap(t *testing.T) {
 		}
 		return collector.Page{}, errors.New("HTTP 500")
 	}}
-	sched := collector.NewScheduler(db, collector.NewMatcher(nil), collector.SchedulerOptions{Now: clock.Now, Sleep: clock.Sleep})
+	noJitter := func() float64 { return 0.5 }
+	sched := collector.NewScheduler(db, collector.NewMatcher(nil), collector.SchedulerOptions{Now: clock.Now, Sleep: clock.Sleep, Rand: noJitter})
 	sched.Add(p, time.Minute)
 	sched.Run(ctx)
 	want := "[1s 2s 4s 8s 16s 32s 1m4s 2m8s 4m16s 5m0s 5m0s]"
@@ -460,52 +463,31 @@ func TestSchedulerBackoffCap(t *testing.T) {
 	}
 }
 
-// TestSchedulerCompleteness compares the platform's hourly counts with the
-// posts we hold from x for the same whole hours.
-func TestSchedulerCompleteness(t *testing.T) {
+// TestSchedulerHealthFor: health is answered per campaign (a campaign's own
+// sources and those that serve every campaign), and says which sources
+// record the platform's own counts, for the aggregator's completeness figure.
+func TestSchedulerHealthFor(t *testing.T) {
 	db := storetest.Open(t)
 	c := campaign()
-	now := time.Date(2026, 11, 29, 15, 30, 0, 0, time.UTC)
-	var posts []store.Post
-	add := func(n int, hour time.Time, platform string) {
-		for i := range n {
-			posts = append(posts, post(platform, fmt.Sprintf("%s-%s-%d", platform, hour.Format("15"), i), hour.Add(time.Duration(i)*time.Minute)))
+	noop := func(context.Context, []byte) (collector.Page, error) { return collector.Page{}, nil }
+	sched := collector.NewScheduler(db, collector.NewMatcher([]store.Campaign{c}), collector.SchedulerOptions{})
+	sched.Add(&fakeCountsPoller{fakePoller: fakePoller{name: "x:" + c.Name, poll: noop}}, time.Minute)
+	sched.Add(&fakePoller{name: "twitter:other", poll: noop}, time.Minute)
+	sched.Add(&fakePoller{name: "mastodon:mastodon.social", poll: noop}, time.Minute)
+	names := func(hs []collector.SourceHealth) string {
+		var out []string
+		for _, h := range hs {
+			out = append(out, fmt.Sprintf("%s(%s,%v)", h.Name, h.Campaign, h.RecordsCounts))
 		}
+		return strings.Join(out, " ")
 	}
-	add(3, now.Add(-150*time.Minute).Truncate(time.Hour), "x")       // 13:00
-	add(4, now.Add(-90*time.Minute).Truncate(time.Hour), "x")        // 14:00
-	add(1, now.Truncate(time.Hour), "x")                             // 15:00, not a whole hour yet
-	add(5, now.Add(-90*time.Minute).Truncate(time.Hour), "mastodon") // another source
-	if _, err := db.Append(posts, nil); err != nil {
-		t.Fatal(err)
+	if got, want := names(sched.HealthFor(c.Name)), "mastodon:mastodon.social(,false) x:"+c.Name+"("+c.Name+",true)"; got != want {
+		t.Errorf("HealthFor(%s) = %s, want %s", c.Name, got, want)
 	}
-	agg := aggregator.New(db, []store.Campaign{c}, aggregator.Options{Now: func() time.Time { return now }})
-	if _, err := agg.CatchUp(t.Context()); err != nil {
-		t.Fatal(err)
+	if got, want := names(sched.HealthFor("other")), "mastodon:mastodon.social(,false) twitter:other(other,false)"; got != want {
+		t.Errorf("HealthFor(other) = %s, want %s", got, want)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	p := &fakeCountsPoller{
-		fakePoller: fakePoller{name: "x:allforpalestine", poll: func(context.Context, []byte) (collector.Page, error) {
-			return collector.Page{}, nil
-		}},
-		counts: func(_ context.Context, db *store.DB) error {
-			defer cancel()
-			return db.PutPlatformCounts(c.Name, store.SourceX, map[time.Time]int64{
-				time.Date(2026, 11, 29, 13, 0, 0, 0, time.UTC): 5,
-				time.Date(2026, 11, 29, 14, 0, 0, 0, time.UTC): 4,
-				time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC): 2, // the current hour: left out
-			})
-		},
-	}
-	sched := collector.NewScheduler(db, collector.NewMatcher([]store.Campaign{c}), collector.SchedulerOptions{
-		Aggregator: agg, Now: func() time.Time { return now },
-	})
-	sched.Add(p, time.Minute)
-	sched.Run(ctx)
-	got := sched.Health()[0].Completeness
-	want := collector.Completeness{Campaign: c.Name, From: now.Add(-150 * time.Minute).Truncate(time.Hour), To: now.Truncate(time.Hour),
-		Hours: 2, Platform: 9, Held: 7, Ratio: 7.0 / 9}
-	if got == nil || *got != want {
-		t.Errorf("completeness = %+v, want %+v", got, want)
+	if got := len(sched.Health()); got != 3 {
+		t.Errorf("Health: %d sources, want 3", got)
 	}
 }

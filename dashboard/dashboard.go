@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 //go:embed templates/*
@@ -37,10 +38,14 @@ type Options struct {
 	Aggregator *aggregator.Aggregator
 	// Gatherer serves /metrics; nil leaves /metrics out.
 	Gatherer prometheus.Gatherer
-	// Sources returns the collectors' health for /api/v1/sources (JSON-encodable); nil: none.
-	Sources func() any
+	// Ready, when set, is one more condition of /readyz (a cluster's serve
+	// node that has caught up with the stream); it returns the reason when
+	// not.
+	Ready func() (bool, string)
+	// Sources returns the health of the collectors that serve a campaign
+	// (campaign "": of every collector), for /api/v1/sources; nil: none.
+	Sources func(campaign string) []store.SourceHealth
 	Logger  *slog.Logger
-	Now     func() time.Time // for "today"; time.Now when nil
 	// Access protects the pages and the API; the zero value is open.
 	Access Access
 	// MetricsAccess protects /metrics, separately (Prometheus scrapes with
@@ -72,9 +77,9 @@ const (
 
 type handler struct {
 	agg     *aggregator.Aggregator
-	sources func() any
+	sources func(campaign string) []store.SourceHealth
+	ready   func() (bool, string)
 	log     *slog.Logger
-	now     func() time.Time
 	pages   *pages
 	locales map[string]*locale
 	public  map[string]string // secret → campaign
@@ -96,12 +101,9 @@ type root struct {
 // NewHandler returns the whole HTTP surface. It parses the templates now and
 // fails if one is broken.
 func NewHandler(opts Options) (http.Handler, error) {
-	h := &handler{agg: opts.Aggregator, sources: opts.Sources, log: opts.Logger, now: opts.Now, cache: newResponseCache()}
+	h := &handler{agg: opts.Aggregator, sources: opts.Sources, ready: opts.Ready, log: opts.Logger, cache: newResponseCache()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
-	}
-	if h.now == nil {
-		h.now = time.Now
 	}
 	h.maxStreams = int64(cmp.Or(opts.MaxEventStreams, DefaultMaxEventStreams))
 	h.streamWrite = cmp.Or(opts.StreamWriteTimeout, DefaultStreamWriteTimeout)
@@ -161,8 +163,9 @@ func NewHandler(opts Options) (http.Handler, error) {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("GET /readyz", h.readyz)
 	if opts.Gatherer != nil {
-		mux.Handle("GET /metrics", opts.MetricsAccess.guard("tagpulse metrics", metricsCookie, promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}), nil))
+		mux.Handle("GET /metrics", opts.MetricsAccess.guard("tagpulse metrics", metricsCookie, promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true}), nil))
 	}
 	mux.Handle("GET /static/", http.StripPrefix("/static/", serveStatic(static)))
 	mux.HandleFunc("GET /p/{secret}/{rest...}", h.servePublic)

@@ -18,19 +18,26 @@ import (
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // serveOptions are what serve needs besides the aggregator.
 type serveOptions struct {
 	Addr     string
-	Registry *prometheus.Registry // nil: dashboard.NewRegistry(agg)
-	Sources  func() any           // collectors' health for /api/v1/sources
+	Registry *prometheus.Registry                       // nil: dashboard.NewRegistry(agg)
+	Sources  func(campaign string) []store.SourceHealth // collectors' health for /api/v1/sources
 	Logger   *slog.Logger
 	// Dashboard carries the dashboard section of the configuration (access, public links…).
 	Dashboard config.Dashboard
 	// BackupToken, from TAGPULSE_BACKUP_TOKEN, turns on GET /backup for
 	// clients on this host that present it; "" leaves it off.
 	BackupToken string
+	// Ready, when set, is one more condition of /readyz (a cluster's
+	// serve node caught up with the stream); it returns the reason when not.
+	Ready func() (bool, string)
+	// Import, when set, turns on POST /import ('tagpulse import -server')
+	// into the running tagpulse's store; its Token guards it like /backup's.
+	Import *importTarget
 	// limits bounds what a client may hold of the server; zero fields take
 	// defaultLimits' (tests set their own).
 	limits serveLimits
@@ -106,6 +113,11 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	if t := opts.BackupToken; t != "" && len(t) < minBackupTokenLen {
 		return fmt.Errorf("%s is %d characters: use at least %d (e.g. openssl rand -hex 16)", backupTokenEnv, len(t), minBackupTokenLen)
 	}
+	if opts.Import != nil {
+		if t := opts.Import.Token; t != "" && len(t) < minBackupTokenLen {
+			return fmt.Errorf("%s is %d characters: use at least %d (e.g. openssl rand -hex 16)", importTokenEnv, len(t), minBackupTokenLen)
+		}
+	}
 	opts.limits = opts.limits.orDefaults()
 	lim := opts.limits
 	h, err := dashboard.NewHandler(dashboardOptions(agg, reg, opts))
@@ -119,6 +131,9 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
 	mux.HandleFunc("GET /backup", backupHandler(agg, opts.BackupToken, lim.BackupWriteTimeout, opts.Logger))
+	if opts.Import != nil {
+		mux.HandleFunc("POST /import", importHandler(*opts.Import, opts.Logger))
+	}
 	srv := &http.Server{
 		Handler:           writeDeadline(lim.WriteTimeout, mux),
 		ReadHeaderTimeout: min(10*time.Second, lim.ReadTimeout),
@@ -158,10 +173,10 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 		Gatherer:      reg,
 		Sources:       opts.Sources,
 		Logger:        opts.Logger,
-		Now:           agg.Now,
 		Access:        dashboardAccess(d.Access),
 		MetricsAccess: dashboardAccess(d.Metrics),
 		Public:        publicLinks(d.Public),
+		Ready:         opts.Ready,
 
 		MaxEventStreams:    opts.limits.MaxEventStreams,
 		StreamWriteTimeout: opts.limits.StreamWriteTimeout,
@@ -243,13 +258,12 @@ func backupHandler(agg *aggregator.Aggregator, token string, writeTimeout time.D
 			http.Error(w, "a backup needs the server's "+backupTokenEnv, http.StatusUnauthorized)
 			return
 		}
-		db := agg.DB()
-		size := db.Size()
+		size := agg.StoreSize()
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 		w.Header().Set("Content-Disposition", `attachment; filename="tagpulse-backup.db"`)
 		rc := http.NewResponseController(w)
-		if n, err := db.Backup(&progressDeadline{w: w, rc: rc, d: writeTimeout}); err != nil {
+		if n, err := agg.Backup(&progressDeadline{w: w, rc: rc, d: writeTimeout}); err != nil {
 			// Headers are gone; the client sees a short body and fails.
 			log.Warn("backup cut short", "bytes", n, "of", size, "err", err)
 			return
