@@ -31,7 +31,8 @@ import (
 //
 //	1: the first
 //	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
-const RulesVersion = 2
+//	3: member records stored by author bucket (store.AuthorBucket), folded in passes
+const RulesVersion = 3
 
 // Attribution is the country a post is counted in and how that was decided.
 type Attribution struct {
@@ -65,7 +66,10 @@ func PlaceOnly(s store.Signals) Attribution {
 // Options tune an Aggregator. The zero value works.
 type Options struct {
 	Attribute AttributeFunc // PlaceOnly when nil
-	BatchSize int           // posts per transaction (default 5000)
+	BatchSize int           // posts per transaction (default 20000)
+	// PassPosts bounds the posts one transaction folds in: a larger backlog
+	// is folded in passes over ranges of authors (default 200000).
+	PassPosts int
 	TopN      int           // entries kept in each day's top lists (default 20)
 	Logger    *slog.Logger
 	Now       func() time.Time // the clock, for "today"; time.Now when nil
@@ -94,6 +98,9 @@ func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 20000
+	}
+	if opts.PassPosts <= 0 {
+		opts.PassPosts = 200_000
 	}
 	if opts.TopN <= 0 {
 		opts.TopN = 20
@@ -134,13 +141,16 @@ func (a *Aggregator) CatchUp(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		n, touched, err := a.step()
+		n, more, touched, err := a.step()
 		total += n
 		a.lastErr.Store(&stepError{err})
 		if err != nil {
 			return total, err
 		}
-		if n == 0 {
+		if !more {
+			if n > 0 {
+				a.notify(touched)
+			}
 			return total, nil
 		}
 		a.notify(touched)
@@ -242,24 +252,70 @@ func (a *Aggregator) Reset() error {
 }
 
 // step folds one batch of posts into the rollups in one transaction. It
-// returns how many posts it read and the campaigns whose figures changed.
-func (a *Aggregator) step() (int, map[string]bool, error) {
+// returns how many posts it added to the rollups (0 for a pass that is not
+// the last of a catch-up in passes), whether there is more to do, and the
+// campaigns whose figures changed.
+//
+// A backlog of more than Options.PassPosts posts (an import, a rebuild) is
+// folded in passes: each pass reads the whole backlog but folds in only the
+// posts of the authors in a range of store.AuthorBucket, so it writes one
+// contiguous run of member records, once, and holds only its authors in
+// memory. The pass in progress is recorded with the rollups it wrote, in the
+// same transaction, as the watermark is.
+func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// Nothing new: answer from a read transaction, without the write
 	// transaction's commit and sync.
 	if lag, err := a.Lag(); err != nil || lag == 0 {
-		return 0, nil, err
+		return 0, false, nil, err
 	}
 	n := 0
+	more := false
 	var touched map[string]bool
 	err := a.db.UpdateRollups(func(tx *store.RollupTx) error {
-		n = 0
+		n, more = 0, false
 		wm := tx.Watermark()
-		if tx.LastSeq() <= wm {
-			return nil
+		pass, inPass := tx.Pass()
+		if !inPass {
+			lag := tx.LastSeq() - wm
+			if lag == 0 {
+				return nil
+			}
+			if lag > uint64(a.opts.PassPosts) {
+				passes := int((lag + uint64(a.opts.PassPosts) - 1) / uint64(a.opts.PassPosts))
+				width := (store.AuthorBuckets + passes - 1) / passes
+				pass, inPass = store.Pass{Target: tx.LastSeq(), Width: max(1, width)}, true
+			}
 		}
 		st := newState(a, tx)
+		if inPass {
+			lo, hi := pass.Next, min(store.AuthorBuckets, pass.Next+pass.Width)
+			err := tx.PostsOfBuckets(wm, pass.Target, lo, hi, func(seq uint64, p *store.Post) error {
+				if err := st.add(p); err != nil {
+					return fmt.Errorf("post %d: %w", seq, err)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if err := st.flush(); err != nil {
+				return err
+			}
+			touched = st.touched
+			if hi < store.AuthorBuckets {
+				pass.Next = hi
+				more = true
+				return tx.SetPass(pass)
+			}
+			n = int(pass.Target - wm)
+			if err := tx.ClearPass(); err != nil {
+				return err
+			}
+			more = tx.LastSeq() > pass.Target
+			return tx.SetWatermark(pass.Target)
+		}
 		last := wm
 		err := tx.Posts(wm, a.opts.BatchSize, func(seq uint64, p *store.Post) error {
 			if err := st.add(p); err != nil {
@@ -276,15 +332,16 @@ func (a *Aggregator) step() (int, map[string]bool, error) {
 			return err
 		}
 		touched = st.touched
+		more = n > 0
 		return tx.SetWatermark(last)
 	})
 	if err != nil {
-		return 0, nil, fmt.Errorf("aggregate: %w", err)
+		return 0, false, nil, fmt.Errorf("aggregate: %w", err)
 	}
 	if touched == nil {
 		touched = map[string]bool{} // posts of no campaign: nothing changed
 	}
-	return n, touched, nil
+	return n, more, touched, nil
 }
 
 // contribution is what one post adds to one campaign: everything the rollup

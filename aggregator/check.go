@@ -3,7 +3,6 @@ package aggregator
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -139,6 +138,25 @@ func (r *recounter) result() *Recount {
 	return out
 }
 
+// merge adds a recount over other authors to w.
+func (w *Recount) merge(o *Recount, n int) {
+	for k, f := range o.Cells {
+		g := w.Cells[k]
+		g.Add(f)
+		w.Cells[k] = g
+	}
+	for k, l := range o.TopPosts {
+		l = append(w.TopPosts[k], l...)
+		slices.SortFunc(l, topPostLess)
+		w.TopPosts[k] = l[:min(n, len(l))]
+	}
+	for k, l := range o.TopParticipants {
+		l = append(w.TopParticipants[k], l...)
+		slices.SortFunc(l, topParticipantLess)
+		w.TopParticipants[k] = l[:min(n, len(l))]
+	}
+}
+
 // RecountPosts computes every figure from the given posts, as Check does.
 // Tests use it to get expected figures without the store's rollups.
 func (a *Aggregator) RecountPosts(posts []store.Post) *Recount {
@@ -149,30 +167,45 @@ func (a *Aggregator) RecountPosts(posts []store.Post) *Recount {
 	return r.result()
 }
 
-var errStop = errors.New("stop")
-
 // Check recounts every figure from the raw posts up to the watermark and
 // compares it with the stored rollups, in one read transaction. It returns
 // one line per difference; none means the rollups are exact.
+//
+// The recount holds sets of authors, so it goes in passes over ranges of
+// author buckets (store.AuthorBucket), Options.PassPosts posts a pass or so:
+// every figure is a sum over authors, and each top list the best of the
+// passes' best, so the passes add up to the whole recount in memory bounded
+// by one pass.
 func (a *Aggregator) Check(ctx context.Context) (diffs []string, checked int, err error) {
 	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
 		wm := tx.Watermark()
-		r := newRecounter(a)
-		err := tx.Posts(0, 0, func(seq uint64, p *store.Post) error {
-			if seq > wm {
-				return errStop
+		pass, inPass := tx.Pass()
+		passes := int(wm/uint64(a.opts.PassPosts)) + 1
+		width := (store.AuthorBuckets + passes - 1) / passes
+		want := &Recount{Cells: map[store.CellKey]store.Figures{}, TopPosts: map[string][]store.TopPost{}, TopParticipants: map[string][]store.TopParticipant{}}
+		for lo := 0; lo < store.AuthorBuckets; lo += width {
+			hi := min(store.AuthorBuckets, lo+width)
+			r := newRecounter(a)
+			add := func(seq uint64, p *store.Post) error {
+				if checked%10000 == 0 && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r.add(p)
+				checked++
+				return nil
 			}
-			if checked%10000 == 0 && ctx.Err() != nil {
-				return ctx.Err()
+			if err := tx.PostsOfBuckets(0, wm, lo, hi, add); err != nil {
+				return err
 			}
-			r.add(p)
-			checked++
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStop) {
-			return err
+			// A catch-up in passes that stopped part way: its finished
+			// passes hold the later posts of the authors below Next.
+			if inPass && lo < pass.Next {
+				if err := tx.PostsOfBuckets(wm, pass.Target, lo, min(hi, pass.Next), add); err != nil {
+					return err
+				}
+			}
+			want.merge(r.result(), a.opts.TopN)
 		}
-		want := r.result()
 		days := map[string]bool{}
 		seen := map[store.CellKey]bool{}
 		err = tx.AllCells(func(c store.Cell) error {

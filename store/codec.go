@@ -43,6 +43,30 @@ func encodePost(p *Post) []byte {
 	return b
 }
 
+// postAuthor returns a binary post's platform and author ID without
+// decoding the rest; ok is false for other encodings.
+func postAuthor(b []byte) (platform, id []byte, ok bool) {
+	if len(b) == 0 || b[0] != postV1 {
+		return nil, nil, false
+	}
+	b = b[1:]
+	for i := 0; i < 9; i++ { // Platform … Author.ID, as encodePost writes them
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, nil, false
+		}
+		s := b[k : k+int(n)]
+		b = b[k+int(n):]
+		switch i {
+		case 0:
+			platform = s
+		case 8:
+			id = s
+		}
+	}
+	return platform, id, true
+}
+
 func decodePost(b []byte, p *Post) error {
 	if len(b) > 0 && b[0] == '{' {
 		return json.Unmarshal(b, p)

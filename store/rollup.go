@@ -229,12 +229,46 @@ type MemberKey struct {
 // Bytes is the key's encoding in the store; byte order is storage order.
 func (k MemberKey) Bytes() []byte { return k.bytes() }
 
-// members key: campaign \0 day \0 author: posts in time order touch
-// neighbouring keys.
+// AuthorBuckets is how many buckets authors are spread over (see
+// AuthorBucket).
+const AuthorBuckets = 256
+
+// AuthorBucket is the bucket of an author key (Author.Key): a hash, so
+// that every bucket holds about as many authors. Member records are stored
+// bucket by bucket, so that a catch-up over a large backlog can fold it in
+// passes over a range of buckets each, every pass writing one contiguous
+// run of member records once, in memory bounded by the pass.
+func AuthorBucket(author string) int {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(author); i++ {
+		h ^= uint32(author[i])
+		h *= 16777619
+	}
+	return int(h % AuthorBuckets)
+}
+
+// authorBucketOf is AuthorBucket(Author{ID: id}.Key(platform)) without
+// building the key.
+func authorBucketOf(platform, id []byte) int {
+	if len(id) > maxKeyPart {
+		return AuthorBucket(Author{ID: string(id)}.Key(string(platform)))
+	}
+	h := uint32(2166136261)
+	for _, part := range [...][]byte{platform, {':'}, id} {
+		for _, c := range part {
+			h ^= uint32(c)
+			h *= 16777619
+		}
+	}
+	return int(h % AuthorBuckets)
+}
+
+// members key: campaign \0 bucket \0 day \0 author: one bucket's records
+// are contiguous (see AuthorBucket), and within it one day's.
 func (k MemberKey) bytes() []byte {
-	b := make([]byte, 0, len(k.Campaign)+len(k.Day)+len(k.Author)+2)
+	b := make([]byte, 0, len(k.Campaign)+len(k.Day)+len(k.Author)+4)
 	b = append(b, k.Campaign...)
-	b = append(b, 0)
+	b = append(b, 0, byte(AuthorBucket(k.Author)), 0)
 	b = append(b, k.Day...)
 	b = append(b, 0)
 	b = append(b, k.Author...)
@@ -448,6 +482,64 @@ func (t *RollupTx) SetWatermark(seq uint64) error { return t.meta.Put(keyWaterma
 // LastSeq is the sequence number of the newest post in the log.
 func (t *RollupTx) LastSeq() uint64 { return t.tx.Bucket(bucketPosts).Sequence() }
 
+// Pass is a catch-up folded in passes over ranges of author buckets: the
+// rollups include every post up to the watermark, and also the posts up to
+// Target of the authors in buckets below Next. Width is the number of
+// buckets a pass covers.
+type Pass struct {
+	Target      uint64
+	Next, Width int
+}
+
+// Pass returns the catch-up in progress, if any.
+func (t *RollupTx) Pass() (Pass, bool) {
+	v := t.meta.Get(keyPass)
+	if len(v) != 12 {
+		return Pass{}, false
+	}
+	return Pass{Target: binary.BigEndian.Uint64(v), Next: int(binary.BigEndian.Uint16(v[8:])), Width: int(binary.BigEndian.Uint16(v[10:]))}, true
+}
+
+// SetPass records the catch-up in progress.
+func (t *RollupTx) SetPass(p Pass) error {
+	v := binary.BigEndian.AppendUint64(nil, p.Target)
+	v = binary.BigEndian.AppendUint16(v, uint16(p.Next))
+	v = binary.BigEndian.AppendUint16(v, uint16(p.Width))
+	return t.meta.Put(keyPass, v)
+}
+
+// ClearPass records that no catch-up is in progress.
+func (t *RollupTx) ClearPass() error { return t.meta.Delete(keyPass) }
+
+// PostsOfBuckets calls fn for each post with after < seq <= upto whose
+// author is in a bucket in [lo, hi), in log order. Posts of other authors
+// are skipped without being decoded.
+func (t *RollupTx) PostsOfBuckets(after, upto uint64, lo, hi int, fn func(seq uint64, p *Post) error) error {
+	c := t.tx.Bucket(bucketPosts).Cursor()
+	for k, v := c.Seek(be64(after + 1)); k != nil; k, v = c.Next() {
+		seq := binary.BigEndian.Uint64(k)
+		if seq > upto {
+			break
+		}
+		if platform, id, ok := postAuthor(v); ok {
+			if b := authorBucketOf(platform, id); b < lo || b >= hi {
+				continue
+			}
+		}
+		var p Post
+		if err := decodePost(v, &p); err != nil {
+			return fmt.Errorf("post %d: %w", seq, err)
+		}
+		if b := AuthorBucket(p.Author.Key(p.Platform)); b < lo || b >= hi {
+			continue
+		}
+		if err := fn(seq, &p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Posts calls fn for up to limit posts after seq (limit 0: all), in log order.
 func (t *RollupTx) Posts(after uint64, limit int, fn func(seq uint64, p *Post) error) error {
 	return scanPosts(t.tx, after, limit, fn)
@@ -589,5 +681,8 @@ func (t *RollupTx) Reset() error {
 		}
 	}
 	*t = *newRollupTx(t.tx)
+	if err := t.ClearPass(); err != nil {
+		return err
+	}
 	return t.SetWatermark(0)
 }

@@ -44,6 +44,7 @@ var (
 
 	keySchema    = []byte("schema")
 	keyWatermark = []byte("watermark")
+	keyPass      = []byte("pass") // a catch-up in passes, see Pass
 )
 
 // Errors returned by the store.
