@@ -70,7 +70,7 @@ type Options struct {
 	// PassPosts bounds the posts one transaction folds in: a larger backlog
 	// is folded in passes over ranges of authors (default 200000).
 	PassPosts int
-	TopN      int           // entries kept in each day's top lists (default 20)
+	TopN      int // entries kept in each day's top lists (default 20)
 	Logger    *slog.Logger
 	Now       func() time.Time // the clock, for "today"; time.Now when nil
 }
