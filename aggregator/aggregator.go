@@ -68,7 +68,7 @@ type Options struct {
 	Attribute AttributeFunc // PlaceOnly when nil
 	BatchSize int           // posts per transaction (default 20000)
 	// PassPosts bounds the posts one transaction folds in: a larger backlog
-	// is folded in passes over ranges of authors (default 200000).
+	// is folded in passes over ranges of authors (default 50000).
 	PassPosts int
 	TopN      int // entries kept in each day's top lists (default 20)
 	Logger    *slog.Logger
@@ -83,7 +83,8 @@ type Aggregator struct {
 	opts      Options
 	log       *slog.Logger
 
-	mu sync.Mutex // one writer at a time
+	mu      sync.Mutex // one writer at a time
+	passIdx *passIndex // the catch-up in passes under way, if any (under mu)
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]string // subscriber → the campaign it follows ("": all)
@@ -100,7 +101,7 @@ func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
 		opts.BatchSize = 20000
 	}
 	if opts.PassPosts <= 0 {
-		opts.PassPosts = 200_000
+		opts.PassPosts = 50_000
 	}
 	if opts.TopN <= 0 {
 		opts.TopN = 20
@@ -244,6 +245,7 @@ func (a *Aggregator) Rebuild(ctx context.Context) error {
 func (a *Aggregator) Reset() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.passIdx = nil
 	if err := a.db.UpdateRollups(func(tx *store.RollupTx) error { return tx.Reset() }); err != nil {
 		return fmt.Errorf("rebuild: %w", err)
 	}
@@ -290,8 +292,13 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 		}
 		st := newState(a, tx)
 		if inPass {
-			lo, hi := pass.Next, min(store.AuthorBuckets, pass.Next+pass.Width)
-			err := tx.PostsOfBuckets(wm, pass.Target, lo, hi, func(seq uint64, p *store.Post) error {
+			hi := min(store.AuthorBuckets, pass.Next+pass.Width)
+			tx.FillMembers()
+			seqs, err := a.passSeqs(tx, wm, pass)
+			if err != nil {
+				return err
+			}
+			err = tx.PostsAt(seqs, func(seq uint64, p *store.Post) error {
 				if err := st.add(p); err != nil {
 					return fmt.Errorf("post %d: %w", seq, err)
 				}
@@ -336,12 +343,51 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 		return tx.SetWatermark(last)
 	})
 	if err != nil {
+		a.passIdx = nil // the pass may have taken its posts from the index
 		return 0, false, nil, fmt.Errorf("aggregate: %w", err)
 	}
 	if touched == nil {
 		touched = map[string]bool{} // posts of no campaign: nothing changed
 	}
 	return n, more, touched, nil
+}
+
+// passIndex lists, for a catch-up in passes, the posts of each pass: one
+// scan of the backlog instead of one a pass.
+type passIndex struct {
+	wm   uint64
+	pass store.Pass
+	seqs [][]uint32 // by pass: seq - wm of its posts (4 bytes a post)
+}
+
+// passSeqs returns the sequence numbers of the posts of the pass that
+// starts at pass.Next, from the index of the catch-up, which it builds when
+// it is not this catch-up's (the first pass, or after a restart).
+func (a *Aggregator) passSeqs(tx *store.RollupTx, wm uint64, pass store.Pass) ([]uint64, error) {
+	x := a.passIdx
+	if x == nil || x.wm != wm || x.pass.Target != pass.Target || x.pass.Width != pass.Width {
+		if pass.Target-wm >= 1<<32 {
+			return nil, fmt.Errorf("a backlog of %d posts is more than a catch-up folds", pass.Target-wm)
+		}
+		x = &passIndex{wm: wm, pass: pass, seqs: make([][]uint32, (store.AuthorBuckets+pass.Width-1)/pass.Width)}
+		err := tx.PostBuckets(wm, pass.Target, func(seq uint64, bucket int) {
+			i := bucket / pass.Width
+			if bucket >= pass.Next {
+				x.seqs[i] = append(x.seqs[i], uint32(seq-wm))
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.passIdx = x
+	}
+	i := pass.Next / pass.Width
+	seqs := make([]uint64, len(x.seqs[i]))
+	for j, d := range x.seqs[i] {
+		seqs[j] = wm + uint64(d)
+	}
+	x.seqs[i] = nil // each pass once (step drops the index when a pass fails)
+	return seqs, nil
 }
 
 // contribution is what one post adds to one campaign: everything the rollup

@@ -511,6 +511,57 @@ func (t *RollupTx) SetPass(p Pass) error {
 // ClearPass records that no catch-up is in progress.
 func (t *RollupTx) ClearPass() error { return t.meta.Delete(keyPass) }
 
+// PostBuckets calls fn with the sequence number and author bucket of each
+// post with after < seq <= upto, in log order, decoding no more of a post
+// than its author.
+func (t *RollupTx) PostBuckets(after, upto uint64, fn func(seq uint64, bucket int)) error {
+	c := t.tx.Bucket(bucketPosts).Cursor()
+	for k, v := c.Seek(be64(after + 1)); k != nil; k, v = c.Next() {
+		seq := binary.BigEndian.Uint64(k)
+		if seq > upto {
+			break
+		}
+		if platform, id, ok := postAuthor(v); ok {
+			fn(seq, authorBucketOf(platform, id))
+			continue
+		}
+		var p Post
+		if err := decodePost(v, &p); err != nil {
+			return fmt.Errorf("post %d: %w", seq, err)
+		}
+		fn(seq, AuthorBucket(p.Author.Key(p.Platform)))
+	}
+	return nil
+}
+
+// PostsAt calls fn for the posts with the given sequence numbers, in
+// increasing order.
+func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) error {
+	c := t.tx.Bucket(bucketPosts).Cursor()
+	var k, v []byte
+	for _, seq := range seqs {
+		key := be64(seq)
+		// Neighbours are often next to each other: step before seeking.
+		if k != nil {
+			k, v = c.Next()
+		}
+		if k == nil || !bytes.Equal(k, key) {
+			k, v = c.Seek(key)
+		}
+		if k == nil || !bytes.Equal(k, key) {
+			return fmt.Errorf("post %d: not in the log", seq)
+		}
+		var p Post
+		if err := decodePost(v, &p); err != nil {
+			return fmt.Errorf("post %d: %w", seq, err)
+		}
+		if err := fn(seq, &p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // PostsOfBuckets calls fn for each post with after < seq <= upto whose
 // author is in a bucket in [lo, hi), in log order. Posts of other authors
 // are skipped without being decoded.
@@ -619,6 +670,11 @@ func (t *RollupTx) Member(k MemberKey) (m Member, ok bool, err error) {
 	m, err = decodeMember(v)
 	return m, true, err
 }
+
+// FillMembers has member records fill their pages (bbolt splits them in
+// half by default, right for random keys): for a pass that writes a run of
+// new records in key order.
+func (t *RollupTx) FillMembers() { t.members.FillPercent = 0.9 }
 
 // PutMember writes an author's record in a campaign.
 func (t *RollupTx) PutMember(k MemberKey, m *Member) error {
