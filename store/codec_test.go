@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -56,7 +57,23 @@ func TestMemberCodecRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, m) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, m)
 	}
-	if _, err := decodeMember([]byte{2, 1, 't', 0, 0, 0, 0, 0, 0, 1, 0x7f}); err == nil {
+	// Hours, nanoseconds, values out of the table, periods not in their layout.
+	m = Member{First: 1764400000123456789, Periods: []PeriodMember{
+		{Grain: GrainHour, Period: "2026-11-29T05:30Z", FirstSeen: 1764394200 * 1e9, LastSeen: 1764395000*1e9 + 7, Followers: -1, Posts: 1, In: []DimValue{{DimSource, "import"}, {DimSourceKind, "bluesky/quote"}, {DimSourceKind, "odd/kind"}, {DimCountry, "ZZ"}, {DimLang, "pt"}}},
+		{Grain: GrainDay, Period: "not a day", FirstSeen: -5, LastSeen: -5, In: []DimValue{}},
+		{Grain: GrainHour, Period: "1969-12-31T23:00Z", In: []DimValue{}},
+	}}
+	got, err = decodeMember(encodeMember(&m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, m) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, m)
+	}
+	if _, err := decodeMember([]byte{0, 1, 't', 0, 0, 0, 0, 0, 1, 0, 0}); err == nil || !strings.Contains(err.Error(), "earlier layout") {
+		t.Fatalf("a record of the earlier layout: %v", err)
+	}
+	if _, err := decodeMember([]byte{memberV2, 0, 1, 't', 0, 0, 0, 0, 0, 0, 0, 1, 0x7f}); err == nil || !strings.Contains(err.Error(), "unknown dimension") {
 		t.Fatal("an unknown dimension index decoded without error")
 	}
 }

@@ -275,27 +275,33 @@ func (k MemberKey) bytes() []byte {
 	return b
 }
 
+// Member records are written compactly (they are most of the rollups):
+// after the format byte, times as seconds when they are whole seconds, a
+// period as a day or minute number, and common dimension values by index.
+const memberV2 = 2
+
 func encodeMember(m *Member) []byte {
 	n := 16
 	for i := range m.Periods {
-		n += 32 + len(m.Periods[i].Period) + len(m.Periods[i].Handle) + len(m.Periods[i].In)*12
+		n += 24 + len(m.Periods[i].Handle) + len(m.Periods[i].In)*4
 	}
 	b := make([]byte, 0, n)
-	b = binary.AppendVarint(b, m.First)
+	b = append(b, memberV2)
+	b = appendTime(b, m.First)
 	b = binary.AppendUvarint(b, uint64(len(m.Periods)))
 	for i := range m.Periods {
 		p := &m.Periods[i]
 		b = append(b, byte(p.Grain))
-		b = appendString(b, p.Period)
-		b = binary.AppendVarint(b, p.FirstSeen)
-		b = binary.AppendVarint(b, p.LastSeen)
+		b = appendPeriod(b, p.Grain, p.Period)
+		b = appendTime(b, p.FirstSeen)
+		b = appendTime(b, p.LastSeen-p.FirstSeen)
 		b = binary.AppendVarint(b, p.Followers)
 		b = binary.AppendVarint(b, p.Posts)
 		b = appendString(b, p.Handle)
 		b = binary.AppendUvarint(b, uint64(len(p.In)))
 		for _, dv := range p.In {
 			b = appendDim(b, dv.Dim)
-			b = appendString(b, dv.Value)
+			b = appendValue(b, dv.Value)
 		}
 	}
 	return b
@@ -303,8 +309,11 @@ func encodeMember(m *Member) []byte {
 
 func decodeMember(b []byte) (Member, error) {
 	var m Member
-	r := reader{b: b}
-	m.First = r.varint()
+	if len(b) == 0 || b[0] != memberV2 {
+		return Member{}, errors.New("bad member value: a record of an earlier layout (run tagpulse rebuild)")
+	}
+	r := reader{b: b[1:]}
+	m.First = r.time()
 	n := r.uvarint()
 	if r.err == nil && n < 1<<20 {
 		m.Periods = make([]PeriodMember, n, n+3)
@@ -316,9 +325,9 @@ func decodeMember(b []byte) (Member, error) {
 			}
 			p.Grain = Grain(r.b[0])
 			r.b = r.b[1:]
-			p.Period = r.string()
-			p.FirstSeen = r.varint()
-			p.LastSeen = r.varint()
+			p.Period = r.period(p.Grain)
+			p.FirstSeen = r.time()
+			p.LastSeen = p.FirstSeen + r.time()
 			p.Followers = r.varint()
 			p.Posts = r.varint()
 			p.Handle = r.string()
@@ -328,7 +337,7 @@ func decodeMember(b []byte) (Member, error) {
 			}
 			p.In = make([]DimValue, 0, k)
 			for j := uint64(0); j < k && r.err == nil; j++ {
-				p.In = append(p.In, DimValue{r.dim(), r.string()})
+				p.In = append(p.In, DimValue{r.dim(), r.value()})
 			}
 		}
 	}
@@ -336,6 +345,108 @@ func decodeMember(b []byte) (Member, error) {
 		return Member{}, fmt.Errorf("bad member value: %w", r.err)
 	}
 	return m, nil
+}
+
+// appendTime writes a UnixNano time (or a difference of two): whole seconds,
+// as post times mostly are, in five bytes rather than nine.
+func appendTime(b []byte, ns int64) []byte {
+	if ns%1e9 == 0 && ns/1e9 < 1<<61 && ns/1e9 > -(1<<61) {
+		return binary.AppendVarint(b, ns/1e9<<1)
+	}
+	return binary.AppendVarint(b, ns<<1|1) // 2·ns fits: |ns| < 2^62 for any year before 2116
+}
+
+func (r *reader) time() int64 {
+	x := r.varint()
+	if x&1 == 0 {
+		return x >> 1 * 1e9
+	}
+	return x >> 1
+}
+
+var epochDay = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// appendPeriod writes a period: a day as its day number, an hour as its
+// minute (hours start on the minute in every zone), each plus one; 0 and
+// the string when it is not in that form.
+func appendPeriod(b []byte, g Grain, period string) []byte {
+	switch g {
+	case GrainDay:
+		if t, err := time.Parse(DayLayout, period); err == nil && t.Format(DayLayout) == period && !t.Before(epochDay) {
+			return binary.AppendUvarint(b, uint64(t.Sub(epochDay)/(24*time.Hour))+1)
+		}
+	case GrainHour:
+		if t, err := time.Parse(HourLayout, period); err == nil && t.Format(HourLayout) == period && !t.Before(epochDay) {
+			return binary.AppendUvarint(b, uint64(t.Unix()/60)+1)
+		}
+	}
+	return appendString(binary.AppendUvarint(b, 0), period)
+}
+
+func (r *reader) period(g Grain) string {
+	n := r.uvarint()
+	switch {
+	case r.err != nil:
+		return ""
+	case n == 0:
+		return r.string()
+	case g == GrainDay && n < 1<<24:
+		return epochDay.AddDate(0, 0, int(n-1)).Format(DayLayout)
+	case g == GrainHour && n < 1<<40:
+		return time.Unix(int64(n-1)*60, 0).UTC().Format(HourLayout)
+	}
+	r.err = fmt.Errorf("bad period %d", n)
+	return ""
+}
+
+// memberValues are the dimension values a member record names by index
+// (1 + index, in one byte); an index never changes meaning. Others are
+// written as 0 and the string.
+var memberValues = []string{"", string(KindOriginal), string(KindRepost), string(KindReply), string(KindQuote),
+	SourceX, SourceMastodon, SourceBluesky, SourceDemo, SourceImport,
+	"place", "coordinates", "profile", "instance", "none", UnknownCountry, "und", "en", "ar"}
+
+var memberValueIndex = func() map[string]byte {
+	m := map[string]byte{}
+	for i, v := range memberValues {
+		m[v] = byte(i + 1)
+	}
+	for i, s := range Sources { // source_kind values
+		for j, k := range Kinds {
+			m[s+"/"+string(k)] = byte(len(memberValues) + 1 + i*len(Kinds) + j)
+		}
+	}
+	return m
+}()
+
+func appendValue(b []byte, v string) []byte {
+	if i, ok := memberValueIndex[v]; ok {
+		return append(b, i)
+	}
+	return appendString(append(b, 0), v)
+}
+
+func (r *reader) value() string {
+	if r.err != nil {
+		return ""
+	}
+	if len(r.b) == 0 {
+		r.err = errors.New("short value")
+		return ""
+	}
+	i := int(r.b[0])
+	r.b = r.b[1:]
+	switch {
+	case i == 0:
+		return r.string()
+	case i <= len(memberValues):
+		return memberValues[i-1]
+	case i <= len(memberValues)+len(Sources)*len(Kinds):
+		j := i - len(memberValues) - 1
+		return Sources[j/len(Kinds)] + "/" + string(Kinds[j%len(Kinds)])
+	}
+	r.err = fmt.Errorf("unknown value %d", i)
+	return ""
 }
 
 // memberDims are the dimensions a member record names by index, in one
