@@ -14,7 +14,12 @@ func TestPostCodecRoundTrip(t *testing.T) {
 			CollectedAt: time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC), URL: "https://x.com/a/status/1", Text: "كلنا لفلسطين #x", Lang: "ar",
 			Hashtags: []string{"x", "كلنا_لفلسطين"}, RefID: "0", Author: Author{ID: "7", Handle: "a", Name: "A", Followers: 12},
 			Signals: Signals{PlaceCountry: "PS", Coordinates: &LatLon{31.5, 34.46}, ProfileLocation: "Gaza", InstanceDomain: "m.ps"}, Engagement: 3, Redacted: true},
-		"empty": {Platform: "demo", ID: "2", Hashtags: []string{}},
+		"empty":        {Platform: "demo", ID: "2", Hashtags: []string{}},
+		"x, no handle": {Platform: "x", ID: "3", URL: "https://x.com/i/status/3", Kind: KindRepost, Source: "x", CreatedAt: time.Unix(1, 0).UTC(), Hashtags: []string{"a"}},
+		"x, other url": {Platform: "x", ID: "4", URL: "https://twitter.com/b/status/4", Author: Author{ID: "9", Handle: "b"}, Hashtags: []string{"a"}},
+		"x, no url":    {Platform: "x", ID: "5", Author: Author{Handle: "c"}, Hashtags: []string{"a"}},
+		"unknown codes": {Platform: "nostr", ID: "6", Source: "relay", Kind: "zap", URL: "nostr:6", Author: Author{ID: "npub"},
+			CollectedAt: time.Date(2026, 1, 1, 0, 0, 0, 123, time.UTC), Hashtags: []string{}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var got Post
@@ -23,6 +28,18 @@ func TestPostCodecRoundTrip(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, p) {
 				t.Fatalf("round trip:\n got %+v\nwant %+v", got, p)
+			}
+			// The earlier binary encoding still reads, and both give the
+			// author's bucket without a full decode.
+			var v1 Post
+			if err := decodePost(encodePostV1(&p), &v1); err != nil || !reflect.DeepEqual(v1, p) {
+				t.Fatalf("v1: %v\n got %+v\nwant %+v", err, v1, p)
+			}
+			for _, enc := range [][]byte{encodePost(&p), encodePostV1(&p)} {
+				platform, id, ok := postAuthor(enc)
+				if !ok || authorBucketOf(platform, id) != AuthorBucket(p.Author.Key(p.Platform)) {
+					t.Fatalf("postAuthor of format %d: %q %q %v", enc[0], platform, id, ok)
+				}
 			}
 			// JSON-encoded posts (as early stores wrote) still read.
 			j, _ := json.Marshal(p)
@@ -34,6 +51,12 @@ func TestPostCodecRoundTrip(t *testing.T) {
 	}
 	if err := decodePost([]byte{postV1, 5, 'a'}, new(Post)); err == nil {
 		t.Fatal("a truncated post decoded without error")
+	}
+	full := encodePost(&Post{Platform: "x", ID: "1", Text: "hello", Hashtags: []string{"a"}})
+	for i := 1; i < len(full); i++ {
+		if err := decodePost(full[:i], new(Post)); err == nil {
+			t.Fatalf("a post cut at %d of %d bytes decoded without error", i, len(full))
+		}
 	}
 }
 
