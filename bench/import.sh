@@ -16,6 +16,7 @@
 #   SIZES="200000 1000000" bash bench/import.sh
 #   BIG=1 bash bench/import.sh          # adds 10M
 #   ENGINES="tagpulse" bash bench/import.sh   # only some engines
+#   IMPORT_ONLY=1 …                     # tagpulse import without check and rebuild
 #
 # Generated files are kept in $DATA (default $WORK, itself by default
 # $TMPDIR/tagpulse-import-bench) and reused; stores are deleted after each run. Results go to
@@ -154,8 +155,10 @@ for n in $SIZES; do
     tagpulse)
       rm -f "$db"
       measure tagpulse-import "$n" "$db" "$BIN/tagpulse" import -q -config "$cfg" "$file"
-      measure tagpulse-check "$n" "" "$BIN/tagpulse" check -config "$cfg"
-      measure tagpulse-rebuild "$n" "$db" "$BIN/tagpulse" rebuild -config "$cfg"
+      if [ -z "${IMPORT_ONLY:-}" ]; then
+        measure tagpulse-check "$n" "$db" "$BIN/tagpulse" check -config "$cfg"
+        measure tagpulse-rebuild "$n" "$db" "$BIN/tagpulse" rebuild -config "$cfg"
+      fi
       rm -f "$db" ;;
     sqlite)
       rm -f "$WORK/sqlite-$n.db"*
@@ -189,7 +192,7 @@ set ytics nomirror
 set yrange [0:*]
 set y2range [0:*]
 set key top left
-plot "$WORK/growth.tsv" using 1:6 with linespoints title "CPU µs/post", "" using 1:7 axes x1y2 with linespoints title "max RSS MB"
+plot "$WORK/growth.tsv" using 1:6 with linespoints title "CPU µs/post", "" using 1:7 axes x1y2 with linespoints title "max RSS MB", "" using 1:8 axes x1y2 with linespoints title "anonymous RSS MB"
 GP
   echo "plot: $WORK/growth.png"
 fi
