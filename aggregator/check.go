@@ -169,16 +169,6 @@ func (w *Recount) merge(o *Recount, n int) {
 	}
 }
 
-// RecountPosts computes every figure from the given posts, as Check does.
-// Tests use it to get expected figures without the store's rollups.
-func (a *Aggregator) RecountPosts(posts []store.Post) *Recount {
-	r := newRecounter(a)
-	for i := range posts {
-		r.add(&posts[i])
-	}
-	return r.result()
-}
-
 // Check recounts every figure from the raw posts up to the watermark and
 // compares it with the stored rollups, in one read transaction. It returns
 // one line per difference; none means the rollups are exact.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tagpulse/tagpulse/aggregator/geo"
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/demo"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
 	"github.com/tagpulse/tagpulse/dashboard"
 	"github.com/tagpulse/tagpulse/store"
@@ -50,12 +51,12 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	}
 	defer db.Close()
 
-	demo := collector.NewDemo(collector.DemoOptions{Seed: *seed, Speed: *speed, RealNow: env.Now})
+	sim := demo.New(demo.Options{Seed: *seed, Speed: *speed, RealNow: env.Now})
 	gaza, err := time.LoadLocation("Asia/Gaza")
 	if err != nil {
 		return err
 	}
-	first := demo.FirstDay(gaza)
+	first := sim.FirstDay(gaza)
 	campaign := store.Campaign{
 		Name:     "allforpalestine",
 		Title:    "#AllForPalestine — International Day of Solidarity (simulated)",
@@ -74,7 +75,7 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 		// A kept demo store from another day: keep its campaign, so figures stay whole.
 		campaigns = stored
 	}
-	agg := newAggregatorGeo(db, geo.Options{}, campaigns, log, demo.Now)
+	agg := newAggregatorGeo(db, geo.Options{}, campaigns, log, sim.Now)
 	var built string
 	if _, err := db.Setting("derivation", &built); err != nil {
 		return err
@@ -95,7 +96,7 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	reg := dashboard.NewRegistry(agg)
 	wake := make(chan struct{}, 1)
 	sched := collector.NewScheduler(db, collector.NewMatcher(campaigns), collector.SchedulerOptions{
-		Logger: log, Registerer: reg, Aggregator: agg,
+		Logger: log, Registerer: reg,
 		OnIngest: func() {
 			select {
 			case wake <- struct{}{}:
@@ -103,7 +104,7 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 			}
 		},
 	})
-	sched.Add(demo, time.Second)
+	sched.Add(sim, time.Second)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -119,7 +120,7 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 			ready(a)
 		}
 	}
-	err = serve(ctx, &env2, agg, serveOptions{Addr: *addr, Registry: reg, Logger: log, Sources: func() any { return sched.Health() },
+	err = serve(ctx, &env2, agg, serveOptions{Addr: *addr, Registry: reg, Logger: log, Sources: sched.HealthFor,
 		BackupToken: env.Getenv(backupTokenEnv)})
 	cancel()
 	<-done

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/archive"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -14,7 +15,7 @@ import (
 const maxShownMalformed = 20
 
 func cmdImport(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "import", "-config F FILE…\n\nBackfills posts from archive files. Formats are detected: "+strings.Join(collector.Formats(), ", ")+";\ngzip-compressed files are read as they are.\nMalformed records are reported with file and line, counted and skipped. Importing a file again adds nothing.")
+	fs := newFlagSet(env, "import", "-config F FILE…\n\nBackfills posts from archive files. Formats are detected: "+strings.Join(archive.Formats(), ", ")+";\ngzip-compressed files are read as they are.\nMalformed records are reported with file and line, counted and skipped. Importing a file again adds nothing.")
 	var sf storeFlags
 	sf.register(fs)
 	quiet := fs.Bool("q", false, "print only the summary and errors")
@@ -33,11 +34,15 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	m := collector.NewMatcher(a.agg.Campaigns())
+	sink, published, err := importSink(ctx, env, a)
+	if err != nil {
+		return err
+	}
 	failed := 0
 	for _, path := range fs.Args() {
 		shown := 0
 		start := time.Now()
-		res, err := collector.Import(ctx, a.db, m, path, collector.ImportOptions{
+		res, err := archive.Import(ctx, sink, m, path, archive.Options{
 			Now: env.Now,
 			Malformed: func(mf collector.Malformed) {
 				if shown < maxShownMalformed {
@@ -69,7 +74,9 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 	if _, err := a.agg.CatchUp(ctx); err != nil {
 		return err
 	}
-	if !*quiet {
+	if published != nil {
+		fmt.Fprintln(env.Stdout, published())
+	} else if !*quiet {
 		fmt.Fprintf(env.Stdout, "figures are up to date: %s in the store\n", plural(a.db.PostCount(), "post", "posts"))
 	}
 	if failed > 0 {
@@ -81,7 +88,7 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 // importSummary is the line import prints for a file:
 //
 //	a.jsonl: twarc2 (gzip), 1 record, 100 posts, 100 match a campaign's hashtags: 100 added, 0 already stored, 0 malformed skipped; 100 outside the campaign's window (2026-01-01 to 2026-01-31), not counted (0.1s)
-func importSummary(res collector.ImportResult, campaign func(string) *store.Campaign, took time.Duration) string {
+func importSummary(res archive.Result, campaign func(string) *store.Campaign, took time.Duration) string {
 	format := res.Format
 	if res.Compression != "" {
 		format += " (" + res.Compression + ")"

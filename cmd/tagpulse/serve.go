@@ -16,17 +16,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // serveOptions are what serve needs besides the aggregator.
 type serveOptions struct {
 	Addr     string
-	Registry *prometheus.Registry // nil: dashboard.NewRegistry(agg)
-	Sources  func() any           // collectors' health for /api/v1/sources
+	Registry *prometheus.Registry                       // nil: dashboard.NewRegistry(agg)
+	Sources  func(campaign string) []store.SourceHealth // collectors' health for /api/v1/sources
 	Logger   *slog.Logger
 	// Dashboard carries the dashboard section of the configuration (access, public links…).
-	Dashboard DashboardConfig
+	Dashboard config.Dashboard
 	// BackupToken, from TAGPULSE_BACKUP_TOKEN, turns on GET /backup for
 	// clients on this host that present it; "" leaves it off.
 	BackupToken string
@@ -157,15 +159,31 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 		Gatherer:      reg,
 		Sources:       opts.Sources,
 		Logger:        opts.Logger,
-		Now:           agg.Now,
-		Access:        d.Access.access(),
-		MetricsAccess: d.Metrics.access(),
-		Public:        d.Public,
+		Access:        dashboardAccess(d.Access),
+		MetricsAccess: dashboardAccess(d.Metrics),
+		Public:        publicLinks(d.Public),
 
 		MaxEventStreams:    opts.limits.MaxEventStreams,
 		StreamWriteTimeout: opts.limits.StreamWriteTimeout,
 		EventKeepAlive:     opts.limits.EventKeepAlive,
 	}
+}
+
+// dashboardAccess maps the configuration's credentials onto the dashboard's.
+func dashboardAccess(a config.Access) dashboard.Access {
+	return dashboard.Access{User: a.User, Password: string(a.Password), Token: string(a.Token)}
+}
+
+// publicLinks maps campaigns to the secrets of their public links.
+func publicLinks(p map[string]config.Secret) map[string]string {
+	if p == nil {
+		return nil
+	}
+	out := make(map[string]string, len(p))
+	for c, s := range p {
+		out[c] = string(s)
+	}
+	return out
 }
 
 // writeDeadline gives every response d to be written, as a server's
@@ -225,13 +243,12 @@ func backupHandler(agg *aggregator.Aggregator, token string, writeTimeout time.D
 			http.Error(w, "a backup needs the server's "+backupTokenEnv, http.StatusUnauthorized)
 			return
 		}
-		db := agg.DB()
-		size := db.Size()
+		size := agg.StoreSize()
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 		w.Header().Set("Content-Disposition", `attachment; filename="tagpulse-backup.db"`)
 		rc := http.NewResponseController(w)
-		if n, err := db.Backup(&progressDeadline{w: w, rc: rc, d: writeTimeout}); err != nil {
+		if n, err := agg.Backup(&progressDeadline{w: w, rc: rc, d: writeTimeout}); err != nil {
 			// Headers are gone; the client sees a short body and fails.
 			log.Warn("backup cut short", "bytes", n, "of", size, "err", err)
 			return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/aggregator/geo"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -34,7 +35,7 @@ func (sf *storeFlags) register(fs *flag.FlagSet) {
 
 // app is an opened store with its campaigns and aggregator.
 type app struct {
-	cfg *Config // nil when opened with -db alone
+	cfg *config.Config // nil when opened with -db alone
 	db  *store.DB
 	agg *aggregator.Aggregator
 	log *slog.Logger
@@ -63,9 +64,9 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 		}
 		return openApp(nil, sf.db, log)
 	}
-	load := LoadConfig
+	load := config.Load
 	if !sf.serving {
-		load = loadConfigOffline
+		load = config.LoadOffline
 	}
 	cfg, err := load(sf.config, env.Getenv)
 	if err != nil {
@@ -82,7 +83,7 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 // campaigns recorded in the store), recording them on first use, and builds
 // the aggregator. A changed configuration or rules set a.stale: the caller
 // rebuilds, or refuses.
-func openApp(cfg *Config, path string, log *slog.Logger) (*app, error) {
+func openApp(cfg *config.Config, path string, log *slog.Logger) (*app, error) {
 	db, err := store.Open(path, nil)
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("%w\n(is 'tagpulse run' or 'demo' using it? read its figures through its API, work on a copy made with 'tagpulse backup', or give this one its own -db)", err)
@@ -202,7 +203,8 @@ func sameCampaigns(x, y []store.Campaign) bool {
 	strip := func(cs []store.Campaign) []store.Campaign {
 		out := make([]store.Campaign, len(cs))
 		for i, c := range cs {
-			c.Location, c.Title = nil, ""
+			c = c.Definition()
+			c.Title = ""
 			out[i] = c
 		}
 		return out

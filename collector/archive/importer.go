@@ -1,0 +1,569 @@
+package archive
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
+	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/x"
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// formats are tried in order on a file's first record.
+var formats = []*collector.Format{&mastodon.Format, &bluesky.Format, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatTwarc2}
+
+// Formats returns the names of the archive formats, in detection order.
+func Formats() []string {
+	var names []string
+	for _, f := range formats {
+		if f.Detect != nil {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
+
+// Result is what importing one file did.
+type Result struct {
+	File        string
+	Format      string
+	Compression string // "gzip" when the file was gzip-compressed, else ""
+	Records     int    // JSON records read
+	collector.IngestResult
+	// OutsideWindow counts the matched posts whose day falls outside the
+	// window of every campaign whose hashtags they carry: they are stored
+	// (a later window change counts them) but no figure counts them now.
+	OutsideWindow int
+	// OutsideCampaigns names those campaigns, in configuration order.
+	OutsideCampaigns []string
+}
+
+// ErrUnknownFormat is returned (wrapped, with the file's name) by Import for
+// a file in which no format could be recognised.
+var ErrUnknownFormat = errors.New("unknown archive format")
+
+// ErrEmpty is returned (wrapped, with the file's name) by Import for a file
+// with nothing in it: no bytes, only blank lines, or an empty JSON array.
+var ErrEmpty = errors.New("the file is empty")
+
+// knownFormats lists the formats for people: "mastodon, bluesky, …".
+func knownFormats() string { return "known formats: " + strings.Join(Formats(), ", ") }
+
+// Options tune Import.
+type Options struct {
+	Now       func() time.Time // collection time to record; time.Now when nil
+	BatchSize int              // records per store transaction (default 2000)
+	// Malformed is called for each malformed record, never two at once.
+	// Records are reported in file order, except that a break in a JSON
+	// array or value stream (after which the rest of the file is skipped)
+	// can be reported before malformed records that precede it.
+	Malformed func(m collector.Malformed)
+	Progress  func(r Result) // called after each batch
+}
+
+// withDefaults fills in the defaults of Now and BatchSize.
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 2000
+	}
+	return o
+}
+
+type record struct {
+	line int
+	data []byte
+}
+
+// Import reads an archive file, detects its format from the first record, and
+// ingests the posts that match a campaign in batches, one transaction each.
+// Malformed records are reported (file:line) through opts.Malformed, counted
+// and skipped; everything else lands. Importing the same file again adds
+// nothing: posts are deduplicated by platform and ID.
+func Import(ctx context.Context, db collector.Sink, m *collector.Matcher, path string, opts Options) (Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{File: path}, fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	content, compression, err := decompressed(f)
+	if err != nil {
+		return Result{File: path}, fmt.Errorf("import %s: %w", path, err)
+	}
+	r := &importRun{path: path, opts: opts.withDefaults(), res: Result{File: path, Compression: compression}}
+
+	// Three stages, so that both cores stay busy while the store is
+	// written: reading records, parsing them (on every core), and ingesting
+	// in file order.
+	recs := make(chan []record, 4)
+	readErr := make(chan error, 1)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { readErr <- readRecords(rctx, content, r.opts.BatchSize, recs, r.malformed) }()
+	stage := parseStage(rctx, cancel, recs, r.opts.Now)
+	failure := r.ingest(db, m, stage, cancel)
+	err = r.outcome(failure, <-readErr)
+	return r.res, err
+}
+
+// importRun is one Import's running total. The reader and the ingest loop
+// both report into it, under mu.
+type importRun struct {
+	path string
+	opts Options
+	mu   sync.Mutex
+	res  Result
+}
+
+// malformed counts and reports a malformed record at line.
+func (r *importRun) malformed(line int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.res.Malformed++
+	if r.opts.Malformed != nil {
+		r.opts.Malformed(collector.Malformed{Where: fmt.Sprintf("%s:%d", r.path, line), Err: err})
+	}
+}
+
+// parsedBatch is one batch of records and their posts, or the error that
+// stops the import (no format recognised).
+type parsedBatch struct {
+	recs   []record
+	parsed []parsed
+	format *collector.Format
+	err    error
+}
+
+// parseStage detects the format from the first batch and parses every batch
+// in order. When no format fits it sends the error, cancels the read and
+// drains recs.
+func parseStage(ctx context.Context, cancel context.CancelFunc, recs <-chan []record, now func() time.Time) <-chan parsedBatch {
+	stage := make(chan parsedBatch, 8)
+	go func() {
+		defer close(stage)
+		var format *collector.Format
+		for batch := range recs {
+			if format == nil {
+				f, err := detectFormat(batch)
+				if err != nil {
+					stage <- parsedBatch{err: err}
+					cancel()
+					for range recs {
+					}
+					return
+				}
+				format = f
+			}
+			select {
+			case stage <- parsedBatch{recs: batch, parsed: parseBatch(format, batch, now()), format: format}:
+			case <-ctx.Done():
+				for range recs {
+				}
+				return
+			}
+		}
+	}()
+	return stage
+}
+
+// ingest stores the parsed batches in file order, one transaction each, and
+// names the campaigns whose windows some matched posts fell outside. It
+// returns the first failure, after which it cancels the read and drains
+// stage.
+func (r *importRun) ingest(db collector.Sink, m *collector.Matcher, stage <-chan parsedBatch, cancel context.CancelFunc) error {
+	var failure error
+	campaigns := m.Campaigns()
+	outsideOf := make([]bool, len(campaigns))
+	var posts []store.Post
+	for pb := range stage {
+		if failure != nil {
+			continue // drain
+		}
+		if pb.err != nil {
+			failure = pb.err
+			continue
+		}
+		var err error
+		if posts, err = r.ingestBatch(db, m, pb, posts[:0], campaigns, outsideOf); err != nil {
+			failure = err
+			cancel()
+		}
+	}
+	for i, out := range outsideOf {
+		if out {
+			r.res.OutsideCampaigns = append(r.res.OutsideCampaigns, campaigns[i].Name)
+		}
+	}
+	return failure
+}
+
+// ingestBatch reports a batch's malformed items, ingests its posts and adds
+// what it did to the total. It collects the posts in posts and returns it,
+// so that the next batch can reuse its array.
+func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb parsedBatch, posts []store.Post, campaigns []store.Campaign, outsideOf []bool) ([]store.Post, error) {
+	r.mu.Lock()
+	r.res.Format = pb.format.Name
+	r.res.Records += len(pb.recs)
+	r.mu.Unlock()
+	outside := 0
+	for i, pr := range pb.parsed {
+		for _, e := range pr.bad {
+			r.malformed(pb.recs[i].line, e)
+		}
+		posts = append(posts, pr.posts...)
+		for j := range pr.posts {
+			if outsideWindows(campaigns, &pr.posts[j], outsideOf) {
+				outside++
+			}
+		}
+	}
+	ir, err := collector.Ingest(db, m, "", collector.Page{Posts: posts})
+	if err != nil {
+		return posts, err
+	}
+	r.mu.Lock()
+	r.res.Fetched += ir.Fetched
+	r.res.Matched += ir.Matched
+	r.res.Added += ir.Added
+	r.res.Duplicates += ir.Duplicates
+	r.res.OutsideWindow += outside
+	snapshot := r.res
+	r.mu.Unlock()
+	if r.opts.Progress != nil {
+		r.opts.Progress(snapshot)
+	}
+	return posts, nil
+}
+
+// outcome is the error Import returns, naming the file: the failure that
+// stopped the ingest, else the reader's, else none unless no record
+// decided the format.
+func (r *importRun) outcome(failure, readErr error) error {
+	if failure != nil {
+		return fmt.Errorf("import %s: %w", r.path, failure)
+	}
+	if readErr != nil {
+		if errors.Is(readErr, ErrEmpty) && r.res.Compression != "" {
+			readErr = fmt.Errorf("%w once decompressed: nothing to import; if it should hold posts, export or download it again", ErrEmpty)
+		}
+		return fmt.Errorf("import %s: %w", r.path, readErr)
+	}
+	if r.res.Format == "" {
+		// Every record was malformed before one could decide the format:
+		// the same failure as a first record of no known format.
+		return fmt.Errorf("import %s: %w: no record in the file is JSON (%s)", r.path, ErrUnknownFormat, knownFormats())
+	}
+	return nil
+}
+
+// outsideWindows reports whether a post carries some campaign's hashtags
+// but falls, by its day in each such campaign's zone, outside all of their
+// windows; if so it marks those campaigns in of. It asks the rule the
+// aggregator counts by (store.Campaign.DayOf).
+func outsideWindows(campaigns []store.Campaign, p *store.Post, of []bool) bool {
+	matched := false
+	for i := range campaigns {
+		_, counts, carries := campaigns[i].DayOf(p.Hashtags, p.CreatedAt)
+		if counts {
+			return false
+		}
+		matched = matched || carries
+	}
+	if !matched {
+		return false
+	}
+	for i := range campaigns {
+		if campaigns[i].Matches(p.Hashtags) {
+			of[i] = true
+		}
+	}
+	return true
+}
+
+// detectFormat judges a file by its first record.
+func detectFormat(batch []record) (*collector.Format, error) {
+	if len(batch) > 0 {
+		for _, f := range formats {
+			if f.Detect != nil && f.Detect(batch[0].data) {
+				return f, nil
+			}
+		}
+		return nil, fmt.Errorf("%w: line %d is not a record of any format import reads (%s)", ErrUnknownFormat, batch[0].line, knownFormats())
+	}
+	return nil, fmt.Errorf("%w (%s)", ErrUnknownFormat, knownFormats())
+}
+
+// decompressed returns the file's content: gzip-compressed files, told by
+// their magic bytes whatever their name, are decompressed as they are read
+// (concatenated gzip members too, as "cat a.gz b.gz" writes them). Other
+// compressions are refused, saying how to decompress them.
+func decompressed(f io.Reader) (io.Reader, string, error) {
+	br := bufio.NewReaderSize(f, 64<<10)
+	magic, _ := br.Peek(6)
+	for _, c := range []struct {
+		magic, name, how string
+	}{
+		{"PK\x03\x04", "a zip archive", "unpack it first (unzip FILE) and import the JSON files in it"},
+		{"BZh", "bzip2-compressed", "decompress it first (bunzip2 FILE), or recompress it with gzip"},
+		{"\xfd7zXZ\x00", "xz-compressed", "decompress it first (unxz FILE), or recompress it with gzip"},
+		{"\x28\xb5\x2f\xfd", "zstd-compressed", "decompress it first (unzstd FILE), or recompress it with gzip"},
+	} {
+		if bytes.HasPrefix(magic, []byte(c.magic)) {
+			return nil, "", fmt.Errorf("the file is %s, which import does not read: %s", c.name, c.how)
+		}
+	}
+	if !bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) {
+		return br, "", nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, "", fmt.Errorf("the file starts as gzip does but cannot be read as gzip: %w", err)
+	}
+	return &decompressReader{r: zr, name: "gzip"}, "gzip", nil
+}
+
+// decompressReader marks errors of the decompressor, which are about the
+// file, not about one record.
+type decompressReader struct {
+	r    io.Reader
+	name string
+}
+
+func (d *decompressReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &decompressError{name: d.name, err: err}
+	}
+	return n, err
+}
+
+type decompressError struct {
+	name string
+	err  error
+}
+
+func (e *decompressError) Error() string {
+	return fmt.Sprintf("%s data cut short or damaged (%v)", e.name, e.err)
+}
+
+func (e *decompressError) Unwrap() error { return e.err }
+
+type parsed struct {
+	posts []store.Post
+	bad   []error
+}
+
+// parseBatch parses records on every core, keeping file order.
+func parseBatch(f *collector.Format, batch []record, now time.Time) []parsed {
+	out := make([]parsed, len(batch))
+	workers := runtime.GOMAXPROCS(0)
+	if workers > len(batch) {
+		workers = len(batch)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(batch); i += workers {
+				p, bad := f.Parse(batch[i].data, now)
+				out[i] = parsed{p, bad}
+			}
+		}(w)
+	}
+	wg.Wait()
+	return out
+}
+
+// readRecords splits a file into JSON records, sending them in batches. A
+// file that starts with '[' is one array; otherwise each line is a record,
+// unless the first line is not a whole JSON value, in which case the file is
+// read as a stream of (pretty-printed) JSON values.
+func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []record, malformed func(int, error)) error {
+	defer close(out)
+	br := bufio.NewReaderSize(r, 1<<20)
+	head, _ := br.Peek(4096)
+	first := firstNonSpace(head)
+	send := func(b []record) bool {
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	if first == '[' || (first == '{' && !firstLineIsValue(br)) {
+		return readJSONValues(br, first == '[', batchSize, send, malformed)
+	}
+	batch := make([]record, 0, batchSize)
+	line, size, blank := 0, 0, true
+	for {
+		b, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			// The file breaks inside line+1 (a damaged or cut-short gzip
+			// stream, a read error): the lines before it stand.
+			if len(batch) > 0 && !send(batch) {
+				return ctx.Err()
+			}
+			if line == 0 {
+				return fmt.Errorf("line 1: %w", err)
+			}
+			return fmt.Errorf("line %d: %w; the lines before it were imported", line+1, err)
+		}
+		size += len(b)
+		if len(b) > 0 {
+			line++
+			b = bytes.TrimSpace(b)
+			if line == 1 {
+				b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a byte-order mark
+			}
+			if len(b) > 0 {
+				blank = false
+				// Parsing reports invalid JSON; only the first record,
+				// which decides the format, is checked here.
+				if line <= 1 && !json.Valid(b) {
+					malformed(line, errors.New("not valid JSON"))
+				} else {
+					batch = append(batch, record{line: line, data: b})
+				}
+			}
+			if len(batch) == batchSize {
+				if !send(batch) {
+					return ctx.Err()
+				}
+				batch = make([]record, 0, batchSize)
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	if len(batch) > 0 && !send(batch) {
+		return ctx.Err()
+	}
+	switch {
+	case size == 0:
+		return fmt.Errorf("%w (0 bytes): nothing to import; if it should hold posts, export or download it again", ErrEmpty)
+	case blank:
+		return fmt.Errorf("%w (only blank lines): nothing to import; if it should hold posts, export or download it again", ErrEmpty)
+	}
+	return nil
+}
+
+func firstNonSpace(b []byte) byte {
+	b = bytes.TrimLeft(b, " \t\r\n\ufeff")
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
+}
+
+func firstLineIsValue(br *bufio.Reader) bool {
+	head, _ := br.Peek(br.Size())
+	head = bytes.TrimLeft(head, " \t\r\n")
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	return json.Valid(bytes.TrimSpace(head))
+}
+
+// readJSONValues reads a top-level array's elements (array) or a stream of
+// JSON values, as records numbered by the line they start on.
+func readJSONValues(br *bufio.Reader, array bool, batchSize int, send func([]record) bool, malformed func(int, error)) error {
+	lc := &lineCounter{r: br}
+	dec := json.NewDecoder(lc)
+	if array {
+		if _, err := dec.Token(); err != nil {
+			malformed(1, fmt.Errorf("not a JSON array: %w", err))
+			return nil
+		}
+	}
+	batch := make([]record, 0, batchSize)
+	n, broken := 0, false
+	for array && dec.More() || !array {
+		var raw json.RawMessage
+		start := lc.lineAt(dec.InputOffset())
+		err := dec.Decode(&raw)
+		if err == io.EOF && !array {
+			break
+		}
+		if de := (*decompressError)(nil); errors.As(err, &de) {
+			if len(batch) > 0 && !send(batch) {
+				return context.Canceled
+			}
+			if n == 0 {
+				return fmt.Errorf("line %d: %w", start, err)
+			}
+			return fmt.Errorf("line %d: %w; the records before it were imported", start, err)
+		}
+		if err != nil {
+			// A syntax error leaves no way to find the next record.
+			malformed(start, fmt.Errorf("JSON ends or breaks here, rest of file skipped: %w", err))
+			broken = true
+			break
+		}
+		batch = append(batch, record{line: lc.lineAt(dec.InputOffset() - int64(len(raw))), data: raw})
+		n++
+		if len(batch) == batchSize {
+			if !send(batch) {
+				return context.Canceled
+			}
+			batch = make([]record, 0, batchSize)
+		}
+	}
+	if len(batch) > 0 && !send(batch) {
+		return context.Canceled
+	}
+	if array && n == 0 && !broken {
+		return fmt.Errorf("%w (an empty JSON array): nothing to import; if it should hold posts, export or download it again", ErrEmpty)
+	}
+	return nil
+}
+
+// lineCounter remembers where lines start so a decoder offset maps to a line.
+type lineCounter struct {
+	r      io.Reader
+	off    int64
+	starts []int64 // offsets of the first byte of lines 2, 3, …
+}
+
+func (l *lineCounter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.starts = append(l.starts, l.off+int64(i)+1)
+		}
+	}
+	l.off += int64(n)
+	return n, err
+}
+
+func (l *lineCounter) lineAt(off int64) int {
+	// first line whose start is > off, by binary search
+	lo, hi := 0, len(l.starts)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if l.starts[mid] <= off {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo + 1
+}

@@ -1,0 +1,20 @@
+package collector
+
+import (
+	"time"
+
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// Format is one archive format the importer understands. Records are JSON
+// values: the lines of a JSONL file, the elements of a top-level array, or a
+// whole single-object file.
+type Format struct {
+	Name string
+	// Detect reports whether a record (the first of the file) is of this format.
+	Detect func(rec []byte) bool
+	// Parse turns one record into posts; a record may hold several (a v2
+	// page, a search response). Items inside it that cannot be parsed are
+	// returned in bad, and the rest still count.
+	Parse func(rec []byte, now time.Time) (posts []store.Post, bad []error)
+}
