@@ -88,9 +88,7 @@ func TestFastDecoderMatchesStd(t *testing.T) {
 	if _, err := v11gen.Write(&gen, 2000, v11gen.Options{Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range bytes.Split(bytes.TrimSpace(gen.Bytes()), []byte("\n")) {
-		statuses = append(statuses, line)
-	}
+	statuses = append(statuses, bytes.Split(bytes.TrimSpace(gen.Bytes()), []byte("\n"))...)
 	for i, raw := range statuses {
 		want, werr := parseTweetV1Std(raw, now)
 		got, gerr := ParseTweetV1(raw, store.SourceImport, now)
