@@ -86,10 +86,10 @@ func encodePost(p *Post) []byte {
 		b = appendString(b, s)
 	}
 	if flags&postNoCreated == 0 {
-		b = appendTime(b, p.CreatedAt.UnixNano())
+		b = appendPostTime(b, p.CreatedAt)
 	}
 	if flags&postNoCollected == 0 {
-		b = appendTime(b, p.CollectedAt.UnixNano())
+		b = appendPostTime(b, p.CollectedAt)
 	}
 	b = binary.AppendVarint(b, p.Author.Followers)
 	b = binary.AppendVarint(b, p.Engagement)
@@ -102,6 +102,25 @@ func encodePost(p *Post) []byte {
 		b = appendString(b, h)
 	}
 	return b
+}
+
+// appendPostTime writes a time as seconds (a flag in the low bit) and, when
+// not whole, nanoseconds: any year a platform may send, not only those
+// UnixNano holds (1678 to 2262).
+func appendPostTime(b []byte, t time.Time) []byte {
+	if ns := t.Nanosecond(); ns != 0 {
+		return binary.AppendUvarint(binary.AppendVarint(b, t.Unix()<<1|1), uint64(ns))
+	}
+	return binary.AppendVarint(b, t.Unix()<<1)
+}
+
+func (r *reader) postTime() time.Time {
+	x := r.varint()
+	var ns uint64
+	if x&1 != 0 {
+		ns = r.uvarint()
+	}
+	return time.Unix(x>>1, int64(ns%1e9)).UTC()
 }
 
 func decodePostV2(b []byte, p *Post) error {
@@ -136,10 +155,10 @@ func decodePostV2(b []byte, p *Post) error {
 	}
 	p.CreatedAt, p.CollectedAt = time.Time{}, time.Time{}
 	if flags&postNoCreated == 0 {
-		p.CreatedAt = time.Unix(0, r.time()).UTC()
+		p.CreatedAt = r.postTime()
 	}
 	if flags&postNoCollected == 0 {
-		p.CollectedAt = time.Unix(0, r.time()).UTC()
+		p.CollectedAt = r.postTime()
 	}
 	p.Author.Followers = r.varint()
 	p.Engagement = r.varint()
