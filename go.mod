@@ -9,6 +9,7 @@ require (
 	github.com/dghubble/go-twitter v0.0.0-20221104224141-912508c3888b
 	github.com/dghubble/oauth1 v0.7.3
 	github.com/fxamacker/cbor/v2 v2.9.1
+	github.com/goccy/go-json v0.10.5
 	github.com/grafana/grafana-foundation-sdk/go v0.0.22
 	github.com/ipfs/go-cid v0.4.1
 	github.com/ipld/go-car/v2 v2.13.1
@@ -36,7 +37,6 @@ require (
 	github.com/gobwas/httphead v0.1.0 // indirect
 	github.com/gobwas/pool v0.2.1 // indirect
 	github.com/gobwas/ws v1.4.0 // indirect
-	github.com/goccy/go-json v0.10.5 // indirect
 	github.com/google/go-querystring v1.1.0 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/ipfs/go-block-format v0.2.0 // indirect
