@@ -10,6 +10,7 @@ require (
 	github.com/dghubble/oauth1 v0.7.3
 	github.com/fxamacker/cbor/v2 v2.9.1
 	github.com/go-text/typesetting v0.3.5
+	github.com/goccy/go-json v0.10.5
 	github.com/grafana/grafana-foundation-sdk/go v0.0.22
 	github.com/ipfs/go-cid v0.4.1
 	github.com/ipld/go-car/v2 v2.13.1
