@@ -81,6 +81,11 @@ func Open(path string, opts *Options) (*DB, error) {
 	if timeout == 0 {
 		timeout = time.Second
 	}
+	// A file shorter than its meta page says would be mapped and then
+	// crash the process (SIGBUS) on the first read past its end.
+	if err := checkNotTruncated(path); err != nil {
+		return nil, err
+	}
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType, InitialMmapSize: 1 << 30})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
