@@ -182,9 +182,14 @@ func (db *DB) BackupFile(path string) (int64, error) {
 	return n, nil
 }
 
-// Check runs bbolt's own consistency check of the file's pages.
+// Check reads every bucket (a damaged page gives a DamagedError naming its
+// bucket, not a panic), then runs bbolt's own consistency check of the
+// file's pages.
 func (db *DB) Check() error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
+		if err := readAll(tx); err != nil {
+			return err
+		}
 		for err := range tx.Check() {
 			return err
 		}

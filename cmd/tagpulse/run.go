@@ -88,7 +88,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 		if path == "" {
 			path = cfg.DB
 		}
-		if a, err = openApp(cfg, path, log); err != nil {
+		if a, err = openApp(cfg, path, log, false); err != nil {
 			return err
 		}
 	default:
