@@ -149,38 +149,29 @@ func bskyPost(uri string, rec *bskyPostRecord, seen time.Time, source string, no
 // it as one; a record without facets comes from a client or bot that does
 // not write them, and there the text is all there is.
 func bskyHashtags(rec *bskyPostRecord) []string {
-	var tags []string
+	// A Set: linear in the facets, and capped at hashtag.MaxPerPost.
+	var set hashtag.Set
 	if len(rec.Facets) == 0 {
-		tags = hashtag.Extract(rec.Text)
+		for _, t := range hashtag.Extract(rec.Text) {
+			set.Add(t)
+		}
 	}
 	for _, f := range rec.Facets {
 		for _, ft := range f.Features {
-			if ft.Type != bskyFacetTag {
-				continue
-			}
-			if n := hashtag.Normalize(ft.Tag); n != "" && !bskyContains(tags, n) {
-				tags = append(tags, n)
+			if ft.Type == bskyFacetTag && !set.Full() {
+				set.Add(hashtag.Normalize(ft.Tag))
 			}
 		}
 	}
 	for _, t := range rec.Tags {
-		if n := hashtag.Normalize(t); n != "" && !bskyContains(tags, n) {
-			tags = append(tags, n)
+		if !set.Full() {
+			set.Add(hashtag.Normalize(t))
 		}
 	}
-	if tags == nil {
-		tags = []string{}
+	if set.List() == nil {
+		return []string{}
 	}
-	return tags
-}
-
-func bskyContains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return set.List()
 }
 
 // bskyCreated parses createdAt and clamps it to seen (see bskyPost).
