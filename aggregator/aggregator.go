@@ -31,7 +31,8 @@ import (
 //
 //	1: the first
 //	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
-const RulesVersion = 2
+//	3: Mastodon participants are accounts by acct@domain, not by account url
+const RulesVersion = 3
 
 // Attribution is the country a post is counted in and how that was decided.
 type Attribution struct {
@@ -346,7 +347,7 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 			author:   p.Author.Key(p.Platform),
 			handle:   handle,
 			at:       p.CreatedAt.UnixNano(),
-			follow:   p.Author.Followers,
+			follow:   store.ClampFollowers(p.Author.Followers), // stores from before the clamp
 			kind:     kind,
 			dims: [7]store.DimValue{
 				{Dim: store.DimAll},

@@ -105,7 +105,7 @@ func (r *recounter) result() *Recount {
 		pk := periodKey{k.Campaign, k.Grain, k.Period}
 		for author := range r.authors[k] {
 			fig.Participants++
-			fig.Reach += r.last[pk][author].follow
+			fig.Reach = store.AddReach(fig.Reach, r.last[pk][author].follow)
 			if k.Grain == store.GrainTotal || periodOf(c, k.Grain, r.first[k.Campaign][author]) == k.Period {
 				fig.NewParticipants++
 			}
@@ -122,7 +122,7 @@ func (r *recounter) result() *Recount {
 			k := store.CellKey{Campaign: pk.campaign, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: pk.period, Value: periodOf(c, store.GrainHour, x.first)}
 			f := out.Cells[k]
 			f.Participants++
-			f.Reach += x.follow
+			f.Reach = store.AddReach(f.Reach, x.follow)
 			out.Cells[k] = f
 		}
 		var l []store.TopParticipant

@@ -331,7 +331,7 @@ func (a *Aggregator) SoFar(campaign, day string, until time.Time) (participants,
 		return tx.Cells(c.Name, store.GrainDay, store.DimFirstHour, day, day, func(cell store.Cell) error {
 			if cell.Value < limit {
 				participants += cell.Participants
-				reach += cell.Reach
+				reach = store.AddReach(reach, cell.Reach)
 			}
 			return nil
 		})

@@ -110,8 +110,8 @@ func bskyATURI(did, collection, rkey string) string {
 // it, more than a day before it, or unreadable is replaced by it.
 func bskyPost(uri string, rec *bskyPostRecord, seen time.Time, source string, now time.Time) (store.Post, error) {
 	did, coll, rkey, ok := bskyParseATURI(uri)
-	if !ok || coll != bskyCollectionPost {
-		return store.Post{}, fmt.Errorf("%q is not a post at-URI", uri)
+	if !ok || coll != bskyCollectionPost || store.ValidID(store.PlatformBluesky, uri) != nil {
+		return store.Post{}, fmt.Errorf("%.200q is not a post at-URI", uri)
 	}
 	created, err := bskyCreated(rec.CreatedAt, seen)
 	if err != nil {
@@ -235,7 +235,7 @@ func postFromPostView(v *bskyPostView, source string, now time.Time) (store.Post
 	if err != nil {
 		return store.Post{}, err
 	}
-	p.Author = store.Author{ID: v.Author.DID, Handle: v.Author.Handle, Name: v.Author.DisplayName, Followers: v.Author.FollowersCount}
+	p.Author = store.Author{ID: v.Author.DID, Handle: v.Author.Handle, Name: v.Author.DisplayName, Followers: store.ClampFollowers(v.Author.FollowersCount)}
 	if v.Author.Handle != "" {
 		_, _, rkey, _ := bskyParseATURI(v.URI)
 		p.URL = "https://bsky.app/profile/" + v.Author.Handle + "/post/" + rkey
@@ -270,8 +270,13 @@ func bskyRepost(of store.Post, uri, did, createdAt string, seen time.Time, sourc
 	if err != nil {
 		return store.Post{}, fmt.Errorf("repost of %s: %w", of.ID, err)
 	}
+	check := uri
 	if uri == "" {
+		check = "at://" + did + "/" + bskyCollectionRepost + "/x" // the made-up ID's did
 		uri = "at://" + did + "/" + bskyCollectionRepost + "/subject=" + of.ID
+	}
+	if err := store.ValidID(store.PlatformBluesky, check); err != nil {
+		return store.Post{}, fmt.Errorf("repost of %s: %w", of.ID, err)
 	}
 	return store.Post{
 		Platform:    store.PlatformBluesky,

@@ -60,7 +60,7 @@ func TestMastodonFixturesParse(t *testing.T) {
 		if p.ID != "http://localhost:3000/ap/users/117020566092212359/statuses/117020593741189701" {
 			t.Errorf("ID = %q, want the status uri", p.ID)
 		}
-		if p.Author.ID != "http://localhost:3000/@mastodonpy_test_2" {
+		if p.Author.ID != "acct:mastodonpy_test_2@localhost" {
 			t.Errorf("author ID = %q", p.Author.ID)
 		}
 		if p.Text != "#hoot (hashtag toot)" || p.Lang != "ja" || p.Kind != store.KindOriginal {
