@@ -52,11 +52,25 @@ type SourceHealth struct {
 	PostsDuplicate int64 `json:"posts_duplicate"` // already stored
 	PostsMalformed int64 `json:"posts_malformed"` // unparseable, skipped
 
+	// Backfill says how far back a source's first poll paged (Mastodon).
+	Backfill *Backfill `json:"backfill,omitempty"`
+
 	// CountsError is the last failure to fetch the platform's own counts.
 	CountsError *ErrorInfo `json:"counts_error,omitempty"`
 	// Completeness compares the platform's counts with ours, for sources
 	// that record them (X API v2).
 	Completeness *Completeness `json:"completeness,omitempty"`
+}
+
+// Backfill is how far back a source's first poll of a campaign paged: the
+// oldest post time it reached, whether it has finished, and why it stopped
+// ("timeline_start": the platform had nothing older; "window_start": it
+// reached the campaign window's start; "limit": it took as many pages as it
+// may, and older posts are left to an archive import).
+type Backfill struct {
+	Reached *time.Time `json:"reached,omitempty"`
+	Done    bool       `json:"done"`
+	Stopped string     `json:"stopped,omitempty"`
 }
 
 // ErrorInfo is an error as the health view shows it: its message, with
@@ -99,6 +113,9 @@ func (s *Scheduler) Health() []SourceHealth {
 		src.mu.Lock()
 		h := src.h
 		src.mu.Unlock()
+		if bp, ok := src.poller.(interface{ Backfill() *Backfill }); ok {
+			h.Backfill = bp.Backfill()
+		}
 		if _, ok := src.poller.(countsPoller); ok && s.opts.Aggregator != nil {
 			h.Completeness = s.completeness(campaignOf(src))
 		}

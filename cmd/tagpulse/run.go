@@ -336,6 +336,7 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 				return 0, fmt.Errorf("%s: sources.mastodon.instances: %s is listed twice", cfg.Path, inst)
 			}
 			seen[p.Name()] = true
+			p.Since = windowsStart(campaigns)
 			sched.Add(p, every)
 			n++
 		}
@@ -349,4 +350,24 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 		n++
 	}
 	return n, nil
+}
+
+// windowsStart is the start of the earliest campaign window, where a first
+// poll's backfill may stop; zero when a campaign has no start (from).
+func windowsStart(campaigns []store.Campaign) time.Time {
+	var start time.Time
+	for i := range campaigns {
+		c := &campaigns[i]
+		if c.From == "" {
+			return time.Time{}
+		}
+		t, err := c.DayStart(c.From)
+		if err != nil {
+			return time.Time{}
+		}
+		if start.IsZero() || t.Before(start) {
+			start = t
+		}
+	}
+	return start
 }
