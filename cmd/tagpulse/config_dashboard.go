@@ -29,6 +29,11 @@ type DashboardConfig struct {
 	Access  AccessConfig      `yaml:"access"`
 	Metrics AccessConfig      `yaml:"metrics"`
 	Public  map[string]string `yaml:"public"`
+	// Hosts are the host names (without port) the dashboard is reached by,
+	// besides localhost, 127.0.0.1 and [::1]. Listening on loopback, or
+	// with hosts given, a request for any other Host is refused (421): a
+	// page on another site cannot read the dashboard by DNS rebinding.
+	Hosts []string `yaml:"hosts"`
 }
 
 // AccessConfig is one set of credentials: basic auth, a bearer token, or both.
