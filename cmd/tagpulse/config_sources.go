@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
+	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/mastodon"
 	"github.com/tagpulse/tagpulse/collector/x"
@@ -51,10 +53,28 @@ func (c SourcesConfig) secrets() []string {
 	if c.Twitter != nil {
 		s = append(s, c.Twitter.ConsumerKey, c.Twitter.ConsumerSecret, c.Twitter.AccessToken, c.Twitter.AccessSecret, c.Twitter.BearerToken)
 	}
+	var urls []string
+	if c.X != nil {
+		urls = append(urls, c.X.BaseURL)
+	}
+	if c.Twitter != nil {
+		urls = append(urls, c.Twitter.BaseURL)
+	}
 	if c.Mastodon != nil {
 		s = append(s, c.Mastodon.Token)
 		for _, t := range c.Mastodon.Tokens {
 			s = append(s, t)
+		}
+		urls = append(urls, c.Mastodon.Instances...)
+	}
+	if c.Bluesky != nil {
+		urls = append(urls, c.Bluesky.Jetstream)
+	}
+	// Credentials in an address (https://user:pass@host) travel as Basic
+	// auth, and a server may echo them back in an error without the URL.
+	for _, raw := range urls {
+		if u, err := url.Parse(raw); err == nil && u.User != nil {
+			s = append(s, collector.UserInfoSecrets(u.User.String())...)
 		}
 	}
 	out := s[:0]

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -40,5 +41,18 @@ func TestDashboardHostsConfig(t *testing.T) {
 	}
 	if len(cfg.Dashboard.Hosts) != 1 || cfg.Dashboard.Hosts[0] != "pulse.example.org" {
 		t.Fatalf("hosts = %v", cfg.Dashboard.Hosts)
+	}
+}
+
+// TestSourceSecretsIncludeURLUserInfo: credentials in a configured address
+// are scrubbed from errors like tokens are.
+func TestSourceSecretsIncludeURLUserInfo(t *testing.T) {
+	cfg, err := ParseConfig([]byte("db: x.db\ncampaigns:\n  - name: afp\n    hashtags: [AllForPalestine]\n    timezone: UTC\nsources:\n  mastodon: {instances: [\"https://bob:hunter2-long@m.example\"]}\n"), "t.yml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Join(cfg.Sources.secrets(), "\n")
+	if !strings.Contains(s, "hunter2-long") || !strings.Contains(s, "Ym9iOmh1bnRlcjItbG9uZw==") {
+		t.Fatalf("secrets %q lack the instance URL's user info", s)
 	}
 }

@@ -251,7 +251,7 @@ func (m *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 			if !moved {
 				return collector.Page{RateLimit: page.RateLimit}, err // a 429's headers tell what is left
 			}
-			m.logger.Warn("poll stopped early, keeping what came before", "err", err)
+			m.logger.Warn("poll stopped early, keeping what came before", "err", collector.Scrub(err.Error(), []string{m.token}))
 			page.More = true
 			break
 		}
@@ -310,7 +310,7 @@ func (m *Poller) pollGroup(ctx context.Context, tags []string, key string, cur m
 	if cur[backKey(key)] != "" {
 		more, err := m.pollBack(ctx, tags, key, cur, page)
 		if err != nil && *moved {
-			m.logger.Warn("backfill stopped early, keeping what came before", "err", err)
+			m.logger.Warn("backfill stopped early, keeping what came before", "err", collector.Scrub(err.Error(), []string{m.token}))
 			return true, nil
 		}
 		return forward || more, err
