@@ -1,12 +1,15 @@
 package store_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -66,5 +69,49 @@ func TestCheckReportsDamagedPageByBucket(t *testing.T) {
 	var de *store.DamagedError
 	if !errors.As(err, &de) || de.Bucket != "posts" || !strings.Contains(err.Error(), `bucket "posts"`) {
 		t.Fatalf("Check = %v, want it to name bucket posts", err)
+	}
+}
+
+// TestCheckFindsAFlippedByteInTheRawLog: bbolt keeps no checksums, so a bit
+// flipped in a post's bytes passed check; the post's own checksum finds it.
+func TestCheckFindsAFlippedByteInTheRawLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	db, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posts []store.Post
+	for i := range 50 {
+		posts = append(posts, store.Post{Platform: "x", ID: fmt.Sprint(i + 1), Source: "x", Kind: store.KindOriginal,
+			CreatedAt: time.Unix(int64(i), 0).UTC(), Text: fmt.Sprintf("marker-%03d solidarity", i), Hashtags: []string{"allforpalestine"}})
+	}
+	if _, err := db.Append(posts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Check(); err != nil {
+		t.Fatalf("check of a whole store: %v", err)
+	}
+	db.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte("marker-017"))
+	if i < 0 {
+		t.Fatal("post text not found in the file")
+	}
+	data[i+7] ^= 0x01 // "marker-017" → "marker-117": still valid, still a post
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(path, &store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Check()
+	var ce *store.ChecksumError
+	if !errors.As(err, &ce) || ce.Seq != 18 || !errors.Is(err, store.ErrDamaged) {
+		t.Fatalf("Check = %v, want a checksum error for post 18", err)
 	}
 }

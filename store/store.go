@@ -12,6 +12,7 @@
 //	cells    rollup figures, see CellKey
 //	members  per author and period, see Member
 //	tops     bounded top lists per campaign day
+//	sums     be64(seq) → CRC-32C of the post as stored, verified by Check
 package store
 
 import (
@@ -40,7 +41,7 @@ var (
 	bucketMembers = []byte("members")
 	bucketTops    = []byte("tops")
 
-	allBuckets = [][]byte{bucketMeta, bucketPosts, bucketSeen, bucketCursors, bucketCells, bucketMembers, bucketTops}
+	allBuckets = [][]byte{bucketMeta, bucketPosts, bucketSeen, bucketCursors, bucketCells, bucketMembers, bucketTops, bucketSums}
 
 	keySchema    = []byte("schema")
 	keyWatermark = []byte("watermark")
@@ -183,11 +184,15 @@ func (db *DB) BackupFile(path string) (int64, error) {
 }
 
 // Check reads every bucket (a damaged page gives a DamagedError naming its
-// bucket, not a panic), then runs bbolt's own consistency check of the
-// file's pages.
+// bucket, not a panic), verifies every raw post against its checksum (a
+// ChecksumError naming the post), then runs bbolt's own consistency check
+// of the file's pages.
 func (db *DB) Check() error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		if err := readAll(tx); err != nil {
+			return err
+		}
+		if _, err := verifySums(tx); err != nil {
 			return err
 		}
 		for err := range tx.Check() {
@@ -237,7 +242,7 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 			if err != nil {
 				return err
 			}
-			if err := postsB.Put(be64(seq), encodePost(p)); err != nil {
+			if err := putPost(tx, be64(seq), encodePost(p)); err != nil {
 				return err
 			}
 			keys = append(keys, seenKey{key, seq})
@@ -308,7 +313,7 @@ func (db *DB) Redact(platform, id string) error {
 			return nil
 		}
 		p.Text, p.URL, p.Redacted = "", "", true
-		return b.Put(seq, encodePost(&p))
+		return putPost(tx, seq, encodePost(&p))
 	})
 }
 
