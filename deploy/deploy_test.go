@@ -11,7 +11,7 @@ import (
 	"testing"
 	"unicode"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/tagpulse/tagpulse/internal/testneed"
 

@@ -37,13 +37,14 @@ func readSet(t testing.TB, path string) []devRow {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
+		if line == "" || strings.HasPrefix(line, "#") && !strings.Contains(line, "\t") {
 			continue
 		}
-		text, want, ok := strings.Cut(line, "\t")
+		text, rest, ok := strings.Cut(line, "\t")
 		if !ok {
-			t.Fatalf("dev set line %q: no tab", line)
+			t.Fatalf("%s line %q: no tab", path, line)
 		}
+		want, _, _ := strings.Cut(rest, "\t") // a third column, if any, names the source
 		rows = append(rows, devRow{text, strings.TrimSpace(want)})
 	}
 	if err := sc.Err(); err != nil {
@@ -86,7 +87,35 @@ func TestExtraSetOneCase(t *testing.T) {
 	}
 }
 
+// TestRealSetQuality measures the dev half of the real profile locations
+// (testdata/locations-real-dev.tsv, taken from public archives and labelled
+// by judgement; see testdata/PROVENANCE.md). The rules were tuned on it.
+func TestRealSetQuality(t *testing.T) {
+	checkQuality(t, readSet(t, "testdata/locations-real-dev.tsv"), 0.97, 0.90)
+}
+
+// TestRealSetHeldAside reports the held-aside half of the real profile
+// locations, which the rules were not tuned on. It asserts nothing beyond
+// the file being readable: the figures are for reading (go test -v).
+func TestRealSetHeldAside(t *testing.T) {
+	p, r := quality(t, readSet(t, "testdata/locations-real-held.tsv"))
+	t.Logf("held-aside half: precision %.3f, recall %.3f (goal 0.97 / 0.90, not asserted)", p, r)
+}
+
 func checkQuality(t *testing.T, rows []devRow, minPrecision, minRecall float64) {
+	t.Helper()
+	precision, recall := quality(t, rows)
+	if precision < minPrecision {
+		t.Errorf("precision %.3f, want ≥ %.2f", precision, minPrecision)
+	}
+	if recall < minRecall {
+		t.Errorf("recall %.3f, want ≥ %.2f", recall, minRecall)
+	}
+}
+
+// quality logs each wrong and missed row and returns precision and recall.
+func quality(t *testing.T, rows []devRow) (precision, recall float64) {
+	t.Helper()
 	a, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -110,13 +139,8 @@ func checkQuality(t *testing.T, rows []devRow, minPrecision, minRecall float64) 
 			t.Logf("wrong  %-32q got %s (%s %.2f) want %s", r.text, got.Country, got.Method, got.Confidence, r.want)
 		}
 	}
-	precision := float64(right) / float64(max(answered, 1))
-	recall := float64(right) / float64(max(countries, 1))
+	precision = float64(right) / float64(max(answered, 1))
+	recall = float64(right) / float64(max(countries, 1))
 	t.Logf("%d rows, precision %.3f (%d/%d), recall %.3f (%d/%d)", len(rows), precision, right, answered, recall, right, countries)
-	if precision < minPrecision {
-		t.Errorf("precision %.3f, want ≥ %.2f", precision, minPrecision)
-	}
-	if recall < minRecall {
-		t.Errorf("recall %.3f, want ≥ %.2f", recall, minRecall)
-	}
+	return precision, recall
 }

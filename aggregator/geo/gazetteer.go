@@ -1,20 +1,17 @@
 package geo
 
 import (
-	"bytes"
-	"compress/gzip"
 	_ "embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 )
 
 //go:generate go run ./internal/gen -out data
 
-//go:embed data/gazetteer.bin.gz
-var gazetteerGz []byte
+//go:embed data/gazetteer.bin
+var gazetteerBin []byte
 
 //go:embed data/names.bin
 var namesBin []byte
@@ -67,21 +64,15 @@ var (
 
 // loadedGazetteer parses the embedded gazetteer once per process.
 func loadedGazetteer() (*gazetteer, error) {
-	gazOnce.Do(func() { gazVal, gazErr = parseGazetteer(gazetteerGz, namesBin) })
+	gazOnce.Do(func() { gazVal, gazErr = parseGazetteer(gazetteerBin, namesBin) })
 	return gazVal, gazErr
 }
 
 var errBadData = errors.New("geo: corrupt embedded data")
 
-func parseGazetteer(gz, hashes []byte) (g *gazetteer, err error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return nil, fmt.Errorf("gazetteer: %w", err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("gazetteer: %w", err)
-	}
+// parseGazetteer reads the gazetteer (uncompressed: it is read in place,
+// with no inflating) and its name hashes.
+func parseGazetteer(raw, hashes []byte) (g *gazetteer, err error) {
 	if len(raw) < 4 || string(raw[:4]) != "TPG2" {
 		return nil, fmt.Errorf("gazetteer header: %w", errBadData)
 	}

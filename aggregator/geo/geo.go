@@ -12,6 +12,7 @@ package geo
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,6 +30,13 @@ const (
 	MethodProfile     = "profile"     // the author's free-text profile location
 	MethodInstance    = "instance"    // the country-code domain of the author's Mastodon server
 	MethodNone        = "none"        // nothing to go on: Unknown
+	// MethodProfileCoordinates: a latitude and longitude written in the
+	// profile location ("ÜT: 34.07,-118.35"), looked up in the borders.
+	MethodProfileCoordinates = "profile_coordinates"
+	// MethodDisputed: the profile names a place that names both sides of a
+	// disputed line (bare "Jerusalem"); the country is Unknown ("ZZ") unless
+	// the campaign's overrides or preferences settle it.
+	MethodDisputed = "disputed"
 )
 
 // Signals are a post's raw location signals, as collected.
@@ -54,6 +62,13 @@ type Options struct {
 	// nicknames the gazetteer lacks ("NYC": "US", "CDMX": "MX") and places a
 	// campaign wants read its own way. The code "ZZ" makes a text Unknown.
 	Overrides map[string]string
+	// Prefer breaks ties for names that mean places in several countries,
+	// in order: "Bethlehem" (Pennsylvania, Palestine) or "عمان" (Amman,
+	// Oman) take the first of these countries that is one of the name's
+	// well-known readings, as does a disputed name ("Jerusalem": PS or IL).
+	// Codes are ISO 3166-1 alpha-2. The result depends only on the text and
+	// the options, so a rebuild and incremental attribution agree.
+	Prefer []string
 	// NoInstance turns off the Mastodon instance-domain signal.
 	NoInstance bool
 }
@@ -64,6 +79,7 @@ type Attributor struct {
 	b          *borders
 	overrides  map[uint64][2]byte
 	overrideN  int // most words in an override key
+	prefer     [][2]byte
 	noInstance bool
 }
 
@@ -105,7 +121,21 @@ func New(opts Options) (*Attributor, error) {
 		a.overrides[textnorm.HashString(key)] = cc
 		a.overrideN = max(a.overrideN, strings.Count(key, " ")+1)
 	}
+	for _, p := range opts.Prefer {
+		c, ok := g.code(p)
+		if !ok {
+			return nil, fmt.Errorf("geo prefer: %q is not an ISO 3166-1 country code", p)
+		}
+		if !slices.Contains(a.prefer, c) {
+			a.prefer = append(a.prefer, c)
+		}
+	}
 	return a, nil
+}
+
+// preferRank returns the place of a country in the preferences, or -1.
+func (a *Attributor) preferRank(cc [2]byte) int {
+	return slices.Index(a.prefer, cc)
 }
 
 // code validates a country code, mapping the common non-ISO "UK" to GB.
@@ -141,6 +171,8 @@ func (a *Attributor) countryName(s string) ([2]byte, bool) {
 
 // Attribute decides a post's country from its signals, trying the place,
 // then coordinates, then the profile location, then the instance domain.
+// A profile that names a disputed place and nothing else settles is Unknown
+// with method "disputed".
 func (a *Attributor) Attribute(s Signals) Attribution {
 	if s.PlaceCountry != "" {
 		if c, ok := a.g.code(s.PlaceCountry); ok {
@@ -156,9 +188,14 @@ func (a *Attributor) Attribute(s Signals) Attribution {
 			return at
 		}
 	}
+	fallback := unknown
 	if s.ProfileLocation != "" {
-		if at := a.Locate(s.ProfileLocation); at.Country != Unknown {
+		at := a.Locate(s.ProfileLocation)
+		if at.Country != Unknown {
 			return at
+		}
+		if at.Method == MethodDisputed {
+			fallback = at // unless the instance settles it, say why it is Unknown
 		}
 	}
 	if !a.noInstance && s.InstanceDomain != "" {
@@ -166,7 +203,7 @@ func (a *Attributor) Attribute(s Signals) Attribution {
 			return at
 		}
 	}
-	return unknown
+	return fallback
 }
 
 // nearestKm bounds the nearest-city fallback for points outside every border.
@@ -175,6 +212,9 @@ const nearestKm = 50
 func (a *Attributor) coordinates(lat, lon float64) (Attribution, bool) {
 	if math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 || lat == 0 && lon == 0 {
 		return Attribution{}, false // (0, 0) is a missing value far more often than a ship in the Gulf of Guinea
+	}
+	if inEastJerusalem(lat, lon) {
+		return Attribution{Country: "PS", Method: MethodCoordinates, Confidence: 0.95}, true
 	}
 	if c, ok := a.b.find(lat, lon); ok {
 		return Attribution{Country: string(c[:]), Method: MethodCoordinates, Confidence: 0.95}, true

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -35,7 +36,7 @@ const (
 // They are compared after normalisation, as whole words.
 var nonPlaces = []string{
 	"he", "him", "his", "she", "her", "hers", "they", "them", "theirs", "it", "its", "xe", "xem", "ze", "zir",
-	"any", "all", "pronouns", "any pronouns", "he him", "she her", "they them",
+	"any", "all", "pronouns", "any pronouns", "ela", "dela", "ele", "dele", "elu", "delu", "ella", "elle", "he him", "she her", "they them",
 	"earth", "planet earth", "the earth", "world", "the world", "worldwide", "world wide", "global", "globe",
 	"everywhere", "nowhere", "somewhere", "anywhere", "here", "there", "here and there", "everywhere and nowhere",
 	"online", "offline", "internet", "the internet", "web", "the web", "cyberspace", "the cloud", "cloud",
@@ -88,9 +89,38 @@ var slogans = []string{
 	"boycott", "liberate", "liberation", "ceasefire", "viva", "justice", "eyes", "genocide", "river", "sea",
 }
 
+// commonWords are everyday words of the languages tagpulse meets most,
+// beyond English (whose words the generator marks from a word list), that
+// are also names of towns or provinces somewhere: "Sur" (south; a city in
+// Oman), "Alba" (dawn; a county of Romania), "Nord-Est" (a department of
+// Haiti), "destra" (right). A name made only of them is no place unless the
+// rest of the text supports it (its country or region is named), or it is
+// alone and a well-known city.
+var commonWords = []string{
+	// Spanish, Catalan
+	"sur", "norte", "este", "oeste", "noreste", "noroeste", "sureste", "suroeste", "alba", "sol", "mar", "cielo",
+	"luna", "casa", "vida", "paz", "amor", "fe", "tierra", "mundo", "playa", "rio", "monte", "valle", "centro",
+	"pueblo", "nada", "todo", "siempre", "temprano", "hoy", "aqui", "alla", "lejos", "cerca", "donde", "arriba",
+	"abajo", "bella", "bello", "linda", "lindo", "grande", "estrella", "camino", "autopista", "cami", "nord",
+	"llum", "lluna", "nit", "dia", "noche", "tarde", "manana", "corazon", "alma", "libre", "cosmos",
+	// Italian
+	"sud", "est", "ovest", "nordest", "sudest", "destra", "sinistra", "stella", "seconda", "primo", "prima",
+	"terra", "mondo", "cielo", "mare", "sole", "vita", "amore", "pace", "paese", "qui", "oltre", "sempre",
+	"tramonto", "notte", "giorno", "cuore", "anima", "stelle", "isola", "lontano",
+	// French
+	"ouest", "ici", "mer", "ciel", "soleil", "lune", "vie", "amour", "paix", "terre", "monde", "maison",
+	"belle", "beau", "centre", "coeur", "ailleurs", "partout", "nulle", "part",
+	// Portuguese
+	"sul", "leste", "ceu", "lua", "aqui", "longe", "coracao", "saudade", "mundo",
+	// German
+	"sud", "ost", "hier", "dort", "heimat", "zuhause", "himmel", "sonne", "mond", "leben", "liebe", "frieden",
+	"welt", "haus", "mitte", "nirgendwo", "uberall", "zwischen",
+}
+
 var (
 	wordsOnce                         sync.Once
 	nonPlaceSet, fillerSet, sloganSet map[uint64]bool
+	commonWordSet                     map[uint64]bool
 )
 
 func hashSet(list []string) map[uint64]bool {
@@ -106,6 +136,7 @@ func wordSets() {
 		nonPlaceSet = hashSet(nonPlaces)
 		fillerSet = hashSet(fillers)
 		sloganSet = hashSet(slogans)
+		commonWordSet = hashSet(commonWords)
 	})
 }
 
@@ -120,6 +151,9 @@ type match struct {
 	plain      bool             // capitalised (or in a script without case), alone in its segment
 	fuzzy      bool             // found by transliteration skeleton
 	script     map[[2]byte]bool // countries writing the script the name is in; nil for Latin
+	disputed   bool             // a name of both sides of a disputed city ("Jerusalem")
+	oldCity    bool             // "the Old City", which only qualifies a disputed city
+	wordy      bool             // every word is a common word of some language ("Sur", "Alba")
 }
 
 type scratch struct {
@@ -129,6 +163,25 @@ type scratch struct {
 	ent     []uint32
 	noise   []int // per segment: words that are neither places nor fillers
 	slogan  []bool
+	named   []bool // per segment: names a place, or a region that is no country ("Europe")
+	// lowerCase: the text is all in lower case, so no word in it is a code
+	// by its case.
+	lowerCase bool
+}
+
+// near reports whether segments x and y are side by side, or only segments
+// that name nothing lie between them: "Kochi, God's Own Country, India",
+// but not "Edinburgh, sometimes Europe & USA".
+func (sc *scratch) near(x, y int) bool {
+	if x > y {
+		x, y = y, x
+	}
+	for s := x + 1; s < y; s++ {
+		if sc.named[s] {
+			return false
+		}
+	}
+	return true
 }
 
 // anyNoise reports whether any segment holds words that are not places.
@@ -158,85 +211,98 @@ func (a *Attributor) Locate(profileLocation string) Attribution {
 }
 
 func (a *Attributor) locate(sc *scratch, text string) Attribution {
+	if at, ok := a.textCoordinates(text); ok {
+		return at
+	}
 	t := &sc.tok
 	textnorm.Split(t, text)
 	if len(t.Words) == 0 && len(t.Flags) == 0 {
 		return unknown
 	}
-	words := t.Words
-	if oneCase(words) {
-		// Written all in lower or all in upper case ("london, uk", "LIVING IN
-		// BERLIN"), case tells nothing: read every word as capitalised, and
-		// as a code ("paris, tx") only a short word alone in a later segment,
-		// or alone in the text ("uk").
-		for k := range words {
-			w := &words[k]
-			if !w.Latin {
-				continue
-			}
-			w.Cap = true
-			alone := (k == 0 || words[k-1].Seg != w.Seg) && (k == len(words)-1 || words[k+1].Seg != w.Seg)
-			w.Upper = alone && (w.Seg > 0 || len(words) == 1) && w.End-w.Start <= 3
-		}
-	}
+	sc.lowerCase = readCase(t.Buf, t.Words)
 	// The whole text may be an override.
-	if len(a.overrides) > 0 && len(words) > 0 {
-		if cc, ok := a.overrides[textnorm.HashWords(t.Buf, words)]; ok {
+	if len(a.overrides) > 0 && len(t.Words) > 0 {
+		if cc, ok := a.overrides[textnorm.HashWords(t.Buf, t.Words)]; ok {
 			return overrideResult(cc)
 		}
 	}
+	sc.reset(t.Segs)
+	a.scan(sc)
+	sc.markPlain()
+	return a.decide(sc)
+}
+
+// readCase adjusts the case signals of a text written all in lower or all
+// in upper case ("london, uk", "LIVING IN BERLIN"), where case tells
+// nothing: every word reads as capitalised, and as a code ("paris, tx") only
+// a short word alone in a later segment. A lower-case word alone in the
+// text is a word, not a code ("dm" is no Dominica), except the few codes
+// people do write alone in lower case ("uk", "us"). It reports whether the
+// text is all in lower case.
+func readCase(buf []byte, words []textnorm.Word) (lower bool) {
+	if !oneCase(words) {
+		return false
+	}
+	for _, w := range words {
+		if w.Latin {
+			lower = !w.Upper
+			break
+		}
+	}
+	for k := range words {
+		w := &words[k]
+		if !w.Latin {
+			continue
+		}
+		w.Cap = true
+		first := k == 0 || words[k-1].Seg != w.Seg
+		last := k == len(words)-1 || words[k+1].Seg != w.Seg
+		short := w.End-w.Start <= 3
+		switch {
+		case !first && last && w.End-w.Start == 2 && words[k-1].Latin:
+			w.Upper = true // "paris tx", "boulder co": a state code after a city
+		case !first || !last || !short:
+			w.Upper = false
+		case w.Seg > 0:
+			w.Upper = true
+		case len(words) == 1:
+			w.Upper = !lower || loneLowerCodes[string(w.Text(buf))]
+		default:
+			w.Upper = false
+		}
+	}
+	return lower
+}
+
+// loneLowerCodes are the country codes people write alone in lower case.
+var loneLowerCodes = map[string]bool{"uk": true, "us": true}
+
+func (sc *scratch) reset(segs int) {
 	sc.matches = sc.matches[:0]
 	sc.ent = sc.ent[:0]
 	sc.noise = sc.noise[:0]
 	sc.slogan = sc.slogan[:0]
-	for s := 0; s < t.Segs; s++ {
+	sc.named = sc.named[:0]
+	for s := 0; s < segs; s++ {
 		sc.noise = append(sc.noise, 0)
 		sc.slogan = append(sc.slogan, false)
+		sc.named = append(sc.named, false)
 	}
+}
+
+// scan finds the names in the words, longest first, and counts per segment
+// the words that are neither places nor fillers.
+func (a *Attributor) scan(sc *scratch) {
+	t := &sc.tok
+	words := t.Words
 	for i := 0; i < len(words); {
 		w := words[i]
 		segEnd := i
 		for segEnd < len(words) && words[segEnd].Seg == w.Seg {
 			segEnd++
 		}
-		n := min(maxWords, segEnd-i)
-		matched := false
-		for ; n >= 1; n-- {
-			h := textnorm.HashWords(t.Buf, words[i:i+n])
-			if n <= a.overrideN {
-				if cc, ok := a.overrides[h]; ok {
-					if cc != [2]byte{'Z', 'Z'} {
-						sc.matches = append(sc.matches, match{start: i, end: i + n, seg: w.Seg, override: cc, anchorable: true})
-					}
-					matched = true
-					break
-				}
-			}
-			if nonPlaceSet[h] {
-				matched = true
-				break
-			}
-			if n == 1 && !w.Upper && (fillerSet[h] || sloganSet[h]) {
-				break // "uptown", "free": words that place names also use
-			}
-			if m, ok := a.lookup(sc, words, i, n, h); ok {
-				sc.matches = append(sc.matches, m)
-				matched = true
-				break
-			}
-		}
-		if !matched {
-			// Names transliterated from Arabic: try their consonant skeleton.
-			for n = min(3, segEnd-i); n >= 2; n-- {
-				if m, ok := a.lookupFuzzy(sc, words, i, n); ok {
-					sc.matches = append(sc.matches, m)
-					matched = true
-					break
-				}
-			}
-		}
-		if matched {
-			i += max(n, 1)
+		if n, ok := a.scanAt(sc, i, segEnd); ok {
+			i += n
 			continue
 		}
 		// CJK is written without spaces: look for the longest name inside.
@@ -262,19 +328,78 @@ func (a *Attributor) locate(sc *scratch, text string) Attribution {
 	lastSeg, lastCity := -1, false
 	for mi := range sc.matches {
 		m := &sc.matches[mi]
+		sc.named[m.seg] = true
 		city := a.cityOnly(m)
 		if m.seg == lastSeg && city && lastCity {
 			sc.noise[m.seg]++
 		}
 		lastSeg, lastCity = m.seg, city
 	}
+}
+
+// scanAt tries the names starting at word i (longest first, within the
+// segment ending at segEnd) and returns how many words it consumed.
+func (a *Attributor) scanAt(sc *scratch, i, segEnd int) (int, bool) {
+	t := &sc.tok
+	words := t.Words
+	w := words[i]
+	for n := min(maxWords, segEnd-i); n >= 1; n-- {
+		h := textnorm.HashWords(t.Buf, words[i:i+n])
+		if n <= a.overrideN {
+			if cc, ok := a.overrides[h]; ok {
+				if cc != [2]byte{'Z', 'Z'} {
+					sc.matches = append(sc.matches, match{start: i, end: i + n, seg: w.Seg, override: cc, anchorable: true})
+				}
+				return n, true
+			}
+		}
+		if n <= jerusalemN {
+			if cc, ok := jerusalemName(h); ok {
+				m := match{start: i, end: i + n, seg: w.Seg}
+				switch cc {
+				case disputedCode:
+					m.disputed = true
+				case oldCityCode:
+					m.oldCity = true
+				default:
+					m.override, m.anchorable = cc, true
+				}
+				sc.matches = append(sc.matches, m)
+				return n, true
+			}
+		}
+		if nonPlaceSet[h] {
+			sc.named[w.Seg] = true
+			return n, true
+		}
+		if n == 1 && !w.Upper && (fillerSet[h] || sloganSet[h]) {
+			break // "uptown", "free": words that place names also use
+		}
+		if m, ok := a.lookup(sc, words, i, n, h); ok {
+			sc.matches = append(sc.matches, m)
+			return n, true
+		}
+	}
+	// Names transliterated from Arabic: try their consonant skeleton.
+	for n := min(3, segEnd-i); n >= 2; n-- {
+		if m, ok := a.lookupFuzzy(sc, words, i, n); ok {
+			sc.matches = append(sc.matches, m)
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// markPlain marks the matches that stand alone in their segment, among no
+// other words, and are capitalised (or in a script without case).
+func (sc *scratch) markPlain() {
+	words := sc.tok.Words
 	for mi := range sc.matches {
 		m := &sc.matches[mi]
 		alone := sc.noise[m.seg] == 0 && (mi == 0 || sc.matches[mi-1].seg != m.seg) &&
 			(mi == len(sc.matches)-1 || sc.matches[mi+1].seg != m.seg)
 		m.plain = alone && (m.start < 0 || words[m.start].Cap)
 	}
-	return a.decide(sc)
 }
 
 // isShortLatin reports whether a match is one Latin word of four letters or fewer.
@@ -378,7 +503,10 @@ func (a *Attributor) lookup(sc *scratch, words []textnorm.Word, i, n int, h uint
 	for _, w := range words[i : i+n] {
 		upper = upper && w.Upper
 	}
-	m := match{start: i, end: i + n, seg: words[i].Seg}
+	m := match{start: i, end: i + n, seg: words[i].Seg, wordy: true}
+	for _, w := range words[i : i+n] {
+		m.wordy = m.wordy && commonWordSet[textnorm.Hash(w.Text(sc.tok.Buf))]
+	}
 	if !words[i].Latin {
 		m.script = scriptCountries(sc.tok.Buf[words[i].Start:words[i].End])
 	}
@@ -477,17 +605,23 @@ func (a *Attributor) decide(sc *scratch) Attribution {
 			return at
 		}
 	}
-	// A code alone ("NJ", "TX") names a country when all its readings agree;
-	// "CA" (Canada, California) and "IN" (India, Indiana) do not.
+	if at, ok := a.decideDisputed(sc); ok {
+		return at
+	}
+	// A state code alone ("NJ", "TX"), written in capitals, names a country
+	// when all its readings agree; "CA" (Canada, California) and "IN" (India,
+	// Indiana) do not, and neither does a country code alone ("DM", "IT":
+	// abbreviations and words before they are countries).
 	for mi := range sc.matches {
 		m := &sc.matches[mi]
-		if m.anchorable || !m.plain || sc.slogan[m.seg] || len(m.entries) == 0 {
+		if m.anchorable || !m.plain || sc.slogan[m.seg] || len(m.entries) == 0 || sc.lowerCase {
 			continue
 		}
 		cc := a.g.places[m.entries[0]>>entryShift].cc
 		agree := true
-		for _, e := range m.entries[1:] {
-			agree = agree && a.g.places[e>>entryShift].cc == cc
+		for _, e := range m.entries {
+			p := a.g.places[e>>entryShift]
+			agree = agree && p.cc == cc && p.kind == kindRegion && p.weight >= regionWeight
 		}
 		if agree {
 			return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.7}
@@ -495,6 +629,50 @@ func (a *Attributor) decide(sc *scratch) Attribution {
 	}
 	// No place: fall back on flags, a weaker sign (solidarity flags are common).
 	return a.flags(t.Flags)
+}
+
+// disputedSides are the countries a disputed name may be settled to.
+var disputedSides = [][2]byte{{'P', 'S'}, {'I', 'L'}}
+
+// decideDisputed settles the bare name of a disputed city when no other
+// place did: "the Old City" beside it places it east of the line (PS); a
+// flag of one side, then the campaign's preferences choose that side;
+// otherwise it is Unknown with method "disputed".
+func (a *Attributor) decideDisputed(sc *scratch) (Attribution, bool) {
+	disputed, oldCity := false, false
+	for mi := range sc.matches {
+		m := &sc.matches[mi]
+		if sc.slogan[m.seg] {
+			continue
+		}
+		disputed = disputed || m.disputed
+		oldCity = oldCity || m.oldCity
+	}
+	if !disputed {
+		return Attribution{}, false
+	}
+	if oldCity {
+		return Attribution{Country: "PS", Method: MethodProfile, Confidence: 0.9}, true
+	}
+	var flagged [2]byte
+	n := 0
+	for _, f := range sc.tok.Flags {
+		for _, side := range disputedSides {
+			if f == string(side[:]) && side != flagged {
+				flagged = side
+				n++
+			}
+		}
+	}
+	if n == 1 {
+		return Attribution{Country: string(flagged[:]), Method: MethodProfile, Confidence: 0.7}, true
+	}
+	for _, p := range a.prefer {
+		if slices.Contains(disputedSides, p) {
+			return Attribution{Country: string(p[:]), Method: MethodProfile, Confidence: 0.7}, true
+		}
+	}
+	return Attribution{Country: Unknown, Method: MethodDisputed}, true
 }
 
 func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
@@ -530,7 +708,7 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 		p := a.g.places[best>>entryShift]
 		confirmed := ev >= evStated
 		// A city the other names contradict: an explicit country or region wins.
-		if !confirmed {
+		if !confirmed && p.kind == kindCity {
 			if cc, ok := a.statedCountry(sc, mi); ok && cc != p.cc {
 				return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.75}, true
 			}
@@ -619,28 +797,24 @@ func (a *Attributor) best(sc *scratch, mi int, floor uint32) (int, float64, floa
 	m := &sc.matches[mi]
 	best, bestScore, bestEv := -1, -1.0, 0.0
 	var total float64
+	var top uint32 // the heaviest reading, against which preferences are weighed
+	for _, e := range m.entries {
+		if e&entryQual == 0 {
+			top = max(top, a.g.places[e>>entryShift].weight)
+		}
+	}
+	lower := m.start >= 0 && !sc.tok.Words[m.start].Cap
 	for _, e := range m.entries {
 		if e&entryQual != 0 {
 			continue
 		}
 		p := a.g.places[e>>entryShift]
-		if e&entryWord != 0 && m.start >= 0 && !sc.tok.Words[m.start].Cap {
-			continue // "turkey", "guinea": in lower case, words
-		}
 		ev := a.evidence(sc, mi, p)
-		if p.kind == kindCity && ev < evStated {
-			if ev < evFlag && p.weight < floor || p.weight < flagFloor {
-				continue
-			}
-			if e&entryWord != 0 && (p.weight < wordPop || !m.plain || sc.anyNoise()) {
-				continue
-			}
-			if m.fuzzy && !m.plain {
-				continue // a skeleton alone is too weak among other words
-			}
-			if e&entryAlt != 0 && m.start >= 0 && !m.plain && isShortLatin(sc, m) {
-				continue // "Sol" (Seoul) in "Sol III"
-			}
+		if e&entryWord != 0 && lower && ev < evRegion {
+			continue // "turkey", "guinea": in lower case, words ("boulder CO" is still Boulder)
+		}
+		if !a.standsUp(sc, m, e, p, ev, floor) {
+			continue
 		}
 		if m.script != nil && m.script[p.cc] {
 			ev += evScript
@@ -648,6 +822,9 @@ func (a *Attributor) best(sc *scratch, mi int, floor uint32) (int, float64, floa
 		score := ev + math.Log10(float64(p.weight)+1)/10
 		if e&entryAlt == 0 && p.weight >= 15000 {
 			score += primaryBonus
+		}
+		if r := a.preferRank(p.cc); r >= 0 && ev < evStated && p.weight >= top/preferRatio {
+			score += preferBonus - 0.01*float64(r)
 		}
 		total += float64(p.weight)
 		if score > bestScore {
@@ -671,6 +848,63 @@ func (a *Attributor) best(sc *scratch, mi int, floor uint32) (int, float64, floa
 	return best, bestEv, share
 }
 
+// Preferences (Options.Prefer) raise a reading by preferBonus, less than a
+// stated country: "Bethlehem, PA" stays in Pennsylvania. A preferred reading
+// must weigh at least 1/preferRatio of the name's heaviest, so a village
+// does not take the name of a capital.
+const (
+	preferBonus = 1.5
+	preferRatio = 100
+)
+
+// standsUp reports whether entry e (place p, with evidence ev) may be the
+// reading of match m at all.
+func (a *Attributor) standsUp(sc *scratch, m *match, e uint32, p place, ev float64, floor uint32) bool {
+	if ev >= evStated {
+		return true
+	}
+	if m.wordy && (p.kind == kindCity || p.kind == kindRegion && p.weight <= divisionWeight) {
+		// "Sur", "Alba", "Nord-Est": common words of a language are no town
+		// or province unless the rest of the text says so, or they are
+		// alone and well known.
+		if p.kind == kindRegion || p.weight < wordPop || !m.plain || sc.anyNoise() {
+			return false
+		}
+	}
+	if m.script != nil && !m.script[p.cc] && e&entryAlt != 0 && p.kind == kindCity && p.weight < foreignScriptPop {
+		return false // a Korean given name that is also the Hangul spelling of a Belgian village
+	}
+	if p.kind != kindCity {
+		return true
+	}
+	if ev < evFlag && p.weight < floor || p.weight < flagFloor {
+		return false
+	}
+	if e&entryWord != 0 && (p.weight < wordPop || !m.plain || sc.anyNoise()) {
+		return false
+	}
+	if m.fuzzy && !m.plain {
+		return false // a skeleton alone is too weak among other words
+	}
+	if e&entryAlt != 0 && m.start >= 0 && !m.plain && isShortLatin(sc, m) {
+		return false // "Sol" (Seoul) in "Sol III"
+	}
+	return true
+}
+
+// divisionWeight is the weight the generator gives the divisions it takes
+// from lists of subdivisions, and regionWeight the one it gives the states
+// and provinces of the United States, Canada and Australia, whose codes
+// people write alone (internal/gen).
+const (
+	divisionWeight = 100_000
+	regionWeight   = 20_000_000
+)
+
+// foreignScriptPop is the notability from which a city is read from its
+// name in the script of another country ("런던" is London).
+const foreignScriptPop = 1_000_000
+
 // evidence scores how far the other matches and the flags confirm place p.
 func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 	ev := 0.0
@@ -681,7 +915,7 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 		}
 		o := &sc.matches[oi]
 		if o.override != ([2]byte{}) {
-			if o.override == p.cc {
+			if o.override == p.cc && sc.near(o.seg, seg) {
 				ev = max(ev, evStated)
 			}
 			continue
@@ -700,7 +934,7 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 				}
 			case sameRegion:
 				ev = max(ev, evRegion)
-			default:
+			case sc.near(o.seg, seg):
 				ev = max(ev, evStated)
 			}
 		}
@@ -731,10 +965,11 @@ func (a *Attributor) topReading(m *match) int {
 // likeliest reading is a country or region named in full (not a bare code,
 // not a city: in "Rafah, Gaza" Gaza is the city, not a province of Mozambique).
 func (a *Attributor) statedCountry(sc *scratch, mi int) ([2]byte, bool) {
+	m := &sc.matches[mi]
 	for oi := range sc.matches {
 		o := &sc.matches[oi]
-		if oi == mi || sc.slogan[o.seg] {
-			continue
+		if oi == mi || sc.slogan[o.seg] || !sc.near(o.seg, m.seg) || o.disputed || o.oldCity {
+			continue // only a country named beside the city contradicts it
 		}
 		if o.override != ([2]byte{}) {
 			return o.override, true

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
 	"github.com/tagpulse/tagpulse/store/storetest"
 )
@@ -29,12 +30,12 @@ dashboard:
 
 func TestDashboardConfig(t *testing.T) {
 	env := map[string]string{"PW": "a-long-password-123", "MT": "metrics-token-0123456", "PUB": "public-link-secret-42"}
-	cfg, err := ParseConfig([]byte(dashboardYAML), "t.yml", func(k string) string { return env[k] })
+	cfg, err := config.Parse([]byte(dashboardYAML), "t.yml", func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := cfg.Dashboard
-	if d.Access.User != "coordinators" || d.Access.Password != env["PW"] || d.Metrics.Token != env["MT"] || d.Public["afp"] != env["PUB"] {
+	if d.Access.User != "coordinators" || string(d.Access.Password) != env["PW"] || string(d.Metrics.Token) != env["MT"] || string(d.Public["afp"]) != env["PUB"] {
 		t.Fatalf("section %+v", d)
 	}
 	agg := aggregator.New(storetest.Open(t), cfg.Campaigns, aggregator.Options{})
@@ -76,7 +77,7 @@ func TestDashboardConfigRefused(t *testing.T) {
 		"short token":    {map[string]string{"PW": "a-long-password-123", "MT": "short", "PUB": "public-link-secret-42"}, "dashboard.metrics.token"},
 		"bad secret":     {map[string]string{"PW": "a-long-password-123", "MT": "metrics-token-0123456", "PUB": "has/slash/in/it/long"}, "dashboard.public.afp"},
 	} {
-		_, err := ParseConfig([]byte(dashboardYAML), "t.yml", func(k string) string { return c.env[k] })
+		_, err := config.Parse([]byte(dashboardYAML), "t.yml", func(k string) string { return c.env[k] })
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err %v, want it to name %s", name, err, c.want)
 			continue

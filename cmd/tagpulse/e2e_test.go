@@ -17,6 +17,7 @@ import (
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/platformtest"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -307,7 +308,7 @@ func TestE2ERunAllPlatforms(t *testing.T) {
 	f.skeets(2) // while running: the stream brings them live
 	waitTotals(t, r, campaign, map[string]int64{"bluesky": 3, "mastodon": 5, "x": 4})
 
-	var health []collector.SourceHealth
+	var health []aggregator.SourceStatus
 	waitFor(t, r, "every source to have succeeded", func() (bool, string) {
 		if err := r.getJSON("/api/v1/sources", &health); err != nil {
 			return false, err.Error()
@@ -318,7 +319,7 @@ func TestE2ERunAllPlatforms(t *testing.T) {
 		}
 		return ok, fmt.Sprintf("%+v", health)
 	})
-	names := map[string]collector.SourceHealth{}
+	names := map[string]aggregator.SourceStatus{}
 	for _, h := range health {
 		names[h.Name] = h
 	}
@@ -410,7 +411,7 @@ func TestE2ERunStopsPromptly(t *testing.T) {
 // figures equal a recount (and 'tagpulse check' says so).
 func assertStore(t *testing.T, cfgPath, campaign string, want map[string]int64, total int) {
 	t.Helper()
-	cfg, err := LoadConfig(cfgPath, e2eGetenv)
+	cfg, err := config.Load(cfgPath, e2eGetenv)
 	if err != nil {
 		t.Fatal(err)
 	}

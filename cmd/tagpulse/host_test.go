@@ -2,7 +2,8 @@ package main
 
 import (
 	"net/http"
-	"strings"
+
+	"github.com/tagpulse/tagpulse/config"
 	"testing"
 )
 
@@ -11,7 +12,7 @@ import (
 // page's own name) gets 421 Misdirected Request.
 func TestHostHeaderGuard(t *testing.T) {
 	_, agg := testAggregator(t)
-	addr, _ := startServe(t, agg, serveOptions{Dashboard: DashboardConfig{Hosts: []string{"Pulse.Example.org"}}})
+	addr, _ := startServe(t, agg, serveOptions{Dashboard: config.Dashboard{Hosts: []string{"Pulse.Example.org"}}})
 	for host, want := range map[string]int{
 		addr:                     http.StatusOK,
 		"localhost:8080":         http.StatusOK,
@@ -31,28 +32,5 @@ func TestHostHeaderGuard(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
 		}
-	}
-}
-
-func TestDashboardHostsConfig(t *testing.T) {
-	cfg, err := ParseConfig([]byte("db: x.db\ncampaigns:\n  - name: afp\n    hashtags: [AllForPalestine]\n    timezone: UTC\ndashboard:\n  hosts: [pulse.example.org]\n"), "t.yml", func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cfg.Dashboard.Hosts) != 1 || cfg.Dashboard.Hosts[0] != "pulse.example.org" {
-		t.Fatalf("hosts = %v", cfg.Dashboard.Hosts)
-	}
-}
-
-// TestSourceSecretsIncludeURLUserInfo: credentials in a configured address
-// are scrubbed from errors like tokens are.
-func TestSourceSecretsIncludeURLUserInfo(t *testing.T) {
-	cfg, err := ParseConfig([]byte("db: x.db\ncampaigns:\n  - name: afp\n    hashtags: [AllForPalestine]\n    timezone: UTC\nsources:\n  mastodon: {instances: [\"https://bob:hunter2-long@m.example\"]}\n"), "t.yml", func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := strings.Join(cfg.Sources.secrets(), "\n")
-	if !strings.Contains(s, "hunter2-long") || !strings.Contains(s, "Ym9iOmh1bnRlcjItbG9uZw==") {
-		t.Fatalf("secrets %q lack the instance URL's user info", s)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tagpulse/tagpulse/aggregator/geo"
+	"github.com/tagpulse/tagpulse/config"
 )
 
 // overrideFlags collects repeated -override TEXT=CC flags.
@@ -40,9 +41,9 @@ func cmdLocate(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: locate reads standard input and takes no arguments", errUsage)
 	}
-	gc := GeoConfig{Overrides: map[string]string{}}
+	gc := config.Geo{Overrides: map[string]string{}}
 	if *configPath != "" {
-		cfg, err := loadConfigOffline(*configPath, env.Getenv)
+		cfg, err := config.LoadOffline(*configPath, env.Getenv)
 		if err != nil {
 			return err
 		}

@@ -96,20 +96,3 @@ func TestLocateUsage(t *testing.T) {
 		t.Errorf("cancelled: err = %v, want context.Canceled", err)
 	}
 }
-
-func TestGeoConfigOptions(t *testing.T) {
-	off := false
-	o := GeoConfig{Overrides: map[string]string{"NYC": "US"}, Instance: &off}.Options()
-	if !o.NoInstance || o.Overrides["NYC"] != "US" {
-		t.Errorf("Options() = %+v, want NoInstance and the override", o)
-	}
-	if (GeoConfig{}).Options().NoInstance {
-		t.Error("instance signal off by default, want on")
-	}
-	if err := (GeoConfig{Overrides: map[string]string{"Atlantis": "XX"}}).Validate(); err == nil {
-		t.Error("Validate with code XX: want an error")
-	}
-	if err := (GeoConfig{Overrides: map[string]string{"CDMX": "MX"}}).Validate(); err != nil {
-		t.Errorf("Validate: %v", err)
-	}
-}

@@ -12,8 +12,12 @@ import (
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
+	"github.com/tagpulse/tagpulse/collector/instagram"
 	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/threads"
 	"github.com/tagpulse/tagpulse/collector/x"
+	"github.com/tagpulse/tagpulse/collector/youtube"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -102,7 +106,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	if *addr != "" {
 		listen = *addr
 	}
-	if d := a.cfg.Dashboard; d.Access != (AccessConfig{}) && d.Metrics == (AccessConfig{}) {
+	if d := a.cfg.Dashboard; d.Access != (config.Access{}) && d.Metrics == (config.Access{}) {
 		log.Warn("the dashboard needs credentials but /metrics does not: it names every campaign and its figures (set dashboard.metrics, or keep the address private)")
 	}
 	return runCollect(ctx, env, a, listen, log)
@@ -128,13 +132,13 @@ func searchIsPast(c store.Campaign, log *slog.Logger, platform string) bool {
 
 // quickStartConfig is the configuration of 'run -tag …': one campaign,
 // sources that need no credentials.
-func quickStartConfig(tags []string, tz string, instances []string, jetstream string) (*Config, error) {
+func quickStartConfig(tags []string, tz string, instances []string, jetstream string) (*config.Config, error) {
 	c := store.Campaign{Timezone: tz}
 	for _, t := range tags {
-		if err := hashtag.Validate(t); err != nil {
+		if err := hashtag.ValidateTag(t); err != nil {
 			return nil, fmt.Errorf("%w: -tag %q: %v", errUsage, t, err)
 		}
-		if n := hashtag.Normalize(t); !slices.Contains(c.Hashtags, n) {
+		if n := hashtag.NormalizeTag(t); !slices.Contains(c.Hashtags, n) {
 			c.Hashtags = append(c.Hashtags, n)
 		}
 	}
@@ -148,13 +152,13 @@ func quickStartConfig(tags []string, tz string, instances []string, jetstream st
 	if len(instances) == 0 {
 		instances = quickStartMastodon
 	}
-	return &Config{
-		DB:        defaultDB,
-		Listen:    defaultListen,
+	return &config.Config{
+		DB:        config.DefaultDB,
+		Listen:    config.DefaultListen,
 		Campaigns: []store.Campaign{c},
-		Sources: SourcesConfig{
-			Mastodon: &mastodon.Config{Instances: instances},
-			Bluesky:  &bluesky.Config{Jetstream: jetstream},
+		Sources: config.Sources{
+			Mastodon: &config.Mastodon{Instances: instances},
+			Bluesky:  &config.Bluesky{Jetstream: jetstream},
 		},
 		Path: "(quick start)",
 	}, nil
@@ -184,12 +188,22 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	matcher := collector.NewMatcher(a.agg.Campaigns())
 	reg := dashboard.NewRegistry(a.agg)
 	wake := make(chan struct{}, 1)
+	node, err := startCluster(ctx, env, a, reg, log, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer node.Close()
 	sched := collector.NewScheduler(a.db, matcher, collector.SchedulerOptions{
+		Sink:        node.sink(),
 		Logger:      log,
 		Registerer:  reg,
-		Aggregator:  a.agg,
 		PollTimeout: a.cfg.Sources.PollTimeout,
-		Secrets:     a.cfg.Sources.secrets(),
+		Secrets:     a.cfg.Sources.Secrets(),
 		OnIngest: func() {
 			select {
 			case wake <- struct{}{}:
@@ -197,11 +211,11 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			}
 		},
 	})
-	n, err := addSources(sched, a.cfg, a.agg.Campaigns(), matcher, a.db, log)
+	n, err := addSources(node.adder(sched), a.cfg, a.agg.Campaigns(), matcher, node.keeper(a.db), log)
 	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if n == 0 && node == nil {
 		log.Warn("no sources configured: serving the stored figures only (add a 'sources:' section)")
 	}
 
@@ -231,14 +245,29 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	go func() {
 		err := serve(srvCtx, &env2, a.agg, serveOptions{
 			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
-			Sources:     func() any { return sched.Health() },
+			Sources:     sched.HealthFor,
 			BackupToken: env.Getenv(backupTokenEnv),
+			Import: &importTarget{DB: a.db, Matcher: matcher, Campaign: a.agg.Campaign, Token: env.Getenv(importTokenEnv), Now: env.Now,
+				Wake: func() {
+					select {
+					case wake <- struct{}{}:
+					default:
+					}
+				}},
 		})
 		srvDone <- err
 		cancelRun() // a server that cannot listen stops everything
 	}()
 	aggDone := make(chan error, 1)
 	go func() { aggDone <- a.agg.Run(aggCtx, wake, aggregateEvery) }()
+	nodeDone := make(chan error, 1)
+	go func() {
+		err := node.run(runCtx)
+		nodeDone <- err
+		if err != nil {
+			cancelRun() // a serve node that cannot apply the stream stops
+		}
+	}()
 
 	for _, h := range sched.Health() {
 		log.Info("source", "name", h.Name, "kind", h.Kind, "every", h.Every)
@@ -248,6 +277,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	// With no sources the scheduler returns at once: serve the stored
 	// figures until stopped all the same.
 	<-runCtx.Done()
+	nodeErr := <-nodeDone
 
 	// Stop in order: collectors have stopped; fold in what they stored last,
 	// then stop serving.
@@ -266,13 +296,16 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	if aggErr != nil {
 		return aggErr
 	}
+	if nodeErr != nil {
+		return nodeErr
+	}
 	log.Info("stopped")
 	return nil
 }
 
 // addSources builds the configured sources and adds them to sched. It
 // returns how many it added.
-func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campaign, m *collector.Matcher, db *store.DB, log *slog.Logger) (int, error) {
+func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaign, m *collector.Matcher, db postKeeper, log *slog.Logger) (int, error) {
 	src := cfg.Sources
 	// Sorted, so that sources that group hashtags (Mastodon) group them the
 	// same way on every start: their cursors are kept per group.
@@ -280,73 +313,85 @@ func addSources(sched *collector.Scheduler, cfg *Config, campaigns []store.Campa
 	slices.Sort(tags)
 	n := 0
 	if src.X != nil {
-		if src.X.BearerToken == "" {
-			return 0, fmt.Errorf("%s: sources.x.bearer_token: missing (write it as ${TAGPULSE_X_BEARER_TOKEN} and set that variable)", cfg.Path)
-		}
+		xc := xConfig(*src.X)
 		for _, c := range campaigns {
-			if err := src.X.CheckQuery(c); err != nil {
-				return 0, fmt.Errorf("%s: sources.x: %w", cfg.Path, err)
+			if err := xc.CheckQuery(c); err != nil {
+				return 0, cfg.At("sources.x", err)
 			}
 		}
 		for _, c := range campaigns {
 			if searchIsPast(c, log, "x") {
 				continue
 			}
-			v2 := x.NewV2(*src.X, c, nil, log)
+			v2 := x.NewV2(xc, c, nil, log)
 			sched.Add(v2, v2.Every())
 			n++
 		}
 	}
 	if src.Twitter != nil {
-		t := src.Twitter
-		keys := []string{t.ConsumerKey, t.ConsumerSecret, t.AccessToken, t.AccessSecret}
-		if t.BearerToken == "" && slices.Contains(keys, "") {
-			return 0, fmt.Errorf("%s: sources.twitter: give consumer_key, consumer_secret, access_token and access_secret, or bearer_token", cfg.Path)
-		}
+		t := twitterConfig(*src.Twitter)
 		for _, c := range campaigns {
 			if err := t.CheckQuery(c); err != nil {
-				return 0, fmt.Errorf("%s: sources.twitter: %w", cfg.Path, err)
+				return 0, cfg.At("sources.twitter", err)
 			}
 		}
 		for _, c := range campaigns {
 			if searchIsPast(c, log, "twitter") {
 				continue
 			}
-			v := x.NewTwitterV1(*t, c, nil, log)
+			v := x.NewTwitterV1(t, c, nil, log)
 			sched.Add(v, v.Every())
 			n++
 		}
 	}
 	if src.Mastodon != nil {
-		mc := *src.Mastodon
-		if len(mc.Instances) == 0 {
-			return 0, fmt.Errorf("%s: sources.mastodon.instances: missing (e.g. [https://mastodon.social])", cfg.Path)
-		}
+		mc := mastodonConfig(*src.Mastodon)
 		every := mc.Every
 		if every <= 0 {
 			every = defaultMastodonEvery
 		}
-		seen := map[string]bool{}
-		for _, inst := range mc.Instances {
+		for i, inst := range mc.Instances {
 			p, err := mastodon.New(mc, inst, tags, nil, log)
 			if err != nil {
-				return 0, fmt.Errorf("%s: sources.mastodon.instances: %w", cfg.Path, err)
+				return 0, cfg.At(fmt.Sprintf("sources.mastodon.instances[%d]", i), err)
 			}
-			if seen[p.Name()] {
-				return 0, fmt.Errorf("%s: sources.mastodon.instances: %s is listed twice", cfg.Path, inst)
-			}
-			seen[p.Name()] = true
 			p.Since = windowsStart(campaigns)
 			sched.Add(p, every)
 			n++
 		}
 	}
 	if src.Bluesky != nil {
-		j, err := bluesky.NewJetstream(*src.Bluesky, tags, db.Get, db.Redact, log)
+		j, err := bluesky.NewJetstream(blueskyConfig(*src.Bluesky), tags, db.Get, db.Redact, log)
 		if err != nil {
-			return 0, fmt.Errorf("%s: sources.bluesky: %w", cfg.Path, err)
+			return 0, cfg.At("sources.bluesky", err)
 		}
 		sched.AddStream(j)
+		n++
+	}
+	// Instagram, Threads and YouTube: one poller each, for every campaign's
+	// hashtags (their limits are the account's, the user's, the project's).
+	if src.Instagram != nil {
+		p, err := instagram.New(instagramConfig(*src.Instagram), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.instagram", err)
+		}
+		sched.Add(p, p.Every())
+		n++
+	}
+	if src.Threads != nil {
+		p, err := threads.New(threadsConfig(*src.Threads), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.threads", err)
+		}
+		sched.Add(p, p.Every())
+		n++
+	}
+	if src.YouTube != nil {
+		p, err := youtube.New(youtubeConfig(*src.YouTube), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.youtube", err)
+		}
+		sched.Add(p, p.Every())
 		n++
 	}
 	return n, nil

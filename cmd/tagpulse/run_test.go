@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/platformtest"
+	"github.com/tagpulse/tagpulse/config"
 )
 
 const runTestCampaigns = `
@@ -62,7 +64,7 @@ func TestCampaignName(t *testing.T) {
 		"كلنا_لفلسطين":       "campaign",
 		"_x-y":               "x-y",
 	} {
-		if got := campaignName(tag); got != want || !campaignNameRE.MatchString(got) {
+		if got := campaignName(tag); got != want || !config.ValidCampaignName(got) {
 			t.Errorf("campaignName(%q) = %q, want %q (URL-safe)", tag, got, want)
 		}
 	}
@@ -141,57 +143,6 @@ func TestRunQuickStart(t *testing.T) {
 	}
 }
 
-func TestSourcesConfig(t *testing.T) {
-	yml := runTestCampaigns + `
-sources:
-  x: {bearer_token: "${X_TOKEN}", base_url: "http://127.0.0.1:1", every: 30s}
-  twitter:
-    consumer_key: ${CK}
-    consumer_secret: ${CS}
-    access_token: ${AT}
-    access_secret: ${AS}
-    base_url: http://127.0.0.1:2
-  mastodon: {instances: [https://mastodon.social, "http://127.0.0.1:3"], every: 2m, tokens: {mastodon.social: "${MT}"}}
-  bluesky: {jetstream: ws://127.0.0.1:4/subscribe, rewind: 10s}
-  poll_timeout: 45s
-`
-	vars := map[string]string{"X_TOKEN": "xtok-secret", "CK": "ck-secret", "CS": "cs-secret", "AT": "at-secret", "AS": "as-secret", "MT": "mt-secret"}
-	cfg, err := ParseConfig([]byte(yml), "t.yml", func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := cfg.Sources
-	if s.X == nil || s.X.BearerToken != "xtok-secret" || s.X.BaseURL != "http://127.0.0.1:1" || s.X.Every != 30*time.Second {
-		t.Errorf("x = %v", s.X)
-	}
-	if s.Twitter == nil || s.Twitter.ConsumerKey != "ck-secret" || s.Twitter.AccessSecret != "as-secret" || s.Twitter.BaseURL != "http://127.0.0.1:2" {
-		t.Errorf("twitter = %v", s.Twitter)
-	}
-	if s.Mastodon == nil || len(s.Mastodon.Instances) != 2 || s.Mastodon.Every != 2*time.Minute || s.Mastodon.Tokens["mastodon.social"] != "mt-secret" {
-		t.Errorf("mastodon = %+v", s.Mastodon)
-	}
-	if s.Bluesky == nil || s.Bluesky.Jetstream != "ws://127.0.0.1:4/subscribe" || s.Bluesky.Rewind != 10*time.Second {
-		t.Errorf("bluesky = %+v", s.Bluesky)
-	}
-	if s.PollTimeout != 45*time.Second {
-		t.Errorf("poll_timeout = %s", s.PollTimeout)
-	}
-	got := s.secrets()
-	slices.Sort(got)
-	if want := []string{"as-secret", "at-secret", "ck-secret", "cs-secret", "mt-secret", "xtok-secret"}; !slices.Equal(got, want) {
-		t.Errorf("secrets = %v, want %v", got, want)
-	}
-
-	_, err = ParseConfig([]byte(runTestCampaigns+"sources:\n  x: {bearer: abc}\n"), "t.yml", nil)
-	if err == nil || !strings.Contains(err.Error(), "sources.x.bearer") {
-		t.Errorf("unknown key: error = %v, want one naming sources.x.bearer", err)
-	}
-	_, err = ParseConfig([]byte(runTestCampaigns+"sources:\n  telegram: {}\n"), "t.yml", nil)
-	if err == nil || !strings.Contains(err.Error(), "sources.telegram") {
-		t.Errorf("unknown source: error = %v", err)
-	}
-}
-
 // TestRunRefusesIncompleteSources: a source without its credentials or
 // addresses stops run before it serves, naming the key.
 func TestRunRefusesIncompleteSources(t *testing.T) {
@@ -240,6 +191,10 @@ func TestRunRefusesIncompleteSources(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error = %v, want one naming %s", tc.sources, err, tc.want)
+		}
+		// Every one names the file, the line and the key.
+		if err != nil && !regexp.MustCompile("^"+regexp.QuoteMeta(cfg)+`:\d+: sources\.`).MatchString(err.Error()) {
+			t.Errorf("%s: error = %v, want it to start with %s:LINE: sources.…", tc.sources, err, cfg)
 		}
 	}
 }

@@ -16,20 +16,25 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // serveOptions are what serve needs besides the aggregator.
 type serveOptions struct {
 	Addr     string
-	Registry *prometheus.Registry // nil: dashboard.NewRegistry(agg)
-	Sources  func() any           // collectors' health for /api/v1/sources
+	Registry *prometheus.Registry                       // nil: dashboard.NewRegistry(agg)
+	Sources  func(campaign string) []store.SourceHealth // collectors' health for /api/v1/sources
 	Logger   *slog.Logger
 	// Dashboard carries the dashboard section of the configuration (access, public links…).
-	Dashboard DashboardConfig
+	Dashboard config.Dashboard
 	// BackupToken, from TAGPULSE_BACKUP_TOKEN, turns on GET /backup for
 	// clients on this host that present it; "" leaves it off.
 	BackupToken string
+	// Import, when set, turns on POST /import ('tagpulse import -server')
+	// into the running tagpulse's store; its Token guards it like /backup's.
+	Import *importTarget
 	// limits bounds what a client may hold of the server; zero fields take
 	// defaultLimits' (tests set their own).
 	limits serveLimits
@@ -105,6 +110,11 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	if t := opts.BackupToken; t != "" && len(t) < minBackupTokenLen {
 		return fmt.Errorf("%s is %d characters: use at least %d (e.g. openssl rand -hex 16)", backupTokenEnv, len(t), minBackupTokenLen)
 	}
+	if opts.Import != nil {
+		if t := opts.Import.Token; t != "" && len(t) < minBackupTokenLen {
+			return fmt.Errorf("%s is %d characters: use at least %d (e.g. openssl rand -hex 16)", importTokenEnv, len(t), minBackupTokenLen)
+		}
+	}
 	opts.limits = opts.limits.orDefaults()
 	lim := opts.limits
 	h, err := dashboard.NewHandler(dashboardOptions(agg, reg, opts))
@@ -118,6 +128,9 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
 	mux.HandleFunc("GET /backup", backupHandler(agg, opts.BackupToken, lim.BackupWriteTimeout, opts.Logger))
+	if opts.Import != nil {
+		mux.HandleFunc("POST /import", importHandler(*opts.Import, opts.Logger))
+	}
 	var handler http.Handler = mux
 	if tcp, ok := ln.Addr().(*net.TCPAddr); (ok && tcp.IP.IsLoopback()) || len(opts.Dashboard.Hosts) > 0 {
 		handler = hostGuard(opts.Dashboard.Hosts, mux)
@@ -161,15 +174,31 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 		Gatherer:      reg,
 		Sources:       opts.Sources,
 		Logger:        opts.Logger,
-		Now:           agg.Now,
-		Access:        d.Access.access(),
-		MetricsAccess: d.Metrics.access(),
-		Public:        d.Public,
+		Access:        dashboardAccess(d.Access),
+		MetricsAccess: dashboardAccess(d.Metrics),
+		Public:        publicLinks(d.Public),
 
 		MaxEventStreams:    opts.limits.MaxEventStreams,
 		StreamWriteTimeout: opts.limits.StreamWriteTimeout,
 		EventKeepAlive:     opts.limits.EventKeepAlive,
 	}
+}
+
+// dashboardAccess maps the configuration's credentials onto the dashboard's.
+func dashboardAccess(a config.Access) dashboard.Access {
+	return dashboard.Access{User: a.User, Password: string(a.Password), Token: string(a.Token)}
+}
+
+// publicLinks maps campaigns to the secrets of their public links.
+func publicLinks(p map[string]config.Secret) map[string]string {
+	if p == nil {
+		return nil
+	}
+	out := make(map[string]string, len(p))
+	for c, s := range p {
+		out[c] = string(s)
+	}
+	return out
 }
 
 // writeDeadline gives every response d to be written, as a server's
@@ -229,13 +258,12 @@ func backupHandler(agg *aggregator.Aggregator, token string, writeTimeout time.D
 			http.Error(w, "a backup needs the server's "+backupTokenEnv, http.StatusUnauthorized)
 			return
 		}
-		db := agg.DB()
-		size := db.Size()
+		size := agg.StoreSize()
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 		w.Header().Set("Content-Disposition", `attachment; filename="tagpulse-backup.db"`)
 		rc := http.NewResponseController(w)
-		if n, err := db.Backup(&progressDeadline{w: w, rc: rc, d: writeTimeout}); err != nil {
+		if n, err := agg.Backup(&progressDeadline{w: w, rc: rc, d: writeTimeout}); err != nil {
 			// Headers are gone; the client sees a short body and fails.
 			log.Warn("backup cut short", "bytes", n, "of", size, "err", err)
 			return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/aggregator/geo"
+	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -39,7 +40,7 @@ func (sf *storeFlags) register(fs *flag.FlagSet) {
 
 // app is an opened store with its campaigns and aggregator.
 type app struct {
-	cfg *Config // nil when opened with -db alone
+	cfg *config.Config // nil when opened with -db alone
 	db  *store.DB
 	agg *aggregator.Aggregator
 	log *slog.Logger
@@ -69,9 +70,9 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 		}
 		return openApp(nil, sf.db, log, sf.readOnly)
 	}
-	load := LoadConfig
+	load := config.Load
 	if !sf.serving {
-		load = loadConfigOffline
+		load = config.LoadOffline
 	}
 	cfg, err := load(sf.config, env.Getenv)
 	if err != nil {
@@ -92,7 +93,7 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 // campaigns recorded in the store), recording them on first use, and builds
 // the aggregator. A changed configuration or rules set a.stale: the caller
 // rebuilds, or refuses. Read-only, nothing is recorded.
-func openApp(cfg *Config, path string, log *slog.Logger, readOnly bool) (*app, error) {
+func openApp(cfg *config.Config, path string, log *slog.Logger, readOnly bool) (*app, error) {
 	db, err := store.Open(path, &store.Options{ReadOnly: readOnly})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("%w\n(is 'tagpulse run' or 'demo' using it? read its figures through its API, work on a copy made with 'tagpulse backup', or give this one its own -db)", err)
@@ -225,10 +226,14 @@ func (sf *storeFlags) openQuiet(env *Env) (*app, error) {
 	return sf.open(env, log)
 }
 
-// normGeo makes empty and nil override tables compare equal.
+// normGeo makes empty and nil override tables and preference lists
+// compare equal.
 func normGeo(o geo.Options) geo.Options {
 	if len(o.Overrides) == 0 {
 		o.Overrides = nil
+	}
+	if len(o.Prefer) == 0 {
+		o.Prefer = nil
 	}
 	return o
 }
@@ -238,7 +243,8 @@ func sameCampaigns(x, y []store.Campaign) bool {
 	strip := func(cs []store.Campaign) []store.Campaign {
 		out := make([]store.Campaign, len(cs))
 		for i, c := range cs {
-			c.Location, c.Title = nil, ""
+			c = c.Definition()
+			c.Title = ""
 			out[i] = c
 		}
 		return out

@@ -143,13 +143,15 @@ func bskyPost(uri string, rec *bskyPostRecord, seen time.Time, source string, no
 }
 
 // bskyHashtags are the record's #tag facets and its outline tags
-// (record.tags). The text is read only when the record has no facets at
+// (record.tags), each taken whole as its author's client wrote it
+// (hashtag.NormalizeTag: "#Rstats-powered" is rstats-powered, not rstats). The text is read only when the record has no facets at
 // all: a client that wrote facets (links, mentions) and made none of a
 // "#word" a tag did not publish it as a hashtag, and Bluesky does not treat
 // it as one; a record without facets comes from a client or bot that does
 // not write them, and there the text is all there is.
 func bskyHashtags(rec *bskyPostRecord) []string {
-	// A Set: linear in the facets, and capped at hashtag.MaxPerPost.
+	// A Set: linear in the facets (a record may hold thousands), and
+	// capped at hashtag.MaxPerPost.
 	var set hashtag.Set
 	if len(rec.Facets) == 0 {
 		for _, t := range hashtag.Extract(rec.Text) {
@@ -159,13 +161,13 @@ func bskyHashtags(rec *bskyPostRecord) []string {
 	for _, f := range rec.Facets {
 		for _, ft := range f.Features {
 			if ft.Type == bskyFacetTag && !set.Full() {
-				set.Add(hashtag.Normalize(ft.Tag))
+				set.Add(hashtag.NormalizeTag(ft.Tag))
 			}
 		}
 	}
 	for _, t := range rec.Tags {
 		if !set.Full() {
-			set.Add(hashtag.Normalize(t))
+			set.Add(hashtag.NormalizeTag(t))
 		}
 	}
 	if set.List() == nil {

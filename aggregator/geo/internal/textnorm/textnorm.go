@@ -105,6 +105,7 @@ type state struct {
 	cased    bool // current word has a cased letter
 	allUpper bool
 	segOpen  bool // current segment has a word
+	dotted   bool // a full stop vanished inside the current word ("U.S")
 	lastBase rune
 }
 
@@ -145,6 +146,7 @@ func (st *state) letter(r rune) {
 	if !st.inWord {
 		st.inWord = true
 		st.word = Word{Start: len(st.t.Buf), Seg: st.t.Segs, CJK: cjk}
+		st.dotted = false
 		st.cased, st.allUpper = false, true
 		st.word.Cap = !unicode.IsLower(r)
 	}
@@ -213,34 +215,22 @@ func (st *state) letter(r rune) {
 //
 // Segments are separated by , / | · • ; : ( ) [ ] & + newlines, emoji and other
 // symbols. Words are separated by spaces, hyphens and underscores; apostrophes
-// and full stops vanish ("mom's" → "moms", "U.S." → "us"). Handles (@name),
-// web addresses and e-mail addresses are dropped.
+// vanish ("mom's" → "moms"), and so do full stops after a single letter
+// ("U.S." → "us"), while a full stop between longer words separates them
+// ("St.Louis", "Córdoba.Argentina"). Handles (@name), web addresses and
+// e-mail addresses are dropped. Invalid UTF-8 reads as separators.
 func Split(t *Tokens, s string) {
 	t.Reset()
 	st := state{t: t}
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if !ascii && !norm.NFKD.IsNormalString(s) {
-		s = norm.NFKD.String(s)
-	}
+	s = normalise(s)
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
-		// Handles, addresses and e-mail: skip to the next space.
-		if !st.inWord && (r == '@' || (r == 'h' || r == 'H' || r == 'w' || r == 'W') && isAddress(s[i:])) {
+		if !st.inWord && startsHandle(s[i:], r) {
 			st.endSeg()
-			j := i
-			for j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != '\n' && s[j] != ',' {
-				j++
-			}
-			i = j
+			i = skipToken(s, i)
 			continue
 		}
 		i += size
@@ -248,38 +238,22 @@ func Split(t *Tokens, s string) {
 		case r < utf8.RuneSelf && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'):
 			st.letter(r)
 			st.lastBase = r
-		case r == '\'' || r == '.' || r == '’' || r == 'ʼ' || r == '`' || r == '´' || r == 'ـ':
+		case r == '.':
+			if st.inWord && !st.dotted && len(t.Buf)-st.word.Start >= 2 && i < len(s) && startsLetter(s[i:]) {
+				st.endWord() // "St.Louis"
+			} else {
+				st.dotted = true // "U.S.A."
+			}
+		case r == '\'' || r == '’' || r == 'ʼ' || r == '`' || r == '´' || r == 'ـ':
 			// vanish inside words
-		case r == ' ' || r == '-' || r == '_' || r == '"' || r == '#' || r == '!' || r == '?' || r == '*' || r == '~' ||
-			r == '\u00a0' || r == '‐' || r == '‑' || r == '“' || r == '”' || r == '«' || r == '»' || r == '„' || r == '‘':
+		case isWordBreak(r):
 			st.endWord()
 		case r >= 0x1F1E6 && r <= 0x1F1FF: // regional indicator
 			st.endSeg()
-			if i < len(s) {
-				r2, size2 := utf8.DecodeRuneInString(s[i:])
-				if r2 >= 0x1F1E6 && r2 <= 0x1F1FF {
-					i += size2
-					t.Flags = append(t.Flags, string([]byte{byte('A' + r - 0x1F1E6), byte('A' + r2 - 0x1F1E6)}))
-				}
-			}
+			i = st.regionFlag(s, i, r)
 		case r == 0x1F3F4: // black flag, maybe a subdivision flag (England, Scotland, Wales)
 			st.endSeg()
-			j := i
-			var tag []byte
-			for j < len(s) {
-				r2, size2 := utf8.DecodeRuneInString(s[j:])
-				if r2 < 0xE0020 || r2 > 0xE007F {
-					break
-				}
-				if r2 >= 0xE0061 && r2 <= 0xE007A {
-					tag = append(tag, byte(r2-0xE0000))
-				}
-				j += size2
-			}
-			i = j
-			if len(tag) >= 2 {
-				t.Flags = append(t.Flags, string([]byte{tag[0] - 'a' + 'A', tag[1] - 'a' + 'A'}))
-			}
+			i = st.subdivisionFlag(s, i)
 		case r >= 0xE0000 && r <= 0xE007F, r == 0x200D, r == 0xFE0F, r == 0xFE0E, r == 0x200C:
 			// tags, joiners and variation selectors belong to the emoji around them
 		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
@@ -291,11 +265,90 @@ func Split(t *Tokens, s string) {
 			st.lastBase = r
 		case unicode.IsSpace(r):
 			st.endWord()
-		default:
+		default: // punctuation, symbols, emoji, and utf8.RuneError for invalid bytes
 			st.endSeg()
 		}
 	}
 	st.endSeg()
+}
+
+// normalise returns s in compatibility decomposition (NFKD), which splits
+// accents from letters and unifies full-width and presentation forms.
+func normalise(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			if !norm.NFKD.IsNormalString(s) {
+				return norm.NFKD.String(s)
+			}
+			return s
+		}
+	}
+	return s
+}
+
+// startsHandle reports whether a handle (@name) or a web address starts at
+// s, whose first rune is r.
+func startsHandle(s string, r rune) bool {
+	return r == '@' || (r == 'h' || r == 'H' || r == 'w' || r == 'W') && isAddress(s)
+}
+
+// skipToken returns the offset of the next space or comma from i.
+func skipToken(s string, i int) int {
+	for i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != ',' {
+		i++
+	}
+	return i
+}
+
+// startsLetter reports whether s starts with a letter.
+func startsLetter(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsLetter(r)
+}
+
+// isWordBreak reports whether r separates words within a segment.
+func isWordBreak(r rune) bool {
+	switch r {
+	case ' ', '-', '_', '"', '#', '!', '?', '*', '~', '\u00a0', '‐', '‑', '“', '”', '«', '»', '„', '‘':
+		return true
+	}
+	return false
+}
+
+// regionFlag reads the second regional indicator of a flag emoji whose
+// first, r, ends at s[i:], and returns the offset after the flag.
+func (st *state) regionFlag(s string, i int, r rune) int {
+	if i < len(s) {
+		r2, size2 := utf8.DecodeRuneInString(s[i:])
+		if r2 >= 0x1F1E6 && r2 <= 0x1F1FF {
+			st.t.Flags = append(st.t.Flags, string([]byte{byte('A' + r - 0x1F1E6), byte('A' + r2 - 0x1F1E6)}))
+			return i + size2
+		}
+	}
+	return i
+}
+
+// subdivisionFlag reads the tag characters after a black flag (🏴 gbsct …)
+// from s[i:] and returns the offset after them; the flag counts as its
+// country's ("GB").
+func (st *state) subdivisionFlag(s string, i int) int {
+	var tag [8]byte
+	n := 0
+	for i < len(s) {
+		r2, size2 := utf8.DecodeRuneInString(s[i:])
+		if r2 < 0xE0020 || r2 > 0xE007F {
+			break
+		}
+		if r2 >= 0xE0061 && r2 <= 0xE007A && n < len(tag) {
+			tag[n] = byte(r2 - 0xE0000)
+			n++
+		}
+		i += size2
+	}
+	if n >= 2 {
+		st.t.Flags = append(st.t.Flags, string([]byte{tag[0] - 'a' + 'A', tag[1] - 'a' + 'A'}))
+	}
+	return i
 }
 
 // isAddress reports whether s starts with a web address.

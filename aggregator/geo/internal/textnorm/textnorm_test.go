@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestKey(t *testing.T) {
@@ -81,6 +82,77 @@ func TestSkeleton(t *testing.T) {
 			} else if string(got) != want {
 				t.Errorf("skeleton(%q) = %q, want %q like %q", s, got, want, group[0])
 			}
+		}
+	}
+}
+
+// TestInvalidUTF8: bytes that are not UTF-8 separate segments like any
+// other symbol; the normalised words are valid UTF-8 and keep the letters
+// around them.
+func TestInvalidUTF8(t *testing.T) {
+	tests := []struct {
+		in    string
+		words []string
+		segs  int
+	}{
+		{"Gaza\xffCity", []string{"gaza", "city"}, 2},
+		{"\xff\xfeBerlin", []string{"berlin"}, 1},
+		{"Lond\xc3on", []string{"lond", "on"}, 2}, // a truncated two-byte sequence
+		{"S\xe3o Paulo", []string{"s", "o", "paulo"}, 2},
+		{"\xed\xa0\x80Oslo", []string{"oslo"}, 1}, // an encoded surrogate
+		{"Tōkyō\xf0\x9f", []string{"tokyo"}, 1},   // a truncated emoji
+		{"\xff", nil, 0},
+		{"@\xffhandle Rome", []string{"rome"}, 1},
+	}
+	for _, tt := range tests {
+		var tok Tokens
+		Split(&tok, tt.in)
+		var words []string
+		for _, w := range tok.Words {
+			b := w.Text(tok.Buf)
+			if !utf8.Valid(b) {
+				t.Errorf("Split(%q): word %q is not valid UTF-8", tt.in, b)
+			}
+			words = append(words, string(b))
+		}
+		if !reflect.DeepEqual(words, tt.words) || tok.Segs != tt.segs {
+			t.Errorf("Split(%q) = %q in %d segments, want %q in %d", tt.in, words, tok.Segs, tt.words, tt.segs)
+		}
+		if k := Key(tt.in); !utf8.ValidString(k) {
+			t.Errorf("Key(%q) = %q, not valid UTF-8", tt.in, k)
+		}
+	}
+}
+
+// TestFullStops: a full stop after a single letter vanishes ("U.S.A."); one
+// between longer words separates them ("St.Louis").
+func TestFullStops(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"St.Louis", "st louis"}, {"Córdoba.Argentina.", "cordoba argentina"}, {"U.S.A.", "usa"},
+		{"Washington D.C.", "washington dc"}, {"Mt.Pleasant", "mt pleasant"}, {"London.", "london"},
+		{"U.S.Virgin", "usvirgin"}, {"3.5", "35"},
+	} {
+		if got := Key(tt.in); got != tt.want {
+			t.Errorf("Key(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestFlags: flag emoji, subdivision flags and lone regional indicators.
+func TestFlags(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want []string
+	}{
+		{"🇵🇸🇮🇪", []string{"PS", "IE"}},
+		{"🏴\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F Cardiff", []string{"GB"}},
+		{"🇵 alone", nil},
+		{"🏴 black flag", nil},
+	} {
+		var tok Tokens
+		Split(&tok, tt.in)
+		if !reflect.DeepEqual(tok.Flags, tt.want) && !(len(tok.Flags) == 0 && len(tt.want) == 0) {
+			t.Errorf("Split(%q) flags %q, want %q", tt.in, tok.Flags, tt.want)
 		}
 	}
 }

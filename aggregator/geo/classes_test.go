@@ -1,0 +1,235 @@
+package geo_test
+
+import (
+	"testing"
+
+	"github.com/tagpulse/tagpulse/aggregator/geo"
+)
+
+type locateCase struct {
+	text, country, method string
+}
+
+func checkLocate(t *testing.T, a *geo.Attributor, tests []locateCase) {
+	t.Helper()
+	for _, tt := range tests {
+		got := a.Locate(tt.text)
+		method := tt.method
+		if method == "" {
+			method = geo.MethodProfile
+			if tt.country == geo.Unknown {
+				method = geo.MethodNone
+			}
+		}
+		if got.Country != tt.country || got.Method != method {
+			t.Errorf("Locate(%q) = %+v, want %s (%s)", tt.text, got, tt.country, method)
+		}
+	}
+}
+
+// TestLowerCaseCodes: a two-letter word in lower case is a word, not a
+// country code, unless it follows a city ("paris, tx").
+func TestLowerCaseCodes(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"dm", geo.Unknown, ""}, {"de", geo.Unknown, ""}, {"it", geo.Unknown, ""}, {"ca", geo.Unknown, ""},
+		{"in", geo.Unknown, ""}, {"me", geo.Unknown, ""}, {"no", geo.Unknown, ""}, {"ok", geo.Unknown, ""},
+		{"DM", geo.Unknown, ""}, {"NJ", "US", ""}, {"uk", "GB", ""}, {"us", "US", ""},
+		{"paris, tx", "US", ""}, {"boulder co", "US", ""}, {"boulder CO", "US", ""}, {"toronto, on", "CA", ""},
+	})
+}
+
+// TestProfileCoordinates: coordinates written as text are looked up in the
+// borders, with or without an old client's prefix, and IP addresses,
+// postcodes and opening hours are no coordinates.
+func TestProfileCoordinates(t *testing.T) {
+	const pc = geo.MethodProfileCoordinates
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"ÜT: 34.07,-118.35", "US", pc},
+		{"ÜT: -13.96,33.79", "MW", pc}, // Lilongwe: "UT" is not Utah
+		{"iPhone: 34.07,-118.35", "US", pc},
+		{"iPhone: 51.507351,-0.127758", "GB", pc},
+		{"40.813595,-81.397324", "US", pc},
+		{"31.52, 34.45", "PS", pc},
+		{"-33.87 151.21", "AU", pc},
+		{"31.7785,35.2296", "PS", pc}, // the Old City of Jerusalem
+		{"172.16.254.1", geo.Unknown, ""},
+		{"127.0.0.1", geo.Unknown, ""},
+		{"Knightstown, IN 46148", "US", ""},
+		{"We're here from 8-5, Mon-Fri.", geo.Unknown, ""},
+		{"0.0, 0.0", geo.Unknown, ""},
+		{"95.5, 10.1", geo.Unknown, ""},
+	})
+}
+
+// TestDivisionCodes: province and state codes of other countries than the
+// United States qualify their towns.
+func TestDivisionCodes(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Passo di Treia (MC)", "IT", ""},
+		{"Monza (MB)", "IT", ""},
+		{"University of Waterloo, ON, CA", "CA", ""},
+		{"Baveno, Piedmont", "IT", ""},
+		{"Monza e della Brianza, Lombard", "IT", ""},
+		{"Campinas, SP", "BR", ""},
+		{"São Paulo/SP - Brasil", "BR", ""},
+		{"Pune, MH", "IN", ""},
+		{"Zürich ZH", "CH", ""},
+		{"Monaco", "MC", ""},
+	})
+}
+
+// TestRegions: first-level and other divisions by name, in several scripts.
+func TestRegions(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Galicia", "ES", ""}, {"Alpes-Maritimes", "FR", ""}, {"Mecklenburg-West Pomerania", "DE", ""},
+		{"Mecklenburg-Vorpommern", "DE", ""}, {"神奈川県", "JP", ""}, {"関西", "JP", ""}, {"ประเทศไทย", "TH", ""},
+		{"Catalunya", "ES", ""}, {"Lombardia", "IT", ""}, {"Kanagawa", "JP", ""}, {"Bavaria", "DE", ""},
+		{"Conamara", "IE", ""}, {"경기도", "KR", ""}, {"Macerata", "IT", ""},
+	})
+}
+
+// TestCommonWords: a common word of a language is no place unless the rest
+// of the text supports it.
+func TestCommonWords(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"En La Autopista del Sur", geo.Unknown, ""},
+		{"Temprano, al alba.", geo.Unknown, ""},
+		{"Nord-est", geo.Unknown, ""},
+		{"seconda stella a destra", geo.Unknown, ""},
+		{"donde menos te lo esperas", geo.Unknown, ""},
+		{"지민", geo.Unknown, ""}, {"서연", geo.Unknown, ""}, {"아서", geo.Unknown, ""}, {"헤일", geo.Unknown, ""}, // Arthur, not Asse; not Geel
+		{"브뤼셀", "BE", ""},
+		{"Sur, Oman", "OM", ""},
+		{"Alba, Piemonte", "IT", ""},
+		{"런던", "GB", ""}, // a well-known city in another script still counts
+	})
+}
+
+// TestSpellingVariants: full stops as separators, state codes in lower case
+// after a city.
+func TestSpellingVariants(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Córdoba.Argentina.", "AR", ""}, {"St.Louis", "US", ""}, {"boulder CO", "US", ""},
+		{"U.S.A.", "US", ""}, {"Washington D.C.", "US", ""}, {"northumberland. uk.", "GB", ""},
+		{"sw5/6. London. Uk", "GB", ""},
+	})
+}
+
+// TestJerusalem follows the UN position: East Jerusalem is occupied
+// Palestinian territory; the bare name of the city is disputed.
+func TestJerusalem(t *testing.T) {
+	const d = geo.MethodDisputed
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		// The bare name, in several languages: disputed.
+		{"Jerusalem", geo.Unknown, d}, {"القدس", geo.Unknown, d}, {"Al Quds", geo.Unknown, d},
+		{"ירושלים", geo.Unknown, d}, {"Jérusalem", geo.Unknown, d}, {"Al-Quds", geo.Unknown, d},
+		// A Palestinian qualifier, or East Jerusalem's neighbourhoods: PS.
+		{"القدس المحتلة", "PS", ""}, {"occupied Jerusalem", "PS", ""}, {"Jerusalem, Palestine", "PS", ""},
+		{"East Jerusalem", "PS", ""}, {"القدس الشرقية", "PS", ""}, {"Sheikh Jarrah, Jerusalem", "PS", ""},
+		{"Sheikh Jarrah", "PS", ""}, {"الشيخ جراح", "PS", ""}, {"שייח' ג'ראח", "PS", ""}, {"Silwan", "PS", ""},
+		{"سلوان", "PS", ""}, {"Old City, Jerusalem", "PS", ""}, {"Shu'fat", "PS", ""}, {"Shuafat", "PS", ""},
+		{"شعفاط", "PS", ""}, {"Beit Hanina", "PS", ""}, {"بيت حنينا", "PS", ""}, {"Ras al-Amud", "PS", ""},
+		{"Jabal al-Mukabbir", "PS", ""}, {"جبل المكبر", "PS", ""}, {"al-Issawiya", "PS", ""}, {"العيسوية", "PS", ""},
+		{"Wadi al-Joz", "PS", ""}, {"وادي الجوز", "PS", ""}, {"at-Tur", "PS", ""}, {"Sur Baher", "PS", ""},
+		{"صور باهر", "PS", ""}, {"צור באהר", "PS", ""}, {"Jerusalem 🇵🇸", "PS", ""},
+		// West Jerusalem and its neighbourhoods: IL.
+		{"West Jerusalem", "IL", ""}, {"Rehavia, Jerusalem", "IL", ""}, {"Jerusalem, Israel", "IL", ""},
+		{"ירושלים המערבית", "IL", ""}, {"Ein Karem", "IL", ""},
+		// Slogans stay slogans.
+		{"Save Sheikh Jarrah", geo.Unknown, ""}, {"Free Jerusalem", geo.Unknown, ""},
+		// Other cities are not touched.
+		{"Tel Aviv", "IL", ""}, {"Ramallah", "PS", ""}, {"Haifa", "IL", ""}, {"Nablus", "PS", ""},
+	})
+}
+
+// TestJerusalemCoordinates: points east of the 1949 armistice line within
+// the municipality are Palestine, west of it Israel.
+func TestJerusalemCoordinates(t *testing.T) {
+	a := newAttributor(t, geo.Options{})
+	for _, tt := range []struct {
+		name     string
+		lat, lon float64
+		want     string
+	}{
+		{"Old City, Dome of the Rock", 31.7781, 35.2354, "PS"},
+		{"Old City, Jewish Quarter", 31.7750, 35.2320, "PS"},
+		{"Sheikh Jarrah", 31.7925, 35.2300, "PS"},
+		{"Silwan", 31.7700, 35.2380, "PS"},
+		{"Beit Hanina", 31.8300, 35.2150, "PS"},
+		{"Shu'fat", 31.8110, 35.2310, "PS"},
+		{"Jabal al-Mukabbir", 31.7560, 35.2430, "PS"},
+		{"Sur Baher", 31.7350, 35.2330, "PS"},
+		{"Pisgat Ze'ev", 31.8250, 35.2430, "PS"},
+		{"Gilo", 31.7300, 35.1850, "PS"},
+		{"Rehavia", 31.7736, 35.2133, "IL"},
+		{"Mamilla", 31.7780, 35.2230, "IL"},
+		{"Mahane Yehuda", 31.7850, 35.2120, "IL"},
+		{"Knesset", 31.7767, 35.2055, "IL"},
+		{"Ein Karem", 31.7660, 35.1610, "IL"},
+		{"Talpiot", 31.7520, 35.2220, "IL"},
+		{"Tel Aviv", 32.0853, 34.7818, "IL"},
+		{"Ramallah", 31.9038, 35.2034, "PS"},
+	} {
+		got := a.Attribute(geo.Signals{HasCoordinates: true, Lat: tt.lat, Lon: tt.lon})
+		if got.Country != tt.want || got.Method != geo.MethodCoordinates {
+			t.Errorf("%s (%.4f, %.4f) = %+v, want %s", tt.name, tt.lat, tt.lon, got, tt.want)
+		}
+	}
+}
+
+// TestDisputedAttribute: Attribute keeps the method "disputed" when nothing
+// else settles the post, and lets an instance domain settle it.
+func TestDisputedAttribute(t *testing.T) {
+	a := newAttributor(t, geo.Options{})
+	if got := a.Attribute(geo.Signals{ProfileLocation: "Jerusalem"}); got.Country != geo.Unknown || got.Method != geo.MethodDisputed {
+		t.Errorf("Attribute(Jerusalem) = %+v, want ZZ disputed", got)
+	}
+	if got := a.Attribute(geo.Signals{ProfileLocation: "Jerusalem", InstanceDomain: "mastodon.ie"}); got.Country != "IE" {
+		t.Errorf("Attribute(Jerusalem, mastodon.ie) = %+v, want IE by instance", got)
+	}
+	if got := a.Attribute(geo.Signals{ProfileLocation: "Jerusalem", HasCoordinates: true, Lat: 31.7925, Lon: 35.23}); got.Country != "PS" {
+		t.Errorf("Attribute(Jerusalem at Sheikh Jarrah) = %+v, want PS by coordinates", got)
+	}
+}
+
+// TestOverridesAndPrefer: a campaign's override settles a disputed name,
+// and its preferences break ties between readings, deterministically.
+func TestOverridesAndPrefer(t *testing.T) {
+	over := newAttributor(t, geo.Options{Overrides: map[string]string{"Jerusalem": "PS"}})
+	checkLocate(t, over, []locateCase{
+		{"Jerusalem", "PS", ""}, {"jerusalem", "PS", ""}, {"West Jerusalem", "IL", ""}, {"القدس", geo.Unknown, geo.MethodDisputed},
+	})
+	prefer := newAttributor(t, geo.Options{Prefer: []string{"PS", "JO", "LB"}})
+	checkLocate(t, prefer, []locateCase{
+		{"Bethlehem", "PS", ""}, {"عمان", "JO", ""}, {"Jerusalem", "PS", ""}, {"القدس", "PS", ""},
+		{"Tripoli", "LB", ""},
+		{"Bethlehem, PA", "US", ""}, {"Amman", "JO", ""}, {"Oman", "OM", ""}, {"Muscat, Oman", "OM", ""},
+		{"Paris", "FR", ""}, {"London", "GB", ""}, // a village of the name does not take a capital's
+		{"West Jerusalem", "IL", ""}, {"Tel Aviv", "IL", ""},
+	})
+	none := newAttributor(t, geo.Options{})
+	checkLocate(t, none, []locateCase{{"Bethlehem", "US", ""}, {"عمان", "OM", ""}, {"Tripoli", "LY", ""}})
+	israel := newAttributor(t, geo.Options{Prefer: []string{"IL"}})
+	checkLocate(t, israel, []locateCase{{"Jerusalem", "IL", ""}})
+	// The order of the preferences decides, and the same options give the same answers.
+	jo := newAttributor(t, geo.Options{Prefer: []string{"JO", "PS"}})
+	for i := 0; i < 3; i++ {
+		checkLocate(t, jo, []locateCase{{"عمان", "JO", ""}, {"Jerusalem", "PS", ""}})
+	}
+	if _, err := geo.New(geo.Options{Prefer: []string{"XX"}}); err == nil {
+		t.Error("New with prefer XX: want an error")
+	}
+	if _, err := geo.New(geo.Options{Prefer: []string{"uk"}}); err != nil {
+		t.Errorf("New with prefer uk: %v", err)
+	}
+}
+
+// TestLocateInvalidUTF8: invalid bytes in a profile location separate words
+// and never reach the answer.
+func TestLocateInvalidUTF8(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Gaza\xff", "PS", ""}, {"\xff\xfeBerlin", "DE", ""}, {"Paris,\xc3 TX", "US", ""},
+		{"\xed\xa0\x80", geo.Unknown, ""}, {"القدس\xff", geo.Unknown, geo.MethodDisputed},
+		{"ÜT: 34.07,\xff-118.35", geo.Unknown, ""}, // the pair is broken: read as text, "ÜT" is no Utah
+	})
+}
