@@ -39,7 +39,8 @@ import (
 //	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
 //	3: posts with implausible times (store.Plausible) count in no campaign
 //	4: member records stored by author bucket (store.AuthorBucket), folded in passes
-const RulesVersion = 4
+//	5: Mastodon participants are accounts by acct@domain, not by account url
+const RulesVersion = 5
 
 // Attribution is the country a post is counted in and how that was decided.
 type Attribution struct {
@@ -463,7 +464,7 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 			author:   p.Author.Key(p.Platform),
 			handle:   handle,
 			at:       p.CreatedAt.UnixNano(),
-			follow:   p.Author.Followers,
+			follow:   store.ClampFollowers(p.Author.Followers), // stores from before the clamp
 			kind:     kind,
 			dims: [7]store.DimValue{
 				{Dim: store.DimAll},

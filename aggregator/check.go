@@ -117,7 +117,7 @@ func (r *recounter) result() *Recount {
 			isNew := pk.grain == store.GrainTotal || periodOf(c, pk.grain, r.first[pk.campaign][author]) == pk.period
 			for _, i := range x.cells {
 				figs[i].Participants++
-				figs[i].Reach += x.follow
+				figs[i].Reach = store.AddReach(figs[i].Reach, x.follow)
 				if isNew {
 					figs[i].NewParticipants++
 				}
@@ -130,7 +130,7 @@ func (r *recounter) result() *Recount {
 			k := store.CellKey{Campaign: pk.campaign, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: pk.period, Value: periodOf(c, store.GrainHour, x.first)}
 			f := out.Cells[k]
 			f.Participants++
-			f.Reach += x.follow
+			f.Reach = store.AddReach(f.Reach, x.follow)
 			out.Cells[k] = f
 		}
 		var l []store.TopParticipant
