@@ -234,7 +234,13 @@ func (a *Aggregator) Rebuild(ctx context.Context) error {
 func (a *Aggregator) Reset() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.db.UpdateRollups(func(tx *store.RollupTx) error { return tx.Reset() }); err != nil {
+	reset := func(tx *store.RollupTx) error {
+		if err := tx.Reset(); err != nil {
+			return err
+		}
+		return tx.SetAmendWatermark(0)
+	}
+	if err := a.db.UpdateRollups(reset); err != nil {
 		return fmt.Errorf("rebuild: %w", err)
 	}
 	a.notify(nil)
@@ -248,17 +254,20 @@ func (a *Aggregator) step() (int, map[string]bool, error) {
 	defer a.mu.Unlock()
 	// Nothing new: answer from a read transaction, without the write
 	// transaction's commit and sync.
-	if lag, err := a.Lag(); err != nil || lag == 0 {
+	lag, err := a.Lag()
+	if err != nil {
 		return 0, nil, err
+	}
+	if lag == 0 {
+		if alag, err := a.amendLag(); err != nil || alag == 0 {
+			return 0, nil, err
+		}
 	}
 	n := 0
 	var touched map[string]bool
-	err := a.db.UpdateRollups(func(tx *store.RollupTx) error {
+	err = a.db.UpdateRollups(func(tx *store.RollupTx) error {
 		n = 0
 		wm := tx.Watermark()
-		if tx.LastSeq() <= wm {
-			return nil
-		}
 		st := newState(a, tx)
 		last := wm
 		err := tx.Posts(wm, a.opts.BatchSize, func(seq uint64, p *store.Post) error {
@@ -272,6 +281,11 @@ func (a *Aggregator) step() (int, map[string]bool, error) {
 		if err != nil {
 			return err
 		}
+		amended, err := st.foldAmends(last, a.opts.BatchSize) // see amend.go
+		if err != nil {
+			return err
+		}
+		n += amended
 		if err := st.flush(); err != nil {
 			return err
 		}

@@ -158,12 +158,20 @@ func (a *Aggregator) Check(ctx context.Context) (diffs []string, checked int, er
 	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
 		wm := tx.Watermark()
 		r := newRecounter(a)
-		err := tx.Posts(0, 0, func(seq uint64, p *store.Post) error {
+		amends, err := recountAmends(tx)
+		if err != nil {
+			return err
+		}
+		err = tx.Posts(0, 0, func(seq uint64, p *store.Post) error {
 			if seq > wm {
 				return errStop
 			}
 			if checked%10000 == 0 && ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if am, ok := amends[seq]; ok {
+				eff := am.Apply(*p)
+				p = &eff
 			}
 			r.add(p)
 			checked++
