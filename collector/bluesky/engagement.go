@@ -1,0 +1,149 @@
+package bluesky
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// Engagement refreshes the like, repost, reply and quote counts of the
+// Bluesky posts that can reach a top list (Jetstream carries none), from the
+// AppView's getPosts (25 URIs a call), on a schedule and within a budget of
+// calls per refresh. Reposts never enter a top list and are not followed.
+// A refresh takes, in this order, the posts never looked up (newest
+// first), then those already engaged with (most engagement first, least
+// recently looked up first), while they are younger than
+// EngagementWindow; each count goes to the store as an amendment (the top
+// lists rank by it, see store.Amend).
+type Engagement struct {
+	cfg    AppViewConfig
+	db     *store.DB
+	xrpc   *xrpcClient
+	logger *slog.Logger
+	// Now is the clock; mockable in tests.
+	Now func() time.Time
+
+	tail    uint64 // the log has been read up to here (in memory: a restart reads it again)
+	tracked map[string]*followed
+}
+
+type followed struct {
+	seq        uint64
+	created    time.Time
+	checked    time.Time // zero: never looked up
+	engagement int64
+}
+
+// EngagementName is the Engagement source's name.
+const EngagementName = "bluesky:engagement"
+
+// NewEngagement returns the engagement refresher over db.
+func NewEngagement(cfg AppViewConfig, db *store.DB, logger *slog.Logger) (*Engagement, error) {
+	cfg = cfg.withDefaults()
+	e := &Engagement{cfg: cfg, db: db, Now: time.Now, tracked: map[string]*followed{}}
+	x, err := newXRPC(cfg.BaseURL, DefaultAppView, EngagementName, cfg.Timeout, func() time.Time { return e.Now() })
+	if err != nil {
+		return nil, fmt.Errorf("bluesky appview: %w", err)
+	}
+	e.xrpc = x
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	e.logger = logger.With("source", EngagementName)
+	return e, nil
+}
+
+// Name is "bluesky:engagement".
+func (e *Engagement) Name() string { return EngagementName }
+
+// Every is the refresh interval.
+func (e *Engagement) Every() time.Duration { return e.cfg.EngagementEvery }
+
+// Poll runs one refresh. It writes its own amendments; Fetched is the posts
+// the AppView returned.
+func (e *Engagement) Poll(ctx context.Context, _ []byte) (collector.Page, error) {
+	now := e.Now().UTC()
+	err := e.db.PostsAfter(e.tail, 0, func(seq uint64, p *store.Post) error {
+		e.tail = seq
+		if p.Platform == store.PlatformBluesky && p.Kind != store.KindRepost && now.Sub(p.CreatedAt) < e.cfg.EngagementWindow {
+			if _, ok := e.tracked[p.ID]; !ok {
+				e.tracked[p.ID] = &followed{seq: seq, created: p.CreatedAt, engagement: p.Engagement}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return collector.Page{}, err
+	}
+	var fresh, engaged []string
+	for uri, f := range e.tracked {
+		switch {
+		case now.Sub(f.created) >= e.cfg.EngagementWindow:
+			delete(e.tracked, uri)
+		case f.checked.IsZero():
+			fresh = append(fresh, uri)
+		case f.engagement > 0:
+			engaged = append(engaged, uri)
+		}
+	}
+	slices.SortFunc(fresh, func(a, b string) int {
+		return cmp.Or(e.tracked[b].created.Compare(e.tracked[a].created), cmp.Compare(a, b))
+	})
+	slices.SortFunc(engaged, func(a, b string) int {
+		x, y := e.tracked[a], e.tracked[b]
+		return cmp.Or(cmp.Compare(y.engagement, x.engagement), x.checked.Compare(y.checked), cmp.Compare(a, b))
+	})
+	queue := append(fresh, engaged...)
+	queue = queue[:min(len(queue), e.cfg.EngagementCalls*xrpcBatch)]
+
+	page := collector.Page{}
+	var callErr error
+	for len(queue) > 0 {
+		batch := queue[:min(xrpcBatch, len(queue))]
+		raws, err := e.xrpc.getPosts(ctx, batch)
+		if err != nil {
+			callErr = err
+			break
+		}
+		queue = queue[len(batch):]
+		var amends []store.Amend
+		for _, raw := range raws {
+			var v bskyPostView
+			if json.Unmarshal(raw, &v) != nil {
+				page.Malformed = append(page.Malformed, collector.Malformed{Where: "getPosts", Err: fmt.Errorf("not a post view")})
+				continue
+			}
+			f, ok := e.tracked[v.URI]
+			if !ok {
+				continue
+			}
+			page.Fetched++
+			n := v.LikeCount + v.RepostCount + v.ReplyCount + v.QuoteCount
+			if n > f.engagement {
+				f.engagement = n
+				amends = append(amends, store.Amend{Seq: f.seq, Platform: store.PlatformBluesky, ID: v.URI, Engagement: n, At: now})
+			}
+		}
+		for _, uri := range batch {
+			if f, ok := e.tracked[uri]; ok {
+				f.checked = now // a post the AppView did not return (deleted) is not asked again at once either
+			}
+		}
+		if len(amends) > 0 {
+			if _, err := e.db.Amend(amends, nil, nil); err != nil {
+				return page, err
+			}
+		}
+	}
+	page.RateLimit = e.xrpc.rateLimit()
+	return page, callErr
+}
+
+var _ collector.Poller = (*Engagement)(nil)
