@@ -26,15 +26,12 @@ type BackfillConfig struct {
 	Timeout     time.Duration // one request (default 20s)
 }
 
-// searchDepth is where searchPosts' cursor gives out: past about 10,000
-// results of one query it returns no more, and the search starts again
-// with until set to the oldest post seen (as 4CAT does).
-const searchDepth = 9500
-
 // Backfill searches one hashtag's posts between Hours before its first
 // start and that start, newest first, page by page, as a Poller: its
 // cursor (JSON) holds the window, the page cursor and the oldest post seen,
-// so a restart goes on where it was. When the window is searched through it
+// so a restart goes on where it was. searchPosts' cursor gives out after
+// about 10,000 results of one query; the search then starts again with
+// until at the oldest post seen. When the window is searched through it
 // does nothing more.
 type Backfill struct {
 	cfg    BackfillConfig
@@ -184,8 +181,10 @@ func (b *Backfill) Poll(ctx context.Context, raw []byte) (collector.Page, error)
 	case out.Cursor != "" && len(out.Posts) > 0:
 		c.Cursor = out.Cursor
 		page.More = true
-	case c.Seen >= searchDepth && !c.Oldest.IsZero() && c.Oldest.After(c.Since) && c.Oldest.Add(time.Second).Before(c.Until):
-		// The cursor gave out near 10k results: search again, up to the oldest seen.
+	case !c.Oldest.IsZero() && c.Oldest.After(c.Since) && c.Oldest.Add(time.Second).Before(c.Until):
+		// The cursor gave out (searchPosts gives no more than about
+		// 10,000 results of one query): search again up to the oldest
+		// post seen, as 4CAT does. A search that finds nothing older ends.
 		b.logger.Info("search cursor exhausted, restarting before the oldest post", "results", c.Seen, "until", c.Oldest.Format(time.RFC3339))
 		c = backfillCursor{Since: c.Since, Until: c.Oldest.Add(time.Second)}
 		page.More = true
