@@ -52,6 +52,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	tz := fs.String("tz", "UTC", "quick start: the campaign's time zone (IANA name, e.g. Asia/Gaza)")
 	fs.Var(&mastodon, "mastodon", "quick start: a Mastodon instance URL (repeatable; replaces the default instances)")
 	jetstream := fs.String("jetstream", bluesky.DefaultJetstream, "quick start: the Bluesky Jetstream subscribe URL")
+	appview := fs.String("appview", bluesky.DefaultAppView, "quick start: the Bluesky AppView (profiles and engagement)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -70,7 +71,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	case sf.config != "":
 		var quick []string
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "tz" || f.Name == "mastodon" || f.Name == "jetstream" {
+			if f.Name == "tz" || f.Name == "mastodon" || f.Name == "jetstream" || f.Name == "appview" {
 				quick = append(quick, "-"+f.Name)
 			}
 		})
@@ -82,6 +83,9 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 		}
 	case len(tags) > 0:
 		cfg, err := quickStartConfig(tags, *tz, mastodon, *jetstream)
+		if err == nil {
+			cfg.Sources.Bluesky.AppView = *appview
+		}
 		if err != nil {
 			return err
 		}
@@ -334,6 +338,30 @@ func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []stor
 		}
 		sched.AddStream(j)
 		n++
+		// The AppView: authors' profiles and posts' engagement (amendments
+		// the aggregator folds), and the backfill when an account is set.
+		av := appViewConfig(*src.Bluesky)
+		prof, err := bluesky.NewProfiles(av, db, log)
+		if err != nil {
+			return 0, cfg.At("sources.bluesky.appview", err)
+		}
+		eng, err := bluesky.NewEngagement(av, db, log)
+		if err != nil {
+			return 0, cfg.At("sources.bluesky.appview", err)
+		}
+		sched.Add(prof, prof.Every())
+		sched.Add(eng, eng.Every())
+		n += 2
+		if bc, ok := backfillConfig(*src.Bluesky); ok {
+			bs, err := bluesky.NewBackfills(bc, tags, log)
+			if err != nil {
+				return 0, cfg.At("sources.bluesky.handle", err)
+			}
+			for _, b := range bs {
+				sched.Add(b, b.Every())
+				n++
+			}
+		}
 	}
 	return n, nil
 }

@@ -43,3 +43,12 @@ func mastodonConfig(c config.Mastodon) mastodon.Config {
 func blueskyConfig(c config.Bluesky) bluesky.Config {
 	return bluesky.Config{Jetstream: c.Jetstream, Rewind: c.Rewind}
 }
+
+func appViewConfig(c config.Bluesky) bluesky.AppViewConfig {
+	return bluesky.AppViewConfig{BaseURL: c.AppView, EngagementEvery: c.EngagementEvery, EngagementCalls: c.EngagementCalls}
+}
+
+// backfillConfig is the searchPosts backfill, when an account is configured.
+func backfillConfig(c config.Bluesky) (bluesky.BackfillConfig, bool) {
+	return bluesky.BackfillConfig{PDS: c.PDS, Handle: c.Handle, AppPassword: string(c.AppPassword), Hours: c.Backfill}, c.Handle != ""
+}
