@@ -190,10 +190,18 @@ func TestEngagementRefreshesWithinBudget(t *testing.T) {
 	if _, ok, _ := db.PostAmend(1); ok {
 		t.Error("the oldest post was asked before the budget reached it")
 	}
-	// The next refresh: the 10 never asked, then the one engaged with.
+	// At once, nothing is due but the 10 never asked.
 	av.SetEngagement(posts[59].ID, platformtest.BskyEngagement{Likes: 20, Reposts: 2, Replies: 1, Quotes: 1})
-	if _, err := e.Poll(context.Background(), nil); err != nil {
-		t.Fatal(err)
+	if page, err := e.Poll(context.Background(), nil); err != nil || page.Fetched != 10 {
+		t.Fatalf("second round fetched %d, %v; want the 10 never asked", page.Fetched, err)
+	}
+	if am, _, _ := db.PostAmend(60); am.Engagement != 14 {
+		t.Errorf("newest post looked up again within EngagementEvery: %d", am.Engagement)
+	}
+	// Ten minutes on, all are due: the most engaged first.
+	now = now.Add(10 * time.Minute)
+	if page, err := e.Poll(context.Background(), nil); err != nil || page.Fetched != 50 {
+		t.Fatalf("third round fetched %d, %v; want the budget", page.Fetched, err)
 	}
 	if am, ok, _ := db.PostAmend(1); !ok || am.Engagement != 3 {
 		t.Errorf("oldest post: %+v %v, want engagement 3", am, ok)

@@ -15,13 +15,14 @@ import (
 
 // Engagement refreshes the like, repost, reply and quote counts of the
 // Bluesky posts that can reach a top list (Jetstream carries none), from the
-// AppView's getPosts (25 URIs a call), on a schedule and within a budget of
-// calls per refresh. Reposts never enter a top list and are not followed.
-// A refresh takes, in this order, the posts never looked up (newest
-// first), then those already engaged with (most engagement first, least
-// recently looked up first), while they are younger than
-// EngagementWindow; each count goes to the store as an amendment (the top
-// lists rank by it, see store.Amend).
+// AppView's getPosts (25 URIs a call), on a schedule and within a budget:
+// every few seconds (Every) it spends at most EngagementCalls calls on, in
+// this order, the posts never looked up (newest first), then those last
+// looked up EngagementEvery ago or more (most engagement first, then least
+// recently looked up). Reposts never enter a top list and are not
+// followed; a post is followed for EngagementWindow after it was posted or
+// collected, whichever is later. Each count that grew goes to the store as
+// an amendment (the top lists rank by it, see store.Amend).
 type Engagement struct {
 	cfg    AppViewConfig
 	db     *store.DB
@@ -36,7 +37,7 @@ type Engagement struct {
 
 type followed struct {
 	seq        uint64
-	created    time.Time
+	since      time.Time // posted or collected, whichever is later
 	checked    time.Time // zero: never looked up
 	engagement int64
 }
@@ -63,8 +64,8 @@ func NewEngagement(cfg AppViewConfig, db *store.DB, logger *slog.Logger) (*Engag
 // Name is "bluesky:engagement".
 func (e *Engagement) Name() string { return EngagementName }
 
-// Every is the refresh interval.
-func (e *Engagement) Every() time.Duration { return e.cfg.EngagementEvery }
+// Every is how often it looks for posts due (ProfilesEvery, default 5s).
+func (e *Engagement) Every() time.Duration { return e.cfg.ProfilesEvery }
 
 // Poll runs one refresh. It writes its own amendments; Fetched is the posts
 // the AppView returned.
@@ -72,9 +73,13 @@ func (e *Engagement) Poll(ctx context.Context, _ []byte) (collector.Page, error)
 	now := e.Now().UTC()
 	err := e.db.PostsAfter(e.tail, 0, func(seq uint64, p *store.Post) error {
 		e.tail = seq
-		if p.Platform == store.PlatformBluesky && p.Kind != store.KindRepost && now.Sub(p.CreatedAt) < e.cfg.EngagementWindow {
+		since := p.CreatedAt
+		if p.CollectedAt.After(since) {
+			since = p.CollectedAt
+		}
+		if p.Platform == store.PlatformBluesky && p.Kind != store.KindRepost && now.Sub(since) < e.cfg.EngagementWindow {
 			if _, ok := e.tracked[p.ID]; !ok {
-				e.tracked[p.ID] = &followed{seq: seq, created: p.CreatedAt, engagement: p.Engagement}
+				e.tracked[p.ID] = &followed{seq: seq, since: since, engagement: p.Engagement}
 			}
 		}
 		return nil
@@ -85,16 +90,16 @@ func (e *Engagement) Poll(ctx context.Context, _ []byte) (collector.Page, error)
 	var fresh, engaged []string
 	for uri, f := range e.tracked {
 		switch {
-		case now.Sub(f.created) >= e.cfg.EngagementWindow:
+		case now.Sub(f.since) >= e.cfg.EngagementWindow:
 			delete(e.tracked, uri)
 		case f.checked.IsZero():
 			fresh = append(fresh, uri)
-		case f.engagement > 0:
+		case now.Sub(f.checked) >= e.cfg.EngagementEvery:
 			engaged = append(engaged, uri)
 		}
 	}
 	slices.SortFunc(fresh, func(a, b string) int {
-		return cmp.Or(e.tracked[b].created.Compare(e.tracked[a].created), cmp.Compare(a, b))
+		return cmp.Or(e.tracked[b].since.Compare(e.tracked[a].since), cmp.Compare(a, b))
 	})
 	slices.SortFunc(engaged, func(a, b string) int {
 		x, y := e.tracked[a], e.tracked[b]

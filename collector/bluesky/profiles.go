@@ -16,15 +16,17 @@ import (
 type AppViewConfig struct {
 	// BaseURL is the AppView (default DefaultAppView); no login.
 	BaseURL string
-	// ProfilesEvery is how often new posts' authors are looked up (default 5s).
+	// ProfilesEvery is how often new posts' authors are looked up, and
+	// posts due for their engagement (default 5s).
 	ProfilesEvery time.Duration
 	// ProfileMaxAge is how long a cached profile serves (default and
 	// minimum 24h: profiles are refreshed at most daily).
 	ProfileMaxAge time.Duration
-	// EngagementEvery is how often engagement is refreshed (default 10m).
+	// EngagementEvery is how often a post's engagement is looked up again
+	// (default 10m).
 	EngagementEvery time.Duration
-	// EngagementCalls caps the getPosts calls of one refresh (default 40:
-	// 1,000 posts).
+	// EngagementCalls caps the getPosts calls of one round, every
+	// ProfilesEvery (default 40: 1,000 posts).
 	EngagementCalls int
 	// EngagementWindow is how long after it was posted a post's engagement
 	// is followed (default 48h).

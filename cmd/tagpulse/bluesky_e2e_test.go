@@ -1,0 +1,112 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/platformtest"
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// TestE2EQuickStartBlueskyFigures runs 'tagpulse run -tag AllForPalestine'
+// against fakes of Jetstream and the AppView: the posts come by DID alone,
+// and the API ends up showing their authors' handles, the potential reach
+// of their follower counts and the posts' engagement; the profile and
+// engagement pollers show in the health view with the AppView's rate
+// limit; after the run, check finds the rollups equal to a recount.
+func TestE2EQuickStartBlueskyFigures(t *testing.T) {
+	jet := platformtest.NewJetstream()
+	t.Cleanup(jet.Close)
+	av := platformtest.NewAppView()
+	t.Cleanup(av.Close)
+	mast := platformtest.NewMastodon()
+	t.Cleanup(mast.Close)
+	av.AddProfiles(
+		platformtest.BskyProfile{DID: "did:plc:amal", Handle: "amal.bsky.social", Name: "Amal", Followers: 1200},
+		platformtest.BskyProfile{DID: "did:plc:basel", Handle: "basel.bsky.social", Name: "Basel", Followers: 300},
+		platformtest.BskyProfile{DID: "did:plc:carmen", Handle: "carmen.example.org", Name: "Carmen", Followers: 45},
+	)
+	sk := jet.Add(
+		platformtest.Skeet{DID: "did:plc:amal", Text: "Solidarity #AllForPalestine", Tags: []string{"AllForPalestine"}},
+		platformtest.Skeet{DID: "did:plc:basel", Text: "#AllForPalestine from Gaza", Tags: []string{"AllForPalestine"}},
+		platformtest.Skeet{DID: "did:plc:amal", Text: "Again #AllForPalestine", Tags: []string{"AllForPalestine"}},
+		platformtest.Skeet{DID: "did:plc:carmen", Text: "an unrelated post #cats", Tags: []string{"cats"}},
+	)
+	av.SetEngagement(sk[0].URI(), platformtest.BskyEngagement{Likes: 50, Reposts: 7, Replies: 3, Quotes: 2})
+	av.SetEngagement(sk[1].URI(), platformtest.BskyEngagement{Likes: 5})
+
+	dir := t.TempDir()
+	db := filepath.Join(dir, "quick.db")
+	r := startRun(t, func(string) string { return "" }, "-tag", "AllForPalestine", "-tz", "Asia/Gaza",
+		"-db", db, "-addr", "127.0.0.1:0", "-mastodon", mast.URL, "-jetstream", jet.URL(), "-appview", av.URL)
+	waitTotals(t, r, "allforpalestine", map[string]int64{"bluesky": 3})
+
+	// A post by a new author while running: counted when resolved.
+	jet.Add(platformtest.Skeet{DID: "did:plc:carmen", Text: "#AllForPalestine", Tags: []string{"AllForPalestine"}})
+	waitFor(t, r, "reach from the AppView's follower counts", func() (bool, string) {
+		var rows []aggregator.Row
+		if err := r.getJSON("/api/v1/campaigns/allforpalestine/totals", &rows); err != nil {
+			return false, err.Error()
+		}
+		return len(rows) == 1 && rows[0].Posts == 4 && rows[0].Participants == 3 && rows[0].Reach == 1200+300+45, fmt.Sprintf("%+v", rows)
+	})
+	type top struct {
+		Posts        []store.TopPost        `json:"posts"`
+		Participants []store.TopParticipant `json:"participants"`
+	}
+	var tp top
+	waitFor(t, r, "top posts with handles and engagement", func() (bool, string) {
+		tp = top{}
+		if err := r.getJSON("/api/v1/campaigns/allforpalestine/top?day=2026-11-29", &tp); err != nil {
+			return false, err.Error()
+		}
+		return len(tp.Posts) == 4 && tp.Posts[0].Engagement == 62 && tp.Posts[0].Author == "amal.bsky.social" &&
+			tp.Posts[1].Engagement == 5 && tp.Posts[1].Author == "basel.bsky.social", fmt.Sprintf("%+v", tp.Posts)
+	})
+	if p := tp.Posts[0]; !strings.HasPrefix(p.URL, "https://bsky.app/profile/did:plc:amal/post/") || p.ID != sk[0].URI() {
+		t.Errorf("top post = %+v", p)
+	}
+	parts := map[string]store.TopParticipant{}
+	for _, p := range tp.Participants {
+		parts[p.Handle] = p
+	}
+	if a := parts["amal.bsky.social"]; a.Posts != 2 || a.Followers != 1200 || parts["carmen.example.org"].Followers != 45 {
+		t.Errorf("top participants = %+v", tp.Participants)
+	}
+
+	var health []collector.SourceHealth
+	waitFor(t, r, "the AppView pollers in the health view", func() (bool, string) {
+		if err := r.getJSON("/api/v1/sources", &health); err != nil {
+			return false, err.Error()
+		}
+		n := 0
+		for _, h := range health {
+			if (h.Name == "bluesky:profiles" || h.Name == "bluesky:engagement") && h.Source == "bluesky" && h.LastSuccess != nil &&
+				h.RateLimit != nil && h.RateLimit.Limit == 3000 && h.RateLimit.Remaining < 3000 && h.PostsFetched > 0 {
+				n++
+			}
+		}
+		return n == 2, fmt.Sprintf("%+v", health)
+	})
+	if calls := av.ProfileCalls(); len(calls) == 0 || len(calls) > 3 {
+		t.Errorf("getProfiles calls = %v: authors should be asked in batches, once each", calls)
+	}
+	if _, err := r.stop(t); err != nil {
+		t.Fatalf("run: %v\n%s", err, r.log)
+	}
+	out, errs, code := runCmd(t, "check", "-db", db)
+	if code != 0 || !strings.HasPrefix(out, "ok:") {
+		t.Fatalf("check: %d\n%s%s", code, out, errs)
+	}
+	// A rebuild from the raw posts and amendments gives the same figures.
+	if _, errs, code := runCmd(t, "rebuild", "-db", db); code != 0 {
+		t.Fatalf("rebuild: %d %s", code, errs)
+	}
+	if out, errs, code := runCmd(t, "report", "-db", db, "-campaign", "allforpalestine", "-format", "csv"); code != 0 || !strings.Contains(out, ",1545") {
+		t.Errorf("report after rebuild: %d\n%s%s", code, out, errs)
+	}
+}
