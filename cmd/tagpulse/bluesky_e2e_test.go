@@ -110,3 +110,42 @@ func TestE2EQuickStartBlueskyFigures(t *testing.T) {
 		t.Errorf("report after rebuild: %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestE2EMastodonInstancesInHealth: with several instances, the health
+// view says per instance what it saw (posts fetched, matched, stored and
+// already held from another instance), when it last succeeded and its rate
+// limit as the instance's headers gave it.
+func TestE2EMastodonInstancesInHealth(t *testing.T) {
+	f := startFakes(t)
+	dir := t.TempDir()
+	cfgPath := f.configWith(t, dir, configOptions{noTwitter: true})
+	shared := f.toot("carol")
+	f.mastA.Add(f.toot("alice"), f.toot("alice"), shared)
+	f.mastB.Add(f.toot("bob"), shared)
+	r := startRun(t, e2eGetenv, "-config", cfgPath, "-addr", "127.0.0.1:0")
+	var inst []collector.SourceHealth
+	waitFor(t, r, "both instances in the health view", func() (bool, string) {
+		var health []collector.SourceHealth
+		if err := r.getJSON("/api/v1/sources", &health); err != nil {
+			return false, err.Error()
+		}
+		inst = inst[:0]
+		var added, dup int64
+		for _, h := range health {
+			if h.Source == "mastodon" && h.LastSuccess != nil && h.RateLimit != nil {
+				inst = append(inst, h)
+				added, dup = added+h.PostsAdded, dup+h.PostsDuplicate
+			}
+		}
+		return len(inst) == 2 && added == 4 && dup == 1, fmt.Sprintf("%+v", health)
+	})
+	for _, h := range inst {
+		host := strings.TrimPrefix(h.Name, "mastodon:")
+		if !strings.Contains(f.mastA.URL+f.mastB.URL, host) || h.RateLimit.Limit != 300 || h.PostsFetched < 2 || h.PostsMatched < 2 {
+			t.Errorf("instance %s: %+v", h.Name, h)
+		}
+	}
+	if _, err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
