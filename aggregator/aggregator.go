@@ -9,6 +9,12 @@
 // a post. Every figure is exact (distinct authors are tracked per period, see
 // store.Member) and independent of the order posts arrive in, so Rebuild and
 // Check can re-derive them from raw posts and get the same answer.
+//
+// It is also the only read model (query.go, read.go): reports, the
+// headline, the default day, the platform cross-check, completeness and the
+// metrics snapshot are its methods, each answered from one read
+// transaction; the dashboard, the metrics and the command line ask it and
+// never the store. ParseQuery holds the rules a query must follow.
 package aggregator
 
 import (
@@ -65,7 +71,7 @@ func PlaceOnly(s store.Signals) Attribution {
 // Options tune an Aggregator. The zero value works.
 type Options struct {
 	Attribute AttributeFunc // PlaceOnly when nil
-	BatchSize int           // posts per transaction (default 5000)
+	BatchSize int           // posts per transaction (default 20000)
 	TopN      int           // entries kept in each day's top lists (default 20)
 	Logger    *slog.Logger
 	Now       func() time.Time // the clock, for "today"; time.Now when nil
@@ -85,9 +91,14 @@ type Aggregator struct {
 	subs   map[chan struct{}]string // subscriber → the campaign it follows ("": all)
 	// lastErr is the outcome of the last step (see Err).
 	lastErr atomic.Pointer[stepError]
+
+	comp completenessCache
 }
 
-// New returns an aggregator over db for the given campaigns.
+// New returns an aggregator over db for the given campaigns. Each is
+// checked and its zone resolved by store.NewCampaign; one it refuses is a
+// programming error (configuration and the store check campaigns first),
+// and New panics rather than count it in the wrong zone.
 func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
 	if opts.Attribute == nil {
 		opts.Attribute = PlaceOnly
@@ -104,7 +115,15 @@ func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Aggregator{db: db, campaigns: campaigns, byName: map[string]*store.Campaign{}, opts: opts, log: opts.Logger, subs: map[chan struct{}]string{}}
+	resolved := make([]store.Campaign, len(campaigns))
+	for i, c := range campaigns {
+		r, err := store.NewCampaign(c)
+		if err != nil {
+			panic("aggregator: " + err.Error())
+		}
+		resolved[i] = r
+	}
+	a := &Aggregator{db: db, campaigns: resolved, byName: map[string]*store.Campaign{}, opts: opts, log: opts.Logger, subs: map[chan struct{}]string{}}
 	for i := range a.campaigns {
 		a.byName[a.campaigns[i].Name] = &a.campaigns[i]
 	}
@@ -122,9 +141,6 @@ func (a *Aggregator) Attribute(s store.Signals) Attribution { return a.opts.Attr
 
 // Now is the aggregator's clock.
 func (a *Aggregator) Now() time.Time { return a.opts.Now() }
-
-// DB returns the store the aggregator reads.
-func (a *Aggregator) DB() *store.DB { return a.db }
 
 // CatchUp folds every post not yet in the rollups into them, one batch per
 // transaction, and returns how many posts it read.
@@ -328,11 +344,8 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 	attributed := false
 	for i := range a.campaigns {
 		c := &a.campaigns[i]
-		if !c.Matches(p.Hashtags) {
-			continue
-		}
-		day := c.Day(p.CreatedAt)
-		if !c.InWindow(day) {
+		day, counts, _ := c.DayOf(p.Hashtags, p.CreatedAt)
+		if !counts {
 			continue
 		}
 		if !attributed {

@@ -139,16 +139,6 @@ func (r *recounter) result() *Recount {
 	return out
 }
 
-// RecountPosts computes every figure from the given posts, as Check does.
-// Tests use it to get expected figures without the store's rollups.
-func (a *Aggregator) RecountPosts(posts []store.Post) *Recount {
-	r := newRecounter(a)
-	for i := range posts {
-		r.add(&posts[i])
-	}
-	return r.result()
-}
-
 var errStop = errors.New("stop")
 
 // Check recounts every figure from the raw posts up to the watermark and

@@ -21,7 +21,8 @@ const (
 	ByKind    = store.DimKind
 	ByLang    = store.DimLang
 	ByMethod  = store.DimMethod
-	// BySourceKind is for the metrics: totals by "source/kind".
+	// BySourceKind is campaign totals by "source/kind" (x/repost), as the
+	// metrics count posts; not in GroupKeys, the columns of reports by day.
 	BySourceKind = store.DimSourceKind
 )
 
@@ -31,11 +32,15 @@ var GroupKeys = []string{ByDay, ByHour, ByCountry, BySource, ByKind, ByLang, ByM
 // FigureNames lists the figures in column order; they match store.Figures' JSON names.
 var FigureNames = []string{"posts", "originals", "reposts", "replies", "quotes", "participants", "new_participants", "reach"}
 
-// Query asks for a campaign's figures.
+// Query asks for a campaign's figures. Build one from what people typed
+// with ParseQuery; Report checks every Query by the same rules.
 type Query struct {
 	Campaign string
 	By       []string // group keys; none for campaign totals
 	From, To string   // campaign days, inclusive; optional
+	// DefaultDay asks, when From and To are empty, for the campaign's
+	// default day (see DefaultDay) rather than every day.
+	DefaultDay bool
 }
 
 // Row is one group's figures. Only the fields named in Query.By are set.
@@ -47,8 +52,8 @@ type Row struct {
 	Kind    string `json:"kind,omitempty"`
 	Lang    string `json:"lang,omitempty"`
 	Method  string `json:"method,omitempty"`
-	// SourceKind is set only by BySourceKind ("x/repost"); not part of reports.
-	SourceKind string `json:"-"`
+	// SourceKind is set only by BySourceKind ("x/repost"), for campaign totals.
+	SourceKind string `json:"source_kind,omitempty"`
 	store.Figures
 
 	period, value string // the cell's keys, for sorting: periods sort in time order
@@ -117,7 +122,7 @@ func ParseBy(s string) ([]string, error) {
 	var by []string
 	for _, k := range strings.Split(s, ",") {
 		k = strings.TrimSpace(k)
-		if !slices.Contains(GroupKeys, k) {
+		if !slices.Contains(GroupKeys, k) && k != BySourceKind {
 			return nil, fmt.Errorf("%w: unknown group %q (one of %s)", ErrBadQuery, k, strings.Join(GroupKeys, ", "))
 		}
 		if slices.Contains(by, k) {
@@ -128,102 +133,191 @@ func ParseBy(s string) ([]string, error) {
 	return by, nil
 }
 
-// Report answers a query from the rollups alone; it never reads posts.
-// Rows come in time order, then by posts (most first), then by value.
-func (a *Aggregator) Report(q Query) ([]Row, error) {
-	c := a.byName[q.Campaign]
-	if c == nil {
-		return nil, fmt.Errorf("%w %q", ErrUnknownCampaign, q.Campaign)
+// Dimensions are the group keys a query may add to the time key (ByDay,
+// ByHour, or "" for campaign totals): one at a time; BySourceKind only to
+// campaign totals.
+func Dimensions(timeKey string) []string {
+	dims := []string{ByCountry, BySource, ByKind, ByLang, ByMethod}
+	if timeKey == "" {
+		dims = append(dims, BySourceKind)
 	}
-	grain, dim := store.GrainTotal, store.DimAll
+	return dims
+}
+
+// CheckDay validates day, the value of the query parameter (or flag) named
+// param, as a day tagpulse answers for: YYYY-MM-DD from store.MinDay to
+// store.MaxDay. The error is an ErrBadQuery naming param and the value.
+func CheckDay(param, day string) error {
+	if err := store.CheckDay(day); err != nil {
+		return fmt.Errorf("%w: %s %v", ErrBadQuery, param, err)
+	}
+	return nil
+}
+
+// ParseQuery builds a campaign's query from what the API or the command
+// line was given: by, comma-separated group keys ("day,country"), and from
+// and to, campaign days (either may be ""). It applies every rule Report
+// does, so both refuse the same queries with the same errors.
+func ParseQuery(campaign, by, from, to string) (Query, error) {
+	keys, err := ParseBy(by)
+	if err != nil {
+		return Query{}, err
+	}
+	q := Query{Campaign: campaign, By: keys, From: from, To: to}
+	if _, err := q.plan(); err != nil {
+		return Query{}, err
+	}
+	return q, nil
+}
+
+// plan is a checked query: what Report reads.
+type plan struct {
+	grain    store.Grain
+	dim      string
+	from, to string // the query's days
+}
+
+// plan checks q's grouping and days.
+func (q *Query) plan() (plan, error) {
+	p := plan{grain: store.GrainTotal, dim: store.DimAll, from: q.From, to: q.To}
 	timeKey := ""
 	for _, k := range q.By {
 		switch k {
 		case ByDay, ByHour:
 			if timeKey != "" {
-				return nil, fmt.Errorf("%w: group by day or by hour, not both", ErrBadQuery)
+				return p, fmt.Errorf("%w: group by day or by hour, not both", ErrBadQuery)
 			}
 			timeKey = k
-			grain = map[string]store.Grain{ByDay: store.GrainDay, ByHour: store.GrainHour}[k]
+			p.grain = map[string]store.Grain{ByDay: store.GrainDay, ByHour: store.GrainHour}[k]
 		default:
 			if !slices.Contains(store.Dims, k) && k != BySourceKind {
-				return nil, fmt.Errorf("%w: unknown group %q", ErrBadQuery, k)
+				return p, fmt.Errorf("%w: unknown group %q", ErrBadQuery, k)
 			}
 			if k == BySourceKind && len(q.By) > 1 {
-				return nil, fmt.Errorf("%w: source_kind has campaign totals only", ErrBadQuery)
+				return p, fmt.Errorf("%w: source_kind has campaign totals only", ErrBadQuery)
 			}
-			if dim != store.DimAll {
-				return nil, fmt.Errorf("%w: one of country, source, kind, lang, method at a time (with day or hour)", ErrBadQuery)
+			if p.dim != store.DimAll {
+				return p, fmt.Errorf("%w: one of country, source, kind, lang, method at a time (with day or hour)", ErrBadQuery)
 			}
-			dim = k
+			p.dim = k
 		}
 	}
-	for _, d := range []string{q.From, q.To} {
-		if d != "" {
-			if _, err := time.Parse(store.DayLayout, d); err != nil {
-				return nil, fmt.Errorf("%w: day %q is not YYYY-MM-DD", ErrBadQuery, d)
+	for _, d := range []struct{ name, v string }{{"from", q.From}, {"to", q.To}} {
+		if d.v != "" {
+			if err := CheckDay(d.name, d.v); err != nil {
+				return p, err
 			}
 		}
 	}
 	if q.From != "" && q.To != "" && q.From > q.To {
-		return nil, fmt.Errorf("%w: from %s is after to %s", ErrBadQuery, q.From, q.To)
+		return p, fmt.Errorf("%w: from %s is after to %s", ErrBadQuery, q.From, q.To)
 	}
-	if grain == store.GrainTotal && (q.From != "" || q.To != "") {
-		return nil, fmt.Errorf("%w: participants and reach cannot be added up across days; group by day (or hour) to use from/to, or leave them out for campaign totals", ErrBadQuery)
+	if p.grain == store.GrainTotal && (q.From != "" || q.To != "") {
+		return p, fmt.Errorf("%w: participants and reach cannot be added up across days; group by day (or hour) to use from/to, or leave them out for campaign totals", ErrBadQuery)
 	}
-	from, to := q.From, q.To
-	if grain == store.GrainHour {
-		var err error
-		if from, to, err = hourRange(c, q.From, q.To); err != nil {
-			return nil, err
-		}
+	return p, nil
+}
+
+// campaign returns the named campaign or ErrUnknownCampaign.
+func (a *Aggregator) campaign(name string) (*store.Campaign, error) {
+	if c := a.byName[name]; c != nil {
+		return c, nil
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownCampaign, name)
+}
+
+// Report answers a query from the rollups alone, in one read transaction;
+// it never reads posts. Rows come in time order, then by posts (most
+// first), then by value.
+func (a *Aggregator) Report(q Query) ([]Row, error) {
+	c, err := a.campaign(q.Campaign)
+	if err != nil {
+		return nil, err
+	}
+	p, err := q.plan()
+	if err != nil {
+		return nil, err
 	}
 	var rows []Row
-	var lastPeriod, lastHour string
-	err := a.db.ViewRollups(func(tx *store.RollupTx) error {
-		return tx.Cells(c.Name, grain, dim, from, to, func(cell store.Cell) error {
-			r := Row{Figures: cell.Figures, period: cell.Period, value: cell.Value}
-			switch grain {
-			case store.GrainDay:
-				r.Day = cell.Period
-			case store.GrainHour:
-				if cell.Period != lastPeriod { // an hour's values come together
-					t, err := time.Parse(store.HourLayout, cell.Period)
-					if err != nil {
-						return err
-					}
-					lastPeriod, lastHour = cell.Period, t.In(c.Loc()).Format(time.RFC3339)
-				}
-				r.Hour = lastHour
+	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
+		if q.DefaultDay && p.from == "" && p.to == "" {
+			day, err := a.defaultDay(tx, c)
+			if err != nil {
+				return err
 			}
-			switch dim {
-			case ByCountry:
-				r.Country = cell.Value
-			case BySource:
-				r.Source = cell.Value
-			case ByKind:
-				r.Kind = cell.Value
-			case ByLang:
-				r.Lang = cell.Value
-			case ByMethod:
-				r.Method = cell.Value
-			case BySourceKind:
-				r.SourceKind = cell.Value
-			}
-			rows = append(rows, r)
-			return nil
-		})
+			p.from, p.to = day, day
+		}
+		rows, err = a.report(tx, c, p)
+		return err
 	})
+	return rows, err
+}
+
+// report answers a checked query inside a read transaction: the cells,
+// then the days without posts, then the order.
+func (a *Aggregator) report(tx *store.RollupTx, c *store.Campaign, p plan) ([]Row, error) {
+	rows, err := readRows(tx, c, p)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	if grain == store.GrainDay && dim == store.DimAll {
-		if rows, err = fillDays(c, rows, q.From, q.To); err != nil {
+	if p.grain == store.GrainDay && p.dim == store.DimAll {
+		if rows, err = fillDays(c, rows, p.from, p.to); err != nil {
 			return nil, err
 		}
 	}
 	sortRows(rows)
 	return rows, nil
+}
+
+// readRows turns the cells a plan asks for into rows.
+func readRows(tx *store.RollupTx, c *store.Campaign, p plan) ([]Row, error) {
+	from, to := p.from, p.to
+	if p.grain == store.GrainHour {
+		var err error
+		if from, to, err = hourRange(c, p.from, p.to); err != nil {
+			return nil, err
+		}
+	}
+	var rows []Row
+	var lastPeriod, lastHour string
+	err := tx.Cells(c.Name, p.grain, p.dim, from, to, func(cell store.Cell) error {
+		r := Row{Figures: cell.Figures, period: cell.Period, value: cell.Value}
+		switch p.grain {
+		case store.GrainDay:
+			r.Day = cell.Period
+		case store.GrainHour:
+			if cell.Period != lastPeriod { // an hour's values come together
+				t, err := time.Parse(store.HourLayout, cell.Period)
+				if err != nil {
+					return err
+				}
+				lastPeriod, lastHour = cell.Period, t.In(c.Loc()).Format(time.RFC3339)
+			}
+			r.Hour = lastHour
+		}
+		r.setKey(p.dim, cell.Value)
+		rows = append(rows, r)
+		return nil
+	})
+	return rows, err
+}
+
+// setKey sets the row's value for dimension dim.
+func (r *Row) setKey(dim, v string) {
+	switch dim {
+	case ByCountry:
+		r.Country = v
+	case BySource:
+		r.Source = v
+	case ByKind:
+		r.Kind = v
+	case ByLang:
+		r.Lang = v
+	case ByMethod:
+		r.Method = v
+	case BySourceKind:
+		r.SourceKind = v
+	}
 }
 
 // sortRows orders rows by period, then most posts first, then value. Rows
@@ -262,11 +356,10 @@ func hourRange(c *store.Campaign, from, to string) (string, string, error) {
 		f = start.UTC().Format(store.HourLayout)
 	}
 	if to != "" {
-		start, err := c.DayStart(to)
+		end, err := c.DayEnd(to)
 		if err != nil {
 			return "", "", fmt.Errorf("%w: %v", ErrBadQuery, err)
 		}
-		end := time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, c.Loc())
 		t = end.Add(-time.Minute).UTC().Format(store.HourLayout) // the last hour starting before the next day
 	}
 	return f, t, nil
@@ -318,43 +411,65 @@ func (a *Aggregator) Totals(campaign string) (store.Figures, error) {
 // far", for comparing today with the same time yesterday. until is rounded
 // up to the campaign's clock hour.
 func (a *Aggregator) SoFar(campaign, day string, until time.Time) (participants, reach int64, err error) {
-	c := a.byName[campaign]
-	if c == nil {
-		return 0, 0, fmt.Errorf("%w %q", ErrUnknownCampaign, campaign)
+	c, err := a.campaign(campaign)
+	if err != nil {
+		return 0, 0, err
 	}
+	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
+		participants, reach, err = soFar(tx, c, day, until)
+		return err
+	})
+	return participants, reach, err
+}
+
+func soFar(tx *store.RollupTx, c *store.Campaign, day string, until time.Time) (participants, reach int64, err error) {
 	end := c.HourStart(until)
 	if !end.Equal(until) {
 		end = end.Add(time.Hour)
 	}
 	limit := end.UTC().Format(store.HourLayout)
-	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
-		return tx.Cells(c.Name, store.GrainDay, store.DimFirstHour, day, day, func(cell store.Cell) error {
-			if cell.Value < limit {
-				participants += cell.Participants
-				reach += cell.Reach
-			}
-			return nil
-		})
+	err = tx.Cells(c.Name, store.GrainDay, store.DimFirstHour, day, day, func(cell store.Cell) error {
+		if cell.Value < limit {
+			participants += cell.Participants
+			reach += cell.Reach
+		}
+		return nil
 	})
 	return participants, reach, err
 }
 
-// Top returns a campaign day's top posts and top participants.
-func (a *Aggregator) Top(campaign, day string) ([]store.TopPost, []store.TopParticipant, error) {
-	if a.byName[campaign] == nil {
-		return nil, nil, fmt.Errorf("%w %q", ErrUnknownCampaign, campaign)
+// Top is a campaign day's top posts and top participants.
+type Top struct {
+	Day          string                 `json:"day"`
+	Participants []store.TopParticipant `json:"participants"`
+	Posts        []store.TopPost        `json:"posts"`
+}
+
+// Top returns a campaign day's top posts and top participants; day ""
+// is the campaign's default day. The lists are empty, not nil, without posts.
+func (a *Aggregator) Top(campaign, day string) (Top, error) {
+	c, err := a.campaign(campaign)
+	if err != nil {
+		return Top{}, err
 	}
-	var posts []store.TopPost
-	var parts []store.TopParticipant
-	err := a.db.ViewRollups(func(tx *store.RollupTx) error {
-		var err error
-		if posts, err = tx.TopPosts(campaign, day); err != nil {
+	top := Top{Day: day}
+	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
+		if top.Day, err = a.dayOrDefault(tx, c, day); err != nil {
 			return err
 		}
-		parts, err = tx.TopParticipants(campaign, day)
+		if top.Posts, err = tx.TopPosts(c.Name, top.Day); err != nil {
+			return err
+		}
+		top.Participants, err = tx.TopParticipants(c.Name, top.Day)
 		return err
 	})
-	return posts, parts, err
+	if top.Posts == nil {
+		top.Posts = []store.TopPost{}
+	}
+	if top.Participants == nil {
+		top.Participants = []store.TopParticipant{}
+	}
+	return top, err
 }
 
 // UTCHours returns a campaign's posts from source per UTC hour in [from, to)
@@ -363,10 +478,19 @@ func (a *Aggregator) Top(campaign, day string) ([]store.TopPost, []store.TopPart
 // they are not (UTC+5:30 and the like) the source_utc_hour cells. Hours
 // without posts are absent.
 func (a *Aggregator) UTCHours(campaign, source string, from, to time.Time) (map[time.Time]int64, error) {
-	c := a.byName[campaign]
-	if c == nil {
-		return nil, fmt.Errorf("%w %q", ErrUnknownCampaign, campaign)
+	c, err := a.campaign(campaign)
+	if err != nil {
+		return nil, err
 	}
+	var out map[time.Time]int64
+	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
+		out, err = utcHours(tx, c, source, from, to)
+		return err
+	})
+	return out, err
+}
+
+func utcHours(tx *store.RollupTx, c *store.Campaign, source string, from, to time.Time) (map[time.Time]int64, error) {
 	from, to = from.UTC().Truncate(time.Hour), to.UTC().Truncate(time.Hour)
 	out := map[time.Time]int64{}
 	if !to.After(from) {
@@ -377,25 +501,23 @@ func (a *Aggregator) UTCHours(campaign, source string, from, to time.Time) (map[
 			out[t] += posts
 		}
 	}
-	err := a.db.ViewRollups(func(tx *store.RollupTx) error {
-		// Campaign hours that are UTC hours: the hour rollup, by source.
-		err := tx.Cells(c.Name, store.GrainHour, store.DimSource, from.Format(store.HourLayout), to.Add(-time.Minute).Format(store.HourLayout), func(cell store.Cell) error {
-			if cell.Value == source && strings.HasSuffix(cell.Period, ":00Z") {
-				add(cell.Period, cell.Posts)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
+	// Campaign hours that are UTC hours: the hour rollup, by source.
+	err := tx.Cells(c.Name, store.GrainHour, store.DimSource, from.Format(store.HourLayout), to.Add(-time.Minute).Format(store.HourLayout), func(cell store.Cell) error {
+		if cell.Value == source && strings.HasSuffix(cell.Period, ":00Z") {
+			add(cell.Period, cell.Posts)
 		}
-		// The others: the days' source_utc_hour cells.
-		prefix := source + "/"
-		return tx.Cells(c.Name, store.GrainDay, store.DimSourceUTCHour, c.Day(from), c.Day(to.Add(-time.Nanosecond)), func(cell store.Cell) error {
-			if hour, ok := strings.CutPrefix(cell.Value, prefix); ok {
-				add(hour, cell.Posts)
-			}
-			return nil
-		})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The others: the days' source_utc_hour cells.
+	prefix := source + "/"
+	err = tx.Cells(c.Name, store.GrainDay, store.DimSourceUTCHour, c.Day(from), c.Day(to.Add(-time.Nanosecond)), func(cell store.Cell) error {
+		if hour, ok := strings.CutPrefix(cell.Value, prefix); ok {
+			add(hour, cell.Posts)
+		}
+		return nil
 	})
 	return out, err
 }

@@ -81,39 +81,30 @@ type Streamer interface {
 
 // Matcher decides which posts belong to some campaign.
 type Matcher struct {
-	tags      map[string]bool
+	tags      store.HashtagSet
 	campaigns []store.Campaign // for telling which posts fall outside every window
 }
 
 // NewMatcher matches posts carrying any hashtag of any of the campaigns.
 func NewMatcher(campaigns []store.Campaign) *Matcher {
-	m := &Matcher{tags: map[string]bool{}, campaigns: append([]store.Campaign(nil), campaigns...)}
-	for _, c := range campaigns {
+	m := &Matcher{tags: store.NewHashtagSet(), campaigns: make([]store.Campaign, len(campaigns))}
+	for i, c := range campaigns {
+		if r, err := store.NewCampaign(c); err == nil {
+			c = r // resolved: zone and hashtag set built once
+		}
+		m.campaigns[i] = c
 		for _, h := range c.Hashtags {
-			m.tags[h] = true
+			m.tags.Add(h)
 		}
 	}
 	return m
 }
 
 // Match reports whether any of the normalised tags is a campaign hashtag.
-func (m *Matcher) Match(tags []string) bool {
-	for _, t := range tags {
-		if m.tags[t] {
-			return true
-		}
-	}
-	return false
-}
+func (m *Matcher) Match(tags []string) bool { return m.tags.Matches(tags) }
 
-// Tags returns the campaign hashtags, for building platform queries.
-func (m *Matcher) Tags() []string {
-	out := make([]string, 0, len(m.tags))
-	for t := range m.tags {
-		out = append(out, t)
-	}
-	return out
-}
+// Tags returns the campaign hashtags, sorted, for building platform queries.
+func (m *Matcher) Tags() []string { return m.tags.Tags() }
 
 // Campaigns returns the campaigns the matcher was made from, in
 // configuration order. The caller must not change them.
@@ -128,9 +119,18 @@ type IngestResult struct {
 	Malformed  int // items skipped as unparseable
 }
 
+// Sink is what Ingest appends to: the local store (*store.DB), or with
+// cluster: the stream a collect node publishes to (cluster.Publisher).
+// Append writes the posts and the cursors so that a cursor never moves
+// without the posts it covers.
+type Sink interface {
+	Cursor(name string) ([]byte, error)
+	Append(posts []store.Post, cursors map[string][]byte) (store.AppendResult, error)
+}
+
 // Ingest keeps the page's posts that match a campaign and appends them,
 // with the page's cursor under name, in one transaction.
-func Ingest(db *store.DB, m *Matcher, name string, page Page) (IngestResult, error) {
+func Ingest(db Sink, m *Matcher, name string, page Page) (IngestResult, error) {
 	res := IngestResult{Fetched: page.Fetched, Malformed: len(page.Malformed)}
 	if res.Fetched == 0 {
 		res.Fetched = len(page.Posts)

@@ -5,92 +5,41 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
 )
 
-// Source kinds in the health view.
-const (
-	KindPoll   = "poll"
-	KindStream = "stream"
+// The health view's types are the store's domain types (the dashboard
+// reads them without depending on the collector); these names keep the
+// collector's code short.
+type (
+	SourceHealth  = store.SourceHealth
+	ErrorInfo     = store.ErrorInfo
+	RateLimitInfo = store.RateLimitInfo
 )
 
-// Source states in the health view.
+// Source kinds and states in the health view (see store).
 const (
-	StateStarting        = "starting"          // not polled yet
-	StatePolling         = "polling"           // a poll is in flight
-	StateOK              = "ok"                // last poll succeeded; waiting for the interval
-	StateCatchingUp      = "catching_up"       // the platform has more pages; polling again at once
-	StateStreaming       = "streaming"         // a stream is connected (or connecting)
-	StateBackoff         = "backoff"           // the last attempt failed; retrying after a backoff
-	StateWaitingForReset = "waiting_for_reset" // the platform's rate limit is spent; waiting for its reset
-	StateStopped         = "stopped"           // the scheduler has stopped
+	KindPoll   = store.KindPoll
+	KindStream = store.KindStream
+
+	StateStarting        = store.StateStarting
+	StatePolling         = store.StatePolling
+	StateOK              = store.StateOK
+	StateCatchingUp      = store.StateCatchingUp
+	StateStreaming       = store.StateStreaming
+	StateBackoff         = store.StateBackoff
+	StateWaitingForReset = store.StateWaitingForReset
+	StateStopped         = store.StateStopped
 )
-
-// SourceHealth is one source's state as /api/v1/sources shows it. Counts are
-// since the process started; the store holds the lasting figures.
-type SourceHealth struct {
-	Name   string `json:"name"`            // unique, keys the cursor: "mastodon:mastodon.social", "x:allforpalestine", "bluesky"
-	Source string `json:"source"`          // x, mastodon, bluesky, demo
-	Kind   string `json:"kind"`            // poll or stream
-	State  string `json:"state"`           // see the State constants
-	Every  string `json:"every,omitempty"` // poll interval (before ±10% jitter)
-
-	LastSuccess          *time.Time `json:"last_success,omitempty"`            // last page stored
-	LastError            *ErrorInfo `json:"last_error,omitempty"`              // kept after later successes
-	ConsecutiveErrors    int        `json:"consecutive_errors"`                // since the last success
-	WaitingForResetUntil *time.Time `json:"waiting_for_reset_until,omitempty"` // set while rate-limited
-	NextAttempt          *time.Time `json:"next_attempt,omitempty"`            // when the scheduler tries again
-
-	RateLimit *RateLimitInfo `json:"rate_limit,omitempty"` // as the platform's last response said
-
-	PostsFetched   int64 `json:"posts_fetched"`   // items the platform returned
-	PostsMatched   int64 `json:"posts_matched"`   // of those, carrying a campaign hashtag
-	PostsAdded     int64 `json:"posts_added"`     // newly stored
-	PostsDuplicate int64 `json:"posts_duplicate"` // already stored
-	PostsMalformed int64 `json:"posts_malformed"` // unparseable, skipped
-
-	// CountsError is the last failure to fetch the platform's own counts.
-	CountsError *ErrorInfo `json:"counts_error,omitempty"`
-	// Completeness compares the platform's counts with ours, for sources
-	// that record them (X API v2).
-	Completeness *Completeness `json:"completeness,omitempty"`
-}
-
-// ErrorInfo is an error as the health view shows it: its message, with
-// credentials, query strings and configured secrets removed.
-type ErrorInfo struct {
-	Message string    `json:"message"`
-	At      time.Time `json:"at"`
-}
-
-// RateLimitInfo is a platform's rate-limit window.
-type RateLimitInfo struct {
-	Limit     int        `json:"limit,omitempty"`
-	Remaining int        `json:"remaining"`
-	Reset     *time.Time `json:"reset,omitempty"`
-}
-
-// Completeness sets how many posts the platform says exist (its counts
-// endpoint) beside how many we hold from that source, over the same whole
-// hours: From (inclusive) to To (exclusive), the hours the platform reported
-// in the last 7 days and the campaign's window, up to the current hour.
-type Completeness struct {
-	Campaign string    `json:"campaign"`
-	From     time.Time `json:"from"`
-	To       time.Time `json:"to"`
-	Hours    int       `json:"hours"`    // hours compared
-	Platform int64     `json:"platform"` // posts the platform counted
-	Held     int64     `json:"held"`     // posts we hold for those hours
-	// Ratio is Held/Platform (1 when the platform counted none). It can
-	// exceed 1: the platform's counts leave out posts it has since removed.
-	Ratio float64 `json:"ratio"`
-}
 
 // Health returns every source's state, sorted by name.
-func (s *Scheduler) Health() []SourceHealth {
+func (s *Scheduler) Health() []SourceHealth { return s.HealthFor("") }
+
+// HealthFor returns the state of the sources that collect for campaign
+// (its own and those that serve every campaign), sorted by name; campaign
+// "" gives every source.
+func (s *Scheduler) HealthFor(campaign string) []SourceHealth {
 	s.mu.Lock()
 	sources := slices.Clone(s.sources)
 	s.mu.Unlock()
@@ -99,117 +48,26 @@ func (s *Scheduler) Health() []SourceHealth {
 		src.mu.Lock()
 		h := src.h
 		src.mu.Unlock()
-		if _, ok := src.poller.(countsPoller); ok && s.opts.Aggregator != nil {
-			h.Completeness = s.completeness(campaignOf(src))
+		if campaign == "" || h.Serves(campaign) {
+			out = append(out, h)
 		}
-		out = append(out, h)
 	}
 	slices.SortFunc(out, func(a, b SourceHealth) int { return cmp.Compare(a.Name, b.Name) })
 	return out
 }
 
-// campaignOf is the campaign a per-campaign source serves: its Campaign
-// method, else the part of its name after ':' ("x:allforpalestine").
+// campaignOf is the campaign a per-campaign source serves: its poller's
+// Campaign method, else the part of an X or Twitter source's name after ':'
+// ("x:allforpalestine"); "" for a source that serves every campaign.
 func campaignOf(src *source) string {
 	if c, ok := src.poller.(interface{ Campaign() string }); ok {
 		return c.Campaign()
 	}
-	_, c, _ := strings.Cut(src.name, ":")
-	return c
-}
-
-// completenessTTL bounds how long a computed completeness figure is
-// reused while nothing changed (the hours compared move with the clock). It
-// is recomputed at once when posts are stored or folded into the rollups, or
-// new platform counts arrive: it reads the rollups, and health is polled by
-// every open dashboard.
-const completenessTTL = time.Minute
-
-type completenessEntry struct {
-	at  time.Time
-	key completenessKey
-	c   *Completeness
-}
-
-// completenessKey is what a completeness figure depends on besides the clock.
-type completenessKey struct {
-	lastSeq, lag uint64
-	counts       int64
-}
-
-// completeness compares the X counts recorded for campaign with the
-// posts we hold from source x for the same hours.
-func (s *Scheduler) completeness(campaign string) *Completeness {
-	now := s.opts.Now()
-	lag, err := s.opts.Aggregator.Lag()
-	if err != nil {
-		return nil
+	kind, c, _ := strings.Cut(src.name, ":")
+	if kind == "x" || kind == "twitter" {
+		return c
 	}
-	key := completenessKey{lastSeq: s.db.LastSeq(), lag: lag, counts: s.countsGen.Load()}
-	s.compMu.Lock()
-	defer s.compMu.Unlock()
-	if e, ok := s.compCache[campaign]; ok && e.key == key && now.Sub(e.at) < completenessTTL && !now.Before(e.at) {
-		return e.c
-	}
-	c, err := computeCompleteness(s.db, s.opts.Aggregator, campaign, store.SourceX, now)
-	if err != nil {
-		s.log.Debug("completeness", "campaign", campaign, "err", err)
-	}
-	s.compCache[campaign] = completenessEntry{at: now, key: key, c: c}
-	return c
-}
-
-// computeCompleteness compares platform counts with our hourly posts from
-// source over the last 7 days' whole hours before now. It returns nil when
-// the platform reported nothing for those hours.
-func computeCompleteness(db *store.DB, agg *aggregator.Aggregator, campaign, source string, now time.Time) (*Completeness, error) {
-	c := agg.Campaign(campaign)
-	if c == nil {
-		return nil, nil
-	}
-	to := now.UTC().Truncate(time.Hour)
-	from := to.Add(-7 * 24 * time.Hour)
-	if c.From != "" {
-		if start, err := c.DayStart(c.From); err == nil && start.After(from) {
-			from = start
-		}
-	}
-	if c.To != "" {
-		if end, err := c.DayStart(c.To); err == nil {
-			if end = end.AddDate(0, 0, 1); end.Before(to) {
-				to = end
-			}
-		}
-	}
-	from, to = store.WholeUTCHours(from, to)
-	if !to.After(from) {
-		return nil, nil // no hours to compare
-	}
-	platform, err := db.PlatformCounts(campaign, source, from, to)
-	if err != nil || len(platform) == 0 {
-		return nil, err
-	}
-	held, err := agg.UTCHours(campaign, source, from, to)
-	if err != nil {
-		return nil, err
-	}
-	out := &Completeness{Campaign: campaign}
-	for h, n := range platform {
-		if out.Hours == 0 || h.Before(out.From) {
-			out.From = h
-		}
-		if end := h.Add(time.Hour); end.After(out.To) {
-			out.To = end
-		}
-		out.Hours++
-		out.Platform += n
-		out.Held += held[h]
-	}
-	out.Ratio = 1
-	if out.Platform > 0 {
-		out.Ratio = float64(out.Held) / float64(out.Platform)
-	}
-	return out, nil
+	return ""
 }
 
 // urlRE finds URLs in error messages (net/http puts the whole request URL

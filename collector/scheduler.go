@@ -9,12 +9,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -48,12 +46,13 @@ type SchedulerOptions struct {
 	// RateLimitMargin is added to a platform's reset time (default 1s): its
 	// clock and ours differ a little.
 	RateLimitMargin time.Duration
-	// Aggregator, when set, gives the health view its completeness figure
-	// (our hourly counts next to the platform's).
-	Aggregator *aggregator.Aggregator
 	// Secrets are strings (tokens, keys) cut out of error messages before
 	// they reach the health view and the logs.
 	Secrets []string
+	// Sink, when set, takes the posts and keeps the cursors instead of the
+	// store (a cluster's collect node publishes to its stream); platform
+	// counts still go to the store.
+	Sink Sink
 
 	// Now is the clock; time.Now when nil. Can be mocked for tests.
 	Now func() time.Time
@@ -77,6 +76,7 @@ type SchedulerOptions struct {
 // stores the posts it covers.
 type Scheduler struct {
 	db      *store.DB
+	sink    Sink // db, or opts.Sink
 	matcher *Matcher
 	opts    SchedulerOptions
 	log     *slog.Logger
@@ -85,10 +85,6 @@ type Scheduler struct {
 	mu      sync.Mutex
 	sources []*source
 	running bool
-
-	compMu    sync.Mutex
-	compCache map[string]completenessEntry
-	countsGen atomic.Int64 // counts recorded by countsPollers, for the completeness cache
 }
 
 // source is one scheduled source with its health.
@@ -132,13 +128,17 @@ func NewScheduler(db *store.DB, matcher *Matcher, opts SchedulerOptions) *Schedu
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
+	var sink Sink = db
+	if opts.Sink != nil {
+		sink = opts.Sink
+	}
 	return &Scheduler{
-		db:        db,
-		matcher:   matcher,
-		opts:      opts,
-		log:       opts.Logger,
-		metrics:   newMetrics(opts.Registerer),
-		compCache: map[string]completenessEntry{},
+		db:      db,
+		sink:    sink,
+		matcher: matcher,
+		opts:    opts,
+		log:     opts.Logger,
+		metrics: newMetrics(opts.Registerer),
 	}
 }
 
@@ -186,7 +186,8 @@ func (s *Scheduler) add(src *source) {
 	if src.streamer != nil {
 		kind = KindStream
 	}
-	src.h = SourceHealth{Name: src.name, Source: src.enum, Kind: kind, State: StateStarting}
+	_, records := src.poller.(countsPoller)
+	src.h = SourceHealth{Name: src.name, Source: src.enum, Kind: kind, State: StateStarting, Campaign: campaignOf(src), RecordsCounts: records}
 	if src.every > 0 {
 		src.h.Every = src.every.String()
 	}
@@ -203,7 +204,8 @@ func SourceOf(name string) string {
 	switch prefix {
 	case store.SourceX, "twitter":
 		return store.SourceX
-	case store.SourceMastodon, store.SourceBluesky, store.SourceDemo:
+	case store.SourceMastodon, store.SourceBluesky, store.SourceDemo,
+		store.SourceInstagram, store.SourceThreads, store.SourceYouTube:
 		return prefix
 	}
 	return "other"
@@ -260,7 +262,7 @@ func (s *Scheduler) runPoller(ctx context.Context, src *source) {
 // pollOnce runs one Poll and its Ingest and returns how long to wait before
 // the next. failures counts consecutive errors, for the backoff.
 func (s *Scheduler) pollOnce(ctx context.Context, src *source, failures *int) time.Duration {
-	cursor, err := s.db.Cursor(src.name)
+	cursor, err := s.sink.Cursor(src.name)
 	if err != nil {
 		return s.failed(src, failures, ResultError, fmt.Errorf("read cursor: %w", err))
 	}
@@ -333,11 +335,7 @@ func (s *Scheduler) pollCounts(ctx context.Context, src *source) {
 	cctx, cancel := context.WithTimeout(ctx, s.opts.PollTimeout)
 	defer cancel()
 	err := cp.PollCounts(cctx, s.db)
-	if err == nil {
-		s.countsGen.Add(1)
-		return
-	}
-	if ctx.Err() != nil {
+	if err == nil || ctx.Err() != nil {
 		return
 	}
 	msg := s.clean(err.Error())
@@ -350,7 +348,7 @@ func (s *Scheduler) pollCounts(ctx context.Context, src *source) {
 func (s *Scheduler) runStreamer(ctx context.Context, src *source) {
 	failures := 0
 	for ctx.Err() == nil {
-		cursor, err := s.db.Cursor(src.name)
+		cursor, err := s.sink.Cursor(src.name)
 		var wait time.Duration
 		if err != nil {
 			wait = s.failed(src, &failures, ResultError, fmt.Errorf("read cursor: %w", err))
@@ -402,7 +400,7 @@ func (s *Scheduler) runStreamer(ctx context.Context, src *source) {
 
 // ingest stores a page and records what it brought.
 func (s *Scheduler) ingest(src *source, page Page) (IngestResult, error) {
-	res, err := Ingest(s.db, s.matcher, src.name, page)
+	res, err := Ingest(s.sink, s.matcher, src.name, page)
 	if err != nil {
 		return res, err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/store"
 	"github.com/tagpulse/tagpulse/store/storetest"
@@ -460,52 +459,31 @@ func TestSchedulerBackoffCap(t *testing.T) {
 	}
 }
 
-// TestSchedulerCompleteness compares the platform's hourly counts with the
-// posts we hold from x for the same whole hours.
-func TestSchedulerCompleteness(t *testing.T) {
+// TestSchedulerHealthFor: health is answered per campaign (a campaign's own
+// sources and those that serve every campaign), and says which sources
+// record the platform's own counts, for the aggregator's completeness figure.
+func TestSchedulerHealthFor(t *testing.T) {
 	db := storetest.Open(t)
 	c := campaign()
-	now := time.Date(2026, 11, 29, 15, 30, 0, 0, time.UTC)
-	var posts []store.Post
-	add := func(n int, hour time.Time, platform string) {
-		for i := range n {
-			posts = append(posts, post(platform, fmt.Sprintf("%s-%s-%d", platform, hour.Format("15"), i), hour.Add(time.Duration(i)*time.Minute)))
+	noop := func(context.Context, []byte) (collector.Page, error) { return collector.Page{}, nil }
+	sched := collector.NewScheduler(db, collector.NewMatcher([]store.Campaign{c}), collector.SchedulerOptions{})
+	sched.Add(&fakeCountsPoller{fakePoller: fakePoller{name: "x:" + c.Name, poll: noop}}, time.Minute)
+	sched.Add(&fakePoller{name: "twitter:other", poll: noop}, time.Minute)
+	sched.Add(&fakePoller{name: "mastodon:mastodon.social", poll: noop}, time.Minute)
+	names := func(hs []collector.SourceHealth) string {
+		var out []string
+		for _, h := range hs {
+			out = append(out, fmt.Sprintf("%s(%s,%v)", h.Name, h.Campaign, h.RecordsCounts))
 		}
+		return strings.Join(out, " ")
 	}
-	add(3, now.Add(-150*time.Minute).Truncate(time.Hour), "x")       // 13:00
-	add(4, now.Add(-90*time.Minute).Truncate(time.Hour), "x")        // 14:00
-	add(1, now.Truncate(time.Hour), "x")                             // 15:00, not a whole hour yet
-	add(5, now.Add(-90*time.Minute).Truncate(time.Hour), "mastodon") // another source
-	if _, err := db.Append(posts, nil); err != nil {
-		t.Fatal(err)
+	if got, want := names(sched.HealthFor(c.Name)), "mastodon:mastodon.social(,false) x:"+c.Name+"("+c.Name+",true)"; got != want {
+		t.Errorf("HealthFor(%s) = %s, want %s", c.Name, got, want)
 	}
-	agg := aggregator.New(db, []store.Campaign{c}, aggregator.Options{Now: func() time.Time { return now }})
-	if _, err := agg.CatchUp(t.Context()); err != nil {
-		t.Fatal(err)
+	if got, want := names(sched.HealthFor("other")), "mastodon:mastodon.social(,false) twitter:other(other,false)"; got != want {
+		t.Errorf("HealthFor(other) = %s, want %s", got, want)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	p := &fakeCountsPoller{
-		fakePoller: fakePoller{name: "x:allforpalestine", poll: func(context.Context, []byte) (collector.Page, error) {
-			return collector.Page{}, nil
-		}},
-		counts: func(_ context.Context, db *store.DB) error {
-			defer cancel()
-			return db.PutPlatformCounts(c.Name, store.SourceX, map[time.Time]int64{
-				time.Date(2026, 11, 29, 13, 0, 0, 0, time.UTC): 5,
-				time.Date(2026, 11, 29, 14, 0, 0, 0, time.UTC): 4,
-				time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC): 2, // the current hour: left out
-			})
-		},
-	}
-	sched := collector.NewScheduler(db, collector.NewMatcher([]store.Campaign{c}), collector.SchedulerOptions{
-		Aggregator: agg, Now: func() time.Time { return now },
-	})
-	sched.Add(p, time.Minute)
-	sched.Run(ctx)
-	got := sched.Health()[0].Completeness
-	want := collector.Completeness{Campaign: c.Name, From: now.Add(-150 * time.Minute).Truncate(time.Hour), To: now.Truncate(time.Hour),
-		Hours: 2, Platform: 9, Held: 7, Ratio: 7.0 / 9}
-	if got == nil || *got != want {
-		t.Errorf("completeness = %+v, want %+v", got, want)
+	if got := len(sched.Health()); got != 3 {
+		t.Errorf("Health: %d sources, want 3", got)
 	}
 }

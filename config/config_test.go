@@ -155,7 +155,7 @@ func TestParseErrors(t *testing.T) {
 		{"UnknownTop", "dbx: a\n" + campaign, 1, "dbx", "unknown key (known here: campaigns, cluster, dashboard, db, geo, listen, sources)"},
 		{"UnknownInCampaign", campaign + "    hashtag: b\n", 5, "campaigns[0].hashtag", "unknown key (known here: from, hashtags, name, timezone, title, to)"},
 		{"UnknownInMerged", "campaigns:\n  - <<: {name: a, hashtags: [a], zone: UTC}\n    timezone: UTC\n", 2, "campaigns[0].zone", "unknown key"},
-		{"UnknownSource", campaign + "sources:\n  nosuchsource:\n    instances: [https://mastodon.social]\n", 6, "sources.nosuchsource", "unknown key (known here: bluesky, mastodon, poll_timeout, twitter, x)"},
+		{"UnknownSource", campaign + "sources:\n  nosuchsource:\n    instances: [https://mastodon.social]\n", 6, "sources.nosuchsource", "unknown key (known here: bluesky, instagram, mastodon, poll_timeout, threads, twitter, x, youtube)"},
 		{"UnknownInX", campaign + "sources:\n  x: {bearer: abc, bearer_token: t}\n", 6, "sources.x.bearer", "unknown key (known here: base_url, bearer_token,"},
 		{"UnknownInMastodon", campaign + "sources:\n  mastodon:\n    instances: [a.example]\n    instance: b.example\n", 8, "sources.mastodon.instance", "unknown key"},
 		{"UnknownInGeo", campaign + "geo: {nosuchkey: x}\n", 5, "geo.nosuchkey", "unknown key (known here: instance, overrides, prefer)"},
@@ -571,7 +571,8 @@ func TestExampleConfig(t *testing.T) {
 		b.WriteString(line)
 	}
 	vars := map[string]string{}
-	for _, v := range []string{"TAGPULSE_X_BEARER_TOKEN", "TAGPULSE_DASHBOARD_PASSWORD", "TAGPULSE_METRICS_TOKEN", "TAGPULSE_PUBLIC_AFP", "TAGPULSE_NATS_CREDS", "TAGPULSE_TWITTER_CONSUMER_KEY", "TAGPULSE_TWITTER_CONSUMER_SECRET", "TAGPULSE_TWITTER_ACCESS_TOKEN", "TAGPULSE_TWITTER_ACCESS_SECRET"} {
+	for _, v := range []string{"TAGPULSE_X_BEARER_TOKEN", "TAGPULSE_DASHBOARD_PASSWORD", "TAGPULSE_METRICS_TOKEN", "TAGPULSE_PUBLIC_AFP", "TAGPULSE_NATS_CREDS", "TAGPULSE_TWITTER_CONSUMER_KEY", "TAGPULSE_TWITTER_CONSUMER_SECRET", "TAGPULSE_TWITTER_ACCESS_TOKEN", "TAGPULSE_TWITTER_ACCESS_SECRET",
+		"TAGPULSE_INSTAGRAM_TOKEN", "TAGPULSE_THREADS_TOKEN", "TAGPULSE_YOUTUBE_API_KEY"} {
 		vars[v] = "value-of-" + strings.ToLower(v)
 	}
 	cfg, err = config.Parse([]byte(b.String()), "example-uncommented.yml", env(vars))
@@ -579,6 +580,7 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatalf("%v\n%s", err, b.String())
 	}
 	if cfg.Sources.X == nil || cfg.Sources.Mastodon == nil || cfg.Sources.Bluesky == nil || cfg.Sources.Twitter == nil ||
+		cfg.Sources.Instagram == nil || cfg.Sources.Threads == nil || cfg.Sources.YouTube == nil ||
 		cfg.Dashboard.Access.User == "" || len(cfg.Geo.Prefer) == 0 || cfg.Cluster == nil {
 		t.Errorf("uncommented example: %+v", cfg)
 	}

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -28,12 +27,16 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"status": "ok", "aggregator_lag_posts": lag})
 }
 
-// campaignView is a campaign as the API shows it.
+// campaignView is a campaign as the API and the pages show it.
 type campaignView struct {
 	store.Campaign
 	Today      string // the current campaign day
-	DefaultDay string // the day the page and the API open on (defaultDay)
+	DefaultDay string // the day the page and the API open on (aggregator.DefaultDay)
 	Totals     store.Figures
+}
+
+func viewOf(o aggregator.Overview) campaignView {
+	return campaignView{Campaign: o.Campaign, Today: o.Today, DefaultDay: o.DefaultDay, Totals: o.Totals}
 }
 
 // MarshalJSON writes every field the docs list, always: a campaign without
@@ -46,7 +49,8 @@ func (v campaignView) MarshalJSON() ([]byte, error) {
 		}
 		return &s
 	}
-	hashtags := v.Hashtags
+	c := &v.Campaign
+	hashtags := c.Hashtags
 	if hashtags == nil {
 		hashtags = []string{}
 	}
@@ -60,30 +64,21 @@ func (v campaignView) MarshalJSON() ([]byte, error) {
 		Today      string        `json:"today"`
 		DefaultDay string        `json:"default_day"`
 		Totals     store.Figures `json:"totals"`
-	}{v.Name, v.Title, hashtags, v.Timezone, opt(v.From), opt(v.To), v.Today, v.DefaultDay, v.Totals})
-}
-
-func (h *handler) campaignView(c store.Campaign) (campaignView, error) {
-	tot, err := h.agg.Totals(c.Name)
-	if err != nil {
-		return campaignView{}, err
-	}
-	def, err := h.defaultDay(&c)
-	return campaignView{Campaign: c, Today: c.Day(h.now()), DefaultDay: def, Totals: tot}, err
+	}{c.Name, c.Title, hashtags, c.Timezone, opt(c.From), opt(c.To), v.Today, v.DefaultDay, v.Totals})
 }
 
 func (h *handler) listCampaigns(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.format(w, r, "json"); !ok {
 		return
 	}
-	out := []campaignView{}
-	for _, c := range h.agg.Campaigns() {
-		v, err := h.campaignView(c)
-		if err != nil {
-			h.httpError(w, r, err)
-			return
-		}
-		out = append(out, v)
+	all, err := h.agg.Overviews()
+	if err != nil {
+		h.httpError(w, r, err)
+		return
+	}
+	out := make([]campaignView, len(all))
+	for i, o := range all {
+		out[i] = viewOf(o)
 	}
 	writeJSON(w, out)
 }
@@ -92,17 +87,12 @@ func (h *handler) showCampaign(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.format(w, r, "json"); !ok {
 		return
 	}
-	c := h.agg.Campaign(r.PathValue("name"))
-	if c == nil {
-		h.httpError(w, r, fmt.Errorf("%w %q", aggregator.ErrUnknownCampaign, r.PathValue("name")))
-		return
-	}
-	v, err := h.campaignView(*c)
+	o, err := h.agg.Overview(r.PathValue("name"))
 	if err != nil {
 		h.httpError(w, r, err)
 		return
 	}
-	writeJSON(w, v)
+	writeJSON(w, viewOf(o))
 }
 
 // report serves /totals, /days and /hours: ?by= adds one dimension,
@@ -115,53 +105,18 @@ func (h *handler) report(timeKey string) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		q := r.URL.Query()
-		// by= is one dimension: the endpoint itself says day or hour, and
-		// source_kind exists for campaign totals only.
-		dims := []string{aggregator.ByCountry, aggregator.BySource, aggregator.ByKind, aggregator.ByLang, aggregator.ByMethod}
-		if timeKey == "" {
-			dims = append(dims, aggregator.BySourceKind)
-		}
-		dim := strings.TrimSpace(q.Get("by"))
-		if dim != "" && !slices.Contains(dims, dim) {
-			h.httpError(w, r, &badParam{name: "by", value: dim, allowed: dims})
+		query, err := parseReport(r, timeKey)
+		if err != nil {
+			h.httpError(w, r, err)
 			return
-		}
-		var by []string
-		if timeKey != "" {
-			by = append(by, timeKey)
-		}
-		if dim != "" {
-			by = append(by, dim)
-		}
-		for _, p := range []string{"day", "from", "to"} {
-			if v := q.Get(p); v != "" {
-				if err := checkDay(p, v); err != nil {
-					h.httpError(w, r, err)
-					return
-				}
-			}
-		}
-		query := aggregator.Query{Campaign: r.PathValue("name"), By: by, From: q.Get("from"), To: q.Get("to")}
-		if d := q.Get("day"); d != "" {
-			query.From, query.To = d, d
-		} else if timeKey == aggregator.ByHour && query.From == "" && query.To == "" {
-			c := h.campaignOr404(w, r)
-			if c == nil {
-				return
-			}
-			day, err := h.defaultDay(c)
-			if err != nil {
-				h.httpError(w, r, err)
-				return
-			}
-			query.From, query.To = day, day
 		}
 		rows, err := h.agg.Report(query)
 		if err != nil {
 			h.httpError(w, r, err)
 			return
 		}
+		q := r.URL.Query()
+		by := query.By
 		if format == "csv" {
 			name := query.Campaign + "-" + timeKey
 			if timeKey == "" {
@@ -181,6 +136,36 @@ func (h *handler) report(timeKey string) http.HandlerFunc {
 	}
 }
 
+// parseReport reads a /totals, /days or /hours request: by= is one
+// dimension (the endpoint itself says day or hour), day= stands for
+// from=day&to=day, and /hours without any of them is the default day's.
+func parseReport(r *http.Request, timeKey string) (aggregator.Query, error) {
+	q := r.URL.Query()
+	dims := aggregator.Dimensions(timeKey)
+	dim := strings.TrimSpace(q.Get("by"))
+	if dim != "" && !slices.Contains(dims, dim) {
+		return aggregator.Query{}, &badParam{name: "by", value: dim, allowed: dims}
+	}
+	by := timeKey
+	if dim != "" {
+		by = strings.TrimPrefix(by+","+dim, ",")
+	}
+	for _, p := range []string{"day", "from", "to"} {
+		if v := q.Get(p); v != "" {
+			if err := aggregator.CheckDay(p, v); err != nil {
+				return aggregator.Query{}, err
+			}
+		}
+	}
+	from, to := q.Get("from"), q.Get("to")
+	if d := q.Get("day"); d != "" {
+		from, to = d, d
+	}
+	query, err := aggregator.ParseQuery(r.PathValue("name"), by, from, to)
+	query.DefaultDay = timeKey == aggregator.ByHour
+	return query, err
+}
+
 // showTop serves a day's top posts and participants; ?list= picks one of
 // them for the CSV (posts when absent; JSON has both).
 func (h *handler) showTop(w http.ResponseWriter, r *http.Request) {
@@ -192,27 +177,17 @@ func (h *handler) showTop(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, day, ok := h.campaignDay(w, r)
-	if !ok {
-		return
-	}
-	name := c.Name
-	posts, parts, err := h.agg.Top(name, day)
+	name := r.PathValue("name")
+	top, err := h.agg.Top(name, r.URL.Query().Get("day"))
 	if err != nil {
 		h.httpError(w, r, err)
 		return
 	}
 	if format == "csv" {
-		writeTopCSV(w, name, day, list, posts, parts)
+		writeTopCSV(w, name, top.Day, list, top.Posts, top.Participants)
 		return
 	}
-	if posts == nil {
-		posts = []store.TopPost{}
-	}
-	if parts == nil {
-		parts = []store.TopParticipant{}
-	}
-	writeJSON(w, map[string]any{"day": day, "posts": posts, "participants": parts})
+	writeJSON(w, top)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -178,15 +178,13 @@ func (f *fixture) hostile(at time.Time) store.Post {
 
 func TestBrowserCampaignPage(t *testing.T) {
 	f := newFixture(t, func(o *Options) {
-		// Two collectors as collector.SourceHealth shows them: one rate-limited.
-		o.Sources = func() any {
-			reset := time.Now().Add(10 * time.Minute)
-			ok := time.Now().Add(-time.Minute)
-			return []map[string]any{
-				{"name": "x:allforpalestine", "source": "x", "state": "waiting_for_reset", "waiting_for_reset_until": reset, "last_success": ok},
-				{"name": "mastodon:mastodon.social", "source": "mastodon", "state": "ok", "last_success": ok},
-			}
-		}
+		// Two collectors: one rate-limited.
+		reset := time.Now().Add(10 * time.Minute)
+		ok := time.Now().Add(-time.Minute)
+		o.Sources = healthFor([]store.SourceHealth{
+			{Name: "x:allforpalestine", Campaign: "allforpalestine", Source: "x", Kind: store.KindPoll, State: store.StateWaitingForReset, WaitingForResetUntil: &reset, LastSuccess: &ok},
+			{Name: "mastodon:mastodon.social", Source: "mastodon", Kind: store.KindPoll, State: store.StateOK, LastSuccess: &ok},
+		})
 	})
 	f.fill(t)
 	f.add(t, f.hostile(f.now.Add(-2*time.Minute)))
@@ -197,7 +195,7 @@ func TestBrowserCampaignPage(t *testing.T) {
 	srv := newServer(t, f.h)
 	b := newBrowser(t, 1280, 900)
 
-	var hl headline
+	var hl aggregator.Headline
 	f.getJSON(t, "/api/v1/campaigns/afp/headline", &hl)
 	var days []aggregator.Row
 	f.getJSON(t, "/api/v1/campaigns/afp/days", &days)

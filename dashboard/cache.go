@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/aggregator"
-	"github.com/tagpulse/tagpulse/store"
 )
 
 // On the day of action many people keep the page open, and every change
@@ -184,8 +183,8 @@ func (h *handler) cached(next http.HandlerFunc, byLang bool, params ...string) h
 			next(w, r)
 			return
 		}
-		var wm uint64
-		if err := h.agg.DB().ViewRollups(func(tx *store.RollupTx) error { wm = tx.Watermark(); return nil }); err != nil {
+		wm, err := h.agg.Watermark()
+		if err != nil {
 			next(w, r)
 			return
 		}

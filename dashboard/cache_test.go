@@ -122,7 +122,7 @@ func TestCacheBoundedByBytes(t *testing.T) {
 func TestCacheNoCacheRequest(t *testing.T) {
 	f := newFixture(t, nil)
 	f.fill(t)
-	var a, b headline
+	var a, b aggregator.Headline
 	f.getJSON(t, "/api/v1/campaigns/afp/headline", &a)
 	// Mark the cached entry, to tell a cached answer from a fresh one.
 	key, _ := cacheKey(httptest.NewRequest("GET", "/api/v1/campaigns/afp/headline", nil), false, []string{"format", "day"})

@@ -52,15 +52,12 @@ func (h *handler) showCard(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.format(w, r, "svg"); !ok {
 		return
 	}
-	c, day, ok := h.campaignDay(w, r)
-	if !ok {
-		return
-	}
-	hl, err := h.headline(c, day)
+	hl, err := h.agg.Headline(r.PathValue("name"), r.URL.Query().Get("day"))
 	if err != nil {
 		h.httpError(w, r, err)
 		return
 	}
+	c, day := h.agg.Campaign(r.PathValue("name")), hl.Day
 	l := h.locales[requestLang(r)]
 	rtl := l.Dir == "rtl"
 	pos := func(x int) int {
@@ -128,7 +125,6 @@ func (h *handler) showCard(w http.ResponseWriter, r *http.Request) {
 		h.httpError(w, r, err)
 		return
 	}
-	rendered.Store("card.svg", true)
 	w.Header().Set("Content-Type", "image/svg+xml; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="`+c.Name+"-"+day+"-"+l.Lang+`.svg"`)
 	w.Header().Set("Cache-Control", "no-store")

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 //go:embed templates/*
@@ -37,10 +38,10 @@ type Options struct {
 	Aggregator *aggregator.Aggregator
 	// Gatherer serves /metrics; nil leaves /metrics out.
 	Gatherer prometheus.Gatherer
-	// Sources returns the collectors' health for /api/v1/sources (JSON-encodable); nil: none.
-	Sources func() any
+	// Sources returns the health of the collectors that serve a campaign
+	// (campaign "": of every collector), for /api/v1/sources; nil: none.
+	Sources func(campaign string) []store.SourceHealth
 	Logger  *slog.Logger
-	Now     func() time.Time // for "today"; time.Now when nil
 	// Access protects the pages and the API; the zero value is open.
 	Access Access
 	// MetricsAccess protects /metrics, separately (Prometheus scrapes with
@@ -72,9 +73,8 @@ const (
 
 type handler struct {
 	agg     *aggregator.Aggregator
-	sources func() any
+	sources func(campaign string) []store.SourceHealth
 	log     *slog.Logger
-	now     func() time.Time
 	pages   *pages
 	locales map[string]*locale
 	public  map[string]string // secret → campaign
@@ -96,12 +96,9 @@ type root struct {
 // NewHandler returns the whole HTTP surface. It parses the templates now and
 // fails if one is broken.
 func NewHandler(opts Options) (http.Handler, error) {
-	h := &handler{agg: opts.Aggregator, sources: opts.Sources, log: opts.Logger, now: opts.Now, cache: newResponseCache()}
+	h := &handler{agg: opts.Aggregator, sources: opts.Sources, log: opts.Logger, cache: newResponseCache()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
-	}
-	if h.now == nil {
-		h.now = time.Now
 	}
 	h.maxStreams = int64(cmp.Or(opts.MaxEventStreams, DefaultMaxEventStreams))
 	h.streamWrite = cmp.Or(opts.StreamWriteTimeout, DefaultStreamWriteTimeout)

@@ -116,7 +116,7 @@ func TestAcceptLanguage(t *testing.T) {
 func TestEscaping(t *testing.T) {
 	f := newFixture(t, nil)
 	f.agg = aggregator.New(f.db, []store.Campaign{{Name: "x", Title: `<script>alert(1)</script>"onerror=x`, Hashtags: []string{`a"><img src=x onerror=alert(1)>`}, Location: f.gaza, Timezone: "Asia/Gaza"}}, aggregator.Options{Now: func() time.Time { return f.now }})
-	h, err := NewHandler(Options{Aggregator: f.agg, Now: func() time.Time { return f.now }})
+	h, err := NewHandler(Options{Aggregator: f.agg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestEscaping(t *testing.T) {
 func TestHeadline(t *testing.T) {
 	f := newFixture(t, nil)
 	f.fill(t)
-	var hl headline
+	var hl aggregator.Headline
 	f.getJSON(t, "/api/v1/campaigns/afp/headline", &hl)
 	if hl.Day != "2026-11-29" || !hl.IsToday || hl.PreviousDay != "2026-11-28" {
 		t.Fatalf("day %s today %v prev %s", hl.Day, hl.IsToday, hl.PreviousDay)
@@ -183,7 +183,7 @@ func TestHeadline(t *testing.T) {
 		t.Errorf("same time participants %d, want %d (of %d)", st.Participants, len(authors), hl.Previous.Participants)
 	}
 	// Another day: no same-time figure.
-	hl = headline{}
+	hl = aggregator.Headline{}
 	f.getJSON(t, "/api/v1/campaigns/afp/headline?day=2026-11-25", &hl)
 	if hl.IsToday || hl.SameTimeYesterday != nil || hl.Figures.Posts != 25 {
 		t.Errorf("past day: %+v", hl)
@@ -200,8 +200,8 @@ func TestCrossCheck(t *testing.T) {
 	f := newFixture(t, nil)
 	f.fill(t)
 	var out struct {
-		Day     string       `json:"day"`
-		Sources []crossCheck `json:"sources"`
+		Day     string                  `json:"day"`
+		Sources []aggregator.CrossCheck `json:"sources"`
 	}
 	f.getJSON(t, "/api/v1/campaigns/afp/crosscheck", &out)
 	if len(out.Sources) != 0 {
@@ -224,7 +224,7 @@ func TestCrossCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.getJSON(t, "/api/v1/campaigns/afp/crosscheck", &out)
-	want := crossCheck{Source: "x", Hours: len(counts), Platform: collected + 2*int64(len(counts)), Collected: collected}
+	want := aggregator.CrossCheck{Source: "x", Hours: len(counts), Platform: collected + 2*int64(len(counts)), Collected: collected}
 	if len(out.Sources) != 1 || out.Sources[0] != want {
 		t.Errorf("cross-check %+v, want %+v", out.Sources, want)
 	}
@@ -284,7 +284,7 @@ func TestShareCard(t *testing.T) {
 	f := newFixture(t, nil)
 	f.fill(t)
 	ls, _ := loadCatalogs()
-	var hl headline
+	var hl aggregator.Headline
 	f.getJSON(t, "/api/v1/campaigns/afp/headline?day=2026-11-28", &hl)
 	for _, lang := range Languages {
 		w := f.get(t, "/api/v1/campaigns/afp/card.svg?day=2026-11-28&lang="+lang)
@@ -422,7 +422,7 @@ func TestCatalogues(t *testing.T) {
 		"de": {"kind.original", "fig.reposts", "kind.repost", "csv", "head.day", "card.day", "source.demo", "source.import", "col.followers", "status.live", "month.8", "month.9", "month.11", "month.12", "month.4"},
 		"ar": {"csv", "head.day", "card.day"},
 	}
-	brands := []string{"source.x", "source.mastodon", "source.bluesky"}
+	brands := []string{"source.x", "source.mastodon", "source.bluesky", "source.instagram", "source.threads", "source.youtube"}
 	placeholder := regexp.MustCompile(`\{[a-z]+\}`)
 	en := ls["en"].msgs
 	for _, lang := range Languages[1:] {
@@ -599,14 +599,14 @@ func nextChange(t *testing.T, url string, change func()) string {
 func TestCacheFollowsNewPosts(t *testing.T) {
 	f := newFixture(t, nil)
 	f.fill(t)
-	var a, b headline
+	var a, b aggregator.Headline
 	f.getJSON(t, "/api/v1/campaigns/afp/headline", &a)
 	f.getJSON(t, "/api/v1/campaigns/afp/headline", &b)
 	if a.Figures != b.Figures {
 		t.Fatalf("same query, different answers: %+v %+v", a.Figures, b.Figures)
 	}
 	f.add(t, f.post("allforpalestine", f.now))
-	var c headline
+	var c aggregator.Headline
 	f.getJSON(t, "/api/v1/campaigns/afp/headline", &c)
 	if c.Figures.Posts != a.Figures.Posts+1 {
 		t.Errorf("after a new post: %d posts, want %d", c.Figures.Posts, a.Figures.Posts+1)
@@ -641,7 +641,7 @@ func TestCrossCheckHalfHourZone(t *testing.T) {
 	clock := func() time.Time { return now }
 	c := store.Campaign{Name: "ind", Hashtags: []string{"t"}, Timezone: "Asia/Kolkata", Location: loc}
 	agg := aggregator.New(db, []store.Campaign{c}, aggregator.Options{Now: clock})
-	h, err := NewHandler(Options{Aggregator: agg, Now: clock})
+	h, err := NewHandler(Options{Aggregator: agg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -667,7 +667,7 @@ func TestCrossCheckHalfHourZone(t *testing.T) {
 	// The platform saw one post more than we did in every hour it reports,
 	// the two half-inside hours at the day's edges included.
 	counts := map[time.Time]int64{}
-	var want crossCheck
+	var want aggregator.CrossCheck
 	want.Source = store.SourceX
 	for hour, n := range perUTCHour {
 		counts[hour] = n + 1
@@ -686,7 +686,7 @@ func TestCrossCheckHalfHourZone(t *testing.T) {
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/campaigns/ind/crosscheck?day=2026-11-29", nil))
 	var out struct {
-		Sources []crossCheck `json:"sources"`
+		Sources []aggregator.CrossCheck `json:"sources"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
 		t.Fatalf("%d %s: %v", w.Code, w.Body, err)

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // TestDayRange: a day out of range is a 400 naming the parameter and the
@@ -33,11 +35,11 @@ func TestDayRange(t *testing.T) {
 		}
 	}
 	for _, target := range []string{
-		"/api/v1/campaigns/afp/headline?day=" + minDay,
-		"/api/v1/campaigns/afp/headline?day=" + maxDay,
-		"/api/v1/campaigns/afp/hours?day=" + maxDay,
-		"/api/v1/campaigns/afp/days?from=" + minDay + "&to=1910-01-08", // 3,660 days, the longest series
-		"/api/v1/campaigns/afp/days?from=9988-12-31&to=" + maxDay,
+		"/api/v1/campaigns/afp/headline?day=" + store.MinDay,
+		"/api/v1/campaigns/afp/headline?day=" + store.MaxDay,
+		"/api/v1/campaigns/afp/hours?day=" + store.MaxDay,
+		"/api/v1/campaigns/afp/days?from=" + store.MinDay + "&to=1910-01-08", // 3,660 days, the longest series
+		"/api/v1/campaigns/afp/days?from=9988-12-31&to=" + store.MaxDay,
 	} {
 		if w := f.get(t, target); w.Code != http.StatusOK {
 			t.Errorf("%s: %d %s", target, w.Code, w.Body.String())

@@ -3,13 +3,9 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path"
 	"strings"
 	"testing"
 	"time"
@@ -18,23 +14,6 @@ import (
 	"github.com/tagpulse/tagpulse/store"
 	"github.com/tagpulse/tagpulse/store/storetest"
 )
-
-// TestMain fails the run when a template file was never rendered by any
-// test (only when the whole package ran, not a -run subset).
-func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	if code == 0 && flag.Lookup("test.run").Value.String() == "" && !testing.Short() {
-		files, _ := fs.Glob(templateFiles, "templates/*")
-		for _, f := range files {
-			if _, ok := rendered.Load(path.Base(f)); !ok {
-				fmt.Fprintf(os.Stderr, "FAIL: template %s was not rendered by any test\n", f)
-				code = 1
-			}
-		}
-	}
-	os.Exit(code)
-}
 
 // fixture is a real store with two campaigns, the aggregator over it and
 // the dashboard handler, at a fixed "now": 29 November 2026, 14:30 in Gaza.
@@ -73,7 +52,7 @@ func newFixtureWith(tb testing.TB, cs []store.Campaign, mod func(*Options)) *fix
 	f := &fixture{db: storetest.Open(tb), now: gazaNow, gaza: gazaNow.Location()}
 	clock := func() time.Time { return f.now }
 	f.agg = aggregator.New(f.db, cs, aggregator.Options{Now: clock})
-	opts := Options{Aggregator: f.agg, Now: clock}
+	opts := Options{Aggregator: f.agg}
 	if mod != nil {
 		mod(&opts)
 	}

@@ -1,10 +1,8 @@
 package dashboard
 
 import (
-	"fmt"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -105,12 +103,13 @@ func (c *StoreCollector) Describe(ch chan<- *prometheus.Desc) {
 // of the scrape (collector, Go, process metrics) still serves and the
 // failure can be alerted on.
 func (c *StoreCollector) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(c.size, prometheus.GaugeValue, float64(c.agg.DB().Size()))
-	snap, err := c.read(c.agg.Now())
+	snap, err := c.read()
 	if err != nil {
+		ch <- prometheus.MustNewConstMetric(c.size, prometheus.GaugeValue, float64(c.agg.StoreSize()))
 		ch <- prometheus.MustNewConstMetric(c.success, prometheus.GaugeValue, 0)
 		return
 	}
+	ch <- prometheus.MustNewConstMetric(c.size, prometheus.GaugeValue, float64(snap.size))
 	ch <- prometheus.MustNewConstMetric(c.success, prometheus.GaugeValue, 1)
 	ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(snap.lag))
 	for i := range snap.campaigns {
@@ -215,9 +214,10 @@ func (m *cachedGauge) Write(out *dto.Metric) error {
 	return nil
 }
 
-// snapshot is what one scrape reads from the rollups.
+// snapshot is what one scrape reads, with label values made safe.
 type snapshot struct {
 	lag       uint64
+	size      int64
 	campaigns []campaignSnapshot
 }
 
@@ -236,51 +236,30 @@ type series struct {
 	posts  int64
 }
 
-// read takes the snapshot in one read transaction. It reads the campaign
-// total cells directly: aggregator.Report does not accept BySourceKind and
-// would cost a transaction per query.
-func (c *StoreCollector) read(now time.Time) (*snapshot, error) {
-	camps := c.agg.Campaigns()
-	snap := &snapshot{campaigns: make([]campaignSnapshot, len(camps))}
-	err := c.agg.DB().ViewRollups(func(tx *store.RollupTx) error {
-		snap.lag = tx.LastSeq() - tx.Watermark()
-		for i := range camps {
-			camp := &camps[i]
-			today := camp.Day(now)
-			cs := &snap.campaigns[i]
-			cs.name, cs.active = camp.Name, camp.InWindow(today)
-			cs.bySourceKind = make([]series, 0, len(store.Sources)*len(store.Kinds))
-			cs.byCountry = make([]series, 0, 256) // about every country there is, plus ZZ
-			var err error
-			if cs.total, _, err = tx.Cell(store.CellKey{Campaign: camp.Name, Grain: store.GrainTotal, Dim: store.DimAll}); err != nil {
-				return err
-			}
-			if cs.today, _, err = tx.Cell(store.CellKey{Campaign: camp.Name, Grain: store.GrainDay, Dim: store.DimAll, Period: today}); err != nil {
-				return err
-			}
-			err = tx.Cells(camp.Name, store.GrainTotal, store.DimSourceKind, "", "", func(cell store.Cell) error {
-				src, kind, ok := splitSourceKind(cell.Value)
-				cs.folded = cs.folded || !ok
-				cs.bySourceKind = append(cs.bySourceKind, series{[2]string{src, kind}, cell.Posts})
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			err = tx.Cells(camp.Name, store.GrainTotal, store.DimCountry, "", "", func(cell store.Cell) error {
-				cc := countryLabel(cell.Value)
-				cs.folded = cs.folded || cc != cell.Value
-				cs.byCountry = append(cs.byCountry, series{[2]string{cc}, cell.Posts})
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+// read takes the aggregator's metrics snapshot (one read transaction) and
+// turns its values into bounded label values.
+func (c *StoreCollector) read() (*snapshot, error) {
+	m, err := c.agg.Metrics()
 	if err != nil {
-		return nil, fmt.Errorf("read metrics: %w", err)
+		return nil, err
+	}
+	snap := &snapshot{lag: m.Lag, size: m.StoreSize, campaigns: make([]campaignSnapshot, len(m.Campaigns))}
+	for i := range m.Campaigns {
+		cm := &m.Campaigns[i]
+		cs := &snap.campaigns[i]
+		cs.name, cs.active, cs.total, cs.today = cm.Name, cm.Active, cm.Total, cm.Today
+		cs.bySourceKind = make([]series, len(cm.BySourceKind))
+		for j, v := range cm.BySourceKind {
+			src, kind, ok := splitSourceKind(v.Value)
+			cs.folded = cs.folded || !ok
+			cs.bySourceKind[j] = series{[2]string{src, kind}, v.Posts}
+		}
+		cs.byCountry = make([]series, len(cm.ByCountry))
+		for j, v := range cm.ByCountry {
+			cc := countryLabel(v.Value)
+			cs.folded = cs.folded || cc != v.Value
+			cs.byCountry[j] = series{[2]string{cc}, v.Posts}
+		}
 	}
 	return snap, nil
 }

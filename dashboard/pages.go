@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -16,10 +15,6 @@ import (
 type pages struct {
 	index, campaign, notFound, card *template.Template
 }
-
-// rendered records which template files have been executed, so a test can
-// fail when one never is (see TestMain).
-var rendered sync.Map
 
 // funcs are the templates' helpers; they hold no state.
 var funcs = template.FuncMap{"list": func(s ...string) []string { return s }}
@@ -77,18 +72,15 @@ func (h *handler) newPage(w http.ResponseWriter, r *http.Request, title string) 
 	return d
 }
 
-func (h *handler) render(w http.ResponseWriter, r *http.Request, t *template.Template, files []string, data any) {
-	h.renderStatus(w, r, http.StatusOK, t, files, data)
+func (h *handler) render(w http.ResponseWriter, r *http.Request, t *template.Template, data any) {
+	h.renderStatus(w, r, http.StatusOK, t, data)
 }
 
-func (h *handler) renderStatus(w http.ResponseWriter, r *http.Request, status int, t *template.Template, files []string, data any) {
+func (h *handler) renderStatus(w http.ResponseWriter, r *http.Request, status int, t *template.Template, data any) {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		h.httpError(w, r, err)
 		return
-	}
-	for _, f := range files {
-		rendered.Store(f, true)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -104,15 +96,15 @@ func (h *handler) showIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := h.newPage(w, r, "")
-	for _, c := range cs {
-		v, err := h.campaignView(c)
-		if err != nil {
-			h.httpError(w, r, err)
-			return
-		}
-		d.Campaigns = append(d.Campaigns, v)
+	all, err := h.agg.Overviews()
+	if err != nil {
+		h.httpError(w, r, err)
+		return
 	}
-	h.render(w, r, h.pages.index, []string{"layout.html", "index.html"}, d)
+	for _, o := range all {
+		d.Campaigns = append(d.Campaigns, viewOf(o))
+	}
+	h.render(w, r, h.pages.index, d)
 }
 
 func (h *handler) showCampaignPage(w http.ResponseWriter, r *http.Request) {
@@ -124,10 +116,11 @@ func (h *handler) showCampaignPage(w http.ResponseWriter, r *http.Request) {
 func (h *handler) campaignPage(w http.ResponseWriter, r *http.Request, name, secret string) {
 	c := h.agg.Campaign(name)
 	if c == nil {
-		h.renderStatus(w, r, http.StatusNotFound, h.pages.notFound, []string{"layout.html", "error.html"}, h.newPage(w, r, ""))
+		h.renderStatus(w, r, http.StatusNotFound, h.pages.notFound, h.newPage(w, r, ""))
 		return
 	}
-	v, err := h.campaignView(*c)
+	o, err := h.agg.Overview(name)
+	v := viewOf(o)
 	if err != nil {
 		h.httpError(w, r, err)
 		return
@@ -152,7 +145,7 @@ func (h *handler) campaignPage(w http.ResponseWriter, r *http.Request, name, sec
 	d.API = prefix + "/api/v1/campaigns/" + c.Name
 	d.Events = prefix + "/api/v1/events?campaign=" + url.QueryEscape(c.Name)
 	d.Sources = prefix + "/api/v1/sources"
-	h.render(w, r, h.pages.campaign, []string{"layout.html", "campaign.html"}, d)
+	h.render(w, r, h.pages.campaign, d)
 }
 
 // publicSecret returns the secret of a campaign's public link.

@@ -2,10 +2,11 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"slices"
-	"strings"
+	"time"
+
+	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // publicKey marks a request that came through a public link; its value is
@@ -22,95 +23,86 @@ func withPublic(r *http.Request, campaign string) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), publicKey{}, campaign))
 }
 
+// listSources serves the collectors' health, with the completeness figure
+// of those that record the platform's own counts. Through a public link it
+// shows what publicSources keeps.
 func (h *handler) listSources(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.format(w, r, "json"); !ok {
 		return
 	}
-	var v any = []any{}
+	campaign, public := publicCampaign(r)
+	var health []store.SourceHealth
 	if h.sources != nil {
-		v = h.sources()
+		health = h.sources(campaign)
 	}
-	if campaign, ok := publicCampaign(r); ok {
-		v = sourcesFor(v, campaign)
+	out, err := h.agg.SourceStatus(health)
+	if err != nil {
+		h.httpError(w, r, err)
+		return
 	}
-	writeJSON(w, v)
+	if public {
+		writeJSON(w, publicSources(out, campaign))
+		return
+	}
+	writeJSON(w, out)
 }
 
-// Collectors are named as the collector names them (collector.SourceHealth,
-// whose JSON this reads, so that the dashboard does not depend on the
-// collector): "x:CAMPAIGN" and "twitter:CAMPAIGN" serve one campaign;
-// "mastodon:HOST", "bluesky" and "demo" serve every campaign.
-var (
-	perCampaignCollectors = []string{"x", "twitter"}
-	sharedCollectors      = []string{"mastodon", "bluesky", "demo"}
-)
+// publicSource is a collector as a campaign's public link shows it; its
+// fields are in alphabetical order, as that view has always listed them.
+type publicSource struct {
+	Completeness         *aggregator.Completeness `json:"completeness,omitempty"`
+	ConsecutiveErrors    int                      `json:"consecutive_errors"`
+	CountsError          *store.ErrorInfo         `json:"counts_error,omitempty"`
+	Every                string                   `json:"every,omitempty"`
+	Kind                 string                   `json:"kind"`
+	LastError            any                      `json:"last_error,omitempty"` // *store.ErrorInfo, or *errorAt for a shared collector
+	LastSuccess          *time.Time               `json:"last_success,omitempty"`
+	Name                 string                   `json:"name"`
+	NextAttempt          *time.Time               `json:"next_attempt,omitempty"`
+	PostsAdded           *int64                   `json:"posts_added,omitempty"`
+	PostsDuplicate       *int64                   `json:"posts_duplicate,omitempty"`
+	PostsFetched         *int64                   `json:"posts_fetched,omitempty"`
+	PostsMalformed       *int64                   `json:"posts_malformed,omitempty"`
+	PostsMatched         *int64                   `json:"posts_matched,omitempty"`
+	RateLimit            *store.RateLimitInfo     `json:"rate_limit,omitempty"`
+	Source               string                   `json:"source"`
+	State                string                   `json:"state"`
+	WaitingForResetUntil *time.Time               `json:"waiting_for_reset_until,omitempty"`
+}
 
-// sharedFields are what a public link shows of a collector that serves every
-// campaign: its state and timings. Its counters add up every campaign's
-// posts and its error messages can name another campaign's hashtags (a
-// Mastodon tag timeline's path), so they stay private; last_error keeps only
-// when it happened.
-var sharedFields = []string{"name", "source", "kind", "state", "every", "last_success", "last_error",
-	"consecutive_errors", "waiting_for_reset_until", "next_attempt", "rate_limit", "completeness"}
+// errorAt is when a shared collector last failed, without what it said.
+type errorAt struct {
+	At time.Time `json:"at"`
+}
 
-// sourcesFor narrows the collectors' health (a JSON list of objects, as
-// collector.SourceHealth encodes) to what concerns one campaign, for its
-// public link: that campaign's own collectors, whole, and the shared ones,
-// without what they say about other campaigns. Completeness figures of
-// another campaign are dropped. Anything it does not recognise (another
-// shape, an unknown collector) is left out: a public link shows too little
-// rather than another campaign.
-func sourcesFor(v any, campaign string) []map[string]json.RawMessage {
-	out := []map[string]json.RawMessage{}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return out
-	}
-	var list []map[string]json.RawMessage
-	if json.Unmarshal(b, &list) != nil {
-		return out
-	}
-	for _, s := range list {
-		var name string
-		if json.Unmarshal(s["name"], &name) != nil {
+// publicSources narrows the collectors' health to what a campaign's public
+// link may show: the campaign's own collectors, whole, and those that serve
+// every campaign with their state and timings only. A shared collector's
+// counters add up every campaign's posts and its error messages can name
+// another campaign's hashtags (a Mastodon tag timeline's path), so they
+// stay private; its last error keeps only when it happened. Another
+// campaign's collectors are left out.
+func publicSources(all []aggregator.SourceStatus, campaign string) []publicSource {
+	out := []publicSource{}
+	for _, s := range all {
+		own := s.Campaign == campaign
+		if !own && !s.Shared() {
 			continue
 		}
-		kind, rest, _ := strings.Cut(name, ":")
-		switch {
-		case slices.Contains(perCampaignCollectors, kind):
-			if rest != campaign {
-				continue
+		p := publicSource{ConsecutiveErrors: s.ConsecutiveErrors, Every: s.Every, Kind: s.Kind, LastSuccess: s.LastSuccess,
+			Name: s.Name, NextAttempt: s.NextAttempt, RateLimit: s.RateLimit, Source: s.Source, State: s.State,
+			WaitingForResetUntil: s.WaitingForResetUntil}
+		if own {
+			p.Completeness, p.CountsError = s.Completeness, s.CountsError
+			if s.LastError != nil {
+				p.LastError = s.LastError
 			}
-		case slices.Contains(sharedCollectors, kind):
-			kept := map[string]json.RawMessage{}
-			for _, k := range sharedFields {
-				if v, ok := s[k]; ok {
-					kept[k] = v
-				}
-			}
-			if e, ok := kept["last_error"]; ok {
-				var at struct {
-					At json.RawMessage `json:"at"`
-				}
-				if json.Unmarshal(e, &at) != nil || at.At == nil {
-					delete(kept, "last_error")
-				} else {
-					kept["last_error"], _ = json.Marshal(map[string]json.RawMessage{"at": at.At})
-				}
-			}
-			s = kept
-		default:
-			continue
+			p.PostsAdded, p.PostsDuplicate, p.PostsFetched = &s.PostsAdded, &s.PostsDuplicate, &s.PostsFetched
+			p.PostsMalformed, p.PostsMatched = &s.PostsMalformed, &s.PostsMatched
+		} else if s.LastError != nil {
+			p.LastError = &errorAt{At: s.LastError.At}
 		}
-		if c, ok := s["completeness"]; ok {
-			var of struct {
-				Campaign string `json:"campaign"`
-			}
-			if json.Unmarshal(c, &of) != nil || of.Campaign != campaign {
-				delete(s, "completeness")
-			}
-		}
-		out = append(out, s)
+		out = append(out, p)
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -21,7 +20,8 @@ func (db *DB) SaveCampaigns(cs []Campaign) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyCampaigns, v) })
 }
 
-// Campaigns returns the campaign definitions last saved, with zones loaded.
+// Campaigns returns the campaign definitions last saved, checked and with
+// zones resolved (NewCampaign).
 func (db *DB) Campaigns() ([]Campaign, error) {
 	var cs []Campaign
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -35,11 +35,11 @@ func (db *DB) Campaigns() ([]Campaign, error) {
 		return nil, fmt.Errorf("stored campaigns: %w", err)
 	}
 	for i := range cs {
-		loc, err := time.LoadLocation(cs[i].Timezone)
+		c, err := NewCampaign(cs[i])
 		if err != nil {
-			return nil, fmt.Errorf("stored campaign %s: %w", cs[i].Name, err)
+			return nil, fmt.Errorf("stored %w", err)
 		}
-		cs[i].Location = loc
+		cs[i] = c
 	}
 	return cs, nil
 }

@@ -48,6 +48,9 @@ func (db *DB) PutPlatformCounts(campaign, source string, counts map[time.Time]in
 		if err != nil {
 			return err
 		}
+		if _, err := b.NextSequence(); err != nil { // the generation readers cache by
+			return err
+		}
 		for h, n := range counts {
 			if n < 0 || h.Unix() < 0 {
 				return fmt.Errorf("bad count %d for %s", n, h.UTC().Format(time.RFC3339))
@@ -68,35 +71,51 @@ func (db *DB) PutPlatformCounts(campaign, source string, counts map[time.Time]in
 // hour start (UTC) → posts, for the hours starting in [from, to): from is
 // truncated to its hour. Hours the platform never reported are absent.
 func (db *DB) PlatformCounts(campaign, source string, from, to time.Time) (map[time.Time]int64, error) {
+	var out map[time.Time]int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = platformCounts(tx, campaign, source, from, to)
+		return err
+	})
+	return out, err
+}
+
+// PlatformCounts is DB.PlatformCounts inside a rollup transaction, so that
+// the platform's counts and the rollups they are set beside are one snapshot.
+func (t *RollupTx) PlatformCounts(campaign, source string, from, to time.Time) (map[time.Time]int64, error) {
+	return platformCounts(t.tx, campaign, source, from, to)
+}
+
+// PlatformCountsGeneration changes whenever platform counts are recorded:
+// answers computed from them may be reused while it stays the same.
+func (t *RollupTx) PlatformCountsGeneration() uint64 {
+	if b := t.tx.Bucket(bucketPlatformCounts); b != nil {
+		return b.Sequence()
+	}
+	return 0
+}
+
+func platformCounts(tx *bolt.Tx, campaign, source string, from, to time.Time) (map[time.Time]int64, error) {
 	prefix, err := platformCountsPrefix(campaign, source)
 	if err != nil {
 		return nil, err
 	}
 	out := map[time.Time]int64{}
-	err = db.bolt.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPlatformCounts)
-		if b == nil {
-			return nil
+	b := tx.Bucket(bucketPlatformCounts)
+	if b == nil || to.Unix() < 0 || !to.After(from) {
+		return out, nil
+	}
+	lo := platformCountsKey(prefix, from.UTC().Truncate(time.Hour))
+	hi := platformCountsKey(prefix, to.UTC())
+	c := b.Cursor()
+	for k, v := c.Seek(lo); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k, hi) < 0; k, v = c.Next() {
+		if len(v) != 8 || len(k) != len(prefix)+8 {
+			return nil, fmt.Errorf("platform counts: bad entry %q", k)
 		}
-		lo := platformCountsKey(prefix, from.UTC().Truncate(time.Hour))
-		hi := platformCountsKey(prefix, to.UTC())
-		if to.Unix() < 0 || !to.After(from) {
-			return nil
+		h := time.Unix(int64(binary.BigEndian.Uint64(k[len(prefix):])), 0).UTC()
+		if h.Before(to) {
+			out[h] = int64(binary.BigEndian.Uint64(v))
 		}
-		c := b.Cursor()
-		for k, v := c.Seek(lo); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k, hi) < 0; k, v = c.Next() {
-			if len(v) != 8 || len(k) != len(prefix)+8 {
-				return fmt.Errorf("platform counts: bad entry %q", k)
-			}
-			h := time.Unix(int64(binary.BigEndian.Uint64(k[len(prefix):])), 0).UTC()
-			if h.Before(to) {
-				out[h] = int64(binary.BigEndian.Uint64(v))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("platform counts: %w", err)
 	}
 	return out, nil
 }

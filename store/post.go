@@ -33,23 +33,29 @@ func (k Kind) Valid() bool {
 // Platforms: the namespace in which a post ID is unique. A tweet is one post
 // on PlatformX whether it came through v1.1, v2 or an archive.
 const (
-	PlatformX        = "x"
-	PlatformMastodon = "mastodon"
-	PlatformBluesky  = "bluesky"
-	PlatformDemo     = "demo"
+	PlatformX         = "x"
+	PlatformMastodon  = "mastodon"
+	PlatformBluesky   = "bluesky"
+	PlatformInstagram = "instagram"
+	PlatformThreads   = "threads"
+	PlatformYouTube   = "youtube"
+	PlatformDemo      = "demo"
 )
 
 // Sources: how a post reached tagpulse. Rollups are broken down by source.
 const (
-	SourceX        = "x"
-	SourceMastodon = "mastodon"
-	SourceBluesky  = "bluesky"
-	SourceDemo     = "demo"
-	SourceImport   = "import"
+	SourceX         = "x"
+	SourceMastodon  = "mastodon"
+	SourceBluesky   = "bluesky"
+	SourceInstagram = "instagram"
+	SourceThreads   = "threads"
+	SourceYouTube   = "youtube"
+	SourceDemo      = "demo"
+	SourceImport    = "import"
 )
 
 // Sources lists every source, in display order.
-var Sources = []string{SourceX, SourceMastodon, SourceBluesky, SourceDemo, SourceImport}
+var Sources = []string{SourceX, SourceMastodon, SourceBluesky, SourceInstagram, SourceThreads, SourceYouTube, SourceDemo, SourceImport}
 
 // UnknownCountry is CLDR's "Unknown Region": the country of a post that
 // cannot be attributed.
@@ -102,6 +108,12 @@ func keyPart(s string) string {
 
 // Author is who posted. Followers is the follower count as seen with this
 // post; reach uses the latest one seen.
+//
+// An empty ID means the platform does not say who posted (Instagram's
+// hashtag search never names the author). Such a post is meant to count as
+// a post only, with no participant and nothing towards reach; until the
+// aggregator skips empty IDs, one platform's author-less posts make one
+// participant with no followers.
 type Author struct {
 	ID        string `json:"id"`               // stable platform ID (user id, acct URI, DID)
 	Handle    string `json:"handle,omitempty"` // screen name, user@domain, handle.bsky.social

@@ -1,12 +1,13 @@
 // Package store keeps tagpulse's data in a bbolt file: the raw post log as
 // collected, each source's cursor, and the rollups the aggregator derives. It
-// owns the domain types (Post, Campaign, Figures) and knows nothing of
-// platforms or HTTP.
+// owns the domain types (Post, Campaign, Figures, SourceHealth), imports no
+// other tagpulse package, and knows nothing of platforms or HTTP.
 //
-// Layout (all buckets are created when the store opens):
+// Layout (these buckets are created when the store opens; platform_counts,
+// see platform_counts.go, by its first write):
 //
-//	meta     schema version, aggregator watermark
-//	posts    be64(seq) → JSON Post           the log, in arrival order
+//	meta     schema version, aggregator watermark, campaigns, settings
+//	posts    be64(seq) → Post (binary, codec.go; early stores' JSON is read too)   the log, in arrival order
 //	seen     platform \0 id → be64(seq)      dedupe across sources and polls
 //	cursors  source name → opaque bytes      written with the posts they follow
 //	cells    rollup figures, see CellKey

@@ -29,7 +29,7 @@ func BenchmarkStore1M(b *testing.B) {
 	defer db.Close()
 	clock := func() time.Time { return Now }
 	agg := aggregator.New(db, []store.Campaign{Campaign}, aggregator.Options{Now: clock})
-	h, err := dashboard.NewHandler(dashboard.Options{Aggregator: agg, Now: clock})
+	h, err := dashboard.NewHandler(dashboard.Options{Aggregator: agg})
 	if err != nil {
 		b.Fatal(err)
 	}

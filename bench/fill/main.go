@@ -88,7 +88,7 @@ func run(path string, n int, addr string) error {
 	if addr == "" {
 		return nil
 	}
-	h, err := dashboard.NewHandler(dashboard.Options{Aggregator: agg, Now: clock, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+	h, err := dashboard.NewHandler(dashboard.Options{Aggregator: agg, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,7 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 	reg := dashboard.NewRegistry(agg)
 	wake := make(chan struct{}, 1)
 	sched := collector.NewScheduler(db, collector.NewMatcher(campaigns), collector.SchedulerOptions{
-		Logger: log, Registerer: reg, Aggregator: agg,
+		Logger: log, Registerer: reg,
 		OnIngest: func() {
 			select {
 			case wake <- struct{}{}:
@@ -120,7 +120,7 @@ func cmdDemo(ctx context.Context, env *Env, args []string) error {
 			ready(a)
 		}
 	}
-	err = serve(ctx, &env2, agg, serveOptions{Addr: *addr, Registry: reg, Logger: log, Sources: func() any { return sched.Health() },
+	err = serve(ctx, &env2, agg, serveOptions{Addr: *addr, Registry: reg, Logger: log, Sources: sched.HealthFor,
 		BackupToken: env.Getenv(backupTokenEnv)})
 	cancel()
 	<-done

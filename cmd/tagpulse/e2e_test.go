@@ -312,7 +312,7 @@ func TestE2ERunAllPlatforms(t *testing.T) {
 	f.skeets(2) // while running: the stream brings them live
 	waitTotals(t, r, campaign, map[string]int64{"bluesky": 3, "mastodon": 5, "x": 4})
 
-	var health []collector.SourceHealth
+	var health []aggregator.SourceStatus
 	waitFor(t, r, "every source to have succeeded", func() (bool, string) {
 		if err := r.getJSON("/api/v1/sources", &health); err != nil {
 			return false, err.Error()
@@ -323,7 +323,7 @@ func TestE2ERunAllPlatforms(t *testing.T) {
 		}
 		return ok, fmt.Sprintf("%+v", health)
 	})
-	names := map[string]collector.SourceHealth{}
+	names := map[string]aggregator.SourceStatus{}
 	for _, h := range health {
 		names[h.Name] = h
 	}

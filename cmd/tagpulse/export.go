@@ -55,11 +55,8 @@ func cmdExport(ctx context.Context, env *Env, args []string) error {
 		if n%10000 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if !c.Matches(p.Hashtags) {
-			return nil
-		}
-		day := c.Day(p.CreatedAt)
-		if !c.InWindow(day) {
+		day, counts, _ := c.DayOf(p.Hashtags, p.CreatedAt) // the rule the figures count by
+		if !counts {
 			return nil
 		}
 		n++

@@ -34,11 +34,15 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	m := collector.NewMatcher(a.agg.Campaigns())
+	sink, published, err := importSink(ctx, env, a)
+	if err != nil {
+		return err
+	}
 	failed := 0
 	for _, path := range fs.Args() {
 		shown := 0
 		start := time.Now()
-		res, err := archive.Import(ctx, a.db, m, path, archive.Options{
+		res, err := archive.Import(ctx, sink, m, path, archive.Options{
 			Now: env.Now,
 			Malformed: func(mf collector.Malformed) {
 				if shown < maxShownMalformed {
@@ -70,7 +74,9 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 	if _, err := a.agg.CatchUp(ctx); err != nil {
 		return err
 	}
-	if !*quiet {
+	if published != nil {
+		fmt.Fprintln(env.Stdout, published())
+	} else if !*quiet {
 		fmt.Fprintf(env.Stdout, "figures are up to date: %s in the store\n", plural(a.db.PostCount(), "post", "posts"))
 	}
 	if failed > 0 {

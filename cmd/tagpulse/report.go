@@ -26,10 +26,12 @@ func cmdReport(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	keys, err := aggregator.ParseBy(*by)
+	// The API's rules: ParseQuery refuses what /api/v1 refuses.
+	q, err := aggregator.ParseQuery("", *by, *from, *to)
 	if err != nil {
-		return fmt.Errorf("%w: -by: %v", errUsage, err)
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	keys := q.By
 	if *format != "table" && *format != "csv" && *format != "json" {
 		return fmt.Errorf("%w: -format %q: want table, csv or json", errUsage, *format)
 	}
@@ -48,7 +50,8 @@ func cmdReport(ctx context.Context, env *Env, args []string) error {
 	if _, err := a.agg.CatchUp(ctx); err != nil {
 		return err
 	}
-	rows, err := a.agg.Report(aggregator.Query{Campaign: c.Name, By: keys, From: *from, To: *to})
+	q.Campaign = c.Name
+	rows, err := a.agg.Report(q)
 	if errors.Is(err, aggregator.ErrBadQuery) {
 		return fmt.Errorf("%w: %v", errUsage, err) // the flags asked for what cannot be
 	}

@@ -12,8 +12,11 @@ import (
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
+	"github.com/tagpulse/tagpulse/collector/instagram"
 	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/threads"
 	"github.com/tagpulse/tagpulse/collector/x"
+	"github.com/tagpulse/tagpulse/collector/youtube"
 	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
 	"github.com/tagpulse/tagpulse/store"
@@ -189,10 +192,20 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	matcher := collector.NewMatcher(a.agg.Campaigns())
 	reg := dashboard.NewRegistry(a.agg)
 	wake := make(chan struct{}, 1)
+	node, err := startCluster(ctx, env, a, reg, log, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer node.Close()
 	sched := collector.NewScheduler(a.db, matcher, collector.SchedulerOptions{
+		Sink:        node.sink(),
 		Logger:      log,
 		Registerer:  reg,
-		Aggregator:  a.agg,
 		PollTimeout: a.cfg.Sources.PollTimeout,
 		Secrets:     a.cfg.Sources.Secrets(),
 		OnIngest: func() {
@@ -202,11 +215,11 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			}
 		},
 	})
-	n, err := addSources(sched, a.cfg, a.agg.Campaigns(), matcher, a.db, log)
+	n, err := addSources(node.adder(sched), a.cfg, a.agg.Campaigns(), matcher, node.keeper(a.db), log)
 	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if n == 0 && node == nil {
 		log.Warn("no sources configured: serving the stored figures only (add a 'sources:' section)")
 	}
 
@@ -236,7 +249,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	go func() {
 		err := serve(srvCtx, &env2, a.agg, serveOptions{
 			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
-			Sources:     func() any { return sched.Health() },
+			Sources:     sched.HealthFor,
 			BackupToken: env.Getenv(backupTokenEnv),
 		})
 		srvDone <- err
@@ -244,6 +257,14 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	}()
 	aggDone := make(chan error, 1)
 	go func() { aggDone <- a.agg.Run(aggCtx, wake, aggregateEvery) }()
+	nodeDone := make(chan error, 1)
+	go func() {
+		err := node.run(runCtx)
+		nodeDone <- err
+		if err != nil {
+			cancelRun() // a serve node that cannot apply the stream stops
+		}
+	}()
 
 	for _, h := range sched.Health() {
 		log.Info("source", "name", h.Name, "kind", h.Kind, "every", h.Every)
@@ -253,6 +274,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	// With no sources the scheduler returns at once: serve the stored
 	// figures until stopped all the same.
 	<-runCtx.Done()
+	nodeErr := <-nodeDone
 
 	// Stop in order: collectors have stopped; fold in what they stored last,
 	// then stop serving.
@@ -271,13 +293,16 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	if aggErr != nil {
 		return aggErr
 	}
+	if nodeErr != nil {
+		return nodeErr
+	}
 	log.Info("stopped")
 	return nil
 }
 
 // addSources builds the configured sources and adds them to sched. It
 // returns how many it added.
-func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []store.Campaign, m *collector.Matcher, db *store.DB, log *slog.Logger) (int, error) {
+func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaign, m *collector.Matcher, db postKeeper, log *slog.Logger) (int, error) {
 	src := cfg.Sources
 	// Sorted, so that sources that group hashtags (Mastodon) group them the
 	// same way on every start: their cursors are kept per group.
@@ -338,20 +363,26 @@ func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []stor
 		}
 		sched.AddStream(j)
 		n++
-		// The AppView: authors' profiles and posts' engagement (amendments
-		// the aggregator folds), and the backfill when an account is set.
-		av := appViewConfig(*src.Bluesky)
-		prof, err := bluesky.NewProfiles(av, db, log)
-		if err != nil {
-			return 0, cfg.At("sources.bluesky.appview", err)
+		// The AppView: authors' profiles and posts' engagement, written as
+		// amendments to the local store. A cluster's serve nodes would not
+		// see them (amendments do not go through the stream yet), so they
+		// run only without a cluster.
+		if local, ok := db.(*store.DB); ok {
+			av := appViewConfig(*src.Bluesky)
+			prof, err := bluesky.NewProfiles(av, local, log)
+			if err != nil {
+				return 0, cfg.At("sources.bluesky.appview", err)
+			}
+			eng, err := bluesky.NewEngagement(av, local, log)
+			if err != nil {
+				return 0, cfg.At("sources.bluesky.appview", err)
+			}
+			sched.Add(prof, prof.Every())
+			sched.Add(eng, eng.Every())
+			n += 2
+		} else {
+			log.Warn("Bluesky profiles and engagement are not looked up in a cluster yet: authors show as DIDs, with no reach", "source", "bluesky")
 		}
-		eng, err := bluesky.NewEngagement(av, db, log)
-		if err != nil {
-			return 0, cfg.At("sources.bluesky.appview", err)
-		}
-		sched.Add(prof, prof.Every())
-		sched.Add(eng, eng.Every())
-		n += 2
 		if bc, ok := backfillConfig(*src.Bluesky); ok {
 			bs, err := bluesky.NewBackfills(bc, tags, log)
 			if err != nil {
@@ -362,6 +393,32 @@ func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []stor
 				n++
 			}
 		}
+	}
+	// Instagram, Threads and YouTube: one poller each, for every campaign's
+	// hashtags (their limits are the account's, the user's, the project's).
+	if src.Instagram != nil {
+		p, err := instagram.New(instagramConfig(*src.Instagram), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.instagram", err)
+		}
+		sched.Add(p, p.Every())
+		n++
+	}
+	if src.Threads != nil {
+		p, err := threads.New(threadsConfig(*src.Threads), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.threads", err)
+		}
+		sched.Add(p, p.Every())
+		n++
+	}
+	if src.YouTube != nil {
+		p, err := youtube.New(youtubeConfig(*src.YouTube), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.youtube", err)
+		}
+		sched.Add(p, p.Every())
+		n++
 	}
 	return n, nil
 }

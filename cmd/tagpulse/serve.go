@@ -18,13 +18,14 @@ import (
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // serveOptions are what serve needs besides the aggregator.
 type serveOptions struct {
 	Addr     string
-	Registry *prometheus.Registry // nil: dashboard.NewRegistry(agg)
-	Sources  func() any           // collectors' health for /api/v1/sources
+	Registry *prometheus.Registry                       // nil: dashboard.NewRegistry(agg)
+	Sources  func(campaign string) []store.SourceHealth // collectors' health for /api/v1/sources
 	Logger   *slog.Logger
 	// Dashboard carries the dashboard section of the configuration (access, public links…).
 	Dashboard config.Dashboard
@@ -158,7 +159,6 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 		Gatherer:      reg,
 		Sources:       opts.Sources,
 		Logger:        opts.Logger,
-		Now:           agg.Now,
 		Access:        dashboardAccess(d.Access),
 		MetricsAccess: dashboardAccess(d.Metrics),
 		Public:        publicLinks(d.Public),
@@ -243,13 +243,12 @@ func backupHandler(agg *aggregator.Aggregator, token string, writeTimeout time.D
 			http.Error(w, "a backup needs the server's "+backupTokenEnv, http.StatusUnauthorized)
 			return
 		}
-		db := agg.DB()
-		size := db.Size()
+		size := agg.StoreSize()
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 		w.Header().Set("Content-Disposition", `attachment; filename="tagpulse-backup.db"`)
 		rc := http.NewResponseController(w)
-		if n, err := db.Backup(&progressDeadline{w: w, rc: rc, d: writeTimeout}); err != nil {
+		if n, err := agg.Backup(&progressDeadline{w: w, rc: rc, d: writeTimeout}); err != nil {
 			// Headers are gone; the client sees a short body and fails.
 			log.Warn("backup cut short", "bytes", n, "of", size, "err", err)
 			return

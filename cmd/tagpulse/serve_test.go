@@ -62,7 +62,7 @@ func startServe(t *testing.T, agg *aggregator.Aggregator, opts serveOptions) (st
 
 func testAggregator(t *testing.T) (*store.DB, *aggregator.Aggregator) {
 	db := storetest.Open(t)
-	return db, aggregator.New(db, []store.Campaign{{Name: "c", Hashtags: []string{"t"}}}, aggregator.Options{})
+	return db, aggregator.New(db, []store.Campaign{{Name: "c", Hashtags: []string{"t"}, Timezone: "UTC"}}, aggregator.Options{})
 }
 
 // rawGet sends a request line and headers (and body, if any) over a new

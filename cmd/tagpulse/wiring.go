@@ -203,7 +203,8 @@ func sameCampaigns(x, y []store.Campaign) bool {
 	strip := func(cs []store.Campaign) []store.Campaign {
 		out := make([]store.Campaign, len(cs))
 		for i, c := range cs {
-			c.Location, c.Title = nil, ""
+			c = c.Definition()
+			c.Title = ""
 			out[i] = c
 		}
 		return out

@@ -95,7 +95,7 @@ type record struct {
 // Malformed records are reported (file:line) through opts.Malformed, counted
 // and skipped; everything else lands. Importing the same file again adds
 // nothing: posts are deduplicated by platform and ID.
-func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string, opts Options) (Result, error) {
+func Import(ctx context.Context, db collector.Sink, m *collector.Matcher, path string, opts Options) (Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Result{File: path}, fmt.Errorf("import: %w", err)
@@ -185,7 +185,7 @@ func parseStage(ctx context.Context, cancel context.CancelFunc, recs <-chan []re
 // names the campaigns whose windows some matched posts fell outside. It
 // returns the first failure, after which it cancels the read and drains
 // stage.
-func (r *importRun) ingest(db *store.DB, m *collector.Matcher, stage <-chan parsedBatch, cancel context.CancelFunc) error {
+func (r *importRun) ingest(db collector.Sink, m *collector.Matcher, stage <-chan parsedBatch, cancel context.CancelFunc) error {
 	var failure error
 	campaigns := m.Campaigns()
 	outsideOf := make([]bool, len(campaigns))
@@ -215,7 +215,7 @@ func (r *importRun) ingest(db *store.DB, m *collector.Matcher, stage <-chan pars
 // ingestBatch reports a batch's malformed items, ingests its posts and adds
 // what it did to the total. It collects the posts in posts and returns it,
 // so that the next batch can reuse its array.
-func (r *importRun) ingestBatch(db *store.DB, m *collector.Matcher, pb parsedBatch, posts []store.Post, campaigns []store.Campaign, outsideOf []bool) ([]store.Post, error) {
+func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb parsedBatch, posts []store.Post, campaigns []store.Campaign, outsideOf []bool) ([]store.Post, error) {
 	r.mu.Lock()
 	r.res.Format = pb.format.Name
 	r.res.Records += len(pb.recs)
@@ -273,19 +273,16 @@ func (r *importRun) outcome(failure, readErr error) error {
 
 // outsideWindows reports whether a post carries some campaign's hashtags
 // but falls, by its day in each such campaign's zone, outside all of their
-// windows; if so it marks those campaigns in of. The aggregator counts a
-// post only in campaigns whose hashtags and window it matches.
+// windows; if so it marks those campaigns in of. It asks the rule the
+// aggregator counts by (store.Campaign.DayOf).
 func outsideWindows(campaigns []store.Campaign, p *store.Post, of []bool) bool {
 	matched := false
 	for i := range campaigns {
-		c := &campaigns[i]
-		if !c.Matches(p.Hashtags) {
-			continue
-		}
-		if c.InWindow(c.Day(p.CreatedAt)) {
+		_, counts, carries := campaigns[i].DayOf(p.Hashtags, p.CreatedAt)
+		if counts {
 			return false
 		}
-		matched = true
+		matched = matched || carries
 	}
 	if !matched {
 		return false

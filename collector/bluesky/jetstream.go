@@ -50,7 +50,7 @@ type PostRedactor func(platform, id string) error
 type Jetstream struct {
 	url    *url.URL
 	rewind time.Duration
-	tags   map[string]bool
+	tags   store.HashtagSet
 	lookup PostLookup
 	redact PostRedactor
 	logger *slog.Logger
@@ -99,7 +99,7 @@ func NewJetstream(cfg Config, tags []string, lookup PostLookup, redact PostRedac
 	j := &Jetstream{
 		url:         u,
 		rewind:      cfg.Rewind,
-		tags:        map[string]bool{},
+		tags:        store.HashtagSet{},
 		lookup:      lookup,
 		redact:      redact,
 		logger:      logger.With("source", store.SourceBluesky),
@@ -114,7 +114,7 @@ func NewJetstream(cfg Config, tags []string, lookup PostLookup, redact PostRedac
 	}
 	for _, t := range tags {
 		if n := hashtag.Normalize(t); n != "" {
-			j.tags[n] = true
+			j.tags.Add(n)
 		}
 	}
 	return j, nil
@@ -379,14 +379,7 @@ func (s *jetstreamSession) add(p store.Post) {
 	s.page.Posts = append(s.page.Posts, p)
 }
 
-func (j *Jetstream) match(tags []string) bool {
-	for _, t := range tags {
-		if j.tags[t] {
-			return true
-		}
-	}
-	return false
-}
+func (j *Jetstream) match(tags []string) bool { return j.tags.Matches(tags) }
 
 var _ collector.Streamer = (*Jetstream)(nil)
 

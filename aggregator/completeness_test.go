@@ -1,4 +1,4 @@
-package collector
+package aggregator_test
 
 import (
 	"fmt"
@@ -50,11 +50,11 @@ func TestCompletenessByUTCHour(t *testing.T) {
 			if _, err := db.Append(posts, nil); err != nil {
 				t.Fatal(err)
 			}
-			agg := aggregator.New(db, []store.Campaign{c}, aggregator.Options{})
+			agg := aggregator.New(db, []store.Campaign{c}, aggregator.Options{Now: func() time.Time { return now }})
 			if _, err := agg.CatchUp(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			got, err := computeCompleteness(db, agg, "c", store.SourceX, now)
+			got, err := agg.Completeness("c", store.SourceX)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,81 @@
+package store
+
+import "time"
+
+// Source kinds in a SourceHealth.
+const (
+	KindPoll   = "poll"
+	KindStream = "stream"
+)
+
+// Source states in a SourceHealth.
+const (
+	StateStarting        = "starting"          // not polled yet
+	StatePolling         = "polling"           // a poll is in flight
+	StateOK              = "ok"                // last poll succeeded; waiting for the interval
+	StateCatchingUp      = "catching_up"       // the platform has more pages; polling again at once
+	StateStreaming       = "streaming"         // a stream is connected (or connecting)
+	StateBackoff         = "backoff"           // the last attempt failed; retrying after a backoff
+	StateWaitingForReset = "waiting_for_reset" // the platform's rate limit is spent; waiting for its reset
+	StateStopped         = "stopped"           // the scheduler has stopped
+)
+
+// SourceHealth is one collector's state as the collector's scheduler knows
+// it and /api/v1/sources shows it. Counts are since the process started;
+// the store holds the lasting figures. The completeness figure (the
+// platform's own counts beside ours) is not part of it: it is read from the
+// store, by the aggregator.
+type SourceHealth struct {
+	Name   string `json:"name"`            // unique, keys the cursor: "mastodon:mastodon.social", "x:allforpalestine", "bluesky"
+	Source string `json:"source"`          // x, mastodon, bluesky, demo
+	Kind   string `json:"kind"`            // KindPoll or KindStream
+	State  string `json:"state"`           // see the State constants
+	Every  string `json:"every,omitempty"` // poll interval (before ±10% jitter)
+
+	LastSuccess          *time.Time `json:"last_success,omitempty"`            // last page stored
+	LastError            *ErrorInfo `json:"last_error,omitempty"`              // kept after later successes
+	ConsecutiveErrors    int        `json:"consecutive_errors"`                // since the last success
+	WaitingForResetUntil *time.Time `json:"waiting_for_reset_until,omitempty"` // set while rate-limited
+	NextAttempt          *time.Time `json:"next_attempt,omitempty"`            // when the scheduler tries again
+
+	RateLimit *RateLimitInfo `json:"rate_limit,omitempty"` // as the platform's last response said
+
+	PostsFetched   int64 `json:"posts_fetched"`   // items the platform returned
+	PostsMatched   int64 `json:"posts_matched"`   // of those, carrying a campaign hashtag
+	PostsAdded     int64 `json:"posts_added"`     // newly stored
+	PostsDuplicate int64 `json:"posts_duplicate"` // already stored
+	PostsMalformed int64 `json:"posts_malformed"` // unparseable, skipped
+
+	// CountsError is the last failure to fetch the platform's own counts.
+	CountsError *ErrorInfo `json:"counts_error,omitempty"`
+
+	// Campaign is the campaign a per-campaign collector serves ("x:afp"
+	// serves afp); "" for one that serves every campaign (a Mastodon
+	// instance, Bluesky's Jetstream, the demo).
+	Campaign string `json:"-"`
+	// RecordsCounts says the collector records the platform's own counts
+	// for Campaign (X API v2), so a completeness figure can be set beside it.
+	RecordsCounts bool `json:"-"`
+}
+
+// Shared reports whether the collector serves every campaign.
+func (h *SourceHealth) Shared() bool { return h.Campaign == "" }
+
+// Serves reports whether the collector collects for campaign.
+func (h *SourceHealth) Serves(campaign string) bool {
+	return h.Campaign == "" || h.Campaign == campaign
+}
+
+// ErrorInfo is an error as the health view shows it: its message, with
+// credentials, query strings and configured secrets removed.
+type ErrorInfo struct {
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
+}
+
+// RateLimitInfo is a platform's rate-limit window.
+type RateLimitInfo struct {
+	Limit     int        `json:"limit,omitempty"`
+	Remaining int        `json:"remaining"`
+	Reset     *time.Time `json:"reset,omitempty"`
+}
