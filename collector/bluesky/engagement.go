@@ -42,6 +42,10 @@ type followed struct {
 	engagement int64
 }
 
+// maxLogRead bounds the posts one poll reads of the log (a first start on
+// a large store reads it in several polls).
+const maxLogRead = 100_000
+
 // EngagementName is the Engagement source's name.
 const EngagementName = "bluesky:engagement"
 
@@ -71,21 +75,36 @@ func (e *Engagement) Every() time.Duration { return e.cfg.ProfilesEvery }
 // the AppView returned.
 func (e *Engagement) Poll(ctx context.Context, _ []byte) (collector.Page, error) {
 	now := e.Now().UTC()
-	err := e.db.PostsAfter(e.tail, 0, func(seq uint64, p *store.Post) error {
-		e.tail = seq
+	var added []*followed
+	read := 0
+	err := e.db.PostsAfter(e.tail, maxLogRead, func(seq uint64, p *store.Post) error {
+		e.tail, read = seq, read+1
 		since := p.CreatedAt
 		if p.CollectedAt.After(since) {
 			since = p.CollectedAt
 		}
 		if p.Platform == store.PlatformBluesky && p.Kind != store.KindRepost && now.Sub(since) < e.cfg.EngagementWindow {
 			if _, ok := e.tracked[p.ID]; !ok {
-				e.tracked[p.ID] = &followed{seq: seq, since: since, engagement: p.Engagement}
+				f := &followed{seq: seq, since: since, engagement: p.Engagement}
+				e.tracked[p.ID] = f
+				added = append(added, f)
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return collector.Page{}, err
+	}
+	// After a restart: what was learnt before counts as looked up then
+	// (read after the walk: no read transaction inside another).
+	for _, f := range added {
+		am, ok, err := e.db.PostAmend(f.seq)
+		if err != nil {
+			return collector.Page{}, err
+		}
+		if ok && am.Engagement > 0 {
+			f.engagement, f.checked = am.Engagement, am.At
+		}
 	}
 	var fresh, engaged []string
 	for uri, f := range e.tracked {
@@ -148,6 +167,7 @@ func (e *Engagement) Poll(ctx context.Context, _ []byte) (collector.Page, error)
 		}
 	}
 	page.RateLimit = e.xrpc.rateLimit()
+	page.More = callErr == nil && read >= maxLogRead
 	return page, callErr
 }
 
