@@ -59,14 +59,46 @@ type AppView struct {
 	calls     map[string]int
 	actors    [][]string // every getProfiles call's actors
 	queries   []string   // every searchPosts query string
+	holds     []*avHold
+	closing   chan struct{}
+}
+
+type avHold struct {
+	method  string
+	n, seen int
+	arrived chan struct{}
 }
 
 // NewAppView starts a fake AppView with a generous rate limit.
 func NewAppView() *AppView {
 	a := &AppView{SearchDepth: 10000, profiles: map[string]BskyProfile{}, engaged: map[string]BskyEngagement{},
-		tokens: map[string]bool{}, limit: 3000, remaining: 3000, reset: time.Now().Add(5 * time.Minute), calls: map[string]int{}}
+		tokens: map[string]bool{}, limit: 3000, remaining: 3000, reset: time.Now().Add(5 * time.Minute), calls: map[string]int{},
+		closing: make(chan struct{})}
 	a.Server = httptest.NewServer(http.HandlerFunc(a.serve))
 	return a
+}
+
+// Close stops the server, letting held requests go.
+func (a *AppView) Close() {
+	a.mu.Lock()
+	select {
+	case <-a.closing:
+	default:
+		close(a.closing)
+	}
+	a.mu.Unlock()
+	a.Server.Close()
+}
+
+// Hold makes the nth call of an XRPC method hang unanswered until its
+// client goes away or the server closes; the returned channel is closed
+// when that call arrives. A test uses it to kill a client at a known point.
+func (a *AppView) Hold(method string, n int) <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h := &avHold{method: method, n: n, arrived: make(chan struct{})}
+	a.holds = append(a.holds, h)
+	return h.arrived
 }
 
 // AddProfiles adds or replaces accounts.
@@ -153,6 +185,23 @@ func (a *AppView) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.mu.Lock()
+	var hold *avHold
+	for _, h := range a.holds {
+		if h.method == method {
+			if h.seen++; h.seen == h.n {
+				hold = h
+			}
+		}
+	}
+	if hold != nil {
+		a.mu.Unlock()
+		close(hold.arrived)
+		select {
+		case <-r.Context().Done():
+		case <-a.closing:
+		}
+		return
+	}
 	defer a.mu.Unlock()
 	a.calls[method]++
 	now := time.Now()
