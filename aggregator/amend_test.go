@@ -2,6 +2,7 @@ package aggregator_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -166,5 +167,15 @@ func TestAmendRefusesAPostThatIsNotThere(t *testing.T) {
 	res, err := db.Amend([]store.Amend{{Seq: 1, Platform: "x", ID: "1", Engagement: 3}, {Seq: 1, Platform: "x", ID: "1", Engagement: 2}}, nil, nil)
 	if err != nil || res.Amended != 1 || res.Unchanged != 1 {
 		t.Errorf("amend = %+v, %v; want the lower engagement dropped", res, err)
+	}
+	// By platform and ID alone.
+	if res, err := db.Amend([]store.Amend{{Platform: "x", ID: "1", Engagement: 9}}, nil, nil); err != nil || res.Amended != 1 {
+		t.Errorf("amend by ID = %+v, %v", res, err)
+	}
+	if am, ok, _ := db.PostAmend(1); !ok || am.Engagement != 9 || am.Seq != 1 {
+		t.Errorf("amendment by ID = %+v", am)
+	}
+	if _, err := db.Amend([]store.Amend{{Platform: "x", ID: "nope", Engagement: 9}}, nil, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("amend of an unknown ID: %v", err)
 	}
 }

@@ -56,7 +56,7 @@ func profileKey(platform, id string) []byte { return []byte(platform + "\x00" + 
 // amendment read back from the store is cumulative: it holds everything
 // learnt about the post so far.
 type Amend struct {
-	Seq      uint64 `json:"seq"` // the post's sequence number in the log
+	Seq      uint64 `json:"seq"` // the post's sequence number in the log (0 on input: found by platform and ID)
 	Platform string `json:"platform"`
 	ID       string `json:"id"`
 	// Author, when set, is the author's profile as resolved for this post:
@@ -129,7 +129,9 @@ type AmendResult struct {
 
 // Amend caches the profiles, appends the amendments that say something new
 // about their posts, and writes the cursors, in one transaction. An
-// amendment must name a stored post by its sequence number, platform and ID.
+// amendment must name a stored post by its platform and ID, and by its
+// sequence number unless that is 0 (then it is looked up: sequence numbers
+// are this store's own).
 func (db *DB) Amend(amends []Amend, profiles []Profile, cursors map[string][]byte) (AmendResult, error) {
 	var res AmendResult
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
@@ -156,9 +158,16 @@ func (db *DB) Amend(amends []Amend, profiles []Profile, cursors map[string][]byt
 		if err != nil {
 			return err
 		}
-		posts := tx.Bucket(bucketPosts)
+		posts, seen := tx.Bucket(bucketPosts), tx.Bucket(bucketSeen)
 		for i := range amends {
 			a := amends[i]
+			if a.Seq == 0 { // named by platform and ID only (another node's amendment)
+				v := seen.Get([]byte(postKey(a.Platform, a.ID)))
+				if len(v) != 8 {
+					return fmt.Errorf("amend %s: %w", a.ID, ErrNotFound)
+				}
+				a.Seq = binary.BigEndian.Uint64(v)
+			}
 			var p Post
 			if v := posts.Get(be64(a.Seq)); v == nil {
 				return fmt.Errorf("amend %s: no post %d", a.ID, a.Seq)
