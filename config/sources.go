@@ -98,7 +98,7 @@ type Bluesky struct {
 	// AppView is the public AppView (default https://public.api.bsky.app).
 	AppView         string        `yaml:"appview"`
 	EngagementEvery time.Duration `yaml:"engagement_every"` // engagement refresh interval (default 10m)
-	EngagementCalls int           `yaml:"engagement_calls"` // getPosts calls per refresh, 25 posts each (default 40)
+	EngagementCalls int           `yaml:"engagement_calls"` // getPosts calls per round, 25 posts each (default 20)
 	// Handle and AppPassword are the account that backfills with
 	// searchPosts (which needs a logged-in session); without them there is
 	// no backfill. AppPassword is written ${TAGPULSE_BLUESKY_APP_PASSWORD}.

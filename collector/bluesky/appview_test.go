@@ -283,3 +283,32 @@ func TestBackfillSearchesTheHoursBefore(t *testing.T) {
 		t.Errorf("no app password: %v", err)
 	}
 }
+
+// TestEngagementLeavesTheWindowToProfiles: with less than a quarter of the
+// AppView's window left, an engagement round asks nothing.
+func TestEngagementLeavesTheWindowToProfiles(t *testing.T) {
+	av := platformtest.NewAppView()
+	t.Cleanup(av.Close)
+	db := storetest.Open(t)
+	if _, err := db.Append([]store.Post{skeetPost("did:plc:amal", "p1", avNow), skeetPost("did:plc:amal", "p2", avNow)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	av.SetRateLimit(100, 20, now.Add(4*time.Minute))
+	e, err := bluesky.NewEngagement(bluesky.AppViewConfig{BaseURL: av.URL, EngagementCalls: 1}, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Now = func() time.Time { return avNow.Add(time.Hour) }
+	// The first round learns the window (one call: 19 left of 100).
+	if _, err := e.Poll(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Append([]store.Post{skeetPost("did:plc:amal", "p3", avNow)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.Poll(context.Background(), nil)
+	if err != nil || page.Fetched != 0 || av.Calls("app.bsky.feed.getPosts") != 1 {
+		t.Errorf("round with 19 of 100 left: fetched %d, %d calls, %v; want none", page.Fetched, av.Calls("app.bsky.feed.getPosts"), err)
+	}
+}

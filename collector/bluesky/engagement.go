@@ -106,6 +106,12 @@ func (e *Engagement) Poll(ctx context.Context, _ []byte) (collector.Page, error)
 			f.engagement, f.checked = am.Engagement, am.At
 		}
 	}
+	// The AppView's window is per client address and shared with the
+	// profile lookups, which come first: with less than a quarter of it
+	// left, this round asks nothing.
+	if rl := e.xrpc.rateLimit(); rl != nil && rl.Limit > 0 && rl.Remaining < rl.Limit/4 && rl.Reset.After(now) {
+		return collector.Page{RateLimit: rl}, nil
+	}
 	var fresh, engaged []string
 	for uri, f := range e.tracked {
 		switch {

@@ -26,7 +26,8 @@ type AppViewConfig struct {
 	// (default 10m).
 	EngagementEvery time.Duration
 	// EngagementCalls caps the getPosts calls of one round, every
-	// ProfilesEvery (default 40: 1,000 posts).
+	// ProfilesEvery (default 20: 500 posts). A round with less than a
+	// quarter of the AppView's rate-limit window left asks nothing.
 	EngagementCalls int
 	// EngagementWindow is how long after it was posted a post's engagement
 	// is followed (default 48h).
@@ -46,7 +47,7 @@ func (c AppViewConfig) withDefaults() AppViewConfig {
 		c.EngagementEvery = 10 * time.Minute
 	}
 	if c.EngagementCalls <= 0 {
-		c.EngagementCalls = 40
+		c.EngagementCalls = 20
 	}
 	if c.EngagementWindow <= 0 {
 		c.EngagementWindow = 48 * time.Hour
