@@ -199,7 +199,8 @@ func TestParseErrors(t *testing.T) {
 		{"HashtagSpace", "campaigns:\n  - name: a\n    hashtags:\n      - All For Palestine\n    timezone: UTC\n", 4, "campaigns[0].hashtags[0]", "contains a space"},
 		{"HashtagPunct", "campaigns:\n  - name: a\n    hashtags: [\"!!!\"]\n    timezone: UTC\n", 3, "campaigns[0].hashtags[0]", "no letters"},
 		{"HashtagNumeric", "campaigns:\n  - name: a\n    hashtags: [2021]\n    timezone: UTC\n", 3, "campaigns[0].hashtags[0]", "no letters"},
-		{"HashtagDash", "campaigns:\n  - name: a\n    hashtags: [all-for-palestine]\n    timezone: UTC\n", 3, "campaigns[0].hashtags[0]", "cannot be part of a hashtag"},
+		{"HashtagDashEnd", "campaigns:\n  - name: a\n    hashtags: [all-for-palestine-]\n    timezone: UTC\n", 3, "campaigns[0].hashtags[0]", "ends in '-'"},
+		{"HashtagSpace", "campaigns:\n  - name: a\n    hashtags: [\"all for palestine\"]\n    timezone: UTC\n", 3, "campaigns[0].hashtags[0]", "contains a space"},
 		{"BadZone", "campaigns:\n  - name: a\n    hashtags: [a]\n\n    timezone: Asia/Gazza\n", 5, "campaigns[0].timezone", `unknown time zone "Asia/Gazza"`},
 		{"LocalZone", "campaigns:\n  - name: a\n    hashtags: [a]\n    timezone: Local\n", 4, "campaigns[0].timezone", "depends on the host"},
 		{"NoZone", "campaigns:\n  - name: a\n    hashtags: [a]\n", 2, "campaigns[0].timezone", "missing"},
@@ -627,5 +628,17 @@ func TestParseNestedMerges(t *testing.T) {
 	c := cfg.Campaigns[2]
 	if c.Name != "n" || !slices.Equal(c.Hashtags, []string{"t1", "t2"}) || c.Timezone != "Asia/Gaza" {
 		t.Errorf("campaign = %+v", c)
+	}
+}
+
+// A campaign may name a tag that Bluesky carries whole (issue 16): it is
+// kept with its '-' and '.'.
+func TestHashtagWithDashAndDot(t *testing.T) {
+	cfg, err := config.ParseOffline([]byte("campaigns:\n  - name: a\n    hashtags: [Rstats-powered, \"#bsvars.org\", AllForPalestine]\n    timezone: UTC\n"), "tagpulse.yml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Campaigns[0].Hashtags; !slices.Equal(got, []string{"rstats-powered", "bsvars.org", "allforpalestine"}) {
+		t.Errorf("hashtags = %q", got)
 	}
 }

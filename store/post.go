@@ -40,6 +40,7 @@ const (
 	PlatformThreads   = "threads"
 	PlatformYouTube   = "youtube"
 	PlatformDemo      = "demo"
+	PlatformTelegram  = "telegram" // archives only: Telegram Desktop's chat exports
 )
 
 // Sources: how a post reached tagpulse. Rollups are broken down by source.

@@ -139,10 +139,10 @@ func searchIsPast(c store.Campaign, log *slog.Logger, platform string) bool {
 func quickStartConfig(tags []string, tz string, instances []string, jetstream string) (*config.Config, error) {
 	c := store.Campaign{Timezone: tz}
 	for _, t := range tags {
-		if err := hashtag.Validate(t); err != nil {
+		if err := hashtag.ValidateTag(t); err != nil {
 			return nil, fmt.Errorf("%w: -tag %q: %v", errUsage, t, err)
 		}
-		if n := hashtag.Normalize(t); !slices.Contains(c.Hashtags, n) {
+		if n := hashtag.NormalizeTag(t); !slices.Contains(c.Hashtags, n) {
 			c.Hashtags = append(c.Hashtags, n)
 		}
 	}
@@ -251,6 +251,13 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
 			Sources:     sched.HealthFor,
 			BackupToken: env.Getenv(backupTokenEnv),
+			Import: &importTarget{DB: a.db, Matcher: matcher, Campaign: a.agg.Campaign, Token: env.Getenv(importTokenEnv), Now: env.Now,
+				Wake: func() {
+					select {
+					case wake <- struct{}{}:
+					default:
+					}
+				}},
 		})
 		srvDone <- err
 		cancelRun() // a server that cannot listen stops everything
