@@ -65,6 +65,13 @@ func TestE2EQuickStartBlueskyFigures(t *testing.T) {
 		}
 		return n == 2, fmt.Sprintf("%+v", health)
 	})
+	_, metrics := getBody(t, "http://"+r.addr+"/metrics")
+	for _, want := range []string{`tagpulse_collector_rate_limit_remaining{poller="bluesky:profiles",source="bluesky"} `, `tagpulse_collector_rate_limit_remaining{poller="bluesky:engagement",source="bluesky"} `,
+		`tagpulse_collector_requests_total{poller="bluesky:profiles",result="ok",source="bluesky"} `} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	if calls := av.ProfileCalls(); len(calls) == 0 || len(calls) > 3 {
 		t.Errorf("getProfiles calls = %v: authors should be asked in batches, once each", calls)
 	}
