@@ -2,9 +2,15 @@ package bluesky_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -310,5 +316,84 @@ func TestEngagementLeavesTheWindowToProfiles(t *testing.T) {
 	page, err := e.Poll(context.Background(), nil)
 	if err != nil || page.Fetched != 0 || av.Calls("app.bsky.feed.getPosts") != 1 {
 		t.Errorf("round with 19 of 100 left: fetched %d, %d calls, %v; want none", page.Fetched, av.Calls("app.bsky.feed.getPosts"), err)
+	}
+}
+
+// TestEngagementReadsRealPostViews: the engagement poller reads real
+// AppView post views (the shared fixtures), served as getPosts answers:
+// each post's engagement is its like, repost, reply and quote counts.
+func TestEngagementReadsRealPostViews(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(fixtureDir(t, "bluesky"), "postviews_array_twitwi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var views []json.RawMessage
+	if err := json.Unmarshal(raw, &views); err != nil {
+		t.Fatal(err)
+	}
+	byURI := map[string]json.RawMessage{}
+	want := map[string]int64{}
+	db := storetest.Open(t)
+	now := time.Now().UTC()
+	var posts []store.Post
+	for _, v := range views[:60] {
+		var m struct {
+			URI                                            string
+			LikeCount, RepostCount, ReplyCount, QuoteCount int64
+		}
+		if err := json.Unmarshal(v, &m); err != nil {
+			t.Fatal(err)
+		}
+		p, err := bluesky.ParseView(v, store.SourceBluesky, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Engagement = 0 // as Jetstream gives it
+		if _, dup := byURI[m.URI]; dup || m.URI == "" || p.Kind == store.KindRepost {
+			continue // the same post again, or a feed item (repost) rather than a post view
+		}
+		posts = append(posts, p)
+		byURI[m.URI], want[m.URI] = v, m.LikeCount+m.RepostCount+m.ReplyCount+m.QuoteCount
+	}
+	if _, err := db.Append(posts, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/xrpc/app.bsky.feed.getPosts" || len(r.URL.Query()["uris"]) > 25 {
+			http.Error(w, `{"error":"InvalidRequest"}`, 400)
+			return
+		}
+		var out []json.RawMessage
+		for _, u := range r.URL.Query()["uris"] {
+			out = append(out, byURI[u])
+		}
+		w.Header().Set("RateLimit-Limit", "3000")
+		w.Header().Set("RateLimit-Remaining", "2999")
+		w.Header().Set("RateLimit-Reset", strconv.FormatInt(now.Add(time.Minute).Unix(), 10))
+		json.NewEncoder(w).Encode(map[string]any{"posts": out})
+	}))
+	t.Cleanup(srv.Close)
+	e, err := bluesky.NewEngagement(bluesky.AppViewConfig{BaseURL: srv.URL}, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.Poll(context.Background(), nil)
+	if err != nil || page.Fetched != len(posts) || len(page.Malformed) > 0 {
+		t.Fatalf("poll: fetched %d of %d, %v, %v", page.Fetched, len(posts), page.Malformed, err)
+	}
+	nonzero := 0
+	for i, p := range posts {
+		am, ok, _ := db.PostAmend(uint64(i + 1))
+		switch {
+		case want[p.ID] == 0 && ok:
+			t.Errorf("%s: amended with %d, want nothing", p.ID, am.Engagement)
+		case want[p.ID] > 0 && (!ok || am.Engagement != want[p.ID]):
+			t.Errorf("%s: engagement %d, want %d", p.ID, am.Engagement, want[p.ID])
+		case want[p.ID] > 0:
+			nonzero++
+		}
+	}
+	if nonzero == 0 {
+		t.Error("no fixture post has engagement: the test proves nothing")
 	}
 }
