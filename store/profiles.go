@@ -295,3 +295,24 @@ func (t *RollupTx) PostAt(seq uint64) (Post, error) {
 	}
 	return p, decodePost(v, &p)
 }
+
+// PostsAmended is Posts with each post's amendments applied (see
+// Amend.Apply), read in the same transaction: what an export shows.
+func (db *DB) PostsAmended(after uint64, fn func(seq uint64, p *Post) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		last := tx.Bucket(bucketAmendLast)
+		return scanPosts(tx, after, 0, func(seq uint64, p *Post) error {
+			if last != nil {
+				if v := last.Get(be64(seq)); v != nil {
+					var a Amend
+					if err := json.Unmarshal(v, &a); err != nil {
+						return fmt.Errorf("amendment of post %d: %w", seq, err)
+					}
+					q := a.Apply(*p)
+					p = &q
+				}
+			}
+			return fn(seq, p)
+		})
+	})
+}

@@ -82,6 +82,11 @@ func TestE2EQuickStartBlueskyFigures(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "ok:") {
 		t.Fatalf("check: %d\n%s%s", code, out, errs)
 	}
+	// The export shows what the AppView said, beside the raw post.
+	if out, errs, code := runCmd(t, "export", "-db", db, "-campaign", "allforpalestine", "-format", "csv"); code != 0 ||
+		!strings.Contains(out, "did:plc:amal,amal.bsky.social,1200,") || !strings.Contains(out, "did:plc:carmen,carmen.example.org,45,") {
+		t.Errorf("export: %d\n%s%s", code, out, errs)
+	}
 	// A rebuild from the raw posts and amendments gives the same figures.
 	if _, errs, code := runCmd(t, "rebuild", "-db", db); code != 0 {
 		t.Fatalf("rebuild: %d %s", code, errs)
