@@ -397,3 +397,37 @@ func TestEngagementReadsRealPostViews(t *testing.T) {
 		t.Error("no fixture post has engagement: the test proves nothing")
 	}
 }
+
+// TestProfilesPassOverAnActorTheAppViewRefuses: an author ID that is no
+// DID (from a hostile archive) makes getProfiles refuse the whole call with
+// 400 InvalidRequest; the others are asked one by one and resolved, the
+// refused one is counted malformed, and the cursor moves on.
+func TestProfilesPassOverAnActorTheAppViewRefuses(t *testing.T) {
+	av := platformtest.NewAppView()
+	t.Cleanup(av.Close)
+	db := storetest.Open(t)
+	av.AddProfiles(platformtest.BskyProfile{DID: "did:plc:amal", Handle: "amal.bsky.social", Followers: 7},
+		platformtest.BskyProfile{DID: "did:plc:basel", Handle: "basel.bsky.social", Followers: 9})
+	bad := skeetPost("did:plc:amal", "x", avNow)
+	bad.ID, bad.Author.ID = "at://not-a-did/app.bsky.feed.post/x", "not-a-did"
+	if _, err := db.Append([]store.Post{skeetPost("did:plc:amal", "p1", avNow), bad, skeetPost("did:plc:basel", "p1", avNow)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	now := avNow
+	p := newProfiles(t, av, db, &now)
+	page, err := p.Poll(context.Background(), nil)
+	if err != nil || len(page.Malformed) != 1 || !strings.Contains(page.Malformed[0].Error(), "not-a-did") || page.Fetched != 2 {
+		t.Fatalf("poll: %+v, %v", page, err)
+	}
+	for seq, want := range map[uint64]int64{1: 7, 3: 9} {
+		if am, ok, _ := db.PostAmend(seq); !ok || am.Author.Followers != want {
+			t.Errorf("post %d: %+v %v", seq, am, ok)
+		}
+	}
+	if c, _ := db.Cursor(bluesky.ProfilesName); string(c) != "3" {
+		t.Errorf("cursor = %q, want 3 (past every post)", c)
+	}
+	if _, err := p.Poll(context.Background(), nil); err != nil || av.Calls("app.bsky.actor.getProfiles") != 4 {
+		t.Errorf("a second poll asked again: %d calls, %v", av.Calls("app.bsky.actor.getProfiles"), err)
+	}
+}

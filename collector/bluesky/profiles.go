@@ -2,8 +2,10 @@ package bluesky
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -168,17 +170,8 @@ func (p *Profiles) Poll(ctx context.Context, _ []byte) (collector.Page, error) {
 	asked := map[string]bool{}
 	var callErr error
 	fetched := 0
-	for calls := 0; len(need) > 0 && calls < p.MaxCalls; calls++ {
-		batch := need[:min(xrpcBatch, len(need))]
-		views, err := p.xrpc.getProfiles(ctx, batch)
-		if err != nil {
-			callErr = err
-			break
-		}
-		need = need[len(batch):]
-		for _, d := range batch {
-			asked[d] = true
-		}
+	var malformed []collector.Malformed
+	take := func(views []profileView) {
 		for _, v := range views {
 			if !asked[v.DID] {
 				continue
@@ -188,6 +181,49 @@ func (p *Profiles) Poll(ctx context.Context, _ []byte) (collector.Page, error) {
 			known[v.DID] = &fresh[len(fresh)-1]
 			fetched++
 		}
+	}
+	for calls := 0; len(need) > 0 && calls < p.MaxCalls; calls++ {
+		batch := need[:min(xrpcBatch, len(need))]
+		views, err := p.xrpc.getProfiles(ctx, batch)
+		var xe *xrpcError
+		if errors.As(err, &xe) && xe.Status == http.StatusBadRequest && len(batch) > 1 {
+			// One actor the AppView refuses (not a DID) fails the whole
+			// call: ask them one by one, and pass over the refused.
+			for _, d := range batch {
+				if calls++; calls > p.MaxCalls {
+					break
+				}
+				views, err := p.xrpc.getProfiles(ctx, []string{d})
+				if errors.As(err, &xe) && xe.Status == http.StatusBadRequest {
+					malformed = append(malformed, collector.Malformed{Where: "getProfiles " + d, Err: err})
+					err = nil
+				}
+				if err != nil {
+					callErr = err
+					break
+				}
+				need = need[1:]
+				asked[d] = true
+				take(views)
+			}
+			if callErr != nil {
+				break
+			}
+			continue
+		}
+		if errors.As(err, &xe) && xe.Status == http.StatusBadRequest {
+			malformed = append(malformed, collector.Malformed{Where: "getProfiles " + batch[0], Err: err})
+			err, views = nil, nil
+		}
+		if err != nil {
+			callErr = err
+			break
+		}
+		need = need[len(batch):]
+		for _, d := range batch {
+			asked[d] = true
+		}
+		take(views)
 	}
 	// Amend up to the first post whose author is still to be asked; an
 	// author the AppView did not return (deleted, taken down) stays as the
@@ -206,7 +242,7 @@ func (p *Profiles) Poll(ctx context.Context, _ []byte) (collector.Page, error) {
 			amends = append(amends, store.Amend{Seq: pp.seq, Platform: store.PlatformBluesky, ID: pp.id, Author: &au, At: now})
 		}
 	}
-	page := collector.Page{Fetched: fetched, More: more && callErr == nil, RateLimit: p.xrpc.rateLimit()}
+	page := collector.Page{Fetched: fetched, More: more && callErr == nil, RateLimit: p.xrpc.rateLimit(), Malformed: malformed}
 	if cursor > after || len(fresh) > 0 {
 		if _, err := p.db.Amend(amends, fresh, map[string][]byte{ProfilesName: []byte(strconv.FormatUint(cursor, 10))}); err != nil {
 			return page, err

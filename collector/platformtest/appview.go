@@ -231,6 +231,12 @@ func (a *AppView) serve(w http.ResponseWriter, r *http.Request) {
 			xrpcErr(w, 400, "InvalidRequest", "Error: actors must not have more than 25 elements")
 			return
 		}
+		for i, d := range actors {
+			if !strings.HasPrefix(d, "did:") && !strings.Contains(d, ".") {
+				xrpcErr(w, 400, "InvalidRequest", fmt.Sprintf("Error: actors/%d must be a valid did or a handle", i))
+				return
+			}
+		}
 		a.actors = append(a.actors, slices.Clone(actors))
 		out := []any{}
 		for _, d := range actors {
