@@ -431,3 +431,34 @@ func TestProfilesPassOverAnActorTheAppViewRefuses(t *testing.T) {
 		t.Errorf("a second poll asked again: %d calls, %v", av.Calls("app.bsky.actor.getProfiles"), err)
 	}
 }
+
+// TestEngagementPassesOverAURITheAppViewRefuses: a post whose at-URI the
+// AppView refuses (400) fails its whole getPosts call; its batch is asked
+// one by one, the refused post is dropped and counted malformed.
+func TestEngagementPassesOverAURITheAppViewRefuses(t *testing.T) {
+	av := platformtest.NewAppView()
+	t.Cleanup(av.Close)
+	db := storetest.Open(t)
+	good := skeetPost("did:plc:amal", "p1", avNow)
+	bad := skeetPost("did:plc:amal", "x", avNow)
+	bad.ID = "at://not-a-did/app.bsky.feed.post/x"
+	if _, err := db.Append([]store.Post{good, bad}, nil); err != nil {
+		t.Fatal(err)
+	}
+	av.SetEngagement(good.ID, platformtest.BskyEngagement{Likes: 4})
+	e, err := bluesky.NewEngagement(bluesky.AppViewConfig{BaseURL: av.URL}, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Now = func() time.Time { return avNow.Add(time.Hour) }
+	page, err := e.Poll(context.Background(), nil)
+	if err != nil || len(page.Malformed) != 1 || page.Fetched != 1 {
+		t.Fatalf("poll: %+v, %v", page, err)
+	}
+	if am, ok, _ := db.PostAmend(1); !ok || am.Engagement != 4 {
+		t.Errorf("good post: %+v %v", am, ok)
+	}
+	if n := av.Calls("app.bsky.feed.getPosts"); n != 3 {
+		t.Errorf("getPosts calls = %d, want 3 (the batch, then each)", n)
+	}
+}

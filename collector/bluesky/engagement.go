@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"log/slog"
 	"slices"
 	"time"
@@ -135,9 +137,27 @@ func (e *Engagement) Poll(ctx context.Context, _ []byte) (collector.Page, error)
 
 	page := collector.Page{}
 	var callErr error
-	for len(queue) > 0 {
-		batch := queue[:min(xrpcBatch, len(queue))]
+	oneByOne := 0 // after a refused batch: ask its posts one at a time
+	for calls := 0; len(queue) > 0 && calls < e.cfg.EngagementCalls+xrpcBatch; calls++ {
+		size := xrpcBatch
+		if oneByOne > 0 {
+			size = 1
+			oneByOne--
+		}
+		batch := queue[:min(size, len(queue))]
 		raws, err := e.xrpc.getPosts(ctx, batch)
+		var xe *xrpcError
+		if errors.As(err, &xe) && xe.Status == http.StatusBadRequest {
+			// One URI the AppView refuses fails the whole call.
+			if len(batch) > 1 {
+				oneByOne = len(batch)
+				continue
+			}
+			page.Malformed = append(page.Malformed, collector.Malformed{Where: "getPosts " + batch[0], Err: err})
+			delete(e.tracked, batch[0])
+			queue = queue[1:]
+			continue
+		}
 		if err != nil {
 			callErr = err
 			break

@@ -265,7 +265,7 @@ func (a *AppView) serve(w http.ResponseWriter, r *http.Request) {
 		out := []json.RawMessage{}
 		for _, u := range uris {
 			did, _, ok := strings.Cut(strings.TrimPrefix(u, "at://"), "/")
-			if !ok || !strings.HasPrefix(u, "at://") {
+			if !ok || !strings.HasPrefix(u, "at://") || !strings.HasPrefix(did, "did:") && !strings.Contains(did, ".") {
 				xrpcErr(w, 400, "InvalidRequest", "Error: uris/0 must be a valid at-uri")
 				return
 			}
