@@ -142,8 +142,8 @@ func (a *Aggregator) Attribute(s store.Signals) Attribution { return a.opts.Attr
 // Now is the aggregator's clock.
 func (a *Aggregator) Now() time.Time { return a.opts.Now() }
 
-// CatchUp folds every post not yet in the rollups into them, one batch per
-// transaction, and returns how many posts it read.
+// CatchUp folds every post (and amendment, see amend.go) not yet in the
+// rollups into them, one batch per transaction, and returns how many it read.
 func (a *Aggregator) CatchUp(ctx context.Context) (int, error) {
 	total := 0
 	for {
