@@ -41,7 +41,8 @@ type SchedulerOptions struct {
 	// (default DefaultPollTimeout). Sources also bound each request.
 	PollTimeout time.Duration
 	// BackoffMin and BackoffMax bound the wait after consecutive errors:
-	// BackoffMin, doubling per error, capped at BackoffMax (defaults 1s, 5m).
+	// BackoffMin, doubling per error, capped at BackoffMax (defaults 1s, 5m),
+	// then spread by ±10% like the intervals.
 	BackoffMin, BackoffMax time.Duration
 	// RateLimitMargin is added to a platform's reset time (default 1s): its
 	// clock and ours differ a little.
@@ -69,7 +70,7 @@ type SchedulerOptions struct {
 //
 // A poller is polled again at once while its pages say More (catching up),
 // otherwise after its interval ±10%. Errors back off exponentially
-// (BackoffMin doubling to BackoffMax, reset by a success); a
+// (BackoffMin doubling to BackoffMax, ±10%, reset by a success); a
 // *RateLimitedError waits until the platform's reset (plus a margin); every
 // Poll has a deadline. A streamer that returns is restarted after the same
 // backoff. The cursor moves only inside Ingest, in the transaction that
@@ -425,10 +426,12 @@ func (s *Scheduler) ingest(src *source, page Page) (IngestResult, error) {
 	return res, nil
 }
 
-// failed records an error and returns the backoff before the next attempt.
+// failed records an error and returns the backoff before the next attempt,
+// spread by ±jitterFraction as intervals are: sources that failed together
+// (a network outage, a platform down) must not all retry in the same second.
 func (s *Scheduler) failed(src *source, failures *int, result string, err error) time.Duration {
 	*failures++
-	wait := s.backoff(*failures)
+	wait := s.jitter(s.backoff(*failures))
 	msg := s.clean(err.Error())
 	now := s.opts.Now()
 	s.metrics.countRequest(src.enum, src.name, result)

@@ -19,7 +19,7 @@ var allowed = map[string][]string{
 	"collector":         {"store"},
 	"collector/":        {"collector", "collector/", "store"},
 	"config":            {"aggregator/geo", "collector/hashtag", "store"},
-	"dashboard":         {"aggregator", "store"},
+	"dashboard":         {"aggregator", "store", "internal/buildinfo"},
 	"dashboard/":        {},
 	"cluster":           {"collector", "store"},
 	"deploy":            {},
