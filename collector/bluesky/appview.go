@@ -102,7 +102,9 @@ func (c *xrpcClient) spent() (time.Time, bool) {
 	return rl.Reset, true
 }
 
-func parseRateLimit(h http.Header) *collector.RateLimit {
+// parseRateLimit reads the ratelimit-* headers. Without a reset, the
+// policy's window ("3000;w=300": 300 seconds) stands in for it.
+func parseRateLimit(h http.Header, now time.Time) *collector.RateLimit {
 	lim, err1 := strconv.Atoi(h.Get("Ratelimit-Limit"))
 	rem, err2 := strconv.Atoi(h.Get("Ratelimit-Remaining"))
 	if err1 != nil || err2 != nil {
@@ -111,6 +113,10 @@ func parseRateLimit(h http.Header) *collector.RateLimit {
 	rl := &collector.RateLimit{Limit: lim, Remaining: rem}
 	if s, err := strconv.ParseInt(h.Get("Ratelimit-Reset"), 10, 64); err == nil && s > 0 {
 		rl.Reset = time.Unix(s, 0).UTC()
+	} else if _, w, ok := strings.Cut(h.Get("Ratelimit-Policy"), ";w="); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(w, ";", 2)[0])); err == nil && n > 0 {
+			rl.Reset = now.Add(time.Duration(n) * time.Second).UTC()
+		}
 	}
 	return rl
 }
@@ -153,7 +159,7 @@ func (c *xrpcClient) call(ctx context.Context, method string, params url.Values,
 	if err != nil {
 		return fmt.Errorf("%s: %s: read: %w", c.name, method, err)
 	}
-	rl := parseRateLimit(resp.Header)
+	rl := parseRateLimit(resp.Header, c.now())
 	if rl != nil {
 		c.mu.Lock()
 		c.rl = rl
