@@ -37,7 +37,8 @@ import (
 //
 //	1: the first
 //	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
-const RulesVersion = 2
+//	3: posts with implausible times (store.Plausible) count in no campaign
+const RulesVersion = 3
 
 // Attribution is the country a post is counted in and how that was decided.
 type Attribution struct {
@@ -344,7 +345,7 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 	attributed := false
 	for i := range a.campaigns {
 		c := &a.campaigns[i]
-		day, counts, _ := c.DayOf(p.Hashtags, p.CreatedAt)
+		day, counts, _ := c.CountsPost(p)
 		if !counts {
 			continue
 		}

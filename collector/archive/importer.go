@@ -62,6 +62,10 @@ type Result struct {
 	// window of every campaign whose hashtags they carry: they are stored
 	// (a later window change counts them) but no figure counts them now.
 	OutsideWindow int
+	// Implausible counts the matched posts whose time cannot be true
+	// (before their platform existed, or over a day after they were
+	// collected): stored, but counted in no campaign (store.Plausible).
+	Implausible int
 	// OutsideCampaigns names those campaigns, in configuration order.
 	OutsideCampaigns []string
 }
@@ -257,14 +261,19 @@ func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb pars
 	r.res.Format = pb.format.Name
 	r.res.Records += len(pb.recs)
 	r.mu.Unlock()
-	outside := 0
+	outside, implausible := 0, 0
 	for i, pr := range pb.parsed {
 		for _, e := range pr.bad {
 			r.malformed(pb.recs[i].line, e)
 		}
 		posts = append(posts, pr.posts...)
 		for j := range pr.posts {
-			if outsideWindows(campaigns, &pr.posts[j], outsideOf) {
+			switch p := &pr.posts[j]; {
+			case !store.Plausible(p):
+				if carriesAny(campaigns, p) {
+					implausible++
+				}
+			case outsideWindows(campaigns, p, outsideOf):
 				outside++
 			}
 		}
@@ -279,6 +288,7 @@ func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb pars
 	r.res.Added += ir.Added
 	r.res.Duplicates += ir.Duplicates
 	r.res.OutsideWindow += outside
+	r.res.Implausible += implausible
 	snapshot := r.res
 	r.mu.Unlock()
 	if r.opts.Progress != nil {
@@ -306,6 +316,16 @@ func (r *importRun) outcome(failure, readErr error) error {
 		return fmt.Errorf("import %s: %w: no record in the file is JSON (%s)", r.path, ErrUnknownFormat, knownFormats())
 	}
 	return nil
+}
+
+// carriesAny reports whether a post carries some campaign's hashtags.
+func carriesAny(campaigns []store.Campaign, p *store.Post) bool {
+	for i := range campaigns {
+		if campaigns[i].Matches(p.Hashtags) {
+			return true
+		}
+	}
+	return false
 }
 
 // outsideWindows reports whether a post carries some campaign's hashtags
