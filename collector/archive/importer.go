@@ -27,7 +27,7 @@ import (
 )
 
 // formats are tried in order on a file's first record.
-var formats = []*collector.Format{&formatZeeschuimer, &format4CAT, &mastodon.Format, &mastodon.FormatOutbox, &bluesky.Format, &bluesky.FormatRecords, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
+var formats = []*collector.Format{&formatZeeschuimer, &format4CAT, &mastodon.Format, &mastodon.FormatOutbox, &bluesky.Format, &bluesky.FormatRecords, &bluesky.FormatCAR, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
 
 // Companions lists the files that some format reads beside the archive
 // imported (account.js, actor.json…), for a client that sends an archive to
@@ -174,7 +174,11 @@ func (r *importRun) malformed(line int, err error) {
 	defer r.mu.Unlock()
 	r.res.Malformed++
 	if r.opts.Malformed != nil {
-		r.opts.Malformed(collector.Malformed{Where: fmt.Sprintf("%s:%d", r.path, line), Err: err})
+		where := fmt.Sprintf("%s:%d", r.path, line)
+		if be := (*bluesky.BlockError)(nil); errors.As(err, &be) {
+			where, err = fmt.Sprintf("%s:block %d", r.path, be.Block), be.Err // a CAR file has blocks, not lines
+		}
+		r.opts.Malformed(collector.Malformed{Where: where, Err: err})
 	}
 }
 
@@ -509,6 +513,9 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 		case <-ctx.Done():
 			return false
 		}
+	}
+	if bluesky.IsCAR(head) {
+		return readCAR(br, batchSize, send, malformed)
 	}
 	if first == '[' || (first == '{' && !firstLineIsValue(br)) {
 		return readJSONValues(br, first == '[', batchSize, send, malformed)
