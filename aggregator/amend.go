@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -12,8 +13,10 @@ import (
 // alone) and its engagement. The rule is that a post counts as amended: its
 // author's handle and follower count are the amendment's, its engagement
 // the highest seen. Check applies the amendments to the posts before
-// recounting; here they are folded after the post they amend, in their own
-// log order, with their own watermark:
+// recounting (in each of its passes); here they are folded after the post
+// they amend, in their own log order, with their own watermark, and only in
+// a step that is not a pass of a catch-up in passes (while a pass is in
+// progress the watermark does not say which posts the rollups hold):
 //
 //   - in each period of the post, when it is the author's latest post there
 //     (the one whose follower count the period's reach uses), the period's
@@ -25,6 +28,9 @@ import (
 // A limit of this rule: two posts by one author at the same instant, amended
 // with different follower counts, fold as the later-amended one says where
 // the recount takes the later-stored one.
+
+// errStop ends a walk over the amendment log early.
+var errStop = errors.New("stop")
 
 // amendLag is how many amendments are not yet in the rollups.
 func (a *Aggregator) amendLag() (uint64, error) {
@@ -115,14 +121,14 @@ func (s *state) amendFollowers(co *contribution) error {
 				if err != nil {
 					return err
 				}
-				f.Reach += d
+				f.Reach = store.AddReach(f.Reach, d)
 			}
 			if g == store.GrainDay {
 				f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: store.DimFirstHour, Period: co.day, Value: periodOf(c, store.GrainHour, pm.FirstSeen)})
 				if err != nil {
 					return err
 				}
-				f.Reach += d
+				f.Reach = store.AddReach(f.Reach, d)
 			}
 			pm.Followers = co.follow
 		}

@@ -441,7 +441,7 @@ func soFar(tx *store.RollupTx, c *store.Campaign, day string, until time.Time) (
 	err = tx.Cells(c.Name, store.GrainDay, store.DimFirstHour, day, day, func(cell store.Cell) error {
 		if cell.Value < limit {
 			participants += cell.Participants
-			reach += cell.Reach
+			reach = store.AddReach(reach, cell.Reach)
 		}
 		return nil
 	})

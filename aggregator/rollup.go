@@ -173,14 +173,14 @@ func (s *state) addContribution(co *contribution) error {
 					if err != nil {
 						return err
 					}
-					f.Reach += co.follow - pm.Followers
+					f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 				}
 				if g == store.GrainDay {
 					f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: store.DimFirstHour, Period: period, Value: periodOf(c, store.GrainHour, pm.FirstSeen)})
 					if err != nil {
 						return err
 					}
-					f.Reach += co.follow - pm.Followers
+					f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 				}
 			}
 			pm.LastSeen, pm.Followers = co.at, co.follow
@@ -198,7 +198,7 @@ func (s *state) addContribution(co *contribution) error {
 			if !pm.Has(dv.Dim, dv.Value) {
 				pm.In = append(pm.In, dv)
 				f.Participants++
-				f.Reach += pm.Followers
+				f.Reach = store.AddReach(f.Reach, pm.Followers)
 				if isNew {
 					f.NewParticipants++
 				}
@@ -240,14 +240,14 @@ func (s *state) firstHour(co *contribution, day *store.PeriodMember, fresh bool)
 			return err
 		}
 		f.Participants--
-		f.Reach -= day.Followers
+		f.Reach = store.AddReach(f.Reach, -day.Followers)
 	}
 	f, err := s.cell(key(co.hour))
 	if err != nil {
 		return err
 	}
 	f.Participants++
-	f.Reach += day.Followers
+	f.Reach = store.AddReach(f.Reach, day.Followers)
 	return nil
 }
 
