@@ -67,6 +67,9 @@ func (b *importBar) done() {
 	if b == nil {
 		return
 	}
+	// Draw the last figures once whatever the throttle held back (a file
+	// read in less than the throttle's 100 ms showed only 0%), then clear.
+	b.bar.RenderBlank()
 	b.bar.Finish()
 }
 
