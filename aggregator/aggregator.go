@@ -37,7 +37,8 @@ import (
 //
 //	1: the first
 //	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
-const RulesVersion = 2
+//	3: minute and country_minute cells, for comparing with the same minute yesterday
+const RulesVersion = 3
 
 // Attribution is the country a post is counted in and how that was decided.
 type Attribution struct {
@@ -320,6 +321,9 @@ type contribution struct {
 	// utcHour is the store.DimSourceUTCHour value ("x/2026-11-29T05:00Z")
 	// where the campaign's clock hour is not a UTC hour, else "".
 	utcHour string
+	// minute is the post's UTC minute (store.HourLayout), for the
+	// store.DimMinute and store.DimCountryMinute cells.
+	minute string
 }
 
 // contributions returns, for each campaign the post belongs to (by hashtag
@@ -371,6 +375,7 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 				{Dim: store.DimSourceKind, Value: p.Source + "/" + string(kind)},
 			},
 		}
+		co.minute = minuteOf(co.at)
 		if !c.HoursAlignUTC(p.CreatedAt) {
 			co.utcHour = p.Source + "/" + p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout)
 		}
@@ -391,6 +396,20 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 // utcHour counts in.
 func (co *contribution) utcHourKey() store.CellKey {
 	return store.CellKey{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimSourceUTCHour, Period: co.day, Value: co.utcHour}
+}
+
+// minuteKeys are the store.DimMinute and store.DimCountryMinute cells a
+// contribution's post counts in.
+func (co *contribution) minuteKeys() [2]store.CellKey {
+	return [2]store.CellKey{
+		{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimMinute, Period: co.day, Value: co.minute},
+		{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimCountryMinute, Period: co.day, Value: co.dims[1].Value + "/" + co.minute},
+	}
+}
+
+// minuteOf is the UTC minute (store.HourLayout) instant t (UnixNano) falls in.
+func minuteOf(t int64) string {
+	return time.Unix(0, t).UTC().Truncate(time.Minute).Format(store.HourLayout)
 }
 
 // dimsFor returns the dimensions a contribution counts in at grain g.

@@ -90,6 +90,12 @@ func (r *recounter) add(p *store.Post) {
 			}
 			r.posts[k].CountKind(co.kind)
 		}
+		for _, k := range co.minuteKeys() {
+			if r.posts[k] == nil {
+				r.posts[k] = &store.Figures{}
+			}
+			r.posts[k].CountKind(co.kind)
+		}
 		if co.top != nil {
 			tk := c.Name + "\x00" + co.day
 			r.tops[tk] = append(r.tops[tk], *co.top)
@@ -119,11 +125,12 @@ func (r *recounter) result() *Recount {
 		}
 		c := r.a.byName[pk.campaign]
 		for _, x := range authors {
-			k := store.CellKey{Campaign: pk.campaign, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: pk.period, Value: periodOf(c, store.GrainHour, x.first)}
-			f := out.Cells[k]
-			f.Participants++
-			f.Reach += x.follow
-			out.Cells[k] = f
+			for _, k := range firstKeys(c, pk.period, x.first) {
+				f := out.Cells[k]
+				f.Participants++
+				f.Reach += x.follow
+				out.Cells[k] = f
+			}
 		}
 		var l []store.TopParticipant
 		for author, x := range authors {

@@ -409,33 +409,50 @@ func (a *Aggregator) Totals(campaign string) (store.Figures, error) {
 // SoFar returns the participants of a campaign day whose first post of the
 // day came before until, with their potential reach: the day's figures "so
 // far", for comparing today with the same time yesterday. until is rounded
-// up to the campaign's clock hour.
+// up to the minute.
 func (a *Aggregator) SoFar(campaign, day string, until time.Time) (participants, reach int64, err error) {
 	c, err := a.campaign(campaign)
 	if err != nil {
 		return 0, 0, err
 	}
 	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
-		participants, reach, err = soFar(tx, c, day, until)
+		var f store.Figures
+		f, _, err = soFar(tx, c, day, until)
+		participants, reach = f.Participants, f.Reach
 		return err
 	})
 	return participants, reach, err
 }
 
-func soFar(tx *store.RollupTx, c *store.Campaign, day string, until time.Time) (participants, reach int64, err error) {
-	end := c.HourStart(until)
+// soFar adds up a day's minute cells before until (rounded up to the
+// minute): the posts made before then, and the participants whose first
+// post of the day came before then, with their reach; and counts the known
+// countries with posts before then.
+func soFar(tx *store.RollupTx, c *store.Campaign, day string, until time.Time) (f store.Figures, countries int, err error) {
+	end := until.UTC().Truncate(time.Minute)
 	if !end.Equal(until) {
-		end = end.Add(time.Hour)
+		end = end.Add(time.Minute)
 	}
-	limit := end.UTC().Format(store.HourLayout)
-	err = tx.Cells(c.Name, store.GrainDay, store.DimFirstHour, day, day, func(cell store.Cell) error {
+	limit := end.Format(store.HourLayout)
+	err = tx.Cells(c.Name, store.GrainDay, store.DimMinute, day, day, func(cell store.Cell) error {
 		if cell.Value < limit {
-			participants += cell.Participants
-			reach += cell.Reach
+			f.Add(cell.Figures)
 		}
 		return nil
 	})
-	return participants, reach, err
+	if err != nil {
+		return f, 0, err
+	}
+	f.NewParticipants = 0 // not kept per minute
+	seen := map[string]bool{}
+	err = tx.Cells(c.Name, store.GrainDay, store.DimCountryMinute, day, day, func(cell store.Cell) error {
+		country, minute, _ := strings.Cut(cell.Value, "/")
+		if minute < limit && cell.Posts > 0 && country != store.UnknownCountry && !seen[country] {
+			seen[country] = true
+		}
+		return nil
+	})
+	return f, len(seen), err
 }
 
 // Top is a campaign day's top posts and top participants.

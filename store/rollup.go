@@ -93,6 +93,18 @@ const (
 	// only). Platforms count by UTC hour; these cells let such campaigns be
 	// compared with them.
 	DimSourceUTCHour = "source_utc_hour"
+	// DimMinute exists only for GrainDay: its value is a UTC minute
+	// (HourLayout, "2026-11-29T05:37Z"), and its cell counts the day's
+	// posts (and kinds) made in that minute, and the participants whose
+	// first post of the day falls in it, with their reach. Adding up a
+	// day's cells before a minute gives the day "so far" to the minute,
+	// for comparing today with the same minute yesterday.
+	DimMinute = "minute"
+	// DimCountryMinute exists only for GrainDay: its value is a country
+	// and a UTC minute ("PS/2026-11-29T05:37Z"), and its cell counts that
+	// country's posts in that minute (posts and kinds only): the countries
+	// with posts "so far", to the minute.
+	DimCountryMinute = "country_minute"
 )
 
 // Dims lists every dimension.
