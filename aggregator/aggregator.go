@@ -443,7 +443,26 @@ func topPostLess(x, y store.TopPost) int {
 }
 
 // topParticipantLess orders top participants: most posts first, then author key.
+// topParticipantLess orders top participants: most posts first, then most
+// followers, then author key. An author's key only rises as their posts
+// grow (a later post may lower their followers, but adds a post), so a
+// bounded list stays exactly the top n.
 func topParticipantLess(x, y store.TopParticipant) int {
+	if c := cmp.Compare(y.Posts, x.Posts); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(y.Followers, x.Followers); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.Author, y.Author)
+}
+
+// loudestLess orders voices by followers (their share of the potential
+// reach), then posts, then author key.
+func loudestLess(x, y Voice) int {
+	if c := cmp.Compare(y.Followers, x.Followers); c != 0 {
+		return c
+	}
 	if c := cmp.Compare(y.Posts, x.Posts); c != 0 {
 		return c
 	}

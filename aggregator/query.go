@@ -455,15 +455,30 @@ func soFar(tx *store.RollupTx, c *store.Campaign, day string, until time.Time) (
 	return f, len(seen), err
 }
 
-// Top is a campaign day's top posts and top participants.
+// Top is a campaign day's top posts and three lists of participants: the
+// most active (most posts, then most followers), the loudest voices (most
+// followers: the largest shares of the day's potential reach) and the new
+// voices (whose first post in the campaign was that day, most posts first).
 type Top struct {
 	Day          string                 `json:"day"`
 	Participants []store.TopParticipant `json:"participants"`
+	Loudest      []Voice                `json:"loudest"`
+	NewVoices    []Voice                `json:"new_voices"`
 	Posts        []store.TopPost        `json:"posts"`
 }
 
-// Top returns a campaign day's top posts and top participants; day ""
-// is the campaign's default day. The lists are empty, not nil, without posts.
+// Voice is a participant with their share of the day's potential reach
+// (their followers over the day's reach).
+type Voice struct {
+	store.TopParticipant
+	ReachShare float64 `json:"reach_share"`
+}
+
+// Top returns a campaign day's top lists; day "" is the campaign's default
+// day. The lists are empty, not nil, without posts. The loudest and new
+// voices are read from the day's participant records, exactly (followers
+// can fall as well as rise, so no bounded list kept as posts arrive could
+// hold them).
 func (a *Aggregator) Top(campaign, day string) (Top, error) {
 	c, err := a.campaign(campaign)
 	if err != nil {
@@ -477,7 +492,10 @@ func (a *Aggregator) Top(campaign, day string) (Top, error) {
 		if top.Posts, err = tx.TopPosts(c.Name, top.Day); err != nil {
 			return err
 		}
-		top.Participants, err = tx.TopParticipants(c.Name, top.Day)
+		if top.Participants, err = tx.TopParticipants(c.Name, top.Day); err != nil {
+			return err
+		}
+		top.Loudest, top.NewVoices, err = a.voices(tx, c, top.Day)
 		return err
 	})
 	if top.Posts == nil {
@@ -487,6 +505,53 @@ func (a *Aggregator) Top(campaign, day string) (Top, error) {
 		top.Participants = []store.TopParticipant{}
 	}
 	return top, err
+}
+
+// voices reads a day's participants and returns its loudest and its new
+// voices, each at most TopN long.
+func (a *Aggregator) voices(tx *store.RollupTx, c *store.Campaign, day string) (loudest, fresh []Voice, err error) {
+	loudest, fresh = []Voice{}, []Voice{}
+	dayFig, _, err := tx.Cell(store.CellKey{Campaign: c.Name, Grain: store.GrainDay, Dim: store.DimAll, Period: day})
+	if err != nil {
+		return nil, nil, err
+	}
+	n := a.opts.TopN
+	err = tx.DayMembers(c.Name, day, func(author string, m *store.Member) error {
+		i := m.Period(store.GrainDay, day)
+		if i < 0 {
+			return nil
+		}
+		pm := &m.Periods[i]
+		v := Voice{TopParticipant: store.TopParticipant{Author: author, Handle: pm.Handle, Posts: pm.Posts, Followers: pm.Followers}}
+		if dayFig.Reach > 0 {
+			v.ReachShare = float64(pm.Followers) / float64(dayFig.Reach)
+		}
+		if v.Followers > 0 {
+			loudest = insertVoice(loudest, v, n, loudestLess)
+		}
+		camp, ok, err := tx.Member(store.MemberKey{Campaign: c.Name, Author: author})
+		if err != nil {
+			return err
+		}
+		if ok && periodOf(c, store.GrainDay, camp.First) == day {
+			fresh = insertVoice(fresh, v, n, func(x, y Voice) int { return topParticipantLess(x.TopParticipant, y.TopParticipant) })
+		}
+		return nil
+	})
+	return loudest, fresh, err
+}
+
+// insertVoice adds v to a list ordered by less, keeping at most n.
+func insertVoice(l []Voice, v Voice, n int, less func(x, y Voice) int) []Voice {
+	if len(l) >= n && less(v, l[len(l)-1]) >= 0 {
+		return l
+	}
+	i, _ := slices.BinarySearchFunc(l, v, less)
+	l = slices.Insert(l, i, v)
+	if len(l) > n {
+		l = l[:n]
+	}
+	return l
 }
 
 // UTCHours returns a campaign's posts from source per UTC hour in [from, to)

@@ -54,17 +54,28 @@ func csvHeaders(w http.ResponseWriter, name string) {
 }
 
 // writeTopCSV writes one of a day's top lists as CSV.
-func writeTopCSV(w http.ResponseWriter, name, day, list string, posts []store.TopPost, parts []store.TopParticipant) {
-	csvHeaders(w, name+"-top-"+list+"-"+day)
+func writeTopCSV(w http.ResponseWriter, name, list string, top aggregator.Top) {
+	csvHeaders(w, name+"-top-"+list+"-"+top.Day)
 	cw := NewCSVWriter(w)
-	if list == "participants" {
+	voices := func(l []aggregator.Voice) {
+		cw.Write([]string{"rank", "author", "handle", "posts", "followers", "reach_share"})
+		for i, p := range l {
+			cw.Write([]string{strconv.Itoa(i + 1), p.Author, p.Handle, strconv.FormatInt(p.Posts, 10), strconv.FormatInt(p.Followers, 10), strconv.FormatFloat(p.ReachShare, 'f', 4, 64)})
+		}
+	}
+	switch list {
+	case "participants":
 		cw.Write([]string{"rank", "author", "handle", "posts", "followers"})
-		for i, p := range parts {
+		for i, p := range top.Participants {
 			cw.Write([]string{strconv.Itoa(i + 1), p.Author, p.Handle, strconv.FormatInt(p.Posts, 10), strconv.FormatInt(p.Followers, 10)})
 		}
-	} else {
+	case "loudest":
+		voices(top.Loudest)
+	case "new_voices":
+		voices(top.NewVoices)
+	default:
 		cw.Write([]string{"rank", "platform", "id", "url", "kind", "author", "country", "created_at", "engagement", "text"})
-		for i, p := range posts {
+		for i, p := range top.Posts {
 			cw.Write([]string{strconv.Itoa(i + 1), p.Platform, p.ID, p.URL, string(p.Kind), p.Author, p.Country, p.CreatedAt.UTC().Format(time.RFC3339), strconv.FormatInt(p.Engagement, 10), p.Text})
 		}
 	}

@@ -540,6 +540,23 @@ func (t *RollupTx) Member(k MemberKey) (m Member, ok bool, err error) {
 	return m, true, err
 }
 
+// DayMembers calls fn for each author's record of a campaign day, in
+// author key order.
+func (t *RollupTx) DayMembers(campaign, day string, fn func(author string, m *Member) error) error {
+	prefix := MemberKey{Campaign: campaign, Day: day}.bytes()
+	c := t.members.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		m, err := decodeMember(v)
+		if err != nil {
+			return fmt.Errorf("member %q: %w", k, err)
+		}
+		if err := fn(string(k[len(prefix):]), &m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // PutMember writes an author's record in a campaign.
 func (t *RollupTx) PutMember(k MemberKey, m *Member) error {
 	return t.members.Put(k.bytes(), encodeMember(m))
