@@ -37,7 +37,9 @@ import (
 //
 //	1: the first
 //	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
-//	3: minute and country_minute cells, for comparing with the same minute yesterday
+//	3: minute and country_minute cells, for comparing with the same minute
+//	   yesterday; imported posts counted under their platform, with an
+//	   arrival dimension (live, import)
 const RulesVersion = 3
 
 // Attribution is the country a post is counted in and how that was decided.
@@ -316,7 +318,7 @@ type contribution struct {
 	at       int64 // CreatedAt UnixNano
 	follow   int64
 	kind     store.Kind
-	dims     [7]store.DimValue // the last, DimSourceKind, only for GrainTotal
+	dims     [8]store.DimValue // the last, DimSourceKind, only for GrainTotal
 	top      *store.TopPost    // nil for reposts
 	// utcHour is the store.DimSourceUTCHour value ("x/2026-11-29T05:00Z")
 	// where the campaign's clock hour is not a UTC hour, else "".
@@ -356,6 +358,7 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 		if handle == "" {
 			handle = p.Author.ID
 		}
+		source, arrival := store.SourceOf(p)
 		co := contribution{
 			campaign: c,
 			day:      day,
@@ -365,19 +368,20 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 			at:       p.CreatedAt.UnixNano(),
 			follow:   p.Author.Followers,
 			kind:     kind,
-			dims: [7]store.DimValue{
+			dims: [8]store.DimValue{
 				{Dim: store.DimAll},
 				{Dim: store.DimCountry, Value: attr.Country},
-				{Dim: store.DimSource, Value: p.Source},
+				{Dim: store.DimSource, Value: source},
 				{Dim: store.DimKind, Value: string(kind)},
 				{Dim: store.DimLang, Value: store.NormalizeLang(p.Lang)},
 				{Dim: store.DimMethod, Value: attr.Method},
-				{Dim: store.DimSourceKind, Value: p.Source + "/" + string(kind)},
+				{Dim: store.DimArrival, Value: arrival},
+				{Dim: store.DimSourceKind, Value: source + "/" + string(kind)},
 			},
 		}
 		co.minute = minuteOf(co.at)
 		if !c.HoursAlignUTC(p.CreatedAt) {
-			co.utcHour = p.Source + "/" + p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout)
+			co.utcHour = source + "/" + p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout)
 		}
 		if kind != store.KindRepost {
 			text := p.Text
@@ -417,7 +421,7 @@ func (co *contribution) dimsFor(g store.Grain) []store.DimValue {
 	if g == store.GrainTotal {
 		return co.dims[:]
 	}
-	return co.dims[:6]
+	return co.dims[:7]
 }
 
 // periodOf is the period of grain g that instant t (UnixNano) falls in.

@@ -21,13 +21,14 @@ const (
 	ByKind    = store.DimKind
 	ByLang    = store.DimLang
 	ByMethod  = store.DimMethod
+	ByArrival = store.DimArrival
 	// BySourceKind is campaign totals by "source/kind" (x/repost), as the
 	// metrics count posts; not in GroupKeys, the columns of reports by day.
 	BySourceKind = store.DimSourceKind
 )
 
 // GroupKeys lists the group keys in column order.
-var GroupKeys = []string{ByDay, ByHour, ByCountry, BySource, ByKind, ByLang, ByMethod}
+var GroupKeys = []string{ByDay, ByHour, ByCountry, BySource, ByKind, ByLang, ByMethod, ByArrival}
 
 // FigureNames lists the figures in column order; they match store.Figures' JSON names.
 var FigureNames = []string{"posts", "originals", "reposts", "replies", "quotes", "participants", "new_participants", "reach"}
@@ -52,6 +53,7 @@ type Row struct {
 	Kind    string `json:"kind,omitempty"`
 	Lang    string `json:"lang,omitempty"`
 	Method  string `json:"method,omitempty"`
+	Arrival string `json:"arrival,omitempty"` // live or import
 	// SourceKind is set only by BySourceKind ("x/repost"), for campaign totals.
 	SourceKind string `json:"source_kind,omitempty"`
 	store.Figures
@@ -76,6 +78,8 @@ func (r *Row) Key(k string) string {
 		return r.Lang
 	case ByMethod:
 		return r.Method
+	case ByArrival:
+		return r.Arrival
 	case BySourceKind:
 		return r.SourceKind
 	}
@@ -137,7 +141,7 @@ func ParseBy(s string) ([]string, error) {
 // ByHour, or "" for campaign totals): one at a time; BySourceKind only to
 // campaign totals.
 func Dimensions(timeKey string) []string {
-	dims := []string{ByCountry, BySource, ByKind, ByLang, ByMethod}
+	dims := []string{ByCountry, BySource, ByKind, ByLang, ByMethod, ByArrival}
 	if timeKey == "" {
 		dims = append(dims, BySourceKind)
 	}
@@ -315,6 +319,8 @@ func (r *Row) setKey(dim, v string) {
 		r.Lang = v
 	case ByMethod:
 		r.Method = v
+	case ByArrival:
+		r.Arrival = v
 	case BySourceKind:
 		r.SourceKind = v
 	}

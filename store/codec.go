@@ -31,6 +31,9 @@ func encodePost(p *Post) []byte {
 	if p.Signals.Coordinates != nil {
 		flags |= 2
 	}
+	if p.Arrival == ArrivalImport {
+		flags |= 4 // any other arrival is live, stored as ""
+	}
 	b = append(b, flags)
 	if c := p.Signals.Coordinates; c != nil {
 		b = binary.BigEndian.AppendUint64(b, math.Float64bits(c.Lat))
@@ -67,6 +70,9 @@ func decodePost(b []byte, p *Post) error {
 	flags := r.b[0]
 	r.b = r.b[1:]
 	p.Redacted = flags&1 != 0
+	if flags&4 != 0 {
+		p.Arrival = ArrivalImport
+	}
 	if flags&2 != 0 {
 		if len(r.b) < 16 {
 			return errors.New("short post coordinates")

@@ -77,7 +77,8 @@ const (
 	DimSource  = "source"
 	DimKind    = "kind"
 	DimLang    = "lang"
-	DimMethod  = "method" // how the country was attributed
+	DimMethod  = "method"  // how the country was attributed
+	DimArrival = "arrival" // how the post reached tagpulse: live or import
 	// DimSourceKind ("x/repost") exists only for GrainTotal: it feeds the
 	// tagpulse_posts_total{source,kind} metric.
 	DimSourceKind = "source_kind"
@@ -108,7 +109,7 @@ const (
 )
 
 // Dims lists every dimension.
-var Dims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod}
+var Dims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod, DimArrival}
 
 // CellKey names one rollup cell: a campaign, a grain and period, and one
 // dimension's value. Period is "" for GrainTotal, a campaign day
@@ -319,7 +320,7 @@ func decodeMember(b []byte) (Member, error) {
 // memberDims are the dimensions a member record names by index, in one
 // byte; an index never changes meaning. Others are written as strings after
 // dimOther.
-var memberDims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod, DimSourceKind, DimFirstHour}
+var memberDims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod, DimSourceKind, DimFirstHour, DimArrival}
 
 const dimOther = 0xff
 
