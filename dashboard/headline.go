@@ -15,12 +15,24 @@ func (h *handler) showHeadline(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.format(w, r, "json"); !ok {
 		return
 	}
-	hl, err := h.agg.Headline(r.PathValue("name"), r.URL.Query().Get("day"))
+	name := r.PathValue("name")
+	hl, err := h.agg.Headline(name, r.URL.Query().Get("day"))
 	if err != nil {
 		h.httpError(w, r, err)
 		return
 	}
-	writeJSON(w, hl)
+	var health []store.SourceHealth
+	if h.sources != nil {
+		health = h.sources(name)
+	}
+	_, public := publicCampaign(r)
+	writeJSON(w, headlineView{hl, collectionOf(health, public)})
+}
+
+// headlineView is the headline with the campaign's collection state.
+type headlineView struct {
+	aggregator.Headline
+	Collection *Collection `json:"collection"`
 }
 
 func (h *handler) showCrossCheck(w http.ResponseWriter, r *http.Request) {
