@@ -55,6 +55,8 @@ func TestClassify(t *testing.T) {
 		{fmt.Errorf("x:afp: /2/tweets/search/recent: HTTP 401: Unauthorized"), store.ErrorUnauthorized, "", 401},
 		{fmt.Errorf("x:afp: /2/tweets/search/recent: HTTP 403: Forbidden"), store.ErrorForbidden, "", 403},
 		{fmt.Errorf("mastodon:m.example: HTTP 503"), store.ErrorServer, "", 503},
+		{fmt.Errorf("mastodon:m.example: GET /api/v1/timelines/tag/x: 502 Bad Gateway: "), store.ErrorServer, "", 502},
+		{fmt.Errorf("bluesky: read page: 429 Too Many Requests"), store.ErrorRateLimited, "", 429},
 		{fmt.Errorf("wrap: %w", &RateLimitedError{Source: "x", Until: time.Now()}), store.ErrorRateLimited, "", 0},
 		{errors.New("decode page: unexpected EOF"), store.ErrorOther, "", 0},
 	}

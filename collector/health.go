@@ -113,8 +113,8 @@ func (s *Scheduler) clean(msg string) string {
 }
 
 // httpStatusRE finds the HTTP status the platform clients put in their
-// errors ("…: HTTP 401: …").
-var httpStatusRE = regexp.MustCompile(`\bHTTP (\d{3})\b`)
+// errors ("…: HTTP 401: …", or net/http's Status, "…: 503 Service Unavailable").
+var httpStatusRE = regexp.MustCompile(`(?:\bHTTP |: )([45]\d\d)\b`)
 
 // classify says what kind of failure err is (store.ErrorDNS, …), with the
 // host it concerned and the HTTP status, where the error tells: the net

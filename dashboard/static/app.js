@@ -12,6 +12,7 @@
   const viewerTZ = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
   const nf = new Intl.NumberFormat(lang);
   const pf = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 });
+  const sf = new Intl.NumberFormat(lang, { style: "percent", maximumSignificantDigits: 2 });
   const cf = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0, signDisplay: "exceptZero" });
   const dateF = new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
   const shortDay = new Intl.DateTimeFormat(lang, { month: "short", day: "numeric", timeZone: "UTC" });
@@ -436,7 +437,7 @@
       return li;
     }));
     table("t-participants", tp.participants.map((p) => [el("bdi", p.handle || p.author), n(p.posts), n(p.followers)]), 3, { empty: dayEmpty() });
-    table("t-loudest", (tp.loudest || []).slice(0, 10).map((p) => [el("bdi", p.handle || p.author), n(p.followers), pf.format(p.reach_share || 0)]), 3, { empty: dayEmpty() });
+    table("t-loudest", (tp.loudest || []).slice(0, 10).map((p) => [el("bdi", p.handle || p.author), n(p.followers), sf.format(p.reach_share || 0)]), 3, { empty: dayEmpty() });
     table("t-new-voices", (tp.new_voices || []).slice(0, 10).map((p) => [el("bdi", p.handle || p.author), n(p.posts), n(p.followers)]), 3, { empty: dayEmpty() });
     for (const [id, key] of [["top-posts-title", "sec.top_posts"], ["top-parts-title", "sec.top_participants"], ["loudest-title", "sec.loudest"], ["new-voices-title", "sec.new_voices"], ["cross-title", "compl.crosscheck"]]) $(id).textContent = t(key, { day: fmtDay(state.day) });
   }
