@@ -1,5 +1,25 @@
 # Day-to-day targets; CI runs .ci/run.
-.PHONY: test race lint bench demo
+.PHONY: build test race lint bench demo rules
+
+# build makes the release binary, bin/tagpulse: static (CGO_ENABLED=0, no
+# libc; the zone database is embedded), with paths trimmed and symbols
+# stripped. The version and VCS revision come from the repository (git tags
+# and commit) when it is there; a build without it (a source archive, the
+# Dockerfile) can pass them: make build VERSION=1.2.3 REVISION=abc123.
+BIN      ?= bin/tagpulse
+VERSION  ?=
+REVISION ?=
+pkg      := github.com/tagpulse/tagpulse/internal/buildinfo
+LDFLAGS  := -s -w
+ifneq ($(VERSION),)
+LDFLAGS  += -X $(pkg).version=$(VERSION)
+endif
+ifneq ($(REVISION),)
+LDFLAGS  += -X $(pkg).revision=$(REVISION)
+endif
+
+build:
+	CGO_ENABLED=0 go build -trimpath -buildvcs=auto -ldflags='$(LDFLAGS)' -o $(BIN) ./cmd/tagpulse
 
 test:
 	go test ./...
@@ -19,3 +39,7 @@ bench:
 
 demo:
 	go run ./cmd/tagpulse demo
+
+# rules regenerates deploy/prometheus/tagpulse.rules.yml from its template.
+rules:
+	go generate ./deploy

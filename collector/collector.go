@@ -119,9 +119,18 @@ type IngestResult struct {
 	Malformed  int // items skipped as unparseable
 }
 
+// Sink is what Ingest appends to: the local store (*store.DB), or with
+// cluster: the stream a collect node publishes to (cluster.Publisher).
+// Append writes the posts and the cursors so that a cursor never moves
+// without the posts it covers.
+type Sink interface {
+	Cursor(name string) ([]byte, error)
+	Append(posts []store.Post, cursors map[string][]byte) (store.AppendResult, error)
+}
+
 // Ingest keeps the page's posts that match a campaign and appends them,
 // with the page's cursor under name, in one transaction.
-func Ingest(db *store.DB, m *Matcher, name string, page Page) (IngestResult, error) {
+func Ingest(db Sink, m *Matcher, name string, page Page) (IngestResult, error) {
 	res := IngestResult{Fetched: page.Fetched, Malformed: len(page.Malformed)}
 	if res.Fetched == 0 {
 		res.Fetched = len(page.Posts)

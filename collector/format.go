@@ -17,4 +17,12 @@ type Format struct {
 	// page, a search response). Items inside it that cannot be parsed are
 	// returned in bad, and the rest still count.
 	Parse func(rec []byte, now time.Time) (posts []store.Post, bad []error)
+	// ForFile, when set, is called once a file is detected as this format,
+	// for formats whose records need the files beside them (X's own archive
+	// names the account in account.js, not in each tweet): companion reads
+	// one of those by name (os.ErrNotExist when it is not there). The
+	// format it returns parses the file.
+	ForFile func(companion func(name string) ([]byte, error)) (*Format, error)
+	// Companions names the files ForFile may read.
+	Companions []string
 }

@@ -41,7 +41,8 @@ type SchedulerOptions struct {
 	// (default DefaultPollTimeout). Sources also bound each request.
 	PollTimeout time.Duration
 	// BackoffMin and BackoffMax bound the wait after consecutive errors:
-	// BackoffMin, doubling per error, capped at BackoffMax (defaults 1s, 5m).
+	// BackoffMin, doubling per error, capped at BackoffMax (defaults 1s, 5m),
+	// then spread by ±10% like the intervals.
 	BackoffMin, BackoffMax time.Duration
 	// RateLimitMargin is added to a platform's reset time (default 1s): its
 	// clock and ours differ a little.
@@ -49,6 +50,10 @@ type SchedulerOptions struct {
 	// Secrets are strings (tokens, keys) cut out of error messages before
 	// they reach the health view and the logs.
 	Secrets []string
+	// Sink, when set, takes the posts and keeps the cursors instead of the
+	// store (a cluster's collect node publishes to its stream); platform
+	// counts still go to the store.
+	Sink Sink
 
 	// Now is the clock; time.Now when nil. Can be mocked for tests.
 	Now func() time.Time
@@ -65,13 +70,14 @@ type SchedulerOptions struct {
 //
 // A poller is polled again at once while its pages say More (catching up),
 // otherwise after its interval ±10%. Errors back off exponentially
-// (BackoffMin doubling to BackoffMax, reset by a success); a
+// (BackoffMin doubling to BackoffMax, ±10%, reset by a success); a
 // *RateLimitedError waits until the platform's reset (plus a margin); every
 // Poll has a deadline. A streamer that returns is restarted after the same
 // backoff. The cursor moves only inside Ingest, in the transaction that
 // stores the posts it covers.
 type Scheduler struct {
 	db      *store.DB
+	sink    Sink // db, or opts.Sink
 	matcher *Matcher
 	opts    SchedulerOptions
 	log     *slog.Logger
@@ -123,8 +129,13 @@ func NewScheduler(db *store.DB, matcher *Matcher, opts SchedulerOptions) *Schedu
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
+	var sink Sink = db
+	if opts.Sink != nil {
+		sink = opts.Sink
+	}
 	return &Scheduler{
 		db:      db,
+		sink:    sink,
 		matcher: matcher,
 		opts:    opts,
 		log:     opts.Logger,
@@ -194,7 +205,8 @@ func SourceOf(name string) string {
 	switch prefix {
 	case store.SourceX, "twitter":
 		return store.SourceX
-	case store.SourceMastodon, store.SourceBluesky, store.SourceDemo:
+	case store.SourceMastodon, store.SourceBluesky, store.SourceDemo,
+		store.SourceInstagram, store.SourceThreads, store.SourceYouTube:
 		return prefix
 	}
 	return "other"
@@ -251,7 +263,7 @@ func (s *Scheduler) runPoller(ctx context.Context, src *source) {
 // pollOnce runs one Poll and its Ingest and returns how long to wait before
 // the next. failures counts consecutive errors, for the backoff.
 func (s *Scheduler) pollOnce(ctx context.Context, src *source, failures *int) time.Duration {
-	cursor, err := s.db.Cursor(src.name)
+	cursor, err := s.sink.Cursor(src.name)
 	if err != nil {
 		return s.failed(src, failures, ResultError, fmt.Errorf("read cursor: %w", err))
 	}
@@ -337,7 +349,7 @@ func (s *Scheduler) pollCounts(ctx context.Context, src *source) {
 func (s *Scheduler) runStreamer(ctx context.Context, src *source) {
 	failures := 0
 	for ctx.Err() == nil {
-		cursor, err := s.db.Cursor(src.name)
+		cursor, err := s.sink.Cursor(src.name)
 		var wait time.Duration
 		if err != nil {
 			wait = s.failed(src, &failures, ResultError, fmt.Errorf("read cursor: %w", err))
@@ -389,7 +401,7 @@ func (s *Scheduler) runStreamer(ctx context.Context, src *source) {
 
 // ingest stores a page and records what it brought.
 func (s *Scheduler) ingest(src *source, page Page) (IngestResult, error) {
-	res, err := Ingest(s.db, s.matcher, src.name, page)
+	res, err := Ingest(s.sink, s.matcher, src.name, page)
 	if err != nil {
 		return res, err
 	}
@@ -414,10 +426,12 @@ func (s *Scheduler) ingest(src *source, page Page) (IngestResult, error) {
 	return res, nil
 }
 
-// failed records an error and returns the backoff before the next attempt.
+// failed records an error and returns the backoff before the next attempt,
+// spread by ±jitterFraction as intervals are: sources that failed together
+// (a network outage, a platform down) must not all retry in the same second.
 func (s *Scheduler) failed(src *source, failures *int, result string, err error) time.Duration {
 	*failures++
-	wait := s.backoff(*failures)
+	wait := s.jitter(s.backoff(*failures))
 	msg := s.clean(err.Error())
 	now := s.opts.Now()
 	s.metrics.countRequest(src.enum, src.name, result)

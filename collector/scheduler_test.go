@@ -213,7 +213,9 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 	}
 
 	interval := 63 * time.Second // 1m +5%
-	wantWaits := []time.Duration{0, interval, time.Second, 2 * time.Second, 91 * time.Second, 4 * time.Second, interval, time.Second, 2 * time.Second}
+	// Backoffs get the same jitter: 1s, 2s, 4s +5%.
+	b1, b2, b4 := 1050*time.Millisecond, 2100*time.Millisecond, 4200*time.Millisecond
+	wantWaits := []time.Duration{0, interval, b1, b2, 91 * time.Second, b4, interval, b1, b2}
 	if got := clock.Waits(); fmt.Sprint(got) != fmt.Sprint(wantWaits) {
 		t.Errorf("waits = %v, want %v", got, wantWaits)
 	}
@@ -245,7 +247,7 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 		t.Errorf("last error %q: want the URL without credentials or query", msg)
 	}
 	h = health[4] // rate limited
-	wantUntil := t0.Add(interval + 3*time.Second + 90*time.Second)
+	wantUntil := t0.Add(interval + b1 + b2 + 90*time.Second)
 	if h.State != collector.StateWaitingForReset || h.WaitingForResetUntil == nil || !h.WaitingForResetUntil.Equal(wantUntil) {
 		t.Errorf("health while rate limited = %+v, want waiting for reset until %s", h, wantUntil)
 	}
@@ -284,7 +286,7 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 		"tagpulse_collector_posts_added_total":              4,
 		"tagpulse_collector_rate_limit_remaining":           0, // the 429 of step 4; no header since
 		"tagpulse_collector_request_duration_seconds":       9, // observations
-		"tagpulse_collector_last_success_timestamp_seconds": float64(t0.Add(interval + 3*time.Second + 91*time.Second + 4*time.Second).Unix()),
+		"tagpulse_collector_last_success_timestamp_seconds": float64(t0.Add(interval+b1+b2+91*time.Second+b4).UnixNano()) / 1e9,
 	} {
 		if got := gather(t, reg, name, labels("")); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
@@ -351,6 +353,7 @@ func TestSchedulerStreamer(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	sched := collector.NewScheduler(db, collector.NewMatcher([]store.Campaign{campaign()}), collector.SchedulerOptions{
 		Now: clock.Now, Sleep: clock.Sleep, OnIngest: func() { ingests.Add(1) }, Registerer: reg,
+		Rand: func() float64 { return 0.5 }, // no jitter
 	})
 	sched.AddStream(s)
 	sched.Run(ctx)
@@ -450,7 +453,8 @@ func TestSchedulerBackoffCap(t *testing.T) {
 		}
 		return collector.Page{}, errors.New("HTTP 500")
 	}}
-	sched := collector.NewScheduler(db, collector.NewMatcher(nil), collector.SchedulerOptions{Now: clock.Now, Sleep: clock.Sleep})
+	noJitter := func() float64 { return 0.5 }
+	sched := collector.NewScheduler(db, collector.NewMatcher(nil), collector.SchedulerOptions{Now: clock.Now, Sleep: clock.Sleep, Rand: noJitter})
 	sched.Add(p, time.Minute)
 	sched.Run(ctx)
 	want := "[1s 2s 4s 8s 16s 32s 1m4s 2m8s 4m16s 5m0s 5m0s]"

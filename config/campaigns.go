@@ -164,14 +164,14 @@ func (p *parser) hashtags(n *yaml.Node, key string, line int) []string {
 		if hn.Tag == "!!null" {
 			h = ""
 		}
-		if err := hashtag.Validate(h); err != nil {
+		if err := hashtag.ValidateTag(h); err != nil {
 			if strings.TrimSpace(h) == "" {
 				err = fmt.Errorf("%w (in YAML a '#' after a space starts a comment: quote the hashtag or leave out the '#')", err)
 			}
 			p.errorf(hn.Line, key+"["+strconv.Itoa(j)+"]", "%w", err)
 			continue
 		}
-		if t := hashtag.Normalize(h); !seen[t] {
+		if t := hashtag.NormalizeTag(h); !seen[t] {
 			seen[t] = true
 			tags = append(tags, t)
 		}

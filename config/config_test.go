@@ -155,7 +155,7 @@ func TestParseErrors(t *testing.T) {
 		{"UnknownTop", "dbx: a\n" + campaign, 1, "dbx", "unknown key (known here: campaigns, cluster, dashboard, db, geo, listen, sources)"},
 		{"UnknownInCampaign", campaign + "    hashtag: b\n", 5, "campaigns[0].hashtag", "unknown key (known here: from, hashtags, name, timezone, title, to)"},
 		{"UnknownInMerged", "campaigns:\n  - <<: {name: a, hashtags: [a], zone: UTC}\n    timezone: UTC\n", 2, "campaigns[0].zone", "unknown key"},
-		{"UnknownSource", campaign + "sources:\n  nosuchsource:\n    instances: [https://mastodon.social]\n", 6, "sources.nosuchsource", "unknown key (known here: bluesky, mastodon, poll_timeout, twitter, x)"},
+		{"UnknownSource", campaign + "sources:\n  nosuchsource:\n    instances: [https://mastodon.social]\n", 6, "sources.nosuchsource", "unknown key (known here: bluesky, instagram, mastodon, poll_timeout, threads, twitter, x, youtube)"},
 		{"UnknownInX", campaign + "sources:\n  x: {bearer: abc, bearer_token: t}\n", 6, "sources.x.bearer", "unknown key (known here: base_url, bearer_token,"},
 		{"UnknownInMastodon", campaign + "sources:\n  mastodon:\n    instances: [a.example]\n    instance: b.example\n", 8, "sources.mastodon.instance", "unknown key"},
 		{"UnknownInGeo", campaign + "geo: {nosuchkey: x}\n", 5, "geo.nosuchkey", "unknown key (known here: instance, overrides, prefer)"},
@@ -199,7 +199,8 @@ func TestParseErrors(t *testing.T) {
 		{"HashtagSpace", "campaigns:\n  - name: a\n    hashtags:\n      - All For Palestine\n    timezone: UTC\n", 4, "campaigns[0].hashtags[0]", "contains a space"},
 		{"HashtagPunct", "campaigns:\n  - name: a\n    hashtags: [\"!!!\"]\n    timezone: UTC\n", 3, "campaigns[0].hashtags[0]", "no letters"},
 		{"HashtagNumeric", "campaigns:\n  - name: a\n    hashtags: [2021]\n    timezone: UTC\n", 3, "campaigns[0].hashtags[0]", "no letters"},
-		{"HashtagDash", "campaigns:\n  - name: a\n    hashtags: [all-for-palestine]\n    timezone: UTC\n", 3, "campaigns[0].hashtags[0]", "cannot be part of a hashtag"},
+		{"HashtagDashEnd", "campaigns:\n  - name: a\n    hashtags: [all-for-palestine-]\n    timezone: UTC\n", 3, "campaigns[0].hashtags[0]", "ends in '-'"},
+		{"HashtagSpace", "campaigns:\n  - name: a\n    hashtags: [\"all for palestine\"]\n    timezone: UTC\n", 3, "campaigns[0].hashtags[0]", "contains a space"},
 		{"BadZone", "campaigns:\n  - name: a\n    hashtags: [a]\n\n    timezone: Asia/Gazza\n", 5, "campaigns[0].timezone", `unknown time zone "Asia/Gazza"`},
 		{"LocalZone", "campaigns:\n  - name: a\n    hashtags: [a]\n    timezone: Local\n", 4, "campaigns[0].timezone", "depends on the host"},
 		{"NoZone", "campaigns:\n  - name: a\n    hashtags: [a]\n", 2, "campaigns[0].timezone", "missing"},
@@ -571,7 +572,8 @@ func TestExampleConfig(t *testing.T) {
 		b.WriteString(line)
 	}
 	vars := map[string]string{}
-	for _, v := range []string{"TAGPULSE_X_BEARER_TOKEN", "TAGPULSE_DASHBOARD_PASSWORD", "TAGPULSE_METRICS_TOKEN", "TAGPULSE_PUBLIC_AFP", "TAGPULSE_NATS_CREDS", "TAGPULSE_TWITTER_CONSUMER_KEY", "TAGPULSE_TWITTER_CONSUMER_SECRET", "TAGPULSE_TWITTER_ACCESS_TOKEN", "TAGPULSE_TWITTER_ACCESS_SECRET"} {
+	for _, v := range []string{"TAGPULSE_X_BEARER_TOKEN", "TAGPULSE_DASHBOARD_PASSWORD", "TAGPULSE_METRICS_TOKEN", "TAGPULSE_PUBLIC_AFP", "TAGPULSE_NATS_CREDS", "TAGPULSE_TWITTER_CONSUMER_KEY", "TAGPULSE_TWITTER_CONSUMER_SECRET", "TAGPULSE_TWITTER_ACCESS_TOKEN", "TAGPULSE_TWITTER_ACCESS_SECRET",
+		"TAGPULSE_INSTAGRAM_TOKEN", "TAGPULSE_THREADS_TOKEN", "TAGPULSE_YOUTUBE_API_KEY"} {
 		vars[v] = "value-of-" + strings.ToLower(v)
 	}
 	cfg, err = config.Parse([]byte(b.String()), "example-uncommented.yml", env(vars))
@@ -579,6 +581,7 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatalf("%v\n%s", err, b.String())
 	}
 	if cfg.Sources.X == nil || cfg.Sources.Mastodon == nil || cfg.Sources.Bluesky == nil || cfg.Sources.Twitter == nil ||
+		cfg.Sources.Instagram == nil || cfg.Sources.Threads == nil || cfg.Sources.YouTube == nil ||
 		cfg.Dashboard.Access.User == "" || len(cfg.Geo.Prefer) == 0 || cfg.Cluster == nil {
 		t.Errorf("uncommented example: %+v", cfg)
 	}
@@ -622,5 +625,17 @@ func TestParseNestedMerges(t *testing.T) {
 	c := cfg.Campaigns[2]
 	if c.Name != "n" || !slices.Equal(c.Hashtags, []string{"t1", "t2"}) || c.Timezone != "Asia/Gaza" {
 		t.Errorf("campaign = %+v", c)
+	}
+}
+
+// A campaign may name a tag that Bluesky carries whole (issue 16): it is
+// kept with its '-' and '.'.
+func TestHashtagWithDashAndDot(t *testing.T) {
+	cfg, err := config.ParseOffline([]byte("campaigns:\n  - name: a\n    hashtags: [Rstats-powered, \"#bsvars.org\", AllForPalestine]\n    timezone: UTC\n"), "tagpulse.yml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Campaigns[0].Hashtags; !slices.Equal(got, []string{"rstats-powered", "bsvars.org", "allforpalestine"}) {
+		t.Errorf("hashtags = %q", got)
 	}
 }

@@ -34,6 +34,7 @@ type Geo struct {
 func (g Geo) Options() geo.Options {
 	return geo.Options{
 		Overrides:  g.Overrides,
+		Prefer:     g.Prefer,
 		NoInstance: g.Instance != nil && !*g.Instance,
 	}
 }

@@ -21,12 +21,19 @@ import (
 //	  twitter:  {consumer_key: "${…}", consumer_secret: "${…}", access_token: "${…}", access_secret: "${…}"}
 //	  mastodon: {instances: [https://mastodon.social, https://mastodon.online], every: 1m}
 //	  bluesky:  {jetstream: wss://jetstream2.us-east.bsky.network/subscribe}
+//	  instagram: {user_id: "17841405309211844", access_token: "${TAGPULSE_INSTAGRAM_TOKEN}"}
+//	  threads:  {access_token: "${TAGPULSE_THREADS_TOKEN}"}
+//	  youtube:  {api_key: "${TAGPULSE_YOUTUBE_API_KEY}"}
 //	  poll_timeout: 1m
 type Sources struct {
 	X        *X        `yaml:"x"`        // X API v2 recent search, one poller per campaign
 	Twitter  *Twitter  `yaml:"twitter"`  // Twitter v1.1 search/tweets, one poller per campaign
 	Mastodon *Mastodon `yaml:"mastodon"` // hashtag timelines, one poller per instance
 	Bluesky  *Bluesky  `yaml:"bluesky"`  // Jetstream, one stream for all campaigns
+	// Instagram, Threads and YouTube: one poller each for all campaigns.
+	Instagram *Instagram `yaml:"instagram"` // Graph API hashtag search
+	Threads   *Threads   `yaml:"threads"`   // keyword and topic tag search
+	YouTube   *YouTube   `yaml:"youtube"`   // Data API v3 search, videos, channels
 	// PollTimeout is the deadline of one poll with all its requests (0:
 	// the scheduler's default).
 	PollTimeout time.Duration `yaml:"poll_timeout"`
@@ -88,6 +95,44 @@ type Bluesky struct {
 	Rewind time.Duration `yaml:"rewind"`
 }
 
+// Instagram is sources.instagram: the Instagram Graph API's hashtag search
+// for one professional account (see collector/instagram).
+type Instagram struct {
+	UserID       string        `yaml:"user_id"`       // the professional account's Instagram user ID (required)
+	AccessToken  Secret        `yaml:"access_token"`  // its user access token (required)
+	BaseURL      string        `yaml:"base_url"`      // default https://graph.facebook.com/v24.0
+	Every        time.Duration `yaml:"every"`         // poll interval (default 5m)
+	MaxPages     int           `yaml:"max_pages"`     // recent_media pages per hashtag per poll (default 10)
+	HashtagLimit int           `yaml:"hashtag_limit"` // distinct hashtags per 7 days tagpulse may use (default and most 30)
+	Timeout      time.Duration `yaml:"timeout"`       // deadline of one request (default 30s)
+}
+
+// Threads is sources.threads: the Threads API keyword search (see
+// collector/threads).
+type Threads struct {
+	AccessToken  Secret        `yaml:"access_token"`  // threads_basic + threads_keyword_search (required)
+	BaseURL      string        `yaml:"base_url"`      // default https://graph.threads.net/v1.0
+	Every        time.Duration `yaml:"every"`         // poll interval (default 2m, raised to fit the budget)
+	SearchMode   string        `yaml:"search_mode"`   // tag (default) or keyword
+	DailyQueries int           `yaml:"daily_queries"` // queries per 24 hours tagpulse may send (default and most 2,200)
+	MaxPages     int           `yaml:"max_pages"`     // pages per hashtag per poll (default 5)
+	Backfill     time.Duration `yaml:"backfill"`      // how far back a first search reaches (default 24h)
+	Timeout      time.Duration `yaml:"timeout"`       // deadline of one request (default 30s)
+}
+
+// YouTube is sources.youtube: the YouTube Data API v3 (see
+// collector/youtube).
+type YouTube struct {
+	APIKey     Secret        `yaml:"api_key"`     // an API key with the YouTube Data API v3 enabled (required)
+	BaseURL    string        `yaml:"base_url"`    // default https://www.googleapis.com/youtube/v3
+	Every      time.Duration `yaml:"every"`       // the shortest poll interval; raised so the quota lasts the day
+	DailyUnits int           `yaml:"daily_units"` // the project's daily quota (default 10,000)
+	SearchCost int           `yaml:"search_cost"` // units a search.list call costs (default 100)
+	MaxPages   int           `yaml:"max_pages"`   // search pages per poll (default 3)
+	Backfill   time.Duration `yaml:"backfill"`    // how far back a first search reaches (default 24h)
+	Timeout    time.Duration `yaml:"timeout"`     // deadline of one request (default 30s)
+}
+
 // Secrets lists the configured credentials, to keep them out of the
 // sources' health and logs.
 func (s Sources) Secrets() []string {
@@ -103,6 +148,15 @@ func (s Sources) Secrets() []string {
 		for _, h := range slices.Sorted(maps.Keys(m.Tokens)) {
 			all = append(all, m.Tokens[h])
 		}
+	}
+	if s.Instagram != nil {
+		all = append(all, s.Instagram.AccessToken)
+	}
+	if s.Threads != nil {
+		all = append(all, s.Threads.AccessToken)
+	}
+	if s.YouTube != nil {
+		all = append(all, s.YouTube.APIKey)
 	}
 	var out []string
 	for _, v := range all {
@@ -151,6 +205,38 @@ func (p *parser) checkSources(s *Sources) {
 	}
 	if b := s.Bluesky; b != nil {
 		p.checkURL("sources.bluesky.jetstream", b.Jetstream, "wss", "ws", "https", "http")
+	}
+	if ig := s.Instagram; ig != nil {
+		if ig.UserID == "" {
+			p.errorAt("sources.instagram.user_id", "missing (the Instagram professional account's user ID)")
+		} else if strings.Trim(ig.UserID, "0123456789") != "" {
+			p.errorAt("sources.instagram.user_id", "%q is not an Instagram user ID (digits only)", ig.UserID)
+		}
+		if ig.AccessToken == "" {
+			p.errorAt("sources.instagram.access_token", "missing (write it as ${TAGPULSE_INSTAGRAM_TOKEN} and set that variable)")
+		}
+		if ig.HashtagLimit < 0 || ig.HashtagLimit > 30 {
+			p.errorAt("sources.instagram.hashtag_limit", "%d: Instagram allows 1 to 30 distinct hashtags per 7 days", ig.HashtagLimit)
+		}
+		p.checkURL("sources.instagram.base_url", ig.BaseURL, "http", "https")
+	}
+	if th := s.Threads; th != nil {
+		if th.AccessToken == "" {
+			p.errorAt("sources.threads.access_token", "missing (write it as ${TAGPULSE_THREADS_TOKEN} and set that variable)")
+		}
+		if m := strings.ToLower(th.SearchMode); m != "" && m != "tag" && m != "keyword" {
+			p.errorAt("sources.threads.search_mode", "%q: want tag or keyword", th.SearchMode)
+		}
+		if th.DailyQueries < 0 || th.DailyQueries > 2200 {
+			p.errorAt("sources.threads.daily_queries", "%d: Threads allows 1 to 2200 queries per 24 hours", th.DailyQueries)
+		}
+		p.checkURL("sources.threads.base_url", th.BaseURL, "http", "https")
+	}
+	if yt := s.YouTube; yt != nil {
+		if yt.APIKey == "" {
+			p.errorAt("sources.youtube.api_key", "missing (write it as ${TAGPULSE_YOUTUBE_API_KEY} and set that variable)")
+		}
+		p.checkURL("sources.youtube.base_url", yt.BaseURL, "http", "https")
 	}
 }
 

@@ -103,3 +103,29 @@ func TestHeadlineCollectionState(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectionMessages: every state and every failure class the page
+// may be given has its message in every language.
+func TestCollectionMessages(t *testing.T) {
+	ls, _ := loadCatalogs()
+	var keys []string
+	for _, s := range []string{CollectingOK, CollectingSome, CollectingStop, CollectingNever, CollectingWait, CollectingNone} {
+		keys = append(keys, "coll."+s)
+	}
+	for _, c := range []string{store.ErrorDNS, store.ErrorDial, store.ErrorTimeout, store.ErrorUnauthorized, store.ErrorForbidden, store.ErrorRateLimited, store.ErrorServer, store.ErrorHTTP, store.ErrorOther} {
+		keys = append(keys, "reason."+c)
+	}
+	for _, src := range store.Sources {
+		keys = append(keys, "source."+src)
+	}
+	for _, a := range store.Arrivals {
+		keys = append(keys, "arrival."+a)
+	}
+	for _, lang := range Languages {
+		for _, k := range keys {
+			if _, ok := ls[lang].msgs[k]; !ok {
+				t.Errorf("%s: no message %q", lang, k)
+			}
+		}
+	}
+}

@@ -423,7 +423,7 @@ func TestCatalogues(t *testing.T) {
 		"de": {"kind.original", "fig.reposts", "kind.repost", "csv", "head.day", "card.day", "source.demo", "source.import", "col.followers", "status.live", "month.8", "month.9", "month.11", "month.12", "month.4"},
 		"ar": {"csv", "head.day", "card.day"},
 	}
-	brands := []string{"source.x", "source.mastodon", "source.bluesky"}
+	brands := []string{"source.x", "source.mastodon", "source.bluesky", "source.instagram", "source.threads", "source.youtube", "source.telegram"}
 	placeholder := regexp.MustCompile(`\{[a-z]+\}`)
 	en := ls["en"].msgs
 	for _, lang := range Languages[1:] {

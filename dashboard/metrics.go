@@ -24,6 +24,7 @@ func NewRegistry(agg *aggregator.Aggregator) *prometheus.Registry {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
 		NewStoreCollector(agg),
+		NewBuildInfoCollector(),
 	)
 	return reg
 }
@@ -32,8 +33,6 @@ const namespace = "tagpulse"
 
 // Label values used by the store collector besides the enums in store.
 const (
-	WindowToday    = "today"    // the current campaign day, in the campaign's zone
-	WindowCampaign = "campaign" // the campaign's whole window
 	// SourceOther stands in for a source outside store.Sources, so a bug
 	// elsewhere cannot add unbounded label values.
 	SourceOther = "other"
@@ -41,14 +40,19 @@ const (
 
 // StoreCollector exposes the rollups as metrics, read at scrape time. Every
 // label comes from a bounded set: configured campaign names, the source and
-// kind enums, ISO 3166-1 alpha-2 codes and ZZ, and the window enum. It reads
+// kind enums, ISO 3166-1 alpha-2 codes and ZZ. "Today" (the current
+// campaign day, in the campaign's zone) is always in the name
+// (tagpulse_posts_today, tagpulse_participants_today, tagpulse_reach_today),
+// never a label: a sum over such a label would add a day to the campaign
+// that contains it. It reads
 // only campaign-total and today's rollup cells, never raw posts, so a scrape
 // costs one short read transaction whatever the size of the post log.
 type StoreCollector struct {
 	agg *aggregator.Aggregator
 
-	posts, countryPosts, postsToday, participants, reach, active *prometheus.Desc
-	lag, size, success                                           *prometheus.Desc
+	posts, countryPosts, active               *prometheus.Desc
+	postsToday, participantsToday, reachToday *prometheus.Desc
+	participants, reach, lag, size, success   *prometheus.Desc
 
 	labels labelCache
 }
@@ -70,12 +74,18 @@ func NewStoreCollector(agg *aggregator.Aggregator) *StoreCollector {
 		postsToday: prometheus.NewDesc(name("", "posts_today"),
 			"Posts on the current campaign day (campaign time zone); drops to zero at the campaign's midnight.",
 			[]string{"campaign"}, nil),
+		participantsToday: prometheus.NewDesc(name("", "participants_today"),
+			"Distinct authors in a campaign on the current campaign day (campaign time zone).",
+			[]string{"campaign"}, nil),
+		reachToday: prometheus.NewDesc(name("", "reach_today"),
+			"Potential reach on the current campaign day: summed follower counts of that day's distinct authors.",
+			[]string{"campaign"}, nil),
 		participants: prometheus.NewDesc(name("", "participants"),
-			"Distinct authors in a campaign today (window=today, campaign time zone) or over the whole campaign (window=campaign).",
-			[]string{"campaign", "window"}, nil),
+			"Distinct authors over the whole campaign.",
+			[]string{"campaign"}, nil),
 		reach: prometheus.NewDesc(name("", "reach"),
-			"Potential reach: summed follower counts of the distinct authors, today or over the whole campaign.",
-			[]string{"campaign", "window"}, nil),
+			"Potential reach over the whole campaign: summed follower counts of its distinct authors.",
+			[]string{"campaign"}, nil),
 		active: prometheus.NewDesc(name("", "campaign_active"),
 			"1 while the current campaign day lies inside the campaign's configured window (always, for a campaign without one), else 0.",
 			[]string{"campaign"}, nil),
@@ -90,7 +100,7 @@ func NewStoreCollector(agg *aggregator.Aggregator) *StoreCollector {
 
 // Describe implements prometheus.Collector.
 func (c *StoreCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.posts, c.countryPosts, c.postsToday, c.participants, c.reach, c.active, c.lag, c.size, c.success} {
+	for _, d := range []*prometheus.Desc{c.posts, c.countryPosts, c.postsToday, c.participantsToday, c.reachToday, c.participants, c.reach, c.active, c.lag, c.size, c.success} {
 		ch <- d
 	}
 }
@@ -126,16 +136,16 @@ func (c *StoreCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- c.labels.gauge(c.active, active, cs.name, "", "")
 		ch <- c.labels.gauge(c.postsToday, float64(cs.today.Posts), cs.name, "", "")
-		ch <- c.labels.gauge(c.participants, float64(cs.today.Participants), cs.name, WindowToday, "")
-		ch <- c.labels.gauge(c.participants, float64(cs.total.Participants), cs.name, WindowCampaign, "")
-		ch <- c.labels.gauge(c.reach, float64(cs.today.Reach), cs.name, WindowToday, "")
-		ch <- c.labels.gauge(c.reach, float64(cs.total.Reach), cs.name, WindowCampaign, "")
+		ch <- c.labels.gauge(c.participantsToday, float64(cs.today.Participants), cs.name, "", "")
+		ch <- c.labels.gauge(c.reachToday, float64(cs.today.Reach), cs.name, "", "")
+		ch <- c.labels.gauge(c.participants, float64(cs.total.Participants), cs.name, "", "")
+		ch <- c.labels.gauge(c.reach, float64(cs.total.Reach), cs.name, "", "")
 	}
 }
 
 // labelCache keeps the label pairs of every series sent, so a scrape does
 // not rebuild (allocate and sort) them for 250 countries per campaign. It is
-// bounded by the label sets: campaigns × (26² codes, sources × kinds, windows).
+// bounded by the label sets: campaigns × (26² codes, sources × kinds).
 type labelCache struct {
 	mu sync.Mutex
 	m  map[labelKey][]*dto.LabelPair

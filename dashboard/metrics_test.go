@@ -34,7 +34,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // on bbolt's page allocation).
 var storeMetrics = []string{
 	"tagpulse_posts_total", "tagpulse_country_posts_total", "tagpulse_posts_today",
-	"tagpulse_participants", "tagpulse_reach", "tagpulse_campaign_active",
+	"tagpulse_participants_today", "tagpulse_reach_today", "tagpulse_participants", "tagpulse_reach", "tagpulse_campaign_active",
 	"tagpulse_aggregator_lag_posts", "tagpulse_store_scrape_success",
 }
 
@@ -178,7 +178,7 @@ func TestCountersSurviveRestart(t *testing.T) {
 	psGB := func(reg prometheus.Gatherer) (float64, float64, float64) {
 		return gatherValue(t, reg, "tagpulse_country_posts_total", map[string]string{"campaign": "allforpalestine", "country": "PS"}),
 			gatherValue(t, reg, "tagpulse_posts_total", map[string]string{"campaign": "allforpalestine", "source": "mastodon", "kind": "original"}),
-			gatherValue(t, reg, "tagpulse_participants", map[string]string{"campaign": "allforpalestine", "window": "campaign"})
+			gatherValue(t, reg, "tagpulse_participants", map[string]string{"campaign": "allforpalestine"})
 	}
 
 	db, reg, agg := open()

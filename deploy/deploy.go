@@ -1,3 +1,5 @@
+//go:generate go run ../cmd/tagpulse rules -o prometheus/tagpulse.rules.yml
+
 // Package deploy holds what operators deploy beside tagpulse — the example
 // Prometheus configuration, the alert rules with their promtool tests, and
 // the Grafana dashboard — embedded so tests can check every PromQL
@@ -20,7 +22,7 @@ import (
 
 // Files are the deployable files, by path under deploy/.
 //
-//go:embed prometheus/*.yml grafana/*.json
+//go:embed prometheus/*.yml prometheus/*.tmpl grafana/*.json
 var Files embed.FS
 
 // Paths of the files in Files.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -18,12 +19,67 @@ import (
 	"github.com/tagpulse/tagpulse/deploy"
 )
 
-// lookTool finds a Prometheus program; see testneed.
-func lookTool(t *testing.T, name string) string { t.Helper(); return testneed.Prometheus(t, name) }
+// promtoolsEnv lists the promtool programs the tests run with, separated
+// as in PATH; unset, the promtool on PATH. .ci/run sets it to Debian's
+// promtool 2 and a promtool 3 built from the Prometheus module, so the
+// rules and the dashboard queries hold on both.
+const promtoolsEnv = "TAGPULSE_PROMTOOLS"
 
-func promtool(t *testing.T, dir string, args ...string) string {
+// promtoolBin is one promtool program and its version.
+type promtoolBin struct {
+	path    string
+	version string // 2.42.0
+	major   int
+}
+
+var promtoolVersionRE = regexp.MustCompile(`version (\d+)\.(\d+)\.(\d+)`)
+
+// promtools finds the promtool programs to test with; see promtoolsEnv. A
+// missing one fails the test in CI and skips it elsewhere (testneed).
+func promtools(t *testing.T) []promtoolBin {
 	t.Helper()
-	cmd := exec.Command(lookTool(t, "promtool"), args...)
+	names := filepath.SplitList(os.Getenv(promtoolsEnv))
+	if len(names) == 0 {
+		names = []string{"promtool"}
+	}
+	var out []promtoolBin
+	for _, n := range names {
+		bin := testneed.Program(t, "Debian: apt-get install prometheus; a promtool 3: .ci/run builds one (set "+promtoolsEnv+")", n)
+		v, err := exec.Command(bin, "--version").CombinedOutput()
+		m := promtoolVersionRE.FindStringSubmatch(string(v))
+		if err != nil || m == nil {
+			t.Fatalf("%s --version: %v\n%s", bin, err, v)
+		}
+		major, _ := strconv.Atoi(m[1])
+		out = append(out, promtoolBin{path: bin, version: m[1] + "." + m[2] + "." + m[3], major: major})
+	}
+	return out
+}
+
+// eachPromtool runs f as a subtest for every promtool of promtools.
+func eachPromtool(t *testing.T, f func(t *testing.T, bin string)) {
+	t.Helper()
+	for _, p := range promtools(t) {
+		t.Run("promtool-"+p.version, func(t *testing.T) { f(t, p.path) })
+	}
+}
+
+// TestPromtoolVersions: in CI the promtool tests run on a Prometheus 2 and
+// a Prometheus 3, whose range selectors differ at the left edge.
+func TestPromtoolVersions(t *testing.T) {
+	majors := map[int]string{}
+	for _, p := range promtools(t) {
+		majors[p.major] = p.path
+	}
+	t.Logf("promtool versions: %v", majors)
+	if majors[2] == "" || majors[3] == "" {
+		testneed.Missing(t, fmt.Sprintf("want a promtool 2.x and a 3.x in %s (list separated by %q), have %v", promtoolsEnv, filepath.ListSeparator, majors))
+	}
+}
+
+func promtool(t *testing.T, bin, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -33,10 +89,12 @@ func promtool(t *testing.T, dir string, args ...string) string {
 }
 
 func TestPromtoolCheckConfig(t *testing.T) {
-	out := promtool(t, "prometheus", "check", "config", "prometheus.yml")
-	if !strings.Contains(out, "SUCCESS: 1 rule files found") {
-		t.Fatalf("promtool check config: the rule file was not loaded:\n%s", out)
-	}
+	eachPromtool(t, func(t *testing.T, bin string) {
+		out := promtool(t, bin, "prometheus", "check", "config", "prometheus.yml")
+		if !strings.Contains(out, "SUCCESS: 1 rule files found") {
+			t.Fatalf("promtool check config: the rule file was not loaded:\n%s", out)
+		}
+	})
 }
 
 func TestPromtoolCheckRules(t *testing.T) {
@@ -44,17 +102,21 @@ func TestPromtoolCheckRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := promtool(t, "prometheus", "check", "rules", "tagpulse.rules.yml")
-	if want := fmt.Sprintf("SUCCESS: %d rules found", len(rules)); !strings.Contains(out, want) {
-		t.Fatalf("promtool check rules: want %q:\n%s", want, out)
-	}
+	eachPromtool(t, func(t *testing.T, bin string) {
+		out := promtool(t, bin, "prometheus", "check", "rules", "tagpulse.rules.yml")
+		if want := fmt.Sprintf("SUCCESS: %d rules found", len(rules)); !strings.Contains(out, want) {
+			t.Fatalf("promtool check rules: want %q:\n%s", want, out)
+		}
+	})
 }
 
 func TestPromtoolTestRules(t *testing.T) {
-	out := promtool(t, "prometheus", "test", "rules", "tagpulse.rules.test.yml")
-	if !strings.Contains(out, "SUCCESS") {
-		t.Fatalf("promtool test rules:\n%s", out)
-	}
+	eachPromtool(t, func(t *testing.T, bin string) {
+		out := promtool(t, bin, "prometheus", "test", "rules", "tagpulse.rules.test.yml")
+		if !strings.Contains(out, "SUCCESS") {
+			t.Fatalf("promtool test rules:\n%s", out)
+		}
+	})
 }
 
 // TestEveryAlertHasAUnitTest: an alert without a case in the promtool tests
@@ -263,7 +325,7 @@ func TestDashboardRequiredPanels(t *testing.T) {
 		"Posts per minute by source":               {"tagpulse_posts_total"},
 		"Posts per campaign day":                   {"tagpulse_posts_today"},
 		"Top countries, campaign to date":          {"tagpulse_country_posts_total"},
-		"Participants and potential reach today":   {"tagpulse_participants", "tagpulse_reach"},
+		"Participants and potential reach today":   {"tagpulse_participants_today", "tagpulse_reach_today"},
 		"Time since last success":                  {"tagpulse_collector_last_success_timestamp_seconds"},
 		"Requests per minute by poller and result": {"tagpulse_collector_requests_total"},
 		"Rate-limit headroom":                      {"tagpulse_collector_rate_limit_remaining"},
@@ -309,10 +371,12 @@ func TestDashboardQueriesParse(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "dashboard.rules.yml"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := promtool(t, dir, "check", "rules", "dashboard.rules.yml")
-	if want := fmt.Sprintf("SUCCESS: %d rules found", len(qs)); !strings.Contains(out, want) {
-		t.Fatalf("want %q:\n%s", want, out)
-	}
+	eachPromtool(t, func(t *testing.T, bin string) {
+		out := promtool(t, bin, dir, "check", "rules", "dashboard.rules.yml")
+		if want := fmt.Sprintf("SUCCESS: %d rules found", len(qs)); !strings.Contains(out, want) {
+			t.Fatalf("want %q:\n%s", want, out)
+		}
+	})
 }
 
 func TestSubstitute(t *testing.T) {
@@ -352,9 +416,9 @@ var twoInstances = []string{
 	`tagpulse_campaign_active{job="tagpulse",instance="tp:8080",env="production",campaign="afp"} 1x10`,
 	`tagpulse_campaign_active{job="tagpulse",instance="tp:9090",env="production",campaign="afp"} 1x10`,
 	`tagpulse_campaign_active{job="tagpulse-staging",instance="tp:8080",campaign="afp"} 1x10`,
-	`tagpulse_participants{job="tagpulse",instance="tp:8080",env="production",campaign="afp",window="today"} 10x10`,
-	`tagpulse_participants{job="tagpulse",instance="tp:9090",env="production",campaign="afp",window="today"} 7x10`,
-	`tagpulse_participants{job="tagpulse-staging",instance="tp:8080",campaign="afp",window="today"} 100x10`,
+	`tagpulse_participants_today{job="tagpulse",instance="tp:8080",env="production",campaign="afp"} 10x10`,
+	`tagpulse_participants_today{job="tagpulse",instance="tp:9090",env="production",campaign="afp"} 7x10`,
+	`tagpulse_participants_today{job="tagpulse-staging",instance="tp:8080",campaign="afp"} 100x10`,
 	`tagpulse_posts_total{job="tagpulse",instance="tp:8080",env="production",campaign="afp",source="x",kind="original"} 0+1x10`,
 	`tagpulse_posts_total{job="tagpulse",instance="tp:9090",env="production",campaign="afp",source="x",kind="original"} 0+2x10`,
 	`tagpulse_posts_total{job="tagpulse-staging",instance="tp:8080",campaign="afp",source="x",kind="original"} 0+5x10`,
@@ -516,11 +580,13 @@ func TestDashboardQueryResults(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "dashboard.test.yml"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(lookTool(t, "promtool"), "test", "rules", "dashboard.test.yml")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "SUCCESS") {
-		t.Fatalf("promtool test rules: %v\n%s", err, out)
-	}
+	eachPromtool(t, func(t *testing.T, bin string) {
+		cmd := exec.Command(bin, "test", "rules", "dashboard.test.yml")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "SUCCESS") {
+			t.Fatalf("promtool test rules: %v\n%s", err, out)
+		}
+	})
 }
 
 var (

@@ -33,19 +33,27 @@ func (k Kind) Valid() bool {
 // Platforms: the namespace in which a post ID is unique. A tweet is one post
 // on PlatformX whether it came through v1.1, v2 or an archive.
 const (
-	PlatformX        = "x"
-	PlatformMastodon = "mastodon"
-	PlatformBluesky  = "bluesky"
-	PlatformDemo     = "demo"
+	PlatformX         = "x"
+	PlatformMastodon  = "mastodon"
+	PlatformBluesky   = "bluesky"
+	PlatformInstagram = "instagram"
+	PlatformThreads   = "threads"
+	PlatformYouTube   = "youtube"
+	PlatformDemo      = "demo"
+	PlatformTelegram  = "telegram" // archives only: Telegram Desktop's chat exports
 )
 
 // Sources: the platform a post came from. Rollups are broken down by
 // source; how it reached tagpulse is its Arrival.
 const (
-	SourceX        = "x"
-	SourceMastodon = "mastodon"
-	SourceBluesky  = "bluesky"
-	SourceDemo     = "demo"
+	SourceX         = "x"
+	SourceMastodon  = "mastodon"
+	SourceBluesky   = "bluesky"
+	SourceInstagram = "instagram"
+	SourceThreads   = "threads"
+	SourceYouTube   = "youtube"
+	SourceTelegram  = "telegram" // imported chat exports only
+	SourceDemo      = "demo"
 	// SourceImport is what posts imported before arrivals were kept
 	// carry; they are counted under their platform, arrived by import
 	// (see SourceOf). Parsers may still pass it: the importer sets the
@@ -55,7 +63,7 @@ const (
 
 // Sources lists every source, in display order. SourceImport stays last,
 // for stores whose rollups predate arrivals.
-var Sources = []string{SourceX, SourceMastodon, SourceBluesky, SourceDemo, SourceImport}
+var Sources = []string{SourceX, SourceMastodon, SourceBluesky, SourceInstagram, SourceThreads, SourceYouTube, SourceTelegram, SourceDemo, SourceImport}
 
 // Arrivals: how a post reached tagpulse.
 const (
@@ -132,6 +140,12 @@ func keyPart(s string) string {
 
 // Author is who posted. Followers is the follower count as seen with this
 // post; reach uses the latest one seen.
+//
+// An empty ID means the platform does not say who posted (Instagram's
+// hashtag search never names the author). Such a post is meant to count as
+// a post only, with no participant and nothing towards reach; until the
+// aggregator skips empty IDs, one platform's author-less posts make one
+// participant with no followers.
 type Author struct {
 	ID        string `json:"id"`               // stable platform ID (user id, acct URI, DID)
 	Handle    string `json:"handle,omitempty"` // screen name, user@domain, handle.bsky.social

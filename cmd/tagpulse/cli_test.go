@@ -489,3 +489,47 @@ func TestCommandErrorsSayWhatToDo(t *testing.T) {
 		t.Errorf("backup to a directory: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestGeoPreferBreaksTies: geo.prefer in the config decides names that mean
+// places in several countries (Bethlehem: US or PS), and the bare name of
+// Jerusalem counts as Unknown with method disputed until a campaign
+// overrides it; changing either rebuilds the figures.
+func TestGeoPreferBreaksTies(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	archive := writeFile(t, filepath.Join(dir, "a.jsonl"), strings.Join([]string{
+		tw{id: "1", user: "a", at: at, kind: "original", followers: 1, location: "Bethlehem", tags: []string{"AllForPalestine"}}.json(),
+		tw{id: "2", user: "b", at: at, kind: "original", followers: 1, location: "Jerusalem", tags: []string{"AllForPalestine"}}.json(),
+	}, "\n")+"\n")
+	if _, errs, code := runCmd(t, "import", "-config", cfg, archive); code != 0 {
+		t.Fatal(errs)
+	}
+	report := func(by string) string {
+		out, errs, code := runCmd(t, "report", "-config", cfg, "-by", by, "-format", "csv")
+		if code != 0 {
+			t.Fatal(errs)
+		}
+		return out
+	}
+	if got := report("method"); !strings.Contains(got, "\ndisputed,1,") {
+		t.Errorf("bare Jerusalem is not counted as disputed:\n%s", got)
+	}
+	before := report("country")
+	if strings.Contains(before, "\nPS,") {
+		t.Fatalf("PS before any preference or override:\n%s", before)
+	}
+	data, _ := os.ReadFile(cfg)
+	writeFile(t, cfg, string(data)+"geo:\n  prefer: [PS]\n")
+	if got := report("country"); !strings.Contains(got, "\nPS,2,") {
+		t.Errorf("with geo.prefer [PS], Bethlehem and Jerusalem count for PS:\n%s", got)
+	}
+	writeFile(t, cfg, string(data)+"geo:\n  overrides: {Jerusalem: PS}\n")
+	got := report("country")
+	if !strings.Contains(got, "\nPS,1,") {
+		t.Errorf("with the override only Jerusalem counts for PS:\n%s", got)
+	}
+	if out, _, code := runCmd(t, "check", "-config", cfg); code != 0 || !strings.HasPrefix(out, "ok:") {
+		t.Fatalf("check: %d %s", code, out)
+	}
+}

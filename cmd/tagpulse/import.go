@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -15,15 +16,19 @@ import (
 const maxShownMalformed = 20
 
 func cmdImport(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "import", "-config F FILE…\n\nBackfills posts from archive files. Formats are detected: "+strings.Join(archive.Formats(), ", ")+";\ngzip-compressed files are read as they are.\nMalformed records are reported with file and line, counted and skipped. Importing a file again adds nothing.")
+	fs := newFlagSet(env, "import", "-config F FILE… | -server ADDR FILE…\n\nBackfills posts from archive files. Formats are detected: "+strings.Join(archive.Formats(), ", ")+";\ngzip-compressed files are read as they are.\nMalformed records are reported with file and line, counted and skipped. Importing a file again adds nothing.\nWith -server, the files go to a running 'tagpulse run' on this host (e.g. -server 127.0.0.1:8080),\nwhich stores them while it collects; the server and this command both need the same "+importTokenEnv+".")
 	var sf storeFlags
 	sf.register(fs)
 	quiet := fs.Bool("q", false, "print only the summary and errors")
+	server := fs.String("server", "", "address of a tagpulse running on this host, to import into while it collects")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("%w: name at least one archive file", errUsage)
+	}
+	if *server != "" {
+		return importViaServer(ctx, env, *server, fs.Args(), *quiet)
 	}
 	a, err := sf.openQuiet(env)
 	if err != nil {
@@ -34,11 +39,15 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	m := collector.NewMatcher(a.agg.Campaigns())
-	failed := 0
+	sink, published, err := importSink(ctx, env, a)
+	if err != nil {
+		return err
+	}
+	failed, empty := 0, 0
 	for _, path := range fs.Args() {
 		shown := 0
 		start := time.Now()
-		res, err := archive.Import(ctx, a.db, m, path, archive.Options{
+		res, err := archive.Import(ctx, sink, m, path, archive.Options{
 			Now: env.Now,
 			Malformed: func(mf collector.Malformed) {
 				if shown < maxShownMalformed {
@@ -49,6 +58,13 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 				shown++
 			},
 		})
+		if err != nil && errors.Is(err, archive.ErrEmpty) {
+			// A harvest often ends in an empty page ([], the real end of
+			// paging): a note, not a failure, unless nothing was readable.
+			empty++
+			fmt.Fprintf(env.Stderr, "tagpulse: note: %v\n", err)
+			continue
+		}
 		if err != nil {
 			failed++
 			fmt.Fprintf(env.Stderr, "tagpulse: %v\n", err)
@@ -70,11 +86,82 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 	if _, err := a.agg.CatchUp(ctx); err != nil {
 		return err
 	}
-	if !*quiet {
+	if published != nil {
+		fmt.Fprintln(env.Stdout, published())
+	} else if !*quiet {
 		fmt.Fprintf(env.Stdout, "figures are up to date: %s in the store\n", plural(a.db.PostCount(), "post", "posts"))
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files could not be imported", failed, fs.NArg())
+	}
+	if empty == fs.NArg() {
+		if empty == 1 {
+			return errors.New("the file holds nothing to import")
+		}
+		return fmt.Errorf("none of the %d files holds anything to import", empty)
+	}
+	return nil
+}
+
+// importViaServer sends each file to a running tagpulse (POST /import) and
+// prints what it says as the offline import would.
+func importViaServer(ctx context.Context, env *Env, server string, files []string, quiet bool) error {
+	token := env.Getenv(importTokenEnv)
+	if token == "" {
+		return fmt.Errorf("%w: -server needs %s: set it to the token the server was started with", errUsage, importTokenEnv)
+	}
+	base := strings.TrimRight(server, "/")
+	if !strings.Contains(base, "://") {
+		base = "http://" + base // -server 127.0.0.1:8080
+	}
+	failed, empty := 0, 0
+	for _, path := range files {
+		events, err := importToServer(ctx, base, token, path)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "tagpulse: %v\n", err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed++
+			continue
+		}
+		for i, e := range events {
+			switch {
+			case e.Malformed != nil && i < maxShownMalformed:
+				fmt.Fprintf(env.Stderr, "%s: skipped: %s\n", e.Malformed.Where, e.Malformed.Error)
+			case e.Malformed != nil && i == maxShownMalformed:
+				fmt.Fprintf(env.Stderr, "%s: more malformed records; only the count is shown from here\n", path)
+			}
+		}
+		end := events[len(events)-1]
+		switch {
+		case end.Empty:
+			empty++
+			fmt.Fprintf(env.Stderr, "tagpulse: note: %s\n", end.Error)
+			continue
+		case end.Error != "":
+			failed++
+			fmt.Fprintf(env.Stderr, "tagpulse: %s\n", end.Error)
+			if end.Summary != "" {
+				fmt.Fprintf(env.Stdout, "%s (up to the error)\n", end.Summary)
+			}
+			continue
+		}
+		if !quiet || end.Result.Malformed > 0 || end.Result.OutsideWindow > 0 {
+			fmt.Fprintln(env.Stdout, end.Summary)
+		}
+	}
+	if !quiet && failed == 0 {
+		fmt.Fprintf(env.Stdout, "the running tagpulse at %s folds the posts into its figures as it goes\n", server)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files could not be imported", failed, len(files))
+	}
+	if empty == len(files) {
+		if empty == 1 {
+			return errors.New("the file holds nothing to import")
+		}
+		return fmt.Errorf("none of the %d files holds anything to import", empty)
 	}
 	return nil
 }

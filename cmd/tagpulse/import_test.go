@@ -57,7 +57,7 @@ func TestImportSummaryWords(t *testing.T) {
 
 	// help lists the formats as words, not a Go slice
 	_, errs, _ = runCmd(t, "import", "-h")
-	if !strings.Contains(errs, "mastodon, bluesky, jetstream, twitter-v1.1, twarc2") || strings.Contains(errs, "[mastodon") {
+	if !strings.Contains(errs, "zeeschuimer, 4cat, mastodon, mastodon-outbox, bluesky, bluesky-records, jetstream, twitter-v1.1, x-archive, twarc-csv, twarc2, telegram") || strings.Contains(errs, "[mastodon") {
 		t.Errorf("import -h:\n%s", errs)
 	}
 }
@@ -67,15 +67,16 @@ func TestImportSummaryWords(t *testing.T) {
 func TestImportRefusesUnknownAndEmptyFiles(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeBrexitConfig(t, dir, "")
-	for _, tc := range []struct{ name, content, want string }{
-		{"one.json", "not json\n", "one.json: unknown archive format"},
-		{"two.json", "not json\nnot json\n", "two.json: unknown archive format"},
-		{"empty.json", "", "empty.json: the file is empty"},
-		{"blank.json", "\n \n", "blank.json: the file is empty"},
+	for _, tc := range []struct{ name, content, want, end string }{
+		{"one.json", "not json\n", "one.json: unknown archive format", "1 of 1 files could not be imported"},
+		{"two.json", "not json\nnot json\n", "two.json: unknown archive format", "1 of 1 files could not be imported"},
+		{"empty.json", "", "empty.json: the file is empty", "the file holds nothing to import"},
+		{"blank.json", "\n \n", "blank.json: the file is empty", "the file holds nothing to import"},
+		{"end.json", "[]\n", "end.json: the file is empty (an empty JSON array)", "the file holds nothing to import"},
 	} {
 		path := writeFile(t, filepath.Join(dir, tc.name), tc.content)
 		out, errs, code := runCmd(t, "import", "-config", cfg, path)
-		if code != 1 || !strings.Contains(errs, tc.want) || !strings.Contains(errs, "1 of 1 files could not be imported") {
+		if code != 1 || !strings.Contains(errs, tc.want) || !strings.Contains(errs, tc.end) {
 			t.Errorf("%s: exit %d, want 1 and %q\nstdout: %s\nstderr: %s", tc.name, code, tc.want, out, errs)
 		}
 		if strings.Contains(errs, "[") {
@@ -84,6 +85,24 @@ func TestImportRefusesUnknownAndEmptyFiles(t *testing.T) {
 		if strings.Contains(out, "records") || strings.Contains(out, "record,") {
 			t.Errorf("%s: a summary for a failed file: %s", tc.name, out)
 		}
+	}
+}
+
+// A harvest that ends in an empty page ([], the real end of paging) is a
+// note beside the files that held posts, not a failure; only a run in which
+// nothing was readable fails.
+func TestImportEmptyLastPageIsANote(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeBrexitConfig(t, dir, "")
+	last := writeFile(t, filepath.Join(dir, "page-0002.json"), "[]\n")
+	out, errs, code := runCmd(t, "import", "-config", cfg, brexitArchive(t), last)
+	if code != 0 || !strings.Contains(out, "100 added") || !strings.Contains(errs, "note: import "+last+": the file is empty") {
+		t.Errorf("import exit %d; want 0, 100 added and a note on the empty page\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	other := writeFile(t, filepath.Join(dir, "none.json"), "")
+	_, errs, code = runCmd(t, "import", "-config", cfg, last, other)
+	if code != 1 || !strings.Contains(errs, "none of the 2 files holds anything to import") {
+		t.Errorf("only empty files: exit %d; want 1\n%s", code, errs)
 	}
 }
 

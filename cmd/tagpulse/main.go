@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 	_ "time/tzdata" // campaign zones must work on hosts without a zone database
+
+	"github.com/tagpulse/tagpulse/internal/buildinfo"
 )
 
 // Env is what a command may touch of the outside world; tests pass their own.
@@ -48,6 +50,9 @@ func init() {
 		{"check", "recount every figure from raw posts and compare with the rollups", cmdCheck},
 		{"rebuild", "re-derive every rollup from raw posts", cmdRebuild},
 		{"backup", "write a consistent copy of the store while it is in use", cmdBackup},
+		{"healthcheck", "exit 0 if the tagpulse at -addr answers /healthz (for container health checks)", cmdHealthcheck},
+		{"rules", "print the Prometheus alert rules, for a selector of your scrape job", cmdRules},
+		{"version", "print the version, VCS revision and Go version", cmdVersion},
 	}
 }
 
@@ -99,6 +104,9 @@ func exitCode(env *Env, err error) int {
 
 // run is the whole program, callable from tests.
 func run(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && (args[0] == "-version" || args[0] == "--version") {
+		args = []string{"version"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		usage(env.Stdout)
 		if len(args) == 0 {
@@ -115,9 +123,9 @@ func run(ctx context.Context, env *Env, args []string) error {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "tagpulse: a hashtag-campaign monitor\n\nUsage: tagpulse COMMAND [flags]\n\nCommands:\n")
+	fmt.Fprintf(w, "tagpulse: a hashtag-campaign monitor\n%s\n\nUsage: tagpulse COMMAND [flags]\n\nCommands:\n", buildinfo.Get())
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nStart with 'tagpulse demo' and open the address it prints.\n")
 }

@@ -12,8 +12,11 @@ import (
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/hashtag"
+	"github.com/tagpulse/tagpulse/collector/instagram"
 	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/threads"
 	"github.com/tagpulse/tagpulse/collector/x"
+	"github.com/tagpulse/tagpulse/collector/youtube"
 	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/dashboard"
 	"github.com/tagpulse/tagpulse/store"
@@ -132,10 +135,10 @@ func searchIsPast(c store.Campaign, log *slog.Logger, platform string) bool {
 func quickStartConfig(tags []string, tz string, instances []string, jetstream string) (*config.Config, error) {
 	c := store.Campaign{Timezone: tz}
 	for _, t := range tags {
-		if err := hashtag.Validate(t); err != nil {
+		if err := hashtag.ValidateTag(t); err != nil {
 			return nil, fmt.Errorf("%w: -tag %q: %v", errUsage, t, err)
 		}
-		if n := hashtag.Normalize(t); !slices.Contains(c.Hashtags, n) {
+		if n := hashtag.NormalizeTag(t); !slices.Contains(c.Hashtags, n) {
 			c.Hashtags = append(c.Hashtags, n)
 		}
 	}
@@ -185,7 +188,18 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	matcher := collector.NewMatcher(a.agg.Campaigns())
 	reg := dashboard.NewRegistry(a.agg)
 	wake := make(chan struct{}, 1)
+	node, err := startCluster(ctx, env, a, reg, log, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer node.Close()
 	sched := collector.NewScheduler(a.db, matcher, collector.SchedulerOptions{
+		Sink:        node.sink(),
 		Logger:      log,
 		Registerer:  reg,
 		PollTimeout: a.cfg.Sources.PollTimeout,
@@ -197,11 +211,11 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			}
 		},
 	})
-	n, err := addSources(sched, a.cfg, a.agg.Campaigns(), matcher, a.db, log)
+	n, err := addSources(node.adder(sched), a.cfg, a.agg.Campaigns(), matcher, node.keeper(a.db), log)
 	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if n == 0 && node == nil {
 		log.Warn("no sources configured: serving the stored figures only (add a 'sources:' section)")
 	}
 
@@ -233,12 +247,27 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
 			Sources:     sched.HealthFor,
 			BackupToken: env.Getenv(backupTokenEnv),
+			Import: &importTarget{DB: a.db, Matcher: matcher, Campaign: a.agg.Campaign, Token: env.Getenv(importTokenEnv), Now: env.Now,
+				Wake: func() {
+					select {
+					case wake <- struct{}{}:
+					default:
+					}
+				}},
 		})
 		srvDone <- err
 		cancelRun() // a server that cannot listen stops everything
 	}()
 	aggDone := make(chan error, 1)
 	go func() { aggDone <- a.agg.Run(aggCtx, wake, aggregateEvery) }()
+	nodeDone := make(chan error, 1)
+	go func() {
+		err := node.run(runCtx)
+		nodeDone <- err
+		if err != nil {
+			cancelRun() // a serve node that cannot apply the stream stops
+		}
+	}()
 
 	for _, h := range sched.Health() {
 		log.Info("source", "name", h.Name, "kind", h.Kind, "every", h.Every)
@@ -248,6 +277,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	// With no sources the scheduler returns at once: serve the stored
 	// figures until stopped all the same.
 	<-runCtx.Done()
+	nodeErr := <-nodeDone
 
 	// Stop in order: collectors have stopped; fold in what they stored last,
 	// then stop serving.
@@ -266,13 +296,16 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 	if aggErr != nil {
 		return aggErr
 	}
+	if nodeErr != nil {
+		return nodeErr
+	}
 	log.Info("stopped")
 	return nil
 }
 
 // addSources builds the configured sources and adds them to sched. It
 // returns how many it added.
-func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []store.Campaign, m *collector.Matcher, db *store.DB, log *slog.Logger) (int, error) {
+func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaign, m *collector.Matcher, db postKeeper, log *slog.Logger) (int, error) {
 	src := cfg.Sources
 	// Sorted, so that sources that group hashtags (Mastodon) group them the
 	// same way on every start: their cursors are kept per group.
@@ -332,6 +365,32 @@ func addSources(sched *collector.Scheduler, cfg *config.Config, campaigns []stor
 			return 0, cfg.At("sources.bluesky", err)
 		}
 		sched.AddStream(j)
+		n++
+	}
+	// Instagram, Threads and YouTube: one poller each, for every campaign's
+	// hashtags (their limits are the account's, the user's, the project's).
+	if src.Instagram != nil {
+		p, err := instagram.New(instagramConfig(*src.Instagram), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.instagram", err)
+		}
+		sched.Add(p, p.Every())
+		n++
+	}
+	if src.Threads != nil {
+		p, err := threads.New(threadsConfig(*src.Threads), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.threads", err)
+		}
+		sched.Add(p, p.Every())
+		n++
+	}
+	if src.YouTube != nil {
+		p, err := youtube.New(youtubeConfig(*src.YouTube), tags, nil, log)
+		if err != nil {
+			return 0, cfg.At("sources.youtube", err)
+		}
+		sched.Add(p, p.Every())
 		n++
 	}
 	return n, nil

@@ -32,6 +32,9 @@ type serveOptions struct {
 	// BackupToken, from TAGPULSE_BACKUP_TOKEN, turns on GET /backup for
 	// clients on this host that present it; "" leaves it off.
 	BackupToken string
+	// Import, when set, turns on POST /import ('tagpulse import -server')
+	// into the running tagpulse's store; its Token guards it like /backup's.
+	Import *importTarget
 	// limits bounds what a client may hold of the server; zero fields take
 	// defaultLimits' (tests set their own).
 	limits serveLimits
@@ -107,6 +110,11 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	if t := opts.BackupToken; t != "" && len(t) < minBackupTokenLen {
 		return fmt.Errorf("%s is %d characters: use at least %d (e.g. openssl rand -hex 16)", backupTokenEnv, len(t), minBackupTokenLen)
 	}
+	if opts.Import != nil {
+		if t := opts.Import.Token; t != "" && len(t) < minBackupTokenLen {
+			return fmt.Errorf("%s is %d characters: use at least %d (e.g. openssl rand -hex 16)", importTokenEnv, len(t), minBackupTokenLen)
+		}
+	}
 	opts.limits = opts.limits.orDefaults()
 	lim := opts.limits
 	h, err := dashboard.NewHandler(dashboardOptions(agg, reg, opts))
@@ -120,6 +128,9 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
 	mux.HandleFunc("GET /backup", backupHandler(agg, opts.BackupToken, lim.BackupWriteTimeout, opts.Logger))
+	if opts.Import != nil {
+		mux.HandleFunc("POST /import", importHandler(*opts.Import, opts.Logger))
+	}
 	srv := &http.Server{
 		Handler:           writeDeadline(lim.WriteTimeout, mux),
 		ReadHeaderTimeout: min(10*time.Second, lim.ReadTimeout),

@@ -2,8 +2,11 @@ package main
 
 import (
 	"github.com/tagpulse/tagpulse/collector/bluesky"
+	"github.com/tagpulse/tagpulse/collector/instagram"
 	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/threads"
 	"github.com/tagpulse/tagpulse/collector/x"
+	"github.com/tagpulse/tagpulse/collector/youtube"
 	"github.com/tagpulse/tagpulse/config"
 )
 
@@ -42,4 +45,25 @@ func mastodonConfig(c config.Mastodon) mastodon.Config {
 
 func blueskyConfig(c config.Bluesky) bluesky.Config {
 	return bluesky.Config{Jetstream: c.Jetstream, Rewind: c.Rewind}
+}
+
+func instagramConfig(c config.Instagram) instagram.Config {
+	return instagram.Config{
+		UserID: c.UserID, AccessToken: string(c.AccessToken), BaseURL: c.BaseURL, Every: c.Every,
+		MaxPages: c.MaxPages, HashtagLimit: c.HashtagLimit, Timeout: c.Timeout,
+	}
+}
+
+func threadsConfig(c config.Threads) threads.Config {
+	return threads.Config{
+		AccessToken: string(c.AccessToken), BaseURL: c.BaseURL, Every: c.Every, SearchMode: c.SearchMode,
+		DailyQueries: c.DailyQueries, MaxPages: c.MaxPages, Backfill: c.Backfill, Timeout: c.Timeout,
+	}
+}
+
+func youtubeConfig(c config.YouTube) youtube.Config {
+	return youtube.Config{
+		APIKey: string(c.APIKey), BaseURL: c.BaseURL, Every: c.Every, DailyUnits: c.DailyUnits,
+		SearchCost: c.SearchCost, MaxPages: c.MaxPages, Backfill: c.Backfill, Timeout: c.Timeout,
+	}
 }

@@ -190,10 +190,14 @@ func (sf *storeFlags) openQuiet(env *Env) (*app, error) {
 	return sf.open(env, log)
 }
 
-// normGeo makes empty and nil override tables compare equal.
+// normGeo makes empty and nil override tables and preference lists
+// compare equal.
 func normGeo(o geo.Options) geo.Options {
 	if len(o.Overrides) == 0 {
 		o.Overrides = nil
+	}
+	if len(o.Prefer) == 0 {
+		o.Prefer = nil
 	}
 	return o
 }

@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,12 +21,24 @@ import (
 	"github.com/tagpulse/tagpulse/collector"
 	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/collector/mastodon"
+	"github.com/tagpulse/tagpulse/collector/telegram"
 	"github.com/tagpulse/tagpulse/collector/x"
 	"github.com/tagpulse/tagpulse/store"
 )
 
 // formats are tried in order on a file's first record.
-var formats = []*collector.Format{&mastodon.Format, &bluesky.Format, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatTwarc2}
+var formats = []*collector.Format{&formatZeeschuimer, &format4CAT, &mastodon.Format, &mastodon.FormatOutbox, &bluesky.Format, &bluesky.FormatRecords, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
+
+// Companions lists the files that some format reads beside the archive
+// imported (account.js, actor.json…), for a client that sends an archive to
+// a running tagpulse.
+func Companions() []string {
+	var names []string
+	for _, f := range formats {
+		names = append(names, f.Companions...)
+	}
+	return names
+}
 
 // Formats returns the names of the archive formats, in detection order.
 func Formats() []string {
@@ -72,6 +87,11 @@ type Options struct {
 	// can be reported before malformed records that precede it.
 	Malformed func(m collector.Malformed)
 	Progress  func(r Result) // called after each batch
+	// Companion reads a file that the archive's format keeps beside the
+	// one imported (Format.Companions: X's account.js, Mastodon's
+	// actor.json). Import reads them from the file's directory; for
+	// ImportReader, nil means none is at hand (os.ErrNotExist).
+	Companion func(name string) ([]byte, error)
 }
 
 // withDefaults fills in the defaults of Now and BatchSize.
@@ -95,17 +115,31 @@ type record struct {
 // Malformed records are reported (file:line) through opts.Malformed, counted
 // and skipped; everything else lands. Importing the same file again adds
 // nothing: posts are deduplicated by platform and ID.
-func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string, opts Options) (Result, error) {
+func Import(ctx context.Context, db collector.Sink, m *collector.Matcher, path string, opts Options) (Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Result{File: path}, fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	content, compression, err := decompressed(f)
-	if err != nil {
-		return Result{File: path}, fmt.Errorf("import %s: %w", path, err)
+	if opts.Companion == nil {
+		dir := filepath.Dir(path)
+		opts.Companion = func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, filepath.Base(name))) }
 	}
-	r := &importRun{path: path, opts: opts.withDefaults(), res: Result{File: path, Compression: compression}}
+	return ImportReader(ctx, db, m, path, f, opts)
+}
+
+// ImportReader is Import of an archive read from r, named name in the
+// summary and in file:line reports: a file streamed to a running tagpulse
+// (import -server), or one read from elsewhere.
+func ImportReader(ctx context.Context, db collector.Sink, m *collector.Matcher, name string, in io.Reader, opts Options) (Result, error) {
+	content, compression, err := decompressed(in)
+	if err != nil {
+		return Result{File: name}, fmt.Errorf("import %s: %w", name, err)
+	}
+	if opts.Companion == nil {
+		opts.Companion = func(string) ([]byte, error) { return nil, os.ErrNotExist }
+	}
+	r := &importRun{path: name, opts: opts.withDefaults(), res: Result{File: name, Compression: compression}}
 
 	// Three stages, so that both cores stay busy while the store is
 	// written: reading records, parsing them (on every core), and ingesting
@@ -115,7 +149,7 @@ func Import(ctx context.Context, db *store.DB, m *collector.Matcher, path string
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() { readErr <- readRecords(rctx, content, r.opts.BatchSize, recs, r.malformed) }()
-	stage := parseStage(rctx, cancel, recs, r.opts.Now)
+	stage := parseStage(rctx, cancel, r.opts.Companion, recs, r.opts.Now)
 	failure := r.ingest(db, m, stage, cancel)
 	err = r.outcome(failure, <-readErr)
 	return r.res, err
@@ -152,7 +186,7 @@ type parsedBatch struct {
 // parseStage detects the format from the first batch and parses every batch
 // in order. When no format fits it sends the error, cancels the read and
 // drains recs.
-func parseStage(ctx context.Context, cancel context.CancelFunc, recs <-chan []record, now func() time.Time) <-chan parsedBatch {
+func parseStage(ctx context.Context, cancel context.CancelFunc, companion func(string) ([]byte, error), recs <-chan []record, now func() time.Time) <-chan parsedBatch {
 	stage := make(chan parsedBatch, 8)
 	go func() {
 		defer close(stage)
@@ -160,6 +194,9 @@ func parseStage(ctx context.Context, cancel context.CancelFunc, recs <-chan []re
 		for batch := range recs {
 			if format == nil {
 				f, err := detectFormat(batch)
+				if err == nil && f.ForFile != nil {
+					f, err = f.ForFile(companion)
+				}
 				if err != nil {
 					stage <- parsedBatch{err: err}
 					cancel()
@@ -185,7 +222,7 @@ func parseStage(ctx context.Context, cancel context.CancelFunc, recs <-chan []re
 // names the campaigns whose windows some matched posts fell outside. It
 // returns the first failure, after which it cancels the read and drains
 // stage.
-func (r *importRun) ingest(db *store.DB, m *collector.Matcher, stage <-chan parsedBatch, cancel context.CancelFunc) error {
+func (r *importRun) ingest(db collector.Sink, m *collector.Matcher, stage <-chan parsedBatch, cancel context.CancelFunc) error {
 	var failure error
 	campaigns := m.Campaigns()
 	outsideOf := make([]bool, len(campaigns))
@@ -215,7 +252,7 @@ func (r *importRun) ingest(db *store.DB, m *collector.Matcher, stage <-chan pars
 // ingestBatch reports a batch's malformed items, ingests its posts and adds
 // what it did to the total. It collects the posts in posts and returns it,
 // so that the next batch can reuse its array.
-func (r *importRun) ingestBatch(db *store.DB, m *collector.Matcher, pb parsedBatch, posts []store.Post, campaigns []store.Campaign, outsideOf []bool) ([]store.Post, error) {
+func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb parsedBatch, posts []store.Post, campaigns []store.Campaign, outsideOf []bool) ([]store.Post, error) {
 	r.mu.Lock()
 	r.res.Format = pb.format.Name
 	r.res.Records += len(pb.recs)
@@ -303,9 +340,49 @@ func detectFormat(batch []record) (*collector.Format, error) {
 				return f, nil
 			}
 		}
-		return nil, fmt.Errorf("%w: line %d is not a record of any format import reads (%s)", ErrUnknownFormat, batch[0].line, knownFormats())
+		return nil, fmt.Errorf("%w: %s, which is not a record of any format import reads (%s)", ErrUnknownFormat, describeRecord(batch[0]), knownFormats())
 	}
 	return nil, fmt.Errorf("%w (%s)", ErrUnknownFormat, knownFormats())
+}
+
+// describeRecord says what a record that no format reads looks like, for
+// the person who has to find out what wrote the file: the top-level keys of
+// an object (a pretty-printed file's "line 1" is only "{").
+func describeRecord(r record) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(r.data, &obj) == nil && obj != nil {
+		if len(obj) == 0 {
+			return fmt.Sprintf("the first record (line %d) is an empty JSON object", r.line)
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, strconv.Quote(k))
+		}
+		sort.Strings(keys)
+		more := ""
+		if len(keys) > 12 {
+			more = fmt.Sprintf(" and %d more", len(keys)-12)
+			keys = keys[:12]
+		}
+		return fmt.Sprintf("the first record (line %d) is a JSON object with the keys %s%s", r.line, strings.Join(keys, ", "), more)
+	}
+	var arr []json.RawMessage
+	if json.Unmarshal(r.data, &arr) == nil {
+		return fmt.Sprintf("the first record (line %d) is a JSON array", r.line)
+	}
+	return fmt.Sprintf("the first record (line %d) is a JSON %s", r.line, jsonKind(r.data))
+}
+
+func jsonKind(b []byte) string {
+	switch firstNonSpace(b) {
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // decompressed returns the file's content: gzip-compressed files, told by
@@ -409,6 +486,12 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 	defer close(out)
 	br := bufio.NewReaderSize(r, 1<<20)
 	head, _ := br.Peek(4096)
+	if rest, ok := x.StripYTD(head); ok {
+		// X's own archive: "window.YTD.tweets.part0 = [" on the first
+		// line; what follows the '=' is a JSON array.
+		br.Discard(len(head) - len(rest))
+		head = rest
+	}
 	first := firstNonSpace(head)
 	send := func(b []record) bool {
 		select {
@@ -420,6 +503,9 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 	}
 	if first == '[' || (first == '{' && !firstLineIsValue(br)) {
 		return readJSONValues(br, first == '[', batchSize, send, malformed)
+	}
+	if first != '{' && isCSVHeader(head) {
+		return readCSV(br, batchSize, send, malformed)
 	}
 	batch := make([]record, 0, batchSize)
 	line, size, blank := 0, 0, true

@@ -143,7 +143,8 @@ func bskyPost(uri string, rec *bskyPostRecord, seen time.Time, source string, no
 }
 
 // bskyHashtags are the record's #tag facets and its outline tags
-// (record.tags). The text is read only when the record has no facets at
+// (record.tags), each taken whole as its author's client wrote it
+// (hashtag.NormalizeTag: "#Rstats-powered" is rstats-powered, not rstats). The text is read only when the record has no facets at
 // all: a client that wrote facets (links, mentions) and made none of a
 // "#word" a tag did not publish it as a hashtag, and Bluesky does not treat
 // it as one; a record without facets comes from a client or bot that does
@@ -153,20 +154,34 @@ func bskyHashtags(rec *bskyPostRecord) []string {
 	if len(rec.Facets) == 0 {
 		tags = hashtag.Extract(rec.Text)
 	}
+	var seen map[string]bool // once tags is long: a record may hold thousands of facets
+	add := func(n string) {
+		switch {
+		case n == "":
+		case seen != nil:
+			if !seen[n] {
+				seen[n] = true
+				tags = append(tags, n)
+			}
+		case !bskyContains(tags, n):
+			tags = append(tags, n)
+			if len(tags) > 16 {
+				seen = make(map[string]bool, 2*len(tags))
+				for _, t := range tags {
+					seen[t] = true
+				}
+			}
+		}
+	}
 	for _, f := range rec.Facets {
 		for _, ft := range f.Features {
-			if ft.Type != bskyFacetTag {
-				continue
-			}
-			if n := hashtag.Normalize(ft.Tag); n != "" && !bskyContains(tags, n) {
-				tags = append(tags, n)
+			if ft.Type == bskyFacetTag {
+				add(hashtag.NormalizeTag(ft.Tag))
 			}
 		}
 	}
 	for _, t := range rec.Tags {
-		if n := hashtag.Normalize(t); n != "" && !bskyContains(tags, n) {
-			tags = append(tags, n)
-		}
+		add(hashtag.NormalizeTag(t))
 	}
 	if tags == nil {
 		tags = []string{}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/internal/testneed"
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -99,4 +100,42 @@ func readJSONArray(t *testing.T, path string) []json.RawMessage {
 		items = []json.RawMessage{one}
 	}
 	return items
+}
+
+// A facet's tag is the hashtag, whole: in the real AppView payload a post
+// whose facet tag is "gpt-5" carries #gpt-5 (not #gpt), and "use-case" is
+// use-case. The text is read only without facets.
+func TestFacetTagIsTheHashtag(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(mbFixtures(t, "bluesky"), "postviews_array_twitwi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		t.Fatal(err)
+	}
+	var posts []store.Post
+	for _, it := range items {
+		ps, bad := bluesky.Format.Parse(it, time.Now())
+		if len(bad) != 0 {
+			t.Fatalf("malformed: %v", bad)
+		}
+		posts = append(posts, ps...)
+	}
+	found := map[string]bool{}
+	for _, p := range posts {
+		for _, h := range p.Hashtags {
+			found[h] = true
+		}
+	}
+	for _, want := range []string{"gpt-5", "use-case"} {
+		if !found[want] {
+			t.Errorf("no post carries %q; want the facet's tag whole", want)
+		}
+	}
+	for _, cut := range []string{"gpt", "use"} {
+		if found[cut] {
+			t.Errorf("a post carries %q: the facet tag was re-split from the text", cut)
+		}
+	}
 }

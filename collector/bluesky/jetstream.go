@@ -113,7 +113,7 @@ func NewJetstream(cfg Config, tags []string, lookup PostLookup, redact PostRedac
 		j.rewind = 5 * time.Second
 	}
 	for _, t := range tags {
-		if n := hashtag.Normalize(t); n != "" {
+		if n := hashtag.NormalizeTag(t); n != "" {
 			j.tags.Add(n)
 		}
 	}

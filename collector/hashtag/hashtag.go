@@ -26,6 +26,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/rivo/uniseg"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -605,4 +606,78 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// MaxTagGraphemes is the longest tag a Bluesky facet or record tag may hold
+// (the app.bsky.richtext.facet lexicon's maxGraphemes).
+const MaxTagGraphemes = 64
+
+// NormalizeTag returns the canonical form of a tag that a platform gives as
+// a whole value rather than as text: a Bluesky #tag facet or record tag, or
+// a hashtag named in a campaign. Unlike Normalize it does not stop at the
+// first character that text hashtags cannot hold: Bluesky's tag is
+// everything its author's client took after the '#' — "#Rstats-powered" is
+// the tag rstats-powered, "#bsvars.org" is bsvars.org — so the whole value
+// is the hashtag. It returns "" for a value with white space or a second '#'
+// in it, or with no letter; a platform's tag is otherwise taken as given,
+// whatever its length. For every hashtag that Normalize keeps whole,
+// NormalizeTag gives the same form.
+func NormalizeTag(tag string) string {
+	s := strings.TrimLeftFunc(strings.TrimSpace(tag), isHashSign)
+	if fastNormal(s) {
+		return s
+	}
+	if strings.IndexFunc(s, unicode.IsSpace) >= 0 || !utf8.ValidString(s) {
+		return ""
+	}
+	s = strings.TrimLeft(norm.NFKC.String(stripIgnorable(s)), "#")
+	for range 4 {
+		f := norm.NFKC.String(stripIgnorable(cases.Fold().String(s)))
+		if f == s {
+			break
+		}
+		s = f
+	}
+	if s == "" || !hasLetter(s) || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || isHashSign(r) || r == utf8.RuneError }) {
+		return ""
+	}
+	return s
+}
+
+// ValidateTag reports why tag, as written in a campaign, is not a tag that
+// some platform can carry; nil when it is. It accepts every hashtag that
+// Validate accepts, and also the tags Bluesky carries whole
+// ("Rstats-powered", "bsvars.org"): no white space, no second '#', at least
+// one letter, at most MaxTagGraphemes (for such tags), and not ending in punctuation other
+// than '_' (clients cut that off before they write the tag). Such a tag
+// matches posts whose platform gave it whole; on X and Mastodon, which end
+// a hashtag at '-' or '.', no post carries it.
+func ValidateTag(tag string) error {
+	if Validate(tag) == nil {
+		return nil
+	}
+	s := strings.TrimSpace(tag)
+	if r, size := utf8.DecodeRuneInString(s); isHashSign(r) {
+		s = s[size:]
+	}
+	switch {
+	case s == "":
+		return Validate(tag)
+	case strings.IndexFunc(s, unicode.IsSpace) >= 0:
+		return fmt.Errorf("hashtag %q contains a space", tag)
+	case strings.IndexFunc(s, isHashSign) >= 0:
+		return fmt.Errorf("hashtag %q contains a second '#'", tag)
+	case !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError):
+		return fmt.Errorf("hashtag %q is not valid UTF-8 or contains U+FFFD", tag)
+	}
+	if NormalizeTag(s) == "" {
+		return fmt.Errorf("hashtag %q has no letters (only digits or punctuation is not a hashtag)", tag)
+	}
+	if last, _ := utf8.DecodeLastRuneInString(s); unicode.IsPunct(last) && last != '_' {
+		return fmt.Errorf("hashtag %q ends in %q, which no platform keeps in a hashtag", tag, last)
+	}
+	if uniseg.GraphemeClusterCount(s) > MaxTagGraphemes {
+		return fmt.Errorf("hashtag %q is longer than %d characters", tag, MaxTagGraphemes)
+	}
+	return nil
 }

@@ -291,6 +291,63 @@ func FuzzNormalize(f *testing.F) {
 	})
 }
 
+// Tags given whole (Bluesky facets, campaign hashtags) keep '-' and '.'.
+func TestNormalizeTag(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Rstats-powered", "rstats-powered"},
+		{"#bsvars.org", "bsvars.org"},
+		{"gpt-5", "gpt-5"},
+		{"AllForPalestine", "allforpalestine"},
+		{"＃ＡｌｌＦｏｒＰａｌｅｓｔｉｎｅ", "allforpalestine"},
+		{"كلـنا_لفلسطين", "كلنا_لفلسطين"},
+		{"two words", ""},
+		{"2021", ""},
+		{"a#b", ""},
+		{strings.Repeat("a", 80), strings.Repeat("a", 80)},
+		{"\xffab", ""},
+	} {
+		if got := hashtag.NormalizeTag(tt.in); got != tt.want {
+			t.Errorf("NormalizeTag(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestValidateTag(t *testing.T) {
+	for _, ok := range []string{"AllForPalestine", "#Rstats-powered", "bsvars.org", "gpt-5", "كلنا_لفلسطين", "tag_"} {
+		if err := hashtag.ValidateTag(ok); err != nil {
+			t.Errorf("ValidateTag(%q) = %v, want nil", ok, err)
+		}
+	}
+	for in, want := range map[string]string{
+		"two words": "space", "#a#b": "second '#'", "2021": "letters", "AllForPalestine!": "ends in",
+		"": "empty", strings.Repeat("a-", 33) + "a": "longer than 64", strings.Repeat("🇵🇸", 64) + "-x": "longer than 64",
+	} {
+		if err := hashtag.ValidateTag(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ValidateTag(%q) = %v, want an error with %q", in, err, want)
+		}
+	}
+}
+
+// Whatever Normalize keeps whole, NormalizeTag gives the same form, so a
+// campaign hashtag means what it meant before tags could hold '-' and '.'.
+func FuzzNormalizeTag(f *testing.F) {
+	for _, s := range []string{"#AllForPalestine", "Rstats-powered", "＃ＡｌｌＦｏｒＰａｌｅｓｔｉｎｅ", "#كلـنا_لفلسطين\u200f", "#Straße", "#İstanbul", "\xff#\xfe", "a.b.c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := hashtag.NormalizeTag(s)
+		if n != "" && hashtag.NormalizeTag(n) != n {
+			t.Fatalf("NormalizeTag(%q) = %q is not a fixed point (%q)", s, n, hashtag.NormalizeTag(n))
+		}
+		if hashtag.Validate(s) == nil && n != hashtag.Normalize(s) {
+			t.Fatalf("Validate(%q) = nil, Normalize = %q, NormalizeTag = %q", s, hashtag.Normalize(s), n)
+		}
+		if hashtag.ValidateTag(s) == nil && n == "" {
+			t.Fatalf("ValidateTag(%q) = nil, but NormalizeTag gives \"\"", s)
+		}
+	})
+}
+
 var sink []string
 
 func BenchmarkExtract(b *testing.B) {

@@ -27,9 +27,85 @@ type tweetV1 = twitter.Tweet
 func ParseTweetV1(raw []byte, source string, now time.Time) (store.Post, error) {
 	var t tweetV1
 	if err := json.Unmarshal(raw, &t); err != nil {
-		return store.Post{}, fmt.Errorf("not a v1.1 status: %w", err)
+		if !isPollTypeError(err) {
+			return store.Post{}, fmt.Errorf("not a v1.1 status: %w", err)
+		}
+		// go-twitter types a poll's duration_minutes as a string; the API
+		// sends a number. Decode the status again with its polls in our
+		// own type, so that an error anywhere else still shows.
+		fixed, ferr := withoutPolls(raw)
+		if ferr != nil {
+			return store.Post{}, fmt.Errorf("not a v1.1 status: %w", ferr)
+		}
+		t = tweetV1{}
+		if err := json.Unmarshal(fixed, &t); err != nil {
+			return store.Post{}, fmt.Errorf("not a v1.1 status: %w", err)
+		}
 	}
 	return postFromTweetV1(&t, source, now)
+}
+
+// pollEntityV1 is a poll as the v1.1 API (enterprise and premium) sends it,
+// in entities.polls: go-twitter's PollEntity types duration_minutes as a
+// string, so statuses with polls are decoded through this type instead.
+type pollEntityV1 struct {
+	Options []struct {
+		Position int    `json:"position"`
+		Text     string `json:"text"`
+	} `json:"options"`
+	EndDateTime     string      `json:"end_datetime"`
+	DurationMinutes json.Number `json:"duration_minutes"`
+}
+
+// isPollTypeError reports whether err is go-twitter's PollEntity refusing a
+// poll's numeric duration_minutes.
+func isPollTypeError(err error) bool {
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &te) && (te.Field == "polls.duration_minutes" || strings.HasSuffix(te.Field, ".polls.duration_minutes"))
+}
+
+// withoutPolls returns the status with every entities.polls checked against
+// pollEntityV1 and then removed (tagpulse keeps nothing of a poll), at any
+// depth: the status, its extended_tweet and the statuses it embeds.
+func withoutPolls(raw []byte) ([]byte, error) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // ids and counts stay exact
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	var strip func(v any) error
+	strip = func(v any) error {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				if ents, ok := c.(map[string]any); ok && (k == "entities" || k == "extended_entities") {
+					if polls, ok := ents["polls"]; ok {
+						b, _ := json.Marshal(polls)
+						var ps []pollEntityV1
+						if err := json.Unmarshal(b, &ps); err != nil {
+							return fmt.Errorf("%s.polls: %w", k, err)
+						}
+						delete(ents, "polls")
+					}
+				}
+				if err := strip(c); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for _, c := range x {
+				if err := strip(c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := strip(v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }
 
 func postFromTweetV1(t *tweetV1, source string, now time.Time) (store.Post, error) {
@@ -130,7 +206,10 @@ func userHandle(u *twitter.User) string {
 }
 
 // FormatTwitterV1 is one v1.1 status per record (twarc1, the v1.1 API, most
-// tweet archives), or a v1.1 search response with "statuses".
+// tweet archives), a v1.1 search response with "statuses", or a page of the
+// premium and enterprise search APIs ({"results": […], "next": …}, as the
+// 30-day and full-archive endpoints and their client libraries such as
+// searchtweets write them), one per line or pretty-printed.
 var FormatTwitterV1 = collector.Format{
 	Name: "twitter-v1.1",
 	Detect: func(rec []byte) bool {
@@ -139,6 +218,11 @@ var FormatTwitterV1 = collector.Format{
 			CreatedAt string          `json:"created_at"`
 			User      json.RawMessage `json:"user"`
 			Statuses  json.RawMessage `json:"statuses"`
+			Results   []struct {
+				IDStr     string          `json:"id_str"`
+				CreatedAt string          `json:"created_at"`
+				User      json.RawMessage `json:"user"`
+			} `json:"results"`
 		}
 		if json.Unmarshal(rec, &probe) != nil {
 			return false
@@ -146,20 +230,32 @@ var FormatTwitterV1 = collector.Format{
 		if probe.Statuses != nil {
 			return true
 		}
+		if len(probe.Results) > 0 {
+			// A premium/enterprise page: judged by its first result, since
+			// other APIs use "results" too.
+			r := probe.Results[0]
+			_, err := time.Parse(time.RubyDate, r.CreatedAt)
+			return r.IDStr != "" && r.User != nil && err == nil
+		}
 		_, err := time.Parse(time.RubyDate, probe.CreatedAt)
 		return probe.IDStr != "" && probe.User != nil && err == nil
 	},
 	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {
 		var env struct {
 			Statuses []json.RawMessage `json:"statuses"`
+			Results  []json.RawMessage `json:"results"`
 		}
-		if bytes.Contains(rec, []byte(`"statuses"`)) && json.Unmarshal(rec, &env) == nil && env.Statuses != nil {
+		if (bytes.Contains(rec, []byte(`"statuses"`)) || bytes.Contains(rec, []byte(`"results"`))) && json.Unmarshal(rec, &env) == nil && (env.Statuses != nil || env.Results != nil) {
+			list, key := env.Statuses, "statuses"
+			if list == nil {
+				list, key = env.Results, "results"
+			}
 			var posts []store.Post
 			var bad []error
-			for i, s := range env.Statuses {
+			for i, s := range list {
 				p, err := ParseTweetV1(s, store.SourceImport, now)
 				if err != nil {
-					bad = append(bad, fmt.Errorf("statuses[%d]: %w", i, err))
+					bad = append(bad, fmt.Errorf("%s[%d]: %w", key, i, err))
 					continue
 				}
 				posts = append(posts, p)

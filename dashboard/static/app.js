@@ -277,9 +277,11 @@
     const failing = (c.sources || []).filter((s) => !s.ok);
     const reasons = failing.map((s) => {
       const platform = M["source." + s.source] || s.source;
-      return t("reason." + (s.reason || "other"), { host: s.host || platform, platform, status: s.status || "" });
+      const key = "reason." + (s.reason || "other");
+      return t(key, { host: s.host || platform, platform, status: s.status || "" });
     });
-    let text = t("coll." + c.state, { time: c.since ? hm(c.since) : c.until ? hm(c.until) : "" });
+    const key = "coll." + c.state;
+    let text = t(key, { time: c.since ? hm(c.since) : c.until ? hm(c.until) : "" });
     if (reasons.length) text += " " + [...new Set(reasons)].join(" · ");
     $("collection-state").textContent = text;
     const details = $("collection-details");
