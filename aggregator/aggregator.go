@@ -363,7 +363,7 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 			campaign: c,
 			day:      day,
 			hour:     c.HourStart(p.CreatedAt).UTC().Format(store.HourLayout),
-			author:   p.Author.Key(p.Platform),
+			author:   authorKey(p),
 			handle:   handle,
 			at:       p.CreatedAt.UnixNano(),
 			follow:   p.Author.Followers,
@@ -400,6 +400,15 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 // utcHour counts in.
 func (co *contribution) utcHourKey() store.CellKey {
 	return store.CellKey{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimSourceUTCHour, Period: co.day, Value: co.utcHour}
+}
+
+// authorKey is the key of a post's author, or "" for a post whose platform
+// gives no author (Instagram): it counts as a post, not as a participant.
+func authorKey(p *store.Post) string {
+	if p.Author.ID == "" {
+		return ""
+	}
+	return p.Author.Key(p.Platform)
 }
 
 // minuteKeys are the store.DimMinute and store.DimCountryMinute cells a

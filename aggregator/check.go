@@ -50,6 +50,10 @@ func (r *recounter) add(p *store.Post) {
 	r.scratch = r.a.contributions(p, r.scratch)
 	for _, co := range r.scratch {
 		c := co.campaign
+		if co.author == "" {
+			r.addAuthorless(&co)
+			continue
+		}
 		if r.first[c.Name] == nil {
 			r.first[c.Name] = map[string]int64{}
 		}
@@ -77,6 +81,8 @@ func (r *recounter) add(p *store.Post) {
 				k := store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value}
 				if r.posts[k] == nil {
 					r.posts[k] = &store.Figures{}
+				}
+				if r.authors[k] == nil {
 					r.authors[k] = map[string]bool{}
 				}
 				r.posts[k].CountKind(co.kind)
@@ -100,6 +106,33 @@ func (r *recounter) add(p *store.Post) {
 			tk := c.Name + "\x00" + co.day
 			r.tops[tk] = append(r.tops[tk], *co.top)
 		}
+	}
+}
+
+// addAuthorless counts a post without an author: posts only, no
+// participant, no reach; it may be a top post.
+func (r *recounter) addAuthorless(co *contribution) {
+	periods := map[store.Grain]string{store.GrainTotal: "", store.GrainDay: co.day, store.GrainHour: co.hour}
+	count := func(k store.CellKey) {
+		if r.posts[k] == nil {
+			r.posts[k] = &store.Figures{}
+		}
+		r.posts[k].CountKind(co.kind)
+	}
+	for _, g := range store.Grains {
+		for _, dv := range co.dimsFor(g) {
+			count(store.CellKey{Campaign: co.campaign.Name, Grain: g, Dim: dv.Dim, Period: periods[g], Value: dv.Value})
+		}
+	}
+	for _, k := range co.minuteKeys() {
+		count(k)
+	}
+	if co.utcHour != "" {
+		count(co.utcHourKey())
+	}
+	if co.top != nil {
+		tk := co.campaign.Name + "\x00" + co.day
+		r.tops[tk] = append(r.tops[tk], *co.top)
 	}
 }
 

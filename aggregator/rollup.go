@@ -95,6 +95,9 @@ func (s *state) add(p *store.Post) error {
 func (s *state) addContribution(co *contribution) error {
 	c := co.campaign
 	s.touched[c.Name] = true
+	if co.author == "" {
+		return s.addAuthorless(co)
+	}
 	camp, err := s.member(store.MemberKey{Campaign: c.Name, Author: co.author})
 	if err != nil {
 		return err
@@ -225,6 +228,54 @@ func (s *state) addContribution(co *contribution) error {
 			return err
 		}
 		f.CountKind(co.kind)
+	}
+	return nil
+}
+
+// addAuthorless folds in a post whose platform gives no author (Instagram's
+// hashtag media): it counts as a post, in every cell and among the top
+// posts, and adds no participant and no reach.
+func (s *state) addAuthorless(co *contribution) error {
+	periods := [3]string{"", co.day, co.hour}
+	for gi, g := range store.Grains {
+		for _, dv := range co.dimsFor(g) {
+			f, err := s.cell(store.CellKey{Campaign: co.campaign.Name, Grain: g, Dim: dv.Dim, Period: periods[gi], Value: dv.Value})
+			if err != nil {
+				return err
+			}
+			f.CountKind(co.kind)
+		}
+	}
+	keys := co.minuteKeys()
+	extra := keys[:]
+	if co.utcHour != "" {
+		extra = append(extra, co.utcHourKey())
+	}
+	for _, k := range extra {
+		f, err := s.cell(k)
+		if err != nil {
+			return err
+		}
+		f.CountKind(co.kind)
+	}
+	if co.top == nil {
+		return nil
+	}
+	k := dayKey{co.campaign.Name, co.day}
+	if _, ok := s.topPosts[k]; !ok {
+		parts, err := s.tx.TopParticipants(k.campaign, k.day)
+		if err != nil {
+			return err
+		}
+		posts, err := s.tx.TopPosts(k.campaign, k.day)
+		if err != nil {
+			return err
+		}
+		s.topParts[k], s.topPosts[k] = parts, posts
+	}
+	var changed bool
+	if s.topPosts[k], changed = insertTopPost(s.topPosts[k], *co.top, s.a.opts.TopN); changed {
+		s.dirtyTop[k] = true
 	}
 	return nil
 }
