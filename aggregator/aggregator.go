@@ -39,7 +39,8 @@ import (
 //	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
 //	3: minute and country_minute cells, for comparing with the same minute
 //	   yesterday; imported posts counted under their platform, with an
-//	   arrival dimension (live, import)
+//	   arrival dimension (live, import); a post without an author adds no
+//	   participant
 const RulesVersion = 3
 
 // Attribution is the country a post is counted in and how that was decided.

@@ -13,7 +13,8 @@ import (
 )
 
 // honestyFixture is the campaign fixture with every collector failing
-// since 13:05 (Gaza), a Threads source without follower counts, and a day
+// since 13:05 (Gaza), a Threads source without follower counts, Instagram
+// posts without authors, and a day
 // of voices: many posting once, one loud account.
 func honestyFixture(t *testing.T) *fixture {
 	last := time.Date(2026, 11, 29, 13, 5, 0, 0, gazaNow.Location())
@@ -34,6 +35,11 @@ func honestyFixture(t *testing.T) *fixture {
 		p := f.post("allforpalestine", f.now.Add(-time.Duration(10+i)*time.Minute))
 		p.Source, p.Author.Followers = "threads", 0
 		p.Author.ID = fmt.Sprintf("threads-%d", i)
+		threads = append(threads, p)
+	}
+	for i := range 2 {
+		p := f.post("allforpalestine", f.now.Add(-time.Duration(30+i)*time.Minute))
+		p.Platform, p.Source, p.Author = store.PlatformInstagram, store.SourceInstagram, store.Author{}
 		threads = append(threads, p)
 	}
 	f.add(t, append(threads, loud)...)
@@ -60,7 +66,7 @@ func TestBrowserHonesty(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			L := ls[lang]
 			b := newBrowser(t, 390, 844)
-			var state, text, details, same, loudest, newVoices, thinReach, thinCountries, unknown string
+			var state, text, details, same, loudest, newVoices, thinReach, thinParts, thinCountries, unknown string
 			var detailsOpen bool
 			b.run(t, "open the page",
 				chromedp.Navigate(srv+"/c/afp?lang="+lang),
@@ -73,6 +79,7 @@ func TestBrowserHonesty(t *testing.T) {
 				chromedp.Text("#t-loudest tbody", &loudest),
 				chromedp.Text("#t-new-voices tbody", &newVoices),
 				chromedp.Evaluate(`document.querySelector('[data-thin="reach"]').textContent`, &thinReach),
+				chromedp.Evaluate(`document.querySelector('[data-thin="participants"]').textContent`, &thinParts),
 				chromedp.Evaluate(`document.querySelector('[data-thin="countries"]').textContent`, &thinCountries),
 				chromedp.Text("#unknown-note", &unknown),
 			)
@@ -108,6 +115,9 @@ func TestBrowserHonesty(t *testing.T) {
 			}
 			if !strings.Contains(thinReach, L.T("source.threads")) {
 				t.Errorf("reach note %q, want it to say Threads gives no follower counts", thinReach)
+			}
+			if !strings.Contains(thinParts, L.T("source.instagram")) || strings.Contains(thinReach, L.T("source.instagram")) {
+				t.Errorf("participants note %q (reach note %q), want it to say Instagram gives no authors", thinParts, thinReach)
 			}
 			if !strings.Contains(thinCountries, L.T("source.bluesky")) || !strings.Contains(unknown, L.T("source.bluesky")) {
 				t.Errorf("country notes %q / %q, want them to say Bluesky gives no location", thinCountries, unknown)
