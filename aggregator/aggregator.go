@@ -37,11 +37,12 @@ import (
 //
 //	1: the first
 //	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
-//	3: minute and country_minute cells, for comparing with the same minute
+//	3: posts with implausible times (store.Plausible) count in no campaign
+//	4: minute and country_minute cells, for comparing with the same minute
 //	   yesterday; imported posts counted under their platform, with an
 //	   arrival dimension (live, import); a post without an author adds no
 //	   participant
-const RulesVersion = 3
+const RulesVersion = 4
 
 // Attribution is the country a post is counted in and how that was decided.
 type Attribution struct {
@@ -337,7 +338,7 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 	attributed := false
 	for i := range a.campaigns {
 		c := &a.campaigns[i]
-		day, counts, _ := c.DayOf(p.Hashtags, p.CreatedAt)
+		day, counts, _ := c.CountsPost(p)
 		if !counts {
 			continue
 		}

@@ -388,6 +388,16 @@ func fillDays(c *store.Campaign, rows []Row, qFrom, qTo string) ([]Row, error) {
 	if err1 != nil || err2 != nil {
 		return rows, nil
 	}
+	if qFrom == "" && qTo == "" && int(end.Sub(d).Hours()/24)+1 > maxAskedDays {
+		// A window wider than any series shown (a configured 0001 to
+		// 9999): fill only the days that hold posts and those between
+		// them, which plausible post times keep within the platforms' years.
+		if len(rows) == 0 {
+			return rows, nil
+		}
+		d, _ = time.Parse(store.DayLayout, rows[0].Day)
+		end, _ = time.Parse(store.DayLayout, rows[len(rows)-1].Day)
+	}
 	if n := int(end.Sub(d).Hours()/24) + 1; n > maxAskedDays && (qFrom != "" || qTo != "") {
 		return nil, fmt.Errorf("%w: %s to %s is %d days; a series of days spans at most %d (ten years): narrow from and to", ErrBadQuery, from, to, n, maxAskedDays)
 	}

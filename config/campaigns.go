@@ -126,10 +126,16 @@ func (p *parser) campaigns() []store.Campaign {
 		}
 
 		from, fromErr := day(cc.From)
+		if fromErr == nil && cc.From != "" {
+			fromErr = store.CheckDay(cc.From) // the days tagpulse answers for, as the API's
+		}
 		if fromErr != nil {
 			p.errorf(line("from"), key+".from", "%w", fromErr)
 		}
 		to, toErr := day(cc.To)
+		if toErr == nil && cc.To != "" {
+			toErr = store.CheckDay(cc.To)
+		}
 		if toErr != nil {
 			p.errorf(line("to"), key+".to", "%w", toErr)
 		}

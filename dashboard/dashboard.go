@@ -38,6 +38,10 @@ type Options struct {
 	Aggregator *aggregator.Aggregator
 	// Gatherer serves /metrics; nil leaves /metrics out.
 	Gatherer prometheus.Gatherer
+	// Ready, when set, is one more condition of /readyz (a cluster's serve
+	// node that has caught up with the stream); it returns the reason when
+	// not.
+	Ready func() (bool, string)
 	// Sources returns the health of the collectors that serve a campaign
 	// (campaign "": of every collector), for /api/v1/sources; nil: none.
 	Sources func(campaign string) []store.SourceHealth
@@ -74,6 +78,7 @@ const (
 type handler struct {
 	agg     *aggregator.Aggregator
 	sources func(campaign string) []store.SourceHealth
+	ready   func() (bool, string)
 	log     *slog.Logger
 	pages   *pages
 	locales map[string]*locale
@@ -96,7 +101,7 @@ type root struct {
 // NewHandler returns the whole HTTP surface. It parses the templates now and
 // fails if one is broken.
 func NewHandler(opts Options) (http.Handler, error) {
-	h := &handler{agg: opts.Aggregator, sources: opts.Sources, log: opts.Logger, cache: newResponseCache()}
+	h := &handler{agg: opts.Aggregator, sources: opts.Sources, ready: opts.Ready, log: opts.Logger, cache: newResponseCache()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

@@ -33,6 +33,12 @@ func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
 		notReady("aggregator: "+err.Error(), lag)
 		return
 	}
+	if h.ready != nil {
+		if ok, reason := h.ready(); !ok {
+			notReady(reason, lag)
+			return
+		}
+	}
 	if lag > ReadyMaxLag {
 		notReady(fmt.Sprintf("aggregator catching up: %d posts not yet in the figures (ready at %d or fewer)", lag, ReadyMaxLag), lag)
 		return

@@ -85,3 +85,32 @@ func TestReadyz(t *testing.T) {
 		t.Fatalf("store closed: %d %v", code, body)
 	}
 }
+
+// Options.Ready adds a condition: a cluster's serve node that has not
+// caught up with the stream is not ready, whatever the aggregator says.
+func TestReadyzAsksReady(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "tagpulse.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	agg := aggregator.New(db, campaigns(gazaNow.Location()), aggregator.Options{Now: func() time.Time { return gazaNow }})
+	caughtUp := false
+	h, err := NewHandler(Options{Aggregator: agg, Ready: func() (bool, string) {
+		if caughtUp {
+			return true, ""
+		}
+		return false, "catching up with the cluster's stream: 12 posts behind"
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{http.StatusServiceUnavailable, http.StatusOK} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		if w.Code != want || (want != http.StatusOK && !strings.Contains(w.Body.String(), "12 posts behind")) {
+			t.Errorf("caught up %v: %d %s", caughtUp, w.Code, w.Body)
+		}
+		caughtUp = true
+	}
+}

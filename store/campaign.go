@@ -159,6 +159,49 @@ func (c *Campaign) DayOf(tags []string, t time.Time) (day string, counts, matche
 	return day, c.InWindow(day), true
 }
 
+// CountsPost is DayOf for a stored post, with one more rule: a post whose
+// time is implausible (see Plausible) counts in no campaign, whatever its
+// hashtags, so that one tweet dated year 1 or 9999 neither stretches every
+// series nor lands on a day nobody asked about. It stays stored: a corrected
+// rule counts it on the next rebuild.
+func (c *Campaign) CountsPost(p *Post) (day string, counts, matched bool) {
+	day, counts, matched = c.DayOf(p.Hashtags, p.CreatedAt)
+	if counts && !Plausible(p) {
+		counts = false
+	}
+	return day, counts, matched
+}
+
+// platformBirth is the day each platform opened to the public: a post
+// dated before it was not written there.
+var platformBirth = map[string]time.Time{
+	PlatformX:         time.Date(2006, 3, 21, 0, 0, 0, 0, time.UTC),
+	PlatformMastodon:  time.Date(2016, 3, 16, 0, 0, 0, 0, time.UTC),
+	PlatformBluesky:   time.Date(2023, 2, 17, 0, 0, 0, 0, time.UTC),
+	PlatformInstagram: time.Date(2010, 10, 6, 0, 0, 0, 0, time.UTC),
+	PlatformThreads:   time.Date(2023, 7, 5, 0, 0, 0, 0, time.UTC),
+	PlatformYouTube:   time.Date(2005, 4, 23, 0, 0, 0, 0, time.UTC),
+	PlatformTelegram:  time.Date(2013, 8, 14, 0, 0, 0, 0, time.UTC),
+}
+
+// MaxFutureSkew is how far past its collection a post's time may lie
+// before it is implausible: clocks and time zones drift, a day does not.
+const MaxFutureSkew = 24 * time.Hour
+
+// Plausible reports whether a post's time can be true: not before its
+// platform existed (Bluesky posts carry the createdAt their client chose,
+// and archives hold what their tool wrote) and not more than MaxFutureSkew
+// after it was collected.
+func Plausible(p *Post) bool {
+	if born, ok := platformBirth[p.Platform]; ok && p.CreatedAt.Before(born) {
+		return false
+	}
+	if !p.CollectedAt.IsZero() && p.CreatedAt.After(p.CollectedAt.Add(MaxFutureSkew)) {
+		return false
+	}
+	return true
+}
+
 // HourStart returns the instant the campaign zone's clock hour holding t
 // starts at. Across a DST change the repeated clock hour is two hours.
 func (c *Campaign) HourStart(t time.Time) time.Time {

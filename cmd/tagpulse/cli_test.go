@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -363,7 +362,7 @@ func TestFiguresFromEarlierRulesAreRebuilt(t *testing.T) {
 	}
 
 	_, errs, code := runCmd(t, "check", "-config", cfg)
-	if code != 1 || !strings.Contains(errs, "derived by an earlier tagpulse (rules 1, geo "+geo.Version+"; this one: rules "+strconv.Itoa(aggregator.RulesVersion)) || !strings.Contains(errs, "run 'tagpulse rebuild'") {
+	if code != 1 || !strings.Contains(errs, "derived by an earlier tagpulse (rules 1, geo "+geo.Version+"; this one: rules "+fmt.Sprint(aggregator.RulesVersion)) || !strings.Contains(errs, "run 'tagpulse rebuild'") {
 		t.Fatalf("check of the old figures: exit %d, stderr %q", code, errs)
 	}
 	if _, errs, code := runCmd(t, "report", "-config", cfg, "-by", "day", "-format", "csv"); code != 0 || !strings.Contains(errs, "rebuilding them") {

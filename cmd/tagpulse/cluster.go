@@ -89,6 +89,15 @@ func (n *clusterNode) sink() collector.Sink {
 	return n.pub
 }
 
+// ready is /readyz's word on the cluster: a serve node is ready once it
+// has applied the stream up to where it stood (CaughtUp).
+func (n *clusterNode) ready() (bool, string) {
+	if n == nil || n.applier == nil || n.applier.CaughtUp() {
+		return true, ""
+	}
+	return false, fmt.Sprintf("catching up with the cluster's stream: %d posts behind", n.applier.Lag())
+}
+
 // postKeeper is what sources that look up and redact stored posts
 // (Bluesky) use: the store, or on a collect node the cluster.
 type postKeeper interface {

@@ -70,6 +70,11 @@ func TestRunCluster(t *testing.T) {
 	}
 	waitTotals(t, r, "afp", map[string]int64{"mastodon": 2, "x": 2}) // imported posts keep their platform
 
+	if resp, err := http.Get("http://" + r.addr + "/readyz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("/readyz of a caught-up serve node: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	resp, err := http.Get("http://" + r.addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)

@@ -22,12 +22,13 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-// bigArchive writes n v1.1 statuses over three campaign days with repeat
-// authors, every kind, and duplicates.
+// bigArchive writes n v1.1 statuses, 11 s apart, with repeat authors,
+// every kind, and duplicates. They lie in the past (a post dated more than a
+// day after its collection counts nowhere), 200,000 of them over 25 days.
 func bigArchive(t *testing.T, path string, n int) {
 	t.Helper()
 	var b bytes.Buffer
-	base := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	base := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	kinds := []string{"original", "repost", "reply", "quote", "original"}
 	countries := []string{"PS", "", "GB", "", "US", ""}
 	for i := 0; i < n; i++ {

@@ -55,7 +55,7 @@ func cmdExport(ctx context.Context, env *Env, args []string) error {
 		if n%10000 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		day, counts, _ := c.DayOf(p.Hashtags, p.CreatedAt) // the rule the figures count by
+		day, counts, _ := c.CountsPost(p) // the rule the figures count by
 		if !counts {
 			return nil
 		}

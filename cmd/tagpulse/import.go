@@ -76,7 +76,7 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 			}
 			continue
 		}
-		if !*quiet || res.Malformed > 0 || res.OutsideWindow > 0 {
+		if !*quiet || res.Malformed > 0 || res.OutsideWindow > 0 || res.Implausible > 0 {
 			fmt.Fprintln(env.Stdout, importSummary(res, a.agg.Campaign, time.Since(start)))
 		}
 	}
@@ -200,6 +200,9 @@ func importSummary(res archive.Result, campaign func(string) *store.Campaign, to
 			where = "the windows of campaigns " + strings.Join(windows[:len(windows)-1], ", ") + " and " + windows[len(windows)-1]
 		}
 		fmt.Fprintf(&b, "; %d outside %s, not counted", res.OutsideWindow, where)
+	}
+	if res.Implausible > 0 {
+		fmt.Fprintf(&b, "; %d dated before their platform existed or more than a day ahead, stored but not counted", res.Implausible)
 	}
 	fmt.Fprintf(&b, " (%.1fs)", took.Seconds())
 	return b.String()

@@ -38,7 +38,7 @@ const maxCompanionBytes = 64 << 20
 // importTarget is what POST /import writes into: the running tagpulse's
 // store, through the same exactly-once ingest as its collectors.
 type importTarget struct {
-	DB       *store.DB
+	DB       collector.Sink // the store, or on a cluster's collect node the stream
 	Matcher  *collector.Matcher
 	Campaign func(name string) *store.Campaign
 	Token    string // from TAGPULSE_IMPORT_TOKEN; "" leaves /import off

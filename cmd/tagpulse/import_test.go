@@ -57,7 +57,7 @@ func TestImportSummaryWords(t *testing.T) {
 
 	// help lists the formats as words, not a Go slice
 	_, errs, _ = runCmd(t, "import", "-h")
-	if !strings.Contains(errs, "zeeschuimer, 4cat, mastodon, mastodon-outbox, bluesky, bluesky-records, jetstream, twitter-v1.1, x-archive, twarc-csv, twarc2, telegram") || strings.Contains(errs, "[mastodon") {
+	if !strings.Contains(errs, "zeeschuimer, 4cat, mastodon, mastodon-outbox, bluesky, bluesky-records, bluesky-car, jetstream, twitter-v1.1, x-archive, twarc-csv, twarc2, telegram") || strings.Contains(errs, "[mastodon") {
 		t.Errorf("import -h:\n%s", errs)
 	}
 }

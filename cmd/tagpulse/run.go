@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -247,7 +248,8 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			Addr: listen, Registry: reg, Logger: log, Dashboard: a.cfg.Dashboard,
 			Sources:     sched.HealthFor,
 			BackupToken: env.Getenv(backupTokenEnv),
-			Import: &importTarget{DB: a.db, Matcher: matcher, Campaign: a.agg.Campaign, Token: env.Getenv(importTokenEnv), Now: env.Now,
+			Ready:       node.ready,
+			Import: &importTarget{DB: cmp.Or[collector.Sink](node.sink(), a.db), Matcher: matcher, Campaign: a.agg.Campaign, Token: env.Getenv(importTokenEnv), Now: env.Now,
 				Wake: func() {
 					select {
 					case wake <- struct{}{}:

@@ -32,6 +32,9 @@ type serveOptions struct {
 	// BackupToken, from TAGPULSE_BACKUP_TOKEN, turns on GET /backup for
 	// clients on this host that present it; "" leaves it off.
 	BackupToken string
+	// Ready, when set, is one more condition of /readyz (a cluster's
+	// serve node caught up with the stream); it returns the reason when not.
+	Ready func() (bool, string)
 	// Import, when set, turns on POST /import ('tagpulse import -server')
 	// into the running tagpulse's store; its Token guards it like /backup's.
 	Import *importTarget
@@ -173,6 +176,7 @@ func dashboardOptions(agg *aggregator.Aggregator, reg *prometheus.Registry, opts
 		Access:        dashboardAccess(d.Access),
 		MetricsAccess: dashboardAccess(d.Metrics),
 		Public:        publicLinks(d.Public),
+		Ready:         opts.Ready,
 
 		MaxEventStreams:    opts.limits.MaxEventStreams,
 		StreamWriteTimeout: opts.limits.StreamWriteTimeout,

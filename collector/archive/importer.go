@@ -27,7 +27,7 @@ import (
 )
 
 // formats are tried in order on a file's first record.
-var formats = []*collector.Format{&formatZeeschuimer, &format4CAT, &mastodon.Format, &mastodon.FormatOutbox, &bluesky.Format, &bluesky.FormatRecords, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
+var formats = []*collector.Format{&formatZeeschuimer, &format4CAT, &mastodon.Format, &mastodon.FormatOutbox, &bluesky.Format, &bluesky.FormatRecords, &bluesky.FormatCAR, &bluesky.FormatJetstream, &x.FormatTwitterV1, &x.FormatXArchive, &x.FormatTwarcCSV, &x.FormatTwarc2, &telegram.Format}
 
 // Companions lists the files that some format reads beside the archive
 // imported (account.js, actor.json…), for a client that sends an archive to
@@ -62,6 +62,10 @@ type Result struct {
 	// window of every campaign whose hashtags they carry: they are stored
 	// (a later window change counts them) but no figure counts them now.
 	OutsideWindow int
+	// Implausible counts the matched posts whose time cannot be true
+	// (before their platform existed, or over a day after they were
+	// collected): stored, but counted in no campaign (store.Plausible).
+	Implausible int
 	// OutsideCampaigns names those campaigns, in configuration order.
 	OutsideCampaigns []string
 }
@@ -170,7 +174,11 @@ func (r *importRun) malformed(line int, err error) {
 	defer r.mu.Unlock()
 	r.res.Malformed++
 	if r.opts.Malformed != nil {
-		r.opts.Malformed(collector.Malformed{Where: fmt.Sprintf("%s:%d", r.path, line), Err: err})
+		where := fmt.Sprintf("%s:%d", r.path, line)
+		if be := (*bluesky.BlockError)(nil); errors.As(err, &be) {
+			where, err = fmt.Sprintf("%s:block %d", r.path, be.Block), be.Err // a CAR file has blocks, not lines
+		}
+		r.opts.Malformed(collector.Malformed{Where: where, Err: err})
 	}
 }
 
@@ -257,14 +265,19 @@ func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb pars
 	r.res.Format = pb.format.Name
 	r.res.Records += len(pb.recs)
 	r.mu.Unlock()
-	outside := 0
+	outside, implausible := 0, 0
 	for i, pr := range pb.parsed {
 		for _, e := range pr.bad {
 			r.malformed(pb.recs[i].line, e)
 		}
 		posts = append(posts, pr.posts...)
 		for j := range pr.posts {
-			if outsideWindows(campaigns, &pr.posts[j], outsideOf) {
+			switch p := &pr.posts[j]; {
+			case !store.Plausible(p):
+				if carriesAny(campaigns, p) {
+					implausible++
+				}
+			case outsideWindows(campaigns, p, outsideOf):
 				outside++
 			}
 		}
@@ -279,6 +292,7 @@ func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb pars
 	r.res.Added += ir.Added
 	r.res.Duplicates += ir.Duplicates
 	r.res.OutsideWindow += outside
+	r.res.Implausible += implausible
 	snapshot := r.res
 	r.mu.Unlock()
 	if r.opts.Progress != nil {
@@ -306,6 +320,16 @@ func (r *importRun) outcome(failure, readErr error) error {
 		return fmt.Errorf("import %s: %w: no record in the file is JSON (%s)", r.path, ErrUnknownFormat, knownFormats())
 	}
 	return nil
+}
+
+// carriesAny reports whether a post carries some campaign's hashtags.
+func carriesAny(campaigns []store.Campaign, p *store.Post) bool {
+	for i := range campaigns {
+		if campaigns[i].Matches(p.Hashtags) {
+			return true
+		}
+	}
+	return false
 }
 
 // outsideWindows reports whether a post carries some campaign's hashtags
@@ -500,6 +524,9 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 		case <-ctx.Done():
 			return false
 		}
+	}
+	if bluesky.IsCAR(head) {
+		return readCAR(br, batchSize, send, malformed)
 	}
 	if first == '[' || (first == '{' && !firstLineIsValue(br)) {
 		return readJSONValues(br, first == '[', batchSize, send, malformed)

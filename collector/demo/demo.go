@@ -185,7 +185,7 @@ func (d *Poller) minute(m time.Time, page *collector.Page) {
 		if r.Float64() < 0.004 { // a truncated item, as platforms sometimes send
 			raw = raw[:len(raw)/2]
 		}
-		p, err := x.ParseTweetV1(raw, store.SourceDemo, d.opts.RealNow())
+		p, err := x.ParseTweetV1(raw, store.SourceDemo, d.Now()) // collected at the simulated time, as posted
 		if err != nil {
 			page.Malformed = append(page.Malformed, collector.Malformed{Where: fmt.Sprintf("demo minute %s item %d", m.UTC().Format("2006-01-02T15:04Z"), i), Err: err})
 			continue
