@@ -38,11 +38,12 @@ import (
 //	1: the first
 //	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
 //	3: posts with implausible times (store.Plausible) count in no campaign
-//	4: minute and country_minute cells, for comparing with the same minute
+//	4: member records stored by author bucket (store.AuthorBucket), folded in passes
+//	5: minute and country_minute cells, for comparing with the same minute
 //	   yesterday; imported posts counted under their platform, with an
 //	   arrival dimension (live, import); a post without an author adds no
 //	   participant
-const RulesVersion = 4
+const RulesVersion = 5
 
 // Attribution is the country a post is counted in and how that was decided.
 type Attribution struct {
@@ -77,7 +78,10 @@ func PlaceOnly(s store.Signals) Attribution {
 type Options struct {
 	Attribute AttributeFunc // PlaceOnly when nil
 	BatchSize int           // posts per transaction (default 20000)
-	TopN      int           // entries kept in each day's top lists (default 20)
+	// PassPosts bounds the posts one transaction folds in: a larger backlog
+	// is folded in passes over ranges of authors (default 50000).
+	PassPosts int
+	TopN      int // entries kept in each day's top lists (default 20)
 	Logger    *slog.Logger
 	Now       func() time.Time // the clock, for "today"; time.Now when nil
 }
@@ -90,7 +94,8 @@ type Aggregator struct {
 	opts      Options
 	log       *slog.Logger
 
-	mu sync.Mutex // one writer at a time
+	mu      sync.Mutex // one writer at a time
+	passIdx *passIndex // the catch-up in passes under way, if any (under mu)
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]string // subscriber → the campaign it follows ("": all)
@@ -110,6 +115,9 @@ func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 20000
+	}
+	if opts.PassPosts <= 0 {
+		opts.PassPosts = 50_000
 	}
 	if opts.TopN <= 0 {
 		opts.TopN = 20
@@ -155,13 +163,16 @@ func (a *Aggregator) CatchUp(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		n, touched, err := a.step()
+		n, more, touched, err := a.step()
 		total += n
 		a.lastErr.Store(&stepError{err})
 		if err != nil {
 			return total, err
 		}
-		if n == 0 {
+		if !more {
+			if n > 0 {
+				a.notify(touched)
+			}
 			return total, nil
 		}
 		a.notify(touched)
@@ -255,6 +266,7 @@ func (a *Aggregator) Rebuild(ctx context.Context) error {
 func (a *Aggregator) Reset() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.passIdx = nil
 	if err := a.db.UpdateRollups(func(tx *store.RollupTx) error { return tx.Reset() }); err != nil {
 		return fmt.Errorf("rebuild: %w", err)
 	}
@@ -263,24 +275,75 @@ func (a *Aggregator) Reset() error {
 }
 
 // step folds one batch of posts into the rollups in one transaction. It
-// returns how many posts it read and the campaigns whose figures changed.
-func (a *Aggregator) step() (int, map[string]bool, error) {
+// returns how many posts it added to the rollups (0 for a pass that is not
+// the last of a catch-up in passes), whether there is more to do, and the
+// campaigns whose figures changed.
+//
+// A backlog of more than Options.PassPosts posts (an import, a rebuild) is
+// folded in passes: each pass reads the whole backlog but folds in only the
+// posts of the authors in a range of store.AuthorBucket, so it writes one
+// contiguous run of member records, once, and holds only its authors in
+// memory. The pass in progress is recorded with the rollups it wrote, in the
+// same transaction, as the watermark is.
+func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// Nothing new: answer from a read transaction, without the write
 	// transaction's commit and sync.
 	if lag, err := a.Lag(); err != nil || lag == 0 {
-		return 0, nil, err
+		return 0, false, nil, err
 	}
 	n := 0
+	more := false
 	var touched map[string]bool
 	err := a.db.UpdateRollups(func(tx *store.RollupTx) error {
-		n = 0
+		n, more = 0, false
 		wm := tx.Watermark()
-		if tx.LastSeq() <= wm {
-			return nil
+		pass, inPass := tx.Pass()
+		if !inPass {
+			lag := tx.LastSeq() - wm
+			if lag == 0 {
+				return nil
+			}
+			if lag > uint64(a.opts.PassPosts) {
+				passes := int((lag + uint64(a.opts.PassPosts) - 1) / uint64(a.opts.PassPosts))
+				width := (store.AuthorBuckets + passes - 1) / passes
+				pass, inPass = store.Pass{Target: tx.LastSeq(), Width: max(1, width)}, true
+			}
 		}
 		st := newState(a, tx)
+		if inPass {
+			hi := min(store.AuthorBuckets, pass.Next+pass.Width)
+			tx.FillMembers()
+			seqs, err := a.passSeqs(tx, wm, pass)
+			if err != nil {
+				return err
+			}
+			err = tx.PostsAt(seqs, func(seq uint64, p *store.Post) error {
+				if err := st.add(p); err != nil {
+					return fmt.Errorf("post %d: %w", seq, err)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if err := st.flush(); err != nil {
+				return err
+			}
+			touched = st.touched
+			if hi < store.AuthorBuckets {
+				pass.Next = hi
+				more = true
+				return tx.SetPass(pass)
+			}
+			n = int(pass.Target - wm)
+			if err := tx.ClearPass(); err != nil {
+				return err
+			}
+			more = tx.LastSeq() > pass.Target
+			return tx.SetWatermark(pass.Target)
+		}
 		last := wm
 		err := tx.Posts(wm, a.opts.BatchSize, func(seq uint64, p *store.Post) error {
 			if err := st.add(p); err != nil {
@@ -297,15 +360,55 @@ func (a *Aggregator) step() (int, map[string]bool, error) {
 			return err
 		}
 		touched = st.touched
+		more = n > 0
 		return tx.SetWatermark(last)
 	})
 	if err != nil {
-		return 0, nil, fmt.Errorf("aggregate: %w", err)
+		a.passIdx = nil // the pass may have taken its posts from the index
+		return 0, false, nil, fmt.Errorf("aggregate: %w", err)
 	}
 	if touched == nil {
 		touched = map[string]bool{} // posts of no campaign: nothing changed
 	}
-	return n, touched, nil
+	return n, more, touched, nil
+}
+
+// passIndex lists, for a catch-up in passes, the posts of each pass: one
+// scan of the backlog instead of one a pass.
+type passIndex struct {
+	wm   uint64
+	pass store.Pass
+	seqs [][]uint32 // by pass: seq - wm of its posts (4 bytes a post)
+}
+
+// passSeqs returns the sequence numbers of the posts of the pass that
+// starts at pass.Next, from the index of the catch-up, which it builds when
+// it is not this catch-up's (the first pass, or after a restart).
+func (a *Aggregator) passSeqs(tx *store.RollupTx, wm uint64, pass store.Pass) ([]uint64, error) {
+	x := a.passIdx
+	if x == nil || x.wm != wm || x.pass.Target != pass.Target || x.pass.Width != pass.Width {
+		if pass.Target-wm >= 1<<32 {
+			return nil, fmt.Errorf("a backlog of %d posts is more than a catch-up folds", pass.Target-wm)
+		}
+		x = &passIndex{wm: wm, pass: pass, seqs: make([][]uint32, (store.AuthorBuckets+pass.Width-1)/pass.Width)}
+		err := tx.PostBuckets(wm, pass.Target, func(seq uint64, bucket int) {
+			i := bucket / pass.Width
+			if bucket >= pass.Next {
+				x.seqs[i] = append(x.seqs[i], uint32(seq-wm))
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.passIdx = x
+	}
+	i := pass.Next / pass.Width
+	seqs := make([]uint64, len(x.seqs[i]))
+	for j, d := range x.seqs[i] {
+		seqs[j] = wm + uint64(d)
+	}
+	x.seqs[i] = nil // each pass once (step drops the index when a pass fails)
+	return seqs, nil
 }
 
 // contribution is what one post adds to one campaign: everything the rollup

@@ -439,3 +439,79 @@ func TestDaySeriesHasNoGaps(t *testing.T) {
 		t.Errorf("3,660 days asked for: %d rows, %v", len(rows), err)
 	}
 }
+
+// stopAfter is a context that is cancelled after Err has been asked n
+// times: CatchUp asks once per transaction, so it stops a catch-up after n
+// transactions, deterministically.
+type stopAfter struct {
+	context.Context
+	n int
+}
+
+func (c *stopAfter) Err() error {
+	if c.n <= 0 {
+		return context.Canceled
+	}
+	c.n--
+	return nil
+}
+
+// TestPassesEqualRecount: a backlog larger than PassPosts is folded in
+// passes over ranges of authors; the figures equal a recount and those of
+// an aggregator that folds the same posts in small batches, also when the
+// catch-up stops between passes (Check is exact then too) and more posts
+// arrive before it goes on.
+func TestPassesEqualRecount(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 11))
+			posts := randomPosts(r, 900)
+			db, ref := storetest.Open(t), storetest.Open(t)
+			a := aggregator.New(db, campaigns(t), aggregator.Options{PassPosts: 20 + r.IntN(200), BatchSize: 1 + r.IntN(300), TopN: 5})
+			b := aggregator.New(ref, campaigns(t), aggregator.Options{PassPosts: 1 << 30, BatchSize: 1 + r.IntN(40), TopN: 5})
+			cut := 600 + r.IntN(200)
+			for _, db := range []*store.DB{db, ref} {
+				if _, err := db.Append(posts[:cut], nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stopped := &stopAfter{Context: t.Context(), n: 1 + r.IntN(2)}
+			if _, err := a.CatchUp(stopped); err == nil {
+				t.Fatal("catch-up did not stop between passes")
+			}
+			if lag, err := a.Lag(); err != nil || lag == 0 {
+				t.Fatalf("lag %d after a stopped catch-up (%v): it folded everything in one pass", lag, err)
+			}
+			diffs, checked, err := a.Check(t.Context())
+			if err != nil || checked == 0 || len(diffs) > 0 {
+				t.Fatalf("check between passes: checked %d, %v, %d differences: %v", checked, err, len(diffs), diffs[:min(len(diffs), 5)])
+			}
+			for _, db := range []*store.DB{db, ref} {
+				if _, err := db.Append(posts[cut:], nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, x := range []*aggregator.Aggregator{a, b} {
+				if _, err := x.CatchUp(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				diffs, checked, err := x.Check(t.Context())
+				if err != nil || checked == 0 || len(diffs) > 0 {
+					t.Fatalf("check: checked %d, %v, %d differences: %v", checked, err, len(diffs), diffs[:min(len(diffs), 5)])
+				}
+			}
+			for _, by := range [][]string{{"hour", "country"}, {"day", "lang"}, {"source"}} {
+				got, want := fig(t, a, aggregator.Query{Campaign: "afp", By: by}), fig(t, b, aggregator.Query{Campaign: "afp", By: by})
+				if len(got) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Fatalf("by %v: in passes %v\nin batches %v", by, got, want)
+				}
+			}
+			if err := a.Rebuild(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := fig(t, a, aggregator.Query{Campaign: "afp", By: []string{"hour", "kind"}}), fig(t, b, aggregator.Query{Campaign: "afp", By: []string{"hour", "kind"}}); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatal("rebuild in passes changed the hourly figures")
+			}
+		})
+	}
+}

@@ -3,7 +3,6 @@ package aggregator
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -28,22 +27,35 @@ type periodKey struct {
 type latest struct {
 	first, at, follow, posts int64
 	handle                   string
+	cells                    []int32 // the cells of the period the author posted in (indexes into recounter.keys)
 }
 
 // recounter builds a Recount post by post.
 type recounter struct {
 	a       *Aggregator
-	posts   map[store.CellKey]*store.Figures
-	authors map[store.CellKey]map[string]bool
-	last    map[periodKey]map[string]*latest // per period: author → latest post
+	cellIdx map[store.CellKey]int32
+	keys    []store.CellKey
+	posts   []store.Figures                  // by cell index
+	last    map[periodKey]map[string]*latest // per period: author → latest post and cells
 	first   map[string]map[string]int64      // campaign → author → first post time
 	tops    map[string][]store.TopPost
 	scratch []contribution
 }
 
 func newRecounter(a *Aggregator) *recounter {
-	return &recounter{a: a, posts: map[store.CellKey]*store.Figures{}, authors: map[store.CellKey]map[string]bool{},
+	return &recounter{a: a, cellIdx: map[store.CellKey]int32{},
 		last: map[periodKey]map[string]*latest{}, first: map[string]map[string]int64{}, tops: map[string][]store.TopPost{}}
+}
+
+func (r *recounter) cell(k store.CellKey) int32 {
+	i, ok := r.cellIdx[k]
+	if !ok {
+		i = int32(len(r.keys))
+		r.cellIdx[k] = i
+		r.keys = append(r.keys, k)
+		r.posts = append(r.posts, store.Figures{})
+	}
+	return i
 }
 
 func (r *recounter) add(p *store.Post) {
@@ -60,16 +72,19 @@ func (r *recounter) add(p *store.Post) {
 		if f, ok := r.first[c.Name][co.author]; !ok || co.at < f {
 			r.first[c.Name][co.author] = co.at
 		}
-		for _, g := range store.Grains {
-			period := map[store.Grain]string{store.GrainTotal: "", store.GrainDay: co.day, store.GrainHour: co.hour}[g]
+		periods := [...]string{"", co.day, co.hour}
+		for gi, g := range store.Grains {
+			period := periods[gi]
 			pk := periodKey{c.Name, g, period}
-			if r.last[pk] == nil {
-				r.last[pk] = map[string]*latest{}
+			authors := r.last[pk]
+			if authors == nil {
+				authors = map[string]*latest{}
+				r.last[pk] = authors
 			}
-			l := r.last[pk][co.author]
+			l := authors[co.author]
 			if l == nil {
 				l = &latest{first: co.at, at: co.at, follow: co.follow, handle: co.handle}
-				r.last[pk][co.author] = l
+				authors[co.author] = l
 			} else {
 				if co.at >= l.at {
 					l.at, l.follow, l.handle = co.at, co.follow, co.handle
@@ -78,29 +93,19 @@ func (r *recounter) add(p *store.Post) {
 			}
 			l.posts++
 			for _, dv := range co.dimsFor(g) {
-				k := store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value}
-				if r.posts[k] == nil {
-					r.posts[k] = &store.Figures{}
+				i := r.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value})
+				r.posts[i].CountKind(co.kind)
+				if !slices.Contains(l.cells, i) {
+					l.cells = append(l.cells, i)
 				}
-				if r.authors[k] == nil {
-					r.authors[k] = map[string]bool{}
-				}
-				r.posts[k].CountKind(co.kind)
-				r.authors[k][co.author] = true
 			}
 		}
 		if co.utcHour != "" {
-			k := co.utcHourKey()
-			if r.posts[k] == nil {
-				r.posts[k] = &store.Figures{}
-			}
-			r.posts[k].CountKind(co.kind)
+			i := r.cell(co.utcHourKey())
+			r.posts[i].CountKind(co.kind)
 		}
 		for _, k := range co.minuteKeys() {
-			if r.posts[k] == nil {
-				r.posts[k] = &store.Figures{}
-			}
-			r.posts[k].CountKind(co.kind)
+			r.posts[r.cell(k)].CountKind(co.kind)
 		}
 		if co.top != nil {
 			tk := c.Name + "\x00" + co.day
@@ -112,23 +117,17 @@ func (r *recounter) add(p *store.Post) {
 // addAuthorless counts a post without an author: posts only, no
 // participant, no reach; it may be a top post.
 func (r *recounter) addAuthorless(co *contribution) {
-	periods := map[store.Grain]string{store.GrainTotal: "", store.GrainDay: co.day, store.GrainHour: co.hour}
-	count := func(k store.CellKey) {
-		if r.posts[k] == nil {
-			r.posts[k] = &store.Figures{}
-		}
-		r.posts[k].CountKind(co.kind)
-	}
-	for _, g := range store.Grains {
+	periods := [...]string{"", co.day, co.hour}
+	for gi, g := range store.Grains {
 		for _, dv := range co.dimsFor(g) {
-			count(store.CellKey{Campaign: co.campaign.Name, Grain: g, Dim: dv.Dim, Period: periods[g], Value: dv.Value})
+			r.posts[r.cell(store.CellKey{Campaign: co.campaign.Name, Grain: g, Dim: dv.Dim, Period: periods[gi], Value: dv.Value})].CountKind(co.kind)
 		}
 	}
 	for _, k := range co.minuteKeys() {
-		count(k)
+		r.posts[r.cell(k)].CountKind(co.kind)
 	}
 	if co.utcHour != "" {
-		count(co.utcHourKey())
+		r.posts[r.cell(co.utcHourKey())].CountKind(co.kind)
 	}
 	if co.top != nil {
 		tk := co.campaign.Name + "\x00" + co.day
@@ -137,28 +136,33 @@ func (r *recounter) addAuthorless(co *contribution) {
 }
 
 func (r *recounter) result() *Recount {
-	out := &Recount{Cells: map[store.CellKey]store.Figures{}, TopPosts: map[string][]store.TopPost{}, TopParticipants: map[string][]store.TopParticipant{}}
-	for k, f := range r.posts {
-		fig := *f
-		c := r.a.byName[k.Campaign]
-		pk := periodKey{k.Campaign, k.Grain, k.Period}
-		for author := range r.authors[k] {
-			fig.Participants++
-			fig.Reach += r.last[pk][author].follow
-			if k.Grain == store.GrainTotal || periodOf(c, k.Grain, r.first[k.Campaign][author]) == k.Period {
-				fig.NewParticipants++
-			}
-		}
-		out.Cells[k] = fig
-	}
+	out := &Recount{Cells: make(map[store.CellKey]store.Figures, len(r.keys)), TopPosts: map[string][]store.TopPost{}, TopParticipants: map[string][]store.TopParticipant{}}
+	figs := slices.Clone(r.posts)
 	n := r.a.opts.TopN
 	for pk, authors := range r.last {
+		c := r.a.byName[pk.campaign]
+		for author, x := range authors {
+			isNew := pk.grain == store.GrainTotal || periodOf(c, pk.grain, r.first[pk.campaign][author]) == pk.period
+			for _, i := range x.cells {
+				figs[i].Participants++
+				figs[i].Reach += x.follow
+				if isNew {
+					figs[i].NewParticipants++
+				}
+			}
+		}
 		if pk.grain != store.GrainDay {
 			continue
 		}
-		c := r.a.byName[pk.campaign]
 		for _, x := range authors {
+			// first_hour cells count participants only; minute cells also
+			// count posts, so they are among the recount's cells.
 			for _, k := range firstKeys(c, pk.period, x.first) {
+				if i, ok := r.cellIdx[k]; ok {
+					figs[i].Participants++
+					figs[i].Reach += x.follow
+					continue
+				}
 				f := out.Cells[k]
 				f.Participants++
 				f.Reach += x.follow
@@ -172,6 +176,9 @@ func (r *recounter) result() *Recount {
 		slices.SortFunc(l, topParticipantLess)
 		out.TopParticipants[pk.campaign+"\x00"+pk.period] = l[:min(n, len(l))]
 	}
+	for i, k := range r.keys {
+		out.Cells[k] = figs[i]
+	}
 	for k, l := range r.tops {
 		slices.SortFunc(l, topPostLess)
 		out.TopPosts[k] = l[:min(n, len(l))]
@@ -179,30 +186,64 @@ func (r *recounter) result() *Recount {
 	return out
 }
 
-var errStop = errors.New("stop")
+// merge adds a recount over other authors to w.
+func (w *Recount) merge(o *Recount, n int) {
+	for k, f := range o.Cells {
+		g := w.Cells[k]
+		g.Add(f)
+		w.Cells[k] = g
+	}
+	for k, l := range o.TopPosts {
+		l = append(w.TopPosts[k], l...)
+		slices.SortFunc(l, topPostLess)
+		w.TopPosts[k] = l[:min(n, len(l))]
+	}
+	for k, l := range o.TopParticipants {
+		l = append(w.TopParticipants[k], l...)
+		slices.SortFunc(l, topParticipantLess)
+		w.TopParticipants[k] = l[:min(n, len(l))]
+	}
+}
 
 // Check recounts every figure from the raw posts up to the watermark and
 // compares it with the stored rollups, in one read transaction. It returns
 // one line per difference; none means the rollups are exact.
+//
+// The recount holds sets of authors, so it goes in passes over ranges of
+// author buckets (store.AuthorBucket), Options.PassPosts posts a pass or so:
+// every figure is a sum over authors, and each top list the best of the
+// passes' best, so the passes add up to the whole recount in memory bounded
+// by one pass.
 func (a *Aggregator) Check(ctx context.Context) (diffs []string, checked int, err error) {
 	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
 		wm := tx.Watermark()
-		r := newRecounter(a)
-		err := tx.Posts(0, 0, func(seq uint64, p *store.Post) error {
-			if seq > wm {
-				return errStop
+		pass, inPass := tx.Pass()
+		passes := int(wm/uint64(a.opts.PassPosts)) + 1
+		width := (store.AuthorBuckets + passes - 1) / passes
+		want := &Recount{Cells: map[store.CellKey]store.Figures{}, TopPosts: map[string][]store.TopPost{}, TopParticipants: map[string][]store.TopParticipant{}}
+		for lo := 0; lo < store.AuthorBuckets; lo += width {
+			hi := min(store.AuthorBuckets, lo+width)
+			r := newRecounter(a)
+			add := func(seq uint64, p *store.Post) error {
+				if checked%10000 == 0 && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r.add(p)
+				checked++
+				return nil
 			}
-			if checked%10000 == 0 && ctx.Err() != nil {
-				return ctx.Err()
+			if err := tx.PostsOfBuckets(0, wm, lo, hi, add); err != nil {
+				return err
 			}
-			r.add(p)
-			checked++
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStop) {
-			return err
+			// A catch-up in passes that stopped part way: its finished
+			// passes hold the later posts of the authors below Next.
+			if inPass && lo < pass.Next {
+				if err := tx.PostsOfBuckets(wm, pass.Target, lo, min(hi, pass.Next), add); err != nil {
+					return err
+				}
+			}
+			want.merge(r.result(), a.opts.TopN)
 		}
-		want := r.result()
 		days := map[string]bool{}
 		seen := map[store.CellKey]bool{}
 		err = tx.AllCells(func(c store.Cell) error {

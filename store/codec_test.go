@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -13,7 +14,13 @@ func TestPostCodecRoundTrip(t *testing.T) {
 			CollectedAt: time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC), URL: "https://x.com/a/status/1", Text: "كلنا لفلسطين #x", Lang: "ar",
 			Hashtags: []string{"x", "كلنا_لفلسطين"}, RefID: "0", Author: Author{ID: "7", Handle: "a", Name: "A", Followers: 12},
 			Signals: Signals{PlaceCountry: "PS", Coordinates: &LatLon{31.5, 34.46}, ProfileLocation: "Gaza", InstanceDomain: "m.ps"}, Engagement: 3, Redacted: true},
-		"empty": {Platform: "demo", ID: "2", Hashtags: []string{}},
+		"empty":        {Platform: "demo", ID: "2", Hashtags: []string{}},
+		"far future":   {Platform: "x", ID: "7", CreatedAt: time.Date(2300, 1, 1, 0, 0, 0, 9, time.UTC), CollectedAt: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), Hashtags: []string{"a"}},
+		"x, no handle": {Platform: "x", ID: "3", URL: "https://x.com/i/status/3", Kind: KindRepost, Source: "x", CreatedAt: time.Unix(1, 0).UTC(), Hashtags: []string{"a"}},
+		"x, other url": {Platform: "x", ID: "4", URL: "https://twitter.com/b/status/4", Author: Author{ID: "9", Handle: "b"}, Hashtags: []string{"a"}},
+		"x, no url":    {Platform: "x", ID: "5", Author: Author{Handle: "c"}, Hashtags: []string{"a"}},
+		"unknown codes": {Platform: "nostr", ID: "6", Source: "relay", Kind: "zap", URL: "nostr:6", Author: Author{ID: "npub"},
+			CollectedAt: time.Date(2026, 1, 1, 0, 0, 0, 123, time.UTC), Hashtags: []string{}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var got Post
@@ -22,6 +29,18 @@ func TestPostCodecRoundTrip(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, p) {
 				t.Fatalf("round trip:\n got %+v\nwant %+v", got, p)
+			}
+			// The earlier binary encoding still reads, and both give the
+			// author's bucket without a full decode.
+			var v1 Post
+			if err := decodePost(encodePostV1(&p), &v1); name != "far future" && (err != nil || !reflect.DeepEqual(v1, p)) { // v1 held UnixNano (1678–2262)
+				t.Fatalf("v1: %v\n got %+v\nwant %+v", err, v1, p)
+			}
+			for _, enc := range [][]byte{encodePost(&p), encodePostV1(&p)} {
+				platform, id, ok := postAuthor(enc)
+				if !ok || authorBucketOf(platform, id) != AuthorBucket(p.Author.Key(p.Platform)) {
+					t.Fatalf("postAuthor of format %d: %q %q %v", enc[0], platform, id, ok)
+				}
 			}
 			// JSON-encoded posts (as early stores wrote) still read.
 			j, _ := json.Marshal(p)
@@ -33,6 +52,12 @@ func TestPostCodecRoundTrip(t *testing.T) {
 	}
 	if err := decodePost([]byte{postV1, 5, 'a'}, new(Post)); err == nil {
 		t.Fatal("a truncated post decoded without error")
+	}
+	full := encodePost(&Post{Platform: "x", ID: "1", Text: "hello", Hashtags: []string{"a"}})
+	for i := 1; i < len(full); i++ {
+		if err := decodePost(full[:i], new(Post)); err == nil {
+			t.Fatalf("a post cut at %d of %d bytes decoded without error", i, len(full))
+		}
 	}
 }
 
@@ -56,7 +81,23 @@ func TestMemberCodecRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, m) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, m)
 	}
-	if _, err := decodeMember([]byte{2, 1, 't', 0, 0, 0, 0, 0, 0, 1, 0x7f}); err == nil {
+	// Hours, nanoseconds, values out of the table, periods not in their layout.
+	m = Member{First: 1764400000123456789, Periods: []PeriodMember{
+		{Grain: GrainHour, Period: "2026-11-29T05:30Z", FirstSeen: 1764394200 * 1e9, LastSeen: 1764395000*1e9 + 7, Followers: -1, Posts: 1, In: []DimValue{{DimSource, "import"}, {DimSourceKind, "bluesky/quote"}, {DimSourceKind, "odd/kind"}, {DimCountry, "ZZ"}, {DimLang, "pt"}}},
+		{Grain: GrainDay, Period: "not a day", FirstSeen: -5, LastSeen: -5, In: []DimValue{}},
+		{Grain: GrainHour, Period: "1969-12-31T23:00Z", In: []DimValue{}},
+	}}
+	got, err = decodeMember(encodeMember(&m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, m) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, m)
+	}
+	if _, err := decodeMember([]byte{0, 1, 't', 0, 0, 0, 0, 0, 1, 0, 0}); err == nil || !strings.Contains(err.Error(), "earlier layout") {
+		t.Fatalf("a record of the earlier layout: %v", err)
+	}
+	if _, err := decodeMember([]byte{memberV2, 0, 1, 't', 0, 0, 0, 0, 0, 0, 0, 1, 0x7f}); err == nil || !strings.Contains(err.Error(), "unknown dimension") {
 		t.Fatal("an unknown dimension index decoded without error")
 	}
 }

@@ -242,39 +242,79 @@ type MemberKey struct {
 // Bytes is the key's encoding in the store; byte order is storage order.
 func (k MemberKey) Bytes() []byte { return k.bytes() }
 
-// members key: campaign \0 day \0 author: posts in time order touch
-// neighbouring keys.
+// AuthorBuckets is how many buckets authors are spread over (see
+// AuthorBucket).
+const AuthorBuckets = 256
+
+// AuthorBucket is the bucket of an author key (Author.Key): a hash, so
+// that every bucket holds about as many authors. Member records are stored
+// bucket by bucket, so that a catch-up over a large backlog can fold it in
+// passes over a range of buckets each, every pass writing one contiguous
+// run of member records once, in memory bounded by the pass.
+func AuthorBucket(author string) int {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(author); i++ {
+		h ^= uint32(author[i])
+		h *= 16777619
+	}
+	return int(h % AuthorBuckets)
+}
+
+// authorBucketOf is AuthorBucket(Author{ID: id}.Key(platform)) without
+// building the key.
+func authorBucketOf(platform, id []byte) int {
+	if len(id) > maxKeyPart {
+		return AuthorBucket(Author{ID: string(id)}.Key(string(platform)))
+	}
+	h := uint32(2166136261)
+	for _, part := range [...][]byte{platform, {':'}, id} {
+		for _, c := range part {
+			h ^= uint32(c)
+			h *= 16777619
+		}
+	}
+	return int(h % AuthorBuckets)
+}
+
+// members key: campaign \0 bucket \0 day \0 author: one bucket's records
+// are contiguous (see AuthorBucket), and within it one day's.
 func (k MemberKey) bytes() []byte {
-	b := make([]byte, 0, len(k.Campaign)+len(k.Day)+len(k.Author)+2)
+	b := make([]byte, 0, len(k.Campaign)+len(k.Day)+len(k.Author)+4)
 	b = append(b, k.Campaign...)
-	b = append(b, 0)
+	b = append(b, 0, byte(AuthorBucket(k.Author)), 0)
 	b = append(b, k.Day...)
 	b = append(b, 0)
 	b = append(b, k.Author...)
 	return b
 }
 
+// Member records are written compactly (they are most of the rollups):
+// after the format byte, times as seconds when they are whole seconds, a
+// period as a day or minute number, and common dimension values by index.
+const memberV2 = 2
+
 func encodeMember(m *Member) []byte {
 	n := 16
 	for i := range m.Periods {
-		n += 32 + len(m.Periods[i].Period) + len(m.Periods[i].Handle) + len(m.Periods[i].In)*12
+		n += 24 + len(m.Periods[i].Handle) + len(m.Periods[i].In)*4
 	}
 	b := make([]byte, 0, n)
-	b = binary.AppendVarint(b, m.First)
+	b = append(b, memberV2)
+	b = appendTime(b, m.First)
 	b = binary.AppendUvarint(b, uint64(len(m.Periods)))
 	for i := range m.Periods {
 		p := &m.Periods[i]
 		b = append(b, byte(p.Grain))
-		b = appendString(b, p.Period)
-		b = binary.AppendVarint(b, p.FirstSeen)
-		b = binary.AppendVarint(b, p.LastSeen)
+		b = appendPeriod(b, p.Grain, p.Period)
+		b = appendTime(b, p.FirstSeen)
+		b = appendTime(b, p.LastSeen-p.FirstSeen)
 		b = binary.AppendVarint(b, p.Followers)
 		b = binary.AppendVarint(b, p.Posts)
 		b = appendString(b, p.Handle)
 		b = binary.AppendUvarint(b, uint64(len(p.In)))
 		for _, dv := range p.In {
 			b = appendDim(b, dv.Dim)
-			b = appendString(b, dv.Value)
+			b = appendValue(b, dv.Value)
 		}
 	}
 	return b
@@ -282,8 +322,11 @@ func encodeMember(m *Member) []byte {
 
 func decodeMember(b []byte) (Member, error) {
 	var m Member
-	r := reader{b: b}
-	m.First = r.varint()
+	if len(b) == 0 || b[0] != memberV2 {
+		return Member{}, errors.New("bad member value: a record of an earlier layout (run tagpulse rebuild)")
+	}
+	r := reader{b: b[1:]}
+	m.First = r.time()
 	n := r.uvarint()
 	if r.err == nil && n < 1<<20 {
 		m.Periods = make([]PeriodMember, n, n+3)
@@ -295,9 +338,9 @@ func decodeMember(b []byte) (Member, error) {
 			}
 			p.Grain = Grain(r.b[0])
 			r.b = r.b[1:]
-			p.Period = r.string()
-			p.FirstSeen = r.varint()
-			p.LastSeen = r.varint()
+			p.Period = r.period(p.Grain)
+			p.FirstSeen = r.time()
+			p.LastSeen = p.FirstSeen + r.time()
 			p.Followers = r.varint()
 			p.Posts = r.varint()
 			p.Handle = r.string()
@@ -307,7 +350,7 @@ func decodeMember(b []byte) (Member, error) {
 			}
 			p.In = make([]DimValue, 0, k)
 			for j := uint64(0); j < k && r.err == nil; j++ {
-				p.In = append(p.In, DimValue{r.dim(), r.string()})
+				p.In = append(p.In, DimValue{r.dim(), r.value()})
 			}
 		}
 	}
@@ -315,6 +358,108 @@ func decodeMember(b []byte) (Member, error) {
 		return Member{}, fmt.Errorf("bad member value: %w", r.err)
 	}
 	return m, nil
+}
+
+// appendTime writes a UnixNano time (or a difference of two): whole seconds,
+// as post times mostly are, in five bytes rather than nine.
+func appendTime(b []byte, ns int64) []byte {
+	if ns%1e9 == 0 && ns/1e9 < 1<<61 && ns/1e9 > -(1<<61) {
+		return binary.AppendVarint(b, ns/1e9<<1)
+	}
+	return binary.AppendVarint(b, ns<<1|1) // 2·ns fits: |ns| < 2^62 for any year before 2116
+}
+
+func (r *reader) time() int64 {
+	x := r.varint()
+	if x&1 == 0 {
+		return x >> 1 * 1e9
+	}
+	return x >> 1
+}
+
+var epochDay = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// appendPeriod writes a period: a day as its day number, an hour as its
+// minute (hours start on the minute in every zone), each plus one; 0 and
+// the string when it is not in that form.
+func appendPeriod(b []byte, g Grain, period string) []byte {
+	switch g {
+	case GrainDay:
+		if t, err := time.Parse(DayLayout, period); err == nil && t.Format(DayLayout) == period && !t.Before(epochDay) {
+			return binary.AppendUvarint(b, uint64(t.Sub(epochDay)/(24*time.Hour))+1)
+		}
+	case GrainHour:
+		if t, err := time.Parse(HourLayout, period); err == nil && t.Format(HourLayout) == period && !t.Before(epochDay) {
+			return binary.AppendUvarint(b, uint64(t.Unix()/60)+1)
+		}
+	}
+	return appendString(binary.AppendUvarint(b, 0), period)
+}
+
+func (r *reader) period(g Grain) string {
+	n := r.uvarint()
+	switch {
+	case r.err != nil:
+		return ""
+	case n == 0:
+		return r.string()
+	case g == GrainDay && n < 1<<24:
+		return epochDay.AddDate(0, 0, int(n-1)).Format(DayLayout)
+	case g == GrainHour && n < 1<<40:
+		return time.Unix(int64(n-1)*60, 0).UTC().Format(HourLayout)
+	}
+	r.err = fmt.Errorf("bad period %d", n)
+	return ""
+}
+
+// memberValues are the dimension values a member record names by index
+// (1 + index, in one byte); an index never changes meaning. Others are
+// written as 0 and the string.
+var memberValues = []string{"", string(KindOriginal), string(KindRepost), string(KindReply), string(KindQuote),
+	SourceX, SourceMastodon, SourceBluesky, SourceDemo, SourceImport,
+	"place", "coordinates", "profile", "instance", "none", UnknownCountry, "und", "en", "ar"}
+
+var memberValueIndex = func() map[string]byte {
+	m := map[string]byte{}
+	for i, v := range memberValues {
+		m[v] = byte(i + 1)
+	}
+	for i, s := range Sources { // source_kind values
+		for j, k := range Kinds {
+			m[s+"/"+string(k)] = byte(len(memberValues) + 1 + i*len(Kinds) + j)
+		}
+	}
+	return m
+}()
+
+func appendValue(b []byte, v string) []byte {
+	if i, ok := memberValueIndex[v]; ok {
+		return append(b, i)
+	}
+	return appendString(append(b, 0), v)
+}
+
+func (r *reader) value() string {
+	if r.err != nil {
+		return ""
+	}
+	if len(r.b) == 0 {
+		r.err = errors.New("short value")
+		return ""
+	}
+	i := int(r.b[0])
+	r.b = r.b[1:]
+	switch {
+	case i == 0:
+		return r.string()
+	case i <= len(memberValues):
+		return memberValues[i-1]
+	case i <= len(memberValues)+len(Sources)*len(Kinds):
+		j := i - len(memberValues) - 1
+		return Sources[j/len(Kinds)] + "/" + string(Kinds[j%len(Kinds)])
+	}
+	r.err = fmt.Errorf("unknown value %d", i)
+	return ""
 }
 
 // memberDims are the dimensions a member record names by index, in one
@@ -461,6 +606,115 @@ func (t *RollupTx) SetWatermark(seq uint64) error { return t.meta.Put(keyWaterma
 // LastSeq is the sequence number of the newest post in the log.
 func (t *RollupTx) LastSeq() uint64 { return t.tx.Bucket(bucketPosts).Sequence() }
 
+// Pass is a catch-up folded in passes over ranges of author buckets: the
+// rollups include every post up to the watermark, and also the posts up to
+// Target of the authors in buckets below Next. Width is the number of
+// buckets a pass covers.
+type Pass struct {
+	Target      uint64
+	Next, Width int
+}
+
+// Pass returns the catch-up in progress, if any.
+func (t *RollupTx) Pass() (Pass, bool) {
+	v := t.meta.Get(keyPass)
+	if len(v) != 12 {
+		return Pass{}, false
+	}
+	return Pass{Target: binary.BigEndian.Uint64(v), Next: int(binary.BigEndian.Uint16(v[8:])), Width: int(binary.BigEndian.Uint16(v[10:]))}, true
+}
+
+// SetPass records the catch-up in progress.
+func (t *RollupTx) SetPass(p Pass) error {
+	v := binary.BigEndian.AppendUint64(nil, p.Target)
+	v = binary.BigEndian.AppendUint16(v, uint16(p.Next))
+	v = binary.BigEndian.AppendUint16(v, uint16(p.Width))
+	return t.meta.Put(keyPass, v)
+}
+
+// ClearPass records that no catch-up is in progress.
+func (t *RollupTx) ClearPass() error { return t.meta.Delete(keyPass) }
+
+// PostBuckets calls fn with the sequence number and author bucket of each
+// post with after < seq <= upto, in log order, decoding no more of a post
+// than its author.
+func (t *RollupTx) PostBuckets(after, upto uint64, fn func(seq uint64, bucket int)) error {
+	c := t.tx.Bucket(bucketPosts).Cursor()
+	for k, v := c.Seek(be64(after + 1)); k != nil; k, v = c.Next() {
+		seq := binary.BigEndian.Uint64(k)
+		if seq > upto {
+			break
+		}
+		if platform, id, ok := postAuthor(v); ok {
+			fn(seq, authorBucketOf(platform, id))
+			continue
+		}
+		var p Post
+		if err := decodePost(v, &p); err != nil {
+			return fmt.Errorf("post %d: %w", seq, err)
+		}
+		fn(seq, AuthorBucket(p.Author.Key(p.Platform)))
+	}
+	return nil
+}
+
+// PostsAt calls fn for the posts with the given sequence numbers, in
+// increasing order.
+func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) error {
+	c := t.tx.Bucket(bucketPosts).Cursor()
+	var k, v []byte
+	for _, seq := range seqs {
+		key := be64(seq)
+		// Neighbours are often next to each other: step before seeking.
+		if k != nil {
+			k, v = c.Next()
+		}
+		if k == nil || !bytes.Equal(k, key) {
+			k, v = c.Seek(key)
+		}
+		if k == nil || !bytes.Equal(k, key) {
+			return fmt.Errorf("post %d: not in the log", seq)
+		}
+		var p Post
+		if err := decodePost(v, &p); err != nil {
+			return fmt.Errorf("post %d: %w", seq, err)
+		}
+		if err := fn(seq, &p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PostsOfBuckets calls fn for each post with after < seq <= upto whose
+// author is in a bucket in [lo, hi), in log order. Posts of other authors
+// are skipped without being decoded.
+func (t *RollupTx) PostsOfBuckets(after, upto uint64, lo, hi int, fn func(seq uint64, p *Post) error) error {
+	c := t.tx.Bucket(bucketPosts).Cursor()
+	for k, v := c.Seek(be64(after + 1)); k != nil; k, v = c.Next() {
+		seq := binary.BigEndian.Uint64(k)
+		if seq > upto {
+			break
+		}
+		if platform, id, ok := postAuthor(v); ok {
+			if b := authorBucketOf(platform, id); b < lo || b >= hi {
+				continue
+			}
+		}
+		var p Post
+		if err := decodePost(v, &p); err != nil {
+			return fmt.Errorf("post %d: %w", seq, err)
+		}
+		if b := AuthorBucket(p.Author.Key(p.Platform)); b < lo || b >= hi {
+			continue
+		}
+		if err := fn(seq, &p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Posts calls fn for up to limit posts after seq (limit 0: all), in log order.
 func (t *RollupTx) Posts(after uint64, limit int, fn func(seq uint64, p *Post) error) error {
 	return scanPosts(t.tx, after, limit, fn)
@@ -541,22 +795,33 @@ func (t *RollupTx) Member(k MemberKey) (m Member, ok bool, err error) {
 	return m, true, err
 }
 
-// DayMembers calls fn for each author's record of a campaign day, in
-// author key order.
+// DayMembers calls fn for each author's record of a campaign day, bucket
+// by bucket (see AuthorBucket), in author key order within each.
 func (t *RollupTx) DayMembers(campaign, day string, fn func(author string, m *Member) error) error {
-	prefix := MemberKey{Campaign: campaign, Day: day}.bytes()
 	c := t.members.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		m, err := decodeMember(v)
-		if err != nil {
-			return fmt.Errorf("member %q: %w", k, err)
-		}
-		if err := fn(string(k[len(prefix):]), &m); err != nil {
-			return err
+	for b := 0; b < AuthorBuckets; b++ {
+		prefix := make([]byte, 0, len(campaign)+len(day)+4)
+		prefix = append(prefix, campaign...)
+		prefix = append(prefix, 0, byte(b), 0)
+		prefix = append(prefix, day...)
+		prefix = append(prefix, 0)
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			m, err := decodeMember(v)
+			if err != nil {
+				return fmt.Errorf("member %q: %w", k, err)
+			}
+			if err := fn(string(k[len(prefix):]), &m); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
+
+// FillMembers has member records fill their pages (bbolt splits them in
+// half by default, right for random keys): for a pass that writes a run of
+// new records in key order.
+func (t *RollupTx) FillMembers() { t.members.FillPercent = 0.9 }
 
 // PutMember writes an author's record in a campaign.
 func (t *RollupTx) PutMember(k MemberKey, m *Member) error {
@@ -619,5 +884,8 @@ func (t *RollupTx) Reset() error {
 		}
 	}
 	*t = *newRollupTx(t.tx)
+	if err := t.ClearPass(); err != nil {
+		return err
+	}
 	return t.SetWatermark(0)
 }

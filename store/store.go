@@ -45,6 +45,7 @@ var (
 
 	keySchema    = []byte("schema")
 	keyWatermark = []byte("watermark")
+	keyPass      = []byte("pass") // a catch-up in passes, see Pass
 )
 
 // Errors returned by the store.
@@ -207,6 +208,9 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 		// The log only ever grows at its end: fill its pages instead of
 		// splitting them in half (bbolt's default, right for random keys).
 		postsB.FillPercent = 0.95
+		// Post IDs mostly grow with time (snowflakes), so the index mostly
+		// grows at its end too.
+		seen.FillPercent = 0.9
 		type seenKey struct {
 			key []byte
 			seq uint64

@@ -179,7 +179,7 @@ func postFromActivity(act *apObject, a *actor, now time.Time) (store.Post, error
 	if act.Type == "Announce" {
 		var uri string
 		if err := json.Unmarshal(act.Object, &uri); err != nil {
-			return store.Post{}, errors.New("Announce without the boosted status's URI")
+			return store.Post{}, errors.New("an Announce activity without the boosted status's URI")
 		}
 		// A boost's own id is the activity: ".../statuses/ID/activity".
 		p.ID = strings.TrimSuffix(act.ID, "/activity")
@@ -193,7 +193,7 @@ func postFromActivity(act *apObject, a *actor, now time.Time) (store.Post, error
 	}
 	var note apObject
 	if err := json.Unmarshal(act.Object, &note); err != nil || note.ID == "" {
-		return store.Post{}, errors.New("Create without its object")
+		return store.Post{}, errors.New("a Create activity without its object")
 	}
 	created, err := time.Parse(time.RFC3339, note.Published)
 	if err != nil {

@@ -80,7 +80,7 @@ func graphQLToV1(raw []byte, depth int) (map[string]json.RawMessage, error) {
 		if t.Typename == "TweetTombstone" || t.Typename == "TweetUnavailable" {
 			return nil, fmt.Errorf("tweet %s is unavailable (%s)", t.RestID, t.Typename)
 		}
-		return nil, errors.New("X GraphQL tweet without legacy")
+		return nil, errors.New("an X GraphQL tweet without legacy")
 	}
 	v1 := t.Legacy
 	u := t.Core.UserResults.Result

@@ -26,7 +26,7 @@ type tweetV1 = twitter.Tweet
 // source to record (SourceX when collected live, SourceImport from archives).
 func ParseTweetV1(raw []byte, source string, now time.Time) (store.Post, error) {
 	var t tweetV1
-	if err := json.Unmarshal(raw, &t); err != nil {
+	if err := decodeTweetV1(raw, &t); err != nil {
 		if !isPollTypeError(err) {
 			return store.Post{}, fmt.Errorf("not a v1.1 status: %w", err)
 		}

@@ -177,7 +177,7 @@ func xArchiveForFile(companion func(string) ([]byte, error)) (*collector.Format,
 
 func postFromXArchive(t *xArchiveTweet, author store.Author, location string, now time.Time) (store.Post, error) {
 	if t.IDStr == "" {
-		return store.Post{}, errors.New("X archive tweet without id_str")
+		return store.Post{}, errors.New("an X archive tweet without id_str")
 	}
 	created, err := time.Parse(time.RubyDate, t.CreatedAt)
 	if err != nil {
