@@ -39,11 +39,12 @@ import (
 //	2: source_utc_hour cells, for campaigns whose clock hours are not UTC hours
 //	3: posts with implausible times (store.Plausible) count in no campaign
 //	4: member records stored by author bucket (store.AuthorBucket), folded in passes
-//	5: minute and country_minute cells, for comparing with the same minute
+//	5: Mastodon participants are accounts by acct@domain, not by account url
+//	6: minute and country_minute cells, for comparing with the same minute
 //	   yesterday; imported posts counted under their platform, with an
 //	   arrival dimension (live, import); a post without an author adds no
 //	   participant
-const RulesVersion = 5
+const RulesVersion = 6
 
 // Attribution is the country a post is counted in and how that was decided.
 type Attribution struct {
@@ -471,7 +472,7 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 			author:   authorKey(p),
 			handle:   handle,
 			at:       p.CreatedAt.UnixNano(),
-			follow:   p.Author.Followers,
+			follow:   store.ClampFollowers(p.Author.Followers), // stores from before the clamp
 			kind:     kind,
 			dims: [8]store.DimValue{
 				{Dim: store.DimAll},

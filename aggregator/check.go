@@ -145,7 +145,7 @@ func (r *recounter) result() *Recount {
 			isNew := pk.grain == store.GrainTotal || periodOf(c, pk.grain, r.first[pk.campaign][author]) == pk.period
 			for _, i := range x.cells {
 				figs[i].Participants++
-				figs[i].Reach += x.follow
+				figs[i].Reach = store.AddReach(figs[i].Reach, x.follow)
 				if isNew {
 					figs[i].NewParticipants++
 				}
@@ -160,12 +160,12 @@ func (r *recounter) result() *Recount {
 			for _, k := range firstKeys(c, pk.period, x.first) {
 				if i, ok := r.cellIdx[k]; ok {
 					figs[i].Participants++
-					figs[i].Reach += x.follow
+					figs[i].Reach = store.AddReach(figs[i].Reach, x.follow)
 					continue
 				}
 				f := out.Cells[k]
 				f.Participants++
-				f.Reach += x.follow
+				f.Reach = store.AddReach(f.Reach, x.follow)
 				out.Cells[k] = f
 			}
 		}

@@ -176,7 +176,7 @@ func (s *state) addContribution(co *contribution) error {
 					if err != nil {
 						return err
 					}
-					f.Reach += co.follow - pm.Followers
+					f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 				}
 				if g == store.GrainDay {
 					for _, k := range firstKeys(c, period, pm.FirstSeen) {
@@ -184,7 +184,7 @@ func (s *state) addContribution(co *contribution) error {
 						if err != nil {
 							return err
 						}
-						f.Reach += co.follow - pm.Followers
+						f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 					}
 				}
 			}
@@ -203,7 +203,7 @@ func (s *state) addContribution(co *contribution) error {
 			if !pm.Has(dv.Dim, dv.Value) {
 				pm.In = append(pm.In, dv)
 				f.Participants++
-				f.Reach += pm.Followers
+				f.Reach = store.AddReach(f.Reach, pm.Followers)
 				if isNew {
 					f.NewParticipants++
 				}
@@ -305,7 +305,7 @@ func (s *state) firstHour(co *contribution, day *store.PeriodMember, fresh bool)
 				return err
 			}
 			f.Participants--
-			f.Reach -= day.Followers
+			f.Reach = store.AddReach(f.Reach, -day.Followers)
 		}
 	}
 	for _, k := range firstKeys(co.campaign, co.day, co.at) {
@@ -314,7 +314,7 @@ func (s *state) firstHour(co *contribution, day *store.PeriodMember, fresh bool)
 			return err
 		}
 		f.Participants++
-		f.Reach += day.Followers
+		f.Reach = store.AddReach(f.Reach, day.Followers)
 	}
 	return nil
 }

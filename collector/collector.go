@@ -151,6 +151,9 @@ func Ingest(db Sink, m *Matcher, name string, page Page) (IngestResult, error) {
 	}
 	ar, err := db.Append(keep, cursors)
 	if err != nil {
+		if name == "" { // an import: the caller names the file
+			return res, fmt.Errorf("storing %d posts: %w", len(keep), err)
+		}
 		return res, fmt.Errorf("ingest %s: %w", name, err)
 	}
 	res.Added, res.Duplicates = ar.Added, ar.Duplicates

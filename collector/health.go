@@ -3,6 +3,7 @@ package collector
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"errors"
 	"net"
 	"net/url"
@@ -22,6 +23,7 @@ type (
 	SourceHealth  = store.SourceHealth
 	ErrorInfo     = store.ErrorInfo
 	RateLimitInfo = store.RateLimitInfo
+	Backfill      = store.Backfill
 )
 
 // Source kinds and states in the health view (see store).
@@ -54,6 +56,9 @@ func (s *Scheduler) HealthFor(campaign string) []SourceHealth {
 		src.mu.Lock()
 		h := src.h
 		src.mu.Unlock()
+		if bp, ok := src.poller.(interface{ Backfill() *Backfill }); ok {
+			h.Backfill = bp.Backfill()
+		}
 		if campaign == "" || h.Serves(campaign) {
 			out = append(out, h)
 		}
@@ -83,10 +88,26 @@ var urlRE = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]+`)
 // maxErrorLen bounds an error message in the health view.
 const maxErrorLen = 500
 
-// clean makes an error message safe to show: URLs lose their user info,
-// query and fragment (where tokens travel), configured secrets are cut out,
-// and the message is bounded.
+// clean makes an error message safe to show (see Scrub), bounded in length.
 func (s *Scheduler) clean(msg string) string {
+	msg = Scrub(msg, s.opts.Secrets)
+	if len(msg) > maxErrorLen {
+		msg = strings.ToValidUTF8(msg[:maxErrorLen], "") + "…"
+	}
+	return msg
+}
+
+// credentialRE finds HTTP credentials a server may echo back in an error
+// body: "Basic dXNlcjpwYXNz", "Bearer abc…".
+var credentialRE = regexp.MustCompile(`(?i)\b(basic|bearer)\s+[A-Za-z0-9+/=._~-]{6,}`)
+
+// Scrub makes an error message safe for logs and the health view: URLs lose
+// their user info, query and fragment (where tokens travel); the user info
+// found in them (user, password, "user:pass" and its Base64, as Basic auth
+// sends it) and the given secrets are cut out wherever else they appear;
+// so are Basic and Bearer credentials.
+func Scrub(msg string, secrets []string) string {
+	var found []string
 	msg = urlRE.ReplaceAllStringFunc(msg, func(u string) string {
 		scheme, rest, _ := strings.Cut(u, "://")
 		if i := strings.IndexAny(rest, "?#"); i >= 0 {
@@ -94,6 +115,7 @@ func (s *Scheduler) clean(msg string) string {
 		}
 		host, path, _ := strings.Cut(rest, "/")
 		if i := strings.LastIndexByte(host, '@'); i >= 0 {
+			found = append(found, UserInfoSecrets(host[:i])...)
 			host = host[i+1:]
 		}
 		if path != "" {
@@ -101,13 +123,11 @@ func (s *Scheduler) clean(msg string) string {
 		}
 		return scheme + "://" + host + path
 	})
-	for _, secret := range s.opts.Secrets {
+	msg = credentialRE.ReplaceAllString(msg, "$1 (redacted)")
+	for _, secret := range append(found, secrets...) {
 		if len(secret) >= 4 {
 			msg = strings.ReplaceAll(msg, secret, "(redacted)")
 		}
-	}
-	if len(msg) > maxErrorLen {
-		msg = strings.ToValidUTF8(msg[:maxErrorLen], "") + "…"
 	}
 	return msg
 }
@@ -166,4 +186,21 @@ func classify(err error) (class, host string, status int) {
 func isTimeout(err error) bool {
 	var t interface{ Timeout() bool }
 	return errors.As(err, &t) && t.Timeout()
+}
+
+// UserInfoSecrets returns the forms in which a URL's user info
+// ("user:pass", percent-encoded or not) can appear in an error: the whole,
+// decoded, its password alone and its Base64 (as in a Basic header).
+func UserInfoSecrets(userinfo string) []string {
+	out := []string{userinfo}
+	dec := userinfo
+	if d, err := url.PathUnescape(userinfo); err == nil {
+		dec = d
+		out = append(out, d)
+	}
+	if _, pass, ok := strings.Cut(dec, ":"); ok && pass != "" {
+		out = append(out, pass)
+	}
+	out = append(out, base64.StdEncoding.EncodeToString([]byte(dec)))
+	return out
 }

@@ -28,6 +28,11 @@ type Dashboard struct {
 	Access  Access            `yaml:"access"`
 	Metrics Access            `yaml:"metrics"`
 	Public  map[string]Secret `yaml:"public"`
+	// Hosts are the host names (without port) the dashboard is reached by,
+	// besides localhost, 127.0.0.1 and [::1]. Listening on loopback, or
+	// with hosts given, a request for any other Host is refused (421): a
+	// page on another site cannot read the dashboard by DNS rebinding.
+	Hosts []string `yaml:"hosts"`
 }
 
 // Access is one set of credentials: basic auth, a bearer token, or both.

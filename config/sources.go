@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"maps"
 	"net/url"
 	"slices"
@@ -85,6 +86,9 @@ type Mastodon struct {
 	// catching up after downtime (default 10).
 	MaxPages int           `yaml:"max_pages"`
 	Timeout  time.Duration `yaml:"timeout"` // deadline of one request (default 20s)
+	// BackfillPages bounds how far a tag group's first poll pages back
+	// towards the campaign window's start (default 25 pages of 40).
+	BackfillPages int `yaml:"backfill_pages"`
 }
 
 // Bluesky is sources.bluesky: a Jetstream subscription.
@@ -164,7 +168,44 @@ func (s Sources) Secrets() []string {
 			out = append(out, string(v))
 		}
 	}
+	// Credentials in an address (https://user:pass@host) travel as Basic
+	// auth, and a server may echo them back in an error without the URL.
+	var urls []string
+	if s.X != nil {
+		urls = append(urls, s.X.BaseURL)
+	}
+	if s.Twitter != nil {
+		urls = append(urls, s.Twitter.BaseURL)
+	}
+	if s.Mastodon != nil {
+		urls = append(urls, s.Mastodon.Instances...)
+	}
+	if s.Bluesky != nil {
+		urls = append(urls, s.Bluesky.Jetstream)
+	}
+	for _, raw := range urls {
+		if u, err := url.Parse(raw); err == nil && u.User != nil {
+			out = append(out, userInfoSecrets(u.User.String())...)
+		}
+	}
 	return out
+}
+
+// userInfoSecrets are the forms in which a URL's user info can appear in
+// an error: as written, decoded, the password alone, and the Base64 of
+// "user:pass" a Basic header carries (collector.UserInfoSecrets, which
+// this package may not import, says the same).
+func userInfoSecrets(userinfo string) []string {
+	out := []string{userinfo}
+	dec := userinfo
+	if d, err := url.PathUnescape(userinfo); err == nil {
+		dec = d
+		out = append(out, d)
+	}
+	if _, pass, ok := strings.Cut(dec, ":"); ok && pass != "" {
+		out = append(out, pass)
+	}
+	return append(out, base64.StdEncoding.EncodeToString([]byte(dec)))
 }
 
 // MastodonHost is the host an instance's pollers are named and deduplicated

@@ -66,6 +66,13 @@ type Options struct {
 	// EventKeepAlive is how often an idle event stream gets a comment, so
 	// that proxies keep it open. 0 means DefaultEventKeepAlive.
 	EventKeepAlive time.Duration
+	// MaxEventStreamsPerClient caps the event streams one client address
+	// holds open (see clientKey). 0 means DefaultMaxEventStreamsPerClient.
+	MaxEventStreamsPerClient int
+	// EventStreamMaxAge ends every event stream after this long; the
+	// browser reconnects (retry: 3 s) and is told to refetch. 0 means
+	// DefaultEventStreamMaxAge.
+	EventStreamMaxAge time.Duration
 }
 
 // Defaults of the Options that bound event streams.
@@ -73,6 +80,10 @@ const (
 	DefaultMaxEventStreams    = 1000
 	DefaultStreamWriteTimeout = 30 * time.Second
 	DefaultEventKeepAlive     = 25 * time.Second
+	// DefaultMaxEventStreamsPerClient: a person's browser tabs, or an office
+	// behind one address; never the whole of MaxEventStreams.
+	DefaultMaxEventStreamsPerClient = 32
+	DefaultEventStreamMaxAge        = 5 * time.Minute
 )
 
 type handler struct {
@@ -90,6 +101,7 @@ type handler struct {
 	streams     atomic.Int64 // event streams open now
 	streamWrite time.Duration
 	keepAlive   time.Duration
+	slots       streamSlots // event streams open per client address
 }
 
 // root is the handler NewHandler returns; tests reach the parts through it.
@@ -108,6 +120,8 @@ func NewHandler(opts Options) (http.Handler, error) {
 	h.maxStreams = int64(cmp.Or(opts.MaxEventStreams, DefaultMaxEventStreams))
 	h.streamWrite = cmp.Or(opts.StreamWriteTimeout, DefaultStreamWriteTimeout)
 	h.keepAlive = cmp.Or(opts.EventKeepAlive, DefaultEventKeepAlive)
+	h.slots.max = cmp.Or(opts.MaxEventStreamsPerClient, DefaultMaxEventStreamsPerClient)
+	h.slots.maxAge = cmp.Or(opts.EventStreamMaxAge, DefaultEventStreamMaxAge)
 	var err error
 	if h.pages, err = parsePages(); err != nil {
 		return nil, err

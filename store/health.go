@@ -46,6 +46,9 @@ type SourceHealth struct {
 	PostsDuplicate int64 `json:"posts_duplicate"` // already stored
 	PostsMalformed int64 `json:"posts_malformed"` // unparseable, skipped
 
+	// Backfill says how far back a source's first poll paged (Mastodon).
+	Backfill *Backfill `json:"backfill,omitempty"`
+
 	// CountsError is the last failure to fetch the platform's own counts.
 	CountsError *ErrorInfo `json:"counts_error,omitempty"`
 
@@ -64,6 +67,17 @@ func (h *SourceHealth) Shared() bool { return h.Campaign == "" }
 // Serves reports whether the collector collects for campaign.
 func (h *SourceHealth) Serves(campaign string) bool {
 	return h.Campaign == "" || h.Campaign == campaign
+}
+
+// Backfill is how far back a source's first poll of a campaign paged: the
+// oldest post time it reached, whether it has finished, and why it stopped
+// ("timeline_start": the platform had nothing older; "window_start": it
+// reached the campaign window's start; "limit": it took as many pages as it
+// may, and older posts are left to an archive import).
+type Backfill struct {
+	Reached *time.Time `json:"reached,omitempty"`
+	Done    bool       `json:"done"`
+	Stopped string     `json:"stopped,omitempty"`
 }
 
 // ErrorInfo is an error as the health view shows it: its message, with

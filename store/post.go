@@ -153,8 +153,16 @@ type Author struct {
 	Followers int64  `json:"followers,omitempty"`
 }
 
-// Key identifies the author across the store: platform and author ID.
-func (a Author) Key(platform string) string { return platform + ":" + keyPart(a.ID) }
+// Key identifies the author across the store: platform and author ID. A
+// Mastodon author is its canonical acct@domain (case-insensitive, as
+// Mastodon compares them), also for posts stored when the ID was the
+// account's url, which the remote server chooses and many accounts can share.
+func (a Author) Key(platform string) string {
+	if platform == PlatformMastodon && strings.Contains(a.Handle, "@") {
+		return platform + ":" + keyPart("acct:"+strings.ToLower(a.Handle))
+	}
+	return platform + ":" + keyPart(a.ID)
+}
 
 // Signals are the raw location signals a post carried. Country attribution
 // reads only these, so a better gazetteer can re-attribute history.

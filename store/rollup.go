@@ -33,7 +33,7 @@ func (f *Figures) Add(o Figures) {
 	f.Quotes += o.Quotes
 	f.Participants += o.Participants
 	f.NewParticipants += o.NewParticipants
-	f.Reach += o.Reach
+	f.Reach = AddReach(f.Reach, o.Reach)
 }
 
 // CountKind adds one post of kind k.

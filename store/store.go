@@ -13,6 +13,7 @@
 //	cells    rollup figures, see CellKey
 //	members  per author and period, see Member
 //	tops     bounded top lists per campaign day
+//	sums     be64(seq) → CRC-32C of the post as stored, verified by Check
 package store
 
 import (
@@ -41,7 +42,7 @@ var (
 	bucketMembers = []byte("members")
 	bucketTops    = []byte("tops")
 
-	allBuckets = [][]byte{bucketMeta, bucketPosts, bucketSeen, bucketCursors, bucketCells, bucketMembers, bucketTops}
+	allBuckets = [][]byte{bucketMeta, bucketPosts, bucketSeen, bucketCursors, bucketCells, bucketMembers, bucketTops, bucketSums}
 
 	keySchema    = []byte("schema")
 	keyWatermark = []byte("watermark")
@@ -82,6 +83,11 @@ func Open(path string, opts *Options) (*DB, error) {
 	timeout := opts.LockTimeout
 	if timeout == 0 {
 		timeout = time.Second
+	}
+	// A file shorter than its meta page says would be mapped and then
+	// crash the process (SIGBUS) on the first read past its end.
+	if err := checkNotTruncated(path); err != nil {
+		return nil, err
 	}
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType, InitialMmapSize: 1 << 30})
 	if errors.Is(err, bolterrors.ErrTimeout) {
@@ -179,9 +185,18 @@ func (db *DB) BackupFile(path string) (int64, error) {
 	return n, nil
 }
 
-// Check runs bbolt's own consistency check of the file's pages.
+// Check reads every bucket (a damaged page gives a DamagedError naming its
+// bucket, not a panic), verifies every raw post against its checksum (a
+// ChecksumError naming the post), then runs bbolt's own consistency check
+// of the file's pages.
 func (db *DB) Check() error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
+		if err := readAll(tx); err != nil {
+			return err
+		}
+		if _, err := verifySums(tx); err != nil {
+			return err
+		}
 		for err := range tx.Check() {
 			return err
 		}
@@ -232,7 +247,7 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 			if err != nil {
 				return err
 			}
-			if err := postsB.Put(be64(seq), encodePost(p)); err != nil {
+			if err := putPost(tx, be64(seq), encodePost(p)); err != nil {
 				return err
 			}
 			keys = append(keys, seenKey{key, seq})
@@ -303,7 +318,7 @@ func (db *DB) Redact(platform, id string) error {
 			return nil
 		}
 		p.Text, p.URL, p.Redacted = "", "", true
-		return b.Put(seq, encodePost(&p))
+		return putPost(tx, seq, encodePost(&p))
 	})
 }
 

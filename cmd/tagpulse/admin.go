@@ -14,8 +14,8 @@ import (
 )
 
 func cmdCheck(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "check", "-config F\n\nFolds in any posts not yet counted, then recounts every figure from the raw posts and\ncompares it with the stored rollups. Exit 0: they are equal; 1: the differences are printed.")
-	var sf storeFlags
+	fs := newFlagSet(env, "check", "-config F\n\nChecks the store's pages, then recounts every figure from the raw posts they count and\ncompares it with the stored rollups. Exit 0: they are equal; 1: the differences are printed.\nReads the store read-only: posts not counted yet are said, not counted.")
+	sf := storeFlags{readOnly: true}
 	sf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -26,13 +26,17 @@ func cmdCheck(ctx context.Context, env *Env, args []string) error {
 	}
 	defer a.Close()
 	if err := a.db.Check(); err != nil {
-		return fmt.Errorf("store file is damaged: %w", err)
+		return fmt.Errorf("the store %s is damaged: %w; restore it from a backup", a.db.Path(), err)
 	}
 	if a.stale != "" {
 		return &exitError{code: 1, msg: a.stale + ": run 'tagpulse rebuild'"}
 	}
-	if _, err := a.agg.CatchUp(ctx); err != nil {
+	behind, err := a.behind()
+	if err != nil {
 		return err
+	}
+	if behind != "" {
+		fmt.Fprintln(env.Stderr, behind)
 	}
 	diffs, n, err := a.agg.Check(ctx)
 	if err != nil {
@@ -70,7 +74,7 @@ func cmdRebuild(ctx context.Context, env *Env, args []string) error {
 
 func cmdBackup(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "backup", "-config F|-db F|-server URL DEST\n\nWrites a consistent copy of the store to DEST (mode 0600) through a temporary file.\nWith -server, the copy comes from a running 'tagpulse run' or 'demo' on this host\n(e.g. -server http://127.0.0.1:8080), while it goes on working; the server and this\ncommand both need the same "+backupTokenEnv+" in their environment.")
-	var sf storeFlags
+	sf := storeFlags{readOnly: true}
 	sf.register(fs)
 	server := fs.String("server", "", "base URL of a tagpulse running on this host")
 	if err := parseFlags(fs, args); err != nil {

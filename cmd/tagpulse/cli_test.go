@@ -270,15 +270,16 @@ func TestExportCSVIsSafeForSpreadsheets(t *testing.T) {
 	cfg := writeConfig(t, dir)
 	hostile := tw{id: "1", user: "a", at: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), kind: "original", tags: []string{"AllForPalestine"}}.json()
 	hostile = strings.Replace(hostile, `"full_text":"Solidarity #AllForPalestine"`, `"full_text":"=HYPERLINK(\"http://evil\") #AllForPalestine"`, 1)
-	// Every column, not just the text: an archive's ids and users are
-	// someone else's writing too.
-	odd := tw{id: "@cmd", user: "=1+1", at: time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC), kind: "original", tags: []string{"AllForPalestine"}}.json()
+	// Every column, not just the text: an archive's users are someone
+	// else's writing too. (Its ids cannot be: an id X cannot produce, like
+	// "@cmd", is refused at import.)
+	odd := tw{id: "2", user: "=1+1", at: time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC), kind: "original", tags: []string{"AllForPalestine"}}.json()
 	archive := writeFile(t, filepath.Join(dir, "a.jsonl"), hostile+"\n"+odd+"\n")
 	if _, errs, code := runCmd(t, "import", "-config", cfg, archive); code != 0 {
 		t.Fatal(errs)
 	}
 	out, _, code := runCmd(t, "export", "-config", cfg, "-format", "csv")
-	if code != 0 || !strings.Contains(out, `"'=HYPERLINK(""http://evil"") #AllForPalestine"`) || !strings.Contains(out, ",'@cmd,") || !strings.Contains(out, ",'=1+1,") {
+	if code != 0 || !strings.Contains(out, `"'=HYPERLINK(""http://evil"") #AllForPalestine"`) || !strings.Contains(out, ",'=1+1,") {
 		t.Fatalf("csv export:\n%s", out)
 	}
 	out, _, _ = runCmd(t, "export", "-config", cfg)

@@ -23,7 +23,7 @@ type exportedPost struct {
 
 func cmdExport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "export", "-config F [-campaign C] [-format ndjson|csv]\n\nPrints the raw posts of a campaign (its hashtags, inside its window) in the order they were\nstored (an archive's own order, then collection order), with the campaign day and the country\nthey are counted in.")
-	var sf storeFlags
+	sf := storeFlags{readOnly: true}
 	sf.register(fs)
 	campaign := fs.String("campaign", "", "campaign name (default: the only one)")
 	format := fs.String("format", "ndjson", "ndjson or csv")

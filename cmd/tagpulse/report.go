@@ -15,8 +15,8 @@ import (
 )
 
 func cmdReport(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "report", "-config F [-campaign C] [-by day,country] [-from D -to D] [-format table|csv|json]\n\nPrints a campaign's figures from the rollups. Group by day or hour, and at most one of\ncountry, source, kind, lang, method. Without day or hour: totals over the whole campaign.")
-	var sf storeFlags
+	fs := newFlagSet(env, "report", "-config F [-campaign C] [-by day,country] [-from D -to D] [-format table|csv|json]\n\nPrints a campaign's figures from the rollups. Group by day or hour, and at most one of\ncountry, source, kind, lang, method. Without day or hour: totals over the whole campaign.\nReads the store read-only: posts not counted yet are said, not counted.")
+	sf := storeFlags{readOnly: true}
 	sf.register(fs)
 	campaign := fs.String("campaign", "", "campaign name (default: the only one)")
 	by := fs.String("by", "day", "group keys, comma-separated: day|hour and one of "+strings.Join(aggregator.GroupKeys[2:], "|"))
@@ -39,16 +39,25 @@ func cmdReport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer func() { a.Close() }()
 	c, err := a.pickCampaign(*campaign)
 	if err != nil {
 		return err
 	}
-	if err := a.rebuildIfChanged(ctx, func(m string) { fmt.Fprintln(env.Stderr, m) }); err != nil {
-		return err
+	if a.stale != "" {
+		// Figures derived by other rules or for another configuration
+		// are wrong, not just behind: rebuilding them needs to write.
+		if a, err = sf.reopenWritable(env, a); err != nil {
+			return err
+		}
+		if err := a.rebuildIfChanged(ctx, func(m string) { fmt.Fprintln(env.Stderr, m) }); err != nil {
+			return err
+		}
 	}
-	if _, err := a.agg.CatchUp(ctx); err != nil {
+	if msg, err := a.behind(); err != nil {
 		return err
+	} else if msg != "" {
+		fmt.Fprintln(env.Stderr, msg)
 	}
 	q.Campaign = c.Name
 	rows, err := a.agg.Report(q)

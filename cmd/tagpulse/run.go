@@ -93,7 +93,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 		if path == "" {
 			path = cfg.DB
 		}
-		if a, err = openApp(cfg, path, log); err != nil {
+		if a, err = openApp(cfg, path, log, false); err != nil {
 			return err
 		}
 	default:
@@ -357,6 +357,7 @@ func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaig
 			if err != nil {
 				return 0, cfg.At(fmt.Sprintf("sources.mastodon.instances[%d]", i), err)
 			}
+			p.Since = windowsStart(campaigns)
 			sched.Add(p, every)
 			n++
 		}
@@ -396,4 +397,24 @@ func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaig
 		n++
 	}
 	return n, nil
+}
+
+// windowsStart is the start of the earliest campaign window, where a first
+// poll's backfill may stop; zero when a campaign has no start (from).
+func windowsStart(campaigns []store.Campaign) time.Time {
+	var start time.Time
+	for i := range campaigns {
+		c := &campaigns[i]
+		if c.From == "" {
+			return time.Time{}
+		}
+		t, err := c.DayStart(c.From)
+		if err != nil {
+			return time.Time{}
+		}
+		if start.IsZero() || t.Before(start) {
+			start = t
+		}
+	}
+	return start
 }

@@ -134,8 +134,12 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	if opts.Import != nil {
 		mux.HandleFunc("POST /import", importHandler(*opts.Import, opts.Logger))
 	}
+	var handler http.Handler = mux
+	if tcp, ok := ln.Addr().(*net.TCPAddr); (ok && tcp.IP.IsLoopback()) || len(opts.Dashboard.Hosts) > 0 {
+		handler = hostGuard(opts.Dashboard.Hosts, mux)
+	}
 	srv := &http.Server{
-		Handler:           writeDeadline(lim.WriteTimeout, mux),
+		Handler:           writeDeadline(lim.WriteTimeout, handler),
 		ReadHeaderTimeout: min(10*time.Second, lim.ReadTimeout),
 		ReadTimeout:       lim.ReadTimeout,
 		IdleTimeout:       lim.IdleTimeout,
@@ -269,4 +273,36 @@ func backupHandler(agg *aggregator.Aggregator, token string, writeTimeout time.D
 			return
 		}
 	}
+}
+
+// hostGuard answers 421 Misdirected Request to a request whose Host is not
+// localhost, a loopback address or one of hosts. A server on loopback is
+// otherwise readable by any web page its user opens, through DNS
+// rebinding: the page's own name, re-pointed at 127.0.0.1, reaches it with
+// the page's origin.
+func hostGuard(hosts []string, next http.Handler) http.Handler {
+	allowed := map[string]bool{"localhost": true}
+	for _, h := range hosts {
+		allowed[strings.ToLower(strings.TrimSuffix(h, "."))] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+		ip := net.ParseIP(host)
+		if !allowed[host] && (ip == nil || !ip.IsLoopback()) && !strings.HasSuffix(host, ".localhost") {
+			http.Error(w, "this tagpulse does not answer for host "+strconvQuote(r.Host)+": add it to dashboard.hosts", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func strconvQuote(s string) string {
+	if len(s) > 100 {
+		s = s[:100]
+	}
+	return strconv.Quote(s)
 }

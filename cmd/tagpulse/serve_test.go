@@ -105,7 +105,7 @@ func TestBackupCutsOffAStalledReader(t *testing.T) {
 	}
 	addr, logs := startServe(t, agg, serveOptions{BackupToken: token, limits: serveLimits{BackupWriteTimeout: 200 * time.Millisecond}})
 
-	conn, br := rawGet(t, addr, "GET /backup HTTP/1.1\r\nHost: tagpulse\r\nAuthorization: Bearer "+token+"\r\n\r\n")
+	conn, br := rawGet(t, addr, "GET /backup HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "+token+"\r\n\r\n")
 	conn.(*net.TCPConn).SetReadBuffer(4096)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != 200 || resp.ContentLength != size {
@@ -186,7 +186,7 @@ func TestServeLimits(t *testing.T) {
 	}
 
 	// Idle keep-alive connections are closed.
-	_, br := rawGet(t, addr, "GET /healthz HTTP/1.1\r\nHost: tagpulse\r\n\r\n")
+	_, br := rawGet(t, addr, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != 200 || resp.Close {
 		t.Fatalf("healthz: %v %v", resp, err)
@@ -198,7 +198,7 @@ func TestServeLimits(t *testing.T) {
 
 	// A body that never comes does not hold the connection: the server
 	// closes it (the client's read ends, not by its own deadline).
-	_, br = rawGet(t, addr, "GET /healthz HTTP/1.1\r\nHost: tagpulse\r\nContent-Length: 1000\r\n\r\nabc")
+	_, br = rawGet(t, addr, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\nabc")
 	if _, err := io.ReadAll(br); err != nil {
 		t.Errorf("a connection waiting for a body was not closed: %v", err)
 	}

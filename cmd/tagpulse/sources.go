@@ -39,7 +39,7 @@ func mastodonConfig(c config.Mastodon) mastodon.Config {
 	}
 	return mastodon.Config{
 		Instances: c.Instances, Every: c.Every, Tokens: tokens, Token: string(c.Token),
-		MaxPages: c.MaxPages, Timeout: c.Timeout,
+		MaxPages: c.MaxPages, Timeout: c.Timeout, BackfillPages: c.BackfillPages,
 	}
 }
 

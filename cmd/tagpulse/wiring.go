@@ -26,6 +26,11 @@ type storeFlags struct {
 	// they need the sources' and dashboard's secrets, so only they fail
 	// when those variables are unset.
 	serving bool
+	// readOnly is set by the commands that only read (report, export,
+	// check, backup): an existing store opens read-only (shared, and on
+	// read-only media), and nothing is written to it, not even the
+	// configuration on first use nor a catch-up of the figures.
+	readOnly bool
 }
 
 func (sf *storeFlags) register(fs *flag.FlagSet) {
@@ -46,6 +51,7 @@ type app struct {
 	stale     string
 	campaigns []store.Campaign
 	geo       geo.Options
+	readOnly  bool // opened read-only: figures are as stored, never caught up
 }
 
 func (a *app) Close() error { return a.db.Close() }
@@ -62,7 +68,7 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 		if _, err := os.Stat(sf.db); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no store at %s: check the name, or give -config FILE to start one", sf.db)
 		}
-		return openApp(nil, sf.db, log)
+		return openApp(nil, sf.db, log, sf.readOnly)
 	}
 	load := config.Load
 	if !sf.serving {
@@ -76,22 +82,26 @@ func (sf *storeFlags) open(env *Env, log *slog.Logger) (*app, error) {
 	if path == "" {
 		path = cfg.DB
 	}
-	return openApp(cfg, path, log)
+	ro := sf.readOnly
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		ro = false // the configured store is started, as by any command
+	}
+	return openApp(cfg, path, log, ro)
 }
 
 // openApp opens the store at path for the configured campaigns (cfg nil: the
 // campaigns recorded in the store), recording them on first use, and builds
 // the aggregator. A changed configuration or rules set a.stale: the caller
-// rebuilds, or refuses.
-func openApp(cfg *config.Config, path string, log *slog.Logger) (*app, error) {
-	db, err := store.Open(path, nil)
+// rebuilds, or refuses. Read-only, nothing is recorded.
+func openApp(cfg *config.Config, path string, log *slog.Logger, readOnly bool) (*app, error) {
+	db, err := store.Open(path, &store.Options{ReadOnly: readOnly})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("%w\n(is 'tagpulse run' or 'demo' using it? read its figures through its API, work on a copy made with 'tagpulse backup', or give this one its own -db)", err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, db: db, log: log}
+	a := &app{cfg: cfg, db: db, log: log, readOnly: readOnly}
 	stored, err := db.Campaigns()
 	if err != nil {
 		db.Close()
@@ -122,7 +132,7 @@ func openApp(cfg *config.Config, path string, log *slog.Logger) (*app, error) {
 			(hasGeo && !reflect.DeepEqual(normGeo(storedGeo), normGeo(gopts))) {
 			a.stale = msgConfigChanged
 		}
-		if stored == nil || !hasGeo {
+		if (stored == nil || !hasGeo) && !readOnly {
 			// First use: there are no figures yet to disagree with.
 			if err := saveDefinitions(db, campaigns, gopts); err != nil {
 				db.Close()
@@ -179,6 +189,32 @@ func (a *app) rebuildIfChanged(ctx context.Context, say func(string)) error {
 	}
 	say(a.stale + ": rebuilding them")
 	return a.rebuild(ctx)
+}
+
+// behind says, when the figures do not count every post in the log yet
+// (a read-only command does not catch them up), how far behind they are.
+func (a *app) behind() (string, error) {
+	lag, err := a.agg.Lag()
+	if err != nil || lag == 0 {
+		return "", err
+	}
+	noun := "posts"
+	if lag == 1 {
+		noun = "post"
+	}
+	return fmt.Sprintf("figures are %s %s behind the log; run 'tagpulse rebuild' or start 'tagpulse run' to count them", thousands(int64(lag)), noun), nil
+}
+
+// reopenWritable closes a read-only app and opens it again read-write,
+// for a command that found it must write after all (a rebuild).
+func (sf *storeFlags) reopenWritable(env *Env, a *app) (*app, error) {
+	if !a.readOnly {
+		return a, nil
+	}
+	a.Close()
+	rw := *sf
+	rw.readOnly = false
+	return rw.openQuiet(env)
 }
 
 // msgConfigChanged explains a rebuild, or check's refusal.

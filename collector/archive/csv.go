@@ -41,6 +41,7 @@ func readCSV(br *bufio.Reader, batchSize int, send func([]record) bool, malforme
 	}
 	header = slices.Clone(header)
 	batch := make([]record, 0, batchSize)
+	lim := batchLimit{size: batchSize}
 	rows := 0
 	for {
 		cells, err := cr.Read()
@@ -78,7 +79,7 @@ func readCSV(br *bufio.Reader, batchSize int, send func([]record) bool, malforme
 		}
 		batch = append(batch, record{line: line, data: data})
 		rows++
-		if len(batch) == batchSize {
+		if lim.full(batch) {
 			if !send(batch) {
 				return context.Canceled
 			}

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
@@ -148,7 +149,12 @@ func ImportReader(ctx context.Context, db collector.Sink, m *collector.Matcher, 
 	// Three stages, so that both cores stay busy while the store is
 	// written: reading records, parsing them (on every core), and ingesting
 	// in file order.
-	recs := make(chan []record, 4)
+	// Batches are cut at BatchSize records or BatchBytes, whichever comes
+	// first, and each stage holds one: at most five batches are in memory
+	// (being read, queued, parsed, queued, stored), so an import holds about
+	// 5 × BatchBytes of records plus their parsed posts, whatever the size
+	// of the records (one record larger than BatchBytes is a batch alone).
+	recs := make(chan []record, 1)
 	readErr := make(chan error, 1)
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -195,7 +201,7 @@ type parsedBatch struct {
 // in order. When no format fits it sends the error, cancels the read and
 // drains recs.
 func parseStage(ctx context.Context, cancel context.CancelFunc, companion func(string) ([]byte, error), recs <-chan []record, now func() time.Time) <-chan parsedBatch {
-	stage := make(chan parsedBatch, 8)
+	stage := make(chan parsedBatch, 1) // see Import: memory is bounded by batches in flight
 	go func() {
 		defer close(stage)
 		var format *collector.Format
@@ -263,13 +269,9 @@ func (r *importRun) ingest(db collector.Sink, m *collector.Matcher, stage <-chan
 func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb parsedBatch, posts []store.Post, campaigns []store.Campaign, outsideOf []bool) ([]store.Post, error) {
 	r.mu.Lock()
 	r.res.Format = pb.format.Name
-	r.res.Records += len(pb.recs)
 	r.mu.Unlock()
 	outside, implausible := 0, 0
-	for i, pr := range pb.parsed {
-		for _, e := range pr.bad {
-			r.malformed(pb.recs[i].line, e)
-		}
+	for _, pr := range pb.parsed {
 		posts = append(posts, pr.posts...)
 		for j := range pr.posts {
 			switch p := &pr.posts[j]; {
@@ -286,7 +288,15 @@ func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb pars
 	if err != nil {
 		return posts, err
 	}
+	for i, pr := range pb.parsed { // reported with the batch they were in
+		for _, e := range pr.bad {
+			r.malformed(pb.recs[i].line, e)
+		}
+	}
 	r.mu.Lock()
+	// Counted with what the batch stored, so that a failed batch (a full
+	// disk) leaves a summary whose counts agree with the store.
+	r.res.Records += len(pb.recs)
 	r.res.Fetched += ir.Fetched
 	r.res.Matched += ir.Matched
 	r.res.Added += ir.Added
@@ -306,6 +316,9 @@ func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb pars
 // decided the format.
 func (r *importRun) outcome(failure, readErr error) error {
 	if failure != nil {
+		if errors.Is(failure, syscall.ENOSPC) {
+			return fmt.Errorf("import %s: the disk is full (%w): free some space and import the file again; the %d posts stored so far stay, and are skipped as duplicates", r.path, failure, r.res.Added)
+		}
 		return fmt.Errorf("import %s: %w", r.path, failure)
 	}
 	if readErr != nil {
@@ -535,6 +548,7 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 		return readCSV(br, batchSize, send, malformed)
 	}
 	batch := make([]record, 0, batchSize)
+	lim := batchLimit{size: batchSize}
 	line, size, blank := 0, 0, true
 	for {
 		b, err := br.ReadBytes('\n')
@@ -566,7 +580,7 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 					batch = append(batch, record{line: line, data: b})
 				}
 			}
-			if len(batch) == batchSize {
+			if lim.full(batch) {
 				if !send(batch) {
 					return ctx.Err()
 				}
@@ -619,6 +633,7 @@ func readJSONValues(br *bufio.Reader, array bool, batchSize int, send func([]rec
 		}
 	}
 	batch := make([]record, 0, batchSize)
+	lim := batchLimit{size: batchSize}
 	n, broken := 0, false
 	for array && dec.More() || !array {
 		var raw json.RawMessage
@@ -644,7 +659,7 @@ func readJSONValues(br *bufio.Reader, array bool, batchSize int, send func([]rec
 		}
 		batch = append(batch, record{line: lc.lineAt(dec.InputOffset() - int64(len(raw))), data: raw})
 		n++
-		if len(batch) == batchSize {
+		if lim.full(batch) {
 			if !send(batch) {
 				return context.Canceled
 			}
@@ -690,4 +705,31 @@ func (l *lineCounter) lineAt(off int64) int {
 		}
 	}
 	return lo + 1
+}
+
+// BatchBytes bounds the record bytes of one import batch (BatchSize bounds
+// its records): with 100 KB records a batch is 80 records, not 2,000.
+const BatchBytes = 8 << 20
+
+// batchLimit says when a batch being filled is full: BatchSize records, or
+// BatchBytes of them. It counts the bytes of records appended since its
+// last call, so a batch costs it one pass.
+type batchLimit struct {
+	size        int
+	seen, bytes int
+}
+
+func (l *batchLimit) full(batch []record) bool {
+	if len(batch) < l.seen { // a new batch
+		l.seen, l.bytes = 0, 0
+	}
+	for _, r := range batch[l.seen:] {
+		l.bytes += len(r.data)
+	}
+	l.seen = len(batch)
+	if len(batch) >= l.size || l.bytes >= BatchBytes {
+		l.seen, l.bytes = 0, 0
+		return true
+	}
+	return false
 }

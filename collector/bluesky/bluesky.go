@@ -110,8 +110,8 @@ func bskyATURI(did, collection, rkey string) string {
 // it, more than a day before it, or unreadable is replaced by it.
 func bskyPost(uri string, rec *bskyPostRecord, seen time.Time, source string, now time.Time) (store.Post, error) {
 	did, coll, rkey, ok := bskyParseATURI(uri)
-	if !ok || coll != bskyCollectionPost {
-		return store.Post{}, fmt.Errorf("%q is not a post at-URI", uri)
+	if !ok || coll != bskyCollectionPost || store.ValidID(store.PlatformBluesky, uri) != nil {
+		return store.Post{}, fmt.Errorf("%.200q is not a post at-URI", uri)
 	}
 	created, err := bskyCreated(rec.CreatedAt, seen)
 	if err != nil {
@@ -150,52 +150,30 @@ func bskyPost(uri string, rec *bskyPostRecord, seen time.Time, source string, no
 // it as one; a record without facets comes from a client or bot that does
 // not write them, and there the text is all there is.
 func bskyHashtags(rec *bskyPostRecord) []string {
-	var tags []string
+	// A Set: linear in the facets (a record may hold thousands), and
+	// capped at hashtag.MaxPerPost.
+	var set hashtag.Set
 	if len(rec.Facets) == 0 {
-		tags = hashtag.Extract(rec.Text)
-	}
-	var seen map[string]bool // once tags is long: a record may hold thousands of facets
-	add := func(n string) {
-		switch {
-		case n == "":
-		case seen != nil:
-			if !seen[n] {
-				seen[n] = true
-				tags = append(tags, n)
-			}
-		case !bskyContains(tags, n):
-			tags = append(tags, n)
-			if len(tags) > 16 {
-				seen = make(map[string]bool, 2*len(tags))
-				for _, t := range tags {
-					seen[t] = true
-				}
-			}
+		for _, t := range hashtag.Extract(rec.Text) {
+			set.Add(t)
 		}
 	}
 	for _, f := range rec.Facets {
 		for _, ft := range f.Features {
-			if ft.Type == bskyFacetTag {
-				add(hashtag.NormalizeTag(ft.Tag))
+			if ft.Type == bskyFacetTag && !set.Full() {
+				set.Add(hashtag.NormalizeTag(ft.Tag))
 			}
 		}
 	}
 	for _, t := range rec.Tags {
-		add(hashtag.NormalizeTag(t))
-	}
-	if tags == nil {
-		tags = []string{}
-	}
-	return tags
-}
-
-func bskyContains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
+		if !set.Full() {
+			set.Add(hashtag.NormalizeTag(t))
 		}
 	}
-	return false
+	if set.List() == nil {
+		return []string{}
+	}
+	return set.List()
 }
 
 // bskyCreated parses createdAt and clamps it to seen (see bskyPost).
@@ -259,7 +237,7 @@ func postFromPostView(v *bskyPostView, source string, now time.Time) (store.Post
 	if err != nil {
 		return store.Post{}, err
 	}
-	p.Author = store.Author{ID: v.Author.DID, Handle: v.Author.Handle, Name: v.Author.DisplayName, Followers: v.Author.FollowersCount}
+	p.Author = store.Author{ID: v.Author.DID, Handle: v.Author.Handle, Name: v.Author.DisplayName, Followers: store.ClampFollowers(v.Author.FollowersCount)}
 	if v.Author.Handle != "" {
 		_, _, rkey, _ := bskyParseATURI(v.URI)
 		p.URL = "https://bsky.app/profile/" + v.Author.Handle + "/post/" + rkey
@@ -294,8 +272,13 @@ func bskyRepost(of store.Post, uri, did, createdAt string, seen time.Time, sourc
 	if err != nil {
 		return store.Post{}, fmt.Errorf("repost of %s: %w", of.ID, err)
 	}
+	check := uri
 	if uri == "" {
+		check = "at://" + did + "/" + bskyCollectionRepost + "/x" // the made-up ID's did
 		uri = "at://" + did + "/" + bskyCollectionRepost + "/subject=" + of.ID
+	}
+	if err := store.ValidID(store.PlatformBluesky, check); err != nil {
+		return store.Post{}, fmt.Errorf("repost of %s: %w", of.ID, err)
 	}
 	return store.Post{
 		Platform:    store.PlatformBluesky,

@@ -41,55 +41,94 @@ func Normalize(tag string) string {
 	return t
 }
 
-// Extract returns the normalised hashtags in free text, deduplicated, in the
-// order they first appear. It returns nil when there are none.
-func Extract(text string) []string {
-	var out []string
-	var seen map[string]bool // once out is long, against quadratic dedupe
-	sc := scanner{text: text, nextHash: -1, nextEF: -1}
-	for {
-		body, ok := sc.next()
-		if !ok {
-			return out
+// MaxPerPost is the most distinct hashtags kept for one post. No platform
+// lets a person write more (X: 280 characters; Bluesky: 300; Mastodon: 500
+// on most instances), so only a hostile or broken source reaches it. Past it
+// the post's later hashtags are dropped: the post keeps its first
+// MaxPerPost distinct hashtags, in order, and counts for a campaign only
+// through those.
+const MaxPerPost = 1000
+
+// Set collects distinct normalised hashtags in the order they are added, at
+// most MaxPerPost of them, in time linear in the number added. The zero
+// value is an empty set.
+type Set struct {
+	list []string
+	seen map[string]struct{} // once list is long, against quadratic dedupe
+	// Dropped counts the distinct-or-not tags refused because the set was full.
+	Dropped int
+}
+
+// Add adds a normalised hashtag ("" is ignored) and reports whether it was
+// new and kept.
+func (s *Set) Add(t string) bool {
+	switch {
+	case t == "":
+		return false
+	case s.seen != nil:
+		if _, ok := s.seen[t]; ok {
+			return false
 		}
-		t := normalizeBody(body)
-		switch {
-		case t == "":
-		case seen != nil:
-			if !seen[t] {
-				seen[t] = true
-				out = append(out, t)
-			}
-		case !contains(out, t):
-			if out == nil {
-				out = make([]string, 0, 4)
-			}
-			out = append(out, t)
-			if len(out) > 16 {
-				seen = make(map[string]bool, 2*len(out))
-				for _, x := range out {
-					seen[x] = true
-				}
-			}
+	case contains(s.list, t):
+		return false
+	}
+	if len(s.list) >= MaxPerPost {
+		s.Dropped++
+		return false
+	}
+	if s.list == nil {
+		s.list = make([]string, 0, 4)
+	}
+	s.list = append(s.list, t)
+	if s.seen != nil {
+		s.seen[t] = struct{}{}
+	} else if len(s.list) > 16 {
+		s.seen = make(map[string]struct{}, 2*len(s.list))
+		for _, x := range s.list {
+			s.seen[x] = struct{}{}
 		}
 	}
+	return true
+}
+
+// Full reports whether the set holds MaxPerPost hashtags.
+func (s *Set) Full() bool { return len(s.list) >= MaxPerPost }
+
+// List returns the hashtags in the order added (nil when none).
+func (s *Set) List() []string { return s.list }
+
+// Extract returns the normalised hashtags in free text, deduplicated, in the
+// order they first appear, at most MaxPerPost of them (the text is not read
+// past the last one kept). It returns nil when there are none.
+func Extract(text string) []string {
+	var set Set
+	sc := scanner{text: text, nextHash: -1, nextEF: -1}
+	for !set.Full() {
+		body, ok := sc.next()
+		if !ok {
+			break
+		}
+		set.Add(normalizeBody(body))
+	}
+	return set.List()
 }
 
 // FromEntities normalises the platform's hashtag entities or facets (with
 // or without '#'); when the platform gave none, it falls back to
 // Extract(text). Tags that normalise to nothing are dropped; the result is
-// deduplicated and in order.
+// deduplicated, in order, and holds at most MaxPerPost tags.
 func FromEntities(tags []string, text string) []string {
 	if len(tags) == 0 {
 		return Extract(text)
 	}
-	var out []string
+	var set Set
 	for _, t := range tags {
-		if n := Normalize(t); n != "" && !contains(out, n) {
-			out = append(out, n)
+		if set.Full() {
+			break
 		}
+		set.Add(Normalize(t))
 	}
-	return out // platforms cap hashtags per post, so contains stays cheap
+	return set.List()
 }
 
 // Validate reports why tag, as written in a configuration, is not a hashtag:

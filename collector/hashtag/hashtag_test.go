@@ -1,6 +1,7 @@
 package hashtag_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -363,6 +364,67 @@ func BenchmarkExtract(b *testing.B) {
 			for b.Loop() {
 				sink = hashtag.Extract(bb.text)
 			}
+		})
+	}
+}
+
+// distinctTags returns n distinct hashtags, as entities and as text.
+func distinctTags(n int) ([]string, string) {
+	tags := make([]string, n)
+	var b strings.Builder
+	for i := range tags {
+		tags[i] = fmt.Sprintf("tag%dx", i)
+		b.WriteString(" #" + tags[i])
+	}
+	return tags, b.String()
+}
+
+// TestHostilePostKeepsAtMostMaxPerPost: a post with 5,000 distinct hashtags
+// (in entities or in its text) keeps the first MaxPerPost, in order, with no
+// duplicates; repeats of a kept tag do not use up room.
+func TestHostilePostKeepsAtMostMaxPerPost(t *testing.T) {
+	tags, text := distinctTags(5 * hashtag.MaxPerPost)
+	repeated := append([]string{"AllForPalestine", "allforpalestine", "#ALLFORPALESTINE"}, tags...)
+	for name, got := range map[string][]string{
+		"entities": hashtag.FromEntities(repeated, ""),
+		"text":     hashtag.Extract("#AllForPalestine #allforpalestine" + text),
+	} {
+		if len(got) != hashtag.MaxPerPost {
+			t.Fatalf("%s: kept %d hashtags, want %d", name, len(got), hashtag.MaxPerPost)
+		}
+		if got[0] != "allforpalestine" || got[1] != "tag0x" || got[len(got)-1] != tags[hashtag.MaxPerPost-2] {
+			t.Fatalf("%s: kept %q … %q, want the first ones in order", name, got[:2], got[len(got)-1])
+		}
+		if len(slices.Compact(slices.Sorted(slices.Values(got)))) != len(got) {
+			t.Fatalf("%s: duplicates kept", name)
+		}
+	}
+	var s hashtag.Set
+	for _, tg := range tags {
+		s.Add(tg)
+	}
+	if s.Dropped != len(tags)-hashtag.MaxPerPost || !s.Full() {
+		t.Fatalf("Set: dropped %d, full %v", s.Dropped, s.Full())
+	}
+}
+
+// BenchmarkDedupe: the cost per tag of a post with n distinct hashtags stays
+// flat as n grows (it was quadratic: 100k tags took ≈ 7 s), and past
+// MaxPerPost the post costs no more.
+func BenchmarkDedupe(b *testing.B) {
+	for _, n := range []int{100, 250, 500, 1000, 100000} {
+		tags, text := distinctTags(n)
+		b.Run(fmt.Sprintf("FromEntities/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				sink = hashtag.FromEntities(tags, "")
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(min(n, hashtag.MaxPerPost)), "ns/tag")
+		})
+		b.Run(fmt.Sprintf("Extract/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				sink = hashtag.Extract(text)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(min(n, hashtag.MaxPerPost)), "ns/tag")
 		})
 	}
 }

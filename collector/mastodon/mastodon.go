@@ -139,6 +139,9 @@ func postFromMastodon(s *mastodonStatus, instance, source string, now time.Time)
 	if id == "" {
 		return store.Post{}, fmt.Errorf("status %s: no uri", s.ID)
 	}
+	if err := store.ValidID(store.PlatformMastodon, id); err != nil {
+		return store.Post{}, fmt.Errorf("status %.64q: %w", s.ID, err)
+	}
 	if s.Account == nil {
 		return store.Post{}, fmt.Errorf("status %s: no account", id)
 	}
@@ -218,14 +221,20 @@ func mastodonAuthor(a *mastodonAccount, instance string) (store.Author, string) 
 		}
 	}
 	domain = strings.ToLower(domain)
-	id := a.URL
+	// The canonical acct@domain identifies the account, as Mastodon does
+	// (store.Author.Key): its url and uri are whatever its server says, and
+	// one server can give many accounts the same one.
+	id := ""
+	if strings.Contains(acct, "@") {
+		id = "acct:" + strings.ToLower(acct)
+	}
 	if id == "" {
 		id = a.URI
 	}
-	if id == "" && acct != "" {
-		id = "acct:" + acct
+	if id == "" {
+		id = a.URL
 	}
-	return store.Author{ID: id, Handle: acct, Name: a.DisplayName, Followers: a.FollowersCount}, domain
+	return store.Author{ID: id, Handle: acct, Name: a.DisplayName, Followers: store.ClampFollowers(a.FollowersCount)}, domain
 }
 
 // mastodonLocation returns the value of the first profile field named like

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tagpulse/tagpulse/collector"
@@ -38,6 +39,12 @@ type Config struct {
 	MaxPages int `yaml:"max_pages,omitempty"`
 	// Timeout is the deadline for one request (default 20s).
 	Timeout time.Duration `yaml:"timeout,omitempty"`
+	// BackfillPages bounds how far the first poll of a tag group pages back
+	// from the newest status (max_id paging) towards the campaign window's
+	// start: default 25 pages, i.e. 1,000 statuses per tag group. Statuses
+	// older than that are left to an archive import; /api/v1/sources says
+	// how far back the backfill reached and why it stopped.
+	BackfillPages int `yaml:"backfill_pages,omitempty"`
 }
 
 // tokenFor is the token for the instance at u: Tokens by host (with or
@@ -78,11 +85,12 @@ func (c Config) Validate() error {
 
 // Mastodon defaults and limits.
 const (
-	mastodonLimit        = 40 // the tag timeline's maximum page size
-	mastodonTagsPerQuery = 5  // the path tag plus Mastodon's 4 any[] tags
-	mastodonMaxBody      = 16 << 20
-	mastodonDefaultPages = 10
-	mastodonDefaultWait  = time.Minute // a 429 without a usable reset header
+	mastodonLimit         = 40 // the tag timeline's maximum page size
+	mastodonTagsPerQuery  = 5  // the path tag plus Mastodon's 4 any[] tags
+	mastodonMaxBody       = 16 << 20
+	mastodonDefaultPages  = 10
+	mastodonBackfillPages = 25
+	mastodonDefaultWait   = time.Minute // a 429 without a usable reset header
 )
 
 // Poller polls one instance's hashtag timelines forward with min_id.
@@ -94,17 +102,25 @@ const (
 // client retries 429 internally for up to an hour and hides the rate-limit
 // and Link headers this poller reads.
 type Poller struct {
-	name     string
-	base     *url.URL
-	host     string
-	groups   [][]string
-	client   *http.Client
-	token    string
-	maxPages int
-	timeout  time.Duration
-	logger   *slog.Logger
+	name      string
+	base      *url.URL
+	host      string
+	groups    [][]string
+	client    *http.Client
+	token     string
+	maxPages  int
+	backPages int
+	timeout   time.Duration
+	logger    *slog.Logger
 	// Now is the clock, for CollectedAt and rate-limit fallbacks; mockable in tests.
 	Now func() time.Time
+	// Since is where the first poll's backfill may stop: the start of the
+	// earliest campaign window (zero: no window, page back as far as
+	// BackfillPages allows).
+	Since time.Time
+
+	backfillMu sync.Mutex
+	backfill   collector.Backfill // as of the last Poll, for the health view
 }
 
 // New returns the poller for one instance (a base URL; "https://" is
@@ -128,14 +144,15 @@ func New(cfg Config, instance string, tags []string, httpClient *http.Client, lo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	m := &Poller{
-		name:     "mastodon:" + u.Host,
-		base:     u,
-		host:     u.Hostname(),
-		client:   httpClient,
-		token:    cfg.tokenFor(u),
-		maxPages: cfg.MaxPages,
-		timeout:  cfg.Timeout,
-		Now:      time.Now,
+		name:      "mastodon:" + u.Host,
+		base:      u,
+		host:      u.Hostname(),
+		client:    httpClient,
+		token:     cfg.tokenFor(u),
+		maxPages:  cfg.MaxPages,
+		backPages: cfg.BackfillPages,
+		timeout:   cfg.Timeout,
+		Now:       time.Now,
 	}
 	m.logger = logger.With("source", m.name)
 	if m.maxPages <= 0 {
@@ -143,6 +160,9 @@ func New(cfg Config, instance string, tags []string, httpClient *http.Client, lo
 	}
 	if m.timeout <= 0 {
 		m.timeout = 20 * time.Second
+	}
+	if m.backPages <= 0 {
+		m.backPages = mastodonBackfillPages
 	}
 	var uniq []string
 	seen := map[string]bool{}
@@ -165,12 +185,27 @@ func New(cfg Config, instance string, tags []string, httpClient *http.Client, lo
 func (m *Poller) Name() string { return m.name }
 
 // mastodonCursor is the poller's cursor: per tag group, the newest status id
-// seen. It is stored as JSON.
+// seen; and while a group's first poll is paging back, under backKey, the
+// max_id it goes on from and the pages taken ("123 4"); under reachedKey,
+// how far back that went ("2026-11-22T00:00:00Z window"). It is stored as
+// JSON. Hashtags have no ':', so these keys cannot clash with a group's.
 type mastodonCursor map[string]string
+
+func backKey(group string) string    { return "back:" + group }
+func reachedKey(group string) string { return "reached:" + group }
+
+// Why a first poll's backfill stopped, in the health view.
+const (
+	BackfillTimelineStart = "timeline_start" // the instance has nothing older
+	BackfillWindowStart   = "window_start"   // it reached the campaign window's start
+	BackfillLimit         = "limit"          // BackfillPages were taken; older statuses are not collected
+)
 
 // Poll fetches what each tag group has after its min_id, following up to
 // MaxPages pages per group. On the very first poll (no cursor) a group takes
-// the newest page only and starts from there. An error after some progress
+// the newest page and starts from there, then pages back (max_id) towards
+// Since, MaxPages pages per poll and BackfillPages in all, each poll storing
+// its posts with the cursor, so a crash loses nothing. An error after some progress
 // returns that progress with More set, so nothing fetched is lost; an error
 // before any returns the error (a 429 as *collector.RateLimitedError).
 func (m *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
@@ -185,7 +220,10 @@ func (m *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 	// starts from the oldest min_id of the groups it replaces, so a
 	// restart with new hashtags pages forward instead of jumping to now.
 	var oldest string
-	for _, id := range cur {
+	for key, id := range cur {
+		if strings.Contains(key, ":") {
+			continue // backfill state, not a min_id
+		}
 		if oldest == "" || mastodonNewer(oldest, id) {
 			oldest = id
 		}
@@ -193,7 +231,7 @@ func (m *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 	keys := map[string]bool{}
 	for _, g := range m.groups {
 		key := strings.Join(g, " ")
-		keys[key] = true
+		keys[key], keys[backKey(key)], keys[reachedKey(key)] = true, true, true
 		if cur[key] == "" && oldest != "" {
 			cur[key] = oldest
 		}
@@ -203,6 +241,7 @@ func (m *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 			delete(cur, key)
 		}
 	}
+	defer func() { m.noteBackfill(cur) }()
 	var page collector.Page
 	moved := false
 	for _, g := range m.groups {
@@ -212,7 +251,7 @@ func (m *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 			if !moved {
 				return collector.Page{RateLimit: page.RateLimit}, err // a 429's headers tell what is left
 			}
-			m.logger.Warn("poll stopped early, keeping what came before", "err", err)
+			m.logger.Warn("poll stopped early, keeping what came before", "err", collector.Scrub(err.Error(), []string{m.token}))
 			page.More = true
 			break
 		}
@@ -232,29 +271,169 @@ func (m *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 // adding posts to page and moving cur[key]. It reports whether pages remain.
 func (m *Poller) pollGroup(ctx context.Context, tags []string, key string, cur mastodonCursor, page *collector.Page, moved *bool) (bool, error) {
 	minID := cur[key]
-	first := minID == ""
+	if minID == "" {
+		// The first poll: the newest page, then back from its oldest.
+		items, next, err := m.fetch(ctx, tags, "", "", page)
+		if err != nil {
+			return false, err
+		}
+		*moved = true
+		if next == "" {
+			cur[reachedKey(key)] = "- " + BackfillTimelineStart // an empty timeline
+			return false, nil
+		}
+		cur[key] = next
+		if m.backStep(items, key, 1, cur) {
+			return m.pollBack(ctx, tags, key, cur, page)
+		}
+		return false, nil
+	}
+	forward := false
 	for n := 0; n < m.maxPages; n++ {
-		items, next, err := m.fetch(ctx, tags, minID, page)
+		items, next, err := m.fetch(ctx, tags, minID, "", page)
 		if err != nil {
 			return false, err
 		}
 		if !mastodonNewer(next, minID) {
-			return false, nil // nothing newer: caught up
+			break // nothing newer: caught up
 		}
 		minID = next
 		cur[key] = next
 		*moved = true
-		if first || len(items) < mastodonLimit {
-			return false, nil // caught up, or first poll: newest page only
+		if len(items) < mastodonLimit {
+			break // caught up
+		}
+		if n == m.maxPages-1 {
+			forward = true
+		}
+	}
+	if cur[backKey(key)] != "" {
+		more, err := m.pollBack(ctx, tags, key, cur, page)
+		if err != nil && *moved {
+			m.logger.Warn("backfill stopped early, keeping what came before", "err", collector.Scrub(err.Error(), []string{m.token}))
+			return true, nil
+		}
+		return forward || more, err
+	}
+	return forward, nil
+}
+
+// pollBack pages back (max_id) from where cur's backfill of the group
+// stands, up to MaxPages pages, and reports whether it has more to do.
+func (m *Poller) pollBack(ctx context.Context, tags []string, key string, cur mastodonCursor, page *collector.Page) (bool, error) {
+	for range m.maxPages {
+		maxID, n, ok := strings.Cut(cur[backKey(key)], " ")
+		pages, err := strconv.Atoi(n)
+		if !ok || err != nil {
+			delete(cur, backKey(key))
+			return false, nil
+		}
+		items, _, err := m.fetch(ctx, tags, "", maxID, page)
+		if err != nil {
+			return false, err
+		}
+		if !m.backStep(items, key, pages+1, cur) {
+			return false, nil
 		}
 	}
 	return true, nil
 }
 
+// backStep records in cur how far back the page of items (newest first),
+// the pages-th of the group's backfill, reached, and reports whether the
+// backfill goes on: the page was full, older than nothing in the window,
+// and fewer than BackfillPages were taken.
+func (m *Poller) backStep(items []json.RawMessage, key string, pages int, cur mastodonCursor) bool {
+	var oldestID string
+	var oldestAt time.Time
+	for _, raw := range items {
+		var probe struct {
+			ID        flexID `json:"id"`
+			CreatedAt string `json:"created_at"`
+		}
+		if json.Unmarshal(raw, &probe) != nil || probe.ID == "" {
+			continue
+		}
+		if oldestID == "" || mastodonNewer(oldestID, string(probe.ID)) {
+			oldestID = string(probe.ID)
+			if t, err := time.Parse(time.RFC3339Nano, probe.CreatedAt); err == nil {
+				oldestAt = t.UTC()
+			}
+		}
+	}
+	reached := cur[reachedKey(key)]
+	at, _, _ := strings.Cut(reached, " ")
+	if !oldestAt.IsZero() {
+		at = oldestAt.Format(time.RFC3339)
+	}
+	if at == "" {
+		at = "-"
+	}
+	stop := ""
+	switch {
+	case len(items) < mastodonLimit || oldestID == "":
+		stop = BackfillTimelineStart
+	case !m.Since.IsZero() && !oldestAt.IsZero() && !oldestAt.After(m.Since):
+		stop = BackfillWindowStart
+	case pages >= m.backPages:
+		stop = BackfillLimit
+	}
+	if stop != "" {
+		delete(cur, backKey(key))
+		cur[reachedKey(key)] = at + " " + stop
+		return false
+	}
+	cur[backKey(key)] = oldestID + " " + strconv.Itoa(pages)
+	cur[reachedKey(key)] = at
+	return true
+}
+
+// noteBackfill keeps, for the health view, how far back the first polls
+// reached: a tag group still paging back if there is one, else the group
+// that reached least far back.
+func (m *Poller) noteBackfill(cur mastodonCursor) {
+	var b collector.Backfill
+	seen := false
+	for _, grp := range m.groups {
+		v, ok := cur[reachedKey(strings.Join(grp, " "))]
+		if !ok {
+			continue
+		}
+		at, stop, _ := strings.Cut(v, " ")
+		g := collector.Backfill{Done: stop != "", Stopped: stop}
+		if t, err := time.Parse(time.RFC3339, at); err == nil {
+			g.Reached = &t
+		}
+		later := g.Reached != nil && (b.Reached == nil || g.Reached.After(*b.Reached))
+		switch {
+		case !seen, b.Done && !g.Done, b.Done == g.Done && later:
+			b = g
+		}
+		seen = true
+	}
+	if !seen {
+		return
+	}
+	m.backfillMu.Lock()
+	m.backfill = b
+	m.backfillMu.Unlock()
+}
+
+// Backfill says how far back the first polls reached, for /api/v1/sources.
+func (m *Poller) Backfill() *collector.Backfill {
+	m.backfillMu.Lock()
+	defer m.backfillMu.Unlock()
+	if m.backfill == (collector.Backfill{}) {
+		return nil
+	}
+	b := m.backfill
+	return &b
+}
+
 // fetch requests one page and adds its posts (oldest first) to page. It
 // returns the raw items and the newest id they reach: the Link header's
 // rel="prev" min_id, or the largest id in the page.
-func (m *Poller) fetch(ctx context.Context, tags []string, minID string, page *collector.Page) ([]json.RawMessage, string, error) {
+func (m *Poller) fetch(ctx context.Context, tags []string, minID, maxID string, page *collector.Page) ([]json.RawMessage, string, error) {
 	u := *m.base
 	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1/timelines/tag/" + tags[0] // String() escapes it
 	u.RawPath = ""
@@ -265,6 +444,9 @@ func (m *Poller) fetch(ctx context.Context, tags []string, minID string, page *c
 	}
 	if minID != "" {
 		q.Set("min_id", minID)
+	}
+	if maxID != "" {
+		q.Set("max_id", maxID)
 	}
 	u.RawQuery = q.Encode()
 	where := u.String()

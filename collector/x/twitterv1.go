@@ -116,6 +116,9 @@ func postFromTweetV1(t *tweetV1, source string, now time.Time) (store.Post, erro
 	if id == "" {
 		return store.Post{}, errors.New("v1.1 status without id")
 	}
+	if err := store.ValidID(store.PlatformX, id); err != nil {
+		return store.Post{}, fmt.Errorf("v1.1 status: %w", err)
+	}
 	if t.User == nil {
 		return store.Post{}, fmt.Errorf("status %s: no user", id)
 	}
@@ -195,7 +198,7 @@ func authorFromUserV1(u *twitter.User) store.Author {
 	if id == "" && u.ID != 0 {
 		id = fmt.Sprint(u.ID)
 	}
-	return store.Author{ID: id, Handle: u.ScreenName, Name: u.Name, Followers: int64(u.FollowersCount)}
+	return store.Author{ID: id, Handle: u.ScreenName, Name: u.Name, Followers: store.ClampFollowers(int64(u.FollowersCount))}
 }
 
 func userHandle(u *twitter.User) string {

@@ -181,6 +181,9 @@ func postFromTweetV2(t *v2Tweet, inc *v2Includes, source string, now time.Time) 
 	if t.ID == "" {
 		return store.Post{}, errors.New("tweet without id")
 	}
+	if err := store.ValidID(store.PlatformX, t.ID); err != nil {
+		return store.Post{}, fmt.Errorf("tweet: %w", err)
+	}
 	if t.AuthorID == "" {
 		return store.Post{}, fmt.Errorf("tweet %s: no author_id (request expansions=author_id)", t.ID)
 	}
@@ -201,7 +204,7 @@ func postFromTweetV2(t *v2Tweet, inc *v2Includes, source string, now time.Time) 
 	if u := inc.users[t.AuthorID]; u != nil {
 		p.Author.Handle, p.Author.Name = u.Username, u.Name
 		if u.PublicMetrics != nil {
-			p.Author.Followers = u.PublicMetrics.FollowersCount
+			p.Author.Followers = store.ClampFollowers(u.PublicMetrics.FollowersCount)
 		}
 		p.Signals.ProfileLocation = u.Location
 	}

@@ -756,7 +756,7 @@ func postOf(v video, ch Channel, now time.Time) store.Post {
 		Text:        text,
 		Lang:        lang,
 		Hashtags:    hashtag.Extract(text),
-		Author:      store.Author{ID: v.Snippet.ChannelID, Name: v.Snippet.ChannelTitle, Handle: ch.Handle, Followers: ch.Subscribers},
+		Author:      store.Author{ID: v.Snippet.ChannelID, Name: v.Snippet.ChannelTitle, Handle: ch.Handle, Followers: store.ClampFollowers(ch.Subscribers)},
 	}
 	if ch.Title != "" {
 		p.Author.Name = ch.Title
