@@ -156,8 +156,8 @@ func (a *Aggregator) Attribute(s store.Signals) Attribution { return a.opts.Attr
 // Now is the aggregator's clock.
 func (a *Aggregator) Now() time.Time { return a.opts.Now() }
 
-// CatchUp folds every post not yet in the rollups into them, one batch per
-// transaction, and returns how many posts it read.
+// CatchUp folds every post (and amendment, see amend.go) not yet in the
+// rollups into them, one batch per transaction, and returns how many it read.
 func (a *Aggregator) CatchUp(ctx context.Context) (int, error) {
 	total := 0
 	for {
@@ -268,7 +268,13 @@ func (a *Aggregator) Reset() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.passIdx = nil
-	if err := a.db.UpdateRollups(func(tx *store.RollupTx) error { return tx.Reset() }); err != nil {
+	reset := func(tx *store.RollupTx) error {
+		if err := tx.Reset(); err != nil {
+			return err
+		}
+		return tx.SetAmendWatermark(0)
+	}
+	if err := a.db.UpdateRollups(reset); err != nil {
 		return fmt.Errorf("rebuild: %w", err)
 	}
 	a.notify(nil)
@@ -276,9 +282,11 @@ func (a *Aggregator) Reset() error {
 }
 
 // step folds one batch of posts into the rollups in one transaction. It
-// returns how many posts it added to the rollups (0 for a pass that is not
-// the last of a catch-up in passes), whether there is more to do, and the
-// campaigns whose figures changed.
+// returns how many posts and amendments it added to the rollups (0 for a
+// pass that is not the last of a catch-up in passes), whether there is more
+// to do, and the campaigns whose figures changed. Amendments (amend.go) are
+// folded only in a step that is not a pass, after its posts: while a pass is
+// in progress the watermark does not say which posts the rollups hold.
 //
 // A backlog of more than Options.PassPosts posts (an import, a rebuild) is
 // folded in passes: each pass reads the whole backlog but folds in only the
@@ -291,22 +299,25 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 	defer a.mu.Unlock()
 	// Nothing new: answer from a read transaction, without the write
 	// transaction's commit and sync.
-	if lag, err := a.Lag(); err != nil || lag == 0 {
+	lag, err := a.Lag()
+	if err != nil {
 		return 0, false, nil, err
+	}
+	if lag == 0 {
+		if alag, err := a.amendLag(); err != nil || alag == 0 {
+			return 0, false, nil, err
+		}
 	}
 	n := 0
 	more := false
 	var touched map[string]bool
-	err := a.db.UpdateRollups(func(tx *store.RollupTx) error {
+	err = a.db.UpdateRollups(func(tx *store.RollupTx) error {
 		n, more = 0, false
 		wm := tx.Watermark()
 		pass, inPass := tx.Pass()
 		if !inPass {
-			lag := tx.LastSeq() - wm
-			if lag == 0 {
-				return nil
-			}
-			if lag > uint64(a.opts.PassPosts) {
+			// No posts to fold (lag 0): there are amendments to fold.
+			if lag := tx.LastSeq() - wm; lag > uint64(a.opts.PassPosts) {
 				passes := int((lag + uint64(a.opts.PassPosts) - 1) / uint64(a.opts.PassPosts))
 				width := (store.AuthorBuckets + passes - 1) / passes
 				pass, inPass = store.Pass{Target: tx.LastSeq(), Width: max(1, width)}, true
@@ -342,7 +353,9 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			if err := tx.ClearPass(); err != nil {
 				return err
 			}
-			more = tx.LastSeq() > pass.Target
+			// Amendments are folded once no pass is in progress (the
+			// watermark covers their posts then): by the next step.
+			more = tx.LastSeq() > pass.Target || tx.LastAmendSeq() > tx.AmendWatermark()
 			return tx.SetWatermark(pass.Target)
 		}
 		last := wm
@@ -357,6 +370,11 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 		if err != nil {
 			return err
 		}
+		amended, err := st.foldAmends(last, a.opts.BatchSize) // see amend.go
+		if err != nil {
+			return err
+		}
+		n += amended
 		if err := st.flush(); err != nil {
 			return err
 		}

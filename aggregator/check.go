@@ -217,6 +217,12 @@ func (w *Recount) merge(o *Recount, n int) {
 func (a *Aggregator) Check(ctx context.Context) (diffs []string, checked int, err error) {
 	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
 		wm := tx.Watermark()
+		// The amendments the rollups include, applied to their posts in
+		// every pass as the aggregator folded them (amend.go).
+		amends, err := recountAmends(tx)
+		if err != nil {
+			return err
+		}
 		pass, inPass := tx.Pass()
 		passes := int(wm/uint64(a.opts.PassPosts)) + 1
 		width := (store.AuthorBuckets + passes - 1) / passes
@@ -227,6 +233,10 @@ func (a *Aggregator) Check(ctx context.Context) (diffs []string, checked int, er
 			add := func(seq uint64, p *store.Post) error {
 				if checked%10000 == 0 && ctx.Err() != nil {
 					return ctx.Err()
+				}
+				if am, ok := amends[seq]; ok {
+					eff := am.Apply(*p)
+					p = &eff
 				}
 				r.add(p)
 				checked++

@@ -221,6 +221,9 @@ func TestParseErrors(t *testing.T) {
 		{"MastodonSharedToken", campaign + "sources:\n  mastodon:\n    instances: [a.example, b.example]\n    token: t\n", 8, "sources.mastodon.token", "would be sent to every instance"},
 		{"MastodonTokenHost", campaign + "sources:\n  mastodon:\n    instances: [a.example]\n    tokens:\n      b.example: t\n", 9, "sources.mastodon.tokens.b.example", "not the host of any of the instances"},
 		{"BlueskyJetstream", campaign + "sources:\n  bluesky:\n    jetstream: 'ftp://x'\n", 7, "sources.bluesky.jetstream", "not a URL"},
+		{"BlueskyAppView", campaign + "sources:\n  bluesky:\n    appview: 'wss://x'\n", 7, "sources.bluesky.appview", "not a URL"},
+		{"BlueskyHandleWithoutPassword", campaign + "sources:\n  bluesky:\n    handle: me.bsky.social\n", 7, "sources.bluesky.handle", "TAGPULSE_BLUESKY_APP_PASSWORD"},
+		{"BlueskyPasswordWithoutHandle", campaign + "sources:\n  bluesky:\n    app_password: pw\n", 7, "sources.bluesky.app_password", "handle"},
 
 		// Geo.
 		{"GeoOverrideCode", campaign + "geo:\n  overrides:\n    NYC: US\n    Atlantis: XX\n", 8, "geo.overrides.Atlantis", "not an ISO 3166-1 country code"},

@@ -91,12 +91,25 @@ type Mastodon struct {
 	BackfillPages int `yaml:"backfill_pages"`
 }
 
-// Bluesky is sources.bluesky: a Jetstream subscription.
+// Bluesky is sources.bluesky: a Jetstream subscription, the AppView for
+// authors' profiles and posts' engagement, and, with an account, a
+// searchPosts backfill of the hours before the first start.
 type Bluesky struct {
 	Jetstream string `yaml:"jetstream"` // the subscribe URL (default: Bluesky's public one)
 	// Rewind is how far before the saved cursor a (re)connection resumes
 	// (default 5s).
 	Rewind time.Duration `yaml:"rewind"`
+	// AppView is the public AppView (default https://public.api.bsky.app).
+	AppView         string        `yaml:"appview"`
+	EngagementEvery time.Duration `yaml:"engagement_every"` // engagement refresh interval (default 10m)
+	EngagementCalls int           `yaml:"engagement_calls"` // getPosts calls per round, 25 posts each (default 20)
+	// Handle and AppPassword are the account that backfills with
+	// searchPosts (which needs a logged-in session); without them there is
+	// no backfill. AppPassword is written ${TAGPULSE_BLUESKY_APP_PASSWORD}.
+	Handle      string        `yaml:"handle"`
+	AppPassword Secret        `yaml:"app_password"`
+	PDS         string        `yaml:"pds"`      // where the account logs in (default https://bsky.social)
+	Backfill    time.Duration `yaml:"backfill"` // how far before the first start to search (default 24h)
 }
 
 // Instagram is sources.instagram: the Instagram Graph API's hashtag search
@@ -146,6 +159,9 @@ func (s Sources) Secrets() []string {
 	}
 	if t := s.Twitter; t != nil {
 		all = append(all, t.ConsumerKey, t.ConsumerSecret, t.AccessToken, t.AccessSecret, t.BearerToken)
+	}
+	if b := s.Bluesky; b != nil {
+		all = append(all, b.AppPassword)
 	}
 	if m := s.Mastodon; m != nil {
 		all = append(all, m.Token)
@@ -246,6 +262,17 @@ func (p *parser) checkSources(s *Sources) {
 	}
 	if b := s.Bluesky; b != nil {
 		p.checkURL("sources.bluesky.jetstream", b.Jetstream, "wss", "ws", "https", "http")
+		p.checkURL("sources.bluesky.appview", b.AppView, "https", "http")
+		p.checkURL("sources.bluesky.pds", b.PDS, "https", "http")
+		if b.EngagementCalls < 0 {
+			p.errorAt("sources.bluesky.engagement_calls", "must not be negative")
+		}
+		if b.Handle != "" && b.AppPassword == "" {
+			p.errorAt("sources.bluesky.handle", "the backfill needs the account's app password: app_password: ${TAGPULSE_BLUESKY_APP_PASSWORD}")
+		}
+		if b.Handle == "" && b.AppPassword != "" {
+			p.errorAt("sources.bluesky.app_password", "give the account's handle too (handle: you.bsky.social)")
+		}
 	}
 	if ig := s.Instagram; ig != nil {
 		if ig.UserID == "" {

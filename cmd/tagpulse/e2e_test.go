@@ -169,6 +169,7 @@ type fakes struct {
 	mastA      *platformtest.Mastodon
 	mastB      *platformtest.Mastodon
 	jet        *platformtest.Jetstream
+	av         *platformtest.AppView
 	hour       time.Time // a whole hour before now: X tweets are dated in it, for completeness
 	tootN      int
 	skeetMatch int
@@ -182,12 +183,14 @@ func startFakes(t *testing.T) *fakes {
 		mastA: platformtest.NewMastodon(),
 		mastB: platformtest.NewMastodon(),
 		jet:   platformtest.NewJetstream(),
+		av:    platformtest.NewAppView(),
 		hour:  time.Now().UTC().Truncate(time.Hour).Add(-2 * time.Hour),
 	}
 	f.x.RequireToken(e2eToken)
 	t.Cleanup(f.mastA.Close)
 	t.Cleanup(f.mastB.Close)
 	t.Cleanup(f.jet.Close)
+	t.Cleanup(f.av.Close)
 	return f
 }
 
@@ -270,8 +273,9 @@ sources:
     every: 100ms%s
   bluesky:
     jetstream: %s
+    appview: %s
   poll_timeout: 10s
-`, filepath.Join(dir, "tagpulse.db"), f.x.URL, extra(o.x), twitter, f.mastA.URL, f.mastB.URL, extra(o.mastodon), f.jet.URL())
+`, filepath.Join(dir, "tagpulse.db"), f.x.URL, extra(o.x), twitter, f.mastA.URL, f.mastB.URL, extra(o.mastodon), f.jet.URL(), f.av.URL)
 	path := filepath.Join(dir, "tagpulse.yml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -313,7 +317,7 @@ func TestE2ERunAllPlatforms(t *testing.T) {
 		if err := r.getJSON("/api/v1/sources", &health); err != nil {
 			return false, err.Error()
 		}
-		ok := len(health) == 5
+		ok := len(health) == 7 // with Bluesky's profiles and engagement
 		for _, h := range health {
 			ok = ok && h.LastSuccess != nil
 		}

@@ -51,7 +51,7 @@ func cmdExport(ctx context.Context, env *Env, args []string) error {
 		cw.Write([]string{"platform", "id", "source", "kind", "created_at", "day", "author_id", "handle", "followers", "lang", "country", "method", "hashtags", "url", "text"})
 	}
 	n := 0
-	err = a.db.Posts(0, func(seq uint64, p *store.Post) error {
+	err = a.db.PostsAmended(0, func(seq uint64, p *store.Post) error { // with handles, followers, engagement learnt later
 		if n%10000 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}

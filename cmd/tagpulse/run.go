@@ -56,6 +56,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	tz := fs.String("tz", "UTC", "quick start: the campaign's time zone (IANA name, e.g. Asia/Gaza)")
 	fs.Var(&mastodon, "mastodon", "quick start: a Mastodon instance URL (repeatable; replaces the default instances)")
 	jetstream := fs.String("jetstream", bluesky.DefaultJetstream, "quick start: the Bluesky Jetstream subscribe URL")
+	appview := fs.String("appview", bluesky.DefaultAppView, "quick start: the Bluesky AppView (profiles and engagement)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	case sf.config != "":
 		var quick []string
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "tz" || f.Name == "mastodon" || f.Name == "jetstream" {
+			if f.Name == "tz" || f.Name == "mastodon" || f.Name == "jetstream" || f.Name == "appview" {
 				quick = append(quick, "-"+f.Name)
 			}
 		})
@@ -86,6 +87,9 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 		}
 	case len(tags) > 0:
 		cfg, err := quickStartConfig(tags, *tz, mastodon, *jetstream)
+		if err == nil {
+			cfg.Sources.Bluesky.AppView = *appview
+		}
 		if err != nil {
 			return err
 		}
@@ -369,6 +373,36 @@ func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaig
 		}
 		sched.AddStream(j)
 		n++
+		// The AppView: authors' profiles and posts' engagement, written as
+		// amendments to the local store. A cluster's serve nodes would not
+		// see them (amendments do not go through the stream yet), so they
+		// run only without a cluster.
+		if local, ok := db.(*store.DB); ok {
+			av := appViewConfig(*src.Bluesky)
+			prof, err := bluesky.NewProfiles(av, local, log)
+			if err != nil {
+				return 0, cfg.At("sources.bluesky.appview", err)
+			}
+			eng, err := bluesky.NewEngagement(av, local, log)
+			if err != nil {
+				return 0, cfg.At("sources.bluesky.appview", err)
+			}
+			sched.Add(prof, prof.Every())
+			sched.Add(eng, eng.Every())
+			n += 2
+		} else {
+			log.Warn("Bluesky profiles and engagement are not looked up in a cluster yet: authors show as DIDs, with no reach", "source", "bluesky")
+		}
+		if bc, ok := backfillConfig(*src.Bluesky); ok {
+			bs, err := bluesky.NewBackfills(bc, tags, log)
+			if err != nil {
+				return 0, cfg.At("sources.bluesky.handle", err)
+			}
+			for _, b := range bs {
+				sched.Add(b, b.Every())
+				n++
+			}
+		}
 	}
 	// Instagram, Threads and YouTube: one poller each, for every campaign's
 	// hashtags (their limits are the account's, the user's, the project's).

@@ -102,6 +102,8 @@ func TestRunQuickStart(t *testing.T) {
 	t.Cleanup(mast.Close)
 	jet := platformtest.NewJetstream()
 	t.Cleanup(jet.Close)
+	av := platformtest.NewAppView()
+	t.Cleanup(av.Close)
 	mast.Add(
 		platformtest.Toot{Text: "#AllForPalestine", Tags: []string{"AllForPalestine"}},
 		platformtest.Toot{Text: "#كلنا_لفلسطين", Tags: []string{"كلنا_لفلسطين"}},
@@ -111,7 +113,7 @@ func TestRunQuickStart(t *testing.T) {
 
 	db := filepath.Join(t.TempDir(), "quick.db")
 	r := startRun(t, func(string) string { return "" }, "-tag", "AllForPalestine", "-tag", "كلنا_لفلسطين", "-tz", "Asia/Gaza",
-		"-db", db, "-addr", "127.0.0.1:0", "-mastodon", mast.URL, "-jetstream", jet.URL())
+		"-db", db, "-addr", "127.0.0.1:0", "-mastodon", mast.URL, "-jetstream", jet.URL(), "-appview", av.URL)
 	waitTotals(t, r, "allforpalestine", map[string]int64{"bluesky": 1, "mastodon": 2})
 	if want := "tagpulse run: open http://" + r.addr + "/"; !strings.Contains(r.log.String(), want) {
 		t.Errorf("output lacks %q:\n%s", want, r.log)
@@ -132,7 +134,7 @@ func TestRunQuickStart(t *testing.T) {
 	if err := r.getJSON("/api/v1/sources", &health); err != nil {
 		t.Fatal(err)
 	}
-	if len(health) != 2 || health[0].Name != "bluesky" || !strings.HasPrefix(health[1].Name, "mastodon:127.0.0.1:") {
+	if len(health) != 4 || health[0].Name != "bluesky" || health[1].Name != "bluesky:engagement" || health[2].Name != "bluesky:profiles" || !strings.HasPrefix(health[3].Name, "mastodon:127.0.0.1:") {
 		t.Errorf("sources = %+v", health)
 	}
 	if _, err := r.stop(t); err != nil {

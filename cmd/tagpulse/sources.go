@@ -47,6 +47,15 @@ func blueskyConfig(c config.Bluesky) bluesky.Config {
 	return bluesky.Config{Jetstream: c.Jetstream, Rewind: c.Rewind}
 }
 
+func appViewConfig(c config.Bluesky) bluesky.AppViewConfig {
+	return bluesky.AppViewConfig{BaseURL: c.AppView, EngagementEvery: c.EngagementEvery, EngagementCalls: c.EngagementCalls}
+}
+
+// backfillConfig is the searchPosts backfill, when an account is configured.
+func backfillConfig(c config.Bluesky) (bluesky.BackfillConfig, bool) {
+	return bluesky.BackfillConfig{PDS: c.PDS, Handle: c.Handle, AppPassword: string(c.AppPassword), Hours: c.Backfill}, c.Handle != ""
+}
+
 func instagramConfig(c config.Instagram) instagram.Config {
 	return instagram.Config{
 		UserID: c.UserID, AccessToken: string(c.AccessToken), BaseURL: c.BaseURL, Every: c.Every,

@@ -117,7 +117,14 @@ var mastodonLocationNames = map[string]bool{
 	"מיקום": true, "مکان": true, "موقعیت": true, "مقام": true, // he, fa, ur
 	"所在地": true, "場所": true, "居住地": true, "位置": true, "地点": true, "所在": true, "위치": true, "지역": true, // ja, zh, ko
 	"lokasi": true, "vị trí": true, "ที่อยู่": true, "स्थान": true, "ঠিকানা": true, // id/ms, vi, th, hi, bn
+	"from": true, "home": true, "hometown": true, "based": true, "lives in": true, "living in": true, // en, as people write them
+	"herkunft": true, "origine": true, "procedencia": true, "mekan": true, "şehir/ülke": true,
 }
+
+// mastodonPinNames are field names that are only a symbol of place (📍,
+// 🏠, 🌍…): what is left of them after trimming is empty, so they are
+// matched before.
+var mastodonPinNames = map[string]bool{"📍": true, "🏠": true, "🏡": true, "🌍": true, "🌎": true, "🌏": true, "🌐": true, "🗺": true, "🗺️": true}
 
 // ParseStatus parses one Mastodon Status entity into a post.
 // instance is the server it was fetched from (a host name, "" for archives):
@@ -239,17 +246,28 @@ func mastodonAuthor(a *mastodonAccount, instance string) (store.Author, string) 
 
 // mastodonLocation returns the value of the first profile field named like
 // a location, as plain text.
+// A value that is a link (Mastodon renders URLs in fields as <a href>) is
+// a map or a website, not a place, and is passed over.
 func mastodonLocation(fields []mastodonField) string {
 	for _, f := range fields {
-		name := strings.ToLower(mastodonHTMLText(f.Name))
-		name = strings.TrimFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
-		if mastodonLocationNames[name] {
-			if v := strings.TrimSpace(mastodonHTMLText(f.Value)); v != "" {
+		raw := strings.ToLower(mastodonHTMLText(f.Name))
+		name := strings.TrimFunc(raw, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+		if mastodonLocationNames[name] || (name == "" && mastodonPinNames[strings.TrimRight(strings.TrimSpace(raw), ":")]) {
+			if v := strings.TrimSpace(mastodonHTMLText(f.Value)); v != "" && !mastodonIsLink(f.Value, v) {
 				return v
 			}
 		}
 	}
 	return ""
+}
+
+// mastodonIsLink reports whether a field value (HTML, and as text) is a URL.
+func mastodonIsLink(html, text string) bool {
+	if strings.Contains(strings.ToLower(html), "<a ") && (strings.Contains(text, "://") || !strings.ContainsRune(text, ' ') && strings.ContainsRune(text, '.') && strings.ContainsRune(text, '/')) {
+		return true
+	}
+	t := strings.ToLower(text)
+	return strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://")
 }
 
 func mastodonText(s *mastodonStatus) string {

@@ -77,6 +77,16 @@ func TestMastodonLocationField(t *testing.T) {
 		{[]mastodonField{{"Местоположение", "Москва"}}, "Москва"},
 		{[]mastodonField{{"Pronouns", "they/them"}}, ""},
 		{[]mastodonField{{"Location", ""}, {"Lieu", "Lyon"}}, "Lyon"},
+		{[]mastodonField{{"Місто", "Київ"}}, "Київ"},
+		{[]mastodonField{{"Konum", "İstanbul"}}, "İstanbul"},
+		{[]mastodonField{{"Standort", "Köln &amp; Bonn"}}, "Köln & Bonn"},
+		{[]mastodonField{{"📍", "Nablus"}}, "Nablus"},
+		{[]mastodonField{{"🏠:", "<p>Haifa</p>"}}, "Haifa"},
+		{[]mastodonField{{"🐘", "Haifa"}}, ""},
+		{[]mastodonField{{"From", "Jenin, Palestine"}}, "Jenin, Palestine"},
+		// A link is a map or a site, not a place: the next location field counts.
+		{[]mastodonField{{"Location", `<a href="https://www.openstreetmap.org/relation/1473938" rel="me nofollow noopener" target="_blank"><span class="invisible">https://www.</span><span class="ellipsis">openstreetmap.org/relation/147</span><span class="invisible">3938</span></a>`}, {"Ort", "Leipzig"}}, "Leipzig"},
+		{[]mastodonField{{"Location", "https://example.org/gaza"}}, ""},
 	} {
 		if got := mastodonLocation(c.fields); got != c.want {
 			t.Errorf("%v → %q, want %q", c.fields, got, c.want)

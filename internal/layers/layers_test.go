@@ -24,7 +24,7 @@ var allowed = map[string][]string{
 	"cluster":           {"collector", "store"},
 	"deploy":            {},
 	"internal/":         {"internal/"},
-	"bench/":            {"aggregator", "dashboard", "store"},
+	"bench/":            {"aggregator", "bench/", "collector/x", "dashboard", "store"},
 	"aggregator/geo/":   {"aggregator/geo/"},
 	"collector/hashtag": {},
 }
