@@ -579,12 +579,21 @@ func topPostLess(x, y store.TopPost) int {
 	return cmp.Compare(x.Platform+"\x00"+x.ID, y.Platform+"\x00"+y.ID)
 }
 
-// topParticipantLess orders top participants: most posts first, then author key.
-// topParticipantLess orders top participants: most posts first, then most
-// followers, then author key. An author's key only rises as their posts
-// grow (a later post may lower their followers, but adds a post), so a
-// bounded list stays exactly the top n.
+// topParticipantLess orders the stored top participants: most posts
+// first, then author key. Counts only grow, so a bounded list stays exactly
+// the top n (amended follower counts do not move it). The page ranks
+// participants by participantLess, read from the day's records.
 func topParticipantLess(x, y store.TopParticipant) int {
+	if c := cmp.Compare(y.Posts, x.Posts); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.Author, y.Author)
+}
+
+// participantLess orders participants as the page shows them: most posts
+// first, then most followers (so on a day where nearly everyone posted
+// once the widest-followed lead, not the lowest account ids), then author.
+func participantLess(x, y Voice) int {
 	if c := cmp.Compare(y.Posts, x.Posts); c != 0 {
 		return c
 	}

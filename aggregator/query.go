@@ -491,10 +491,10 @@ type Voice struct {
 }
 
 // Top returns a campaign day's top lists; day "" is the campaign's default
-// day. The lists are empty, not nil, without posts. The loudest and new
-// voices are read from the day's participant records, exactly (followers
+// day. The lists are empty, not nil, without posts. The participants
+// lists are read from the day's participant records, exactly (followers
 // can fall as well as rise, so no bounded list kept as posts arrive could
-// hold them).
+// rank by them).
 func (a *Aggregator) Top(campaign, day string) (Top, error) {
 	c, err := a.campaign(campaign)
 	if err != nil {
@@ -508,10 +508,12 @@ func (a *Aggregator) Top(campaign, day string) (Top, error) {
 		if top.Posts, err = tx.TopPosts(c.Name, top.Day); err != nil {
 			return err
 		}
-		if top.Participants, err = tx.TopParticipants(c.Name, top.Day); err != nil {
-			return err
+		var parts []Voice
+		parts, top.Loudest, top.NewVoices, err = a.voices(tx, c, top.Day)
+		top.Participants = make([]store.TopParticipant, len(parts))
+		for i, p := range parts {
+			top.Participants[i] = p.TopParticipant
 		}
-		top.Loudest, top.NewVoices, err = a.voices(tx, c, top.Day)
 		return err
 	})
 	if top.Posts == nil {
@@ -523,13 +525,13 @@ func (a *Aggregator) Top(campaign, day string) (Top, error) {
 	return top, err
 }
 
-// voices reads a day's participants and returns its loudest and its new
-// voices, each at most TopN long.
-func (a *Aggregator) voices(tx *store.RollupTx, c *store.Campaign, day string) (loudest, fresh []Voice, err error) {
-	loudest, fresh = []Voice{}, []Voice{}
+// voices reads a day's participants and returns its top participants,
+// its loudest and its new voices, each at most TopN long.
+func (a *Aggregator) voices(tx *store.RollupTx, c *store.Campaign, day string) (top, loudest, fresh []Voice, err error) {
+	top, loudest, fresh = []Voice{}, []Voice{}, []Voice{}
 	dayFig, _, err := tx.Cell(store.CellKey{Campaign: c.Name, Grain: store.GrainDay, Dim: store.DimAll, Period: day})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	n := a.opts.TopN
 	err = tx.DayMembers(c.Name, day, func(author string, m *store.Member) error {
@@ -542,6 +544,7 @@ func (a *Aggregator) voices(tx *store.RollupTx, c *store.Campaign, day string) (
 		if dayFig.Reach > 0 {
 			v.ReachShare = float64(pm.Followers) / float64(dayFig.Reach)
 		}
+		top = insertVoice(top, v, n, participantLess)
 		if v.Followers > 0 {
 			loudest = insertVoice(loudest, v, n, loudestLess)
 		}
@@ -550,11 +553,11 @@ func (a *Aggregator) voices(tx *store.RollupTx, c *store.Campaign, day string) (
 			return err
 		}
 		if ok && periodOf(c, store.GrainDay, camp.First) == day {
-			fresh = insertVoice(fresh, v, n, func(x, y Voice) int { return topParticipantLess(x.TopParticipant, y.TopParticipant) })
+			fresh = insertVoice(fresh, v, n, participantLess)
 		}
 		return nil
 	})
-	return loudest, fresh, err
+	return top, loudest, fresh, err
 }
 
 // insertVoice adds v to a list ordered by less, keeping at most n.
