@@ -78,19 +78,39 @@ func (a Access) allows(r *http.Request, cookie string) bool {
 // as an HttpOnly cookie (ck: its name and path; Secure when the request came
 // over HTTPS) and is sent on to the same address without it, so the token
 // does not linger in the address bar or history.
-func (a Access) guard(realm string, ck tokenCookieSpec, next http.Handler) http.Handler {
+//
+// With signIn set and a token to sign in with, a browser that is let in by
+// nothing is answered with a sign-in page instead of a bare
+// "unauthorized" (still a 401): signIn(w, r, wrong) renders it, wrong when
+// the token just given was not the right one. Its form posts the token
+// back to the same address, which sets the cookie as ?token= does.
+func (a Access) guard(realm string, ck tokenCookieSpec, next http.Handler, signIn func(w http.ResponseWriter, r *http.Request, wrong bool)) http.Handler {
 	if a.open() {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if t := r.URL.Query().Get("token"); a.Token != "" && t != "" && r.Method == http.MethodGet && eq(t, a.Token) {
+		let := func(t string) {
 			http.SetCookie(w, &http.Cookie{Name: ck.name, Value: t, Path: ck.path, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: overHTTPS(r)})
 			u := *r.URL
 			q := u.Query()
 			q.Del("token")
 			u.RawQuery = q.Encode()
 			http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+		}
+		if t := r.URL.Query().Get("token"); a.Token != "" && t != "" && r.Method == http.MethodGet && eq(t, a.Token) {
+			let(t)
 			return
+		}
+		wrong := false
+		if signIn != nil && a.Token != "" && r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 4096)
+			if t := r.PostFormValue("token"); t != "" {
+				if eq(t, a.Token) {
+					let(t)
+					return
+				}
+				wrong = true
+			}
 		}
 		if !a.allows(r, ck.name) {
 			if a.Password != "" {
@@ -98,11 +118,21 @@ func (a Access) guard(realm string, ck tokenCookieSpec, next http.Handler) http.
 			} else {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
 			}
+			if signIn != nil && a.Token != "" && !strings.HasPrefix(r.URL.Path, "/api/") && wantsHTML(r) {
+				signIn(w, r, wrong)
+				return
+			}
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// wantsHTML reports whether r comes from a browser loading a page (not a
+// script, a feed reader or curl asking for data).
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // overHTTPS reports whether the browser reached us over HTTPS: directly, or

@@ -377,8 +377,11 @@ func TestBrowserArabic(t *testing.T) {
 	if dir != "rtl" || lang != "ar" {
 		t.Errorf("dir=%q lang=%q", dir, lang)
 	}
-	if fig != ar.T("fig.posts") {
-		t.Errorf("headline label %q, want %q", fig, ar.T("fig.posts"))
+	// The label takes the plural form of its figure (Intl.PluralRules).
+	var posts int64
+	b.run(t, "posts figure", chromedp.Evaluate(`+document.querySelector('[data-fig="posts"]').dataset.value`, &posts))
+	if want := ar.N("label.posts", posts); fig != want {
+		t.Errorf("headline label under %d posts %q, want %q", posts, fig, want)
 	}
 	var h2 string
 	b.run(t, "section heading", chromedp.Text(`.panel h2`, &h2))

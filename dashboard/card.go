@@ -48,8 +48,15 @@ const (
 
 // showCard serves /api/v1/campaigns/{name}/card.svg?day=&lang=: a day's
 // figures as a 1200×630 SVG for social media, in the asked language.
-func (h *handler) showCard(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.format(w, r, "svg"); !ok {
+func (h *handler) showCard(w http.ResponseWriter, r *http.Request) { h.card(w, r, "svg") }
+
+// showCardPNG serves card.png: the same card drawn as a PNG (card_png.go),
+// for the platforms that take no SVG.
+func (h *handler) showCardPNG(w http.ResponseWriter, r *http.Request) { h.card(w, r, "png") }
+
+// card lays out a day's share card and writes it as kind, svg or png.
+func (h *handler) card(w http.ResponseWriter, r *http.Request, kind string) {
+	if _, ok := h.format(w, r, kind); !ok {
 		return
 	}
 	hl, err := h.agg.Headline(r.PathValue("name"), r.URL.Query().Get("day"))
@@ -120,6 +127,18 @@ func (h *handler) showCard(w http.ResponseWriter, r *http.Request) {
 	bottom := l.T("card.unknown", "share", l.Percent(hl.UnknownShare)) + " · " + l.T("card.footer")
 	d.Bottom = cardLine{Y: 575, Size: fitSize(bottom, 22, 16, false, cardText)}
 	d.Bottom.Text = ellipsize(bottom, float64(d.Bottom.Size), false, cardText)
+	if kind == "png" {
+		b, err := renderCardPNG(d)
+		if err != nil {
+			h.httpError(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Header().Set("Content-Disposition", `inline; filename="`+c.Name+"-"+day+"-"+l.Lang+`.png"`)
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(b)
+		return
+	}
 	var buf bytes.Buffer
 	if err := h.pages.card.ExecuteTemplate(&buf, "card", d); err != nil {
 		h.httpError(w, r, err)

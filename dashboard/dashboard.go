@@ -165,9 +165,10 @@ func NewHandler(opts Options) (http.Handler, error) {
 	api.Handle("GET /api/v1/campaigns/{name}/headline", h.cached(h.showHeadline, false, "format", "day"))
 	api.HandleFunc("GET /api/v1/campaigns/{name}/crosscheck", h.showCrossCheck)
 	api.Handle("GET /api/v1/campaigns/{name}/card.svg", h.cached(h.showCard, true, "format", "day"))
+	api.Handle("GET /api/v1/campaigns/{name}/card.png", h.cached(h.showCardPNG, true, "format", "day"))
 	api.HandleFunc("GET /api/v1/sources", h.listSources)
 	api.HandleFunc("GET /api/v1/events", h.events)
-	h.api = api
+	h.api = conditional(api)
 
 	app := http.NewServeMux()
 	app.Handle("GET /api/", h.api)
@@ -178,23 +179,14 @@ func NewHandler(opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
 	if opts.Gatherer != nil {
-		mux.Handle("GET /metrics", opts.MetricsAccess.guard("tagpulse metrics", metricsCookie, promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true})))
+		mux.Handle("GET /metrics", opts.MetricsAccess.guard("tagpulse metrics", metricsCookie, promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true}), nil))
 	}
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", serveStatic(static)))
 	mux.HandleFunc("GET /p/{secret}/{rest...}", h.servePublic)
 	// Browsers ask for it on every SVG or CSV they open; no icon, no error.
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	mux.Handle("/", opts.Access.guard("tagpulse", dashboardCookie, app))
-	return &root{Handler: secure(mux), h: h}, nil
-}
-
-// cacheStatic lets browsers keep the embedded assets for a while (they
-// change only with the binary).
-func cacheStatic(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		next.ServeHTTP(w, r)
-	})
+	mux.Handle("/", opts.Access.guard("tagpulse", dashboardCookie, app, h.signIn))
+	return &root{Handler: secure(compress(mux)), h: h}, nil
 }
 
 // secure sets the headers every response carries.

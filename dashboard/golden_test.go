@@ -192,7 +192,15 @@ func TestEveryTemplateIsServed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The sign-in page is served only where access is configured.
+	signIn := newFixture(t, func(o *Options) { o.Access = Access{Token: "tok-dashboard-0123456789"} })
 	for _, file := range files {
+		if path.Base(file) == "signin.html" {
+			if w := signIn.get(t, "/c/afp?lang=en", "Accept", "text/html"); w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), `name="token"`) {
+				t.Errorf("%s: GET /c/afp without the token = %d:\n%.300s", file, w.Code, w.Body)
+			}
+			continue
+		}
 		p, ok := pages[path.Base(file)]
 		if !ok {
 			t.Errorf("template %s is served by no page this test asks for", file)

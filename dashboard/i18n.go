@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/number"
 )
 
 //go:embed i18n/*.json
@@ -29,6 +33,8 @@ type catalog map[string]string
 type locale struct {
 	Lang      string
 	Dir       string // "ltr" or "rtl"
+	tag       language.Tag
+	printer   *message.Printer // numbers and percentages, CLDR's way (golang.org/x/text)
 	msgs      catalog
 	json      string            // the catalogue as JSON, for the page's script
 	countries map[string]string // country code → name (for the share card)
@@ -54,7 +60,14 @@ func loadCatalogs() (map[string]*locale, error) {
 		if len(names[lang]) == 0 {
 			return nil, fmt.Errorf("country names: none for %s (go generate ./dashboard)", lang)
 		}
-		l := &locale{Lang: lang, Dir: "ltr", msgs: c, json: string(compact), countries: names[lang]}
+		tag := language.MustParse(lang)
+		// Arabic with Western digits, as browsers write "ar" numbers
+		// (Intl.NumberFormat), so the card and the page agree.
+		ptag := tag
+		if lang == "ar" {
+			ptag = language.MustParse("ar-u-nu-latn")
+		}
+		l := &locale{Lang: lang, Dir: "ltr", tag: tag, printer: message.NewPrinter(ptag), msgs: c, json: string(compact), countries: names[lang]}
 		if rtlLanguages[lang] {
 			l.Dir = "rtl"
 		}
@@ -63,12 +76,55 @@ func loadCatalogs() (map[string]*locale, error) {
 	en := out["en"].msgs
 	for _, lang := range Languages {
 		for k := range out[lang].msgs {
-			if _, ok := en[k]; !ok {
-				return nil, fmt.Errorf("catalogue %s: key %q is not in the English catalogue", lang, k)
+			if _, ok := en[k]; ok {
+				continue
+			}
+			// A plural form English does not have (Arabic's zero, two,
+			// few, many) of a message English has.
+			if base, form, ok := cutPluralForm(k); ok && form != "other" && en[base+".other"] != "" {
+				continue
+			}
+			return nil, fmt.Errorf("catalogue %s: key %q is not in the English catalogue", lang, k)
+		}
+		for k := range en {
+			if base, form, ok := cutPluralForm(k); ok && form == "other" && out[lang].msgs[base+".other"] == "" {
+				return nil, fmt.Errorf("catalogue %s: plural message %q has no \"other\" form", lang, base)
 			}
 		}
 	}
 	return out, nil
+}
+
+// pluralForms are CLDR's plural categories, as message keys end in them
+// ("count.posts.one") and as Intl.PluralRules names them.
+var pluralForms = map[plural.Form]string{plural.Zero: "zero", plural.One: "one", plural.Two: "two", plural.Few: "few", plural.Many: "many", plural.Other: "other"}
+
+// cutPluralForm splits "count.posts.few" into "count.posts" and "few".
+func cutPluralForm(key string) (base, form string, ok bool) {
+	i := strings.LastIndexByte(key, '.')
+	if i < 0 {
+		return key, "", false
+	}
+	for _, f := range pluralForms {
+		if key[i+1:] == f {
+			return key[:i], f, true
+		}
+	}
+	return key, "", false
+}
+
+// N returns the plural message key for the count n, in the form the
+// language's CLDR rules give n (Arabic has six: zero, one, two, few, many,
+// other), with {n} the formatted count and further "{name}", value pairs
+// substituted: N("count.posts", 1) is "1 post", N("count.posts", 3) in
+// Arabic "3 منشورات". A form the catalogue lacks falls back to "other".
+func (l *locale) N(key string, n int64, args ...any) string {
+	form := pluralForms[plural.Cardinal.MatchPlural(l.tag, int(min(max(n, -1<<31), 1<<31-1)), 0, 0, 0, 0)]
+	k := key + "." + form
+	if _, ok := l.msgs[k]; !ok {
+		k = key + ".other"
+	}
+	return l.T(k, append([]any{"n", l.Number(n)}, args...)...)
 }
 
 // Country names a country code in the locale's language ("PS" → "Palestine",
@@ -99,38 +155,21 @@ func (l *locale) T(key string, args ...any) string {
 // JSON is the catalogue for the page's script (placed in a data attribute).
 func (l *locale) JSON() string { return l.json }
 
-// Number formats n with the language's thousands separator. Arabic uses
-// Western digits, as CLDR and browsers do for "ar" today, so the card and
-// the page agree.
+// Number formats n the language's way (CLDR, through golang.org/x/text).
+// Arabic uses Western digits, and French the narrow no-break space that
+// browsers' Intl.NumberFormat uses (x/text's CLDR has the wider one), so
+// the card and the page agree.
 func (l *locale) Number(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	sep := map[string]string{"en": ",", "de": ".", "es": ".", "fr": "\u202f", "ar": ","}[l.Lang]
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(r)
+	s := l.printer.Sprint(number.Decimal(n))
+	if l.Lang == "fr" {
+		s = strings.ReplaceAll(s, "\u00a0", "\u202f")
 	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return s
 }
 
-// Percent formats a share (0..1) with one decimal.
+// Percent formats a share (0..1) with one decimal, the language's way.
 func (l *locale) Percent(share float64) string {
-	s := strconv.FormatFloat(share*100, 'f', 1, 64)
-	switch l.Lang {
-	case "en":
-		return s + "%"
-	case "ar":
-		return s + "\u200e%\u200e"
-	default:
-		return strings.Replace(s, ".", ",", 1) + "\u00a0%"
-	}
+	return l.printer.Sprint(number.Percent(share, number.Scale(1)))
 }
 
 // Date writes a campaign day (YYYY-MM-DD) the language's way; other text is
@@ -168,31 +207,38 @@ func requestLang(r *http.Request) string {
 	return fromAcceptLanguage(r.Header.Get("Accept-Language"))
 }
 
-// fromAcceptLanguage returns the supported language with the highest
-// quality in an Accept-Language header, matching on the primary subtag.
+// languageMatcher matches Accept-Language against the languages the
+// interface speaks (golang.org/x/text/language: "ar-PS" is Arabic,
+// "es-419" Spanish).
+var languageMatcher = language.NewMatcher(func() []language.Tag {
+	var tags []language.Tag
+	for _, l := range Languages {
+		tags = append(tags, language.MustParse(l))
+	}
+	return tags
+}())
+
+// fromAcceptLanguage returns the supported language that best matches an
+// Accept-Language header; English when none does.
 func fromAcceptLanguage(h string) string {
-	type choice struct {
-		lang string
-		q    float64
-		pos  int
-	}
-	var cs []choice
-	for i, part := range strings.Split(h, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if slices.Contains(Languages, primary) && q > 0 {
-			cs = append(cs, choice{primary, q, i})
+	// Only the entries whose primary subtag is one of ours can match: the
+	// header is cut down to them first, so a long header of other tags
+	// (anyone may send one) costs no more than a scan.
+	var keep []string
+	for _, part := range strings.Split(h, ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		primary, _, _ := strings.Cut(strings.TrimSpace(tag), "-")
+		if slices.Contains(Languages, strings.ToLower(primary)) {
+			keep = append(keep, strings.TrimSpace(part))
 		}
 	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].q > cs[j].q })
-	if len(cs) == 0 {
+	tags, _, err := language.ParseAcceptLanguage(strings.Join(keep, ","))
+	if err != nil || len(tags) == 0 {
 		return "en"
 	}
-	return cs[0].lang
+	_, i, conf := languageMatcher.Match(tags...)
+	if conf == language.No {
+		return "en"
+	}
+	return Languages[i]
 }

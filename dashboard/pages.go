@@ -13,11 +13,11 @@ import (
 
 // pages holds the parsed templates; parsed once, at start.
 type pages struct {
-	index, campaign, notFound, card *template.Template
+	index, campaign, notFound, signIn, card *template.Template
 }
 
 // funcs are the templates' helpers; they hold no state.
-var funcs = template.FuncMap{"list": func(s ...string) []string { return s }}
+var funcs = template.FuncMap{"list": func(s ...string) []string { return s }, "asset": assetURL}
 
 func parsePages() (*pages, error) {
 	p := &pages{}
@@ -29,6 +29,9 @@ func parsePages() (*pages, error) {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
 	if p.notFound, err = template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/error.html"); err != nil {
+		return nil, fmt.Errorf("dashboard templates: %w", err)
+	}
+	if p.signIn, err = template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/signin.html"); err != nil {
 		return nil, fmt.Errorf("dashboard templates: %w", err)
 	}
 	if p.card, err = template.ParseFS(templateFiles, "templates/card.svg"); err != nil {
@@ -60,6 +63,18 @@ type pageData struct {
 	Others  []store.Campaign
 	Day     string // the day the page opens on (defaultDay), formatted
 	IsToday bool   // whether that day is the campaign's today
+	// Sign-in page.
+	Wrong bool // the token given was not the right one
+}
+
+// signIn answers a browser that the dashboard's access does not let in:
+// a 401 with a page, in the dashboard's look and the visitor's language,
+// that asks for the token.
+func (h *handler) signIn(w http.ResponseWriter, r *http.Request, wrong bool) {
+	d := h.newPage(w, r, "")
+	d.Title = d.L.T("signin.title")
+	d.Wrong = wrong
+	h.renderStatus(w, r, http.StatusUnauthorized, h.pages.signIn, d)
 }
 
 func (h *handler) newPage(w http.ResponseWriter, r *http.Request, title string) pageData {
@@ -92,7 +107,12 @@ func (h *handler) renderStatus(w http.ResponseWriter, r *http.Request, status in
 func (h *handler) showIndex(w http.ResponseWriter, r *http.Request) {
 	cs := h.agg.Campaigns()
 	if len(cs) == 1 {
-		http.Redirect(w, r, "/c/"+cs[0].Name, http.StatusFound)
+		// The query goes along: /?lang=ar opens the campaign in Arabic.
+		target := "/c/" + url.PathEscape(cs[0].Name)
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusFound)
 		return
 	}
 	d := h.newPage(w, r, "")

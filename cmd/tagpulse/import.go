@@ -47,9 +47,12 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 	for _, path := range fs.Args() {
 		shown := 0
 		start := time.Now()
+		bar := newImportBar(env.Stderr, path, *quiet)
 		res, err := archive.Import(ctx, sink, m, path, archive.Options{
-			Now: env.Now,
+			Now:      env.Now,
+			Progress: bar.update,
 			Malformed: func(mf collector.Malformed) {
+				bar.clear()
 				if shown < maxShownMalformed {
 					fmt.Fprintf(env.Stderr, "%s: skipped: %v\n", mf.Where, mf.Err)
 				} else if shown == maxShownMalformed {
@@ -58,6 +61,7 @@ func cmdImport(ctx context.Context, env *Env, args []string) error {
 				shown++
 			},
 		})
+		bar.done()
 		if err != nil && errors.Is(err, archive.ErrEmpty) {
 			// A harvest often ends in an empty page ([], the real end of
 			// paging): a note, not a failure, unless nothing was readable.

@@ -114,7 +114,7 @@ func cmdRun(ctx context.Context, env *Env, args []string) error {
 	if d := a.cfg.Dashboard; d.Access != (config.Access{}) && d.Metrics == (config.Access{}) {
 		log.Warn("the dashboard needs credentials but /metrics does not: it names every campaign and its figures (set dashboard.metrics, or keep the address private)")
 	}
-	return runCollect(ctx, env, a, listen, log)
+	return runCollect(ctx, env, a, listen, sf.config, log)
 }
 
 // searchWindow is how far back X's recent search reaches.
@@ -189,7 +189,7 @@ func campaignName(tag string) string {
 // runCollect runs the scheduler, the aggregator and the HTTP server until
 // ctx ends, then stops them in order: collection first, then the
 // aggregator (after folding in the last posts), then the server.
-func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.Logger) error {
+func runCollect(ctx context.Context, env *Env, a *app, listen, cfgFile string, log *slog.Logger) error {
 	matcher := collector.NewMatcher(a.agg.Campaigns())
 	reg := dashboard.NewRegistry(a.agg)
 	wake := make(chan struct{}, 1)
@@ -242,6 +242,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen string, log *slog.
 			}
 			fmt.Fprintf(env.Stdout, "tagpulse run: open http://%s/ — collecting from %s; Ctrl-C stops it\n", addr, sources)
 		}
+		printLinks(env.Stdout, addr, a.cfg, cfgFile)
 		if env.Ready != nil {
 			env.Ready(addr)
 		}

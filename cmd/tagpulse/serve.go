@@ -126,7 +126,7 @@ func serve(ctx context.Context, env *Env, agg *aggregator.Aggregator, opts serve
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return listenError(opts.Addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", h)

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -69,6 +70,10 @@ type Result struct {
 	Implausible int
 	// OutsideCampaigns names those campaigns, in configuration order.
 	OutsideCampaigns []string
+	// Size is the file's size in bytes, and Read how many of them were
+	// read so far (compressed, for a gzip file; read ahead of what is
+	// ingested): Read/Size tells a progress bar how far an import is.
+	Size, Read int64
 }
 
 // ErrUnknownFormat is returned (wrapped, with the file's name) by Import for
@@ -137,14 +142,23 @@ func Import(ctx context.Context, db collector.Sink, m *collector.Matcher, path s
 // summary and in file:line reports: a file streamed to a running tagpulse
 // (import -server), or one read from elsewhere.
 func ImportReader(ctx context.Context, db collector.Sink, m *collector.Matcher, name string, in io.Reader, opts Options) (Result, error) {
-	content, compression, err := decompressed(in)
+	// The bytes read so far and, for a file, its size: how far the
+	// import is, for a progress bar.
+	var size int64
+	if st, ok := in.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil {
+			size = fi.Size()
+		}
+	}
+	cr := &countingReader{r: in}
+	content, compression, err := decompressed(cr)
 	if err != nil {
 		return Result{File: name}, fmt.Errorf("import %s: %w", name, err)
 	}
 	if opts.Companion == nil {
 		opts.Companion = func(string) ([]byte, error) { return nil, os.ErrNotExist }
 	}
-	r := &importRun{path: name, opts: opts.withDefaults(), res: Result{File: name, Compression: compression}}
+	r := &importRun{path: name, opts: opts.withDefaults(), read: cr, res: Result{File: name, Compression: compression, Size: size}}
 
 	// Three stages, so that both cores stay busy while the store is
 	// written: reading records, parsing them (on every core), and ingesting
@@ -162,7 +176,20 @@ func ImportReader(ctx context.Context, db collector.Sink, m *collector.Matcher, 
 	stage := parseStage(rctx, cancel, r.opts.Companion, recs, r.opts.Now)
 	failure := r.ingest(db, m, stage, cancel)
 	err = r.outcome(failure, <-readErr)
+	r.res.Read = cr.n.Load()
 	return r.res, err
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // importRun is one Import's running total. The reader and the ingest loop
@@ -170,6 +197,7 @@ func ImportReader(ctx context.Context, db collector.Sink, m *collector.Matcher, 
 type importRun struct {
 	path string
 	opts Options
+	read *countingReader
 	mu   sync.Mutex
 	res  Result
 }
@@ -305,6 +333,7 @@ func (r *importRun) ingestBatch(db collector.Sink, m *collector.Matcher, pb pars
 	r.res.Implausible += implausible
 	snapshot := r.res
 	r.mu.Unlock()
+	snapshot.Read = r.read.n.Load()
 	if r.opts.Progress != nil {
 		r.opts.Progress(snapshot)
 	}

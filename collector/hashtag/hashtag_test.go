@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -426,5 +427,43 @@ func BenchmarkDedupe(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(min(n, hashtag.MaxPerPost)), "ns/tag")
 		})
+	}
+}
+
+// TestInvalidUTF8Terminates feeds invalid UTF-8 through every entry point
+// that normalises (NFKC, case folding): truncated sequences, lone
+// continuation bytes and encoded surrogates, alone, between combining marks
+// and in runs long enough to pass the normaliser's segment limits. x/text
+// before the fix of GO-2026-5970 could loop forever in norm on such input;
+// each call must return, and with valid UTF-8.
+func TestInvalidUTF8Terminates(t *testing.T) {
+	bad := []string{"\xff", "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\x80\x80", "\xed\xa0\x80", "\xc0\xaf", "\xf8\x88\x80\x80\x80"}
+	var inputs []string
+	for _, b := range bad {
+		inputs = append(inputs,
+			"#"+b, "#Gaza"+b, "#"+b+"Gaza", "#a\u0301"+b+"\u0308",
+			"#"+strings.Repeat("\u0301"+b, 40), "#ﷺ"+b+"ﷺ", "#"+strings.Repeat(b, 300),
+			"text "+b+" #tag"+b+" #"+b+"x")
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, in := range inputs {
+			if got := hashtag.Normalize(in); !utf8.ValidString(got) {
+				t.Errorf("Normalize(%q) = %q, not valid UTF-8", in, got)
+			}
+			for _, tag := range hashtag.Extract(in) {
+				if !utf8.ValidString(tag) {
+					t.Errorf("Extract(%q) gave %q, not valid UTF-8", in, tag)
+				}
+			}
+			hashtag.Validate(in)
+			hashtag.FromEntities([]string{in}, in)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("hashtag normalisation did not return on invalid UTF-8 within 30 s")
 	}
 }

@@ -1,7 +1,8 @@
 // tagpulse campaign page. Everything on it comes from the JSON API and is
 // put into the page as text (never as HTML), so nothing a post says can run.
-// Figures refresh when the server says they changed (server-sent events), or
-// every 15 s when events are blocked. No inline script: the CSP forbids it.
+// Figures refresh when the server says they changed (server-sent events, at
+// most every 20 s), or every 15 s when events are blocked; never while the
+// tab is hidden. No inline script: the CSP forbids it.
 "use strict";
 (function () {
   const root = document.getElementById("campaign");
@@ -34,6 +35,14 @@
     return s;
   }
   const n = (v) => nf.format(v || 0);
+  // tn is t for a count: the message's plural form for n as the language's
+  // rules give it (Intl.PluralRules: Arabic has zero, one, two, few, many
+  // and other), "other" when the catalogue lacks that form; {n} is n.
+  const plurals = new Intl.PluralRules(lang);
+  function tn(key, count, args) {
+    const f = key + "." + plurals.select(count || 0);
+    return t(f in M ? f : key + ".other", Object.assign({ n: n(count) }, args));
+  }
   const fmtDay = (d) => d ? dateF.format(new Date(d + "T00:00:00Z")) : "";
   // dayLabels formats days for a chart's axis: with the year when they span
   // more than one, or are not of the campaign's current year.
@@ -66,6 +75,14 @@
     for (const k in attrs) e.setAttribute(k, attrs[k]);
     if (text !== undefined) e.textContent = text;
     return e;
+  }
+  // isolated splits a post's text into text nodes and <bdi> elements, one
+  // for each hashtag and handle, so that a Latin #AllForPalestine at the end
+  // of an Arabic post reads "#AllForPalestine", not "AllForPalestine#".
+  const TAG = /([#＃][\p{L}\p{M}\p{N}_\u200c\u200d]+|@[\p{L}\p{N}_.\-]+(?:@[\p{L}\p{N}_.\-]+)?)/u;
+  function isolated(s) {
+    // split with a capturing group: the odd parts are the matches.
+    return s.split(TAG).map((x, i) => i % 2 ? el("bdi", x) : document.createTextNode(x));
   }
   // safeURL keeps only http(s) links: a post's URL is someone else's text.
   function safeURL(u) {
@@ -120,10 +137,17 @@
   }
   // every is how many items apart the time labels must be so they do not
   // run into each other: at most `most` labels, and room for the widest.
-  function every(box, labels, width, most) {
-    const w = textWidth(box, [...new Set(labels)].slice(0, 50)) + 8;
+  // The first label is centred on the first item, and keepInside moves it
+  // inwards by up to half its width when it sticks out, so the second must
+  // stand far enough away not to be dropped. With nice, the count is one
+  // that divides a day's 24 hours (every 3 or 6 hours, not every 5).
+  function every(box, labels, width, most, nice) {
+    const tw = textWidth(box, [...new Set(labels)].slice(0, 50));
     const step = width / Math.max(1, labels.length);
-    return Math.max(1, Math.ceil(labels.length / most), Math.ceil(w / step));
+    const room = Math.max(tw + 8, 1.5 * tw + 4 - step / 2);
+    let each = Math.max(1, Math.ceil(labels.length / most), Math.ceil(room / step));
+    if (nice) each = [1, 2, 3, 4, 6, 8, 12, 24].find((k) => k >= each) || each;
+    return each;
   }
   // keepInside moves time labels that would stick out of the plot (into the
   // value axis's margin, or out of the chart) back in, between left and
@@ -151,7 +175,7 @@
     const step = (f.right - f.left) / Math.max(1, items.length);
     const x = (i) => rtl ? f.right - (i + 1) * step : f.left + i * step;
     const kids = f.kids;
-    const each = every(box, items.map((it) => it.label), f.right - f.left, opts.labels || 12);
+    const each = every(box, items.map((it) => it.label), f.right - f.left, opts.labels || 12, opts.nice);
     items.forEach((it, i) => {
       const g = svg("g", {});
       const bw = Math.max(1, step * (it.value2 !== undefined ? 0.45 : 0.8));
@@ -257,6 +281,8 @@
       const f = root.querySelector('[data-fig="' + k + '"]');
       f.textContent = n(cur[k]);
       f.dataset.value = cur[k] || 0;
+      // "1 Post", "2 Posts"; in Arabic the form of the noun follows the count.
+      if (("label." + k + ".other") in M) f.parentNode.querySelector(".l").textContent = tn("label." + k, cur[k]);
       const change = (a, b) => b ? " (" + cf.format((a - b) / b) + ")" : "";
       root.querySelector('[data-cmp="' + k + '.prev"]').textContent =
         t(today ? "cmp.yesterday" : "cmp.day_before", { n: n(prev[k]) }) + change(cur[k], prev[k]);
@@ -369,7 +395,7 @@
     bars($("chart-hours"), span.map((h) => {
       const label = hf.format(new Date(h));
       return { label, value: by[h] || 0, title: label + ": " + n(by[h] || 0) };
-    }), { labels: 8 });
+    }), { labels: 8, nice: true });
     $("hours-title").textContent = t("sec.hours", { day: fmtDay(state.day) });
   }
   function dim(d, rows) {
@@ -399,7 +425,7 @@
   const LONG = 15, expanded = {};
   let world = null;
   async function map(sum, total) {
-    if (!world) world = await get("", "/static/world.json");
+    if (!world) world = await get("", ds.world || "/static/world.json");
     const box = $("map");
     const max = Math.max(1, ...Object.keys(sum).filter((c) => c !== "ZZ").map((c) => sum[c]));
     const s = svg("svg", { viewBox: "0 0 " + world.width + " " + world.height, class: "world" });
@@ -433,7 +459,8 @@
         a.target = "_blank";
         meta.append(a);
       }
-      const text = el("p", p.text || "", "text");
+      const text = el("p", undefined, "text");
+      text.append(...isolated(p.text || ""));
       text.dir = "auto";
       li.append(meta, text);
       return li;
@@ -477,6 +504,7 @@
       a.href = ds.api + path + qs(q);
     }
     $("card-link").href = ds.api + "/card.svg" + qs({ day: state.day, lang });
+    $("card-png-link").href = ds.api + "/card.png" + qs({ day: state.day, lang });
   }
 
   async function refresh() {
@@ -522,6 +550,7 @@
       links();
       status.textContent = t("status.updated", { time: new Date().toLocaleTimeString(lang) }) + " · " + (live ? t("status.live") : t("status.polling", { n: n(15) }));
       root.dataset.updated = String(Date.now());
+      root.dataset.refreshes = String((+root.dataset.refreshes || 0) + 1);
     } catch (e) {
       status.textContent = t("status.error", { error: e.message });
     }
@@ -568,13 +597,41 @@
   if (cmp) cmp.addEventListener("change", () => { state.compare = cmp.value; update(); });
   for (const r of root.querySelectorAll('input[name="zone"]')) r.addEventListener("change", () => { state.zone = r.value; update(); });
 
-  let live = false;
-  let timer = setInterval(update, 15000);
-  if (window.EventSource) {
-    const es = new EventSource(ds.events);
-    es.addEventListener("changed", update);
-    es.onopen = () => { live = true; clearInterval(timer); timer = setInterval(update, 60000); };
-    es.onerror = () => { live = false; clearInterval(timer); timer = setInterval(update, 15000); };
+  // Live updates cost a phone's data: a "changed" event is followed by a
+  // refresh at once when none came for LIVE_GAP ms, else
+  // LIVE_GAP after the last one (events come up to once a second on a
+  // busy day), answers that did not change come back as 304s (the API's
+  // ETags), and nothing is fetched while the tab is hidden: the event
+  // stream is closed then and opened again, with a refresh, when it shows.
+  const LIVE_GAP = 20000, POLL = 15000;
+  let live = false, es = null, timer = null, pending = null, lastRun = 0;
+  function soon() {
+    if (pending || document.hidden) return;
+    const wait = Math.max(0, lastRun + LIVE_GAP - Date.now());
+    pending = setTimeout(() => { pending = null; lastRun = Date.now(); update(); }, wait);
   }
+  function poll(ms) { clearInterval(timer); timer = setInterval(update, ms); }
+  function connect() {
+    poll(POLL);
+    if (!window.EventSource) return;
+    es = new EventSource(ds.events);
+    es.addEventListener("changed", soon);
+    es.onopen = () => { live = true; poll(4 * POLL); };
+    es.onerror = () => { live = false; poll(POLL); };
+  }
+  function pause() {
+    clearInterval(timer); timer = null;
+    clearTimeout(pending); pending = null;
+    if (es) { es.close(); es = null; }
+    live = false;
+    root.dataset.paused = "1";
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) { pause(); return; }
+    delete root.dataset.paused;
+    connect();
+    update();
+  });
+  if (document.hidden) pause(); else connect();
   update();
 })();

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -154,5 +155,33 @@ func TestFlags(t *testing.T) {
 		if !reflect.DeepEqual(tok.Flags, tt.want) && !(len(tok.Flags) == 0 && len(tt.want) == 0) {
 			t.Errorf("Split(%q) flags %q, want %q", tt.in, tok.Flags, tt.want)
 		}
+	}
+}
+
+// TestInvalidUTF8Terminates: location normalisation (Split, Key, Skeleton)
+// returns on invalid UTF-8 between combining marks and in long runs, the
+// input that made x/text's norm loop forever before GO-2026-5970 was fixed.
+func TestInvalidUTF8Terminates(t *testing.T) {
+	bad := []string{"\xff", "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\x80\x80", "\xed\xa0\x80", "\xc0\xaf"}
+	var inputs []string
+	for _, b := range bad {
+		inputs = append(inputs, b, "Gaza"+b+"City", "a\u0301"+b+"\u0308", strings.Repeat("\u0301"+b, 40), strings.Repeat(b, 300), "ﷺ"+b+"غزة")
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, in := range inputs {
+			var tok Tokens
+			Split(&tok, in)
+			if k := Key(in); !utf8.ValidString(k) {
+				t.Errorf("Key(%q) = %q, not valid UTF-8", in, k)
+			}
+			AppendSkeleton(nil, [][]byte{[]byte(in)})
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("location normalisation did not return on invalid UTF-8 within 30 s")
 	}
 }
