@@ -40,7 +40,11 @@ import (
 //	3: posts with implausible times (store.Plausible) count in no campaign
 //	4: member records stored by author bucket (store.AuthorBucket), folded in passes
 //	5: Mastodon participants are accounts by acct@domain, not by account url
-const RulesVersion = 5
+//	6: minute and country_minute cells, for comparing with the same minute
+//	   yesterday; imported posts counted under their platform, with an
+//	   arrival dimension (live, import); a post without an author adds no
+//	   participant
+const RulesVersion = 6
 
 // Attribution is the country a post is counted in and how that was decided.
 type Attribution struct {
@@ -438,11 +442,14 @@ type contribution struct {
 	at       int64 // CreatedAt UnixNano
 	follow   int64
 	kind     store.Kind
-	dims     [7]store.DimValue // the last, DimSourceKind, only for GrainTotal
+	dims     [8]store.DimValue // the last, DimSourceKind, only for GrainTotal
 	top      *store.TopPost    // nil for reposts
 	// utcHour is the store.DimSourceUTCHour value ("x/2026-11-29T05:00Z")
 	// where the campaign's clock hour is not a UTC hour, else "".
 	utcHour string
+	// minute is the post's UTC minute (store.HourLayout), for the
+	// store.DimMinute and store.DimCountryMinute cells.
+	minute string
 }
 
 // contributions returns, for each campaign the post belongs to (by hashtag
@@ -475,27 +482,30 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 		if handle == "" {
 			handle = p.Author.ID
 		}
+		source, arrival := store.SourceOf(p)
 		co := contribution{
 			campaign: c,
 			day:      day,
 			hour:     c.HourStart(p.CreatedAt).UTC().Format(store.HourLayout),
-			author:   p.Author.Key(p.Platform),
+			author:   authorKey(p),
 			handle:   handle,
 			at:       p.CreatedAt.UnixNano(),
 			follow:   store.ClampFollowers(p.Author.Followers), // stores from before the clamp
 			kind:     kind,
-			dims: [7]store.DimValue{
+			dims: [8]store.DimValue{
 				{Dim: store.DimAll},
 				{Dim: store.DimCountry, Value: attr.Country},
-				{Dim: store.DimSource, Value: p.Source},
+				{Dim: store.DimSource, Value: source},
 				{Dim: store.DimKind, Value: string(kind)},
 				{Dim: store.DimLang, Value: store.NormalizeLang(p.Lang)},
 				{Dim: store.DimMethod, Value: attr.Method},
-				{Dim: store.DimSourceKind, Value: p.Source + "/" + string(kind)},
+				{Dim: store.DimArrival, Value: arrival},
+				{Dim: store.DimSourceKind, Value: source + "/" + string(kind)},
 			},
 		}
+		co.minute = minuteOf(co.at)
 		if !c.HoursAlignUTC(p.CreatedAt) {
-			co.utcHour = p.Source + "/" + p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout)
+			co.utcHour = source + "/" + p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout)
 		}
 		if kind != store.KindRepost {
 			text := p.Text
@@ -516,12 +526,35 @@ func (co *contribution) utcHourKey() store.CellKey {
 	return store.CellKey{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimSourceUTCHour, Period: co.day, Value: co.utcHour}
 }
 
+// authorKey is the key of a post's author, or "" for a post whose platform
+// gives no author (Instagram): it counts as a post, not as a participant.
+func authorKey(p *store.Post) string {
+	if p.Author.ID == "" {
+		return ""
+	}
+	return p.Author.Key(p.Platform)
+}
+
+// minuteKeys are the store.DimMinute and store.DimCountryMinute cells a
+// contribution's post counts in.
+func (co *contribution) minuteKeys() [2]store.CellKey {
+	return [2]store.CellKey{
+		{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimMinute, Period: co.day, Value: co.minute},
+		{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimCountryMinute, Period: co.day, Value: co.dims[1].Value + "/" + co.minute},
+	}
+}
+
+// minuteOf is the UTC minute (store.HourLayout) instant t (UnixNano) falls in.
+func minuteOf(t int64) string {
+	return time.Unix(0, t).UTC().Truncate(time.Minute).Format(store.HourLayout)
+}
+
 // dimsFor returns the dimensions a contribution counts in at grain g.
 func (co *contribution) dimsFor(g store.Grain) []store.DimValue {
 	if g == store.GrainTotal {
 		return co.dims[:]
 	}
-	return co.dims[:6]
+	return co.dims[:7]
 }
 
 // periodOf is the period of grain g that instant t (UnixNano) falls in.
@@ -546,8 +579,36 @@ func topPostLess(x, y store.TopPost) int {
 	return cmp.Compare(x.Platform+"\x00"+x.ID, y.Platform+"\x00"+y.ID)
 }
 
-// topParticipantLess orders top participants: most posts first, then author key.
+// topParticipantLess orders the stored top participants: most posts
+// first, then author key. Counts only grow, so a bounded list stays exactly
+// the top n (amended follower counts do not move it). The page ranks
+// participants by participantLess, read from the day's records.
 func topParticipantLess(x, y store.TopParticipant) int {
+	if c := cmp.Compare(y.Posts, x.Posts); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.Author, y.Author)
+}
+
+// participantLess orders participants as the page shows them: most posts
+// first, then most followers (so on a day where nearly everyone posted
+// once the widest-followed lead, not the lowest account ids), then author.
+func participantLess(x, y Voice) int {
+	if c := cmp.Compare(y.Posts, x.Posts); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(y.Followers, x.Followers); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.Author, y.Author)
+}
+
+// loudestLess orders voices by followers (their share of the potential
+// reach), then posts, then author key.
+func loudestLess(x, y Voice) int {
+	if c := cmp.Compare(y.Followers, x.Followers); c != 0 {
+		return c
+	}
 	if c := cmp.Compare(y.Posts, x.Posts); c != 0 {
 		return c
 	}

@@ -290,7 +290,7 @@ func TestSoFar(t *testing.T) {
 		t.Fatalf("so far at 09:00 UTC = %d participants, %d reach; want amal alone at her latest 150", p, r)
 	}
 	if p, _ := soFar(at(10, 30)); p != 2 {
-		t.Fatalf("so far at 10:30 UTC (rounded up to 11:00) = %d, want 2", p)
+		t.Fatalf("so far at 10:30 UTC = %d, want 2", p)
 	}
 	add(post("4", "ben", at(7, 30), store.KindOriginal, 12, "", "allforpalestine"))
 	if p, r := soFar(at(9, 0)); p != 2 || r != 150+10 {

@@ -96,6 +96,9 @@ func (s *state) amend(am *store.Amend) error {
 // post the amended follower count and handle.
 func (s *state) amendFollowers(co *contribution) error {
 	c := co.campaign
+	if co.author == "" {
+		return nil // no author: no participant whose reach could change
+	}
 	camp, err := s.member(store.MemberKey{Campaign: c.Name, Author: co.author})
 	if err != nil {
 		return err
@@ -124,11 +127,13 @@ func (s *state) amendFollowers(co *contribution) error {
 				f.Reach = store.AddReach(f.Reach, d)
 			}
 			if g == store.GrainDay {
-				f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: store.DimFirstHour, Period: co.day, Value: periodOf(c, store.GrainHour, pm.FirstSeen)})
-				if err != nil {
-					return err
+				for _, k := range firstKeys(c, co.day, pm.FirstSeen) {
+					f, err := s.cell(k)
+					if err != nil {
+						return err
+					}
+					f.Reach = store.AddReach(f.Reach, d)
 				}
-				f.Reach = store.AddReach(f.Reach, d)
 			}
 			pm.Followers = co.follow
 		}

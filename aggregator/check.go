@@ -62,6 +62,10 @@ func (r *recounter) add(p *store.Post) {
 	r.scratch = r.a.contributions(p, r.scratch)
 	for _, co := range r.scratch {
 		c := co.campaign
+		if co.author == "" {
+			r.addAuthorless(&co)
+			continue
+		}
 		if r.first[c.Name] == nil {
 			r.first[c.Name] = map[string]int64{}
 		}
@@ -100,10 +104,34 @@ func (r *recounter) add(p *store.Post) {
 			i := r.cell(co.utcHourKey())
 			r.posts[i].CountKind(co.kind)
 		}
+		for _, k := range co.minuteKeys() {
+			r.posts[r.cell(k)].CountKind(co.kind)
+		}
 		if co.top != nil {
 			tk := c.Name + "\x00" + co.day
 			r.tops[tk] = append(r.tops[tk], *co.top)
 		}
+	}
+}
+
+// addAuthorless counts a post without an author: posts only, no
+// participant, no reach; it may be a top post.
+func (r *recounter) addAuthorless(co *contribution) {
+	periods := [...]string{"", co.day, co.hour}
+	for gi, g := range store.Grains {
+		for _, dv := range co.dimsFor(g) {
+			r.posts[r.cell(store.CellKey{Campaign: co.campaign.Name, Grain: g, Dim: dv.Dim, Period: periods[gi], Value: dv.Value})].CountKind(co.kind)
+		}
+	}
+	for _, k := range co.minuteKeys() {
+		r.posts[r.cell(k)].CountKind(co.kind)
+	}
+	if co.utcHour != "" {
+		r.posts[r.cell(co.utcHourKey())].CountKind(co.kind)
+	}
+	if co.top != nil {
+		tk := co.campaign.Name + "\x00" + co.day
+		r.tops[tk] = append(r.tops[tk], *co.top)
 	}
 }
 
@@ -127,11 +155,19 @@ func (r *recounter) result() *Recount {
 			continue
 		}
 		for _, x := range authors {
-			k := store.CellKey{Campaign: pk.campaign, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: pk.period, Value: periodOf(c, store.GrainHour, x.first)}
-			f := out.Cells[k]
-			f.Participants++
-			f.Reach = store.AddReach(f.Reach, x.follow)
-			out.Cells[k] = f
+			// first_hour cells count participants only; minute cells also
+			// count posts, so they are among the recount's cells.
+			for _, k := range firstKeys(c, pk.period, x.first) {
+				if i, ok := r.cellIdx[k]; ok {
+					figs[i].Participants++
+					figs[i].Reach = store.AddReach(figs[i].Reach, x.follow)
+					continue
+				}
+				f := out.Cells[k]
+				f.Participants++
+				f.Reach = store.AddReach(f.Reach, x.follow)
+				out.Cells[k] = f
+			}
 		}
 		var l []store.TopParticipant
 		for author, x := range authors {

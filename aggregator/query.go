@@ -21,13 +21,14 @@ const (
 	ByKind    = store.DimKind
 	ByLang    = store.DimLang
 	ByMethod  = store.DimMethod
+	ByArrival = store.DimArrival
 	// BySourceKind is campaign totals by "source/kind" (x/repost), as the
 	// metrics count posts; not in GroupKeys, the columns of reports by day.
 	BySourceKind = store.DimSourceKind
 )
 
 // GroupKeys lists the group keys in column order.
-var GroupKeys = []string{ByDay, ByHour, ByCountry, BySource, ByKind, ByLang, ByMethod}
+var GroupKeys = []string{ByDay, ByHour, ByCountry, BySource, ByKind, ByLang, ByMethod, ByArrival}
 
 // FigureNames lists the figures in column order; they match store.Figures' JSON names.
 var FigureNames = []string{"posts", "originals", "reposts", "replies", "quotes", "participants", "new_participants", "reach"}
@@ -52,6 +53,7 @@ type Row struct {
 	Kind    string `json:"kind,omitempty"`
 	Lang    string `json:"lang,omitempty"`
 	Method  string `json:"method,omitempty"`
+	Arrival string `json:"arrival,omitempty"` // live or import
 	// SourceKind is set only by BySourceKind ("x/repost"), for campaign totals.
 	SourceKind string `json:"source_kind,omitempty"`
 	store.Figures
@@ -76,6 +78,8 @@ func (r *Row) Key(k string) string {
 		return r.Lang
 	case ByMethod:
 		return r.Method
+	case ByArrival:
+		return r.Arrival
 	case BySourceKind:
 		return r.SourceKind
 	}
@@ -137,7 +141,7 @@ func ParseBy(s string) ([]string, error) {
 // ByHour, or "" for campaign totals): one at a time; BySourceKind only to
 // campaign totals.
 func Dimensions(timeKey string) []string {
-	dims := []string{ByCountry, BySource, ByKind, ByLang, ByMethod}
+	dims := []string{ByCountry, BySource, ByKind, ByLang, ByMethod, ByArrival}
 	if timeKey == "" {
 		dims = append(dims, BySourceKind)
 	}
@@ -315,6 +319,8 @@ func (r *Row) setKey(dim, v string) {
 		r.Lang = v
 	case ByMethod:
 		r.Method = v
+	case ByArrival:
+		r.Arrival = v
 	case BySourceKind:
 		r.SourceKind = v
 	}
@@ -419,44 +425,76 @@ func (a *Aggregator) Totals(campaign string) (store.Figures, error) {
 // SoFar returns the participants of a campaign day whose first post of the
 // day came before until, with their potential reach: the day's figures "so
 // far", for comparing today with the same time yesterday. until is rounded
-// up to the campaign's clock hour.
+// up to the minute.
 func (a *Aggregator) SoFar(campaign, day string, until time.Time) (participants, reach int64, err error) {
 	c, err := a.campaign(campaign)
 	if err != nil {
 		return 0, 0, err
 	}
 	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
-		participants, reach, err = soFar(tx, c, day, until)
+		var f store.Figures
+		f, _, err = soFar(tx, c, day, until)
+		participants, reach = f.Participants, f.Reach
 		return err
 	})
 	return participants, reach, err
 }
 
-func soFar(tx *store.RollupTx, c *store.Campaign, day string, until time.Time) (participants, reach int64, err error) {
-	end := c.HourStart(until)
+// soFar adds up a day's minute cells before until (rounded up to the
+// minute): the posts made before then, and the participants whose first
+// post of the day came before then, with their reach; and counts the known
+// countries with posts before then.
+func soFar(tx *store.RollupTx, c *store.Campaign, day string, until time.Time) (f store.Figures, countries int, err error) {
+	end := until.UTC().Truncate(time.Minute)
 	if !end.Equal(until) {
-		end = end.Add(time.Hour)
+		end = end.Add(time.Minute)
 	}
-	limit := end.UTC().Format(store.HourLayout)
-	err = tx.Cells(c.Name, store.GrainDay, store.DimFirstHour, day, day, func(cell store.Cell) error {
+	limit := end.Format(store.HourLayout)
+	err = tx.Cells(c.Name, store.GrainDay, store.DimMinute, day, day, func(cell store.Cell) error {
 		if cell.Value < limit {
-			participants += cell.Participants
-			reach = store.AddReach(reach, cell.Reach)
+			f.Add(cell.Figures)
 		}
 		return nil
 	})
-	return participants, reach, err
+	if err != nil {
+		return f, 0, err
+	}
+	f.NewParticipants = 0 // not kept per minute
+	seen := map[string]bool{}
+	err = tx.Cells(c.Name, store.GrainDay, store.DimCountryMinute, day, day, func(cell store.Cell) error {
+		country, minute, _ := strings.Cut(cell.Value, "/")
+		if minute < limit && cell.Posts > 0 && country != store.UnknownCountry && !seen[country] {
+			seen[country] = true
+		}
+		return nil
+	})
+	return f, len(seen), err
 }
 
-// Top is a campaign day's top posts and top participants.
+// Top is a campaign day's top posts and three lists of participants: the
+// most active (most posts, then most followers), the loudest voices (most
+// followers: the largest shares of the day's potential reach) and the new
+// voices (whose first post in the campaign was that day, most posts first).
 type Top struct {
 	Day          string                 `json:"day"`
 	Participants []store.TopParticipant `json:"participants"`
+	Loudest      []Voice                `json:"loudest"`
+	NewVoices    []Voice                `json:"new_voices"`
 	Posts        []store.TopPost        `json:"posts"`
 }
 
-// Top returns a campaign day's top posts and top participants; day ""
-// is the campaign's default day. The lists are empty, not nil, without posts.
+// Voice is a participant with their share of the day's potential reach
+// (their followers over the day's reach).
+type Voice struct {
+	store.TopParticipant
+	ReachShare float64 `json:"reach_share"`
+}
+
+// Top returns a campaign day's top lists; day "" is the campaign's default
+// day. The lists are empty, not nil, without posts. The participants
+// lists are read from the day's participant records, exactly (followers
+// can fall as well as rise, so no bounded list kept as posts arrive could
+// rank by them).
 func (a *Aggregator) Top(campaign, day string) (Top, error) {
 	c, err := a.campaign(campaign)
 	if err != nil {
@@ -470,7 +508,12 @@ func (a *Aggregator) Top(campaign, day string) (Top, error) {
 		if top.Posts, err = tx.TopPosts(c.Name, top.Day); err != nil {
 			return err
 		}
-		top.Participants, err = tx.TopParticipants(c.Name, top.Day)
+		var parts []Voice
+		parts, top.Loudest, top.NewVoices, err = a.voices(tx, c, top.Day)
+		top.Participants = make([]store.TopParticipant, len(parts))
+		for i, p := range parts {
+			top.Participants[i] = p.TopParticipant
+		}
 		return err
 	})
 	if top.Posts == nil {
@@ -480,6 +523,54 @@ func (a *Aggregator) Top(campaign, day string) (Top, error) {
 		top.Participants = []store.TopParticipant{}
 	}
 	return top, err
+}
+
+// voices reads a day's participants and returns its top participants,
+// its loudest and its new voices, each at most TopN long.
+func (a *Aggregator) voices(tx *store.RollupTx, c *store.Campaign, day string) (top, loudest, fresh []Voice, err error) {
+	top, loudest, fresh = []Voice{}, []Voice{}, []Voice{}
+	dayFig, _, err := tx.Cell(store.CellKey{Campaign: c.Name, Grain: store.GrainDay, Dim: store.DimAll, Period: day})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	n := a.opts.TopN
+	err = tx.DayMembers(c.Name, day, func(author string, m *store.Member) error {
+		i := m.Period(store.GrainDay, day)
+		if i < 0 {
+			return nil
+		}
+		pm := &m.Periods[i]
+		v := Voice{TopParticipant: store.TopParticipant{Author: author, Handle: pm.Handle, Posts: pm.Posts, Followers: pm.Followers}}
+		if dayFig.Reach > 0 {
+			v.ReachShare = float64(pm.Followers) / float64(dayFig.Reach)
+		}
+		top = insertVoice(top, v, n, participantLess)
+		if v.Followers > 0 {
+			loudest = insertVoice(loudest, v, n, loudestLess)
+		}
+		camp, ok, err := tx.Member(store.MemberKey{Campaign: c.Name, Author: author})
+		if err != nil {
+			return err
+		}
+		if ok && periodOf(c, store.GrainDay, camp.First) == day {
+			fresh = insertVoice(fresh, v, n, participantLess)
+		}
+		return nil
+	})
+	return top, loudest, fresh, err
+}
+
+// insertVoice adds v to a list ordered by less, keeping at most n.
+func insertVoice(l []Voice, v Voice, n int, less func(x, y Voice) int) []Voice {
+	if len(l) >= n && less(v, l[len(l)-1]) >= 0 {
+		return l
+	}
+	i, _ := slices.BinarySearchFunc(l, v, less)
+	l = slices.Insert(l, i, v)
+	if len(l) > n {
+		l = l[:n]
+	}
+	return l
 }
 
 // UTCHours returns a campaign's posts from source per UTC hour in [from, to)

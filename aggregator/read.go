@@ -155,15 +155,20 @@ func (a *Aggregator) overview(tx *store.RollupTx, c *store.Campaign) (Overview, 
 	return o, err
 }
 
-// SameTime is yesterday's figures up to the same time of day: posts and
-// countries from the hourly rollups; participants and potential reach from
-// the authors whose first post of the day came before then.
+// SameTime is yesterday's figures up to the same minute: posts, known
+// countries, and the participants whose first post of the day came before
+// Until with their potential reach, from the day's minute cells.
 type SameTime struct {
-	Until        time.Time `json:"until"` // the end of the last hour counted
-	Posts        int64     `json:"posts"`
-	Participants int64     `json:"participants"`
-	Reach        int64     `json:"reach"`
-	Countries    int       `json:"countries"`
+	// Until is the instant compared: yesterday's figures count what came
+	// before it, the start of the minute 24 hours before now.
+	Until time.Time `json:"until"`
+	// WholeDay is set when Until is the end of yesterday (a day with
+	// fewer hours, after a clock change): the figures are all of it.
+	WholeDay     bool  `json:"whole_day"`
+	Posts        int64 `json:"posts"`
+	Participants int64 `json:"participants"`
+	Reach        int64 `json:"reach"`
+	Countries    int   `json:"countries"`
 }
 
 // Headline is a campaign day's figures with the day before's.
@@ -248,32 +253,21 @@ func (a *Aggregator) headline(tx *store.RollupTx, c *store.Campaign, day string)
 	return hl, nil
 }
 
-// sameTime adds up day's hours up to and including the hour that holds at
-// (today's current hour is counted too, so both sides include their
-// current hour).
+// sameTime adds up day's minute cells before the minute that holds at.
 func (a *Aggregator) sameTime(tx *store.RollupTx, c *store.Campaign, day string, at time.Time) (*SameTime, error) {
-	until := c.HourStart(at).Add(time.Hour)
-	st := &SameTime{Until: until.In(c.Loc())}
-	var err error
-	if st.Participants, st.Reach, err = soFar(tx, c, day, until); err != nil {
-		return nil, err
+	until := at.UTC().Truncate(time.Minute)
+	if end, err := c.DayEnd(day); err == nil && !until.Before(end) {
+		until = end
 	}
-	hours, err := a.report(tx, c, plan{grain: store.GrainHour, dim: store.DimCountry, from: day, to: day})
+	st := &SameTime{Until: until.In(c.Loc())}
+	if end, err := c.DayEnd(day); err == nil && !until.Before(end) {
+		st.WholeDay = true
+	}
+	f, countries, err := soFar(tx, c, day, until)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	for _, r := range hours {
-		t, err := time.Parse(time.RFC3339, r.Hour)
-		if err != nil || !t.Before(until) {
-			continue
-		}
-		st.Posts += r.Posts
-		if r.Country != store.UnknownCountry && r.Posts > 0 && !seen[r.Country] {
-			seen[r.Country] = true
-			st.Countries++
-		}
-	}
+	st.Posts, st.Participants, st.Reach, st.Countries = f.Posts, f.Participants, f.Reach, countries
 	return st, nil
 }
 

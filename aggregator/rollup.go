@@ -95,6 +95,9 @@ func (s *state) add(p *store.Post) error {
 func (s *state) addContribution(co *contribution) error {
 	c := co.campaign
 	s.touched[c.Name] = true
+	if co.author == "" {
+		return s.addAuthorless(co)
+	}
 	camp, err := s.member(store.MemberKey{Campaign: c.Name, Author: co.author})
 	if err != nil {
 		return err
@@ -176,11 +179,13 @@ func (s *state) addContribution(co *contribution) error {
 					f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 				}
 				if g == store.GrainDay {
-					f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: store.DimFirstHour, Period: period, Value: periodOf(c, store.GrainHour, pm.FirstSeen)})
-					if err != nil {
-						return err
+					for _, k := range firstKeys(c, period, pm.FirstSeen) {
+						f, err := s.cell(k)
+						if err != nil {
+							return err
+						}
+						f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 					}
-					f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 				}
 			}
 			pm.LastSeen, pm.Followers = co.at, co.follow
@@ -217,37 +222,100 @@ func (s *state) addContribution(co *contribution) error {
 		}
 		f.CountKind(co.kind)
 	}
+	for _, k := range co.minuteKeys() {
+		f, err := s.cell(k)
+		if err != nil {
+			return err
+		}
+		f.CountKind(co.kind)
+	}
 	return nil
 }
 
-// firstHour keeps the day's first_hour cells: an author counts in the hour
-// of their first post of the day; an earlier post moves them.
-func (s *state) firstHour(co *contribution, day *store.PeriodMember, fresh bool) error {
-	key := func(hour string) store.CellKey {
-		return store.CellKey{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: co.day, Value: hour}
+// addAuthorless folds in a post whose platform gives no author (Instagram's
+// hashtag media): it counts as a post, in every cell and among the top
+// posts, and adds no participant and no reach.
+func (s *state) addAuthorless(co *contribution) error {
+	periods := [3]string{"", co.day, co.hour}
+	for gi, g := range store.Grains {
+		for _, dv := range co.dimsFor(g) {
+			f, err := s.cell(store.CellKey{Campaign: co.campaign.Name, Grain: g, Dim: dv.Dim, Period: periods[gi], Value: dv.Value})
+			if err != nil {
+				return err
+			}
+			f.CountKind(co.kind)
+		}
 	}
+	keys := co.minuteKeys()
+	extra := keys[:]
+	if co.utcHour != "" {
+		extra = append(extra, co.utcHourKey())
+	}
+	for _, k := range extra {
+		f, err := s.cell(k)
+		if err != nil {
+			return err
+		}
+		f.CountKind(co.kind)
+	}
+	if co.top == nil {
+		return nil
+	}
+	k := dayKey{co.campaign.Name, co.day}
+	if _, ok := s.topPosts[k]; !ok {
+		parts, err := s.tx.TopParticipants(k.campaign, k.day)
+		if err != nil {
+			return err
+		}
+		posts, err := s.tx.TopPosts(k.campaign, k.day)
+		if err != nil {
+			return err
+		}
+		s.topParts[k], s.topPosts[k] = parts, posts
+	}
+	var changed bool
+	if s.topPosts[k], changed = insertTopPost(s.topPosts[k], *co.top, s.a.opts.TopN); changed {
+		s.dirtyTop[k] = true
+	}
+	return nil
+}
+
+// firstKeys are the cells of a day that count an author whose first post
+// of the day came at first (UnixNano): its first_hour and its minute cell.
+func firstKeys(c *store.Campaign, day string, first int64) [2]store.CellKey {
+	return [2]store.CellKey{
+		{Campaign: c.Name, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: day, Value: periodOf(c, store.GrainHour, first)},
+		{Campaign: c.Name, Grain: store.GrainDay, Dim: store.DimMinute, Period: day, Value: minuteOf(first)},
+	}
+}
+
+// firstHour keeps the day's first_hour and minute cells: an author counts
+// in the hour and the minute of their first post of the day; an earlier
+// post moves them.
+func (s *state) firstHour(co *contribution, day *store.PeriodMember, fresh bool) error {
 	if !fresh {
 		if co.at >= day.FirstSeen {
 			return nil
 		}
-		old := periodOf(co.campaign, store.GrainHour, day.FirstSeen)
+		old := firstKeys(co.campaign, co.day, day.FirstSeen)
 		day.FirstSeen = co.at
-		if old == co.hour {
-			return nil
+		for _, k := range old {
+			f, err := s.cell(k)
+			if err != nil {
+				return err
+			}
+			f.Participants--
+			f.Reach = store.AddReach(f.Reach, -day.Followers)
 		}
-		f, err := s.cell(key(old))
+	}
+	for _, k := range firstKeys(co.campaign, co.day, co.at) {
+		f, err := s.cell(k)
 		if err != nil {
 			return err
 		}
-		f.Participants--
-		f.Reach = store.AddReach(f.Reach, -day.Followers)
+		f.Participants++
+		f.Reach = store.AddReach(f.Reach, day.Followers)
 	}
-	f, err := s.cell(key(co.hour))
-	if err != nil {
-		return err
-	}
-	f.Participants++
-	f.Reach = store.AddReach(f.Reach, day.Followers)
 	return nil
 }
 

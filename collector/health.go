@@ -2,11 +2,16 @@ package collector
 
 import (
 	"cmp"
+	"context"
 	"encoding/base64"
+	"errors"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -125,6 +130,62 @@ func Scrub(msg string, secrets []string) string {
 		}
 	}
 	return msg
+}
+
+// httpStatusRE finds the HTTP status the platform clients put in their
+// errors ("…: HTTP 401: …", or net/http's Status, "…: 503 Service Unavailable").
+var httpStatusRE = regexp.MustCompile(`(?:\bHTTP |: )([45]\d\d)\b`)
+
+// classify says what kind of failure err is (store.ErrorDNS, …), with the
+// host it concerned and the HTTP status, where the error tells: the net
+// package's typed errors for names, connections and timeouts, a
+// RateLimitedError, else the status the platform clients write.
+func classify(err error) (class, host string, status int) {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			host = u.Hostname()
+		}
+	}
+	var dns *net.DNSError
+	var op *net.OpError
+	var rl *RateLimitedError
+	switch {
+	case errors.As(err, &rl):
+		return store.ErrorRateLimited, host, 0
+	case errors.As(err, &dns):
+		if host == "" {
+			host = dns.Name
+		}
+		return store.ErrorDNS, host, 0
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return store.ErrorTimeout, host, 0
+	case errors.As(err, &op) && op.Op == "dial":
+		return store.ErrorDial, host, 0
+	case errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
+		return store.ErrorDial, host, 0
+	}
+	if m := httpStatusRE.FindStringSubmatch(err.Error()); m != nil {
+		status, _ = strconv.Atoi(m[1])
+		switch {
+		case status == 401:
+			return store.ErrorUnauthorized, host, status
+		case status == 403:
+			return store.ErrorForbidden, host, status
+		case status == 429:
+			return store.ErrorRateLimited, host, status
+		case status >= 500:
+			return store.ErrorServer, host, status
+		default:
+			return store.ErrorHTTP, host, status
+		}
+	}
+	return store.ErrorOther, host, 0
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }
 
 // UserInfoSecrets returns the forms in which a URL's user info

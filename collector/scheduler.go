@@ -436,9 +436,10 @@ func (s *Scheduler) failed(src *source, failures *int, result string, err error)
 	now := s.opts.Now()
 	s.metrics.countRequest(src.enum, src.name, result)
 	s.log.Warn("source failed", "source", src.name, "result", result, "err", msg, "retry_in", wait)
+	class, host, status := classify(err)
 	s.update(src, func(h *SourceHealth) {
 		h.State = StateBackoff
-		h.LastError = &ErrorInfo{Message: msg, At: now}
+		h.LastError = &ErrorInfo{Message: msg, At: now, Class: class, Host: host, Status: status}
 		h.ConsecutiveErrors = *failures
 		h.WaitingForResetUntil = nil
 	})
@@ -472,7 +473,7 @@ func (s *Scheduler) rateLimitWait(src *source, until time.Time, refused bool) ti
 		u := until
 		h.WaitingForResetUntil = &u
 		if refused {
-			h.LastError = &ErrorInfo{Message: "rate limited: waiting for reset until " + until.UTC().Format(time.RFC3339), At: now}
+			h.LastError = &ErrorInfo{Message: "rate limited: waiting for reset until " + until.UTC().Format(time.RFC3339), At: now, Class: store.ErrorRateLimited}
 		}
 	})
 	return wait

@@ -173,7 +173,7 @@ func (h *handler) showTop(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	list, ok := h.param(w, r, "list", "posts", "posts", "participants")
+	list, ok := h.param(w, r, "list", "posts", "posts", "participants", "loudest", "new_voices")
 	if !ok {
 		return
 	}
@@ -184,7 +184,7 @@ func (h *handler) showTop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if format == "csv" {
-		writeTopCSV(w, name, top.Day, list, top.Posts, top.Participants)
+		writeTopCSV(w, name, list, top)
 		return
 	}
 	writeJSON(w, top)

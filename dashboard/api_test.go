@@ -239,17 +239,17 @@ func TestAPIStrictness(t *testing.T) {
 		{"/api/v1/campaigns/afp/totals?format=xlsx", []string{`"json"`, `"csv"`}},
 		{"/api/v1/campaigns/afp/hours?day=2026-11-29&format=xml", []string{`"json"`, `"csv"`}},
 		{"/api/v1/campaigns/afp/top?format=xml", []string{`"json"`, `"csv"`}},
-		{"/api/v1/campaigns/afp/top?list=bogus", []string{`"posts"`, `"participants"`}},
-		{"/api/v1/campaigns/afp/top?list=bogus&format=csv", []string{`"posts"`, `"participants"`}},
+		{"/api/v1/campaigns/afp/top?list=bogus", []string{`"posts"`, `"participants"`, `"loudest"`, `"new_voices"`}},
+		{"/api/v1/campaigns/afp/top?list=bogus&format=csv", []string{`"posts"`, `"participants"`, `"loudest"`, `"new_voices"`}},
 		{"/api/v1/campaigns/afp/crosscheck?format=xml", []string{`"json"`, `"csv"`}},
 		{"/api/v1/campaigns/afp/card.svg?format=png", []string{`"svg"`}},
 		{"/api/v1/sources?format=csv", []string{`"json"`}},
 		// by= is one dimension; the endpoint says day or hour itself.
-		{"/api/v1/campaigns/afp/days?by=day", []string{`"country"`, `"source"`, `"kind"`, `"lang"`, `"method"`}},
-		{"/api/v1/campaigns/afp/hours?day=2026-11-29&by=hour", []string{`"country"`, `"source"`, `"kind"`, `"lang"`, `"method"`}},
-		{"/api/v1/campaigns/afp/hours?day=2026-11-29&by=bogus", []string{`"country"`, `"source"`, `"kind"`, `"lang"`, `"method"`}},
-		{"/api/v1/campaigns/afp/totals?by=day", []string{`"country"`, `"source"`, `"kind"`, `"lang"`, `"method"`, `"source_kind"`}},
-		{"/api/v1/campaigns/afp/days?by=country,lang", []string{`"country"`, `"source"`, `"kind"`, `"lang"`, `"method"`}},
+		{"/api/v1/campaigns/afp/days?by=day", []string{`"country"`, `"source"`, `"kind"`, `"lang"`, `"method"`, `"arrival"`}},
+		{"/api/v1/campaigns/afp/hours?day=2026-11-29&by=hour", []string{`"country"`, `"source"`, `"kind"`, `"lang"`, `"method"`, `"arrival"`}},
+		{"/api/v1/campaigns/afp/hours?day=2026-11-29&by=bogus", []string{`"country"`, `"source"`, `"kind"`, `"lang"`, `"method"`, `"arrival"`}},
+		{"/api/v1/campaigns/afp/totals?by=day", []string{`"country"`, `"source"`, `"kind"`, `"lang"`, `"method"`, `"arrival"`, `"source_kind"`}},
+		{"/api/v1/campaigns/afp/days?by=country,lang", []string{`"country"`, `"source"`, `"kind"`, `"lang"`, `"method"`, `"arrival"`}},
 	} {
 		w := f.get(t, c.target)
 		if w.Code != http.StatusBadRequest || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {

@@ -274,19 +274,21 @@ func TestBrowserCampaignPage(t *testing.T) {
 		t.Errorf("hostile post text not shown as text: %q", title)
 	}
 
-	// The hours switch to the viewer's zone: Gaza midnight is 4 pm (UTC-6)
-	// the day before in Chicago.
-	var zone, firstHour string
+	// The viewer's zone moves the day's chart, not only its labels: in
+	// Chicago (UTC-6) the chart is Chicago's 29 November, from its midnight
+	// (06:00 UTC, 08:00 in Gaza) to the next, reaching into Gaza's 30th.
+	var zone, firstHour, first string
 	b.run(t, "switch hours to the viewer's zone",
 		chromedp.Text("#zone-viewer", &zone),
 		chromedp.Click(`input[name="zone"][value="viewer"]`, chromedp.ByQuery),
-		chromedp.Poll(`document.querySelector("#chart-hours g text.axis").textContent.includes("04:00 PM")`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Poll(`document.querySelector("#chart-hours").dataset.zone === "America/Chicago"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Evaluate(`document.querySelector("#chart-hours g text.axis").textContent`, &firstHour),
+		chromedp.Evaluate(`document.querySelector("#chart-hours").dataset.first`, &first),
 		chromedp.Click(`input[name="zone"][value="campaign"]`, chromedp.ByQuery),
-		chromedp.Poll(`document.querySelector("#chart-hours g text.axis").textContent.includes("12:00 AM")`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Poll(`document.querySelector("#chart-hours").dataset.zone === "Asia/Gaza" && document.querySelector("#chart-hours g text.axis").textContent.includes("12:00 AM")`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 	)
-	if !strings.Contains(zone, "America/Chicago") || !strings.Contains(firstHour, "04:00") {
-		t.Errorf("viewer zone label %q, first hour %q", zone, firstHour)
+	if !strings.Contains(zone, "America/Chicago") || !strings.Contains(firstHour, "12:00 AM") || first != "2026-11-29T06:00:00.000Z" {
+		t.Errorf("viewer zone label %q, first hour %q at %s; want Chicago's midnight, 2026-11-29T06:00:00.000Z", zone, firstHour, first)
 	}
 
 	// A live update: new posts arrive while the page is open, and the

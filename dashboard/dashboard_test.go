@@ -155,17 +155,18 @@ func TestHeadline(t *testing.T) {
 	if st == nil {
 		t.Fatal("no same-time-yesterday for today")
 	}
-	if want := time.Date(2026, 11, 28, 15, 0, 0, 0, f.gaza); !st.Until.Equal(want) {
-		t.Errorf("until %v, want %v", st.Until, want)
+	// The same minute yesterday, not the end of the hour.
+	if want := time.Date(2026, 11, 28, 14, 30, 0, 0, f.gaza); !st.Until.Equal(want) || st.WholeDay {
+		t.Errorf("until %v (whole day %v), want %v", st.Until, st.WholeDay, want)
 	}
-	// Recount yesterday's posts up to 15:00 from the hourly rollup.
-	hours, _ := f.agg.Report(aggregator.Query{Campaign: "afp", By: []string{"hour"}, From: "2026-11-28", To: "2026-11-28"})
+	// Recount yesterday's posts before 14:30 from the raw posts.
 	var want int64
-	for _, h := range hours {
-		if ht, _ := time.Parse(time.RFC3339, h.Hour); ht.Before(st.Until) {
-			want += h.Posts
+	f.db.Posts(0, func(_ uint64, p *store.Post) error {
+		if c := f.agg.Campaign("afp"); c.Matches(p.Hashtags) && c.Day(p.CreatedAt) == "2026-11-28" && p.CreatedAt.Before(st.Until) {
+			want++
 		}
-	}
+		return nil
+	})
 	if st.Posts != want || st.Posts == 0 || st.Posts >= hl.Previous.Posts {
 		t.Errorf("same time posts %d, want %d (of %d)", st.Posts, want, hl.Previous.Posts)
 	}
@@ -422,7 +423,7 @@ func TestCatalogues(t *testing.T) {
 		"de": {"index.summary", "kind.original", "fig.reposts", "kind.repost", "csv", "head.day", "card.day", "source.demo", "source.import", "col.followers", "status.live", "month.8", "month.9", "month.11", "month.12", "month.4"},
 		"ar": {"index.summary", "csv", "head.day", "card.day"},
 	}
-	brands := []string{"source.x", "source.mastodon", "source.bluesky", "source.instagram", "source.threads", "source.youtube"}
+	brands := []string{"source.x", "source.mastodon", "source.bluesky", "source.instagram", "source.threads", "source.youtube", "source.telegram"}
 	placeholder := regexp.MustCompile(`\{[a-z]+\}`)
 	en := ls["en"].msgs
 	for _, lang := range Languages[1:] {

@@ -15,12 +15,24 @@ func (h *handler) showHeadline(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.format(w, r, "json"); !ok {
 		return
 	}
-	hl, err := h.agg.Headline(r.PathValue("name"), r.URL.Query().Get("day"))
+	name := r.PathValue("name")
+	hl, err := h.agg.Headline(name, r.URL.Query().Get("day"))
 	if err != nil {
 		h.httpError(w, r, err)
 		return
 	}
-	writeJSON(w, hl)
+	var health []store.SourceHealth
+	if h.sources != nil {
+		health = h.sources(name)
+	}
+	_, public := publicCampaign(r)
+	writeJSON(w, headlineView{hl, collectionOf(health, public)})
+}
+
+// headlineView is the headline with the campaign's collection state.
+type headlineView struct {
+	aggregator.Headline
+	Collection *Collection `json:"collection"`
 }
 
 func (h *handler) showCrossCheck(w http.ResponseWriter, r *http.Request) {
@@ -54,17 +66,28 @@ func csvHeaders(w http.ResponseWriter, name string) {
 }
 
 // writeTopCSV writes one of a day's top lists as CSV.
-func writeTopCSV(w http.ResponseWriter, name, day, list string, posts []store.TopPost, parts []store.TopParticipant) {
-	csvHeaders(w, name+"-top-"+list+"-"+day)
+func writeTopCSV(w http.ResponseWriter, name, list string, top aggregator.Top) {
+	csvHeaders(w, name+"-top-"+list+"-"+top.Day)
 	cw := NewCSVWriter(w)
-	if list == "participants" {
+	voices := func(l []aggregator.Voice) {
+		cw.Write([]string{"rank", "author", "handle", "posts", "followers", "reach_share"})
+		for i, p := range l {
+			cw.Write([]string{strconv.Itoa(i + 1), p.Author, p.Handle, strconv.FormatInt(p.Posts, 10), strconv.FormatInt(p.Followers, 10), strconv.FormatFloat(p.ReachShare, 'f', 4, 64)})
+		}
+	}
+	switch list {
+	case "participants":
 		cw.Write([]string{"rank", "author", "handle", "posts", "followers"})
-		for i, p := range parts {
+		for i, p := range top.Participants {
 			cw.Write([]string{strconv.Itoa(i + 1), p.Author, p.Handle, strconv.FormatInt(p.Posts, 10), strconv.FormatInt(p.Followers, 10)})
 		}
-	} else {
+	case "loudest":
+		voices(top.Loudest)
+	case "new_voices":
+		voices(top.NewVoices)
+	default:
 		cw.Write([]string{"rank", "platform", "id", "url", "kind", "author", "country", "created_at", "engagement", "text"})
-		for i, p := range posts {
+		for i, p := range top.Posts {
 			cw.Write([]string{strconv.Itoa(i + 1), p.Platform, p.ID, p.URL, string(p.Kind), p.Author, p.Country, p.CreatedAt.UTC().Format(time.RFC3339), strconv.FormatInt(p.Engagement, 10), p.Text})
 		}
 	}

@@ -49,6 +49,7 @@ const (
 	postURL         = 4 // the URL is written (not derived)
 	postNoCreated   = 8
 	postNoCollected = 16
+	postImported    = 32 // Arrival is ArrivalImport (any other is live, read as "")
 )
 
 func encodePost(p *Post) []byte {
@@ -69,6 +70,9 @@ func encodePost(p *Post) []byte {
 	}
 	if p.CollectedAt.IsZero() {
 		flags |= postNoCollected
+	}
+	if p.Arrival == ArrivalImport {
+		flags |= postImported
 	}
 	b = append(b, postV2, pc, sc, kc, flags)
 	for i, s := range [...]string{p.Platform, p.Source, string(p.Kind)} {
@@ -166,6 +170,9 @@ func decodePostV2(b []byte, p *Post) error {
 		return errors.New("short post")
 	}
 	p.Redacted = flags&postRedacted != 0
+	if flags&postImported != 0 {
+		p.Arrival = ArrivalImport
+	}
 	if flags&postCoordinates != 0 {
 		if len(r.b) < 16 {
 			return errors.New("short post coordinates")
@@ -204,6 +211,9 @@ func encodePostV1(p *Post) []byte {
 	}
 	if p.Signals.Coordinates != nil {
 		flags |= 2
+	}
+	if p.Arrival == ArrivalImport {
+		flags |= 4 // any other arrival is live, stored as ""
 	}
 	b = append(b, flags)
 	if c := p.Signals.Coordinates; c != nil {
@@ -293,6 +303,9 @@ func decodePost(b []byte, p *Post) error {
 	flags := r.b[0]
 	r.b = r.b[1:]
 	p.Redacted = flags&1 != 0
+	if flags&4 != 0 {
+		p.Arrival = ArrivalImport
+	}
 	if flags&2 != 0 {
 		if len(r.b) < 16 {
 			return errors.New("short post coordinates")

@@ -85,7 +85,26 @@ type Backfill struct {
 type ErrorInfo struct {
 	Message string    `json:"message"`
 	At      time.Time `json:"at"`
+	// Class is what kind of failure it was (see the Error constants), so
+	// the page can say it in plain words; Host is the host it concerned
+	// and Status the HTTP status, where known.
+	Class  string `json:"class,omitempty"`
+	Host   string `json:"host,omitempty"`
+	Status int    `json:"status,omitempty"`
 }
+
+// Classes of a collector's failure, in ErrorInfo.Class.
+const (
+	ErrorDNS          = "dns"          // the host's name did not resolve
+	ErrorDial         = "dial"         // no connection to the host
+	ErrorTimeout      = "timeout"      // the host did not answer in time
+	ErrorUnauthorized = "unauthorized" // HTTP 401: the token was refused
+	ErrorForbidden    = "forbidden"    // HTTP 403: access refused
+	ErrorRateLimited  = "rate_limited" // HTTP 429 or a spent quota
+	ErrorServer       = "server"       // HTTP 5xx: the platform is failing
+	ErrorHTTP         = "http"         // another HTTP status
+	ErrorOther        = "other"        // anything else
+)
 
 // RateLimitInfo is a platform's rate-limit window.
 type RateLimitInfo struct {

@@ -43,7 +43,8 @@ const (
 	PlatformTelegram  = "telegram" // archives only: Telegram Desktop's chat exports
 )
 
-// Sources: how a post reached tagpulse. Rollups are broken down by source.
+// Sources: the platform a post came from. Rollups are broken down by
+// source; how it reached tagpulse is its Arrival.
 const (
 	SourceX         = "x"
 	SourceMastodon  = "mastodon"
@@ -51,12 +52,41 @@ const (
 	SourceInstagram = "instagram"
 	SourceThreads   = "threads"
 	SourceYouTube   = "youtube"
+	SourceTelegram  = "telegram" // imported chat exports only
 	SourceDemo      = "demo"
-	SourceImport    = "import"
+	// SourceImport is what posts imported before arrivals were kept
+	// carry; they are counted under their platform, arrived by import
+	// (see SourceOf). Parsers may still pass it: the importer sets the
+	// platform and ArrivalImport on every post it stores.
+	SourceImport = "import"
 )
 
-// Sources lists every source, in display order.
-var Sources = []string{SourceX, SourceMastodon, SourceBluesky, SourceInstagram, SourceThreads, SourceYouTube, SourceDemo, SourceImport}
+// Sources lists every source, in display order. SourceImport stays last,
+// for stores whose rollups predate arrivals.
+var Sources = []string{SourceX, SourceMastodon, SourceBluesky, SourceInstagram, SourceThreads, SourceYouTube, SourceTelegram, SourceDemo, SourceImport}
+
+// Arrivals: how a post reached tagpulse.
+const (
+	ArrivalLive   = "live"   // collected from the platform as it happened
+	ArrivalImport = "import" // read from an archive by tagpulse import
+)
+
+// Arrivals lists every arrival, in display order.
+var Arrivals = []string{ArrivalLive, ArrivalImport}
+
+// SourceOf is the source and the arrival a post is counted under: an
+// imported post keeps its platform (a post stored with SourceImport, before
+// arrivals were kept, counts under its platform, arrived by import).
+func SourceOf(p *Post) (source, arrival string) {
+	source, arrival = p.Source, p.Arrival
+	if source == SourceImport || source == "" {
+		source, arrival = p.Platform, ArrivalImport
+	}
+	if arrival == "" {
+		arrival = ArrivalLive
+	}
+	return source, arrival
+}
 
 // UnknownCountry is CLDR's "Unknown Region": the country of a post that
 // cannot be attributed.
@@ -66,17 +96,18 @@ const UnknownCountry = "ZZ"
 // collected. Everything the aggregator derives (country, campaign, day) is
 // re-derived from these fields, so they hold the signals, not conclusions.
 type Post struct {
-	Platform    string    `json:"platform"`         // PlatformX, …: the dedupe namespace
-	ID          string    `json:"id"`               // platform's ID: tweet id, status URI, at-URI
-	Source      string    `json:"source"`           // SourceX, …, SourceImport
-	Kind        Kind      `json:"kind"`             // original, repost, reply, quote
-	CreatedAt   time.Time `json:"created_at"`       // when it was posted (UTC)
-	CollectedAt time.Time `json:"collected_at"`     // when tagpulse stored it (UTC)
-	URL         string    `json:"url,omitempty"`    // link to the original, when known
-	Text        string    `json:"text,omitempty"`   // empty once redacted
-	Lang        string    `json:"lang,omitempty"`   // BCP 47 as the platform gave it
-	Hashtags    []string  `json:"hashtags"`         // normalised (see collector/hashtag), deduplicated
-	RefID       string    `json:"ref_id,omitempty"` // the reposted, replied-to or quoted post's ID
+	Platform    string    `json:"platform"`          // PlatformX, …: the dedupe namespace
+	ID          string    `json:"id"`                // platform's ID: tweet id, status URI, at-URI
+	Source      string    `json:"source"`            // SourceX, …: the platform it came from
+	Arrival     string    `json:"arrival,omitempty"` // ArrivalImport, or live ("" as stored)
+	Kind        Kind      `json:"kind"`              // original, repost, reply, quote
+	CreatedAt   time.Time `json:"created_at"`        // when it was posted (UTC)
+	CollectedAt time.Time `json:"collected_at"`      // when tagpulse stored it (UTC)
+	URL         string    `json:"url,omitempty"`     // link to the original, when known
+	Text        string    `json:"text,omitempty"`    // empty once redacted
+	Lang        string    `json:"lang,omitempty"`    // BCP 47 as the platform gave it
+	Hashtags    []string  `json:"hashtags"`          // normalised (see collector/hashtag), deduplicated
+	RefID       string    `json:"ref_id,omitempty"`  // the reposted, replied-to or quoted post's ID
 	Author      Author    `json:"author"`
 	Signals     Signals   `json:"signals"`
 	// Engagement is the platform's own likes+reposts+replies+quotes when

@@ -77,7 +77,8 @@ const (
 	DimSource  = "source"
 	DimKind    = "kind"
 	DimLang    = "lang"
-	DimMethod  = "method" // how the country was attributed
+	DimMethod  = "method"  // how the country was attributed
+	DimArrival = "arrival" // how the post reached tagpulse: live or import
 	// DimSourceKind ("x/repost") exists only for GrainTotal: it feeds the
 	// tagpulse_posts_total{source,kind} metric.
 	DimSourceKind = "source_kind"
@@ -93,10 +94,22 @@ const (
 	// only). Platforms count by UTC hour; these cells let such campaigns be
 	// compared with them.
 	DimSourceUTCHour = "source_utc_hour"
+	// DimMinute exists only for GrainDay: its value is a UTC minute
+	// (HourLayout, "2026-11-29T05:37Z"), and its cell counts the day's
+	// posts (and kinds) made in that minute, and the participants whose
+	// first post of the day falls in it, with their reach. Adding up a
+	// day's cells before a minute gives the day "so far" to the minute,
+	// for comparing today with the same minute yesterday.
+	DimMinute = "minute"
+	// DimCountryMinute exists only for GrainDay: its value is a country
+	// and a UTC minute ("PS/2026-11-29T05:37Z"), and its cell counts that
+	// country's posts in that minute (posts and kinds only): the countries
+	// with posts "so far", to the minute.
+	DimCountryMinute = "country_minute"
 )
 
 // Dims lists every dimension.
-var Dims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod}
+var Dims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod, DimArrival}
 
 // CellKey names one rollup cell: a campaign, a grain and period, and one
 // dimension's value. Period is "" for GrainTotal, a campaign day
@@ -452,7 +465,7 @@ func (r *reader) value() string {
 // memberDims are the dimensions a member record names by index, in one
 // byte; an index never changes meaning. Others are written as strings after
 // dimOther.
-var memberDims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod, DimSourceKind, DimFirstHour}
+var memberDims = []string{DimAll, DimCountry, DimSource, DimKind, DimLang, DimMethod, DimSourceKind, DimFirstHour, DimArrival}
 
 const dimOther = 0xff
 
@@ -780,6 +793,29 @@ func (t *RollupTx) Member(k MemberKey) (m Member, ok bool, err error) {
 	}
 	m, err = decodeMember(v)
 	return m, true, err
+}
+
+// DayMembers calls fn for each author's record of a campaign day, bucket
+// by bucket (see AuthorBucket), in author key order within each.
+func (t *RollupTx) DayMembers(campaign, day string, fn func(author string, m *Member) error) error {
+	c := t.members.Cursor()
+	for b := 0; b < AuthorBuckets; b++ {
+		prefix := make([]byte, 0, len(campaign)+len(day)+4)
+		prefix = append(prefix, campaign...)
+		prefix = append(prefix, 0, byte(b), 0)
+		prefix = append(prefix, day...)
+		prefix = append(prefix, 0)
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			m, err := decodeMember(v)
+			if err != nil {
+				return fmt.Errorf("member %q: %w", k, err)
+			}
+			if err := fn(string(k[len(prefix):]), &m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // FillMembers has member records fill their pages (bbolt splits them in

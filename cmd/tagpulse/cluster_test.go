@@ -68,7 +68,7 @@ func TestRunCluster(t *testing.T) {
 	if !strings.Contains(out, "published to stream tagpulse-posts: 2 posts new to it, 0 it already had") {
 		t.Errorf("import output:\n%s", out)
 	}
-	waitTotals(t, r, "afp", map[string]int64{"mastodon": 2, "import": 2})
+	waitTotals(t, r, "afp", map[string]int64{"mastodon": 2, "x": 2}) // imported posts keep their platform
 
 	if resp, err := http.Get("http://" + r.addr + "/readyz"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("/readyz of a caught-up serve node: %v %v", resp, err)

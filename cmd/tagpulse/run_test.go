@@ -215,7 +215,7 @@ func TestRunWithoutSourcesServesStoredFigures(t *testing.T) {
 		t.Fatal(errs)
 	}
 	r := startRun(t, func(string) string { return "" }, "-config", cfg, "-addr", "127.0.0.1:0")
-	waitTotals(t, r, "afp", map[string]int64{"import": 2})
+	waitTotals(t, r, "afp", map[string]int64{"x": 2})
 	if !strings.Contains(r.log.String(), "serving the stored figures (no sources to collect from)") {
 		t.Errorf("output:\n%s", r.log)
 	}
@@ -227,7 +227,7 @@ func TestRunWithoutSourcesServesStoredFigures(t *testing.T) {
 		t.Fatalf("run ended by itself: %v\n%s", err, r.log)
 	case <-time.After(500 * time.Millisecond):
 	}
-	waitTotals(t, r, "afp", map[string]int64{"import": 2})
+	waitTotals(t, r, "afp", map[string]int64{"x": 2})
 	if _, err := r.stop(t); err != nil {
 		t.Errorf("run: %v", err)
 	}

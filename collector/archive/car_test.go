@@ -323,7 +323,7 @@ func TestImportBlueskyCAR(t *testing.T) {
 			URL: "https://bsky.app/profile/" + carDID + "/post/3kaaaaaaaaa2a", Text: "March today #AllForPalestine", Lang: "en", Hashtags: []string{"allforpalestine"},
 			RefID: carURI("app.bsky.feed.post", "3kaaaaaaaaa2a")},
 	} {
-		p.Platform, p.Source, p.CollectedAt, p.Author = store.PlatformBluesky, store.SourceImport, collected, author
+		p.Platform, p.Source, p.Arrival, p.CollectedAt, p.Author = store.PlatformBluesky, store.SourceBluesky, store.ArrivalImport, collected, author
 		want[p.ID] = p
 	}
 	got := storedPosts(t, db)

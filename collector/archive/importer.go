@@ -525,12 +525,23 @@ func parseBatch(f *collector.Format, batch []record, now time.Time) []parsed {
 			defer wg.Done()
 			for i := w; i < len(batch); i += workers {
 				p, bad := f.Parse(batch[i].data, now)
+				for j := range p {
+					arrived(&p[j])
+				}
 				out[i] = parsed{p, bad}
 			}
 		}(w)
 	}
 	wg.Wait()
 	return out
+}
+
+// arrived marks a parsed post as imported: its source is its platform
+// (x, mastodon, bluesky, …), whatever the parser set, and its arrival is
+// store.ArrivalImport. Every format goes through here, so no parser needs
+// to know it is being imported.
+func arrived(p *store.Post) {
+	p.Source, p.Arrival = p.Platform, store.ArrivalImport
 }
 
 // readRecords splits a file into JSON records, sending them in batches. A

@@ -139,8 +139,8 @@ func TestMastodonArchivesImport(t *testing.T) {
 	kinds := map[store.Kind]int{}
 	for _, p := range posts {
 		kinds[p.Kind]++
-		if p.Source != store.SourceImport {
-			t.Errorf("%s: source %q", p.ID, p.Source)
+		if p.Source != store.SourceMastodon || p.Arrival != store.ArrivalImport {
+			t.Errorf("%s: source %q arrival %q, want mastodon, import", p.ID, p.Source, p.Arrival)
 		}
 	}
 	if kinds[store.KindReply] != 8 || kinds[store.KindRepost] != 2 {

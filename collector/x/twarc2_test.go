@@ -44,7 +44,7 @@ func TestTwarc2ImportMalformed(t *testing.T) {
 		t.Errorf("malformed at %s and %s, want lines 2 and 3", bad[0].Where, bad[1].Where)
 	}
 	p, err := db.Get(store.PlatformX, "1440716797032816700")
-	if err != nil || p.Author.Handle != "nine" || p.Author.Followers != 3 || p.Source != store.SourceImport {
+	if err != nil || p.Author.Handle != "nine" || p.Author.Followers != 3 || p.Source != store.SourceX || p.Arrival != store.ArrivalImport {
 		t.Errorf("good tweet beside a bad one: %+v, %v", p, err)
 	}
 }

@@ -293,7 +293,7 @@ func TestTwarc2ArchiveFixtures(t *testing.T) {
 					t.Fatal(err)
 				}
 				if p.Kind != store.KindRepost || p.RefID != "1440560491789787136" || !slices.Contains(p.Hashtags, "brexit") ||
-					p.Signals.ProfileLocation != "Baden-Baden, Germany" || p.Author.Followers != 179 || p.Source != store.SourceImport {
+					p.Signals.ProfileLocation != "Baden-Baden, Germany" || p.Author.Followers != 179 || p.Source != store.SourceX || p.Arrival != store.ArrivalImport {
 					t.Errorf("retweet = %+v", p)
 				}
 			},

@@ -13,6 +13,7 @@
   const viewerTZ = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
   const nf = new Intl.NumberFormat(lang);
   const pf = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 });
+  const sf = new Intl.NumberFormat(lang, { style: "percent", maximumSignificantDigits: 2 });
   const cf = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0, signDisplay: "exceptZero" });
   const dateF = new Intl.DateTimeFormat(lang, { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
   const shortDay = new Intl.DateTimeFormat(lang, { month: "short", day: "numeric", timeZone: "UTC" });
@@ -56,7 +57,7 @@
   }
   function label(dim, v) {
     if (dim === "country") return country(v);
-    if (dim === "kind" || dim === "source" || dim === "method") return M[dim + "." + v] || v;
+    if (dim === "kind" || dim === "source" || dim === "method" || dim === "arrival") return M[dim + "." + v] || v;
     if (dim === "lang") {
       if (v === "und") return t("lang.und");
       try { return (langs && langs.of(v)) || v; } catch (e) { return v; }
@@ -228,6 +229,22 @@
     return out;
   }
 
+  // zoneDayHours lists the hour starts of day (YYYY-MM-DD) in zone: from
+  // its local midnight to the next.
+  function zoneDayHours(day, zone) {
+    const [y, m, d] = day.split("-").map(Number);
+    const offset = (ms) => {
+      const p = {};
+      for (const x of new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(new Date(ms))) p[x.type] = x.value;
+      return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute) - ms;
+    };
+    const local = (utc) => { let ms = utc - offset(utc); ms = utc - offset(ms); return ms; };
+    const s = local(Date.UTC(y, m - 1, d)), e = local(Date.UTC(y, m - 1, d + 1));
+    const out = [];
+    for (let h = s; h < e && out.length < 26; h += 3600000) out.push(h);
+    return out;
+  }
+
   // table fills a table's body: cells after the first are numbers (aligned
   // to the end) unless opts.text; opts.empty says why there are no rows.
   function table(id, rows, cols, opts) {
@@ -270,8 +287,60 @@
       root.querySelector('[data-cmp="' + k + '.prev"]').textContent =
         t(today ? "cmp.yesterday" : "cmp.day_before", { n: n(prev[k]) }) + change(cur[k], prev[k]);
       const same = root.querySelector('[data-cmp="' + k + '.same"]');
-      same.textContent = st ? t("cmp.same_time", { time: until, n: n(st[k]) }) + change(cur[k], st[k]) : "";
+      same.textContent = !st ? "" : t(st.whole_day ? "cmp.all_yesterday" : "cmp.same_time", { time: until, n: n(st[k]) }) + change(cur[k], st[k]);
     }
+    collection(h.collection);
+  }
+  // collection says whether the campaign is being collected, so a stopped
+  // collection does not read as a quiet hashtag: the state in plain words,
+  // each failing source's reason, and the raw errors behind a toggle.
+  function collection(c) {
+    const box = $("collection");
+    if (!c) { box.hidden = true; return; }
+    const hm = (v) => new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: tz }).format(new Date(v));
+    box.hidden = false;
+    box.dataset.state = c.state;
+    const failing = (c.sources || []).filter((s) => !s.ok);
+    const reasons = failing.map((s) => {
+      const platform = M["source." + s.source] || s.source;
+      const key = "reason." + (s.reason || "other");
+      return t(key, { host: s.host || platform, platform, status: s.status || "" });
+    });
+    const key = "coll." + c.state;
+    let text = t(key, { time: c.since ? hm(c.since) : c.until ? hm(c.until) : "" });
+    if (reasons.length) text += " " + [...new Set(reasons)].join(" · ");
+    $("collection-state").textContent = text;
+    const details = $("collection-details");
+    details.hidden = !failing.length;
+    $("collection-sources").replaceChildren(...failing.map((s, i) => {
+      const li = el("li");
+      const name = el("bdi", s.name);
+      const raw = el("code", s.error || "");
+      raw.dir = "ltr";
+      li.append(name, ": " + reasons[i] + (s.error ? " — " : ""), raw);
+      return li;
+    }));
+  }
+  // thin says, beside a figure, what a source cannot know: a platform
+  // without locations puts its posts under Unknown, one without follower
+  // counts adds no reach, one without authors adds no participants.
+  const NO_LOCATION = ["bluesky", "instagram", "threads", "youtube"];
+  function thin(src) {
+    const rows = src.rows, total = src.total;
+    const notes = { posts: [], participants: [], reach: [], countries: [] };
+    for (const r of rows) {
+      if (!r.posts) continue;
+      const name = M["source." + r.source] || r.source;
+      if (NO_LOCATION.includes(r.source)) notes.countries.push(t("thin.location", { source: name, share: pf.format(total ? r.posts / total : 0) }));
+      if (r.participants === 0) notes.participants.push(t("thin.authors", { source: name, n: n(r.posts) }));
+      else if (r.reach === 0) notes.reach.push(t("thin.reach", { source: name, n: n(r.posts) }));
+    }
+    for (const k in notes) {
+      const e = root.querySelector('[data-thin="' + k + '"]');
+      if (e) e.textContent = notes[k].join(" ");
+    }
+    const un = $("unknown-note");
+    if (notes.countries.length && un.textContent) un.textContent += " " + notes.countries.join(" ");
   }
 
   // dayEmpty and rangeEmpty say there are no posts: "yet" only where more
@@ -312,12 +381,18 @@
       return { label: cumLabel(d.day), value: sum, title: fmtDay(d.day) + ": " + n(sum) };
     }));
   }
+  // hours draws the chosen day's hours. In the viewer's zone the chart is
+  // the viewer's day: the hours from their midnight to the next, which may
+  // reach into the campaign days before and after (rows holds those too).
   function hours(rows) {
     const by = {};
-    for (const r of rows) by[Date.parse(r.hour)] = r.posts;
+    for (const r of rows) by[Date.parse(r.hour)] = (by[Date.parse(r.hour)] || 0) + r.posts;
     const zone = state.zone === "viewer" ? viewerTZ : tz;
     const hf = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: zone });
-    bars($("chart-hours"), dayHours(state.day).map((h) => {
+    const span = zone === tz ? dayHours(state.day) : zoneDayHours(state.day, zone);
+    $("chart-hours").dataset.zone = zone;
+    $("chart-hours").dataset.first = span.length ? new Date(span[0]).toISOString() : "";
+    bars($("chart-hours"), span.map((h) => {
       const label = hf.format(new Date(h));
       return { label, value: by[h] || 0, title: label + ": " + n(by[h] || 0) };
     }), { labels: 8, nice: true });
@@ -391,7 +466,9 @@
       return li;
     }));
     table("t-participants", tp.participants.map((p) => [el("bdi", p.handle || p.author), n(p.posts), n(p.followers)]), 3, { empty: dayEmpty() });
-    for (const [id, key] of [["top-posts-title", "sec.top_posts"], ["top-parts-title", "sec.top_participants"], ["cross-title", "compl.crosscheck"]]) $(id).textContent = t(key, { day: fmtDay(state.day) });
+    table("t-loudest", (tp.loudest || []).slice(0, 10).map((p) => [el("bdi", p.handle || p.author), n(p.followers), sf.format(p.reach_share || 0)]), 3, { empty: dayEmpty() });
+    table("t-new-voices", (tp.new_voices || []).slice(0, 10).map((p) => [el("bdi", p.handle || p.author), n(p.posts), n(p.followers)]), 3, { empty: dayEmpty() });
+    for (const [id, key] of [["top-posts-title", "sec.top_posts"], ["top-parts-title", "sec.top_participants"], ["loudest-title", "sec.loudest"], ["new-voices-title", "sec.new_voices"], ["cross-title", "compl.crosscheck"]]) $(id).textContent = t(key, { day: fmtDay(state.day) });
   }
   function completeness(sources, cross, unknown, total) {
     $("no-country").textContent = total ? t("compl.no_country", { share: pf.format(unknown / total) }) : t("note.no_posts");
@@ -421,7 +498,8 @@
       let path = a.dataset.csv;
       if (a.dataset.by) {
         q.by = a.dataset.by;
-        if (state.from || state.to) { path = "/days"; q.from = state.from; q.to = state.to; }
+        path = "/days";
+        if (state.from || state.to) { q.from = state.from; q.to = state.to; } else { q.from = q.to = state.day; }
       } else if (path === "/days") { q.from = state.from; q.to = state.to; }
       a.href = ds.api + path + qs(q);
     }
@@ -433,12 +511,17 @@
     const status = $("status");
     try {
       const ranged = state.from || state.to;
-      const dimPath = (d) => ranged ? "/days" + qs({ by: d, from: state.from, to: state.to }) : "/totals?by=" + d;
-      $("scope").textContent = ranged ? t("scope.range", { from: fmtDay(state.from || (state.to && "")) || "…", to: fmtDay(state.to) || "…" }) : t("scope.all");
-      const [c, all, h, hr, tp, countries, src, kind, lng, meth, sources, cross] = await Promise.all([
-        api(""), api("/days"), api("/headline?day=" + state.day), api("/hours?day=" + state.day), api("/top?day=" + state.day),
-        api(dimPath("country")), api(dimPath("source")), api(dimPath("kind")), api(dimPath("lang")), api(dimPath("method")),
+      // The tables follow the chosen day, or the From–To range when one is set.
+      const dimPath = (d) => "/days" + (ranged ? qs({ by: d, from: state.from, to: state.to }) : qs({ by: d, from: state.day, to: state.day }));
+      $("scope").textContent = ranged ? t("scope.range", { from: fmtDay(state.from || (state.to && "")) || "…", to: fmtDay(state.to) || "…" }) : t("scope.day", { day: fmtDay(state.day) });
+      // In the viewer's zone the day's chart spans the viewer's day, which
+      // may reach into the campaign days either side.
+      const hourDays = state.zone === "viewer" && viewerTZ !== tz ? [shiftDay(state.day, -1), state.day, shiftDay(state.day, 1)] : [state.day];
+      const [c, all, h, hrs, tp, countries, src, arr, kind, lng, meth, sources, cross] = await Promise.all([
+        api(""), api("/days"), api("/headline?day=" + state.day), Promise.all(hourDays.map((d) => api("/hours?day=" + d))), api("/top?day=" + state.day),
+        api(dimPath("country")), api(dimPath("source")), api(dimPath("arrival")), api(dimPath("kind")), api(dimPath("lang")), api(dimPath("method")),
         get(ds.sources, ""), api("/crosscheck?day=" + state.day)]);
+      const hr = [].concat(...hrs);
       let other = null;
       if (state.compare) {
         const base = ds.api.replace(/[^/]+$/, encodeURIComponent(state.compare));
@@ -459,17 +542,34 @@
       days(all, other);
       hours(hr);
       const cs = dim("country", countries);
-      dim("source", src); dim("kind", kind); dim("lang", lng); dim("method", meth);
+      const ss = dim("source", src); dim("arrival", arr); dim("kind", kind); dim("lang", lng); dim("method", meth);
       top(tp);
       completeness(sources, cross, cs.sum.ZZ || 0, cs.total);
+      await map(cs.sum, cs.total);
+      thin({ rows: bySource(src), total: ss.total });
       links();
       status.textContent = t("status.updated", { time: new Date().toLocaleTimeString(lang) }) + " · " + (live ? t("status.live") : t("status.polling", { n: n(15) }));
       root.dataset.updated = String(Date.now());
       root.dataset.refreshes = String((+root.dataset.refreshes || 0) + 1);
-      await map(cs.sum, cs.total);
     } catch (e) {
       status.textContent = t("status.error", { error: e.message });
     }
+  }
+
+  // shiftDay is the day n days after day (YYYY-MM-DD).
+  function shiftDay(day, k) {
+    const d = new Date(day + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + k);
+    return d.toISOString().slice(0, 10);
+  }
+  // bySource adds up rows by source (a range has one row per day and source).
+  function bySource(rows) {
+    const m = {};
+    for (const r of rows) {
+      const x = m[r.source] || (m[r.source] = { source: r.source, posts: 0, participants: 0, reach: 0 });
+      x.posts += r.posts; x.participants += r.participants; x.reach += r.reach;
+    }
+    return Object.values(m);
   }
 
   let running = null, again = false;
