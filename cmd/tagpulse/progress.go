@@ -42,14 +42,15 @@ func newImportBar(w io.Writer, path string, quiet bool) *importBar {
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionShowBytes(false),
-		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSetRenderBlankState(true),
 		progressbar.OptionClearOnFinish(),
 	)
 	return b
 }
 
-// update moves the bar to what the import has read and counted so far.
+// update moves the bar to what the import has read and counted so far. It
+// is called once a batch (thousands of posts), so every call is drawn: a
+// throttle left a file read in less than its period showing only 0%.
 func (b *importBar) update(res archive.Result) {
 	if b == nil {
 		return
@@ -67,9 +68,6 @@ func (b *importBar) done() {
 	if b == nil {
 		return
 	}
-	// Draw the last figures once whatever the throttle held back (a file
-	// read in less than the throttle's 100 ms showed only 0%), then clear.
-	b.bar.RenderBlank()
 	b.bar.Finish()
 }
 
