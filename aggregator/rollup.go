@@ -308,7 +308,12 @@ func (s *state) firstHour(co *contribution, day *store.PeriodMember, fresh bool)
 			f.Reach = store.AddReach(f.Reach, -day.Followers)
 		}
 	}
-	for _, k := range firstKeys(co.campaign, co.day, co.at) {
+	// co.hour and co.minute are the periods of co.at, formatted once per post
+	cur := [2]store.CellKey{
+		{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: co.day, Value: co.hour},
+		{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimMinute, Period: co.day, Value: co.minute},
+	}
+	for _, k := range cur {
 		f, err := s.cell(k)
 		if err != nil {
 			return err
