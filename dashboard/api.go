@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"github.com/tagpulse/tagpulse/internal/buildinfo"
+
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -24,7 +26,7 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"status": "error", "aggregator_lag_posts": lag, "aggregator_error": err.Error()})
 		return
 	}
-	writeJSON(w, map[string]any{"status": "ok", "aggregator_lag_posts": lag})
+	writeJSON(w, map[string]any{"status": "ok", "aggregator_lag_posts": lag, "version": buildinfo.Get().Version, "source": buildinfo.Source()})
 }
 
 // campaignView is a campaign as the API and the pages show it.
