@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"github.com/tagpulse/tagpulse/internal/buildinfo"
-
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -10,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/internal/buildinfo"
 	"github.com/tagpulse/tagpulse/store"
 )
 
