@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/internal/buildinfo"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -24,7 +25,7 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"status": "error", "aggregator_lag_posts": lag, "aggregator_error": err.Error()})
 		return
 	}
-	writeJSON(w, map[string]any{"status": "ok", "aggregator_lag_posts": lag})
+	writeJSON(w, map[string]any{"status": "ok", "aggregator_lag_posts": lag, "version": buildinfo.Get().Version, "source": buildinfo.Source()})
 }
 
 // campaignView is a campaign as the API and the pages show it.

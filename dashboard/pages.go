@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"github.com/tagpulse/tagpulse/internal/buildinfo"
+
 	"bytes"
 	"fmt"
 	"html/template"
@@ -17,7 +19,7 @@ type pages struct {
 }
 
 // funcs are the templates' helpers; they hold no state.
-var funcs = template.FuncMap{"list": func(s ...string) []string { return s }, "asset": assetURL}
+var funcs = template.FuncMap{"list": func(s ...string) []string { return s }, "asset": assetURL, "source": buildinfo.Source}
 
 func parsePages() (*pages, error) {
 	p := &pages{}

@@ -97,3 +97,21 @@ func (in Info) String() string {
 	}
 	return fmt.Sprintf("tagpulse %s (revision %s, %s) %s %s", in.Version, rev, in.Time, in.GoVersion, in.Platform)
 }
+
+// source may be set with -ldflags -X …buildinfo.source=URL by a fork that
+// publishes its changed source elsewhere.
+var source string
+
+// DefaultSource is where tagpulse's source code is published: the
+// repository of the module github.com/tagpulse/tagpulse.
+const DefaultSource = "https://github.com/tagpulse/tagpulse"
+
+// Source returns the URL of the running binary's source code, which the
+// dashboard links to in its footer and in /healthz (AGPL-3.0 §13: people
+// who use it over a network are offered its source).
+func Source() string {
+	if source != "" {
+		return source
+	}
+	return DefaultSource
+}
