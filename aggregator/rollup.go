@@ -283,9 +283,14 @@ func (s *state) addAuthorless(co *contribution) error {
 // firstKeys are the cells of a day that count an author whose first post
 // of the day came at first (UnixNano): its first_hour and its minute cell.
 func firstKeys(c *store.Campaign, day string, first int64) [2]store.CellKey {
+	return firstCells(c, day, periodOf(c, store.GrainHour, first), minuteOf(first))
+}
+
+// firstCells are firstKeys for an hour and a minute already formatted.
+func firstCells(c *store.Campaign, day, hour, minute string) [2]store.CellKey {
 	return [2]store.CellKey{
-		{Campaign: c.Name, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: day, Value: periodOf(c, store.GrainHour, first)},
-		{Campaign: c.Name, Grain: store.GrainDay, Dim: store.DimMinute, Period: day, Value: minuteOf(first)},
+		{Campaign: c.Name, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: day, Value: hour},
+		{Campaign: c.Name, Grain: store.GrainDay, Dim: store.DimMinute, Period: day, Value: minute},
 	}
 }
 
@@ -309,11 +314,7 @@ func (s *state) firstHour(co *contribution, day *store.PeriodMember, fresh bool)
 		}
 	}
 	// co.hour and co.minute are the periods of co.at, formatted once per post
-	cur := [2]store.CellKey{
-		{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimFirstHour, Period: co.day, Value: co.hour},
-		{Campaign: co.campaign.Name, Grain: store.GrainDay, Dim: store.DimMinute, Period: co.day, Value: co.minute},
-	}
-	for _, k := range cur {
+	for _, k := range firstCells(co.campaign, co.day, co.hour, co.minute) {
 		f, err := s.cell(k)
 		if err != nil {
 			return err

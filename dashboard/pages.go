@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"github.com/tagpulse/tagpulse/internal/buildinfo"
-
 	"bytes"
 	"fmt"
 	"html/template"
@@ -10,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/tagpulse/tagpulse/internal/buildinfo"
 	"github.com/tagpulse/tagpulse/store"
 )
 
