@@ -660,3 +660,34 @@ func TestBrowserCardFits(t *testing.T) {
 	}
 	b.noErrors(t)
 }
+
+// TestBrowserSourcesWarnings: the page's sources table shows a working
+// source's warning beside its state, in the page's language, and nothing
+// for a source without one.
+func TestBrowserSourcesWarnings(t *testing.T) {
+	ok := time.Now().Add(-time.Minute)
+	warn := "instagram: not searching #gaza: this account has queried 30 distinct hashtags in the last 7 days and Instagram allows 30"
+	f := newFixture(t, func(o *Options) {
+		o.Sources = healthFor([]store.SourceHealth{
+			{Name: "instagram:17841405309211844", Source: "instagram", Kind: store.KindPoll, State: store.StateOK, LastSuccess: &ok, Warnings: []string{warn}},
+			{Name: "mastodon:mastodon.social", Source: "mastodon", Kind: store.KindPoll, State: store.StateOK, LastSuccess: &ok},
+		})
+	})
+	f.fill(t)
+	srv := newServer(t, f.h)
+	b := newBrowser(t, 1280, 900)
+	for _, c := range []struct{ lang, prefix string }{{"en", "warning: "}, {"de", "Warnung: "}} {
+		var rows []string
+		b.run(t, "open the campaign page ("+c.lang+")",
+			chromedp.Navigate(srv+"/c/afp?lang="+c.lang),
+			loaded(),
+			chromedp.Evaluate(`[...document.querySelectorAll("#t-sources tbody tr")].map((r) => r.textContent)`, &rows),
+		)
+		if len(rows) != 2 || !strings.Contains(rows[0], "instagram:17841405309211844") || !strings.Contains(rows[0], " · "+c.prefix+warn) {
+			t.Errorf("%s: instagram row %q", c.lang, rows)
+		}
+		if len(rows) == 2 && strings.Contains(rows[1], c.prefix) {
+			t.Errorf("%s: mastodon row has a warning: %q", c.lang, rows[1])
+		}
+	}
+}

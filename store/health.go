@@ -49,6 +49,11 @@ type SourceHealth struct {
 	// Backfill says how far back a source's first poll paged (Mastodon).
 	Backfill *Backfill `json:"backfill,omitempty"`
 
+	// Warnings are what the source cannot do while it otherwise works: an
+	// Instagram hashtag refused past the account's 7-day limit while the
+	// others poll. Empty when nothing is held back.
+	Warnings []string `json:"warnings,omitempty"`
+
 	// CountsError is the last failure to fetch the platform's own counts.
 	CountsError *ErrorInfo `json:"counts_error,omitempty"`
 

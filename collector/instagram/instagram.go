@@ -156,6 +156,7 @@ type Poller struct {
 	reconciled bool
 	platform   map[string]bool // hashtag IDs Meta lists as searched this week
 	refused    []string
+	warning    string // the last poll's LimitError, while hashtags are refused
 }
 
 // New returns the poller for the account in cfg and the campaigns'
@@ -205,6 +206,18 @@ func (p *Poller) Refused() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.refused)
+}
+
+// Warnings says, for the health view, which hashtags the last poll refused
+// past the account's 7-day limit, how many count and when a slot frees;
+// none when every hashtag was searched.
+func (p *Poller) Warnings() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.warning == "" {
+		return nil
+	}
+	return []string{p.warning}
 }
 
 // Cursor is the poller's state in the store. Tags holds, for every hashtag
@@ -360,11 +373,18 @@ func (p *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 			delete(cur.Tags, tag)
 		}
 	}
-	p.mu.Lock()
-	p.refused = refused
-	p.mu.Unlock()
+	var limitErr error
 	if len(refused) > 0 {
-		err := p.limitError(refused, cur, platform, now)
+		limitErr = p.limitError(refused, cur, platform, now)
+	}
+	p.mu.Lock()
+	p.refused, p.warning = refused, ""
+	if limitErr != nil {
+		p.warning = limitErr.Error()
+	}
+	p.mu.Unlock()
+	if limitErr != nil {
+		err := limitErr
 		if !progressed {
 			return collector.Page{RateLimit: page.RateLimit}, err
 		}

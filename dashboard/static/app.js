@@ -477,12 +477,16 @@
     const tf = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
     const when = (v) => { const d = Date.parse(v); return isNaN(d) ? (v ? String(v) : "–") : tf.format(new Date(d)); };
     // Rows are collector.SourceHealth: name, source, state, last_success,
-    // last_error {message, at}, waiting_for_reset_until, consecutive_errors.
+    // last_error {message, at}, waiting_for_reset_until, consecutive_errors,
+    // warnings.
     table("t-sources", list.map((s) => {
       const name = el("bdi", String(s.name || s.source || "?"));
       let st = M["state." + s.state] || String(s.state || "");
       if (s.waiting_for_reset_until && Date.parse(s.waiting_for_reset_until) > Date.now()) st = t("compl.rate_limited", { time: when(s.waiting_for_reset_until) });
       else if (s.consecutive_errors > 0 && s.last_error && s.last_error.message) st += " · " + t("compl.error", { error: s.last_error.message || "" });
+      // warnings: what the source holds back while it works (an Instagram
+      // hashtag past the 7-day limit).
+      for (const w of Array.isArray(s.warnings) ? s.warnings : []) st += " · " + t("compl.warning", { warning: String(w) });
       return [name, when(s.last_success), st];
     }), 3, { text: true });
     $("t-sources").hidden = list.length === 0;
