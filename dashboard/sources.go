@@ -67,6 +67,7 @@ type publicSource struct {
 	RateLimit            *store.RateLimitInfo     `json:"rate_limit,omitempty"`
 	Source               string                   `json:"source"`
 	State                string                   `json:"state"`
+	Stored               *store.SourceTally       `json:"stored,omitempty"`
 	Warnings             []string                 `json:"warnings,omitempty"` // own collectors only: a shared one's name other campaigns' hashtags
 	WaitingForResetUntil *time.Time               `json:"waiting_for_reset_until,omitempty"`
 }
@@ -94,7 +95,7 @@ func publicSources(all []aggregator.SourceStatus, campaign string) []publicSourc
 			Name: s.Name, NextAttempt: s.NextAttempt, RateLimit: s.RateLimit, Source: s.Source, State: s.State,
 			WaitingForResetUntil: s.WaitingForResetUntil}
 		if own {
-			p.Completeness, p.CountsError, p.Warnings = s.Completeness, s.CountsError, s.Warnings
+			p.Completeness, p.CountsError, p.Warnings, p.Stored = s.Completeness, s.CountsError, s.Warnings, &s.Stored
 			if s.LastError != nil {
 				p.LastError = s.LastError
 			}

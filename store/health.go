@@ -46,6 +46,12 @@ type SourceHealth struct {
 	PostsDuplicate int64 `json:"posts_duplicate"` // already stored
 	PostsMalformed int64 `json:"posts_malformed"` // unparseable, skipped
 
+	// Stored is what the source's pages brought over the store's life (it
+	// survives restarts; the posts_ figures above are this process's):
+	// posts it stored first and matching posts already held. Per Mastodon
+	// instance, added + duplicate is every campaign post it saw.
+	Stored SourceTally `json:"stored"`
+
 	// Backfill says how far back a source's first poll paged (Mastodon).
 	Backfill *Backfill `json:"backfill,omitempty"`
 
