@@ -192,6 +192,9 @@ func (s *Scheduler) add(src *source) {
 	if src.every > 0 {
 		src.h.Every = src.every.String()
 	}
+	if na, ok := src.poller.(interface{ NotAvailable() []string }); ok {
+		src.h.NotAvailable = slices.Clone(na.NotAvailable())
+	}
 	s.metrics.init(src.enum, src.name)
 	s.sources = append(s.sources, src)
 }

@@ -59,6 +59,7 @@ type publicSource struct {
 	LastSuccess          *time.Time               `json:"last_success,omitempty"`
 	Name                 string                   `json:"name"`
 	NextAttempt          *time.Time               `json:"next_attempt,omitempty"`
+	NotAvailable         []string                 `json:"not_available,omitempty"`
 	PostsAdded           *int64                   `json:"posts_added,omitempty"`
 	PostsDuplicate       *int64                   `json:"posts_duplicate,omitempty"`
 	PostsFetched         *int64                   `json:"posts_fetched,omitempty"`
@@ -92,7 +93,7 @@ func publicSources(all []aggregator.SourceStatus, campaign string) []publicSourc
 			continue
 		}
 		p := publicSource{ConsecutiveErrors: s.ConsecutiveErrors, Every: s.Every, Kind: s.Kind, LastSuccess: s.LastSuccess,
-			Name: s.Name, NextAttempt: s.NextAttempt, RateLimit: s.RateLimit, Source: s.Source, State: s.State,
+			Name: s.Name, NextAttempt: s.NextAttempt, NotAvailable: s.NotAvailable, RateLimit: s.RateLimit, Source: s.Source, State: s.State,
 			WaitingForResetUntil: s.WaitingForResetUntil}
 		if own {
 			p.Completeness, p.CountsError, p.Warnings, p.Stored = s.Completeness, s.CountsError, s.Warnings, &s.Stored

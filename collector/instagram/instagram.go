@@ -220,6 +220,12 @@ func (p *Poller) Warnings() []string {
 	return []string{p.warning}
 }
 
+// NotAvailable is what Instagram's hashtag search does not give: the
+// media's owner, so no authors and no follower counts, and no location.
+func (p *Poller) NotAvailable() []string {
+	return []string{store.NotAvailableAuthors, store.NotAvailableFollowers, store.NotAvailableLocation}
+}
+
 // Cursor is the poller's state in the store. Tags holds, for every hashtag
 // queried in the last 7 days (also ones no campaign uses any more: they
 // still count against the limit), its node ID and when it was first queried.

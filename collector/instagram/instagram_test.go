@@ -558,6 +558,9 @@ func TestRefusedHashtagWarnsInHealth(t *testing.T) {
 		!strings.Contains(h.Warnings[0], "next slot frees at 2026-12-06") {
 		t.Fatalf("warnings %q", h.Warnings)
 	}
+	if !slices.Equal(h.NotAvailable, []string{store.NotAvailableAuthors, store.NotAvailableFollowers, store.NotAvailableLocation}) {
+		t.Errorf("not available: %v", h.NotAvailable)
+	}
 	b, err := json.Marshal(h)
 	if err != nil || !strings.Contains(string(b), `"warnings":["instagram: not searching #gaza`) {
 		t.Errorf("JSON %s (%v)", b, err)
