@@ -525,8 +525,9 @@ func (s stopAfterPoll) Poll(ctx context.Context, cursor []byte) (collector.Page,
 
 // TestRefusedHashtagWarnsInHealth: a hashtag past the 7-day limit shows in
 // the source's health as a warning while the other hashtags poll and the
-// source counts as working (no error); once nothing is refused the warning
-// goes.
+// source counts as working (no error); Meta's list of the account's
+// searched hashtags is read again at most hourly while at the limit, and
+// once nothing is refused the warning goes.
 func TestRefusedHashtagWarnsInHealth(t *testing.T) {
 	fake, p, c, _ := setup(t, instagram.Config{}, "AllForPalestine", "Gaza")
 	var others []string
@@ -565,12 +566,30 @@ func TestRefusedHashtagWarnsInHealth(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"warnings":["instagram: not searching #gaza`) {
 		t.Errorf("JSON %s (%v)", b, err)
 	}
-	// Seven days on (after a restart, which reads Meta's list again) the
-	// other tool's hashtags stop counting: nothing is refused, and the
-	// warning is gone.
-	c.t = t0.Add(7*24*time.Hour + time.Minute)
-	p2, _ := newPoller(t, fake, instagram.Config{}, c, "AllForPalestine", "Gaza")
-	if h := run(p2); len(h.Warnings) != 0 || h.LastError != nil {
-		t.Fatalf("after 7 days: warnings %q, error %+v", h.Warnings, h.LastError)
+	lists := func() int {
+		n := 0
+		for _, r := range fake.Requests() {
+			if strings.HasSuffix(r.Path, "/recently_searched_hashtags") {
+				n++
+			}
+		}
+		return n
+	}
+	// Half an hour on, still at the limit: Meta's list is not read again
+	// yet, and the warning stays.
+	c.t = t0.Add(30 * time.Minute)
+	if h := run(p); len(h.Warnings) != 1 || lists() != 1 {
+		t.Fatalf("after 30 minutes: warnings %q, %d reads of Meta's list; want the warning and 1", h.Warnings, lists())
+	}
+	// Six days on the other tool's hashtags leave Meta's list (this
+	// account's own still counts): the same poller reads the list again,
+	// searches #gaza, and the warning is gone.
+	c.t = t0.Add(6*24*time.Hour + time.Minute)
+	h = run(p)
+	if len(h.Warnings) != 0 || h.LastError != nil || lists() != 2 {
+		t.Fatalf("after 6 days: warnings %q, error %+v, %d reads of Meta's list", h.Warnings, h.LastError, lists())
+	}
+	if r := p.Refused(); len(r) != 0 {
+		t.Errorf("still refused: %v", r)
 	}
 }
