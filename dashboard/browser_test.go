@@ -698,3 +698,39 @@ func TestBrowserCardFits(t *testing.T) {
 	}
 	b.noErrors(t)
 }
+
+// TestBrowserSourcesWarnings: the page's sources table shows a working
+// source's warning and its rate limit beside its state, and what each
+// source saw (Mastodon instances: posts seen, of them stored first), in the
+// page's language; nothing for a source without a warning.
+func TestBrowserSourcesWarnings(t *testing.T) {
+	ok := time.Now().Add(-time.Minute)
+	warn := "instagram: not searching #gaza: this account has queried 30 distinct hashtags in the last 7 days and Instagram allows 30"
+	f := newFixture(t, func(o *Options) {
+		o.Sources = healthFor([]store.SourceHealth{
+			{Name: "instagram:17841405309211844", Source: "instagram", Kind: store.KindPoll, State: store.StateOK, LastSuccess: &ok, Warnings: []string{warn}},
+			{Name: "mastodon:mastodon.social", Source: "mastodon", Kind: store.KindPoll, State: store.StateOK, LastSuccess: &ok,
+				RateLimit: &store.RateLimitInfo{Limit: 300, Remaining: 280}, Stored: store.SourceTally{Added: 1200, Duplicate: 34}},
+		})
+	})
+	f.fill(t)
+	srv := newServer(t, f.h)
+	b := newBrowser(t, 1280, 900)
+	for _, c := range []struct{ lang, prefix, seen, rate string }{
+		{"en", "warning: ", "1,234 (1,200 first here)", "limit: 280 of 300 left"},
+		{"de", "Warnung: ", "1.234 (1.200 zuerst hier)", "Limit: 280 von 300 übrig"},
+	} {
+		var rows []string
+		b.run(t, "open the campaign page ("+c.lang+")",
+			chromedp.Navigate(srv+"/c/afp?lang="+c.lang),
+			loaded(),
+			chromedp.Evaluate(`[...document.querySelectorAll("#t-sources tbody tr")].map((r) => r.textContent)`, &rows),
+		)
+		if len(rows) != 2 || !strings.Contains(rows[0], "instagram:17841405309211844") || !strings.Contains(rows[0], " · "+c.prefix+warn) {
+			t.Errorf("%s: instagram row %q", c.lang, rows)
+		}
+		if len(rows) == 2 && (strings.Contains(rows[1], c.prefix) || !strings.Contains(rows[1], c.seen) || !strings.Contains(rows[1], c.rate)) {
+			t.Errorf("%s: mastodon row %q, want %q and %q and no warning", c.lang, rows[1], c.seen, c.rate)
+		}
+	}
+}

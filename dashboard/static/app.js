@@ -491,14 +491,23 @@
     const tf = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
     const when = (v) => { const d = Date.parse(v); return isNaN(d) ? (v ? String(v) : "–") : tf.format(new Date(d)); };
     // Rows are collector.SourceHealth: name, source, state, last_success,
-    // last_error {message, at}, waiting_for_reset_until, consecutive_errors.
+    // last_error {message, at}, waiting_for_reset_until, consecutive_errors,
+    // rate_limit {limit, remaining}, warnings, stored {added, duplicate}.
     table("t-sources", list.map((s) => {
       const name = el("bdi", String(s.name || s.source || "?"));
       let st = M["state." + s.state] || String(s.state || "");
       if (s.waiting_for_reset_until && Date.parse(s.waiting_for_reset_until) > Date.now()) st = t("compl.rate_limited", { time: when(s.waiting_for_reset_until) });
       else if (s.consecutive_errors > 0 && s.last_error && s.last_error.message) st += " · " + t("compl.error", { error: s.last_error.message || "" });
-      return [name, when(s.last_success), st];
-    }), 3, { text: true });
+      // warnings: what the source holds back while it works (an Instagram
+      // hashtag past the 7-day limit).
+      const rl = s.rate_limit;
+      if (rl && rl.limit > 0) st += " · " + t("compl.rate_left", { remaining: n(rl.remaining), limit: n(rl.limit) });
+      for (const w of Array.isArray(s.warnings) ? s.warnings : []) st += " · " + t("compl.warning", { warning: String(w) });
+      // stored: what the source brought over the store's life (a public
+      // link leaves it out for a shared collector).
+      const seen = s.stored ? t("compl.posts_seen", { seen: n(s.stored.added + s.stored.duplicate), added: n(s.stored.added) }) : "–";
+      return [name, when(s.last_success), seen, st];
+    }), 4, { text: true });
     $("t-sources").hidden = list.length === 0;
     $("no-cross").hidden = cross.sources.length > 0;
     $("t-cross").hidden = cross.sources.length === 0;
