@@ -233,3 +233,71 @@ func TestLocateInvalidUTF8(t *testing.T) {
 		{"ÜT: 34.07,\xff-118.35", geo.Unknown, ""}, // the pair is broken: read as text, "ÜT" is no Utah
 	})
 }
+
+// TestCityBesideOtherCountry: a city named beside a country that holds no
+// place of that name is the city's when it is a large city (100,000 people
+// or more: the country is more likely a slip, or where the author comes
+// from), and Unknown when it is a smaller town.
+func TestCityBesideOtherCountry(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"New Delhi -  USA", "IN", ""}, {"Mumbai, Canada", "IN", ""}, {"Nairobi, USA", "KE", ""},
+		{"Tralee, France", geo.Unknown, ""}, // 23,000 people
+		{"Tripoli, Lebanon", "LB", ""}, {"London, Ontario", "CA", ""}, {"Paris, TX", "US", ""},
+		{"Edinburgh, sometimes Europe & USA", "GB", ""},
+	})
+}
+
+// TestCodeBeforeCountry: a division code is read as a division of the
+// country named after it, if any: "D.C." is Washington's only when no other
+// country follows.
+func TestCodeBeforeCountry(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Bogotá, D.C., Colombia", "CO", ""}, {"Washington D.C.", "US", ""}, {"Washington, D.C., USA", "US", ""},
+		{"Perth, WA, Australia", "AU", ""}, {"Perth, WA", "AU", ""}, {"Paris, TX, USA", "US", ""},
+		{"Campinas, SP, Brasil", "BR", ""},
+	})
+}
+
+// TestPlaceLists: in a list of places separated by | / · • and the like,
+// the first listed wins; a country later in the list does not move it.
+func TestPlaceLists(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Frankfurt|Hong Kong|Singapore", "DE", ""}, {"Lyon • Canada", "FR", ""}, {"Kraków / Germany", "PL", ""},
+		{"Lagos · Ghana", "NG", ""}, {"Tralee | France", "IE", ""}, {"Tralee / USA", "IE", ""},
+		{"Cork, Ireland", "IE", ""}, {"São Paulo/SP - Brasil", "BR", ""}, {"London / UK", "GB", ""},
+	})
+}
+
+// TestCodeAndPostcode: a state or province code followed by a postcode of
+// its country's shape is that division, whatever else the code spells.
+func TestCodeAndPostcode(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Runnymede VIC 3559", "AU", ""}, {"Fitzroy North VIC 3068", "AU", ""}, {"Woolloomooloo NSW 2011", "AU", ""},
+		{"Knightstown, IN 46148", "US", ""}, {"Springwood QLD 4127", "AU", ""},
+		{"Vic, Barcelona", "ES", ""},
+	})
+}
+
+// TestDominantSense: a bare name of cities in several countries goes to
+// the country whose best-known place of that name outweighs every other
+// country's by dominanceRatio (notability, as the gazetteer ranks places),
+// else it stays Unknown.
+func TestDominantSense(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Granada", "ES", ""}, {"Salem", geo.Unknown, ""}, {"Westminster, mostly....", geo.Unknown, ""},
+		{"Paris", "FR", ""}, {"Birmingham", "GB", ""}, {"Berlin", "DE", ""}, {"Bethlehem", "US", ""},
+		{"Salem, Oregon", "US", ""}, {"Salem, Tamil Nadu", "IN", ""}, {"Westminster, London", "GB", ""},
+		{"Granada, Nicaragua", "NI", ""}, {"Grenada", "GD", ""},
+	})
+}
+
+// TestAlternateNamesAmongWords: an alternate name of a town (another
+// language's, a historic one) among words that are no places counts only
+// for a well-known city.
+func TestAlternateNamesAmongWords(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Empordà i Bages", geo.Unknown, ""}, // Bages: an old name of Bitlis, Turkey
+		{"gonzales chaves", geo.Unknown, ""}, // Adolfo Gonzales Chaves, Argentina; not Mexico's Gonzales
+		{"living in Munich", "DE", ""}, {"somewhere in Lisbon", "PT", ""},
+	})
+}

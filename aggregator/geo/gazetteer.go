@@ -38,8 +38,8 @@ type place struct {
 	cc     [2]byte
 	kind   byte
 	admin  uint16 // index into gazetteer.admins; 0 = none
-	weight uint32 // notability (population raised by how many languages name it), or a rank weight for countries and regions
 	kpop   uint16 // a city's population in thousands (rounded down); 0 for countries and regions
+	weight uint32 // notability (population raised by how many languages name it), or a rank weight for countries and regions
 }
 
 // gazetteer is the parsed, immutable name index. Names are kept as 64-bit
