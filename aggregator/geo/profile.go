@@ -947,6 +947,9 @@ func (a *Attributor) best(sc *scratch, mi int, floor uint32) (int, float64, floa
 		return -1, 0, 0
 	}
 	bp := a.g.places[best>>entryShift]
+	if bestEv == 0 && bp.kind == kindCity && a.preferRank(bp.cc) < 0 && !a.dominates(sc, m, best, floor) {
+		return -1, 0, 0 // "Salem": India's and Oregon's, neither clearly
+	}
 	var same float64
 	for _, e := range m.entries {
 		if p := a.g.places[e>>entryShift]; e&entryQual == 0 && p.cc == bp.cc {
@@ -958,6 +961,28 @@ func (a *Attributor) best(sc *scratch, mi int, floor uint32) (int, float64, floa
 		share = min(1, same/total)
 	}
 	return best, bestEv, share
+}
+
+// dominanceRatio is how many times the best-known place of a name must
+// outweigh (in notability) the best-known place of that name in any other
+// country for the name alone to count for its country.
+const dominanceRatio = 3
+
+// dominates reports whether city entry best of match m outweighs, by
+// dominanceRatio, every reading of m in another country that may stand
+// for the name (with no evidence either way).
+func (a *Attributor) dominates(sc *scratch, m *match, best int, floor uint32) bool {
+	bp := a.g.places[best>>entryShift]
+	for _, e := range m.entries {
+		p := a.g.places[e>>entryShift]
+		if e&entryQual != 0 || p.cc == bp.cc || float64(p.weight)*dominanceRatio <= float64(bp.weight) {
+			continue
+		}
+		if a.standsUp(sc, m, e, p, 0, floor) {
+			return false
+		}
+	}
+	return true
 }
 
 // Preferences (Options.Prefer) raise a reading by preferBonus, less than a
@@ -986,8 +1011,14 @@ func (a *Attributor) standsUp(sc *scratch, m *match, e uint32, p place, ev float
 	if m.script != nil && !m.script[p.cc] && e&entryAlt != 0 && p.kind == kindCity && p.weight < foreignScriptPop {
 		return false // a Korean given name that is also the Hangul spelling of a Belgian village
 	}
+	if p.kind == kindCountry && e&entryAlt != 0 && a.ownedByCity(m, p.cc) {
+		return false // "Granada" is Grenada in Spanish, but first the city in Spain
+	}
 	if p.kind != kindCity {
 		return true
+	}
+	if e&entryAlt != 0 && ev == 0 && sc.noise[m.seg] > 0 && p.weight < altNoisyPop {
+		return false // "Empordà i Bages": Bages is an old name of Bitlis, but among other words it is no Turkish city
 	}
 	if ev < evFlag && p.weight < floor || p.weight < flagFloor {
 		return false
@@ -1002,6 +1033,22 @@ func (a *Attributor) standsUp(sc *scratch, m *match, e uint32, p place, ev float
 		return false // "Sol" (Seoul) in "Sol III"
 	}
 	return true
+}
+
+// altNoisyPop is the notability from which a city is read from an
+// alternate name (another language's, a historic one) among words that are
+// no places.
+const altNoisyPop = 1_000_000
+
+// ownedByCity reports whether a well-known city of another country than cc
+// bears match m's name as its own name.
+func (a *Attributor) ownedByCity(m *match, cc [2]byte) bool {
+	for _, e := range m.entries {
+		if p := a.g.places[e>>entryShift]; p.kind == kindCity && e&(entryAlt|entryQual) == 0 && p.cc != cc && p.weight >= wordPop {
+			return true
+		}
+	}
+	return false
 }
 
 // divisionWeight is the weight the generator gives the divisions it takes
