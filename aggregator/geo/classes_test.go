@@ -306,3 +306,14 @@ func TestAlternateNamesAmongWords(t *testing.T) {
 		{"living in Munich", "DE", ""}, {"somewhere in Lisbon", "PT", ""},
 	})
 }
+
+// TestCapitalCodesNotTowns: two capital letters that are a state, province
+// or country code are that code, not a town spelt the same ("WA" is
+// Washington or Western Australia, not Wa in Ghana); alone, a code of
+// several countries stays Unknown.
+func TestCapitalCodesNotTowns(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"WA", geo.Unknown, ""}, {"BA", geo.Unknown, ""}, {"Serving CA, OR & WA", geo.Unknown, ""},
+		{"Seattle, WA", "US", ""}, {"Perth WA", "AU", ""}, {"Wa, Ghana", "GH", ""}, {"NJ", "US", ""},
+	})
+}

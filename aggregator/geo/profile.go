@@ -406,8 +406,10 @@ func (a *Attributor) scanAt(sc *scratch, i, segEnd int) (int, bool) {
 	return 0, false
 }
 
-// readCodes settles what the division codes of a text stand for. A code
-// followed by a postcode of one of its countries' shape is that country's
+// readCodes settles what the division codes of a text stand for. Two
+// capital letters that are a code are a code, not a town of that name
+// ("WA" is Washington or Western Australia, not Wa in Ghana; "BA" no Ba in
+// Fiji). A code followed by a postcode of one of its countries' shape is that country's
 // division, whatever else it spells ("Runnymede VIC 3559" is Victoria, not
 // Vic in Catalonia). Otherwise a code is read as a division of the country
 // named after it, if any: "Bogotá, D.C., Colombia" is no District of
@@ -418,6 +420,9 @@ func (a *Attributor) readCodes(sc *scratch) {
 		m := &sc.matches[mi]
 		if m.start < 0 || m.override != ([2]byte{}) || len(m.entries) == 0 {
 			continue
+		}
+		if w := words[m.start]; m.end-m.start == 1 && w.Upper && w.Latin && w.End-w.Start == 2 {
+			a.codeNotTown(m)
 		}
 		if m.end < len(words) && words[m.end].Seg == m.seg {
 			if a.postcodeCode(sc, m, words[m.end].Text(sc.tok.Buf)) {
@@ -451,6 +456,28 @@ func (a *Attributor) readCodes(sc *scratch) {
 			}
 		}
 	}
+}
+
+// codeNotTown drops the towns from a match that is also a code, if it is.
+func (a *Attributor) codeNotTown(m *match) {
+	code := false
+	for _, e := range m.entries {
+		code = code || e&entryQual != 0
+	}
+	if !code {
+		return
+	}
+	kept := 0
+	m.anchorable = false
+	for _, e := range m.entries {
+		if a.g.places[e>>entryShift].kind == kindCity {
+			continue
+		}
+		m.entries[kept] = e
+		kept++
+		m.anchorable = m.anchorable || e&entryQual == 0
+	}
+	m.entries = m.entries[:kept]
 }
 
 // postcodeLen is the length of the all-digit postcodes of the countries
