@@ -58,6 +58,12 @@ func TestProfileCoordinates(t *testing.T) {
 		{"We're here from 8-5, Mon-Fri.", geo.Unknown, ""},
 		{"0.0, 0.0", geo.Unknown, ""},
 		{"95.5, 10.1", geo.Unknown, ""},
+		{"39.8283° N, 98.5795° W", "US", pc}, // the middle of the United States, atlas style
+		{"33.87°S 151.21°E", "AU", pc},
+		{"151.21 E, 33.87 S", "AU", pc}, // longitude first
+		{"-13.96° S, 33.79° E", geo.Unknown, ""}, // a sign and a letter: no pair
+		{"39.83° N, 98.58° N", geo.Unknown, ""}, // two latitudes
+		{"39.83 North", geo.Unknown, ""},
 	})
 }
 
