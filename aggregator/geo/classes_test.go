@@ -60,9 +60,9 @@ func TestProfileCoordinates(t *testing.T) {
 		{"95.5, 10.1", geo.Unknown, ""},
 		{"39.8283° N, 98.5795° W", "US", pc}, // the middle of the United States, atlas style
 		{"33.87°S 151.21°E", "AU", pc},
-		{"151.21 E, 33.87 S", "AU", pc}, // longitude first
+		{"151.21 E, 33.87 S", "AU", pc},          // longitude first
 		{"-13.96° S, 33.79° E", geo.Unknown, ""}, // a sign and a letter: no pair
-		{"39.83° N, 98.58° N", geo.Unknown, ""}, // two latitudes
+		{"39.83° N, 98.58° N", geo.Unknown, ""},  // two latitudes
 		{"39.83 North", geo.Unknown, ""},
 	})
 }
@@ -244,13 +244,18 @@ func TestLocateInvalidUTF8(t *testing.T) {
 // TestCityBesideOtherCountry: a city named beside a country that holds no
 // place of that name is the city's when it is a large city (100,000 people
 // or more: the country is more likely a slip, or where the author comes
-// from), and Unknown when it is a smaller town.
+// from), and Unknown when it is a smaller town; but when another place of
+// the text lies in the country named, the country wins.
 func TestCityBesideOtherCountry(t *testing.T) {
 	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
 		{"New Delhi -  USA", "IN", ""}, {"Mumbai, Canada", "IN", ""}, {"Nairobi, USA", "KE", ""},
 		{"Tralee, France", geo.Unknown, ""}, // 23,000 people
 		{"Tripoli, Lebanon", "LB", ""}, {"London, Ontario", "CA", ""}, {"Paris, TX", "US", ""},
 		{"Edinburgh, sometimes Europe & USA", "GB", ""},
+		// Unless another place of the text lies in that country: it is said twice.
+		{"Salt Lake City, Kolkata, India", "IN", ""},
+		{"Salt Lake City, India", "US", ""},
+		{"Salt Lake City | Kolkata, India", "US", ""}, // a list: the first place is the author's
 	})
 }
 
@@ -321,5 +326,17 @@ func TestCapitalCodesNotTowns(t *testing.T) {
 	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
 		{"WA", geo.Unknown, ""}, {"BA", geo.Unknown, ""}, {"Serving CA, OR & WA", geo.Unknown, ""},
 		{"Seattle, WA", "US", ""}, {"Perth WA", "AU", ""}, {"Wa, Ghana", "GH", ""}, {"NJ", "US", ""},
+	})
+}
+
+// TestNearbyCityPlainOnly: a second city in the same region confirms a
+// reading of the first only when it is named plainly: an everyday word or a
+// name among other words does not move a capital to a village of its name.
+func TestNearbyCityPlainOnly(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Dublin/Limerick", "IE", ""},              // limerick is a word; Limerick, PA is not Dublin's
+		{"Ottawa (Algonquin Territory)", "CA", ""}, // not Ottawa, Illinois beside Algonquin, Illinois
+		{"Hackney, London", "GB", ""},
+		{"Dublin, Pleasanton", "US", ""}, // both in California, named plainly
 	})
 }

@@ -840,6 +840,12 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 		// city wins ("New Delhi - USA": the country is a slip, or where the
 		// author comes from), a smaller town gives Unknown.
 		if !confirmed && p.kind == kindCity {
+			// A country named after another place of it ("Salt Lake City,
+			// Kolkata, India": Salt Lake City is a part of Kolkata) says
+			// twice where the author is.
+			if cc, ok := a.countryOfNext(sc, mi); ok && cc != p.cc {
+				return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.75}, true
+			}
 			if cc, kind, ok := a.statedCountry(sc, mi); ok && cc != p.cc {
 				if kind == kindRegion {
 					// A state or province is specific: the gazetteer lacks
@@ -920,7 +926,7 @@ func round2(f float64) float64 { return math.Round(max(0, min(1, f))*100) / 100 
 // Evidence from the other names and the flags of a text, in favour of one
 // reading of a name.
 const (
-	evNearby  = 1   // the likeliest reading of a city named in another segment lies in the same region ("Hackney, London")
+	evNearby  = 1   // the likeliest reading of a city named plainly in another segment lies in the same region ("Hackney, London")
 	evScript  = 0.3 // the name is written in a script of its country (بيت لحم is Bethlehem in Palestine)
 	evFlag    = 1   // a flag of its country
 	evStated  = 2   // its country, or a region of it, is named
@@ -1115,7 +1121,11 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 			sameRegion := q.admin != 0 && q.admin == p.admin && p.kind == kindCity
 			switch {
 			case q.kind == kindCity:
-				if sameRegion && o.seg != seg && int(e) == top {
+				// Only a city named plainly confirms another: an everyday
+				// word ("Dublin/Limerick": limerick) or a name among other
+				// words ("Ottawa (Algonquin Territory)") is too weak to move
+				// a capital to a village of its name.
+				if sameRegion && o.seg != seg && int(e) == top && e&entryWord == 0 && sc.noise[o.seg] == 0 {
 					ev = max(ev, evNearby)
 				}
 			case sameRegion:
@@ -1145,6 +1155,32 @@ func (a *Attributor) topReading(m *match) int {
 		}
 	}
 	return top
+}
+
+// countryOfNext returns the country of a city named next to match mi (in
+// the neighbouring segment, not after a list separator) when that city's
+// heaviest reading stands alone (barePop or more) and a country or region
+// of the same country is named next to it in turn.
+func (a *Attributor) countryOfNext(sc *scratch, mi int) ([2]byte, bool) {
+	m := &sc.matches[mi]
+	for oi := range sc.matches {
+		o := &sc.matches[oi]
+		if oi == mi || sc.slogan[o.seg] || o.seg != m.seg+1 || sc.listed(o.seg, m.seg) {
+			continue
+		}
+		top := a.topReading(o)
+		if top < 0 {
+			continue
+		}
+		q := a.g.places[top>>entryShift]
+		if q.kind != kindCity || q.weight < barePop {
+			continue
+		}
+		if cc, _, ok := a.statedCountry(sc, oi); ok && cc == q.cc {
+			return cc, true
+		}
+	}
+	return [2]byte{}, false
 }
 
 // bigCityKPop is the population, in thousands, from which a city named
