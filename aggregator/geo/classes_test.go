@@ -340,3 +340,16 @@ func TestNearbyCityPlainOnly(t *testing.T) {
 		{"Dublin, Pleasanton", "US", ""}, // both in California, named plainly
 	})
 }
+
+// TestSpacedDash: a dash between spaces parts segments like a comma, so a
+// slogan before it does not silence the place after it; a hyphen inside a
+// name still joins it.
+func TestSpacedDash(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Live Free or Die - NH USA", "US", ""},
+		{"Free Palestine - London", "GB", ""},
+		{"Kwa-Thema, South Africa", "ZA", ""},
+		{"New Delhi - USA", "IN", ""},
+		{"Free Palestine", geo.Unknown, ""},
+	})
+}
