@@ -338,6 +338,18 @@ func TestNearbyCityPlainOnly(t *testing.T) {
 		{"Ottawa (Algonquin Territory)", "CA", ""}, // not Ottawa, Illinois beside Algonquin, Illinois
 		{"Hackney, London", "GB", ""},
 		{"Dublin, Pleasanton", "US", ""}, // both in California, named plainly
+		{"London, New York, Los Angeles", "GB", ""}, // Los Angeles is not next to London: no London, California
+	})
+}
+
+// TestStateBesideCity: a state or province named beside a city places it in
+// that state, not merely somewhere in its country.
+func TestStateBesideCity(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"London, New York", "GB", ""}, // no London in New York State: not London, Kentucky
+		{"London, Ontario", "CA", ""},
+		{"Paris, Texas", "US", ""},
+		{"Kochi, Kerala", "IN", ""},
 	})
 }
 

@@ -1121,15 +1121,20 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 			sameRegion := q.admin != 0 && q.admin == p.admin && p.kind == kindCity
 			switch {
 			case q.kind == kindCity:
-				// Only a city named plainly confirms another: an everyday
+				// Only a city named plainly, next to it, confirms another
+				// ("London, New York, Los Angeles" is no London, California): an everyday
 				// word ("Dublin/Limerick": limerick) or a name among other
 				// words ("Ottawa (Algonquin Territory)") is too weak to move
 				// a capital to a village of its name.
-				if sameRegion && o.seg != seg && int(e) == top && e&entryWord == 0 && sc.noise[o.seg] == 0 {
+				if sameRegion && (o.seg == seg+1 || o.seg == seg-1) && int(e) == top && e&entryWord == 0 && sc.noise[o.seg] == 0 {
 					ev = max(ev, evNearby)
 				}
 			case sameRegion:
 				ev = max(ev, evRegion)
+			case q.kind == kindRegion && q.admin != 0 && p.admin != 0 && p.kind == kindCity:
+				// A state named beside a city places it in that state, not
+				// merely in its country: "London, New York" is no London,
+				// Kentucky.
 			case sc.near(o.seg, seg):
 				ev = max(ev, evStated)
 			}
