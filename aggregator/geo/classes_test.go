@@ -337,7 +337,7 @@ func TestNearbyCityPlainOnly(t *testing.T) {
 		{"Dublin/Limerick", "IE", ""},              // limerick is a word; Limerick, PA is not Dublin's
 		{"Ottawa (Algonquin Territory)", "CA", ""}, // not Ottawa, Illinois beside Algonquin, Illinois
 		{"Hackney, London", "GB", ""},
-		{"Dublin, Pleasanton", "US", ""}, // both in California, named plainly
+		{"Dublin, Pleasanton", "US", ""},            // both in California, named plainly
 		{"London, New York, Los Angeles", "GB", ""}, // Los Angeles is not next to London: no London, California
 	})
 }
