@@ -226,6 +226,8 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 		// Post IDs mostly grow with time (snowflakes), so the index mostly
 		// grows at its end too.
 		seen.FillPercent = 0.9
+		// The checksums are keyed like the log, and grow at its end too.
+		tx.Bucket(bucketSums).FillPercent = 0.95
 		type seenKey struct {
 			key []byte
 			seq uint64
