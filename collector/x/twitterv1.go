@@ -248,7 +248,7 @@ var FormatTwitterV1 = collector.Format{
 			Statuses []json.RawMessage `json:"statuses"`
 			Results  []json.RawMessage `json:"results"`
 		}
-		if (bytes.Contains(rec, []byte(`"statuses"`)) || bytes.Contains(rec, []byte(`"results"`))) && json.Unmarshal(rec, &env) == nil && (env.Statuses != nil || env.Results != nil) {
+		if hasTopLevelKey(rec, "statuses", "results") && json.Unmarshal(rec, &env) == nil && (env.Statuses != nil || env.Results != nil) {
 			list, key := env.Statuses, "statuses"
 			if list == nil {
 				list, key = env.Results, "results"
