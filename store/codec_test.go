@@ -142,3 +142,15 @@ func TestPostV3Smaller(t *testing.T) {
 	}
 	t.Logf("postV3 %d bytes, postV2 %d", len(v3), len(v2))
 }
+
+func TestIsXURL(t *testing.T) {
+	for _, c := range [][3]string{
+		{"https://x.com/a/status/1", "a", "1"}, {"https://x.com/i/status/1", "", "1"}, {"https://x.com/i/status/1", "i", "1"},
+		{"https://x.com/a/status/12", "a", "1"}, {"https://x.com/ab/status/1", "a", "1"}, {"https://twitter.com/a/status/1", "a", "1"},
+		{"", "", ""}, {"https://x.com//status/", "", ""}, {"https://x.com/i/status/", "", ""},
+	} {
+		if got, want := isXURL(c[0], c[1], c[2]), c[0] == xURL(c[1], c[2]); got != want {
+			t.Errorf("isXURL(%q, %q, %q) = %v, want %v", c[0], c[1], c[2], got, want)
+		}
+	}
+}

@@ -58,8 +58,15 @@ func tagInText(text, tag string) (off int, lower bool, ok bool) {
 	if tag == "" {
 		return 0, false, false
 	}
-	if i := strings.Index(text, "#"+tag); i >= 0 {
-		return i + 1, false, true
+	for i := 0; ; {
+		j := strings.Index(text[i:], tag)
+		if j < 0 {
+			break
+		}
+		if k := i + j; k > 0 && text[k-1] == '#' {
+			return k, false, true
+		}
+		i += j + 1
 	}
 	// Case differs: look for a "#" whose following len(tag) bytes lower to tag.
 	for i := 0; i < len(text); {
@@ -76,8 +83,25 @@ func tagInText(text, tag string) (off int, lower bool, ok bool) {
 	return 0, false, false
 }
 
+// isXURL reports whether url is xURL(handle, id), without building it.
+func isXURL(url, handle, id string) bool {
+	rest, ok := strings.CutPrefix(url, "https://x.com/")
+	if !ok {
+		return false
+	}
+	if handle == "" {
+		handle = "i"
+	}
+	rest, ok = strings.CutPrefix(rest, handle)
+	if !ok {
+		return false
+	}
+	rest, ok = strings.CutPrefix(rest, "/status/")
+	return ok && rest == id
+}
+
 func encodePostV3(p *Post) []byte {
-	b := make([]byte, 0, 64+len(p.Text))
+	b := make([]byte, 0, 64+len(p.Text)+len(p.Author.Handle)+len(p.Author.Name)+len(p.Signals.ProfileLocation))
 	pc, sc, kc := code(platformCodes, p.Platform), code(sourceCodes, p.Source), code(kindCodes, string(p.Kind))
 	var flags, flags2 byte
 	if p.Redacted {
@@ -86,7 +110,7 @@ func encodePostV3(p *Post) []byte {
 	if p.Signals.Coordinates != nil {
 		flags |= postCoordinates
 	}
-	if p.Platform != PlatformX || p.URL != xURL(p.Author.Handle, p.ID) {
+	if p.Platform != PlatformX || !isXURL(p.URL, p.Author.Handle, p.ID) {
 		flags |= postURL
 	}
 	if p.CreatedAt.IsZero() {
