@@ -242,20 +242,23 @@ func TestLocateInvalidUTF8(t *testing.T) {
 }
 
 // TestCityBesideOtherCountry: a city named beside a country that holds no
-// place of that name is the city's when it is a large city (100,000 people
-// or more: the country is more likely a slip, or where the author comes
-// from), and Unknown when it is a smaller town; but when another place of
-// the text lies in the country named, the country wins.
+// place of that name is the city's when it is a city of a million or more
+// (the country is more likely a slip, or where the author comes from);
+// beside a smaller one the country is read, as the gazetteer lacks many
+// towns' local names ("Saida, Lebanon" is Sidon, not Saïda in Algeria);
+// and when another place of the text lies in the country named next to
+// it, the country wins whatever the city's size.
 func TestCityBesideOtherCountry(t *testing.T) {
 	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
 		{"New Delhi -  USA", "IN", ""}, {"Mumbai, Canada", "IN", ""}, {"Nairobi, USA", "KE", ""},
-		{"Tralee, France", geo.Unknown, ""}, // 23,000 people
+		{"Saida, Lebanon", "LB", ""}, {"Saïda, Algérie", "DZ", ""},
+		{"Tralee, France", "FR", ""}, // 23,000 people in Ireland: the stated country is read
 		{"Tripoli, Lebanon", "LB", ""}, {"London, Ontario", "CA", ""}, {"Paris, TX", "US", ""},
 		{"Edinburgh, sometimes Europe & USA", "GB", ""},
 		// Unless another place of the text lies in that country: it is said twice.
 		{"Salt Lake City, Kolkata, India", "IN", ""},
-		{"Salt Lake City, India", "US", ""},
-		{"Salt Lake City | Kolkata, India", "US", ""}, // a list: the first place is the author's
+		{"Salt Lake City, India", "IN", ""},        // under a million people: the country is read
+		{"Los Angeles | Kolkata, India", "US", ""}, // a list: the first place is the author's
 	})
 }
 
