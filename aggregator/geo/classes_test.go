@@ -368,3 +368,13 @@ func TestSpacedDash(t *testing.T) {
 		{"Free Palestine", geo.Unknown, ""},
 	})
 }
+
+// TestCountyAbbrev: "Co" before a capitalised name is County, as in Ireland
+// and Britain, not the code of Colorado or Colombia; after a name, or in
+// capitals, it is still a code.
+func TestCountyAbbrev(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Co. Cork", "IE", ""}, {"Co Cork", "IE", ""}, {"Co. Kerry", "IE", ""},
+		{"Boulder, CO", "US", ""}, {"Denver Co.", "US", ""},
+	})
+}

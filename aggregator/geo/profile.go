@@ -353,12 +353,28 @@ func (a *Attributor) scan(sc *scratch) {
 	}
 }
 
+// isCountyAbbrev reports whether word i is "Co" (so capitalised, not "CO")
+// before a capitalised word of its segment: the Irish and British
+// abbreviation of County ("Co. Cork", "Co Durham"), a filler. After a name,
+// or in capitals, it is still Colorado's or Colombia's code ("Boulder, CO").
+func isCountyAbbrev(buf []byte, words []textnorm.Word, i, segEnd int) bool {
+	w := words[i]
+	if w.Upper || !w.Cap || i+1 >= segEnd || !words[i+1].Cap {
+		return false
+	}
+	txt := w.Text(buf)
+	return len(txt) == 2 && (txt[0] == 'c' || txt[0] == 'C') && (txt[1] == 'o' || txt[1] == 'O')
+}
+
 // scanAt tries the names starting at word i (longest first, within the
 // segment ending at segEnd) and returns how many words it consumed.
 func (a *Attributor) scanAt(sc *scratch, i, segEnd int) (int, bool) {
 	t := &sc.tok
 	words := t.Words
 	w := words[i]
+	if isCountyAbbrev(t.Buf, words, i, segEnd) {
+		return 1, true // "Co. Cork": County, not Colorado or Colombia
+	}
 	for n := min(maxWords, segEnd-i); n >= 1; n-- {
 		h := textnorm.HashWords(t.Buf, words[i:i+n])
 		if n <= a.overrideN {
