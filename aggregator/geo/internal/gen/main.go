@@ -37,6 +37,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/tagpulse/tagpulse/aggregator/geo/internal/textnorm"
 )
@@ -436,9 +437,29 @@ func (g *gazetteer) addRegionAliases() {
 			q := len(g.places)
 			g.places = append(g.places, place{kind: 'R', cc: cc, pop: divisionWeight})
 			g.add(n, q, 0)
+			// A Japanese prefecture is often written without 県 or 府
+			// ("宮城" for 宮城県): its stem names it too, unless the stem is
+			// already a name (千葉, 京都 are cities as well).
+			if stem, ok := prefectureStem(n); ok && cc == "JP" && !g.hasName(textnorm.Key(stem)) {
+				g.add(stem, q, 0)
+			}
 		}
 	}
 }
+
+// prefectureStem is a Japanese prefecture's name without its suffix 県 or
+// 府, when two characters or more remain.
+func prefectureStem(name string) (string, bool) {
+	for _, suffix := range []string{"県", "府"} {
+		if stem, ok := strings.CutSuffix(name, suffix); ok && utf8.RuneCountInString(stem) >= 2 {
+			return stem, true
+		}
+	}
+	return "", false
+}
+
+// hasName reports whether key names any place yet.
+func (g *gazetteer) hasName(key string) bool { return len(g.names[key]) > 0 }
 
 // addProvinceCodes adds Italy's two-letter province codes ("MC" for
 // Macerata, "MB" for Monza and Brianza), which GeoNames gives as the admin2

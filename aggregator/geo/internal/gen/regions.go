@@ -94,7 +94,7 @@ var regions = []region{
 var aliases = map[string][]string{
 	"GB": {"UK", "U.K.", "Britain", "Great Britain", "United Kingdom", "Blighty"},
 	"US": {"USA", "U.S.A.", "US", "U.S.", "United States", "America", "the States", "Estados Unidos", "EEUU", "EE.UU."},
-	"AE": {"UAE", "U.A.E.", "Emirates"},
+	"AE": {"UAE", "U.A.E.", "Emirates", "الإمارات", "الامارات", "الإمارات العربية", "دولة الإمارات"},
 	"SA": {"KSA", "Saudi"},
 	"CD": {"DRC", "DR Congo"},
 	"NL": {"Holland", "The Netherlands"},
@@ -134,6 +134,8 @@ var nicknames = map[string][]string{
 		"Tri-State Area", "Midwest", "DFW", "Twin Cities", "Upstate New York", "Long Island", "New England",
 		"Southern California", "Northern California", "Philly", "Chi-town", "NOLA", "ATL", "Nueva York", "LA", "SF", "Big Apple", "Motor City", "Windy City"},
 	"MX": {"CDMX", "DF"},
+	"AR": {"Bs As", "Bs. As.", "BsAs", "Baires", "CABA", "Capital Federal"},
+	"DE": {"Ruhrpott"},
 	"GB": {"Greater London", "Merseyside", "Yorkshire", "Cornwall", "Kent", "Devon", "Midlands", "West Midlands"},
 	"KR": {"한국", "대한민국", "South Korea"},
 	"MY": {"KL"},
@@ -153,9 +155,31 @@ var regionAliases = map[string][]string{
 		"神奈川", "埼玉", "茨城", "栃木", "群馬", "山梨", "岐阜", "滋賀", "兵庫", "島根", "愛媛", "沖縄",
 		"関西", "関東", "東北", "九州", "四国", "北陸", "東海", "中国地方", "近畿", "首都圏", "北関東", "南関東", "道民",
 		"Kansai", "Kanto", "Kantō", "Tohoku", "Tōhoku", "Kyushu", "Kyūshū", "Shikoku", "Hokuriku", "Okinawa",
+		// Tokyo's special wards (GeoNames' cities1000 has none of them), with
+		// and without 区 where the bare name is no common word, and the
+		// best-known districts of Japan's big cities.
+		"千代田区", "新宿区", "文京区", "台東区", "墨田区", "江東区", "品川区", "目黒区", "大田区", "世田谷区", "渋谷区",
+		"中野区", "杉並区", "豊島区", "荒川区", "板橋区", "練馬区", "足立区", "葛飾区", "江戸川区",
+		"千代田", "新宿", "文京", "台東", "墨田", "江東", "品川", "目黒", "世田谷", "渋谷", "杉並", "豊島", "練馬", "葛飾", "江戸川",
+		"六本木", "秋葉原", "アキバ", "原宿", "銀座", "池袋", "浅草", "恵比寿", "表参道", "代官山", "下北沢", "吉祥寺",
+		"高円寺", "中目黒", "歌舞伎町", "お台場", "四ツ谷", "四谷", "神楽坂", "赤坂", "丸の内", "有楽町", "日本橋",
+		"梅田", "難波", "心斎橋", "天王寺", "道頓堀", "三宮", "博多", "天神", "中洲", "すすきの", "湘南", "舞浜",
 	},
-	"TH": {"ประเทศไทย", "ราชอาณาจักรไทย", "กรุงเทพ", "กรุงเทพฯ", "กรุงเทพมหานคร", "เชียงใหม่", "ภูเก็ต"},
-	"KR": {"경기도", "강원도", "충청북도", "충청남도", "전라북도", "전라남도", "경상북도", "경상남도", "제주도", "제주특별자치도", "서울특별시", "부산광역시"},
+	"TH": {"ประเทศไทย", "ราชอาณาจักรไทย", "กรุงเทพ", "กรุงเทพฯ", "กรุงเทพมหานคร", "เชียงใหม่", "ภูเก็ต",
+		// Bangkok's abbreviation and the provinces (จังหวัด), which CLDR names
+		// in English only, and the best-known towns.
+		"กทม", "กทม.", "นนทบุรี", "ปทุมธานี", "สมุทรปราการ", "สมุทรสาคร", "สมุทรสงคราม", "นครปฐม", "ชลบุรี", "พัทยา",
+		"ระยอง", "จันทบุรี", "ตราด", "ฉะเชิงเทรา", "ปราจีนบุรี", "สระแก้ว", "นครนายก", "เชียงราย", "ลำปาง", "ลำพูน",
+		"แม่ฮ่องสอน", "น่าน", "แพร่", "พะเยา", "อุตรดิตถ์", "ตาก", "สุโขทัย", "พิษณุโลก", "พิจิตร", "กำแพงเพชร",
+		"เพชรบูรณ์", "นครสวรรค์", "อุทัยธานี", "ชัยนาท", "สิงห์บุรี", "อ่างทอง", "ลพบุรี", "สระบุรี", "อยุธยา",
+		"พระนครศรีอยุธยา", "สุพรรณบุรี", "กาญจนบุรี", "ราชบุรี", "เพชรบุรี", "ประจวบคีรีขันธ์", "หัวหิน", "ขอนแก่น",
+		"นครราชสีมา", "โคราช", "อุดรธานี", "อุบลราชธานี", "หนองคาย", "บึงกาฬ", "เลย", "สกลนคร", "นครพนม", "มุกดาหาร",
+		"กาฬสินธุ์", "มหาสารคาม", "ร้อยเอ็ด", "ยโสธร", "อำนาจเจริญ", "ศรีสะเกษ", "สุรินทร์", "บุรีรัมย์", "ชัยภูมิ",
+		"หนองบัวลำภู", "ชุมพร", "ระนอง", "สุราษฎร์ธานี", "พังงา", "กระบี่", "นครศรีธรรมราช", "ตรัง", "พัทลุง", "สงขลา",
+		"หาดใหญ่", "สตูล", "ปัตตานี", "ยะลา", "นราธิวาส", "เกาะสมุย"},
+	"KR": {"경기도", "강원도", "충청북도", "충청남도", "전라북도", "전라남도", "경상북도", "경상남도", "제주도", "제주특별자치도", "서울특별시", "부산광역시",
+		// the short forms Koreans write (경기 for 경기도, 경남 for 경상남도) and Seoul's best-known district
+		"경기", "강원", "충북", "충남", "전북", "전남", "경북", "경남", "서울시", "부산시", "강남", "강남구"},
 	"ES": {
 		"Catalunya", "Cataluña", "Catalonia", "Països Catalans", "Euskadi", "País Vasco", "Basque Country", "Euskal Herria",
 		"Galiza", "Andalucía", "Andalusia", "Comunitat Valenciana", "Comunidad Valenciana", "País Valencià", "Castilla y León",
