@@ -378,3 +378,60 @@ func TestCountyAbbrev(t *testing.T) {
 		{"Boulder, CO", "US", ""}, {"Denver Co.", "US", ""},
 	})
 }
+
+// TestJapaneseWardsAndPrefectureStems: a prefecture written without 県 or
+// 府 is the prefecture; Tokyo's wards and the best-known districts of
+// Japan's cities are Japan, alone, in a list or with a word after them
+// ("湘南あたり", around Shōnan).
+func TestJapaneseWardsAndPrefectureStems(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"宮城", "JP", ""}, {"岩手", "JP", ""}, {"宮城県", "JP", ""}, {"千葉", "JP", ""}, {"京都府", "JP", ""},
+		{"渋谷", "JP", ""}, {"新宿区", "JP", ""}, {"六本木", "JP", ""}, {"秋葉原に近い大学", "JP", ""},
+		{"渋谷 原宿 千葉 成田", "JP", ""}, {"湘南あたり", "JP", ""}, {"歌舞伎町 BAR", "JP", ""},
+		{"地球", geo.Unknown, ""}, {"冥王星", geo.Unknown, ""}, {"こたつ", geo.Unknown, ""},
+	})
+}
+
+// TestThaiKoreanArabicShortForms: the names people of these countries write
+// for their provinces, districts and country, beyond the official long forms.
+func TestThaiKoreanArabicShortForms(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"กทม", "TH", ""}, {"กทม.", "TH", ""}, {"ขอนแก่น", "TH", ""}, {"นนทบุรี", "TH", ""}, {"พัทยา", "TH", ""},
+		{"ที่แห่งนี้.", geo.Unknown, ""}, {"กวีขี้เมา", geo.Unknown, ""},
+		{"경기", "KR", ""}, {"경남 창원", "KR", ""}, {"강남", "KR", ""}, {"서울특별시", "KR", ""},
+		{"الإمارات", "AE", ""}, {"الامارات", "AE", ""}, {"دبي، الإمارات", "AE", ""},
+		{"جنب الشاحن", geo.Unknown, ""}, {"الخاص مفتوح للجاد", geo.Unknown, ""},
+	})
+}
+
+// TestSpanishGermanNicknames: Buenos Aires and the Ruhr as their people
+// write them.
+func TestSpanishGermanNicknames(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Bs As", "AR", ""}, {"Bs. As.", "AR", ""}, {"Capital Federal", "AR", ""}, {"CABA", "AR", ""},
+		{"Ruhrpott", "DE", ""}, {"En un lugar llamado mundo ツ.", geo.Unknown, ""},
+	})
+}
+
+// TestEasternArabicDigitCoordinates: coordinates in Arabic-Indic or Persian
+// digits, with the Arabic decimal separator and comma, are a point.
+func TestEasternArabicDigitCoordinates(t *testing.T) {
+	const pc = geo.MethodProfileCoordinates
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"٢١٫٤٦٩٣٢٨،٣٩٫٢٦٨١٧١", "SA", pc}, {"٢١٫٤٦٩٣٢٨، ٣٩٫٢٦٨١٧١", "SA", pc}, {"۳۵٫۶۹، ۵۱٫۳۸", "IR", pc},
+		{"١٢٣٤٥", geo.Unknown, ""}, {"٠٥٤٤٧٧٤٩٩٤", geo.Unknown, ""},
+	})
+}
+
+// TestAppsAndCommonWordsAreNoPlaces: messaging apps named before a handle,
+// Babel, and everyday Spanish, Italian and Portuguese words that are also
+// names of provinces ("Meta", Colombia) or nicknames ("NoVa") name no
+// place alone; with their country beside them they do.
+func TestAppsAndCommonWordsAreNoPlaces(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Instagram/Kik: @perfectbabies", geo.Unknown, ""}, {"Kik", geo.Unknown, ""}, {"snapchat: someone", geo.Unknown, ""},
+		{"BABEL（超能力支援研究局）", geo.Unknown, ""}, {"Meta", geo.Unknown, ""}, {"COMPLEXO DE NOVA CIDADE", geo.Unknown, ""},
+		{"Villavicencio, Meta", "CO", ""}, {"Meta, Colombia", "CO", ""}, {"Nova Scotia", "CA", ""}, {"Nova Iguaçu", "BR", ""},
+		{"Nuevo León", "MX", ""}, {"Nueva York", "US", ""}, {"NoVa, VA", "US", ""},
+	})
+}

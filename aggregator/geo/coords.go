@@ -12,7 +12,7 @@ import (
 // postcodes, street numbers and opening hours are no coordinates; a number
 // that runs on into more dots (an IP address) is none either.
 func (a *Attributor) textCoordinates(text string) (Attribution, bool) {
-	lat, lon, ok := findCoordinatePair(text)
+	lat, lon, ok := findCoordinatePair(westernDigits(text))
 	if !ok {
 		return Attribution{}, false
 	}
@@ -23,6 +23,33 @@ func (a *Attributor) textCoordinates(text string) (Attribution, bool) {
 	at.Method = MethodProfileCoordinates
 	at.Confidence = round2(at.Confidence - 0.05) // a point typed once, maybe long ago
 	return at, true
+}
+
+// westernDigits writes Arabic-Indic (٠–٩) and Persian (۰–۹) digits, the
+// Arabic decimal separator ٫ and the Arabic comma ، as ASCII, so that
+// "٢١٫٤٦٩٣٢٨، ٣٩٫٢٦٨١٧١" reads as the point it is. Text without them is
+// returned as it is, without allocating.
+func westernDigits(s string) string {
+	if !strings.ContainsFunc(s, isEasternDigitOrSeparator) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '٠' && r <= '٩':
+			return '0' + (r - '٠')
+		case r >= '۰' && r <= '۹':
+			return '0' + (r - '۰')
+		case r == '٫':
+			return '.'
+		case r == '،':
+			return ','
+		}
+		return r
+	}, s)
+}
+
+func isEasternDigitOrSeparator(r rune) bool {
+	return r >= '٠' && r <= '٩' || r >= '۰' && r <= '۹' || r == '٫' || r == '،'
 }
 
 // findCoordinatePair returns the first "lat, lon" pair in s: two decimal

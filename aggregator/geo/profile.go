@@ -58,6 +58,8 @@ var nonPlaces = []string{
 	"n a", "na", "none", "nope", "unknown", "secret", "private", "undisclosed", "classified", "somewhere else",
 	"wherever", "whatever", "idk", "lol", "remote", "traveling", "travelling", "on the road", "the road",
 	"fediverse", "mastodon", "bluesky", "twitter", "x", "tiktok", "instagram", "youtube", "discord",
+	"kik", "snapchat", "skype", "facebook", "insta", "ig", "telegram", "whatsapp", "wechat", "twitch", "tumblr",
+	"linkedin", "email", "gmail", "babel", "tower of babel",
 	"diaspora", "exile", "in exile", "the diaspora", "global south", "global north", "the west", "west", "east",
 	"north", "south", "the south", "the north", "land", "stolen land", "occupied land", "turtle island",
 	"africa", "asia", "europe", "oceania", "americas", "the americas", "latin america", "south america",
@@ -103,15 +105,16 @@ var commonWords = []string{
 	"pueblo", "nada", "todo", "siempre", "temprano", "hoy", "aqui", "alla", "lejos", "cerca", "donde", "arriba",
 	"abajo", "bella", "bello", "linda", "lindo", "grande", "estrella", "camino", "autopista", "cami", "nord",
 	"llum", "lluna", "nit", "dia", "noche", "tarde", "manana", "corazon", "alma", "libre", "cosmos",
+	"nuevo", "nueva", "meta",
 	// Italian
 	"sud", "est", "ovest", "nordest", "sudest", "destra", "sinistra", "stella", "seconda", "primo", "prima",
 	"terra", "mondo", "cielo", "mare", "sole", "vita", "amore", "pace", "paese", "qui", "oltre", "sempre",
-	"tramonto", "notte", "giorno", "cuore", "anima", "stelle", "isola", "lontano",
+	"tramonto", "notte", "giorno", "cuore", "anima", "stelle", "isola", "lontano", "nuovo", "nuova",
 	// French
 	"ouest", "ici", "mer", "ciel", "soleil", "lune", "vie", "amour", "paix", "terre", "monde", "maison",
 	"belle", "beau", "centre", "coeur", "ailleurs", "partout", "nulle", "part",
 	// Portuguese
-	"sul", "leste", "ceu", "lua", "aqui", "longe", "coracao", "saudade", "mundo",
+	"sul", "leste", "ceu", "lua", "aqui", "longe", "coracao", "saudade", "mundo", "nova", "novo", "cidade",
 	// German
 	"sud", "ost", "hier", "dort", "heimat", "zuhause", "himmel", "sonne", "mond", "leben", "liebe", "frieden",
 	"welt", "haus", "mitte", "nirgendwo", "uberall", "zwischen",
