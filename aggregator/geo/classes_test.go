@@ -435,3 +435,25 @@ func TestAppsAndCommonWordsAreNoPlaces(t *testing.T) {
 		{"Nuevo León", "MX", ""}, {"Nueva York", "US", ""}, {"NoVa, VA", "US", ""},
 	})
 }
+
+// TestKoreanCityStems: Korean cities and counties written without 시 or 군
+// ("창원" for 창원시), and the best-known districts of Seoul and Busan.
+func TestKoreanCityStems(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"창원", "KR", ""}, {"창원시", "KR", ""}, {"수원", "KR", ""}, {"일산", "KR", ""}, {"홍대", "KR", ""},
+		{"해운대", "KR", ""}, {"우리집", geo.Unknown, ""}, {"지구", geo.Unknown, ""},
+	})
+}
+
+// TestRegionsPeopleWrite: Spanish islands, Italian and German historic
+// regions and landscapes, Mexican and Argentine city nicknames, Bangkok's
+// and Khartoum's names as written; continents in Spanish are no country.
+func TestRegionsPeopleWrite(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Mallorca", "ES", ""}, {"Gran Canaria", "ES", ""}, {"Barna", "ES", ""}, {"BCN", "ES", ""},
+		{"Salento", "IT", ""}, {"Romagna", "IT", ""}, {"Allgäu", "DE", ""}, {"Sauerland", "DE", ""},
+		{"Ostfriesland", "DE", ""}, {"Schwarzwald", "DE", ""}, {"Mty", "MX", ""}, {"Edomex", "MX", ""},
+		{"GBA", "AR", ""}, {"Conurbano", "AR", ""}, {"BKK", "TH", ""}, {"الخرطوم", "SD", ""},
+		{"Abya Yala", geo.Unknown, ""}, {"Latinoamérica", geo.Unknown, ""}, {"Europa", geo.Unknown, ""},
+	})
+}

@@ -67,6 +67,7 @@ var nonPlaces = []string{
 	"swana", "levant", "the levant", "balkans", "the balkans", "caribbean", "the caribbean", "scandinavia",
 	"nordics", "the nordics", "benelux", "eu", "european union", "arab world", "the arab world", "maghreb",
 	"sub saharan africa", "west africa", "east africa", "southeast asia", "south asia", "east asia",
+	"abya yala", "latinoamerica", "sudamerica", "sud america", "norteamerica", "centroamerica", "europa", "medio oriente",
 }
 
 // fillers are words that do not make a text less of a place name

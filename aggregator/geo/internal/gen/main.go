@@ -458,6 +458,28 @@ func prefectureStem(name string) (string, bool) {
 	return "", false
 }
 
+// koreanStem is a Korean city's or county's name without its suffix 시 or
+// 군, when two or three Hangul syllables remain.
+func koreanStem(name string) (string, bool) {
+	for _, suffix := range []string{"시", "군"} {
+		stem, ok := strings.CutSuffix(name, suffix)
+		if !ok {
+			continue
+		}
+		n := utf8.RuneCountInString(stem)
+		if n < 2 || n > 3 {
+			return "", false
+		}
+		for _, r := range stem {
+			if !unicode.Is(unicode.Hangul, r) {
+				return "", false
+			}
+		}
+		return stem, true
+	}
+	return "", false
+}
+
 // hasName reports whether key names any place yet.
 func (g *gazetteer) hasName(key string) bool { return len(g.names[key]) > 0 }
 
@@ -650,6 +672,11 @@ func (g *gazetteer) addCities(path string) error {
 			if keepAlt(alt) {
 				g.add(alt, p, flagAlt)
 				g.addFuzzy(alt, p)
+				// Koreans write their cities and counties without 시 or 군
+				// ("창원" for 창원시); GeoNames often has only the full form.
+				if stem, ok := koreanStem(alt); ok && cc == "KR" {
+					g.add(stem, p, flagAlt)
+				}
 			}
 		}
 	}
