@@ -457,3 +457,14 @@ func TestRegionsPeopleWrite(t *testing.T) {
 		{"Abya Yala", geo.Unknown, ""}, {"Latinoamérica", geo.Unknown, ""}, {"Europa", geo.Unknown, ""},
 	})
 }
+
+// TestThaiRunOnText: Thai is written without spaces, so a place inside a
+// longer run of Thai is found ("อยู่กรุงเทพ", living in Bangkok); runs of
+// fewer than four letters are not read inside words (ตาก, Tak, is also "to
+// dry": "ตากแดด" is sunbathing). Thai names of foreign cities count too.
+func TestThaiRunOnText(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"อยู่กรุงเทพ", "TH", ""}, {"บ้านที่เชียงใหม่", "TH", ""}, {"ภูเก็ตบ้านเกิด", "TH", ""}, {"ลอนดอน", "GB", ""},
+		{"ตากแดด", geo.Unknown, ""}, {"ฉันรักเธอ", geo.Unknown, ""}, {"สวัสดีครับ", geo.Unknown, ""}, {"บ้าน", geo.Unknown, ""},
+	})
+}

@@ -325,8 +325,9 @@ func (a *Attributor) scan(sc *scratch) {
 			i += n
 			continue
 		}
-		// CJK is written without spaces: look for the longest name inside.
-		if w.CJK {
+		// CJK and Thai are written without spaces: look for the longest
+		// name inside.
+		if w.CJK || isThaiWord(w.Text(t.Buf)) {
 			if m, ok := a.lookupCJK(sc, t.Buf, w); ok {
 				sc.matches = append(sc.matches, m)
 				i++
@@ -704,8 +705,15 @@ func (a *Attributor) lookupFuzzy(sc *scratch, words []textnorm.Word, i, n int) (
 // generator).
 const minSkeleton = 4
 
+// isThaiWord reports whether a word is written in Thai script.
+func isThaiWord(text []byte) bool {
+	r, _ := utf8.DecodeRune(text)
+	return r >= 0x0E00 && r <= 0x0E7F
+}
+
 // lookupCJK finds the longest gazetteer name of two or more characters inside
-// a CJK word ("大阪府大阪市" holds "大阪").
+// a CJK word ("大阪府大阪市" holds "大阪"), or of four or more letters inside
+// a Thai one ("อยู่กรุงเทพ", living in Bangkok, holds "กรุงเทพ").
 func (a *Attributor) lookupCJK(sc *scratch, buf []byte, w textnorm.Word) (match, bool) {
 	text := w.Text(buf)
 	var offs [33]int
@@ -717,7 +725,11 @@ func (a *Attributor) lookupCJK(sc *scratch, buf []byte, w textnorm.Word) (match,
 		n++
 	}
 	offs[n] = len(text)
-	for length := min(n-1, 8); length >= 2; length-- {
+	longest, shortest := min(n-1, 8), 2
+	if !w.CJK { // Thai: names are longer in letters, and short runs are syllables of other words
+		longest, shortest = min(n, 16), 4
+	}
+	for length := longest; length >= shortest; length-- {
 		for s := 0; s+length <= n; s++ {
 			h := textnorm.Hash(text[offs[s]:offs[s+length]])
 			es := a.g.lookup(h)

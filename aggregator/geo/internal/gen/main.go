@@ -697,7 +697,7 @@ func notability(pop, alts int, featureCode string) int {
 }
 
 // keepAlt keeps alternate names in the scripts tagpulse covers (Latin,
-// Arabic, Hebrew, Greek, Cyrillic, CJK), and drops what is not a name people
+// Arabic, Hebrew, Greek, Cyrillic, CJK, Thai), and drops what is not a name people
 // write: airport codes ("HAV") and machine transliterations, which GeoNames
 // keeps in lower case ("da ban shi").
 func keepAlt(s string) bool {
@@ -720,7 +720,7 @@ func keepAlt(s string) bool {
 			latin = true
 		case unicode.Is(unicode.Arabic, r), unicode.Is(unicode.Hebrew, r), unicode.Is(unicode.Greek, r),
 			unicode.Is(unicode.Cyrillic, r), unicode.Is(unicode.Han, r), unicode.Is(unicode.Hiragana, r),
-			unicode.Is(unicode.Katakana, r), unicode.Is(unicode.Hangul, r):
+			unicode.Is(unicode.Katakana, r), unicode.Is(unicode.Hangul, r), unicode.Is(unicode.Thai, r):
 		default:
 			other = true
 		}
