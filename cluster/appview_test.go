@@ -200,3 +200,131 @@ func TestAppViewLookupsInACluster(t *testing.T) {
 		}
 	}
 }
+
+// TestAmendmentRedelivered: amendment messages delivered again (an
+// acknowledgement lost after the store committed) are not applied again:
+// the second of two profiles of an author stays, the amendment log and the
+// lookup cursor do not move.
+func TestAmendmentRedelivered(t *testing.T) {
+	srv := natsServer(t)
+	c := connect(t, cluster.Config{NATS: srv.ClientURL(), Role: cluster.RoleBoth, Node: "n1"})
+	posts := skeets(3)
+	if _, err := c.NewPublisher(nil).Append(posts, nil); err != nil {
+		t.Fatal(err)
+	}
+	db := openStore(t, filepath.Join(t.TempDir(), "s.db"))
+	ap := c.NewApplier(db, cluster.ApplierOptions{MaxWait: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ap.Run(ctx) }()
+	am := c.NewAmender(ap, nil)
+	author := func(followers int64) *store.Author {
+		return &store.Author{ID: posts[0].Author.ID, Handle: "a00.bsky.social", Followers: followers}
+	}
+	at := avPosted.Add(time.Hour)
+	for i, f := range []int64{10, 20} {
+		_, err := am.Amend([]store.Amend{{Platform: store.PlatformBluesky, ID: posts[0].ID, Author: author(f), Engagement: int64(5 * (i + 1)), At: at}},
+			[]store.Profile{{Platform: store.PlatformBluesky, ID: posts[0].Author.ID, Handle: "a00.bsky.social", Followers: f, FetchedAt: at}},
+			map[string][]byte{bluesky.ProfilesName: []byte(fmt.Sprint(i + 1))})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Amend returned once this node applied it: no wait needed.
+	check := func(when string) {
+		t.Helper()
+		a, ok, err := db.PostAmend(1)
+		if err != nil || !ok || a.Author == nil || a.Author.Followers != 20 || a.Engagement != 10 {
+			t.Fatalf("%s: amendment %+v %v %v; want 20 followers, engagement 10", when, a, ok, err)
+		}
+		prof, err := db.Profiles(store.PlatformBluesky, []string{posts[0].Author.ID})
+		if err != nil || prof[posts[0].Author.ID].Followers != 20 {
+			t.Fatalf("%s: cached profile %+v, %v", when, prof, err)
+		}
+		if cur, _ := db.Cursor(bluesky.ProfilesName); string(cur) != "2" {
+			t.Fatalf("%s: profiles cursor %q, want 2", when, cur)
+		}
+		if seq, _ := cluster.AppliedSeq(db, cluster.DefaultStream); seq != 5 {
+			t.Fatalf("%s: applied sequence %d in the store, want 5", when, seq)
+		}
+	}
+	check("applied")
+	var logBefore uint64
+	if err := db.ViewRollups(func(tx *store.RollupTx) error { logBefore = tx.LastAmendSeq(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := ap.Amended()
+	if logBefore != 2 || msgs != 2 {
+		t.Fatalf("amendment log %d, messages applied %d; want 2, 2", logBefore, msgs)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Everything delivered again, the amendments included (sequences 4, 5).
+	rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer rcancel()
+	if err := ap.Redeliver(rctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	check("redelivered")
+	var logAfter uint64
+	if err := db.ViewRollups(func(tx *store.RollupTx) error { logAfter = tx.LastAmendSeq(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if msgs2, _ := ap.Amended(); logAfter != logBefore || msgs2 != msgs {
+		t.Fatalf("after redelivery: amendment log %d (was %d), messages applied %d (was %d)", logAfter, logBefore, msgs2, msgs)
+	}
+	if n := db.PostCount(); n != 3 {
+		t.Fatalf("%d posts after redelivery, want 3", n)
+	}
+}
+
+// TestAmendmentCodec: an amendment message reads back as written (without
+// the store's own sequence numbers); a truncated or trailing one, an
+// unknown version, or a cursor of the cluster's own is refused.
+func TestAmendmentCodec(t *testing.T) {
+	at := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	m := cluster.Amendment{
+		Amends: []store.Amend{
+			{Seq: 7, Platform: store.PlatformBluesky, ID: "at://did:plc:a/app.bsky.feed.post/1", Author: &store.Author{ID: "did:plc:a", Handle: "a.bsky.social", Name: "أمل", Followers: 42}, At: at},
+			{Platform: store.PlatformBluesky, ID: "at://did:plc:b/app.bsky.feed.post/2", Engagement: 9, At: at},
+		},
+		Profiles: []store.Profile{{Platform: store.PlatformBluesky, ID: "did:plc:a", Handle: "a.bsky.social", Name: "أمل", Followers: 42, FetchedAt: at}},
+		Cursors:  map[string][]byte{bluesky.ProfilesName: []byte("12"), "z": {0, 1}},
+	}
+	b := cluster.EncodeAmendment(&m)
+	got, err := cluster.DecodeAmendment(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := m
+	want.Amends = append([]store.Amend(nil), m.Amends...)
+	want.Amends[0].Seq = 0
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
+	}
+	if !reflect.DeepEqual(cluster.EncodeAmendment(&got), b) {
+		t.Error("encoding is not deterministic")
+	}
+	if e, err := cluster.DecodeAmendment(cluster.EncodeAmendment(&cluster.Amendment{})); err != nil || len(e.Amends)+len(e.Profiles)+len(e.Cursors) != 0 {
+		t.Errorf("empty amendment: %+v, %v", e, err)
+	}
+	for i := 1; i < len(b); i++ {
+		if _, err := cluster.DecodeAmendment(b[:i]); err == nil {
+			t.Fatalf("truncated at %d of %d: no error", i, len(b))
+		}
+	}
+	if _, err := cluster.DecodeAmendment(append(b, 0)); err == nil {
+		t.Error("trailing byte: no error")
+	}
+	if _, err := cluster.DecodeAmendment(append([]byte{9}, b[1:]...)); err == nil {
+		t.Error("unknown version: no error")
+	}
+	if _, err := cluster.DecodeAmendment(cluster.EncodeAmendment(&cluster.Amendment{Cursors: map[string][]byte{"cluster:tagpulse-posts": {1}}})); err == nil {
+		t.Error("a cursor named cluster:…: no error")
+	}
+	if _, err := cluster.DecodePost(b); err == nil {
+		t.Error("an amendment read as a post")
+	}
+}
