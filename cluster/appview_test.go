@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tagpulse/tagpulse/cluster"
 	"github.com/tagpulse/tagpulse/collector"
@@ -277,6 +281,15 @@ func TestAmendmentRedelivered(t *testing.T) {
 	}
 	if n := db.PostCount(); n != 3 {
 		t.Fatalf("%d posts after redelivery, want 3", n)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(cluster.NewMetrics(c, ap, nil, nil))
+	want := `# HELP tagpulse_cluster_applied_amendments_total Bluesky AppView amendment messages this serve node applied to its store.
+# TYPE tagpulse_cluster_applied_amendments_total counter
+tagpulse_cluster_applied_amendments_total{node="n1"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "tagpulse_cluster_applied_amendments_total"); err != nil {
+		t.Error(err)
 	}
 }
 

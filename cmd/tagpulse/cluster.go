@@ -176,8 +176,23 @@ func (n *clusterNode) lookups(sched *collector.Scheduler, db *store.DB) *lookupS
 		return nil
 	}
 	return &lookupSite{db: db, sink: n.amender, add: func(p collector.Poller, every time.Duration) {
-		sched.Add(n.leases.Guard(p, nil), every)
+		sched.Add(n.leases.Guard(caughtUpPoller{p, n.applier}, nil), every)
 	}}
+}
+
+// caughtUpPoller polls only once the node has applied the stream as far
+// as it stood: a serve node still catching up would look up authors the
+// amendments already in the stream have resolved.
+type caughtUpPoller struct {
+	collector.Poller
+	applier *cluster.Applier
+}
+
+func (c caughtUpPoller) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
+	if !c.applier.CaughtUp() {
+		return collector.Page{}, nil
+	}
+	return c.Poller.Poll(ctx, cursor)
 }
 
 type guardedSources struct {
