@@ -341,3 +341,52 @@ func TestAmendmentCodec(t *testing.T) {
 		t.Error("an amendment read as a post")
 	}
 }
+
+// TestAmenderSplitsLargeWrites: a lookup's large write goes as several
+// messages (a NATS message is at most 1 MB), the cursor in the last; every
+// amendment and profile arrives.
+func TestAmenderSplitsLargeWrites(t *testing.T) {
+	srv := natsServer(t)
+	c := connect(t, cluster.Config{NATS: srv.ClientURL(), Role: cluster.RoleServe, Node: "n1"})
+	posts := skeets(600)
+	if _, err := c.NewPublisher(nil).Append(posts, nil); err != nil {
+		t.Fatal(err)
+	}
+	db := openStore(t, filepath.Join(t.TempDir(), "s.db"))
+	ap := c.NewApplier(db, cluster.ApplierOptions{MaxWait: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ap.Run(ctx) }()
+	at := avPosted.Add(time.Hour)
+	var amends []store.Amend
+	var profiles []store.Profile
+	for i, p := range posts {
+		amends = append(amends, store.Amend{Platform: p.Platform, ID: p.ID, Engagement: int64(i + 1), At: at})
+		if i < 300 {
+			profiles = append(profiles, store.Profile{Platform: p.Platform, ID: fmt.Sprintf("did:plc:x%03d", i), Handle: fmt.Sprintf("x%03d.bsky.social", i), Followers: int64(i), FetchedAt: at})
+		}
+	}
+	if _, err := c.NewAmender(ap, nil).Amend(amends, profiles, map[string][]byte{bluesky.ProfilesName: []byte("600")}); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if msgs, n := ap.Amended(); msgs != 3 || n != 600 {
+		t.Fatalf("%d messages, %d amendments applied; want 3, 600", msgs, n)
+	}
+	if cur, _ := db.Cursor(bluesky.ProfilesName); string(cur) != "600" {
+		t.Errorf("cursor %q", cur)
+	}
+	got := amended(t, db)
+	for i, p := range posts {
+		if !strings.HasSuffix(got[p.ID], fmt.Sprintf("|%d", i+1)) {
+			t.Fatalf("post %d: %q", i, got[p.ID])
+		}
+	}
+	ids := []string{"did:plc:x000", "did:plc:x299"}
+	if pr, err := db.Profiles(store.PlatformBluesky, ids); err != nil || len(pr) != 2 || pr[ids[1]].Followers != 299 {
+		t.Errorf("profiles %+v, %v", pr, err)
+	}
+}
