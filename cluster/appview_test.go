@@ -344,7 +344,8 @@ func TestAmendmentCodec(t *testing.T) {
 
 // TestAmenderSplitsLargeWrites: a lookup's large write goes as several
 // messages (a NATS message is at most 1 MB), the cursor in the last; every
-// amendment and profile arrives.
+// amendment and profile arrives, and an amendment of a post this store does
+// not hold is skipped, not a failure of the node.
 func TestAmenderSplitsLargeWrites(t *testing.T) {
 	srv := natsServer(t)
 	c := connect(t, cluster.Config{NATS: srv.ClientURL(), Role: cluster.RoleServe, Node: "n1"})
@@ -366,6 +367,7 @@ func TestAmenderSplitsLargeWrites(t *testing.T) {
 			profiles = append(profiles, store.Profile{Platform: p.Platform, ID: fmt.Sprintf("did:plc:x%03d", i), Handle: fmt.Sprintf("x%03d.bsky.social", i), Followers: int64(i), FetchedAt: at})
 		}
 	}
+	amends = append(amends, store.Amend{Platform: store.PlatformBluesky, ID: "at://did:plc:never/app.bsky.feed.post/1", Engagement: 5, At: at})
 	if _, err := c.NewAmender(ap, nil).Amend(amends, profiles, map[string][]byte{bluesky.ProfilesName: []byte("600")}); err != nil {
 		t.Fatal(err)
 	}

@@ -345,11 +345,24 @@ func (a *Applier) amend(m *Amendment, seq uint64) error {
 	}
 	cursors[a.CursorName()] = binary.BigEndian.AppendUint64(nil, seq)
 	res, err := a.db.Amend(m.Amends, m.Profiles, cursors)
+	if errors.Is(err, store.ErrNotFound) {
+		// An amendment of a post this store does not hold (the lookup
+		// node's store had it: a store restored from an older backup may
+		// not). Posts reach this store only through this applier, so what
+		// it holds now is what the transaction sees: apply the others.
+		held := m.Amends[:0:0]
+		for _, am := range m.Amends {
+			if _, gerr := a.db.Get(am.Platform, am.ID); gerr == nil {
+				held = append(held, am)
+			} else if !errors.Is(gerr, store.ErrNotFound) {
+				return &storeError{fmt.Errorf("cluster: apply amendment at %d of stream %s: %w", seq, a.c.cfg.Stream, gerr)}
+			}
+		}
+		a.log.Warn("amendments of posts this store does not hold, skipped", "stream", a.c.cfg.Stream, "seq", seq, "missing", len(m.Amends)-len(held))
+		res, err = a.db.Amend(held, m.Profiles, cursors)
+	}
 	if err != nil {
 		return &storeError{fmt.Errorf("cluster: apply amendment at %d of stream %s: %w", seq, a.c.cfg.Stream, err)}
-	}
-	if res.Missing > 0 {
-		a.log.Warn("amendments of posts this store does not hold, skipped", "stream", a.c.cfg.Stream, "seq", seq, "missing", res.Missing)
 	}
 	a.setApplied(seq)
 	a.amendMsgs.Add(1)

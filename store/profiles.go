@@ -125,20 +125,13 @@ func (db *DB) Profiles(platform string, ids []string) (map[string]Profile, error
 type AmendResult struct {
 	Amended   int // amendments appended (posts whose figures may change)
 	Unchanged int // amendments that said nothing new, dropped
-	// Missing counts amendments named by platform and ID alone (sequence
-	// 0) of a post this store does not hold, skipped: a cluster's serve
-	// node applying another node's amendment of a post it never got.
-	Missing int
 }
 
 // Amend caches the profiles, appends the amendments that say something new
 // about their posts, and writes the cursors, in one transaction. An
 // amendment must name a stored post by its platform and ID, and by its
 // sequence number unless that is 0 (then it is looked up: sequence numbers
-// are this store's own; a post not held is counted in Missing and skipped).
-// The cursors are written in the same transaction, so a caller that
-// records where it is in a log of its own (a cluster's stream sequence)
-// applies each amendment exactly once.
+// are this store's own).
 func (db *DB) Amend(amends []Amend, profiles []Profile, cursors map[string][]byte) (AmendResult, error) {
 	var res AmendResult
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
@@ -171,8 +164,7 @@ func (db *DB) Amend(amends []Amend, profiles []Profile, cursors map[string][]byt
 			if a.Seq == 0 { // named by platform and ID only (another node's amendment)
 				v := seen.Get([]byte(postKey(a.Platform, a.ID)))
 				if len(v) != 8 {
-					res.Missing++
-					continue
+					return fmt.Errorf("amend %s: %w", a.ID, ErrNotFound)
 				}
 				a.Seq = binary.BigEndian.Uint64(v)
 			}
