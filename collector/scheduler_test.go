@@ -199,8 +199,8 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 		return f(pctx)
 	}}
 	sched = collector.NewScheduler(db, collector.NewMatcher([]store.Campaign{campaign()}), collector.SchedulerOptions{
-		Registerer:  reg,
-		OnIngest:    func() { ingests.Add(1) },
+		Registerer: reg,
+		OnIngest:   func() { ingests.Add(1) },
 		// Step 5 waits this long, in real time, for its deadline; every
 		// other step must finish inside it, ingest included, on a loaded
 		// machine too (20 ms was once too short in a full test run).
