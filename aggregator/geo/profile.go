@@ -836,9 +836,12 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 		}
 		p := a.g.places[best>>entryShift]
 		confirmed := ev >= evStated
-		// A city beside a country that holds no place of its name: a large
-		// city wins ("New Delhi - USA": the country is a slip, or where the
-		// author comes from), a smaller town gives Unknown.
+		// A city beside a country that holds no place of its name: a city
+		// of a million people or more wins ("New Delhi - USA": the country
+		// is a slip, or where the author comes from); beside a smaller one
+		// the country is the likelier reading: the gazetteer lacks the
+		// town's local name there ("Saida, Lebanon" is Sidon, not Saïda in
+		// Algeria).
 		if !confirmed && p.kind == kindCity {
 			if cc, kind, ok := a.statedCountry(sc, mi); ok && cc != p.cc {
 				if kind == kindRegion {
@@ -849,7 +852,7 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 				if p.kpop >= bigCityKPop {
 					return Attribution{Country: string(p.cc[:]), Method: MethodProfile, Confidence: 0.6}, true
 				}
-				return unknown, true
+				return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.7}, true
 			}
 		}
 		conf := 0.0
@@ -1149,7 +1152,7 @@ func (a *Attributor) topReading(m *match) int {
 
 // bigCityKPop is the population, in thousands, from which a city named
 // beside a country that holds no place of its name keeps its own country.
-const bigCityKPop = 100
+const bigCityKPop = 1000
 
 // statedCountry returns the country (and the kind: kindCountry, or
 // kindRegion for a state or province) of the first other match whose
