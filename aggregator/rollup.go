@@ -20,14 +20,20 @@ import (
 // five strings each. The string key of a cell is built once, when the batch
 // first touches it.
 type state struct {
-	a         *Aggregator
-	tx        *store.RollupTx
-	cells     map[cellID]*cellEntry
-	cellBuf   []cellEntry // storage for cells, in blocks: pointers stay put
-	members   map[memberID]*memberEntry
-	memberBuf []memberEntry
-	strs      []string          // interned strings by id; id 0 is none
-	ids       map[string]uint32 // interned string → id
+	a  *Aggregator
+	tx *store.RollupTx
+	// cells by campaign, grain and period (periodOfCell), then by dimension
+	// and value; other holds the cells of dimensions with an id of
+	// groupDims or more (none the rules name now)
+	periods    map[uint64]*periodCells
+	other      map[cellID]*cellEntry
+	cellList   []*cellEntry
+	cellBuf    []cellEntry                        // storage for cells, in blocks: pointers stay put
+	members    map[uint64]map[string]*memberEntry // by campaign and day (memberGroup), then author
+	memberList []*memberEntry
+	memberBuf  []memberEntry
+	strs       []string          // interned strings by id; id 0 is none
+	ids        map[string]uint32 // interned string → id
 	// last is, per slot of a contribution's strings, the last string
 	// interned there: consecutive posts mostly share day, hour, country…
 	last [internSlots]struct {
@@ -53,6 +59,20 @@ type cellID struct {
 	camp                       uint16 // index in Aggregator.campaigns
 	grain                      store.Grain
 	dim, period, value, value2 uint32
+}
+
+// periodCells are the cells of one campaign, grain and period, by
+// dimension id, then by value and value2 (value | value2<<32).
+type periodCells struct {
+	dims [groupDims]map[uint64]*cellEntry
+}
+
+// groupDims bounds the ids of the dimensions periodCells holds: newState
+// interns every dimension the rules name first, so they have the smallest.
+const groupDims = 16
+
+func periodOfCell(id cellID) uint64 {
+	return uint64(id.camp)<<40 | uint64(id.grain)<<32 | uint64(id.period)
 }
 
 type cellEntry struct {
@@ -101,14 +121,17 @@ func newState(a *Aggregator, tx *store.RollupTx) *state {
 	h := a.hint
 	s := &state{
 		a: a, tx: tx,
-		cells:    make(map[cellID]*cellEntry, h.cells),
-		members:  make(map[memberID]*memberEntry, h.members),
-		strs:     make([]string, 1, h.strs+1),
-		ids:      make(map[string]uint32, h.strs),
-		topPosts: map[dayKey][]store.TopPost{},
-		topParts: map[dayKey][]store.TopParticipant{},
-		dirtyTop: map[dayKey]bool{},
-		touched:  map[string]bool{},
+		periods:    map[uint64]*periodCells{},
+		other:      map[cellID]*cellEntry{},
+		cellList:   make([]*cellEntry, 0, h.cells),
+		members:    map[uint64]map[string]*memberEntry{},
+		memberList: make([]*memberEntry, 0, h.members),
+		strs:       make([]string, 1, h.strs+1),
+		ids:        make(map[string]uint32, h.strs),
+		topPosts:   map[dayKey][]store.TopPost{},
+		topParts:   map[dayKey][]store.TopParticipant{},
+		dirtyTop:   map[dayKey]bool{},
+		touched:    map[string]bool{},
 	}
 	for i, d := range contributionDims {
 		s.dimIDs[i] = s.intern(d)
@@ -116,6 +139,9 @@ func newState(a *Aggregator, tx *store.RollupTx) *state {
 	s.empty = s.intern("")
 	s.firstDim, s.minuteDim = s.intern(store.DimFirstHour), s.intern(store.DimMinute)
 	s.countryMinuteDim, s.utcHourDim = s.intern(store.DimCountryMinute), s.intern(store.DimSourceUTCHour)
+	if s.utcHourDim >= groupDims {
+		panic("aggregator: groupDims is too small for the rules' dimensions")
+	}
 	return s
 }
 
@@ -188,9 +214,42 @@ func (s *state) cell(k store.CellKey) (*store.Figures, error) {
 // cellAt returns the figures of a cell, read from the store the first time
 // the batch touches it.
 func (s *state) cellAt(id cellID) (*store.Figures, error) {
-	if e, ok := s.cells[id]; ok {
+	if id.dim >= groupDims {
+		if e, ok := s.other[id]; ok {
+			return &e.f, nil
+		}
+		e, err := s.newCell(id)
+		if err != nil {
+			return nil, err
+		}
+		s.other[id] = e
 		return &e.f, nil
 	}
+	pk := periodOfCell(id)
+	pc := s.periods[pk]
+	if pc == nil {
+		pc = &periodCells{}
+		s.periods[pk] = pc
+	}
+	m := pc.dims[id.dim]
+	if m == nil {
+		m = map[uint64]*cellEntry{}
+		pc.dims[id.dim] = m
+	}
+	vk := uint64(id.value) | uint64(id.value2)<<32
+	if e, ok := m[vk]; ok {
+		return &e.f, nil
+	}
+	e, err := s.newCell(id)
+	if err != nil {
+		return nil, err
+	}
+	m[vk] = e
+	return &e.f, nil
+}
+
+// newCell reads a cell the batch had not touched yet from the store.
+func (s *state) newCell(id cellID) (*cellEntry, error) {
 	k := store.CellKey{Campaign: s.a.campaigns[id.camp].Name, Grain: id.grain, Dim: s.strs[id.dim], Period: s.strs[id.period], Value: s.strs[id.value]}
 	if id.value2 != 0 {
 		k.Value += "/" + s.strs[id.value2]
@@ -204,8 +263,8 @@ func (s *state) cellAt(id cellID) (*store.Figures, error) {
 	}
 	s.cellBuf = append(s.cellBuf, cellEntry{key: k, f: f})
 	e := &s.cellBuf[len(s.cellBuf)-1]
-	s.cells[id] = e
-	return &e.f, nil
+	s.cellList = append(s.cellList, e)
+	return e, nil
 }
 
 // member returns a member record named by its string key.
@@ -220,7 +279,13 @@ func (s *state) member(k store.MemberKey) (*memberEntry, error) {
 // memberAt returns a member record, read from the store the first time the
 // batch touches it.
 func (s *state) memberAt(id memberID) (*memberEntry, error) {
-	if e, ok := s.members[id]; ok {
+	gk := uint64(id.camp)<<32 | uint64(id.day)
+	group := s.members[gk]
+	if group == nil {
+		group = map[string]*memberEntry{}
+		s.members[gk] = group
+	}
+	if e, ok := group[id.author]; ok {
 		return e, nil
 	}
 	k := store.MemberKey{Campaign: s.a.campaigns[id.camp].Name, Day: s.strs[id.day], Author: id.author}
@@ -233,7 +298,8 @@ func (s *state) memberAt(id memberID) (*memberEntry, error) {
 	}
 	s.memberBuf = append(s.memberBuf, memberEntry{key: k, m: m, exists: ok})
 	e := &s.memberBuf[len(s.memberBuf)-1]
-	s.members[id] = e
+	group[id.author] = e
+	s.memberList = append(s.memberList, e)
 	return e, nil
 }
 
@@ -539,8 +605,8 @@ func (s *state) flush() error {
 		enc []byte
 		e   *E
 	}
-	cells := make([]kv[cellEntry], 0, len(s.cells))
-	for _, e := range s.cells {
+	cells := make([]kv[cellEntry], 0, len(s.cellList))
+	for _, e := range s.cellList {
 		cells = append(cells, kv[cellEntry]{e.key.Bytes(), e})
 	}
 	slices.SortFunc(cells, func(x, y kv[cellEntry]) int { return bytes.Compare(x.enc, y.enc) })
@@ -549,8 +615,8 @@ func (s *state) flush() error {
 			return err
 		}
 	}
-	members := make([]kv[memberEntry], 0, len(s.members))
-	for _, e := range s.members {
+	members := make([]kv[memberEntry], 0, len(s.memberList))
+	for _, e := range s.memberList {
 		if e.dirty {
 			members = append(members, kv[memberEntry]{e.key.Bytes(), e})
 		}
@@ -569,6 +635,6 @@ func (s *state) flush() error {
 			return err
 		}
 	}
-	s.a.hint = sizeHint{cells: len(s.cells), members: len(s.members), strs: len(s.strs)}
+	s.a.hint = sizeHint{cells: len(s.cellList), members: len(s.memberList), strs: len(s.strs)}
 	return nil
 }
