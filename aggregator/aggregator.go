@@ -27,6 +27,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -445,7 +446,8 @@ type contribution struct {
 	follow   int64
 	kind     store.Kind
 	dims     [len(contributionDims)]store.DimValue // the last, DimSourceKind, only for GrainTotal
-	top      *store.TopPost                        // nil for reposts
+	top      store.TopPost                         // when hasTop (not for reposts)
+	hasTop   bool
 	// utcHour is the store.DimSourceUTCHour value ("x/2026-11-29T05:00Z")
 	// where the campaign's clock hour is not a UTC hour, else "".
 	utcHour string
@@ -528,10 +530,11 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 		}
 		if kind != store.KindRepost {
 			text := p.Text
-			if r := []rune(text); len(r) > 280 {
-				text = string(r[:279]) + "…"
+			if len(text) > 280 && utf8.RuneCountInString(text) > 280 {
+				text = string([]rune(text)[:279]) + "…"
 			}
-			co.top = &store.TopPost{Platform: p.Platform, ID: p.ID, URL: p.URL, Text: text, Kind: kind, Author: handle,
+			co.hasTop = true
+			co.top = store.TopPost{Platform: p.Platform, ID: p.ID, URL: p.URL, Text: text, Kind: kind, Author: handle,
 				Country: attr.Country, CreatedAt: p.CreatedAt.UTC(), Engagement: p.Engagement}
 		}
 		out = append(out, co)

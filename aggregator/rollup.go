@@ -505,7 +505,7 @@ func (s *state) addAuthorless(co *contribution, x *coIDs) error {
 	if err := s.countExtra(co, x); err != nil {
 		return err
 	}
-	if co.top == nil {
+	if !co.hasTop {
 		return nil
 	}
 	k := dayKey{co.campaign.Name, co.day}
@@ -521,7 +521,7 @@ func (s *state) addAuthorless(co *contribution, x *coIDs) error {
 		s.topParts[k], s.topPosts[k] = parts, posts
 	}
 	var changed bool
-	if s.topPosts[k], changed = insertTopPost(s.topPosts[k], *co.top, s.a.opts.TopN); changed {
+	if s.topPosts[k], changed = insertTopPost(s.topPosts[k], co.top, s.a.opts.TopN); changed {
 		s.dirtyTop[k] = true
 	}
 	return nil
@@ -592,8 +592,8 @@ func (s *state) updateTops(co *contribution, day *store.PeriodMember) error {
 	}
 	s.topParts[k] = updateTopParticipant(parts, store.TopParticipant{Author: co.author, Handle: day.Handle, Posts: day.Posts, Followers: day.Followers}, s.a.opts.TopN)
 	s.dirtyTop[k] = true
-	if co.top != nil {
-		s.topPosts[k], _ = insertTopPost(s.topPosts[k], *co.top, s.a.opts.TopN)
+	if co.hasTop {
+		s.topPosts[k], _ = insertTopPost(s.topPosts[k], co.top, s.a.opts.TopN)
 	}
 	return nil
 }
