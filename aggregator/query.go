@@ -622,3 +622,143 @@ func utcHours(tx *store.RollupTx, c *store.Campaign, source string, from, to tim
 	})
 	return out, err
 }
+
+// ZoneDay is a day in a zone other than the campaign's (a viewer's), with
+// the figures that add up across hours: posts by kind and new participants.
+// Participants and reach are distinct counts kept per campaign day, so they
+// cannot be moved into another zone's days and are not given.
+type ZoneDay struct {
+	Day             string `json:"day"` // in the zone asked for
+	Posts           int64  `json:"posts"`
+	Originals       int64  `json:"originals"`
+	Reposts         int64  `json:"reposts"`
+	Replies         int64  `json:"replies"`
+	Quotes          int64  `json:"quotes"`
+	NewParticipants int64  `json:"new_participants"`
+	// Split is set where a campaign hour straddles this day's midnight in
+	// the zone (zones whose offsets differ by part of an hour, as Gaza and
+	// Kolkata do): such an hour counts whole in the day it starts in.
+	Split bool `json:"split,omitempty"`
+}
+
+// DaysIn returns a campaign's posts per day in loc, from its hour rollup:
+// the day chart in a viewer's zone. from and to are days in loc (inclusive,
+// optional); days without posts within the campaign's window, or between
+// the first and last posts, are filled with zeros.
+func (a *Aggregator) DaysIn(campaign string, loc *time.Location, from, to string) ([]ZoneDay, error) {
+	c, err := a.campaign(campaign)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []struct{ name, v string }{{"from", from}, {"to", to}} {
+		if d.v != "" {
+			if err := CheckDay(d.name, d.v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if from != "" && to != "" && from > to {
+		return nil, fmt.Errorf("%w: from %s is after to %s", ErrBadQuery, from, to)
+	}
+	// An hour counts in the day of loc it starts in: the keys to read run
+	// from from's midnight in loc to the last minute before to's next.
+	var hFrom, hTo string
+	if from != "" {
+		start, _ := time.ParseInLocation(store.DayLayout, from, loc)
+		hFrom = start.UTC().Format(store.HourLayout)
+	}
+	if to != "" {
+		start, _ := time.ParseInLocation(store.DayLayout, to, loc)
+		end := time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, loc)
+		hTo = end.UTC().Add(-time.Minute).Format(store.HourLayout)
+	}
+	byDay := map[string]*ZoneDay{}
+	var first, last string
+	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
+		return tx.Cells(c.Name, store.GrainHour, store.DimAll, hFrom, hTo, func(cell store.Cell) error {
+			t, err := time.Parse(store.HourLayout, cell.Period)
+			if err != nil {
+				return err
+			}
+			lt := t.In(loc)
+			day := lt.Format(store.DayLayout)
+			if (from != "" && day < from) || (to != "" && day > to) {
+				return nil
+			}
+			d := byDay[day]
+			if d == nil {
+				d = &ZoneDay{Day: day}
+				byDay[day] = d
+			}
+			f := cell.Figures
+			d.Posts += f.Posts
+			d.Originals += f.Originals
+			d.Reposts += f.Reposts
+			d.Replies += f.Replies
+			d.Quotes += f.Quotes
+			d.NewParticipants += f.NewParticipants
+			// The hour ends in the next day of loc: it straddles midnight.
+			if end := c.HourStart(t.Add(90 * time.Minute)).In(loc); end.Format(store.DayLayout) != day && (end.Hour() != 0 || end.Minute() != 0) {
+				d.Split = true
+			}
+			if first == "" || day < first {
+				first = day
+			}
+			if day > last {
+				last = day
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("days in %s: %w", loc, err)
+	}
+	// The span to fill: the asked days, else the campaign's window in loc,
+	// else the days with posts.
+	spanFrom, spanTo := from, to
+	if spanFrom == "" && c.From != "" {
+		if s, err := c.DayStart(c.From); err == nil {
+			spanFrom = s.In(loc).Format(store.DayLayout)
+		}
+	}
+	if spanTo == "" && c.To != "" {
+		if e, err := c.DayEnd(c.To); err == nil {
+			spanTo = e.Add(-time.Nanosecond).In(loc).Format(store.DayLayout)
+		}
+	}
+	if first != "" {
+		spanFrom, spanTo = cmp.Or(spanFrom, first), cmp.Or(spanTo, last)
+		// A configured window wider than any chart (0001 to 9999): the days
+		// with posts and those between them.
+		if from == "" && to == "" && spanDays(spanFrom, spanTo) > maxAskedDays {
+			spanFrom, spanTo = first, last
+		}
+	}
+	if n := spanDays(spanFrom, spanTo); n > maxAskedDays {
+		return nil, fmt.Errorf("%w: %s to %s is %d days; a series of days spans at most %d (ten years): narrow from and to", ErrBadQuery, spanFrom, spanTo, n, maxAskedDays)
+	}
+	out := []ZoneDay{}
+	if d, err := time.Parse(store.DayLayout, spanFrom); err == nil {
+		end, _ := time.Parse(store.DayLayout, spanTo)
+		for ; !d.After(end); d = d.AddDate(0, 0, 1) {
+			day := d.Format(store.DayLayout)
+			if z := byDay[day]; z != nil {
+				out = append(out, *z)
+			} else {
+				out = append(out, ZoneDay{Day: day})
+			}
+		}
+	}
+	return out, nil
+}
+
+// spanDays is the number of days from from to to inclusive (0 when either
+// is not a day).
+func spanDays(from, to string) int {
+	d, err1 := time.Parse(store.DayLayout, from)
+	end, err2 := time.Parse(store.DayLayout, to)
+	if err1 != nil || err2 != nil || end.Before(d) {
+		return 0
+	}
+	return int(end.Sub(d).Hours()/24) + 1
+}

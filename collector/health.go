@@ -59,6 +59,12 @@ func (s *Scheduler) HealthFor(campaign string) []SourceHealth {
 		if bp, ok := src.poller.(interface{ Backfill() *Backfill }); ok {
 			h.Backfill = bp.Backfill()
 		}
+		if wp, ok := src.poller.(interface{ Warnings() []string }); ok {
+			h.Warnings = nil
+			for _, w := range wp.Warnings() {
+				h.Warnings = append(h.Warnings, s.clean(w))
+			}
+		}
 		if campaign == "" || h.Serves(campaign) {
 			out = append(out, h)
 		}

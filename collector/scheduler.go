@@ -192,6 +192,9 @@ func (s *Scheduler) add(src *source) {
 	if src.every > 0 {
 		src.h.Every = src.every.String()
 	}
+	if na, ok := src.poller.(interface{ NotAvailable() []string }); ok {
+		src.h.NotAvailable = slices.Clone(na.NotAvailable())
+	}
 	s.metrics.init(src.enum, src.name)
 	s.sources = append(s.sources, src)
 }
@@ -224,6 +227,17 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	s.running = true
 	sources := slices.Clone(s.sources)
 	s.mu.Unlock()
+	if s.db != nil && s.opts.Sink == nil {
+		// The lasting tallies go on from what the store holds (a cluster's
+		// sink keeps none).
+		if tallies, err := s.db.Tallies(); err != nil {
+			s.log.Warn("cannot read the sources' tallies; they start at zero", "err", err)
+		} else {
+			for _, src := range sources {
+				s.update(src, func(h *SourceHealth) { h.Stored = tallies[src.name] })
+			}
+		}
+	}
 
 	var wg sync.WaitGroup
 	for _, src := range sources {
@@ -419,6 +433,10 @@ func (s *Scheduler) ingest(src *source, page Page) (IngestResult, error) {
 		h.PostsAdded += int64(res.Added)
 		h.PostsDuplicate += int64(res.Duplicates)
 		h.PostsMalformed += int64(res.Malformed)
+		if page.Cursor != nil && s.opts.Sink == nil { // the store's tally moved with the cursor
+			h.Stored.Added += int64(res.Added)
+			h.Stored.Duplicate += int64(res.Duplicates)
+		}
 	})
 	if res.Added > 0 && s.opts.OnIngest != nil {
 		s.opts.OnIngest()

@@ -199,9 +199,12 @@ func TestSchedulerPollerLifecycle(t *testing.T) {
 		return f(pctx)
 	}}
 	sched = collector.NewScheduler(db, collector.NewMatcher([]store.Campaign{campaign()}), collector.SchedulerOptions{
-		Registerer:  reg,
-		OnIngest:    func() { ingests.Add(1) },
-		PollTimeout: 20 * time.Millisecond,
+		Registerer: reg,
+		OnIngest:   func() { ingests.Add(1) },
+		// Step 5 waits this long, in real time, for its deadline; every
+		// other step must finish inside it, ingest included, on a loaded
+		// machine too (20 ms was once too short in a full test run).
+		PollTimeout: 500 * time.Millisecond,
 		Now:         clock.Now,
 		Sleep:       clock.Sleep,
 		Rand:        func() float64 { return 0.75 }, // jitter +5%

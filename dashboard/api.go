@@ -2,10 +2,12 @@ package dashboard
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tagpulse/tagpulse/aggregator"
 	"github.com/tagpulse/tagpulse/internal/buildinfo"
@@ -135,6 +137,54 @@ func (h *handler) report(timeKey string) http.HandlerFunc {
 		}
 		writeJSON(w, rows)
 	}
+}
+
+// days serves /days: the report by day, or with ?zone= (an IANA zone, the
+// viewer's) the posts per day in that zone from the hour rollup, the day
+// chart a viewer in another zone reads (JSON; participants and reach are
+// distinct counts per campaign day and are not given).
+func (h *handler) days(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	name := q.Get("zone")
+	if name == "" {
+		h.report(aggregator.ByDay)(w, r)
+		return
+	}
+	if _, ok := h.format(w, r, "json"); !ok {
+		return
+	}
+	if q.Get("by") != "" {
+		h.httpError(w, r, fmt.Errorf("%w: by= and zone= together: a day in another zone has posts only, not a breakdown", aggregator.ErrBadQuery))
+		return
+	}
+	loc, err := loadZone(name)
+	if err != nil {
+		h.httpError(w, r, err)
+		return
+	}
+	from, to := q.Get("from"), q.Get("to")
+	if d := q.Get("day"); d != "" {
+		from, to = d, d
+	}
+	rows, err := h.agg.DaysIn(r.PathValue("name"), loc, from, to)
+	if err != nil {
+		h.httpError(w, r, err)
+		return
+	}
+	writeJSON(w, rows)
+}
+
+// loadZone loads a zone a viewer's browser names: an IANA name, not a
+// path or "Local" (which would be the server's zone).
+func loadZone(name string) (*time.Location, error) {
+	if name == "Local" || strings.ContainsAny(name, `\`) || strings.Contains(name, "..") || len(name) > 64 {
+		return nil, fmt.Errorf("%w: zone %q is not an IANA time zone name", aggregator.ErrBadQuery, name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: zone %q is not an IANA time zone name", aggregator.ErrBadQuery, name)
+	}
+	return loc, nil
 }
 
 // parseReport reads a /totals, /days or /hours request: by= is one

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -331,5 +332,39 @@ func TestCampaignWindowFields(t *testing.T) {
 	}
 	if seen != len(want) {
 		t.Errorf("saw %d of the %d campaigns", seen, len(want))
+	}
+}
+
+// TestSourcesWarnings: a source's warnings (an Instagram hashtag refused
+// past the 7-day limit) and its lasting tally are in /api/v1/sources; a
+// public link shows its own campaign's collectors' but not a shared
+// collector's, which name other campaigns' hashtags and count their posts;
+// what a platform does not give is shown for every collector.
+func TestSourcesWarnings(t *testing.T) {
+	warn := "instagram: not searching #secretplan: this account has queried 30 distinct hashtags in the last 7 days and Instagram allows 30"
+	all := []store.SourceHealth{
+		{Name: "instagram:17841405309211844", Source: "instagram", Kind: "poll", State: "ok", Warnings: []string{warn}, Stored: store.SourceTally{Added: 5, Duplicate: 2},
+			NotAvailable: []string{store.NotAvailableAuthors, store.NotAvailableFollowers}},
+		{Name: "x:afp", Campaign: "afp", Source: "x", Kind: "poll", State: "ok", Warnings: []string{"own warning"}, Stored: store.SourceTally{Added: 9}},
+	}
+	const secret = "public-secret-0123456789"
+	f := newFixture(t, func(o *Options) {
+		o.Public = map[string]string{"afp": secret}
+		o.Sources = healthFor(all)
+	})
+	var priv []map[string]any
+	f.getJSON(t, "/api/v1/sources", &priv)
+	if len(priv) != 2 || fmt.Sprint(priv[0]["warnings"]) != "["+warn+"]" || fmt.Sprint(priv[1]["warnings"]) != "[own warning]" ||
+		fmt.Sprint(priv[0]["stored"]) != "map[added:5 duplicate:2]" || fmt.Sprint(priv[1]["stored"]) != "map[added:9 duplicate:0]" {
+		t.Errorf("private view: %v", priv)
+	}
+	var pub []map[string]any
+	if err := json.Unmarshal(f.get(t, "/p/"+secret+"/api/v1/sources").Body.Bytes(), &pub); err != nil {
+		t.Fatal(err)
+	}
+	if len(pub) != 2 || pub[0]["warnings"] != nil || fmt.Sprint(pub[1]["warnings"]) != "[own warning]" ||
+		pub[0]["stored"] != nil || fmt.Sprint(pub[1]["stored"]) != "map[added:9 duplicate:0]" ||
+		fmt.Sprint(pub[0]["not_available"]) != "[authors followers]" {
+		t.Errorf("public view: %v", pub)
 	}
 }

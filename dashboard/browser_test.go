@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/internal/buildinfo"
 	"github.com/tagpulse/tagpulse/store"
 )
 
@@ -220,6 +222,20 @@ func TestBrowserCampaignPage(t *testing.T) {
 		chromedp.Text(`#top-posts li:first-child .text`, &title),
 		chromedp.Text(`#t-sources`, &sources),
 	)
+	// AGPL-3.0 §13: the footer's source link is there to see and to follow.
+	var srcLink struct {
+		Href    string
+		Visible bool
+	}
+	b.run(t, "footer source link", chromedp.Evaluate(`(() => {
+    const a = document.querySelector("footer a.source-link");
+    if (!a) return { href: "", visible: false };
+    const r = a.getBoundingClientRect(), s = getComputedStyle(a);
+    return { href: a.href, visible: r.width > 0 && r.height > 0 && r.right <= innerWidth && s.visibility !== "hidden" && s.display !== "none" && a.textContent.trim() !== "" };
+  })()`, &srcLink))
+	if srcLink.Href != buildinfo.Source() || !srcLink.Visible {
+		t.Errorf("footer source link %+v, want a visible link to %s", srcLink, buildinfo.Source())
+	}
 	var overlaps []string
 	b.run(t, "value axes", chromedp.Evaluate(chartOverlaps, &overlaps))
 	for _, o := range overlaps {
@@ -277,18 +293,40 @@ func TestBrowserCampaignPage(t *testing.T) {
 	// The viewer's zone moves the day's chart, not only its labels: in
 	// Chicago (UTC-6) the chart is Chicago's 29 November, from its midnight
 	// (06:00 UTC, 08:00 in Gaza) to the next, reaching into Gaza's 30th.
-	var zone, firstHour, first string
+	// The day chart moves too: Chicago's days, each post in the Chicago day
+	// it was made in (the API's /days?zone=, from the hour rollup).
+	var zone, firstHour, first, daysNote string
+	var viewerBars, campaignBars []int64
 	b.run(t, "switch hours to the viewer's zone",
 		chromedp.Text("#zone-viewer", &zone),
 		chromedp.Click(`input[name="zone"][value="viewer"]`, chromedp.ByQuery),
-		chromedp.Poll(`document.querySelector("#chart-hours").dataset.zone === "America/Chicago"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Poll(`document.querySelector("#chart-hours").dataset.zone === "America/Chicago" && document.querySelector("#chart-days").dataset.zone === "America/Chicago"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Evaluate(`document.querySelector("#chart-hours g text.axis").textContent`, &firstHour),
 		chromedp.Evaluate(`document.querySelector("#chart-hours").dataset.first`, &first),
+		chromedp.Evaluate(`[...document.querySelectorAll("#chart-days rect.bar")].map((r) => +r.dataset.value)`, &viewerBars),
+		chromedp.Text("#days-zone-note", &daysNote),
 		chromedp.Click(`input[name="zone"][value="campaign"]`, chromedp.ByQuery),
-		chromedp.Poll(`document.querySelector("#chart-hours").dataset.zone === "Asia/Gaza" && document.querySelector("#chart-hours g text.axis").textContent.includes("12:00 AM")`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Poll(`document.querySelector("#chart-hours").dataset.zone === "Asia/Gaza" && document.querySelector("#chart-days").dataset.zone === "Asia/Gaza" && document.querySelector("#chart-hours g text.axis").textContent.includes("12:00 AM")`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Evaluate(`[...document.querySelectorAll("#chart-days rect.bar")].map((r) => +r.dataset.value)`, &campaignBars),
 	)
 	if !strings.Contains(zone, "America/Chicago") || !strings.Contains(firstHour, "12:00 AM") || first != "2026-11-29T06:00:00.000Z" {
 		t.Errorf("viewer zone label %q, first hour %q at %s; want Chicago's midnight, 2026-11-29T06:00:00.000Z", zone, firstHour, first)
+	}
+	var chicagoDays []aggregator.ZoneDay
+	f.getJSON(t, "/api/v1/campaigns/afp/days?zone=America/Chicago", &chicagoDays)
+	var chicagoPosts []int64
+	for _, d := range chicagoDays {
+		chicagoPosts = append(chicagoPosts, d.Posts)
+	}
+	var gazaPosts []int64
+	for _, d := range days {
+		gazaPosts = append(gazaPosts, d.Posts)
+	}
+	if !slices.Equal(viewerBars, chicagoPosts) || slices.Equal(viewerBars, campaignBars) || !strings.Contains(daysNote, "America/Chicago") {
+		t.Errorf("day chart in the viewer's zone: bars %v (note %q), Chicago's days %v; in campaign time %v", viewerBars, daysNote, chicagoPosts, campaignBars)
+	}
+	if !slices.Equal(campaignBars, gazaPosts) {
+		t.Errorf("day chart back in campaign time: bars %v, campaign days %v", campaignBars, gazaPosts)
 	}
 
 	// A live update: new posts arrive while the page is open, and the
@@ -659,4 +697,40 @@ func TestBrowserCardFits(t *testing.T) {
 		}
 	}
 	b.noErrors(t)
+}
+
+// TestBrowserSourcesWarnings: the page's sources table shows a working
+// source's warning and its rate limit beside its state, and what each
+// source saw (Mastodon instances: posts seen, of them stored first), in the
+// page's language; nothing for a source without a warning.
+func TestBrowserSourcesWarnings(t *testing.T) {
+	ok := time.Now().Add(-time.Minute)
+	warn := "instagram: not searching #gaza: this account has queried 30 distinct hashtags in the last 7 days and Instagram allows 30"
+	f := newFixture(t, func(o *Options) {
+		o.Sources = healthFor([]store.SourceHealth{
+			{Name: "instagram:17841405309211844", Source: "instagram", Kind: store.KindPoll, State: store.StateOK, LastSuccess: &ok, Warnings: []string{warn}},
+			{Name: "mastodon:mastodon.social", Source: "mastodon", Kind: store.KindPoll, State: store.StateOK, LastSuccess: &ok,
+				RateLimit: &store.RateLimitInfo{Limit: 300, Remaining: 280}, Stored: store.SourceTally{Added: 1200, Duplicate: 34}},
+		})
+	})
+	f.fill(t)
+	srv := newServer(t, f.h)
+	b := newBrowser(t, 1280, 900)
+	for _, c := range []struct{ lang, prefix, seen, rate string }{
+		{"en", "warning: ", "1,234 (1,200 first here)", "limit: 280 of 300 left"},
+		{"de", "Warnung: ", "1.234 (1.200 zuerst hier)", "Limit: 280 von 300 übrig"},
+	} {
+		var rows []string
+		b.run(t, "open the campaign page ("+c.lang+")",
+			chromedp.Navigate(srv+"/c/afp?lang="+c.lang),
+			loaded(),
+			chromedp.Evaluate(`[...document.querySelectorAll("#t-sources tbody tr")].map((r) => r.textContent)`, &rows),
+		)
+		if len(rows) != 2 || !strings.Contains(rows[0], "instagram:17841405309211844") || !strings.Contains(rows[0], " · "+c.prefix+warn) {
+			t.Errorf("%s: instagram row %q", c.lang, rows)
+		}
+		if len(rows) == 2 && (strings.Contains(rows[1], c.prefix) || !strings.Contains(rows[1], c.seen) || !strings.Contains(rows[1], c.rate)) {
+			t.Errorf("%s: mastodon row %q, want %q and %q and no warning", c.lang, rows[1], c.seen, c.rate)
+		}
+	}
 }

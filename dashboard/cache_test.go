@@ -92,10 +92,10 @@ func TestCacheBoundedByBytes(t *testing.T) {
 		t.Errorf("%d entries of up to %d bytes in a %d-byte cache", n, biggest, cacheMaxBytes)
 	}
 	// The most recent answer is still there; the first has gone.
-	if key, _ := cacheKey(httptest.NewRequest("GET", "/api/v1/campaigns/afp/days?from="+bigFrom+"&to="+time.Date(2010, 1, 7-99, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), nil), false, []string{"format", "by", "from", "to", "day"}); c.get(key) == nil {
+	if key, _ := cacheKey(httptest.NewRequest("GET", "/api/v1/campaigns/afp/days?from="+bigFrom+"&to="+time.Date(2010, 1, 7-99, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), nil), false, daysParams); c.get(key) == nil {
 		t.Error("the latest answer was evicted")
 	}
-	if key, _ := cacheKey(httptest.NewRequest("GET", "/api/v1/campaigns/afp/days?from="+bigFrom+"&to="+bigTo, nil), false, []string{"format", "by", "from", "to", "day"}); c.get(key) != nil {
+	if key, _ := cacheKey(httptest.NewRequest("GET", "/api/v1/campaigns/afp/days?from="+bigFrom+"&to="+bigTo, nil), false, daysParams); c.get(key) != nil {
 		t.Error("the oldest answer is still cached")
 	}
 

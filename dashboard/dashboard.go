@@ -154,12 +154,12 @@ func NewHandler(opts Options) (http.Handler, error) {
 	// by the query parameters listed here, which must be every one the
 	// endpoint reads. The collectors' health and the platform counts change
 	// without the rollups, so sources and crosscheck are not.
-	report := []string{"format", "by", "from", "to", "day"}
+	report := reportParams
 	api := http.NewServeMux()
 	api.Handle("GET /api/v1/campaigns", h.cached(h.listCampaigns, false, "format"))
 	api.Handle("GET /api/v1/campaigns/{name}", h.cached(h.showCampaign, false, "format"))
 	api.Handle("GET /api/v1/campaigns/{name}/totals", h.cached(h.report(""), false, report...))
-	api.Handle("GET /api/v1/campaigns/{name}/days", h.cached(h.report(aggregator.ByDay), false, report...))
+	api.Handle("GET /api/v1/campaigns/{name}/days", h.cached(h.days, false, daysParams...))
 	api.Handle("GET /api/v1/campaigns/{name}/hours", h.cached(h.report(aggregator.ByHour), false, report...))
 	api.Handle("GET /api/v1/campaigns/{name}/top", h.cached(h.showTop, false, "format", "list", "day"))
 	api.Handle("GET /api/v1/campaigns/{name}/headline", h.cached(h.showHeadline, false, "format", "day"))
@@ -234,6 +234,13 @@ func (h *handler) httpError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // badParam is a query parameter with a value the endpoint does not take.
+// The query parameters the report endpoints read (their cache keys):
+// /days also reads zone.
+var (
+	reportParams = []string{"format", "by", "from", "to", "day"}
+	daysParams   = slices.Concat(reportParams, []string{"zone"})
+)
+
 type badParam struct {
 	name, value string
 	allowed     []string

@@ -49,9 +49,16 @@ func newFixture(tb testing.TB, mod func(*Options)) *fixture {
 // newFixtureWith is newFixture with other campaigns.
 func newFixtureWith(tb testing.TB, cs []store.Campaign, mod func(*Options)) *fixture {
 	tb.Helper()
+	return newFixtureAttr(tb, cs, nil, mod)
+}
+
+// newFixtureAttr is newFixtureWith with country attribution by attribute
+// (only platform places when nil).
+func newFixtureAttr(tb testing.TB, cs []store.Campaign, attribute aggregator.AttributeFunc, mod func(*Options)) *fixture {
+	tb.Helper()
 	f := &fixture{db: storetest.Open(tb), now: gazaNow, gaza: gazaNow.Location()}
 	clock := func() time.Time { return f.now }
-	f.agg = aggregator.New(f.db, cs, aggregator.Options{Now: clock})
+	f.agg = aggregator.New(f.db, cs, aggregator.Options{Now: clock, Attribute: attribute})
 	opts := Options{Aggregator: f.agg}
 	if mod != nil {
 		mod(&opts)

@@ -59,6 +59,7 @@ type publicSource struct {
 	LastSuccess          *time.Time               `json:"last_success,omitempty"`
 	Name                 string                   `json:"name"`
 	NextAttempt          *time.Time               `json:"next_attempt,omitempty"`
+	NotAvailable         []string                 `json:"not_available,omitempty"`
 	PostsAdded           *int64                   `json:"posts_added,omitempty"`
 	PostsDuplicate       *int64                   `json:"posts_duplicate,omitempty"`
 	PostsFetched         *int64                   `json:"posts_fetched,omitempty"`
@@ -67,6 +68,8 @@ type publicSource struct {
 	RateLimit            *store.RateLimitInfo     `json:"rate_limit,omitempty"`
 	Source               string                   `json:"source"`
 	State                string                   `json:"state"`
+	Stored               *store.SourceTally       `json:"stored,omitempty"`
+	Warnings             []string                 `json:"warnings,omitempty"` // own collectors only: a shared one's name other campaigns' hashtags
 	WaitingForResetUntil *time.Time               `json:"waiting_for_reset_until,omitempty"`
 }
 
@@ -90,10 +93,10 @@ func publicSources(all []aggregator.SourceStatus, campaign string) []publicSourc
 			continue
 		}
 		p := publicSource{ConsecutiveErrors: s.ConsecutiveErrors, Every: s.Every, Kind: s.Kind, LastSuccess: s.LastSuccess,
-			Name: s.Name, NextAttempt: s.NextAttempt, RateLimit: s.RateLimit, Source: s.Source, State: s.State,
+			Name: s.Name, NextAttempt: s.NextAttempt, NotAvailable: s.NotAvailable, RateLimit: s.RateLimit, Source: s.Source, State: s.State,
 			WaitingForResetUntil: s.WaitingForResetUntil}
 		if own {
-			p.Completeness, p.CountsError = s.Completeness, s.CountsError
+			p.Completeness, p.CountsError, p.Warnings, p.Stored = s.Completeness, s.CountsError, s.Warnings, &s.Stored
 			if s.LastError != nil {
 				p.LastError = s.LastError
 			}

@@ -46,8 +46,25 @@ type SourceHealth struct {
 	PostsDuplicate int64 `json:"posts_duplicate"` // already stored
 	PostsMalformed int64 `json:"posts_malformed"` // unparseable, skipped
 
+	// Stored is what the source's pages brought over the store's life (it
+	// survives restarts; the posts_ figures above are this process's):
+	// posts it stored first and matching posts already held. Per Mastodon
+	// instance, added + duplicate is every campaign post it saw.
+	Stored SourceTally `json:"stored"`
+
 	// Backfill says how far back a source's first poll paged (Mastodon).
 	Backfill *Backfill `json:"backfill,omitempty"`
+
+	// Warnings are what the source cannot do while it otherwise works: an
+	// Instagram hashtag refused past the account's 7-day limit while the
+	// others poll. Empty when nothing is held back.
+	Warnings []string `json:"warnings,omitempty"`
+
+	// NotAvailable names what the platform does not give this source, so
+	// its posts add nothing to those figures (see the NotAvailable
+	// constants): Threads search gives no follower counts, Instagram no
+	// authors. Empty when the source gives everything it counts for.
+	NotAvailable []string `json:"not_available,omitempty"`
 
 	// CountsError is the last failure to fetch the platform's own counts.
 	CountsError *ErrorInfo `json:"counts_error,omitempty"`
@@ -68,6 +85,14 @@ func (h *SourceHealth) Shared() bool { return h.Campaign == "" }
 func (h *SourceHealth) Serves(campaign string) bool {
 	return h.Campaign == "" || h.Campaign == campaign
 }
+
+// What a platform does not give a source, in SourceHealth.NotAvailable.
+const (
+	NotAvailableAuthors    = "authors"    // posts name no author: no participants
+	NotAvailableFollowers  = "followers"  // no follower counts: no reach
+	NotAvailableEngagement = "engagement" // no likes, reposts, replies
+	NotAvailableLocation   = "location"   // no place or profile location: Unknown country
+)
 
 // Backfill is how far back a source's first poll of a campaign paged: the
 // oldest post time it reached, whether it has finished, and why it stopped

@@ -215,6 +215,8 @@ type AppendResult struct {
 // cursors, in one transaction: a cursor never moves without the posts it covers,
 // and a crash leaves either all of it or none. A post whose (platform, ID) is
 // already stored is skipped and counted as a duplicate.
+// With exactly one cursor, the posts are that source's page, and its tally
+// (see Tallies) moves with them.
 func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, error) {
 	var res AppendResult
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
@@ -266,6 +268,15 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 		for name, c := range cursors {
 			if err := cb.Put([]byte(name), c); err != nil {
 				return err
+			}
+		}
+		// One cursor names the source the posts came from (a collector's
+		// page): its tally moves with them. Imports pass none.
+		if len(cursors) == 1 {
+			for name := range cursors {
+				if err := tally(tx, name, res.Added, res.Duplicates); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -109,7 +109,7 @@ func TestCommonWords(t *testing.T) {
 // after a city.
 func TestSpellingVariants(t *testing.T) {
 	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
-		{"Córdoba.Argentina.", "AR", ""}, {"St.Louis", "US", ""}, {"boulder CO", "US", ""},
+		{"Córdoba.Argentina.", "AR", ""}, {"St.Louis, MO", "US", ""}, {"boulder CO", "US", ""},
 		{"U.S.A.", "US", ""}, {"Washington D.C.", "US", ""}, {"northumberland. uk.", "GB", ""},
 		{"sw5/6. London. Uk", "GB", ""},
 	})
@@ -208,7 +208,8 @@ func TestOverridesAndPrefer(t *testing.T) {
 		{"West Jerusalem", "IL", ""}, {"Tel Aviv", "IL", ""},
 	})
 	none := newAttributor(t, geo.Options{})
-	checkLocate(t, none, []locateCase{{"Bethlehem", "US", ""}, {"عمان", "OM", ""}, {"Tripoli", "LY", ""}})
+	// Without preferences Bethlehem is Unknown: Pennsylvania's and Palestine's weigh alike.
+	checkLocate(t, none, []locateCase{{"Bethlehem", geo.Unknown, ""}, {"عمان", "OM", ""}, {"Tripoli", "LY", ""}})
 	israel := newAttributor(t, geo.Options{Prefer: []string{"IL"}})
 	checkLocate(t, israel, []locateCase{{"Jerusalem", "IL", ""}})
 	// The order of the preferences decides, and the same options give the same answers.
@@ -231,5 +232,88 @@ func TestLocateInvalidUTF8(t *testing.T) {
 		{"Gaza\xff", "PS", ""}, {"\xff\xfeBerlin", "DE", ""}, {"Paris,\xc3 TX", "US", ""},
 		{"\xed\xa0\x80", geo.Unknown, ""}, {"القدس\xff", geo.Unknown, geo.MethodDisputed},
 		{"ÜT: 34.07,\xff-118.35", geo.Unknown, ""}, // the pair is broken: read as text, "ÜT" is no Utah
+	})
+}
+
+// TestCityBesideOtherCountry: a city named beside a country that holds no
+// place of that name is the city's when it is a large city (100,000 people
+// or more: the country is more likely a slip, or where the author comes
+// from), and Unknown when it is a smaller town.
+func TestCityBesideOtherCountry(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"New Delhi -  USA", "IN", ""}, {"Mumbai, Canada", "IN", ""}, {"Nairobi, USA", "KE", ""},
+		{"Tralee, France", geo.Unknown, ""}, // 23,000 people
+		{"Tripoli, Lebanon", "LB", ""}, {"London, Ontario", "CA", ""}, {"Paris, TX", "US", ""},
+		{"Edinburgh, sometimes Europe & USA", "GB", ""},
+	})
+}
+
+// TestCodeBeforeCountry: a division code is read as a division of the
+// country named after it, if any: "D.C." is Washington's only when no other
+// country follows.
+func TestCodeBeforeCountry(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Bogotá, D.C., Colombia", "CO", ""}, {"Washington D.C.", "US", ""}, {"Washington, D.C., USA", "US", ""},
+		{"Perth, WA, Australia", "AU", ""}, {"Perth, WA", "AU", ""}, {"Paris, TX, USA", "US", ""},
+		{"Campinas, SP, Brasil", "BR", ""},
+	})
+}
+
+// TestPlaceLists: in a list of places separated by | / · • and the like,
+// the first listed wins; a country later in the list does not move it.
+func TestPlaceLists(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Frankfurt|Hong Kong|Singapore", "DE", ""}, {"Lyon • Canada", "FR", ""}, {"Kraków / Germany", "PL", ""},
+		{"Lagos · Ghana", "NG", ""}, {"Tralee | France", "IE", ""}, {"Tralee / USA", "IE", ""},
+		{"Cork, Ireland", "IE", ""}, {"São Paulo/SP - Brasil", "BR", ""}, {"London / UK", "GB", ""},
+	})
+}
+
+// TestCodeAndPostcode: a state or province code followed by a postcode of
+// its country's shape is that division, whatever else the code spells.
+func TestCodeAndPostcode(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Runnymede VIC 3559", "AU", ""}, {"Fitzroy North VIC 3068", "AU", ""}, {"Woolloomooloo NSW 2011", "AU", ""},
+		{"Knightstown, IN 46148", "US", ""}, {"Springwood QLD 4127", "AU", ""},
+		{"Vic, Barcelona", "ES", ""},
+	})
+}
+
+// TestDominantSense: a bare name of cities in several countries goes to
+// the country whose best-known place of that name outweighs every other
+// country's by dominanceRatio (notability, as the gazetteer ranks places),
+// else it stays Unknown.
+func TestDominantSense(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		// Granada: Spain 6.3× Nicaragua (and Grenada's Spanish name gives way
+		// to the city's own); Westminster: Colorado only 2.2× London's;
+		// Cambridge 1.5×, Bethlehem 1.3×. (Salem: India 3.4× Oregon, so India.)
+		{"Granada", "ES", ""}, {"Westminster, mostly....", geo.Unknown, ""}, {"Cambridge", geo.Unknown, ""},
+		{"Paris", "FR", ""}, {"Birmingham", "GB", ""}, {"Berlin", "DE", ""}, {"Bethlehem", geo.Unknown, ""},
+		{"Tripoli", "LY", ""}, {"Kingston", "JM", ""},
+		{"Salem, Oregon", "US", ""}, {"Salem, Tamil Nadu", "IN", ""}, {"Westminster, London", "GB", ""},
+		{"Granada, Nicaragua", "NI", ""}, {"Grenada", "GD", ""},
+	})
+}
+
+// TestAlternateNamesAmongWords: an alternate name of a town (another
+// language's, a historic one) among words that are no places counts only
+// for a well-known city.
+func TestAlternateNamesAmongWords(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Empordà i Bages", geo.Unknown, ""}, // Bages: an old name of Bitlis, Turkey
+		{"gonzales chaves", geo.Unknown, ""}, // Adolfo Gonzales Chaves, Argentina; not Mexico's Gonzales
+		{"living in Munich", "DE", ""}, {"somewhere in Lisbon", "PT", ""},
+	})
+}
+
+// TestCapitalCodesNotTowns: two capital letters that are a state, province
+// or country code are that code, not a town spelt the same ("WA" is
+// Washington or Western Australia, not Wa in Ghana); alone, a code of
+// several countries stays Unknown.
+func TestCapitalCodesNotTowns(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"WA", geo.Unknown, ""}, {"BA", geo.Unknown, ""}, {"Serving CA, OR & WA", geo.Unknown, ""},
+		{"Seattle, WA", "US", ""}, {"Perth WA", "AU", ""}, {"Wa, Ghana", "GH", ""}, {"NJ", "US", ""},
 	})
 }

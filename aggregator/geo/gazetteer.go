@@ -38,7 +38,8 @@ type place struct {
 	cc     [2]byte
 	kind   byte
 	admin  uint16 // index into gazetteer.admins; 0 = none
-	weight uint32 // population, or a rank weight for countries and regions
+	kpop   uint16 // a city's population in thousands (rounded down); 0 for countries and regions
+	weight uint32 // notability (population raised by how many languages name it), or a rank weight for countries and regions
 }
 
 // gazetteer is the parsed, immutable name index. Names are kept as 64-bit
@@ -68,12 +69,15 @@ func loadedGazetteer() (*gazetteer, error) {
 	return gazVal, gazErr
 }
 
+// placeSize is the length of one place record (see internal/gen).
+const placeSize = 15
+
 var errBadData = errors.New("geo: corrupt embedded data")
 
 // parseGazetteer reads the gazetteer (uncompressed: it is read in place,
 // with no inflating) and its name hashes.
 func parseGazetteer(raw, hashes []byte) (g *gazetteer, err error) {
-	if len(raw) < 4 || string(raw[:4]) != "TPG2" {
+	if len(raw) < 4 || string(raw[:4]) != "TPG3" {
 		return nil, fmt.Errorf("gazetteer header: %w", errBadData)
 	}
 	// Reads past the end panic; turn that into an error.
@@ -104,10 +108,10 @@ func parseGazetteer(raw, hashes []byte) (g *gazetteer, err error) {
 	g.places = make([]place, np)
 	g.lat = make([]int16, np)
 	g.lon = make([]int16, np)
-	pr := r[:13*np]
-	r = r[13*np:]
+	pr := r[:placeSize*np]
+	r = r[placeSize*np:]
 	for i := range g.places {
-		rec := pr[13*i : 13*i+13]
+		rec := pr[placeSize*i : placeSize*i+placeSize]
 		p := &g.places[i]
 		p.kind = rec[0]
 		p.cc = [2]byte{rec[1], rec[2]}
@@ -118,6 +122,7 @@ func parseGazetteer(raw, hashes []byte) (g *gazetteer, err error) {
 		p.weight = le.Uint32(rec[5:])
 		g.lat[i] = int16(le.Uint16(rec[9:]))
 		g.lon[i] = int16(le.Uint16(rec[11:]))
+		p.kpop = le.Uint16(rec[13:])
 		if p.kind == kindCountry {
 			g.iso[p.cc] = true
 		}

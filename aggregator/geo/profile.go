@@ -184,6 +184,21 @@ func (sc *scratch) near(x, y int) bool {
 	return true
 }
 
+// listed reports whether a list separator (| / · • ;) lies between
+// segments x and y: "Frankfurt|Hong Kong|Singapore" lists places, the first
+// of which is the author's; "New Delhi - USA" qualifies one.
+func (sc *scratch) listed(x, y int) bool {
+	if x > y {
+		x, y = y, x
+	}
+	for s := x + 1; s <= y && s < len(sc.tok.Listed); s++ {
+		if sc.tok.Listed[s] {
+			return true
+		}
+	}
+	return false
+}
+
 // anyNoise reports whether any segment holds words that are not places.
 func (sc *scratch) anyNoise() bool {
 	for _, n := range sc.noise {
@@ -228,6 +243,7 @@ func (a *Attributor) locate(sc *scratch, text string) Attribution {
 	}
 	sc.reset(t.Segs)
 	a.scan(sc)
+	a.readCodes(sc)
 	sc.markPlain()
 	return a.decide(sc)
 }
@@ -388,6 +404,119 @@ func (a *Attributor) scanAt(sc *scratch, i, segEnd int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// readCodes settles what the division codes of a text stand for. Two
+// capital letters that are a code are a code, not a town of that name
+// ("WA" is Washington or Western Australia, not Wa in Ghana; "BA" no Ba in
+// Fiji). A code followed by a postcode of one of its countries' shape is that country's
+// division, whatever else it spells ("Runnymede VIC 3559" is Victoria, not
+// Vic in Catalonia). Otherwise a code is read as a division of the country
+// named after it, if any: "Bogotá, D.C., Colombia" is no District of
+// Columbia, "Perth, WA, Australia" is Western Australia.
+func (a *Attributor) readCodes(sc *scratch) {
+	words := sc.tok.Words
+	for mi := range sc.matches {
+		m := &sc.matches[mi]
+		if m.start < 0 || m.override != ([2]byte{}) || len(m.entries) == 0 {
+			continue
+		}
+		if w := words[m.start]; m.end-m.start == 1 && w.Upper && w.Latin && w.End-w.Start == 2 {
+			a.codeNotTown(m)
+		}
+		if m.end < len(words) && words[m.end].Seg == m.seg {
+			if a.postcodeCode(sc, m, words[m.end].Text(sc.tok.Buf)) {
+				if sc.noise[m.seg] > 0 {
+					sc.noise[m.seg]-- // the postcode is no stray word
+				}
+				continue
+			}
+		}
+		if m.anchorable {
+			continue
+		}
+		for oi := mi + 1; oi < len(sc.matches); oi++ {
+			o := &sc.matches[oi]
+			if o.seg == m.seg || sc.slogan[o.seg] || o.override != ([2]byte{}) {
+				continue
+			}
+			top := a.topReading(o)
+			if top < 0 {
+				continue
+			}
+			if q := a.g.places[top>>entryShift]; q.kind == kindCountry {
+				kept := m.entries[:0]
+				for _, e := range m.entries {
+					if a.g.places[e>>entryShift].cc == q.cc {
+						kept = append(kept, e)
+					}
+				}
+				m.entries = kept
+				break
+			}
+		}
+	}
+}
+
+// codeNotTown drops the towns from a match that is also a code, if it is.
+func (a *Attributor) codeNotTown(m *match) {
+	code := false
+	for _, e := range m.entries {
+		code = code || e&entryQual != 0
+	}
+	if !code {
+		return
+	}
+	kept := 0
+	m.anchorable = false
+	for _, e := range m.entries {
+		if a.g.places[e>>entryShift].kind == kindCity {
+			continue
+		}
+		m.entries[kept] = e
+		kept++
+		m.anchorable = m.anchorable || e&entryQual == 0
+	}
+	m.entries = m.entries[:kept]
+}
+
+// postcodeLen is the length of the all-digit postcodes of the countries
+// whose division codes people write before them ("VIC 3559", "IN 46148").
+var postcodeLen = map[[2]byte]int{
+	{'A', 'U'}: 4, {'U', 'S'}: 5, {'I', 'N'}: 6, {'B', 'R'}: 5, {'I', 'T'}: 5, {'C', 'H'}: 4, {'M', 'X'}: 5,
+	{'E', 'S'}: 5, {'D', 'E'}: 5, {'A', 'T'}: 4, {'N', 'Z'}: 4, {'P', 'H'}: 4, {'Z', 'A'}: 4, {'M', 'Y'}: 5,
+}
+
+// postcodeCode keeps, of match m, the division codes whose country's
+// postcodes have the shape of word (Canada's "M5V"; digits for the others),
+// made to stand alone. It reports whether any was kept.
+func (a *Attributor) postcodeCode(sc *scratch, m *match, word []byte) bool {
+	digits, canadian := len(word) > 0, len(word) == 3
+	for k, c := range word {
+		d := '0' <= c && c <= '9'
+		digits = digits && d
+		canadian = canadian && d == (k == 1)
+	}
+	if !digits && !canadian {
+		return false
+	}
+	kept := 0
+	for _, e := range m.entries {
+		p := a.g.places[e>>entryShift]
+		if e&entryQual == 0 || p.kind != kindRegion {
+			continue
+		}
+		if canadian && p.cc == [2]byte{'C', 'A'} || digits && postcodeLen[p.cc] == len(word) {
+			m.entries[kept] = e &^ entryQual // m.entries is this match's own part of sc.ent
+			kept++
+		}
+	}
+	if kept == 0 {
+		return false
+	}
+	m.entries = m.entries[:kept]
+	m.anchorable = true
+	return true
 }
 
 // markPlain marks the matches that stand alone in their segment, among no
@@ -707,10 +836,20 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 		}
 		p := a.g.places[best>>entryShift]
 		confirmed := ev >= evStated
-		// A city the other names contradict: an explicit country or region wins.
+		// A city beside a country that holds no place of its name: a large
+		// city wins ("New Delhi - USA": the country is a slip, or where the
+		// author comes from), a smaller town gives Unknown.
 		if !confirmed && p.kind == kindCity {
-			if cc, ok := a.statedCountry(sc, mi); ok && cc != p.cc {
-				return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.75}, true
+			if cc, kind, ok := a.statedCountry(sc, mi); ok && cc != p.cc {
+				if kind == kindRegion {
+					// A state or province is specific: the gazetteer lacks
+					// the town there ("Kochi, Kerala": Kochi is filed as Cochin).
+					return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.75}, true
+				}
+				if p.kpop >= bigCityKPop {
+					return Attribution{Country: string(p.cc[:]), Method: MethodProfile, Confidence: 0.6}, true
+				}
+				return unknown, true
 			}
 		}
 		conf := 0.0
@@ -835,6 +974,9 @@ func (a *Attributor) best(sc *scratch, mi int, floor uint32) (int, float64, floa
 		return -1, 0, 0
 	}
 	bp := a.g.places[best>>entryShift]
+	if bestEv == 0 && bp.kind == kindCity && a.preferRank(bp.cc) < 0 && !a.dominates(sc, m, best, floor) {
+		return -1, 0, 0 // "Salem": India's and Oregon's, neither clearly
+	}
 	var same float64
 	for _, e := range m.entries {
 		if p := a.g.places[e>>entryShift]; e&entryQual == 0 && p.cc == bp.cc {
@@ -846,6 +988,28 @@ func (a *Attributor) best(sc *scratch, mi int, floor uint32) (int, float64, floa
 		share = min(1, same/total)
 	}
 	return best, bestEv, share
+}
+
+// dominanceRatio is how many times the best-known place of a name must
+// outweigh (in notability) the best-known place of that name in any other
+// country for the name alone to count for its country.
+const dominanceRatio = 3
+
+// dominates reports whether city entry best of match m outweighs, by
+// dominanceRatio, every reading of m in another country that may stand
+// for the name (with no evidence either way).
+func (a *Attributor) dominates(sc *scratch, m *match, best int, floor uint32) bool {
+	bp := a.g.places[best>>entryShift]
+	for _, e := range m.entries {
+		p := a.g.places[e>>entryShift]
+		if e&entryQual != 0 || p.cc == bp.cc || float64(p.weight)*dominanceRatio <= float64(bp.weight) {
+			continue
+		}
+		if a.standsUp(sc, m, e, p, 0, floor) {
+			return false
+		}
+	}
+	return true
 }
 
 // Preferences (Options.Prefer) raise a reading by preferBonus, less than a
@@ -874,8 +1038,14 @@ func (a *Attributor) standsUp(sc *scratch, m *match, e uint32, p place, ev float
 	if m.script != nil && !m.script[p.cc] && e&entryAlt != 0 && p.kind == kindCity && p.weight < foreignScriptPop {
 		return false // a Korean given name that is also the Hangul spelling of a Belgian village
 	}
+	if p.kind == kindCountry && e&entryAlt != 0 && a.ownedByCity(m, p.cc) {
+		return false // "Granada" is Grenada in Spanish, but first the city in Spain
+	}
 	if p.kind != kindCity {
 		return true
+	}
+	if e&entryAlt != 0 && ev == 0 && sc.noise[m.seg] > 0 && p.weight < altNoisyPop {
+		return false // "Empordà i Bages": Bages is an old name of Bitlis, but among other words it is no Turkish city
 	}
 	if ev < evFlag && p.weight < floor || p.weight < flagFloor {
 		return false
@@ -890,6 +1060,22 @@ func (a *Attributor) standsUp(sc *scratch, m *match, e uint32, p place, ev float
 		return false // "Sol" (Seoul) in "Sol III"
 	}
 	return true
+}
+
+// altNoisyPop is the notability from which a city is read from an
+// alternate name (another language's, a historic one) among words that are
+// no places.
+const altNoisyPop = 1_000_000
+
+// ownedByCity reports whether a well-known city of another country than cc
+// bears match m's name as its own name.
+func (a *Attributor) ownedByCity(m *match, cc [2]byte) bool {
+	for _, e := range m.entries {
+		if p := a.g.places[e>>entryShift]; p.kind == kindCity && e&(entryAlt|entryQual) == 0 && p.cc != cc && p.weight >= wordPop {
+			return true
+		}
+	}
+	return false
 }
 
 // divisionWeight is the weight the generator gives the divisions it takes
@@ -961,18 +1147,23 @@ func (a *Attributor) topReading(m *match) int {
 	return top
 }
 
-// statedCountry returns the country of the first other match whose
+// bigCityKPop is the population, in thousands, from which a city named
+// beside a country that holds no place of its name keeps its own country.
+const bigCityKPop = 100
+
+// statedCountry returns the country (and the kind: kindCountry, or
+// kindRegion for a state or province) of the first other match whose
 // likeliest reading is a country or region named in full (not a bare code,
 // not a city: in "Rafah, Gaza" Gaza is the city, not a province of Mozambique).
-func (a *Attributor) statedCountry(sc *scratch, mi int) ([2]byte, bool) {
+func (a *Attributor) statedCountry(sc *scratch, mi int) ([2]byte, byte, bool) {
 	m := &sc.matches[mi]
 	for oi := range sc.matches {
 		o := &sc.matches[oi]
-		if oi == mi || sc.slogan[o.seg] || !sc.near(o.seg, m.seg) || o.disputed || o.oldCity {
-			continue // only a country named beside the city contradicts it
+		if oi == mi || sc.slogan[o.seg] || !sc.near(o.seg, m.seg) || o.disputed || o.oldCity || sc.listed(o.seg, m.seg) {
+			continue // only a country named beside the city contradicts it, not one later in a list
 		}
 		if o.override != ([2]byte{}) {
-			return o.override, true
+			return o.override, kindCountry, true
 		}
 		top, topW := place{}, uint32(0)
 		for _, e := range o.entries {
@@ -981,8 +1172,8 @@ func (a *Attributor) statedCountry(sc *scratch, mi int) ([2]byte, bool) {
 			}
 		}
 		if topW > 0 && top.kind != kindCity {
-			return top.cc, true
+			return top.cc, top.kind, true
 		}
 	}
-	return [2]byte{}, false
+	return [2]byte{}, 0, false
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/tagpulse/tagpulse/collector/platformtest"
 )
 
-// TestRunNewPlatformsKillNine runs, for YouTube and Instagram, the real binary ('tagpulse run') against a
+// TestRunNewPlatformsKillNine runs, for YouTube, Instagram and Threads, the real binary ('tagpulse run') against a
 // fake YouTube, kills it with SIGKILL while a poll is in flight (search
 // answered, videos.list held), runs it again on the same store until it
 // has caught up, and expects every video counted once: report totals,
@@ -25,6 +25,7 @@ func TestRunNewPlatformsKillNine(t *testing.T) {
 	bin := buildBinary(t)
 	t.Run("youtube", func(t *testing.T) { runYouTubeKillNine(t, bin) })
 	t.Run("instagram", func(t *testing.T) { runInstagramKillNine(t, bin) })
+	t.Run("threads", func(t *testing.T) { runThreadsKillNine(t, bin) })
 }
 
 func runYouTubeKillNine(t *testing.T, bin string) {
@@ -134,6 +135,58 @@ sources:
 	}
 	if searches != 1 || fake.Searched() != 1 {
 		t.Errorf("%d hashtag searches, %d hashtags counted; want 1 and 1", searches, fake.Searched())
+	}
+}
+
+// runThreadsKillNine is the same for Threads: the kill while the third
+// keyword_search page is held. Every post must be stored once, with its
+// username as the author (37 of them, no reach: search gives no followers),
+// and the query budget in the cursor must equal what the platform counted.
+func runThreadsKillNine(t *testing.T, bin string) {
+	dir := t.TempDir()
+	const token = "THAAG-e2e-token-secret"
+	fake := platformtest.NewThreads(t)
+	fake.RequireToken(token)
+	now := time.Now().UTC()
+	const n, users = 400, 37 // four pages of 100
+	for i := range n {
+		fake.Add(platformtest.ThreadsPost{Username: fmt.Sprint("u", i%users), TopicTag: "AllForPalestine",
+			Timestamp: now.Add(-time.Duration(i+1) * time.Minute)})
+	}
+	killPoint := fake.Hold("/keyword_search", 3)
+	// Pages 1–3 before the kill, 3 and 4 after: the sixth is the next poll
+	// (paced to the budget: about 44 s after the fifth).
+	caughtUp := fake.Hold("/keyword_search", 6)
+	cfg := writeFile(t, filepath.Join(dir, "tagpulse.yml"), fmt.Sprintf(`db: %s
+campaigns:
+  - name: afp
+    hashtags: [AllForPalestine]
+    timezone: UTC
+sources:
+  threads:
+    access_token: "${TAGPULSE_THREADS_TOKEN}"
+    base_url: %s
+    max_pages: 1
+    every: 1s
+`, filepath.Join(dir, "tagpulse.db"), fake.BaseURL()))
+	runKilled(t, bin, dir, cfg, "TAGPULSE_THREADS_TOKEN="+token, token, killPoint, caughtUp)
+	out, err := exec.Command(bin, "report", "-config", cfg, "-campaign", "afp", "-by", "source", "-format", "csv").CombinedOutput()
+	if err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	// source, posts, originals, reposts, replies, quotes, participants,
+	// new participants, reach.
+	if len(lines) != 2 || lines[1] != fmt.Sprintf("threads,%d,%d,0,0,0,%d,%d,0", n, n, users, users) {
+		t.Errorf("report:\n%s", out)
+	}
+	if out, err := exec.Command(bin, "check", "-config", cfg).CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "ok:") {
+		t.Fatalf("check: %v %s", err, out)
+	}
+	// Each page asked once, but the third twice (the kill cut the first
+	// off unanswered, so it did not count), and the held sixth.
+	if r, c := len(fake.Requests()), fake.Counted(); r != 6 || c != 4 {
+		t.Errorf("%d requests, %d counted against the budget; want 6 and 4", r, c)
 	}
 }
 

@@ -54,6 +54,9 @@ const (
 	// may query in a rolling HashtagWindow.
 	HashtagLimit  = 30
 	HashtagWindow = 7 * 24 * time.Hour
+	// relistEvery is how often, at the limit, Meta's list of the
+	// account's searched hashtags is read again.
+	relistEvery = time.Hour
 	// pageLimit is recent_media's largest page.
 	pageLimit       = 50
 	defaultMaxPages = 10
@@ -154,8 +157,10 @@ type Poller struct {
 
 	mu         sync.Mutex
 	reconciled bool
+	readAt     time.Time       // when Meta's list was last read
 	platform   map[string]bool // hashtag IDs Meta lists as searched this week
 	refused    []string
+	warning    string // the last poll's LimitError, while hashtags are refused
 }
 
 // New returns the poller for the account in cfg and the campaigns'
@@ -205,6 +210,24 @@ func (p *Poller) Refused() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.refused)
+}
+
+// Warnings says, for the health view, which hashtags the last poll refused
+// past the account's 7-day limit, how many count and when a slot frees;
+// none when every hashtag was searched.
+func (p *Poller) Warnings() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.warning == "" {
+		return nil
+	}
+	return []string{p.warning}
+}
+
+// NotAvailable is what Instagram's hashtag search does not give: the
+// media's owner, so no authors and no follower counts, and no location.
+func (p *Poller) NotAvailable() []string {
+	return []string{store.NotAvailableAuthors, store.NotAvailableFollowers, store.NotAvailableLocation}
 }
 
 // Cursor is the poller's state in the store. Tags holds, for every hashtag
@@ -297,12 +320,25 @@ func (p *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 			return collector.Page{RateLimit: page.RateLimit}, err
 		}
 		p.mu.Lock()
-		p.platform, p.reconciled = ids, true
+		p.platform, p.reconciled, p.readAt = ids, true, now
 		p.mu.Unlock()
 	}
 	p.mu.Lock()
-	platform := p.platform
+	platform, readAt := p.platform, p.readAt
 	p.mu.Unlock()
+	// At the limit, Meta's list is read again (at most hourly): hashtags
+	// other tools searched leave it after their 7 days, and only Meta knows
+	// when. A failed re-read keeps the list read before.
+	if reconciled && now.Sub(readAt) >= relistEvery && cur.Queried(now, platform) >= p.cfg.HashtagLimit {
+		if ids, err := p.recentlySearched(ctx, &page); err != nil {
+			p.log.Warn("recently_searched_hashtags not read again, keeping the list read before", "err", err)
+		} else {
+			platform = ids
+			p.mu.Lock()
+			p.platform, p.readAt = ids, now
+			p.mu.Unlock()
+		}
+	}
 	progressed := false
 	var refused []string
 	var tagErr error // the last error of one hashtag alone
@@ -360,11 +396,18 @@ func (p *Poller) Poll(ctx context.Context, cursor []byte) (collector.Page, error
 			delete(cur.Tags, tag)
 		}
 	}
-	p.mu.Lock()
-	p.refused = refused
-	p.mu.Unlock()
+	var limitErr error
 	if len(refused) > 0 {
-		err := p.limitError(refused, cur, platform, now)
+		limitErr = p.limitError(refused, cur, platform, now)
+	}
+	p.mu.Lock()
+	p.refused, p.warning = refused, ""
+	if limitErr != nil {
+		p.warning = limitErr.Error()
+	}
+	p.mu.Unlock()
+	if limitErr != nil {
+		err := limitErr
 		if !progressed {
 			return collector.Page{RateLimit: page.RateLimit}, err
 		}

@@ -510,3 +510,86 @@ func TestValidate(t *testing.T) {
 		t.Errorf("config prints its token: %s", s)
 	}
 }
+
+// stopAfterPoll cancels a scheduler's run after one poll; embedding the
+// poller itself keeps its Warnings for the health view.
+type stopAfterPoll struct {
+	*instagram.Poller
+	cancel context.CancelFunc
+}
+
+func (s stopAfterPoll) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
+	defer s.cancel()
+	return s.Poller.Poll(ctx, cursor)
+}
+
+// TestRefusedHashtagWarnsInHealth: a hashtag past the 7-day limit shows in
+// the source's health as a warning while the other hashtags poll and the
+// source counts as working (no error); Meta's list of the account's
+// searched hashtags is read again at most hourly while at the limit, and
+// once nothing is refused the warning goes.
+func TestRefusedHashtagWarnsInHealth(t *testing.T) {
+	fake, p, c, _ := setup(t, instagram.Config{}, "AllForPalestine", "Gaza")
+	var others []string
+	for i := range 29 {
+		others = append(others, fmt.Sprintf("other%d", i))
+	}
+	fake.MarkSearched(t0.Add(-24*time.Hour), others...)
+	fake.Add(platformtest.IGMedia{Caption: "#AllForPalestine #Gaza", Timestamp: t0.Add(-time.Minute)})
+	db, _ := openStore(t)
+	run := func(p *instagram.Poller) store.SourceHealth {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		m := collector.NewMatcher([]store.Campaign{{Name: "c", Hashtags: []string{"allforpalestine", "gaza"}, Timezone: "UTC"}})
+		sched := collector.NewScheduler(db, m, collector.SchedulerOptions{Now: c.now, Secrets: []string{token}})
+		sched.Add(stopAfterPoll{p, cancel}, time.Hour)
+		sched.Run(ctx)
+		h := sched.Health()
+		if len(h) != 1 {
+			t.Fatalf("health %+v", h)
+		}
+		return h[0]
+	}
+	h := run(p)
+	if h.LastError != nil || h.PostsAdded != 1 || h.LastSuccess == nil {
+		t.Fatalf("the source should be working: added %d, last error %+v", h.PostsAdded, h.LastError)
+	}
+	if len(h.Warnings) != 1 || !strings.Contains(h.Warnings[0], "#gaza") || !strings.Contains(h.Warnings[0], "Instagram allows 30") ||
+		!strings.Contains(h.Warnings[0], "next slot frees at 2026-12-06") {
+		t.Fatalf("warnings %q", h.Warnings)
+	}
+	if !slices.Equal(h.NotAvailable, []string{store.NotAvailableAuthors, store.NotAvailableFollowers, store.NotAvailableLocation}) {
+		t.Errorf("not available: %v", h.NotAvailable)
+	}
+	b, err := json.Marshal(h)
+	if err != nil || !strings.Contains(string(b), `"warnings":["instagram: not searching #gaza`) {
+		t.Errorf("JSON %s (%v)", b, err)
+	}
+	lists := func() int {
+		n := 0
+		for _, r := range fake.Requests() {
+			if strings.HasSuffix(r.Path, "/recently_searched_hashtags") {
+				n++
+			}
+		}
+		return n
+	}
+	// Half an hour on, still at the limit: Meta's list is not read again
+	// yet, and the warning stays.
+	c.t = t0.Add(30 * time.Minute)
+	if h := run(p); len(h.Warnings) != 1 || lists() != 1 {
+		t.Fatalf("after 30 minutes: warnings %q, %d reads of Meta's list; want the warning and 1", h.Warnings, lists())
+	}
+	// Six days on the other tool's hashtags leave Meta's list (this
+	// account's own still counts): the same poller reads the list again,
+	// searches #gaza, and the warning is gone.
+	c.t = t0.Add(6*24*time.Hour + time.Minute)
+	h = run(p)
+	if len(h.Warnings) != 0 || h.LastError != nil || lists() != 2 {
+		t.Fatalf("after 6 days: warnings %q, error %+v, %d reads of Meta's list", h.Warnings, h.LastError, lists())
+	}
+	if r := p.Refused(); len(r) != 0 {
+		t.Errorf("still refused: %v", r)
+	}
+}

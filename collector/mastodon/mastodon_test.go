@@ -613,3 +613,74 @@ func TestMastodonTokenGoesOnlyToItsInstance(t *testing.T) {
 		t.Errorf("one instance, one token: %v", err)
 	}
 }
+
+// pollOnceThen polls once, after noting the scheduler's health as it was
+// before the poll, and ends the run.
+type pollOnceThen struct {
+	*mastodon.Poller
+	sched  **collector.Scheduler
+	before *[]collector.SourceHealth
+	cancel context.CancelFunc
+}
+
+func (p pollOnceThen) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
+	defer p.cancel()
+	*p.before = (*p.sched).Health()
+	return p.Poller.Poll(ctx, cursor)
+}
+
+// TestMastodonInstanceTalliesLast: what each instance brought (posts it
+// stored first, campaign posts another instance had first) is kept in the
+// store with its cursor, so the health view shows it after a restart, and
+// goes on counting from there.
+func TestMastodonInstanceTalliesLast(t *testing.T) {
+	a, b := platformtest.NewMastodon(), platformtest.NewMastodon()
+	defer a.Close()
+	defer b.Close()
+	shared := platformtest.Toot{URI: "https://elsewhere.example/users/carol/statuses/42", Acct: "carol@elsewhere.example",
+		Text: "#AllForPalestine from afar", Tags: []string{"allforpalestine"}}
+	a.Add(shared, platformtest.Toot{Text: "local on a #AllForPalestine", Tags: []string{"allforpalestine"}})
+	b.Add(platformtest.Toot{Text: "local on b #AllForPalestine", Tags: []string{"allforpalestine"}}, shared)
+	path := filepath.Join(t.TempDir(), "tagpulse.db")
+	db, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mbMatcher("allforpalestine")
+	pa, pb := newMastodonPoller(t, a, mastodon.Config{}, "allforpalestine"), newMastodonPoller(t, b, mastodon.Config{}, "allforpalestine")
+	mbPoll(t, db, m, pa)
+	mbPoll(t, db, m, pb)
+	tallies, err := db.Tallies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ta, tb := tallies[pa.Name()], tallies[pb.Name()]; ta != (store.SourceTally{Added: 2}) || tb != (store.SourceTally{Added: 1, Duplicate: 1}) || tb.Seen() != 2 {
+		t.Fatalf("tallies %+v; want %s 2 added, %s 1 added and 1 duplicate", tallies, pa.Name(), pb.Name())
+	}
+	db.Close()
+
+	// A restart: the health view starts from the store's tallies.
+	db, err = store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b.Add(platformtest.Toot{Text: "later on b #AllForPalestine", Tags: []string{"allforpalestine"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var sched *collector.Scheduler
+	var before []collector.SourceHealth
+	sched = collector.NewScheduler(db, m, collector.SchedulerOptions{})
+	sched.Add(pollOnceThen{pb, &sched, &before, cancel}, time.Hour)
+	sched.Run(ctx)
+	after := sched.Health()
+	if len(before) != 1 || before[0].Stored != (store.SourceTally{Added: 1, Duplicate: 1}) || before[0].PostsAdded != 0 {
+		t.Errorf("before the first poll after the restart: %+v", before)
+	}
+	if len(after) != 1 || after[0].Stored != (store.SourceTally{Added: 2, Duplicate: 1}) || after[0].PostsAdded != 1 {
+		t.Errorf("after it: %+v", after)
+	}
+	if tallies, _ := db.Tallies(); tallies[pb.Name()] != after[0].Stored {
+		t.Errorf("the store's tally %+v, the health view's %+v", tallies[pb.Name()], after[0].Stored)
+	}
+}

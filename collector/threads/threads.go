@@ -503,4 +503,15 @@ func ParsePost(raw []byte, tag string, now time.Time) (store.Post, error) {
 	return p, nil
 }
 
+// NotAvailable is what Threads search does not give (see the package
+// comment): follower counts, engagement and location. Follower counts exist
+// behind another permission only (GET /profile_lookup with
+// threads_profile_discovery, which needs App Review for anyone but Meta's
+// own accounts, answers only for public profiles with at least 1,000
+// followers, and allows 1,000 lookups per user in 24 hours); tagpulse does
+// not use it yet.
+func (p *Poller) NotAvailable() []string {
+	return []string{store.NotAvailableFollowers, store.NotAvailableEngagement, store.NotAvailableLocation}
+}
+
 var _ collector.Poller = (*Poller)(nil)

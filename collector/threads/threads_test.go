@@ -323,3 +323,30 @@ func TestValidate(t *testing.T) {
 		t.Errorf("config prints its token: %s", s)
 	}
 }
+
+// TestHealthSaysWhatIsNotAvailable: the health view says Threads gives no
+// follower counts, engagement or location, and the stored posts bear it
+// out (no followers, no engagement, no signals).
+func TestHealthSaysWhatIsNotAvailable(t *testing.T) {
+	fake, p, c, _ := setup(t, threads.Config{}, "AllForPalestine")
+	fake.Add(platformtest.ThreadsPost{Username: "amal", TopicTag: "AllForPalestine", Timestamp: c.t.Add(-time.Minute)})
+	db := openStore(t)
+	if _, res, err := poll(t, db, p, "allforpalestine"); err != nil || res.Added != 1 {
+		t.Fatalf("poll: %+v %v", res, err)
+	}
+	var stored []store.Post
+	db.Posts(0, func(_ uint64, p *store.Post) error { stored = append(stored, *p); return nil })
+	if len(stored) != 1 || stored[0].Author.Handle != "amal" || stored[0].Author.Followers != 0 || stored[0].Engagement != 0 || stored[0].Signals != (store.Signals{}) {
+		t.Fatalf("stored %+v", stored)
+	}
+	sched := collector.NewScheduler(db, collector.NewMatcher(nil), collector.SchedulerOptions{})
+	sched.Add(p, time.Hour)
+	h := sched.Health()
+	want := []string{store.NotAvailableFollowers, store.NotAvailableEngagement, store.NotAvailableLocation}
+	if len(h) != 1 || !slices.Equal(h[0].NotAvailable, want) {
+		t.Fatalf("health %+v, want not_available %v", h, want)
+	}
+	if b, _ := json.Marshal(h[0]); !strings.Contains(string(b), `"not_available":["followers","engagement","location"]`) {
+		t.Errorf("JSON %s", b)
+	}
+}

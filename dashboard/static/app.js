@@ -179,7 +179,7 @@
     items.forEach((it, i) => {
       const g = svg("g", {});
       const bw = Math.max(1, step * (it.value2 !== undefined ? 0.45 : 0.8));
-      const r = svg("rect", { x: x(i) + step * 0.1, y: y(it.value), width: bw, height: Math.max(0, H - BOTTOM - y(it.value)), class: "bar" });
+      const r = svg("rect", { x: x(i) + step * 0.1, y: y(it.value), width: bw, height: Math.max(0, H - BOTTOM - y(it.value)), class: "bar", "data-value": it.value });
       r.append(svg("title", {}, it.title));
       g.append(r);
       if (it.value2 !== undefined) {
@@ -353,8 +353,14 @@
   function inRange(d) {
     return (!state.from || d >= state.from) && (!state.to || d <= state.to);
   }
-  function days(all, other) {
+  function days(all, other, zone) {
     const rows = all.filter((d) => inRange(d.day));
+    const zn = $("days-zone-note");
+    zn.hidden = zone === tz;
+    zn.textContent = zone === tz ? "" : t("note.days_zone", { zone }) + (all.some((d) => d.split) ? " " + t("note.days_split") : "");
+    $("chart-days").dataset.zone = zone;
+    // Today, in the zone the days are in.
+    const today = zone === tz ? ds.today : new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
     const first = all.length ? all[0].day : "";
     const dayLabel = dayLabels(rows.map((d) => d.day));
     const items = rows.map((d) => ({ label: dayLabel(d.day), value: d.posts, title: fmtDay(d.day) + ": " + n(d.posts) }));
@@ -374,7 +380,7 @@
     }
     bars($("chart-days"), items, { labels: 10 });
     let sum = 0;
-    const upToToday = all.filter((d) => d.day <= ds.today);
+    const upToToday = all.filter((d) => d.day <= today);
     const cumLabel = dayLabels(upToToday.map((d) => d.day));
     line($("chart-cum"), upToToday.map((d) => {
       sum += d.new_participants || 0;
@@ -441,6 +447,14 @@
     $("map-note").textContent = total ? t("note.map", { share }) : "";
     $("unknown-note").textContent = total ? t("note.unknown", { share }) : t("note.no_posts");
   }
+  // disputed says how many of the Unknown posts name a disputed place
+  // (bare "Jerusalem"), and shows the override that settles it.
+  function disputed(count, total) {
+    const box = $("disputed-note");
+    box.hidden = !count;
+    box.dataset.count = String(count);
+    box.firstElementChild.textContent = count ? t("note.disputed", { n: n(count), share: pf.format(total ? count / total : 0) }) : "";
+  }
   function top(tp) {
     // No posts is said in a paragraph, not as the list's item 1.
     const list = $("top-posts"), none = $("no-posts");
@@ -477,14 +491,23 @@
     const tf = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
     const when = (v) => { const d = Date.parse(v); return isNaN(d) ? (v ? String(v) : "–") : tf.format(new Date(d)); };
     // Rows are collector.SourceHealth: name, source, state, last_success,
-    // last_error {message, at}, waiting_for_reset_until, consecutive_errors.
+    // last_error {message, at}, waiting_for_reset_until, consecutive_errors,
+    // rate_limit {limit, remaining}, warnings, stored {added, duplicate}.
     table("t-sources", list.map((s) => {
       const name = el("bdi", String(s.name || s.source || "?"));
       let st = M["state." + s.state] || String(s.state || "");
       if (s.waiting_for_reset_until && Date.parse(s.waiting_for_reset_until) > Date.now()) st = t("compl.rate_limited", { time: when(s.waiting_for_reset_until) });
       else if (s.consecutive_errors > 0 && s.last_error && s.last_error.message) st += " · " + t("compl.error", { error: s.last_error.message || "" });
-      return [name, when(s.last_success), st];
-    }), 3, { text: true });
+      // warnings: what the source holds back while it works (an Instagram
+      // hashtag past the 7-day limit).
+      const rl = s.rate_limit;
+      if (rl && rl.limit > 0) st += " · " + t("compl.rate_left", { remaining: n(rl.remaining), limit: n(rl.limit) });
+      for (const w of Array.isArray(s.warnings) ? s.warnings : []) st += " · " + t("compl.warning", { warning: String(w) });
+      // stored: what the source brought over the store's life (a public
+      // link leaves it out for a shared collector).
+      const seen = s.stored ? t("compl.posts_seen", { seen: n(s.stored.added + s.stored.duplicate), added: n(s.stored.added) }) : "–";
+      return [name, when(s.last_success), seen, st];
+    }), 4, { text: true });
     $("t-sources").hidden = list.length === 0;
     $("no-cross").hidden = cross.sources.length > 0;
     $("t-cross").hidden = cross.sources.length === 0;
@@ -517,8 +540,11 @@
       // In the viewer's zone the day's chart spans the viewer's day, which
       // may reach into the campaign days either side.
       const hourDays = state.zone === "viewer" && viewerTZ !== tz ? [shiftDay(state.day, -1), state.day, shiftDay(state.day, 1)] : [state.day];
+      // So does the day chart: the viewer's days, from the hours (posts
+      // only; the API says where an hour spans the viewer's midnight).
+      const viewerDays = state.zone === "viewer" && viewerTZ !== tz;
       const [c, all, h, hrs, tp, countries, src, arr, kind, lng, meth, sources, cross] = await Promise.all([
-        api(""), api("/days"), api("/headline?day=" + state.day), Promise.all(hourDays.map((d) => api("/hours?day=" + d))), api("/top?day=" + state.day),
+        api(""), api(viewerDays ? "/days?zone=" + encodeURIComponent(viewerTZ) : "/days"), api("/headline?day=" + state.day), Promise.all(hourDays.map((d) => api("/hours?day=" + d))), api("/top?day=" + state.day),
         api(dimPath("country")), api(dimPath("source")), api(dimPath("arrival")), api(dimPath("kind")), api(dimPath("lang")), api(dimPath("method")),
         get(ds.sources, ""), api("/crosscheck?day=" + state.day)]);
       const hr = [].concat(...hrs);
@@ -539,13 +565,14 @@
       // The reset button goes to the default day: "Today" only when it is.
       $("reset").textContent = t(ds.day === ds.today ? "ctl.reset" : "ctl.latest");
       headline(h);
-      days(all, other);
+      days(all, other, viewerDays ? viewerTZ : tz);
       hours(hr);
       const cs = dim("country", countries);
-      const ss = dim("source", src); dim("arrival", arr); dim("kind", kind); dim("lang", lng); dim("method", meth);
+      const ss = dim("source", src); dim("arrival", arr); dim("kind", kind); dim("lang", lng); const ms = dim("method", meth);
       top(tp);
       completeness(sources, cross, cs.sum.ZZ || 0, cs.total);
       await map(cs.sum, cs.total);
+      disputed(ms.sum.disputed || 0, cs.total);
       thin({ rows: bySource(src), total: ss.total });
       links();
       status.textContent = t("status.updated", { time: new Date().toLocaleTimeString(lang) }) + " · " + (live ? t("status.live") : t("status.polling", { n: n(15) }));
@@ -574,9 +601,17 @@
 
   let running = null, again = false;
   // update runs refresh, one at a time; a change during a run asks for one more.
+  // Nothing starts while the tab is hidden (a "changed" event or a timer
+  // that fired just before); data-busy marks a run in flight, so a test can
+  // tell a refresh that began before the tab was hidden from a new one.
   function update() {
+    if (document.hidden) { again = false; return; }
     if (running) { again = true; return; }
-    running = refresh().finally(() => { running = null; if (again) { again = false; update(); } });
+    root.dataset.busy = "1";
+    running = refresh().finally(() => {
+      running = null; delete root.dataset.busy;
+      if (again) { again = false; update(); }
+    });
   }
 
   $("zone-viewer").textContent = t("ctl.zone_viewer", { zone: viewerTZ });

@@ -177,7 +177,8 @@ type place struct {
 	own      string // normalised own name of a populated place
 	cc       string
 	admin1   string
-	pop      int
+	pop      int // weight: notability for cities, a rank weight for countries and regions
+	people   int // a populated place's population as GeoNames gives it (0 for others)
 	lat, lon float64
 }
 
@@ -525,7 +526,15 @@ func (g *gazetteer) addCountries(nm string) error {
 				if k := textnorm.Key(n); filepath.Base(f) != "en.json" && (g.wordy(k) || len(k) <= 3 && isLowerAZ(k)) {
 					continue // "Island" is Iceland in Danish, and an English word; "Mön" is Man in Icelandic, and "mon" French
 				}
-				g.add(n, p, 0)
+				// A name in another language than English is an alternate
+				// name: "Granada" is Grenada in Spanish, and a city in Spain
+				// by its own name. (addKey keeps the name primary when the
+				// English name is the same.)
+				flags := flagAlt
+				if filepath.Base(f) == "en.json" {
+					flags = 0
+				}
+				g.add(n, p, flags)
 			}
 		}
 	}
@@ -605,7 +614,7 @@ func (g *gazetteer) addCities(path string) error {
 			alts = strings.Split(col[3], ",")
 		}
 		p := len(g.places)
-		g.places = append(g.places, place{kind: 'P', cc: cc, admin1: col[10], pop: notability(pop, len(alts), col[7]), lat: lat, lon: lon,
+		g.places = append(g.places, place{kind: 'P', cc: cc, admin1: col[10], pop: notability(pop, len(alts), col[7]), people: pop, lat: lat, lon: lon,
 			own: textnorm.Key(col[2]) + " " + textnorm.Key(col[1])})
 		g.add(col[1], p, 0)
 		g.add(col[2], p, 0)
@@ -723,10 +732,11 @@ const ownerWeight = 200_000
 // encode writes the gazetteer in the binary layout that package geo reads
 // without parsing text (all integers little-endian):
 //
-//	"TPG2"
+//	"TPG3"
 //	uvarint A, then A admin1 codes, each a length byte and bytes
-//	uvarint P, then P places of 13 bytes: kind, cc[2], admin index u16,
-//	    weight u32, lat×100 i16, lon×100 i16
+//	uvarint P, then P places of 15 bytes: kind, cc[2], admin index u16,
+//	    weight u32, lat×100 i16, lon×100 i16, population in thousands u16
+//	    (rounded down, at most 65535; 0 for countries and regions)
 //	uvarint N, then N entry counts u8, then the entries u32
 //	    (place<<5 | flags), in the order of the key hashes
 //
@@ -744,7 +754,7 @@ func (g *gazetteer) encode() (gaz, hashes []byte) {
 		}
 	}
 	var b []byte
-	b = append(b, "TPG2"...)
+	b = append(b, "TPG3"...)
 	b = binary.AppendUvarint(b, uint64(len(admins)))
 	for _, a := range admins {
 		b = append(b, byte(len(a)))
@@ -757,6 +767,7 @@ func (g *gazetteer) encode() (gaz, hashes []byte) {
 		b = binary.LittleEndian.AppendUint32(b, uint32(p.pop))
 		b = binary.LittleEndian.AppendUint16(b, uint16(int16(math.Round(p.lat*100))))
 		b = binary.LittleEndian.AppendUint16(b, uint16(int16(math.Round(p.lon*100))))
+		b = binary.LittleEndian.AppendUint16(b, uint16(min(p.people/1000, math.MaxUint16)))
 	}
 	type name struct {
 		h  uint64

@@ -32,6 +32,10 @@ type Tokens struct {
 	Words []Word
 	Flags []string // upper-case region codes of flag emoji, in order ("PS", "GB")
 	Segs  int      // number of segments
+	// Listed[s] reports whether segment s follows a list separator
+	// (| / · • ; and the like: "Frankfurt|Hong Kong|Singapore") rather than
+	// a comma, a bracket or a symbol. len(Listed) == Segs.
+	Listed []bool
 }
 
 // Reset empties t for reuse, keeping its storage.
@@ -39,6 +43,7 @@ func (t *Tokens) Reset() {
 	t.Buf = t.Buf[:0]
 	t.Words = t.Words[:0]
 	t.Flags = t.Flags[:0]
+	t.Listed = t.Listed[:0]
 	t.Segs = 0
 }
 
@@ -105,6 +110,7 @@ type state struct {
 	cased    bool // current word has a cased letter
 	allUpper bool
 	segOpen  bool // current segment has a word
+	listed   bool // a list separator was met since the last segment's words
 	dotted   bool // a full stop vanished inside the current word ("U.S")
 	lastBase rune
 }
@@ -132,6 +138,16 @@ func (st *state) endSeg() {
 	}
 }
 
+// isListSep reports whether r separates the items of a list of places
+// ("Frankfurt|Hong Kong|Singapore", "Paris · Berlin").
+func isListSep(r rune) bool {
+	switch r {
+	case '|', '/', '\\', '·', '•', '∙', '⋅', '●', '◦', '‧', '・', ';', '¦', '｜', '／':
+		return true
+	}
+	return false
+}
+
 func isCJK(r rune) bool {
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
 		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r) || r == 'ー'
@@ -146,6 +162,10 @@ func (st *state) letter(r rune) {
 	if !st.inWord {
 		st.inWord = true
 		st.word = Word{Start: len(st.t.Buf), Seg: st.t.Segs, CJK: cjk}
+		if len(st.t.Listed) == st.t.Segs {
+			st.t.Listed = append(st.t.Listed, st.listed && st.t.Segs > 0)
+			st.listed = false
+		}
 		st.dotted = false
 		st.cased, st.allUpper = false, true
 		st.word.Cap = !unicode.IsLower(r)
@@ -214,7 +234,7 @@ func (st *state) letter(r rune) {
 // Split normalises s into t (which it resets): words, segments and flags.
 //
 // Segments are separated by , / | · • ; : ( ) [ ] & + newlines, emoji and other
-// symbols. Words are separated by spaces, hyphens and underscores; apostrophes
+// symbols; Listed marks those that follow a list separator (| / · • ;). Words are separated by spaces, hyphens and underscores; apostrophes
 // vanish ("mom's" → "moms"), and so do full stops after a single letter
 // ("U.S." → "us"), while a full stop between longer words separates them
 // ("St.Louis", "Córdoba.Argentina"). Handles (@name), web addresses and
@@ -267,6 +287,7 @@ func Split(t *Tokens, s string) {
 			st.endWord()
 		default: // punctuation, symbols, emoji, and utf8.RuneError for invalid bytes
 			st.endSeg()
+			st.listed = st.listed || isListSep(r)
 		}
 	}
 	st.endSeg()

@@ -185,3 +185,27 @@ func TestInvalidUTF8Terminates(t *testing.T) {
 		t.Fatal("location normalisation did not return on invalid UTF-8 within 30 s")
 	}
 }
+
+// TestListed: segments after a list separator are marked, those after a
+// comma, dash or bracket are not, and Listed has one entry per segment.
+func TestListed(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []bool
+	}{
+		{"Frankfurt|Hong Kong, Singapore", []bool{false, true, false}},
+		{"Paris · Berlin • Rome / Oslo; Bern", []bool{false, true, true, true, true}},
+		{"New Delhi - USA", []bool{false}},
+		{"Cork, Ireland (IE)", []bool{false, false, false}},
+		{"Gaza 🇵🇸 | Cairo", []bool{false, true}},
+		{"| Lyon", []bool{false}},
+		{"", nil},
+	}
+	var tok Tokens
+	for _, tt := range tests {
+		Split(&tok, tt.in)
+		if len(tok.Listed) != tok.Segs || !reflect.DeepEqual(append([]bool(nil), tok.Listed...), tt.want) {
+			t.Errorf("Split(%q).Listed = %v (%d segments), want %v", tt.in, tok.Listed, tok.Segs, tt.want)
+		}
+	}
+}
