@@ -60,9 +60,10 @@ type cellSet struct {
 	gen     uint32            // the batch: cells it touched have this gen
 }
 
-// maxCarriedCells bounds the cells passes share: past it, each pass reads
-// its cells afresh (memory stays bounded by the pass, not the backlog).
-const maxCarriedCells = 1 << 19
+// maxCarriedCells bounds the cells passes share (about 250 bytes each):
+// past it, each pass reads its cells afresh (memory stays bounded by the
+// pass, not the backlog).
+const maxCarriedCells = 1 << 18
 
 // cellID names a cell by interned strings (state.strs). value2, when not 0,
 // is the second part of a value written value/value2: DimCountryMinute's
