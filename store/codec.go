@@ -10,8 +10,8 @@ import (
 )
 
 // Posts are stored in a compact binary form (encoding and decoding JSON was
-// a third of the aggregator's time). The first byte is the format: postV2,
-// or postV1 as earlier stores wrote. A value starting with '{' is JSON, as
+// a third of the aggregator's time). The first byte is the format: postV3
+// (codec_v3.go), or postV2 or postV1 as earlier stores wrote. A value starting with '{' is JSON, as
 // early stores wrote; all are read.
 const (
 	postV1 = 1
@@ -52,7 +52,11 @@ const (
 	postImported    = 32 // Arrival is ArrivalImport (any other is live, read as "")
 )
 
-func encodePost(p *Post) []byte {
+// encodePost is the encoding posts are written in.
+func encodePost(p *Post) []byte { return encodePostV3(p) }
+
+// encodePostV2 is the earlier encoding, kept for the tests that read it.
+func encodePostV2(p *Post) []byte {
 	b := make([]byte, 0, 96+len(p.Text))
 	pc, sc, kc := code(platformCodes, p.Platform), code(sourceCodes, p.Source), code(kindCodes, string(p.Kind))
 	var flags byte
@@ -231,6 +235,8 @@ func encodePostV1(p *Post) []byte {
 // decoding the rest; ok is false for other encodings.
 func postAuthor(b []byte) (platform, id []byte, ok bool) {
 	switch {
+	case len(b) > 0 && b[0] == postV3:
+		return postAuthorV3(b)
 	case len(b) >= 5 && b[0] == postV2:
 		codes := b[1:4]
 		b = b[5:]
@@ -279,6 +285,9 @@ func postAuthor(b []byte) (platform, id []byte, ok bool) {
 func decodePost(b []byte, p *Post) error {
 	if len(b) > 0 && b[0] == '{' {
 		return json.Unmarshal(b, p)
+	}
+	if len(b) > 0 && b[0] == postV3 {
+		return decodePostV3(b, p)
 	}
 	if len(b) > 0 && b[0] == postV2 {
 		return decodePostV2(b, p)

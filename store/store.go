@@ -7,7 +7,7 @@
 // see platform_counts.go, by its first write):
 //
 //	meta     schema version, aggregator watermark, campaigns, settings
-//	posts    be64(seq) → Post (binary, codec.go; early stores' JSON is read too)   the log, in arrival order
+//	posts    be64(seq) → Post (binary postV3, codec_v3.go; postV2, postV1 and early stores' JSON are read too)   the log, in arrival order
 //	seen     platform \0 id → be64(seq)      dedupe across sources and polls
 //	cursors  source name → opaque bytes      written with the posts they follow
 //	cells    rollup figures, see CellKey
@@ -228,6 +228,8 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 		// Post IDs mostly grow with time (snowflakes), so the index mostly
 		// grows at its end too.
 		seen.FillPercent = 0.9
+		// The checksums are keyed like the log, and grow at its end too.
+		tx.Bucket(bucketSums).FillPercent = 0.95
 		type seenKey struct {
 			key []byte
 			seq uint64

@@ -26,6 +26,10 @@ type tweetV1 = twitter.Tweet
 // source to record (SourceX when collected live, SourceImport from archives).
 func ParseTweetV1(raw []byte, source string, now time.Time) (store.Post, error) {
 	var t tweetV1
+	if scanTweetV1(raw, &t) {
+		return postFromTweetV1(&t, source, now)
+	}
+	t = tweetV1{}
 	if err := decodeTweetV1(raw, &t); err != nil {
 		if !isPollTypeError(err) {
 			return store.Post{}, fmt.Errorf("not a v1.1 status: %w", err)
@@ -244,11 +248,21 @@ var FormatTwitterV1 = collector.Format{
 		return probe.IDStr != "" && probe.User != nil && err == nil
 	},
 	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {
+		// The fast path takes a status whose top-level keys include no
+		// "statuses" or "results" (in any case): no envelope.
+		var t tweetV1
+		if scanTweetV1(rec, &t) {
+			p, err := postFromTweetV1(&t, store.SourceImport, now)
+			if err != nil {
+				return nil, []error{err}
+			}
+			return []store.Post{p}, nil
+		}
 		var env struct {
 			Statuses []json.RawMessage `json:"statuses"`
 			Results  []json.RawMessage `json:"results"`
 		}
-		if (bytes.Contains(rec, []byte(`"statuses"`)) || bytes.Contains(rec, []byte(`"results"`))) && json.Unmarshal(rec, &env) == nil && (env.Statuses != nil || env.Results != nil) {
+		if hasTopLevelKey(rec, "statuses", "results") && json.Unmarshal(rec, &env) == nil && (env.Statuses != nil || env.Results != nil) {
 			list, key := env.Statuses, "statuses"
 			if list == nil {
 				list, key = env.Results, "results"

@@ -1,0 +1,730 @@
+package x
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// scanTweetV1 is the import's fast path for one v1.1 status: a single pass
+// over the JSON that checks every value against go-twitter's types as
+// encoding/json would, and sets into t only the fields postFromTweetV1
+// reads, allocating nothing for the rest (a status is mostly fields
+// tagpulse never reads). It answers false on anything it does not handle as
+// encoding/json exactly would — a syntax error, a value of the wrong type,
+// a key repeated, or matching a field only case-insensitively, strings it
+// cannot take as they are — and the caller decodes the status again with
+// the full decoder, which reports the error or handles the oddity. The
+// posts it gives are held to the full path's by TestScanMatchesStd and
+// FuzzScanTweetV1.
+func scanTweetV1(raw []byte, t *tweetV1) bool {
+	s := v1Scanner{b: raw}
+	s.skipSpace()
+	if s.i >= len(s.b) || s.b[s.i] != '{' {
+		return false
+	}
+	if !s.value(tweetSchema(), reflect.ValueOf(t).Elem(), true, 0) {
+		return false
+	}
+	s.skipSpace()
+	return s.i == len(s.b)
+}
+
+// v1Needed names, per go-twitter type, the fields postFromTweetV1 reads:
+// only these are set, the others are checked and skipped.
+var v1Needed = map[string][]string{
+	"Tweet":         {"Coordinates", "CreatedAt", "Entities", "FavoriteCount", "ID", "IDStr", "InReplyToStatusID", "InReplyToStatusIDStr", "Lang", "QuoteCount", "ReplyCount", "RetweetCount", "RetweetedStatus", "Text", "FullText", "Place", "User", "ExtendedTweet", "QuotedStatusIDStr", "QuotedStatus"},
+	"User":          {"ID", "IDStr", "ScreenName", "Name", "FollowersCount", "Location"},
+	"Entities":      {"Hashtags"},
+	"HashtagEntity": {"Text"},
+	"ExtendedTweet": {"FullText", "Entities"},
+	"Place":         {"CountryCode"},
+	"Coordinates":   {"Coordinates", "Type"},
+}
+
+type schemaKind uint8
+
+const (
+	kString schemaKind = iota
+	kBool
+	kInt
+	kUint
+	kFloat
+	kStruct
+	kPtr
+	kSlice
+	kArray
+	kMap    // map[string]elem
+	kAny    // interface{}: any value
+	kOpaque // not handled here: any value but null falls back
+)
+
+type schema struct {
+	kind   schemaKind
+	typ    reflect.Type
+	bits   int
+	elem   *schema
+	length int                // kArray
+	fields map[string]*sfield // kStruct, by exact JSON name
+	byLen  [][]*sfield        // kStruct: the same, by the name's length
+	folded map[string]bool    // kStruct: lower-cased JSON names
+	nField int
+}
+
+type sfield struct {
+	name   string
+	index  []int
+	n      int // position, for duplicate detection
+	s      *schema
+	needed bool
+}
+
+var (
+	tweetSchemaOnce sync.Once
+	tweetSchemaV    *schema
+)
+
+func tweetSchema() *schema {
+	tweetSchemaOnce.Do(func() {
+		tweetSchemaV = schemaOf(reflect.TypeOf(tweetV1{}), map[reflect.Type]*schema{})
+	})
+	return tweetSchemaV
+}
+
+func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
+	if s, ok := seen[t]; ok {
+		return s
+	}
+	s := &schema{typ: t}
+	seen[t] = s
+	if t.Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) || reflect.PointerTo(t).Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) {
+		s.kind = kOpaque
+		return s
+	}
+	switch t.Kind() {
+	case reflect.String:
+		s.kind = kString
+	case reflect.Bool:
+		s.kind = kBool
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		s.kind, s.bits = kInt, t.Bits()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		s.kind, s.bits = kUint, t.Bits()
+	case reflect.Float32, reflect.Float64:
+		s.kind, s.bits = kFloat, t.Bits()
+	case reflect.Pointer:
+		s.kind, s.elem = kPtr, schemaOf(t.Elem(), seen)
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			s.kind = kOpaque // []byte is base64 in JSON
+			return s
+		}
+		s.kind, s.elem = kSlice, schemaOf(t.Elem(), seen)
+	case reflect.Array:
+		s.kind, s.elem, s.length = kArray, schemaOf(t.Elem(), seen), t.Len()
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			s.kind = kOpaque
+			return s
+		}
+		s.kind, s.elem = kMap, schemaOf(t.Elem(), seen)
+	case reflect.Interface:
+		if t.NumMethod() == 0 {
+			s.kind = kAny
+		} else {
+			s.kind = kOpaque
+		}
+	case reflect.Struct:
+		s.kind = kStruct
+		s.fields, s.folded = map[string]*sfield{}, map[string]bool{}
+		needed := map[string]bool{}
+		for _, n := range v1Needed[t.Name()] {
+			needed[n] = true
+		}
+		var add func(t reflect.Type, index []int, depth int) bool
+		depthOf := map[string]int{}
+		add = func(t reflect.Type, index []int, depth int) bool {
+			for i := 0; i < t.NumField(); i++ {
+				f := t.Field(i)
+				idx := append(append([]int(nil), index...), i)
+				if f.Anonymous {
+					if f.Type.Kind() != reflect.Struct || depth > 0 {
+						return false
+					}
+					continue // promoted fields after the struct's own
+				}
+				if !f.IsExported() {
+					continue
+				}
+				tag := f.Tag.Get("json")
+				if tag == "-" {
+					continue
+				}
+				name, opts, _ := strings.Cut(tag, ",")
+				if opts != "" && opts != "omitempty" {
+					return false // ",string" and the like
+				}
+				if name == "" {
+					name = f.Name
+				}
+				if d, ok := depthOf[name]; ok {
+					if d == depth {
+						return false // ambiguous: encoding/json drops both
+					}
+					continue // a shallower field wins
+				}
+				depthOf[name] = depth
+				s.fields[name] = &sfield{name: name, index: idx, n: s.nField, s: schemaOf(f.Type, seen), needed: depth == 0 && needed[f.Name]}
+				s.folded[strings.ToLower(name)] = true
+				s.nField++
+			}
+			for i := 0; i < t.NumField(); i++ {
+				if f := t.Field(i); f.Anonymous && depth == 0 {
+					if !add(f.Type, append(append([]int(nil), index...), i), depth+1) {
+						return false
+					}
+				}
+			}
+			return true
+		}
+		if !add(t, nil, 0) || s.nField > 128 {
+			s.kind, s.fields, s.folded = kOpaque, nil, nil
+			break
+		}
+		for name, f := range s.fields {
+			for len(s.byLen) <= len(name) {
+				s.byLen = append(s.byLen, nil)
+			}
+			s.byLen[len(name)] = append(s.byLen[len(name)], f)
+		}
+	default:
+		s.kind = kOpaque
+	}
+	return s
+}
+
+type v1Scanner struct {
+	b []byte
+	i int
+}
+
+func (s *v1Scanner) skipSpace() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// maxScanDepth bounds nesting on the fast path (encoding/json allows
+// 10,000; statuses nest a handful of levels).
+const maxScanDepth = 64
+
+// value reads the value at s.i against sc; when set, it stores it into v
+// (which must then be addressable and of sc's type).
+func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool {
+	s.skipSpace()
+	if s.i >= len(s.b) || depth > maxScanDepth {
+		return false
+	}
+	c := s.b[s.i]
+	if c == 'n' {
+		return s.literal("null") // null leaves every Go value as it is
+	}
+	switch sc.kind {
+	case kString:
+		if c != '"' {
+			return false
+		}
+		str, ok := s.str(set)
+		if ok && set {
+			v.SetString(str)
+		}
+		return ok
+	case kBool:
+		switch c {
+		case 't':
+			if !s.literal("true") {
+				return false
+			}
+			if set {
+				v.SetBool(true)
+			}
+		case 'f':
+			if !s.literal("false") {
+				return false
+			}
+			if set {
+				v.SetBool(false)
+			}
+		default:
+			return false
+		}
+		return true
+	case kInt, kUint, kFloat:
+		num, integral, ok := s.number()
+		if !ok {
+			return false
+		}
+		if !set && integral && len(num) <= 18 && (sc.kind != kUint || num[0] != '-') && (sc.bits == 64 || sc.kind == kFloat) {
+			return true // fits: nothing to parse
+		}
+		switch sc.kind {
+		case kInt:
+			n, err := strconv.ParseInt(string(num), 10, 64)
+			if err != nil || (sc.bits < 64 && reflect.Zero(sc.typ).OverflowInt(n)) {
+				return false
+			}
+			if set {
+				v.SetInt(n)
+			}
+		case kUint:
+			n, err := strconv.ParseUint(string(num), 10, 64)
+			if err != nil || (sc.bits < 64 && reflect.Zero(sc.typ).OverflowUint(n)) {
+				return false
+			}
+			if set {
+				v.SetUint(n)
+			}
+		default:
+			f, err := strconv.ParseFloat(string(num), sc.bits)
+			if err != nil {
+				return false
+			}
+			if set {
+				v.SetFloat(f)
+			}
+		}
+		return true
+	case kPtr:
+		if set {
+			if v.IsNil() {
+				v.Set(reflect.New(sc.typ.Elem()))
+			}
+			v = v.Elem()
+		}
+		return s.value(sc.elem, v, set, depth)
+	case kStruct:
+		if c != '{' {
+			return false
+		}
+		return s.object(sc, v, set, depth)
+	case kSlice:
+		if c != '[' {
+			return false
+		}
+		return s.array(sc, v, set, depth)
+	case kArray:
+		if c != '[' {
+			return false
+		}
+		return s.array(sc, v, set, depth)
+	case kMap:
+		if c != '{' {
+			return false
+		}
+		return s.anyObject(sc.elem, depth)
+	case kAny:
+		return s.anyValue(depth)
+	}
+	return false // kOpaque, not null
+}
+
+// object reads a JSON object into the struct v.
+func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) bool {
+	s.i++ // '{'
+	var seen [2]uint64
+	first := true
+	for {
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return false
+		}
+		if s.b[s.i] == '}' && first {
+			s.i++
+			return true
+		}
+		first = false
+		if s.b[s.i] != '"' {
+			return false
+		}
+		start := s.i
+		if !s.skipString() {
+			return false
+		}
+		key := s.b[start+1 : s.i-1]
+		s.skipSpace()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return false
+		}
+		s.i++
+		var f *sfield
+		if len(key) < len(sc.byLen) {
+			for _, c := range sc.byLen[len(key)] {
+				if c.name == string(key) {
+					f = c
+					break
+				}
+			}
+		}
+		if depth == 0 && (bytes.EqualFold(key, []byte("statuses")) || bytes.EqualFold(key, []byte("results"))) {
+			return false // perhaps an envelope: FormatTwitterV1.Parse decides
+		}
+		if f == nil {
+			// encoding/json would match a field case-insensitively, or
+			// after unescaping the key: leave those to it.
+			if !plainKey(key) || sc.folded[strings.ToLower(string(key))] {
+				return false
+			}
+			if !s.anyValue(depth + 1) {
+				return false
+			}
+		} else {
+			if seen[f.n/64]&(1<<(f.n%64)) != 0 {
+				return false // a repeated key: the full decoder merges them
+			}
+			seen[f.n/64] |= 1 << (f.n % 64)
+			var fv reflect.Value
+			fset := set && f.needed
+			if fset {
+				fv = v.FieldByIndex(f.index)
+			}
+			if !s.value(f.s, fv, fset, depth+1) {
+				return false
+			}
+		}
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func plainKey(k []byte) bool {
+	for _, c := range k {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// array reads a JSON array into the slice or array v.
+func (s *v1Scanner) array(sc *schema, v reflect.Value, set bool, depth int) bool {
+	s.i++ // '['
+	n := 0
+	if set && sc.kind == kSlice {
+		v.SetLen(0)
+	}
+	for {
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return false
+		}
+		if s.b[s.i] == ']' && n == 0 {
+			s.i++
+			break
+		}
+		switch {
+		case sc.kind == kArray && n >= sc.length:
+			// encoding/json drops the extra elements unchecked.
+			if !s.anyValue(depth + 1) {
+				return false
+			}
+		case set && sc.kind == kSlice:
+			v.Set(reflect.Append(v, reflect.Zero(sc.typ.Elem())))
+			if !s.value(sc.elem, v.Index(n), true, depth+1) {
+				return false
+			}
+		case set:
+			if !s.value(sc.elem, v.Index(n), true, depth+1) {
+				return false
+			}
+		default:
+			if !s.value(sc.elem, reflect.Value{}, false, depth+1) {
+				return false
+			}
+		}
+		n++
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return false
+		}
+		if s.b[s.i] == ',' {
+			s.i++
+			continue
+		}
+		if s.b[s.i] != ']' {
+			return false
+		}
+		s.i++
+		break
+	}
+	if set && sc.kind == kSlice && v.IsNil() {
+		v.Set(reflect.MakeSlice(sc.typ, 0, 0)) // [] is an empty slice, not nil
+	}
+	if set && sc.kind == kArray {
+		for j := n; j < sc.length; j++ {
+			v.Index(j).Set(reflect.Zero(sc.typ.Elem()))
+		}
+	}
+	return true
+}
+
+// anyObject checks an object whose values are of elem (a map).
+func (s *v1Scanner) anyObject(elem *schema, depth int) bool {
+	s.i++ // '{'
+	first := true
+	for {
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return false
+		}
+		if s.b[s.i] == '}' && first {
+			s.i++
+			return true
+		}
+		first = false
+		if s.b[s.i] != '"' || !s.skipString() {
+			return false
+		}
+		s.skipSpace()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return false
+		}
+		s.i++
+		if !s.value(elem, reflect.Value{}, false, depth+1) {
+			return false
+		}
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+var anySchema = &schema{kind: kAny}
+
+// anyValue checks any JSON value as encoding/json decodes it into an
+// interface{} (a number must fit a float64).
+func (s *v1Scanner) anyValue(depth int) bool {
+	s.skipSpace()
+	if s.i >= len(s.b) || depth > maxScanDepth {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '"':
+		return s.skipString()
+	case c == '{':
+		return s.anyObject(anySchema, depth)
+	case c == '[':
+		s.i++
+		first := true
+		for {
+			s.skipSpace()
+			if s.i >= len(s.b) {
+				return false
+			}
+			if s.b[s.i] == ']' && first {
+				s.i++
+				return true
+			}
+			first = false
+			if !s.anyValue(depth + 1) {
+				return false
+			}
+			s.skipSpace()
+			if s.i >= len(s.b) {
+				return false
+			}
+			if s.b[s.i] == ',' {
+				s.i++
+				continue
+			}
+			if s.b[s.i] != ']' {
+				return false
+			}
+			s.i++
+			return true
+		}
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	default:
+		num, integral, ok := s.number()
+		if !ok {
+			return false
+		}
+		if integral && len(num) <= 18 {
+			return true
+		}
+		_, err := strconv.ParseFloat(string(num), 64)
+		return err == nil
+	}
+}
+
+func (s *v1Scanner) literal(lit string) bool {
+	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
+		return false
+	}
+	s.i += len(lit)
+	return true
+}
+
+// number reads a JSON number (RFC 8259's grammar) and returns its text;
+// integral says it has neither fraction nor exponent.
+func (s *v1Scanner) number() (num []byte, integral bool, ok bool) {
+	b, i := s.b, s.i
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return nil, false, false
+	}
+	integral = true
+	if i < len(b) && b[i] == '.' {
+		integral = false
+		i++
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return nil, false, false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		integral = false
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return nil, false, false
+		}
+	}
+	num = b[s.i:i]
+	s.i = i
+	return num, integral, true
+}
+
+// skipString checks the string at s.i ('"') and moves past it.
+func (s *v1Scanner) skipString() bool {
+	_, ok := s.scanString()
+	return ok
+}
+
+// scanString checks the string at s.i and moves past it, returning whether
+// it holds an escape.
+func (s *v1Scanner) scanString() (escaped bool, ok bool) {
+	b := s.b
+	i := s.i + 1
+	for i < len(b) {
+		// Eight bytes at a time while none is a quote, a backslash or a
+		// control character.
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			const ones, highs = 0x0101010101010101, 0x8080808080808080
+			q, bs := x^(ones*'"'), x^(ones*'\\')
+			if ((q-ones)&^q|(bs-ones)&^bs|(x-ones*0x20)&^x)&highs != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(b) {
+			break
+		}
+		c := b[i]
+		switch {
+		case c == '"':
+			s.i = i + 1
+			return escaped, true
+		case c < 0x20:
+			return false, false
+		case c == '\\':
+			escaped = true
+			if i+1 >= len(b) {
+				return false, false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) {
+					return false, false
+				}
+				for _, h := range b[i+2 : i+6] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return false, false
+					}
+				}
+				i += 6
+			default:
+				return false, false
+			}
+		default:
+			i++
+		}
+	}
+	return false, false
+}
+
+// str reads a string; when want is set it returns its value, as
+// encoding/json would give it (escapes and invalid UTF-8 by encoding/json
+// itself).
+func (s *v1Scanner) str(want bool) (string, bool) {
+	start := s.i
+	escaped, ok := s.scanString()
+	if !ok || !want {
+		return "", ok
+	}
+	body := s.b[start+1 : s.i-1]
+	if !escaped && utf8.Valid(body) {
+		return string(body), true
+	}
+	var out string
+	if json.Unmarshal(s.b[start:s.i], &out) != nil {
+		return "", false
+	}
+	return out, true
+}

@@ -1,0 +1,167 @@
+package x
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tagpulse/tagpulse/bench/v11gen"
+	"github.com/tagpulse/tagpulse/internal/testneed"
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// v1Corpus is every v1.1 status of the shared fixtures and archives, and
+// the given number of generated ones.
+func v1Corpus(t testing.TB, generated int) (statuses [][]byte, fixtures int) {
+	var files []string
+	for _, sub := range []string{"twitter_v1", filepath.Join("archives", "twitter")} {
+		dir := testneed.Path(t, filepath.Join("..", "..", "..", "shared", "fixtures", sub))
+		m, err := filepath.Glob(filepath.Join(dir, "*.json*"))
+		if err != nil || len(m) == 0 {
+			t.Fatalf("no fixtures in %s: %v", dir, err)
+		}
+		files = append(files, m...)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, ".headers.json") {
+			continue
+		}
+		statuses = append(statuses, v1Statuses(t.(*testing.T), f)...)
+	}
+	fixtures = len(statuses)
+	var gen bytes.Buffer
+	if _, err := v11gen.Write(&gen, generated, v11gen.Options{Seed: 11}); err != nil {
+		t.Fatal(err)
+	}
+	return append(statuses, bytes.Split(bytes.TrimSpace(gen.Bytes()), []byte("\n"))...), fixtures
+}
+
+// scanPost is the post through the fast path alone; ok is false when it
+// hands the status to the full decoder.
+func scanPost(raw []byte, now time.Time) (store.Post, error, bool) {
+	var t tweetV1
+	if !scanTweetV1(raw, &t) {
+		return store.Post{}, nil, false
+	}
+	p, err := postFromTweetV1(&t, store.SourceImport, now)
+	return p, err, true
+}
+
+// TestScanMatchesStd: wherever the fast path takes a status — every
+// generated one, and the fixtures it does not hand on — it gives the post
+// encoding/json through go-twitter's types gives, and it hands on what
+// encoding/json refuses.
+func TestScanMatchesStd(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	statuses, fixtures := v1Corpus(t, 3000)
+	taken := 0
+	for i, raw := range statuses {
+		got, gerr, ok := scanPost(raw, now)
+		if !ok {
+			if i >= fixtures {
+				t.Fatalf("generated status %d handed to the full decoder:\n%s", i-fixtures, raw)
+			}
+			continue
+		}
+		taken++
+		want, werr := parseTweetV1Std(raw, now)
+		if (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("status %d: fast path %v\n%+v\nstd %v\n%+v", i, gerr, got, werr, want)
+		}
+	}
+	if taken-(len(statuses)-fixtures) < fixtures/2 {
+		t.Errorf("the fast path took only %d of %d fixture statuses", taken-(len(statuses)-fixtures), fixtures)
+	}
+	t.Logf("fast path took %d of %d fixture statuses and all %d generated", taken-(len(statuses)-fixtures), fixtures, len(statuses)-fixtures)
+	for _, odd := range []string{
+		`{"id_str":"1","ID_STR":"2"}`, // folds onto a field
+		`{"id_str":"1","id_str":"2"}`, // repeated
+		`{"id_str":1}`,                // wrong type
+		`{"id":1.5,"id_str":"1"}`,     // not an int
+		`{"id_str":"1","x":1e999}`,    // no float64
+		`{"id_str":"1"} x`,            // trailing data
+		`{"id_str":"1",}`,             // syntax
+		`{"id_str":"1","user":{"id_str":"2"},"entities":{"polls":[{"duration_minutes":60}]}}`, // go-twitter's poll type
+		"{\"id_str\":\"1\",\"text\":\"a\tb\"}",                                                // a raw control character
+		`{"place":{"attributes":{"a":1}}}`,
+		`{"id_str":"1","Statuses":[]}`, // perhaps an envelope                                                    // map[string]string
+	} {
+		var tw tweetV1
+		if scanTweetV1([]byte(odd), &tw) {
+			t.Errorf("%s: taken by the fast path", odd)
+		}
+	}
+}
+
+// FuzzScanTweetV1: whatever the fast path takes, encoding/json takes too
+// and gives the same post.
+func FuzzScanTweetV1(f *testing.F) {
+	for _, name := range []string{"twitter_v1", filepath.Join("archives", "twitter")} {
+		m, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "fixtures", name, "*.json*"))
+		for _, p := range m {
+			if b, err := os.ReadFile(p); err == nil && !strings.HasSuffix(p, ".headers.json") {
+				for _, line := range bytes.Split(b, []byte("\n")) {
+					if len(line) > 0 && len(line) < 20000 {
+						f.Add(line)
+					}
+				}
+			}
+		}
+	}
+	var gen bytes.Buffer
+	v11gen.Write(&gen, 20, v11gen.Options{Seed: 13})
+	for _, line := range bytes.Split(bytes.TrimSpace(gen.Bytes()), []byte("\n")) {
+		f.Add(line)
+	}
+	f.Add([]byte(`{"id_str":"1","user":{"id_str":"2","screen_name":"a"},"created_at":"Mon Nov 30 10:00:00 +0000 2026","coordinates":{"type":"Point","coordinates":[1,2,3]},"entities":{"hashtags":[null,{"text":"a\u00e9"}]}}`))
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, gerr, ok := scanPost(raw, now)
+		if !ok {
+			return
+		}
+		want, werr := parseTweetV1Std(raw, now)
+		if (gerr == nil) != (werr == nil) || (gerr == nil && !reflect.DeepEqual(got, want)) {
+			t.Fatalf("%q:\nfast path %v %+v\nstd %v %+v", raw, gerr, got, werr, want)
+		}
+	})
+}
+
+// BenchmarkParseTweetV1 compares FormatTwitterV1.Parse on generated
+// statuses ("now": the scanner) with the path before it ("before": two
+// bytes.Contains for an envelope, then goccy/go-json into go-twitter's
+// types).
+func BenchmarkParseTweetV1(b *testing.B) {
+	var gen bytes.Buffer
+	if _, err := v11gen.Write(&gen, 1000, v11gen.Options{Seed: 17}); err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(gen.Bytes()), []byte("\n"))
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	b.Run("now", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, bad := FormatTwitterV1.Parse(lines[i%len(lines)], now); bad != nil {
+				b.Fatal(bad)
+			}
+		}
+	})
+	b.Run("before", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			rec := lines[i%len(lines)]
+			if bytes.Contains(rec, []byte(`"statuses"`)) || bytes.Contains(rec, []byte(`"results"`)) {
+				b.Fatal("an envelope")
+			}
+			var t tweetV1
+			if err := decodeTweetV1(rec, &t); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := postFromTweetV1(&t, store.SourceImport, now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
