@@ -325,6 +325,7 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 				pass, inPass = store.Pass{Target: tx.LastSeq(), Width: max(1, width)}, true
 			}
 		}
+		st := newState(a, tx)
 		if inPass {
 			hi := min(store.AuthorBuckets, pass.Next+pass.Width)
 			tx.FillMembers()
@@ -332,12 +333,6 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			if err != nil {
 				return err
 			}
-			x := a.passIdx // this catch-up's, after passSeqs
-			if x.cellsNext != pass.Next {
-				x.cells = nil // another writer's pass came between
-			}
-			st := newState(a, tx, x.cells)
-			x.cells = nil // until this pass has written them
 			err = tx.PostsAt(seqs, func(seq uint64, p *store.Post) error {
 				if err := st.add(p); err != nil {
 					return fmt.Errorf("post %d: %w", seq, err)
@@ -352,7 +347,6 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			}
 			touched = st.touched
 			if hi < store.AuthorBuckets {
-				x.cells, x.cellsNext = st.carry(), hi // step drops the index when the commit fails
 				pass.Next = hi
 				more = true
 				return tx.SetPass(pass)
@@ -366,7 +360,6 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			more = tx.LastSeq() > pass.Target || tx.LastAmendSeq() > tx.AmendWatermark()
 			return tx.SetWatermark(pass.Target)
 		}
-		st := newState(a, tx, nil)
 		last := wm
 		err := tx.Posts(wm, a.opts.BatchSize, func(seq uint64, p *store.Post) error {
 			if err := st.add(p); err != nil {
@@ -407,11 +400,6 @@ type passIndex struct {
 	wm   uint64
 	pass store.Pass
 	seqs [][]uint32 // by pass: seq - wm of its posts (4 bytes a post)
-	// cells are the cells the passes so far wrote, as they wrote them, for
-	// the next pass to start from (nil: it reads them from the store), the
-	// one that starts at bucket cellsNext
-	cells     *cellSet
-	cellsNext int
 }
 
 // passSeqs returns the sequence numbers of the posts of the pass that

@@ -22,10 +22,18 @@ import (
 type state struct {
 	a  *Aggregator
 	tx *store.RollupTx
-	*cellSet
-	members    map[uint64]map[string]*memberEntry // by campaign and day, then author
+	// cells by campaign, grain and period (periodOfCell), then by dimension
+	// and value; other holds the cells of dimensions with an id of
+	// groupDims or more (none the rules name now)
+	periods    map[uint64]*periodCells
+	other      map[cellID]*cellEntry
+	cellList   []*cellEntry
+	cellBuf    []cellEntry                        // storage for cells, in blocks: pointers stay put
+	members    map[uint64]map[string]*memberEntry // by campaign and day (memberGroup), then author
 	memberList []*memberEntry
 	memberBuf  []memberEntry
+	strs       []string          // interned strings by id; id 0 is none
+	ids        map[string]uint32 // interned string → id
 	// last is, per slot of a contribution's strings, the last string
 	// interned there: consecutive posts mostly share day, hour, country…
 	last [internSlots]struct {
@@ -43,27 +51,6 @@ type state struct {
 	scratch  []contribution
 	touched  map[string]bool // campaigns whose figures changed
 }
-
-// cellSet is the cells a batch touched and the strings it interned. The
-// passes of one catch-up share one (see passIndex.cells): the rollups
-// have no other writer, so a cell a pass wrote need not be read again.
-type cellSet struct {
-	// cells by campaign, grain and period (periodOfCell), then by dimension
-	// and value; other holds the cells of dimensions with an id of
-	// groupDims or more (none the rules name now)
-	periods map[uint64]*periodCells
-	other   map[cellID]*cellEntry
-	list    []*cellEntry
-	buf     []cellEntry       // storage for cells, in blocks: pointers stay put
-	strs    []string          // interned strings by id; id 0 is none
-	ids     map[string]uint32 // interned string → id
-	gen     uint32            // the batch: cells it touched have this gen
-}
-
-// maxCarriedCells bounds the cells passes share (about 250 bytes each):
-// past it, each pass reads its cells afresh (memory stays bounded by the
-// pass, not the backlog).
-const maxCarriedCells = 1 << 18
 
 // cellID names a cell by interned strings (state.strs). value2, when not 0,
 // is the second part of a value written value/value2: DimCountryMinute's
@@ -90,9 +77,7 @@ func periodOfCell(id cellID) uint64 {
 
 type cellEntry struct {
 	key store.CellKey
-	enc []byte // key.Bytes(), once flushed
 	f   store.Figures
-	gen uint32 // the last batch that touched it (cellSet.gen)
 }
 
 // memberID names a member record: campaign index, interned day (the id of
@@ -132,24 +117,17 @@ const blockSize = 1024
 // next starts with maps of that size rather than growing them again.
 type sizeHint struct{ cells, members, strs int }
 
-// newState starts a batch, with the cells of the passes before it of the
-// same catch-up (cells), or none (nil).
-func newState(a *Aggregator, tx *store.RollupTx, cells *cellSet) *state {
+func newState(a *Aggregator, tx *store.RollupTx) *state {
 	h := a.hint
-	if cells == nil {
-		cells = &cellSet{
-			periods: map[uint64]*periodCells{},
-			other:   map[cellID]*cellEntry{},
-			list:    make([]*cellEntry, 0, h.cells),
-			strs:    make([]string, 1, h.strs+1),
-			ids:     make(map[string]uint32, h.strs),
-		}
-	}
-	cells.gen++
 	s := &state{
-		a: a, tx: tx, cellSet: cells,
+		a: a, tx: tx,
+		periods:    map[uint64]*periodCells{},
+		other:      map[cellID]*cellEntry{},
+		cellList:   make([]*cellEntry, 0, h.cells),
 		members:    map[uint64]map[string]*memberEntry{},
 		memberList: make([]*memberEntry, 0, h.members),
+		strs:       make([]string, 1, h.strs+1),
+		ids:        make(map[string]uint32, h.strs),
 		topPosts:   map[dayKey][]store.TopPost{},
 		topParts:   map[dayKey][]store.TopParticipant{},
 		dirtyTop:   map[dayKey]bool{},
@@ -238,7 +216,6 @@ func (s *state) cell(k store.CellKey) (*store.Figures, error) {
 func (s *state) cellAt(id cellID) (*store.Figures, error) {
 	if id.dim >= groupDims {
 		if e, ok := s.other[id]; ok {
-			e.gen = s.gen
 			return &e.f, nil
 		}
 		e, err := s.newCell(id)
@@ -261,7 +238,6 @@ func (s *state) cellAt(id cellID) (*store.Figures, error) {
 	}
 	vk := uint64(id.value) | uint64(id.value2)<<32
 	if e, ok := m[vk]; ok {
-		e.gen = s.gen
 		return &e.f, nil
 	}
 	e, err := s.newCell(id)
@@ -282,12 +258,12 @@ func (s *state) newCell(id cellID) (*cellEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(s.buf) == cap(s.buf) {
-		s.buf = make([]cellEntry, 0, blockSize)
+	if len(s.cellBuf) == cap(s.cellBuf) {
+		s.cellBuf = make([]cellEntry, 0, blockSize)
 	}
-	s.buf = append(s.buf, cellEntry{key: k, f: f, gen: s.gen})
-	e := &s.buf[len(s.buf)-1]
-	s.list = append(s.list, e)
+	s.cellBuf = append(s.cellBuf, cellEntry{key: k, f: f})
+	e := &s.cellBuf[len(s.cellBuf)-1]
+	s.cellList = append(s.cellList, e)
 	return e, nil
 }
 
@@ -629,15 +605,9 @@ func (s *state) flush() error {
 		enc []byte
 		e   *E
 	}
-	cells := make([]kv[cellEntry], 0, len(s.list))
-	for _, e := range s.list {
-		if e.gen != s.gen {
-			continue // a pass before this one's, untouched by this one
-		}
-		if e.enc == nil {
-			e.enc = e.key.Bytes()
-		}
-		cells = append(cells, kv[cellEntry]{e.enc, e})
+	cells := make([]kv[cellEntry], 0, len(s.cellList))
+	for _, e := range s.cellList {
+		cells = append(cells, kv[cellEntry]{e.key.Bytes(), e})
 	}
 	slices.SortFunc(cells, func(x, y kv[cellEntry]) int { return bytes.Compare(x.enc, y.enc) })
 	for _, c := range cells {
@@ -665,15 +635,6 @@ func (s *state) flush() error {
 			return err
 		}
 	}
-	s.a.hint = sizeHint{cells: len(cells), members: len(s.memberList), strs: len(s.strs)}
+	s.a.hint = sizeHint{cells: len(s.cellList), members: len(s.memberList), strs: len(s.strs)}
 	return nil
-}
-
-// carry returns the batch's cells for the next pass of its catch-up to
-// start from, or nil when they are too many to keep.
-func (s *state) carry() *cellSet {
-	if len(s.list) > maxCarriedCells {
-		return nil
-	}
-	return s.cellSet
 }
