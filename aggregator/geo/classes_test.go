@@ -58,6 +58,12 @@ func TestProfileCoordinates(t *testing.T) {
 		{"We're here from 8-5, Mon-Fri.", geo.Unknown, ""},
 		{"0.0, 0.0", geo.Unknown, ""},
 		{"95.5, 10.1", geo.Unknown, ""},
+		{"39.8283° N, 98.5795° W", "US", pc}, // the middle of the United States, atlas style
+		{"33.87°S 151.21°E", "AU", pc},
+		{"151.21 E, 33.87 S", "AU", pc},          // longitude first
+		{"-13.96° S, 33.79° E", geo.Unknown, ""}, // a sign and a letter: no pair
+		{"39.83° N, 98.58° N", geo.Unknown, ""},  // two latitudes
+		{"39.83 North", geo.Unknown, ""},
 	})
 }
 
@@ -236,15 +242,23 @@ func TestLocateInvalidUTF8(t *testing.T) {
 }
 
 // TestCityBesideOtherCountry: a city named beside a country that holds no
-// place of that name is the city's when it is a large city (100,000 people
-// or more: the country is more likely a slip, or where the author comes
-// from), and Unknown when it is a smaller town.
+// place of that name is the city's when it is a city of a million or more
+// (the country is more likely a slip, or where the author comes from);
+// beside a smaller one the country is read, as the gazetteer lacks many
+// towns' local names ("Saida, Lebanon" is Sidon, not Saïda in Algeria);
+// and when another place of the text lies in the country named next to
+// it, the country wins whatever the city's size.
 func TestCityBesideOtherCountry(t *testing.T) {
 	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
 		{"New Delhi -  USA", "IN", ""}, {"Mumbai, Canada", "IN", ""}, {"Nairobi, USA", "KE", ""},
-		{"Tralee, France", geo.Unknown, ""}, // 23,000 people
+		{"Saida, Lebanon", "LB", ""}, {"Saïda, Algérie", "DZ", ""},
+		{"Tralee, France", "FR", ""}, // 23,000 people in Ireland: the stated country is read
 		{"Tripoli, Lebanon", "LB", ""}, {"London, Ontario", "CA", ""}, {"Paris, TX", "US", ""},
 		{"Edinburgh, sometimes Europe & USA", "GB", ""},
+		// Unless another place of the text lies in that country: it is said twice.
+		{"Salt Lake City, Kolkata, India", "IN", ""},
+		{"Salt Lake City, India", "IN", ""},        // under a million people: the country is read
+		{"Los Angeles | Kolkata, India", "US", ""}, // a list: the first place is the author's
 	})
 }
 
@@ -315,5 +329,52 @@ func TestCapitalCodesNotTowns(t *testing.T) {
 	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
 		{"WA", geo.Unknown, ""}, {"BA", geo.Unknown, ""}, {"Serving CA, OR & WA", geo.Unknown, ""},
 		{"Seattle, WA", "US", ""}, {"Perth WA", "AU", ""}, {"Wa, Ghana", "GH", ""}, {"NJ", "US", ""},
+	})
+}
+
+// TestNearbyCityPlainOnly: a second city in the same region confirms a
+// reading of the first only when it is named plainly: an everyday word or a
+// name among other words does not move a capital to a village of its name.
+func TestNearbyCityPlainOnly(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Dublin/Limerick", "IE", ""},              // limerick is a word; Limerick, PA is not Dublin's
+		{"Ottawa (Algonquin Territory)", "CA", ""}, // not Ottawa, Illinois beside Algonquin, Illinois
+		{"Hackney, London", "GB", ""},
+		{"Dublin, Pleasanton", "US", ""},            // both in California, named plainly
+		{"London, New York, Los Angeles", "GB", ""}, // Los Angeles is not next to London: no London, California
+	})
+}
+
+// TestStateBesideCity: a state or province named beside a city places it in
+// that state, not merely somewhere in its country.
+func TestStateBesideCity(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"London, New York", "GB", ""}, // no London in New York State: not London, Kentucky
+		{"London, Ontario", "CA", ""},
+		{"Paris, Texas", "US", ""},
+		{"Kochi, Kerala", "IN", ""},
+	})
+}
+
+// TestSpacedDash: a dash between spaces parts segments like a comma, so a
+// slogan before it does not silence the place after it; a hyphen inside a
+// name still joins it.
+func TestSpacedDash(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Live Free or Die - NH USA", "US", ""},
+		{"Free Palestine - London", "GB", ""},
+		{"Kwa-Thema, South Africa", "ZA", ""},
+		{"New Delhi - USA", "IN", ""},
+		{"Free Palestine", geo.Unknown, ""},
+	})
+}
+
+// TestCountyAbbrev: "Co" before a capitalised name is County, as in Ireland
+// and Britain, not the code of Colorado or Colombia; after a name, or in
+// capitals, it is still a code.
+func TestCountyAbbrev(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Co. Cork", "IE", ""}, {"Co Cork", "IE", ""}, {"Co. Kerry", "IE", ""},
+		{"Boulder, CO", "US", ""}, {"Denver Co.", "US", ""},
 	})
 }

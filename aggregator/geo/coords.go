@@ -2,6 +2,7 @@ package geo
 
 import (
 	"strconv"
+	"strings"
 )
 
 // textCoordinates finds a latitude and longitude written in a profile
@@ -25,7 +26,11 @@ func (a *Attributor) textCoordinates(text string) (Attribution, bool) {
 }
 
 // findCoordinatePair returns the first "lat, lon" pair in s: two decimal
-// numbers separated by a comma, a semicolon or spaces.
+// numbers separated by a comma, a semicolon or spaces. Each number may carry
+// a degree sign and a hemisphere letter, as atlases write them ("39.83° N,
+// 98.58° W"): S and W make it negative, and a pair written longitude first
+// ("98.58° W 39.83° N") is turned round. Letters must then name one
+// latitude and one longitude.
 func findCoordinatePair(s string) (lat, lon float64, ok bool) {
 	for i := 0; i < len(s); i++ {
 		if !startsNumber(s, i) {
@@ -35,6 +40,7 @@ func findCoordinatePair(s string) (lat, lon float64, ok bool) {
 		if !ok1 {
 			continue
 		}
+		hx, end := hemisphereAt(s, end)
 		j := end
 		sep := false
 		for j < len(s) && (s[j] == ' ' || s[j] == ',' || s[j] == ';') {
@@ -44,8 +50,13 @@ func findCoordinatePair(s string) (lat, lon float64, ok bool) {
 		if !sep || j >= len(s) {
 			continue
 		}
-		y, _, ok2 := decimalAt(s, j)
+		y, yend, ok2 := decimalAt(s, j)
 		if !ok2 {
+			continue
+		}
+		hy, _ := hemisphereAt(s, yend)
+		x, y, ok3 := applyHemispheres(x, hx, y, hy)
+		if !ok3 {
 			continue
 		}
 		if x < -90 || x > 90 || y < -180 || y > 180 {
@@ -54,6 +65,59 @@ func findCoordinatePair(s string) (lat, lon float64, ok bool) {
 		return x, y, true
 	}
 	return 0, 0, false
+}
+
+// hemisphereAt reads an optional degree sign, spaces and one hemisphere
+// letter (N, S, E or W, either case, not starting a longer word) at s[i:].
+// It returns the letter in upper case, or 0, and the offset after what it
+// read; with no letter the offset is i (a bare degree sign is also skipped).
+func hemisphereAt(s string, i int) (byte, int) {
+	j := i
+	if strings.HasPrefix(s[j:], "°") {
+		j += len("°")
+	}
+	afterDegree := j
+	for j < len(s) && s[j] == ' ' {
+		j++
+	}
+	if j < len(s) {
+		c := s[j] &^ 0x20 // upper case for ASCII letters
+		if c == 'N' || c == 'S' || c == 'E' || c == 'W' {
+			k := j + 1
+			if k == len(s) || !isASCIILetter(s[k]) {
+				return c, k
+			}
+		}
+	}
+	return 0, afterDegree
+}
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// applyHemispheres signs and orders a pair by its hemisphere letters, if
+// any. Letters that name two latitudes or two longitudes, a letter with a
+// minus sign, or a letter on one number only make no pair.
+func applyHemispheres(x float64, hx byte, y float64, hy byte) (lat, lon float64, ok bool) {
+	if hx == 0 && hy == 0 {
+		return x, y, true
+	}
+	if hx == 0 || hy == 0 || x < 0 || y < 0 {
+		return 0, 0, false
+	}
+	isLat := func(h byte) bool { return h == 'N' || h == 'S' }
+	if isLat(hx) == isLat(hy) {
+		return 0, 0, false
+	}
+	if !isLat(hx) {
+		x, hx, y, hy = y, hy, x, hx
+	}
+	if hx == 'S' {
+		x = -x
+	}
+	if hy == 'W' {
+		y = -y
+	}
+	return x, y, true
 }
 
 // startsNumber reports whether a signed number may start at s[i]: a digit

@@ -353,12 +353,28 @@ func (a *Attributor) scan(sc *scratch) {
 	}
 }
 
+// isCountyAbbrev reports whether word i is "Co" (so capitalised, not "CO")
+// before a capitalised word of its segment: the Irish and British
+// abbreviation of County ("Co. Cork", "Co Durham"), a filler. After a name,
+// or in capitals, it is still Colorado's or Colombia's code ("Boulder, CO").
+func isCountyAbbrev(buf []byte, words []textnorm.Word, i, segEnd int) bool {
+	w := words[i]
+	if w.Upper || !w.Cap || i+1 >= segEnd || !words[i+1].Cap {
+		return false
+	}
+	txt := w.Text(buf)
+	return len(txt) == 2 && (txt[0] == 'c' || txt[0] == 'C') && (txt[1] == 'o' || txt[1] == 'O')
+}
+
 // scanAt tries the names starting at word i (longest first, within the
 // segment ending at segEnd) and returns how many words it consumed.
 func (a *Attributor) scanAt(sc *scratch, i, segEnd int) (int, bool) {
 	t := &sc.tok
 	words := t.Words
 	w := words[i]
+	if isCountyAbbrev(t.Buf, words, i, segEnd) {
+		return 1, true // "Co. Cork": County, not Colorado or Colombia
+	}
 	for n := min(maxWords, segEnd-i); n >= 1; n-- {
 		h := textnorm.HashWords(t.Buf, words[i:i+n])
 		if n <= a.overrideN {
@@ -836,10 +852,19 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 		}
 		p := a.g.places[best>>entryShift]
 		confirmed := ev >= evStated
-		// A city beside a country that holds no place of its name: a large
-		// city wins ("New Delhi - USA": the country is a slip, or where the
-		// author comes from), a smaller town gives Unknown.
+		// A city beside a country that holds no place of its name: a city
+		// of a million people or more wins ("New Delhi - USA": the country
+		// is a slip, or where the author comes from); beside a smaller one
+		// the country is the likelier reading: the gazetteer lacks the
+		// town's local name there ("Saida, Lebanon" is Sidon, not Saïda in
+		// Algeria).
 		if !confirmed && p.kind == kindCity {
+			// A country named after another place of it ("Salt Lake City,
+			// Kolkata, India": Salt Lake City is a part of Kolkata) says
+			// twice where the author is.
+			if cc, ok := a.countryOfNext(sc, mi); ok && cc != p.cc {
+				return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.75}, true
+			}
 			if cc, kind, ok := a.statedCountry(sc, mi); ok && cc != p.cc {
 				if kind == kindRegion {
 					// A state or province is specific: the gazetteer lacks
@@ -849,7 +874,7 @@ func (a *Attributor) decidePass(sc *scratch, noisy bool) (Attribution, bool) {
 				if p.kpop >= bigCityKPop {
 					return Attribution{Country: string(p.cc[:]), Method: MethodProfile, Confidence: 0.6}, true
 				}
-				return unknown, true
+				return Attribution{Country: string(cc[:]), Method: MethodProfile, Confidence: 0.7}, true
 			}
 		}
 		conf := 0.0
@@ -920,7 +945,7 @@ func round2(f float64) float64 { return math.Round(max(0, min(1, f))*100) / 100 
 // Evidence from the other names and the flags of a text, in favour of one
 // reading of a name.
 const (
-	evNearby  = 1   // the likeliest reading of a city named in another segment lies in the same region ("Hackney, London")
+	evNearby  = 1   // the likeliest reading of a city named plainly in another segment lies in the same region ("Hackney, London")
 	evScript  = 0.3 // the name is written in a script of its country (بيت لحم is Bethlehem in Palestine)
 	evFlag    = 1   // a flag of its country
 	evStated  = 2   // its country, or a region of it, is named
@@ -1115,11 +1140,20 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 			sameRegion := q.admin != 0 && q.admin == p.admin && p.kind == kindCity
 			switch {
 			case q.kind == kindCity:
-				if sameRegion && o.seg != seg && int(e) == top {
+				// Only a city named plainly, next to it, confirms another
+				// ("London, New York, Los Angeles" is no London, California): an everyday
+				// word ("Dublin/Limerick": limerick) or a name among other
+				// words ("Ottawa (Algonquin Territory)") is too weak to move
+				// a capital to a village of its name.
+				if sameRegion && (o.seg == seg+1 || o.seg == seg-1) && int(e) == top && e&entryWord == 0 && sc.noise[o.seg] == 0 {
 					ev = max(ev, evNearby)
 				}
 			case sameRegion:
 				ev = max(ev, evRegion)
+			case q.kind == kindRegion && q.admin != 0 && p.admin != 0 && p.kind == kindCity:
+				// A state named beside a city places it in that state, not
+				// merely in its country: "London, New York" is no London,
+				// Kentucky.
 			case sc.near(o.seg, seg):
 				ev = max(ev, evStated)
 			}
@@ -1147,9 +1181,35 @@ func (a *Attributor) topReading(m *match) int {
 	return top
 }
 
+// countryOfNext returns the country of a city named next to match mi (in
+// the neighbouring segment, not after a list separator) when that city's
+// heaviest reading stands alone (barePop or more) and a country or region
+// of the same country is named next to it in turn.
+func (a *Attributor) countryOfNext(sc *scratch, mi int) ([2]byte, bool) {
+	m := &sc.matches[mi]
+	for oi := range sc.matches {
+		o := &sc.matches[oi]
+		if oi == mi || sc.slogan[o.seg] || o.seg != m.seg+1 || sc.listed(o.seg, m.seg) {
+			continue
+		}
+		top := a.topReading(o)
+		if top < 0 {
+			continue
+		}
+		q := a.g.places[top>>entryShift]
+		if q.kind != kindCity || q.weight < barePop {
+			continue
+		}
+		if cc, _, ok := a.statedCountry(sc, oi); ok && cc == q.cc {
+			return cc, true
+		}
+	}
+	return [2]byte{}, false
+}
+
 // bigCityKPop is the population, in thousands, from which a city named
 // beside a country that holds no place of its name keeps its own country.
-const bigCityKPop = 100
+const bigCityKPop = 1000
 
 // statedCountry returns the country (and the kind: kindCountry, or
 // kindRegion for a state or province) of the first other match whose

@@ -7,4 +7,4 @@ package geo
 //
 // Bump it with any change to the embedded data or to how it is matched;
 // TestVersionCoversData fails until you do (then run it with -update).
-const Version = "2026-12-03.1"
+const Version = "2026-12-03.3"

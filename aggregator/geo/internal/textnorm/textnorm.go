@@ -266,6 +266,8 @@ func Split(t *Tokens, s string) {
 			}
 		case r == '\'' || r == '’' || r == 'ʼ' || r == '`' || r == '´' || r == 'ـ':
 			// vanish inside words
+		case r == '-' && i >= 2 && s[i-2] == ' ' && i < len(s) && s[i] == ' ':
+			st.endSeg() // a dash between spaces parts segments ("Live Free or Die - NH USA"); "Kwa-Thema" is one name
 		case isWordBreak(r):
 			st.endWord()
 		case r >= 0x1F1E6 && r <= 0x1F1FF: // regional indicator

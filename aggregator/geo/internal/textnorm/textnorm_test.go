@@ -195,7 +195,8 @@ func TestListed(t *testing.T) {
 	}{
 		{"Frankfurt|Hong Kong, Singapore", []bool{false, true, false}},
 		{"Paris · Berlin • Rome / Oslo; Bern", []bool{false, true, true, true, true}},
-		{"New Delhi - USA", []bool{false}},
+		{"New Delhi - USA", []bool{false, false}},         // a spaced dash parts segments, and qualifies
+		{"Kwa-Thema, South Africa", []bool{false, false}}, // a hyphen inside a name does not
 		{"Cork, Ireland (IE)", []bool{false, false, false}},
 		{"Gaza 🇵🇸 | Cairo", []bool{false, true}},
 		{"| Lyon", []bool{false}},
