@@ -27,6 +27,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -97,6 +98,7 @@ type Aggregator struct {
 
 	mu      sync.Mutex // one writer at a time
 	passIdx *passIndex // the catch-up in passes under way, if any (under mu)
+	hint    sizeHint   // the sizes of the last batch's state (under mu)
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]string // subscriber → the campaign it follows ("": all)
@@ -435,6 +437,7 @@ func (a *Aggregator) passSeqs(tx *store.RollupTx, wm uint64, pass store.Pass) ([
 // recount in Check use it, so they cannot disagree on what a post means.
 type contribution struct {
 	campaign *store.Campaign
+	ci       int    // the campaign's index in Aggregator.campaigns
 	day      string // campaign day
 	hour     string // campaign clock hour, store.HourLayout
 	author   string
@@ -442,14 +445,38 @@ type contribution struct {
 	at       int64 // CreatedAt UnixNano
 	follow   int64
 	kind     store.Kind
-	dims     [8]store.DimValue // the last, DimSourceKind, only for GrainTotal
-	top      *store.TopPost    // nil for reposts
+	dims     [len(contributionDims)]store.DimValue // the last, DimSourceKind, only for GrainTotal
+	top      store.TopPost                         // when hasTop (not for reposts)
+	hasTop   bool
 	// utcHour is the store.DimSourceUTCHour value ("x/2026-11-29T05:00Z")
 	// where the campaign's clock hour is not a UTC hour, else "".
 	utcHour string
 	// minute is the post's UTC minute (store.HourLayout), for the
 	// store.DimMinute and store.DimCountryMinute cells.
 	minute string
+}
+
+// contributionDims are the dimensions of contribution.dims, in order.
+var contributionDims = [...]string{store.DimAll, store.DimCountry, store.DimSource, store.DimKind, store.DimLang, store.DimMethod, store.DimArrival, store.DimSourceKind}
+
+// sourceKinds are the store.DimSourceKind values of the known sources and
+// kinds, built once rather than per post.
+var sourceKinds = func() map[[2]string]string {
+	m := map[[2]string]string{}
+	for _, s := range store.Sources {
+		for _, k := range store.Kinds {
+			m[[2]string{s, string(k)}] = s + "/" + string(k)
+		}
+	}
+	return m
+}()
+
+// sourceKind is the store.DimSourceKind value of a source and kind.
+func sourceKind(source string, kind store.Kind) string {
+	if v, ok := sourceKinds[[2]string{source, string(kind)}]; ok {
+		return v
+	}
+	return source + "/" + string(kind)
 }
 
 // contributions returns, for each campaign the post belongs to (by hashtag
@@ -485,6 +512,7 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 		source, arrival := store.SourceOf(p)
 		co := contribution{
 			campaign: c,
+			ci:       i,
 			day:      day,
 			hour:     c.HourStart(p.CreatedAt).UTC().Format(store.HourLayout),
 			author:   authorKey(p),
@@ -492,16 +520,9 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 			at:       p.CreatedAt.UnixNano(),
 			follow:   store.ClampFollowers(p.Author.Followers), // stores from before the clamp
 			kind:     kind,
-			dims: [8]store.DimValue{
-				{Dim: store.DimAll},
-				{Dim: store.DimCountry, Value: attr.Country},
-				{Dim: store.DimSource, Value: source},
-				{Dim: store.DimKind, Value: string(kind)},
-				{Dim: store.DimLang, Value: store.NormalizeLang(p.Lang)},
-				{Dim: store.DimMethod, Value: attr.Method},
-				{Dim: store.DimArrival, Value: arrival},
-				{Dim: store.DimSourceKind, Value: source + "/" + string(kind)},
-			},
+		}
+		for i, v := range [len(contributionDims)]string{"", attr.Country, source, string(kind), store.NormalizeLang(p.Lang), attr.Method, arrival, sourceKind(source, kind)} {
+			co.dims[i] = store.DimValue{Dim: contributionDims[i], Value: v}
 		}
 		co.minute = minuteOf(co.at)
 		if !c.HoursAlignUTC(p.CreatedAt) {
@@ -509,10 +530,11 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 		}
 		if kind != store.KindRepost {
 			text := p.Text
-			if r := []rune(text); len(r) > 280 {
-				text = string(r[:279]) + "…"
+			if len(text) > 280 && utf8.RuneCountInString(text) > 280 {
+				text = string([]rune(text)[:279]) + "…"
 			}
-			co.top = &store.TopPost{Platform: p.Platform, ID: p.ID, URL: p.URL, Text: text, Kind: kind, Author: handle,
+			co.hasTop = true
+			co.top = store.TopPost{Platform: p.Platform, ID: p.ID, URL: p.URL, Text: text, Kind: kind, Author: handle,
 				Country: attr.Country, CreatedAt: p.CreatedAt.UTC(), Engagement: p.Engagement}
 		}
 		out = append(out, co)

@@ -156,7 +156,7 @@ func (s *state) amendFollowers(co *contribution) error {
 // amendTop puts the post in its day's top posts at its amended engagement
 // and handle.
 func (s *state) amendTop(co *contribution) error {
-	if co.top == nil {
+	if !co.hasTop {
 		return nil
 	}
 	k := dayKey{co.campaign.Name, co.day}
@@ -165,12 +165,12 @@ func (s *state) amendTop(co *contribution) error {
 	}
 	l := s.topPosts[k]
 	if j := slices.IndexFunc(l, func(x store.TopPost) bool { return x.Platform == co.top.Platform && x.ID == co.top.ID }); j >= 0 {
-		if l[j] == *co.top {
+		if l[j] == co.top {
 			return nil
 		}
 		l = slices.Delete(l, j, j+1)
 	}
-	l, _ = insertTopPost(l, *co.top, s.a.opts.TopN)
+	l, _ = insertTopPost(l, co.top, s.a.opts.TopN)
 	s.topPosts[k] = l
 	s.dirtyTop[k] = true
 	return nil

@@ -107,9 +107,9 @@ func (r *recounter) add(p *store.Post) {
 		for _, k := range co.minuteKeys() {
 			r.posts[r.cell(k)].CountKind(co.kind)
 		}
-		if co.top != nil {
+		if co.hasTop {
 			tk := c.Name + "\x00" + co.day
-			r.tops[tk] = append(r.tops[tk], *co.top)
+			r.tops[tk] = append(r.tops[tk], co.top)
 		}
 	}
 }
@@ -129,9 +129,9 @@ func (r *recounter) addAuthorless(co *contribution) {
 	if co.utcHour != "" {
 		r.posts[r.cell(co.utcHourKey())].CountKind(co.kind)
 	}
-	if co.top != nil {
+	if co.hasTop {
 		tk := co.campaign.Name + "\x00" + co.day
-		r.tops[tk] = append(r.tops[tk], *co.top)
+		r.tops[tk] = append(r.tops[tk], co.top)
 	}
 }
 

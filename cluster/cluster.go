@@ -19,6 +19,11 @@
 // crash resumes exactly where the store ends. Figures do not depend on
 // arrival order, so every serve node shows the same numbers.
 //
+// Bluesky's AppView lookups (authors' profiles, posts' engagement) run on
+// one serve node at a time under a lease and publish amendment messages
+// (Amender), which every serve node applies with store.DB.Amend, the stream
+// sequence in the same transaction.
+//
 // Without a cluster configuration nothing here runs.
 package cluster
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/tagpulse/tagpulse/store"
@@ -19,9 +21,16 @@ import (
 // A redaction (the platform said a post was deleted: serve nodes remove its
 // text and URL, as a single process does) is msgRedactV1, then the
 // platform and the id as strings.
+//
+// An amendment (what Bluesky's AppView said of stored posts after they were
+// stored: authors' profiles, posts' engagement; see store.Amend) is
+// msgAmendV1, then the amendments, the profiles and the lookup cursors,
+// each list as a uvarint count and its entries. An amendment names its
+// post by platform and ID only: sequence numbers are each store's own.
 const (
 	msgV1       = 1
 	msgRedactV1 = 2
+	msgAmendV1  = 3
 )
 
 // maxMsgString bounds one string field when decoding, so that a corrupt
@@ -89,6 +98,144 @@ func DecodeRedaction(b []byte) (platform, id string, err error) {
 		return "", "", errors.New("redaction without platform or id")
 	}
 	return platform, id, nil
+}
+
+// Amendment is the content of an amendment message: what store.DB.Amend
+// takes.
+type Amendment struct {
+	Amends   []store.Amend
+	Profiles []store.Profile
+	Cursors  map[string][]byte
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// EncodeAmendment is an amendment message's body. The amendments' sequence
+// numbers are left out (each serve node finds the post by platform and ID);
+// the cursors are written in name order, so equal content is equal bytes.
+func EncodeAmendment(m *Amendment) []byte {
+	b := []byte{msgAmendV1}
+	b = binary.AppendUvarint(b, uint64(len(m.Amends)))
+	for i := range m.Amends {
+		a := &m.Amends[i]
+		b = appendString(b, a.Platform)
+		b = appendString(b, a.ID)
+		if a.Author == nil {
+			b = append(b, 0)
+		} else {
+			b = append(b, 1)
+			for _, s := range [...]string{a.Author.ID, a.Author.Handle, a.Author.Name} {
+				b = appendString(b, s)
+			}
+			b = binary.AppendVarint(b, a.Author.Followers)
+		}
+		b = binary.AppendVarint(b, a.Engagement)
+		b = binary.AppendVarint(b, nanos(a.At))
+	}
+	b = binary.AppendUvarint(b, uint64(len(m.Profiles)))
+	for i := range m.Profiles {
+		p := &m.Profiles[i]
+		for _, s := range [...]string{p.Platform, p.ID, p.Handle, p.Name} {
+			b = appendString(b, s)
+		}
+		b = binary.AppendVarint(b, p.Followers)
+		b = binary.AppendVarint(b, nanos(p.FetchedAt))
+	}
+	names := make([]string, 0, len(m.Cursors))
+	for name := range m.Cursors {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for _, name := range names {
+		b = appendString(b, name)
+		b = appendString(b, string(m.Cursors[name]))
+	}
+	return b
+}
+
+// DecodeAmendment reads a message body written by EncodeAmendment.
+func DecodeAmendment(b []byte) (Amendment, error) {
+	var m Amendment
+	if len(b) == 0 || b[0] != msgAmendV1 {
+		return m, errors.New("not an amendment")
+	}
+	d := decoder{b: b[1:]}
+	// count reads a list's length; every entry takes a byte at least.
+	count := func() int {
+		n := d.uvarint()
+		if d.err == nil && n > uint64(len(d.b)) {
+			d.err = errShort
+		}
+		if d.err != nil {
+			return 0
+		}
+		return int(n)
+	}
+	if n := count(); n > 0 {
+		m.Amends = make([]store.Amend, 0, n)
+		for range n {
+			a := store.Amend{Platform: d.string(), ID: d.string()}
+			switch d.byte() {
+			case 0:
+			case 1:
+				au := store.Author{ID: d.string(), Handle: d.string(), Name: d.string()}
+				au.Followers = d.varint()
+				a.Author = &au
+			default:
+				if d.err == nil {
+					d.err = errors.New("amendment: unknown author flag")
+				}
+			}
+			a.Engagement = d.varint()
+			a.At = fromNanos(d.varint())
+			if d.err != nil {
+				return Amendment{}, d.err
+			}
+			if a.Platform == "" || a.ID == "" {
+				return Amendment{}, errors.New("amendment without platform or id")
+			}
+			m.Amends = append(m.Amends, a)
+		}
+	}
+	if n := count(); n > 0 {
+		m.Profiles = make([]store.Profile, 0, n)
+		for range n {
+			p := store.Profile{Platform: d.string(), ID: d.string(), Handle: d.string(), Name: d.string()}
+			p.Followers = d.varint()
+			p.FetchedAt = fromNanos(d.varint())
+			if d.err != nil {
+				return Amendment{}, d.err
+			}
+			if p.Platform == "" || p.ID == "" {
+				return Amendment{}, errors.New("profile without platform or id")
+			}
+			m.Profiles = append(m.Profiles, p)
+		}
+	}
+	if n := count(); n > 0 {
+		m.Cursors = make(map[string][]byte, n)
+		for range n {
+			name, c := d.string(), d.string()
+			if d.err != nil {
+				return Amendment{}, d.err
+			}
+			if name == "" || strings.HasPrefix(name, "cluster:") {
+				return Amendment{}, fmt.Errorf("amendment cursor %q: not a lookup's", name)
+			}
+			m.Cursors[name] = []byte(c)
+		}
+	}
+	if d.err != nil {
+		return Amendment{}, d.err
+	}
+	if len(d.b) != 0 {
+		return Amendment{}, fmt.Errorf("%d bytes after the amendment", len(d.b))
+	}
+	return m, nil
 }
 
 // DecodePost reads a message body written by EncodePost.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,6 +54,11 @@ type Applier struct {
 	skipped    atomic.Int64 // messages that could not be decoded
 	stored     atomic.Int64 // posts new to the store
 	dups       atomic.Int64 // posts the store already had
+	amendMsgs  atomic.Int64 // amendment messages applied
+	amended    atomic.Int64 // amendments that said something new
+
+	mu       sync.Mutex
+	progress chan struct{} // closed and replaced whenever applied moves
 }
 
 // NewApplier returns the serve role's consumer into db.
@@ -66,8 +72,40 @@ func (c *Conn) NewApplier(db *store.DB, opts ApplierOptions) *Applier {
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = DefaultMaxWait
 	}
-	return &Applier{c: c, db: db, opts: opts, log: opts.Logger.With("node", c.cfg.Node)}
+	return &Applier{c: c, db: db, opts: opts, log: opts.Logger.With("node", c.cfg.Node), progress: make(chan struct{})}
 }
+
+// setApplied records that the store holds the stream up to seq and wakes
+// those waiting in WaitApplied.
+func (a *Applier) setApplied(seq uint64) {
+	a.applied.Store(seq)
+	a.mu.Lock()
+	close(a.progress)
+	a.progress = make(chan struct{})
+	a.mu.Unlock()
+}
+
+// WaitApplied returns once this node's store holds the stream up to seq,
+// or with ctx's error.
+func (a *Applier) WaitApplied(ctx context.Context, seq uint64) error {
+	for {
+		a.mu.Lock()
+		ch := a.progress
+		a.mu.Unlock()
+		if a.applied.Load() >= seq {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cluster: waiting for stream %s to be applied up to %d (at %d): %w", a.c.cfg.Stream, seq, a.applied.Load(), ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+// Amended is how many amendment messages this node applied, and how many
+// amendments in them said something new to its store.
+func (a *Applier) Amended() (messages, amendments int64) { return a.amendMsgs.Load(), a.amended.Load() }
 
 // CursorName is the store cursor holding the applied stream sequence.
 func (a *Applier) CursorName() string { return "cluster:" + a.c.cfg.Stream }
@@ -115,7 +153,7 @@ func (a *Applier) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.applied.Store(applied)
+	a.setApplied(applied)
 	if last, err := a.c.StreamLastSeq(ctx); err == nil {
 		a.streamLast.Store(max(last, applied))
 	}
@@ -199,7 +237,7 @@ func (a *Applier) consume(ctx context.Context, cons jetstream.Consumer) error {
 			if err != nil {
 				return &storeError{fmt.Errorf("cluster: apply stream %s up to %d: %w", a.c.cfg.Stream, seq, err)}
 			}
-			a.applied.Store(seq)
+			a.setApplied(seq)
 			applied = seq
 			posts = posts[:0]
 			a.stored.Add(int64(res.Added))
@@ -240,6 +278,25 @@ func (a *Applier) consume(ctx context.Context, cons jetstream.Consumer) error {
 				last, pending, lastSeq = msg, md.NumPending, seq
 				continue
 			}
+			if len(data) > 0 && data[0] == msgAmendV1 {
+				// Posts before it first (it amends them), then the
+				// amendment with the stream sequence in one transaction:
+				// applied exactly once.
+				if ferr = flush(lastSeq); ferr != nil {
+					continue
+				}
+				last, pending, lastSeq = msg, md.NumPending, seq
+				m, err := DecodeAmendment(data)
+				if err != nil {
+					a.skip(seq, msg.Subject(), err)
+					continue
+				}
+				if ferr = a.amend(&m, seq); ferr != nil {
+					continue
+				}
+				applied = seq
+				continue
+			}
 			last, pending, lastSeq = msg, md.NumPending, seq
 			p, err := DecodePost(data)
 			if err != nil {
@@ -276,6 +333,42 @@ func (a *Applier) consume(ctx context.Context, cons jetstream.Consumer) error {
 		if err := last.Ack(); err != nil {
 			a.log.Debug("ack failed", "err", err)
 		}
+	}
+	return nil
+}
+
+// amend applies an amendment message at stream sequence seq.
+func (a *Applier) amend(m *Amendment, seq uint64) error {
+	cursors := make(map[string][]byte, len(m.Cursors)+1)
+	for name, c := range m.Cursors {
+		cursors[name] = c
+	}
+	cursors[a.CursorName()] = binary.BigEndian.AppendUint64(nil, seq)
+	res, err := a.db.Amend(m.Amends, m.Profiles, cursors)
+	if errors.Is(err, store.ErrNotFound) {
+		// An amendment of a post this store does not hold (the lookup
+		// node's store had it: a store restored from an older backup may
+		// not). Posts reach this store only through this applier, so what
+		// it holds now is what the transaction sees: apply the others.
+		held := m.Amends[:0:0]
+		for _, am := range m.Amends {
+			if _, gerr := a.db.Get(am.Platform, am.ID); gerr == nil {
+				held = append(held, am)
+			} else if !errors.Is(gerr, store.ErrNotFound) {
+				return &storeError{fmt.Errorf("cluster: apply amendment at %d of stream %s: %w", seq, a.c.cfg.Stream, gerr)}
+			}
+		}
+		a.log.Warn("amendments of posts this store does not hold, skipped", "stream", a.c.cfg.Stream, "seq", seq, "missing", len(m.Amends)-len(held))
+		res, err = a.db.Amend(held, m.Profiles, cursors)
+	}
+	if err != nil {
+		return &storeError{fmt.Errorf("cluster: apply amendment at %d of stream %s: %w", seq, a.c.cfg.Stream, err)}
+	}
+	a.setApplied(seq)
+	a.amendMsgs.Add(1)
+	a.amended.Add(int64(res.Amended))
+	if res.Amended > 0 && a.opts.OnApply != nil {
+		a.opts.OnApply()
 	}
 	return nil
 }

@@ -232,7 +232,9 @@ func (l *Leases) release() {
 // then, it returns an empty page (standby, not an error, so the scheduler
 // does not back off and tries again after the interval). After taking a
 // lease it reads the cursor afresh from the cluster: the scheduler's may
-// have been read while another node still moved it.
+// have been read while another node still moved it. With cursors nil the
+// poller keeps its cursor itself (the Bluesky AppView lookups keep theirs in
+// the node's store, where the stream's amendments write it).
 func (l *Leases) Guard(p collector.Poller, cursors *Publisher) collector.Poller {
 	l.Add(p.Name())
 	return &guardedPoller{inner: p, l: l, cursors: cursors}
@@ -266,7 +268,7 @@ func (g *guardedPoller) Poll(ctx context.Context, cursor []byte) (collector.Page
 	}
 	// Taken since the last poll (the scheduler's cursor may predate the
 	// other node's last move): read it afresh.
-	if gen := g.l.taken(name); gen != g.gen {
+	if gen := g.l.taken(name); gen != g.gen && g.cursors != nil {
 		c, err := g.cursors.Cursor(name)
 		if err != nil {
 			return collector.Page{}, err

@@ -11,9 +11,9 @@ type Metrics struct {
 	role      string
 	applier   *Applier   // nil on a collect node
 	publisher *Publisher // nil on a serve node
-	leases    *Leases    // nil on a serve node
+	leases    *Leases    // nil on a node that neither collects nor serves
 
-	info, lag, applied, caughtUp, skipped, published, leasesHeld *prometheus.Desc
+	info, lag, applied, caughtUp, skipped, amendments, published, leasesHeld *prometheus.Desc
 }
 
 // NewMetrics returns the collector of the node's parts; any may be nil.
@@ -31,16 +31,18 @@ func NewMetrics(c *Conn, a *Applier, p *Publisher, l *Leases) *Metrics {
 			"1 once this serve node has applied everything the stream had (readiness).", node, nil),
 		skipped: prometheus.NewDesc("tagpulse_cluster_skipped_messages_total",
 			"Stream messages this serve node could not decode, counted and skipped.", node, nil),
+		amendments: prometheus.NewDesc("tagpulse_cluster_applied_amendments_total",
+			"Bluesky AppView amendment messages this serve node applied to its store.", node, nil),
 		published: prometheus.NewDesc("tagpulse_cluster_published_posts_total",
 			"Posts this collect node published, by how the stream took them (added, duplicate).", []string{"node", "result"}, nil),
 		leasesHeld: prometheus.NewDesc("tagpulse_cluster_leases_held",
-			"Sources whose lease this collect node holds.", node, nil),
+			"Sources (and, on a serve node, AppView lookups) whose lease this node holds.", node, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.info, m.lag, m.applied, m.caughtUp, m.skipped, m.published, m.leasesHeld} {
+	for _, d := range []*prometheus.Desc{m.info, m.lag, m.applied, m.caughtUp, m.skipped, m.amendments, m.published, m.leasesHeld} {
 		ch <- d
 	}
 }
@@ -57,6 +59,8 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(m.caughtUp, prometheus.GaugeValue, up, m.node)
 		ch <- prometheus.MustNewConstMetric(m.skipped, prometheus.CounterValue, float64(a.Skipped()), m.node)
+		msgs, _ := a.Amended()
+		ch <- prometheus.MustNewConstMetric(m.amendments, prometheus.CounterValue, float64(msgs), m.node)
 	}
 	if p := m.publisher; p != nil {
 		added, dups := p.Published()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tagpulse/tagpulse/cluster"
 	"github.com/tagpulse/tagpulse/collector"
+	"github.com/tagpulse/tagpulse/collector/bluesky"
 	"github.com/tagpulse/tagpulse/config"
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -36,9 +37,10 @@ func clusterOf(cfg *config.Config) *cluster.Config {
 type clusterNode struct {
 	conn    *cluster.Conn
 	cfg     cluster.Config
-	leases  *cluster.Leases    // collect role
+	leases  *cluster.Leases    // collect role, and serve role for the AppView lookups
 	pub     *cluster.Publisher // collect role
 	applier *cluster.Applier   // serve role
+	amender *cluster.Amender   // serve role: where the AppView lookups write
 	log     *slog.Logger
 }
 
@@ -72,6 +74,10 @@ func startCluster(ctx context.Context, env *Env, a *app, reg prometheus.Register
 	}
 	if cfg.Serves() {
 		n.applier = conn.NewApplier(a.db, cluster.ApplierOptions{Logger: log, OnApply: onApply})
+		if n.leases == nil {
+			n.leases = conn.NewLeases(nil) // the AppView lookups' leases
+		}
+		n.amender = conn.NewAmender(n.applier, n.leases)
 	}
 	if reg != nil {
 		reg.MustRegister(cluster.NewMetrics(conn, n.applier, n.pub, n.leases))
@@ -143,10 +149,50 @@ func (n *clusterNode) adder(sched *collector.Scheduler) sourceAdder {
 	switch {
 	case n == nil:
 		return sched
-	case n.leases == nil:
+	case n.pub == nil:
 		return discardSources{}
 	}
 	return guardedSources{sched: sched, n: n}
+}
+
+// lookupSite is where the Bluesky AppView lookups (profiles, engagement)
+// run: they read db (the posts this node's store holds) and write to sink.
+type lookupSite struct {
+	db   *store.DB
+	sink bluesky.AmendSink
+	add  func(p collector.Poller, every time.Duration)
+}
+
+// lookups is the lookups' site: without a cluster, the store, read and
+// written; on a serve (or both) node, this node's store read, the stream
+// written (every serve node applies the amendments), run only while this
+// node holds the lookup's lease, so one node at a time asks the AppView;
+// nil on a collect-only node, whose store holds no posts.
+func (n *clusterNode) lookups(sched *collector.Scheduler, db *store.DB) *lookupSite {
+	switch {
+	case n == nil:
+		return &lookupSite{db: db, sink: db, add: sched.Add}
+	case n.amender == nil:
+		return nil
+	}
+	return &lookupSite{db: db, sink: n.amender, add: func(p collector.Poller, every time.Duration) {
+		sched.Add(n.leases.Guard(caughtUpPoller{p, n.applier}, nil), every)
+	}}
+}
+
+// caughtUpPoller polls only once the node has applied the stream as far
+// as it stood: a serve node still catching up would look up authors the
+// amendments already in the stream have resolved.
+type caughtUpPoller struct {
+	collector.Poller
+	applier *cluster.Applier
+}
+
+func (c caughtUpPoller) Poll(ctx context.Context, cursor []byte) (collector.Page, error) {
+	if !c.applier.CaughtUp() {
+		return collector.Page{}, nil
+	}
+	return c.Poller.Poll(ctx, cursor)
 }
 
 type guardedSources struct {

@@ -76,6 +76,7 @@ func main() {
 		stop()
 	}()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
+	setMemoryLimit(os.Getenv)
 	err := run(ctx, env, os.Args[1:])
 	stop()
 	os.Exit(exitCode(env, err))

@@ -216,7 +216,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen, cfgFile string, l
 			}
 		},
 	})
-	n, err := addSources(node.adder(sched), a.cfg, a.agg.Campaigns(), matcher, node.keeper(a.db), log)
+	n, err := addSources(node.adder(sched), a.cfg, a.agg.Campaigns(), matcher, node.keeper(a.db), node.lookups(sched, a.db), log)
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func runCollect(ctx context.Context, env *Env, a *app, listen, cfgFile string, l
 
 // addSources builds the configured sources and adds them to sched. It
 // returns how many it added.
-func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaign, m *collector.Matcher, db postKeeper, log *slog.Logger) (int, error) {
+func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaign, m *collector.Matcher, db postKeeper, lk *lookupSite, log *slog.Logger) (int, error) {
 	src := cfg.Sources
 	// Sorted, so that sources that group hashtags (Mastodon) group them the
 	// same way on every start: their cursors are kept per group.
@@ -375,24 +375,25 @@ func addSources(sched sourceAdder, cfg *config.Config, campaigns []store.Campaig
 		sched.AddStream(j)
 		n++
 		// The AppView: authors' profiles and posts' engagement, written as
-		// amendments to the local store. A cluster's serve nodes would not
-		// see them (amendments do not go through the stream yet), so they
-		// run only without a cluster.
-		if local, ok := db.(*store.DB); ok {
+		// amendments. They read the posts of a store: in a cluster they run
+		// on serve nodes, one at a time under a lease, and publish their
+		// amendments to the stream for every serve node to apply.
+		if lk != nil {
 			av := appViewConfig(*src.Bluesky)
-			prof, err := bluesky.NewProfiles(av, local, log)
+			prof, err := bluesky.NewProfiles(av, lk.db, log)
 			if err != nil {
 				return 0, cfg.At("sources.bluesky.appview", err)
 			}
-			eng, err := bluesky.NewEngagement(av, local, log)
+			eng, err := bluesky.NewEngagement(av, lk.db, log)
 			if err != nil {
 				return 0, cfg.At("sources.bluesky.appview", err)
 			}
-			sched.Add(prof, prof.Every())
-			sched.Add(eng, eng.Every())
+			prof.Sink, eng.Sink = lk.sink, lk.sink
+			lk.add(prof, prof.Every())
+			lk.add(eng, eng.Every())
 			n += 2
 		} else {
-			log.Warn("Bluesky profiles and engagement are not looked up in a cluster yet: authors show as DIDs, with no reach", "source", "bluesky")
+			log.Info("Bluesky profiles and engagement are looked up by the cluster's serve nodes, not by this collect-only node", "source", "bluesky")
 		}
 		if bc, ok := backfillConfig(*src.Bluesky); ok {
 			bs, err := bluesky.NewBackfills(bc, tags, log)

@@ -30,6 +30,8 @@ type Engagement struct {
 	db     *store.DB
 	xrpc   *xrpcClient
 	logger *slog.Logger
+	// Sink takes the amendments (nil: db itself).
+	Sink AmendSink
 	// Now is the clock; mockable in tests.
 	Now func() time.Time
 
@@ -187,7 +189,11 @@ func (e *Engagement) Poll(ctx context.Context, _ []byte) (collector.Page, error)
 			}
 		}
 		if len(amends) > 0 {
-			if _, err := e.db.Amend(amends, nil, nil); err != nil {
+			sink := e.Sink
+			if sink == nil {
+				sink = e.db
+			}
+			if _, err := sink.Amend(amends, nil, nil); err != nil {
 				return page, err
 			}
 		}

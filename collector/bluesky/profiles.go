@@ -70,12 +70,23 @@ type Profiles struct {
 	db     *store.DB
 	xrpc   *xrpcClient
 	logger *slog.Logger
+	// Sink takes the amendments, profiles and cursor (nil: db itself).
+	Sink AmendSink
 	// MaxPosts caps the posts read from the log per poll (default 5000).
 	MaxPosts int
 	// MaxCalls caps the getProfiles calls per poll (default 20).
 	MaxCalls int
 	// Now is the clock; mockable in tests.
 	Now func() time.Time
+}
+
+// AmendSink is where the AppView lookups write what they learnt: the
+// amendments, the profiles fetched and their cursor, together (see
+// store.DB.Amend, which is the sink of a single process). In a cluster it
+// is the stream: every serve node applies them to its own store, and the
+// lookups, which read their own node's store, see them once applied there.
+type AmendSink interface {
+	Amend(amends []store.Amend, profiles []store.Profile, cursors map[string][]byte) (store.AmendResult, error)
 }
 
 // ProfilesName is the Profiles source's name (and its cursor's).
@@ -244,7 +255,7 @@ func (p *Profiles) Poll(ctx context.Context, _ []byte) (collector.Page, error) {
 	}
 	page := collector.Page{Fetched: fetched, More: more && callErr == nil, RateLimit: p.xrpc.rateLimit(), Malformed: malformed}
 	if cursor > after || len(fresh) > 0 {
-		if _, err := p.db.Amend(amends, fresh, map[string][]byte{ProfilesName: []byte(strconv.FormatUint(cursor, 10))}); err != nil {
+		if _, err := p.sink().Amend(amends, fresh, map[string][]byte{ProfilesName: []byte(strconv.FormatUint(cursor, 10))}); err != nil {
 			return page, err
 		}
 	}
@@ -255,6 +266,13 @@ func (p *Profiles) Poll(ctx context.Context, _ []byte) (collector.Page, error) {
 		page.More = true // the call budget ran out: go on at once
 	}
 	return page, nil
+}
+
+func (p *Profiles) sink() AmendSink {
+	if p.Sink != nil {
+		return p.Sink
+	}
+	return p.db
 }
 
 var _ collector.Poller = (*Profiles)(nil)
