@@ -468,3 +468,13 @@ func TestThaiRunOnText(t *testing.T) {
 		{"ตากแดด", geo.Unknown, ""}, {"ฉันรักเธอ", geo.Unknown, ""}, {"สวัสดีครับ", geo.Unknown, ""}, {"บ้าน", geo.Unknown, ""},
 	})
 }
+
+// TestRegionNamedLikeForeignCountry: a region whose English name is another
+// country's name in some other language is still a region: "Norfolk" is
+// Norfolk Island in Czech, Dutch and Polish, and an English county.
+func TestRegionNamedLikeForeignCountry(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"Bristol&Norfolk", "GB", ""}, {"Bristol, Norfolk", "GB", ""}, {"Norwich, Norfolk", "GB", ""},
+		{"Norfolk Island", "NF", ""}, {"Norfolk, VA", "US", ""}, {"Nouvelle-Calédonie", "NC", ""}, {"Macau", "MO", ""},
+	})
+}

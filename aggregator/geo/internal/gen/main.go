@@ -410,12 +410,13 @@ func (g *gazetteer) addSubdivisions(nm string) error {
 	return nil
 }
 
-// known reports whether a key already names a country, a region of country
+// known reports whether a key already names a country (by its English name;
+// "Norfolk", Norfolk Island in Czech, does not count), a region of country
 // cc, or a notable city.
 func (g *gazetteer) known(key, cc string) bool {
 	for _, e := range g.names[key] {
 		switch p := g.places[e>>shift]; {
-		case p.kind == 'C', p.kind == 'R' && p.cc == cc, p.kind == 'P' && p.pop >= ownerWeight:
+		case p.kind == 'C' && e&flagAlt == 0, p.kind == 'R' && p.cc == cc, p.kind == 'P' && p.pop >= ownerWeight:
 			return true
 		}
 	}
@@ -497,7 +498,7 @@ func (g *gazetteer) addProvinceCodes() {
 
 func (g *gazetteer) namesOtherCountry(key string, p int) bool {
 	for _, e := range g.names[key] {
-		if q := e >> shift; g.places[q].kind == 'C' && q != p {
+		if q := e >> shift; g.places[q].kind == 'C' && q != p && e&flagAlt == 0 {
 			return true
 		}
 	}
