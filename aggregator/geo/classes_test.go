@@ -478,3 +478,19 @@ func TestRegionNamedLikeForeignCountry(t *testing.T) {
 		{"Norfolk Island", "NF", ""}, {"Norfolk, VA", "US", ""}, {"Nouvelle-Calédonie", "NC", ""}, {"Macau", "MO", ""},
 	})
 }
+
+// TestEverydayWordsWithArticles: everyday Spanish and German words, with or
+// without an article, are no places alone ("El Paraíso" is paradise before
+// a department of Honduras, "In den Bergen" in the mountains, not Bergen,
+// "Norden" the north); a common word that is only an alternate name of a
+// city ("Sol", an old spelling of Seoul) is none either. With their
+// country they are.
+func TestEverydayWordsWithArticles(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"El Paraíso", geo.Unknown, ""}, {"Casa Blanca", geo.Unknown, ""}, {"In den Bergen", geo.Unknown, ""},
+		{"Norden", geo.Unknown, ""}, {"Sol", geo.Unknown, ""}, {"El Sol", geo.Unknown, ""}, {"La Luna", geo.Unknown, ""},
+		{"El Paraíso, Honduras", "HN", ""}, {"Norden, Ostfriesland", "DE", ""}, {"Bergen", "NO", ""},
+		{"Casablanca", "MA", ""}, {"La Paz", "BO", ""}, {"Mar del Plata", "AR", ""}, {"El Salvador", "SV", ""},
+		{"Las Palmas", "ES", ""}, {"Roma", "IT", ""},
+	})
+}

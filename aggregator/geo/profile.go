@@ -106,7 +106,7 @@ var commonWords = []string{
 	"pueblo", "nada", "todo", "siempre", "temprano", "hoy", "aqui", "alla", "lejos", "cerca", "donde", "arriba",
 	"abajo", "bella", "bello", "linda", "lindo", "grande", "estrella", "camino", "autopista", "cami", "nord",
 	"llum", "lluna", "nit", "dia", "noche", "tarde", "manana", "corazon", "alma", "libre", "cosmos",
-	"nuevo", "nueva", "meta",
+	"nuevo", "nueva", "meta", "paraiso", "blanca", "blanco",
 	// Italian
 	"sud", "est", "ovest", "nordest", "sudest", "destra", "sinistra", "stella", "seconda", "primo", "prima",
 	"terra", "mondo", "cielo", "mare", "sole", "vita", "amore", "pace", "paese", "qui", "oltre", "sempre",
@@ -118,13 +118,18 @@ var commonWords = []string{
 	"sul", "leste", "ceu", "lua", "aqui", "longe", "coracao", "saudade", "mundo", "nova", "novo", "cidade",
 	// German
 	"sud", "ost", "hier", "dort", "heimat", "zuhause", "himmel", "sonne", "mond", "leben", "liebe", "frieden",
-	"welt", "haus", "mitte", "nirgendwo", "uberall", "zwischen",
+	"welt", "haus", "mitte", "nirgendwo", "uberall", "zwischen", "norden", "suden", "osten", "westen", "berge", "bergen",
+	"berg", "see", "wald", "meer", "paradies",
 }
+
+// articles do not stop a name made of everyday words from being one
+// ("El Paraíso" is paradise before it is a department of Honduras).
+var articles = []string{"el", "la", "los", "las", "il", "lo", "gli", "le", "les", "l", "der", "die", "das", "den", "dem"}
 
 var (
 	wordsOnce                         sync.Once
 	nonPlaceSet, fillerSet, sloganSet map[uint64]bool
-	commonWordSet                     map[uint64]bool
+	commonWordSet, articleSet         map[uint64]bool
 )
 
 func hashSet(list []string) map[uint64]bool {
@@ -141,6 +146,7 @@ func wordSets() {
 		fillerSet = hashSet(fillers)
 		sloganSet = hashSet(slogans)
 		commonWordSet = hashSet(commonWords)
+		articleSet = hashSet(articles)
 	})
 }
 
@@ -654,9 +660,16 @@ func (a *Attributor) lookup(sc *scratch, words []textnorm.Word, i, n int, h uint
 		upper = upper && w.Upper
 	}
 	m := match{start: i, end: i + n, seg: words[i].Seg, wordy: true}
+	common := false // an article alone is no everyday word: "El Paraíso" is, "La" is not
 	for _, w := range words[i : i+n] {
-		m.wordy = m.wordy && commonWordSet[textnorm.Hash(w.Text(sc.tok.Buf))]
+		wh := textnorm.Hash(w.Text(sc.tok.Buf))
+		if articleSet[wh] {
+			continue
+		}
+		common = true
+		m.wordy = m.wordy && commonWordSet[wh]
 	}
+	m.wordy = m.wordy && common
 	if !words[i].Latin {
 		m.script = scriptCountries(sc.tok.Buf[words[i].Start:words[i].End])
 	}
@@ -1071,8 +1084,9 @@ func (a *Attributor) standsUp(sc *scratch, m *match, e uint32, p place, ev float
 	if m.wordy && (p.kind == kindCity || p.kind == kindRegion && p.weight <= divisionWeight) {
 		// "Sur", "Alba", "Nord-Est": common words of a language are no town
 		// or province unless the rest of the text says so, or they are
-		// alone and well known.
-		if p.kind == kindRegion || p.weight < wordPop || !m.plain || sc.anyNoise() {
+		// alone and well known by that name, not by an alternate one
+		// ("Sol", sun, is an old spelling of Seoul).
+		if p.kind == kindRegion || p.weight < wordPop || !m.plain || sc.anyNoise() || e&entryAlt != 0 {
 			return false
 		}
 	}
