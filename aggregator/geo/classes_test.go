@@ -494,3 +494,15 @@ func TestEverydayWordsWithArticles(t *testing.T) {
 		{"Las Palmas", "ES", ""}, {"Roma", "IT", ""},
 	})
 }
+
+// TestArabicRegionsAndTowns: first-level divisions and historic regions of
+// Arab countries written in Arabic, and the Arabic names of towns in
+// Israel, where Arabic is spoken and written too.
+func TestArabicRegionsAndTowns(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"القصيم", "SA", ""}, {"الأحساء", "SA", ""}, {"المنطقة الشرقية", "SA", ""}, {"الدقهلية", "EG", ""},
+		{"الصعيد", "EG", ""}, {"حضرموت", "YE", ""}, {"إقليم كردستان", "IQ", ""}, {"الضفة", "PS", ""},
+		{"الناصرة", "IL", ""}, {"يافا", "IL", ""}, {"أم الفحم", "IL", ""}, {"الخليل", "PS", ""},
+		{"الشرقية", geo.Unknown, ""}, {"القدس", geo.Unknown, geo.MethodDisputed},
+	})
+}

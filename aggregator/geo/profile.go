@@ -566,7 +566,7 @@ func isShortLatin(sc *scratch, m *match) bool {
 
 // Countries by the scripts their place names are written in, beyond Latin.
 var (
-	arabicScript   = codeSet("AE BH DZ EG IQ JO KW LB LY MA OM PS QA SA SD SY TN YE MR KM DJ SO EH IR AF PK")
+	arabicScript   = codeSet("AE BH DZ EG IQ JO KW LB LY MA OM PS QA SA SD SY TN YE MR KM DJ SO EH IR AF PK IL TD")
 	hebrewScript   = codeSet("IL")
 	greekScript    = codeSet("GR CY")
 	cyrillicScript = codeSet("RU UA BY BG RS MK ME BA KZ KG TJ MN")
