@@ -506,3 +506,12 @@ func TestArabicRegionsAndTowns(t *testing.T) {
 		{"الشرقية", geo.Unknown, ""}, {"القدس", geo.Unknown, geo.MethodDisputed},
 	})
 }
+
+// TestListedCityConfirmsNothing: a city after a list separator is another
+// place of the author's, not a hint that the first is its namesake nearby.
+func TestListedCityConfirmsNothing(t *testing.T) {
+	checkLocate(t, newAttributor(t, geo.Options{}), []locateCase{
+		{"London/Los Angeles", "GB", ""}, {"London/San Francisco", "GB", ""}, {"Paris/Dallas", "FR", ""},
+		{"Hackney, London", "GB", ""}, {"Kingston/Ontario", "CA", ""}, {"Hollywood/Los Angeles", "US", ""},
+	})
+}

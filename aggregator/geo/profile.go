@@ -1175,7 +1175,10 @@ func (a *Attributor) evidence(sc *scratch, mi int, p place) float64 {
 				// word ("Dublin/Limerick": limerick) or a name among other
 				// words ("Ottawa (Algonquin Territory)") is too weak to move
 				// a capital to a village of its name.
-				if sameRegion && (o.seg == seg+1 || o.seg == seg-1) && int(e) == top && e&entryWord == 0 && sc.noise[o.seg] == 0 {
+				// Nor does a city after a list separator: "London/Los
+				// Angeles" lists two places, not London, California.
+				if sameRegion && (o.seg == seg+1 || o.seg == seg-1) && int(e) == top && e&entryWord == 0 && sc.noise[o.seg] == 0 &&
+					!sc.listed(o.seg, seg) {
 					ev = max(ev, evNearby)
 				}
 			case sameRegion:
