@@ -137,19 +137,9 @@ func decodePostV2(b []byte, p *Post) error {
 	}
 	codes, flags := b[1:4], b[4]
 	r := reader{b: b[5:]}
-	var kind string
-	for i, dst := range [...]*string{&p.Platform, &p.Source, &kind} {
-		table := [...][]string{platformCodes, sourceCodes, kindCodes}[i]
-		switch c := int(codes[i]); {
-		case c == 0:
-			*dst = r.string()
-		case c <= len(table):
-			*dst = table[c-1]
-		default:
-			return fmt.Errorf("unknown post code %d", c)
-		}
+	if err := r.postCodes(codes, p); err != nil {
+		return err
 	}
-	p.Kind = Kind(kind)
 	p.ID = r.string()
 	p.Author.ID = r.string()
 	if flags&postURL != 0 {
@@ -347,4 +337,24 @@ func nanoTime(n int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n).UTC()
+}
+
+// postCodes reads a post's platform, source and kind: each a code into its
+// table (platformCodes, sourceCodes, kindCodes), or 0 for a string that
+// follows. Shared by the v2 and v3 encodings.
+func (r *reader) postCodes(codes []byte, p *Post) error {
+	var kind string
+	for i, dst := range [...]*string{&p.Platform, &p.Source, &kind} {
+		table := [...][]string{platformCodes, sourceCodes, kindCodes}[i]
+		switch c := int(codes[i]); {
+		case c == 0:
+			*dst = r.string()
+		case c <= len(table):
+			*dst = table[c-1]
+		default:
+			return fmt.Errorf("unknown post code %d", c)
+		}
+	}
+	p.Kind = Kind(kind)
+	return nil
 }

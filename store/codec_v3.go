@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -197,19 +196,9 @@ func decodePostV3(b []byte, p *Post) error {
 	}
 	codes, flags, flags2 := b[1:4], b[4], b[5]
 	r := reader{b: b[6:]}
-	var kind string
-	for i, dst := range [...]*string{&p.Platform, &p.Source, &kind} {
-		table := [...][]string{platformCodes, sourceCodes, kindCodes}[i]
-		switch c := int(codes[i]); {
-		case c == 0:
-			*dst = r.string()
-		case c <= len(table):
-			*dst = table[c-1]
-		default:
-			return fmt.Errorf("unknown post code %d", c)
-		}
+	if err := r.postCodes(codes, p); err != nil {
+		return err
 	}
-	p.Kind = Kind(kind)
 	p.ID = r.id(flags2&v3IDNum != 0)
 	p.Author.ID = r.id(flags2&v3AuthorNum != 0)
 	if r.err != nil {
