@@ -77,7 +77,9 @@ func main() {
 	}()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
 	setMemoryLimit(os.Getenv)
+	stopProfile := startCPUProfile(os.Getenv("TAGPULSE_CPUPROFILE"), env.Stderr)
 	err := run(ctx, env, os.Args[1:])
+	stopProfile()
 	stop()
 	os.Exit(exitCode(env, err))
 }
