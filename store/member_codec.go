@@ -73,21 +73,22 @@ func encodeMember(m *Member) []byte {
 	total := false
 	for i := range m.Periods {
 		p := &m.Periods[i]
-		b = appendPeriodMember(b, p, &ref)
+		var day int64
+		b, day = appendPeriodMember(b, p, &ref)
 		if p.Grain == GrainTotal && !total {
 			total, firstBase = true, p.FirstSeen
 		}
 		if p.Grain == GrainDay {
-			ref = memberRef{ok: true, p: p, day: -1}
-			if d, ok := parseDay(p.Period); ok {
-				ref.day = d
-			}
+			ref = memberRef{ok: true, p: p, day: day}
 		}
 	}
 	return appendInstant(b, m.First-firstBase)
 }
 
-func appendPeriodMember(b []byte, p *PeriodMember, ref *memberRef) []byte {
+// appendPeriodMember writes one entry; day is its day number, or -1 when
+// it is not a day in DayLayout.
+func appendPeriodMember(b []byte, p *PeriodMember, ref *memberRef) (_ []byte, day int64) {
+	day = -1
 	at := len(b)
 	b = append(b, 0)
 	var flags byte
@@ -107,7 +108,7 @@ func appendPeriodMember(b []byte, p *PeriodMember, ref *memberRef) []byte {
 	case GrainDay:
 		if d, ok := parseDay(p.Period); ok {
 			b = binary.AppendUvarint(b, uint64(d)+1)
-			base = d * 86400e9
+			base, day = d*86400e9, d
 		} else {
 			b = appendString(append(b, 0), p.Period)
 		}
@@ -154,7 +155,7 @@ func appendPeriodMember(b []byte, p *PeriodMember, ref *memberRef) []byte {
 	var mode byte
 	b, mode = appendIn(b, p.In, ref)
 	b[at] = flags | mode<<6
-	return b
+	return b, day
 }
 
 // appendIn writes an entry's In, against its reference's when that is shorter.
@@ -398,7 +399,7 @@ func decodeMemberV3(b []byte) (Member, error) {
 		m.Periods = make([]PeriodMember, n, n+3)
 		for i := range m.Periods {
 			p := &m.Periods[i]
-			r.periodMember(p, &ref)
+			day := r.periodMember(p, &ref)
 			if r.err != nil {
 				break
 			}
@@ -406,10 +407,7 @@ func decodeMemberV3(b []byte) (Member, error) {
 				total, firstBase = true, p.FirstSeen
 			}
 			if p.Grain == GrainDay {
-				ref = memberRef{ok: true, p: p, day: -1}
-				if d, ok := parseDay(p.Period); ok {
-					ref.day = d
-				}
+				ref = memberRef{ok: true, p: p, day: day}
 			}
 		}
 	}
@@ -423,7 +421,9 @@ func decodeMemberV3(b []byte) (Member, error) {
 	return m, nil
 }
 
-func (r *reader) periodMember(p *PeriodMember, ref *memberRef) {
+// periodMember reads one entry; day is as appendPeriodMember's.
+func (r *reader) periodMember(p *PeriodMember, ref *memberRef) (day int64) {
+	day = -1
 	if len(r.b) == 0 {
 		r.err = errors.New("short period")
 		return
@@ -464,7 +464,7 @@ func (r *reader) periodMember(p *PeriodMember, ref *memberRef) {
 				r.err = fmt.Errorf("bad day %d", u)
 				return
 			}
-			p.Period, base = formatDay(d), d*86400e9
+			p.Period, base, day = formatDay(d), d*86400e9, d
 		default:
 			min := int64(u - 1)
 			if ref.ok && ref.day >= 0 {
@@ -546,6 +546,7 @@ func (r *reader) periodMember(p *PeriodMember, ref *memberRef) {
 	default:
 		r.in(p)
 	}
+	return day
 }
 
 // in reads an In written out.

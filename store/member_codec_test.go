@@ -329,3 +329,51 @@ func FuzzDecodeMember(f *testing.F) {
 		}
 	})
 }
+
+// benchMembers are records as the aggregator writes them.
+func benchMembers() []Member {
+	r := rand.New(rand.NewPCG(17, 9))
+	ms := make([]Member, 256)
+	for i := range ms {
+		ms[i] = aggregatorMember(r)
+	}
+	return ms
+}
+
+func BenchmarkEncodeMember(b *testing.B) {
+	ms := benchMembers()
+	for _, c := range []struct {
+		name string
+		enc  func(*Member) []byte
+	}{{"v2", encodeMemberV2}, {"v3", encodeMember}} {
+		b.Run(c.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				c.enc(&ms[i%len(ms)])
+				i++
+			}
+		})
+	}
+}
+
+func BenchmarkDecodeMember(b *testing.B) {
+	ms := benchMembers()
+	for _, c := range []struct {
+		name string
+		enc  func(*Member) []byte
+	}{{"v2", encodeMemberV2}, {"v3", encodeMember}} {
+		encs := make([][]byte, len(ms))
+		for i := range ms {
+			encs[i] = c.enc(&ms[i])
+		}
+		b.Run(c.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				if _, err := decodeMember(encs[i%len(encs)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
