@@ -15,7 +15,7 @@ import (
 
 // TestMixedMemberRecords: a store whose member records are half memberV2
 // (as an earlier tagpulse left them) and half memberV3 reports the same
-// figures, folds in more posts (late ones, earlier first posts, duplicates)
+// figures and top lists, folds in more posts (late ones, earlier first posts, duplicates)
 // exactly as a store written all in memberV3, and its recount agrees.
 func TestMixedMemberRecords(t *testing.T) {
 	gaza, err := time.LoadLocation("Asia/Gaza")
@@ -69,6 +69,13 @@ func TestMixedMemberRecords(t *testing.T) {
 					t.Fatal(err)
 				}
 				s += fmt.Sprint(rows)
+			}
+			for d := 0; d < 6; d++ { // the top lists, read from the day records
+				top, err := a.Top(c, base.AddDate(0, 0, d-1).Format(store.DayLayout))
+				if err != nil {
+					t.Fatal(err)
+				}
+				s += fmt.Sprint(top)
 			}
 		}
 		return s
