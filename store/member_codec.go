@@ -336,6 +336,9 @@ func init() {
 }
 
 func appendValue3(b []byte, v string) []byte {
+	if i, ok := memberValueIndex[v]; ok {
+		return append(b, i)
+	}
 	if len(v) == 2 {
 		switch a, c := v[0], v[1]; {
 		case 'A' <= a && a <= 'Z' && 'A' <= c && c <= 'Z':
@@ -343,9 +346,6 @@ func appendValue3(b []byte, v string) []byte {
 		case 'a' <= a && a <= 'z' && 'a' <= c && c <= 'z':
 			return binary.AppendUvarint(b, valueLower+uint64(a-'a')*26+uint64(c-'a'))
 		}
-	}
-	if i, ok := memberValueIndex[v]; ok {
-		return append(b, i)
 	}
 	return appendString(append(b, 0), v)
 }

@@ -377,3 +377,28 @@ func BenchmarkDecodeMember(b *testing.B) {
 		})
 	}
 }
+
+// TestMemberValueTableFixed: the values member records name by index are
+// those the records already in stores were written with. A new value, or a
+// new source (whose source_kind values would shift the indices after it),
+// must go at the end of a table that keeps these.
+func TestMemberValueTableFixed(t *testing.T) {
+	const want = ",original,repost,reply,quote,x,mastodon,bluesky,demo,import,place,coordinates,profile,instance,none,ZZ,und,en,ar," +
+		"x/original,x/repost,x/reply,x/quote,mastodon/original,mastodon/repost,mastodon/reply,mastodon/quote,bluesky/original,bluesky/repost,bluesky/reply,bluesky/quote," +
+		"instagram/original,instagram/repost,instagram/reply,instagram/quote,threads/original,threads/repost,threads/reply,threads/quote," +
+		"youtube/original,youtube/repost,youtube/reply,youtube/quote,telegram/original,telegram/repost,telegram/reply,telegram/quote," +
+		"demo/original,demo/repost,demo/reply,demo/quote,import/original,import/repost,import/reply,import/quote"
+	if got := strings.Join(memberTable[1:], ","); got != want {
+		t.Fatalf("member value table changed:\n got %s\nwant %s", got, want)
+	}
+	for i, v := range memberTable[1:] {
+		if memberValueIndex[v] != byte(i+1) {
+			t.Fatalf("%q has index %d, is at %d", v, memberValueIndex[v], i+1)
+		}
+	}
+	for _, v := range []string{UnknownCountry, "en", "x/repost"} {
+		if b := appendValue3(nil, v); len(b) != 1 {
+			t.Errorf("%q written in %d bytes, not by its index", v, len(b))
+		}
+	}
+}
