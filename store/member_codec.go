@@ -7,27 +7,31 @@ import (
 	"math/bits"
 )
 
-// memberV3 writes a member record as memberV2 does, with what a record
-// repeats written once. A period's entry starts with a flags byte (the
-// memberFlag constants); its reference is the last GrainDay entry before it
-// in the record (a day record's day entry, for its hour entries):
+// memberV3 writes a member record as memberV2 does (format byte, then its
+// periods' entries), with what a record repeats written once. An entry
+// starts with a byte of flags (flagGrain…); its reference is the last
+// GrainDay entry before it in the record (for a day record's hour entries,
+// its day entry):
 //
 //   - a day as its day number; an hour as its offset from its reference's
 //     day in hours (or minutes); the total's "" as an empty string;
 //   - FirstSeen from the start of its period (a day from its UTC midnight,
 //     an hour from its start), or a flag when it is the reference's;
 //     LastSeen as a difference from FirstSeen, or a flag when they are
-//     equal; Followers and Posts 1 as flags;
+//     equal; Followers as a flag when they are the reference's; Posts 1 as
+//     a flag;
 //   - In as "the reference's", as a mask or a list of the reference's
 //     entries, or written out: the leading entries in the order the
 //     aggregator adds them (standardDims) by value only, DimAll's "" and a
-//     derivable source_kind not at all, two-letter countries and languages
-//     in two bytes;
-//   - First (campaign records) after the periods, from the first GrainTotal
+//     derivable source_kind not at all; values of the table in one byte,
+//     other two-letter countries and languages in two;
+//   - First (campaign records) after the entries, from the first GrainTotal
 //     entry's FirstSeen.
 //
 // Times are seconds and, when not whole seconds, milliseconds or
-// nanoseconds (appendInstant): any int64 comes back exactly.
+// nanoseconds (appendInstant): any int64 comes back exactly. Anything not
+// in the form a shortcut needs is written out, so every Member comes back
+// as it was (a nil In as an empty one, as memberV2 did).
 const memberV3 = 3
 
 // The flags of a period entry in a memberV3 record.
