@@ -121,7 +121,7 @@ func appendPeriodMember(b []byte, p *PeriodMember, ref *memberRef) (_ []byte, da
 			if ref.ok && ref.day >= 0 {
 				off := min - ref.day*1440
 				if off%60 == 0 {
-					b = binary.AppendUvarint(b, zigzag(off/60)<<1+1)
+					b = binary.AppendUvarint(b, (zigzag(off/60)<<1)+1)
 				} else {
 					b = binary.AppendUvarint(b, (zigzag(off)<<1|1)+1)
 				}
@@ -162,7 +162,8 @@ func appendPeriodMember(b []byte, p *PeriodMember, ref *memberRef) (_ []byte, da
 	return b, day
 }
 
-// appendIn writes an entry's In, against its reference's when that is shorter.
+// appendIn writes an entry's In: against its reference's where every
+// entry is one of the reference's, else written out.
 func appendIn(b []byte, in []DimValue, ref *memberRef) ([]byte, byte) {
 	if ref.ok {
 		rin := ref.p.In
@@ -188,8 +189,7 @@ func appendIn(b []byte, in []DimValue, ref *memberRef) ([]byte, byte) {
 		}
 		// or in any order: a list
 		if len(in) > 0 && len(in) <= len(rin) {
-			list := b
-			list = binary.AppendUvarint(list, uint64(len(in)))
+			list := binary.AppendUvarint(b, uint64(len(in)))
 			found := true
 			for _, dv := range in {
 				k := indexDimValue(rin, dv)
