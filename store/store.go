@@ -13,7 +13,7 @@
 //	cells    rollup figures, see CellKey
 //	members  per author and period, see Member
 //	tops     bounded top lists per campaign day
-//	sums     be64(seq) → CRC-32C of the post as stored, verified by Check
+//	sums     CRC-32C of each post as stored, in blocks of seqs (sums.go), verified by Check
 package store
 
 import (
@@ -228,8 +228,7 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 		// Post IDs mostly grow with time (snowflakes), so the index mostly
 		// grows at its end too.
 		seen.FillPercent = 0.9
-		// The checksums are keyed like the log, and grow at its end too.
-		tx.Bucket(bucketSums).FillPercent = 0.95
+		sums := newSumWriter(tx)
 		type seenKey struct {
 			key []byte
 			seq uint64
@@ -251,11 +250,19 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 			if err != nil {
 				return err
 			}
-			if err := putPost(tx, be64(seq), encodePost(p)); err != nil {
+			v := encodePost(p)
+			if err := postsB.Put(be64(seq), v); err != nil {
+				return err
+			}
+			// A new seq: no per-seq sum of an earlier tagpulse to replace.
+			if err := sums.set(seq, v); err != nil {
 				return err
 			}
 			keys = append(keys, seenKey{key, seq})
 			res.Added++
+		}
+		if err := sums.flush(); err != nil {
+			return err
 		}
 		// Sorted, so that a large batch does not shift a node's keys for
 		// every insert.
