@@ -91,13 +91,13 @@ func TestSumsMixedStore(t *testing.T) {
 	// 300 posts as before the blocks: seqs 1-300, spanning three blocks.
 	old := sumsTestPosts(0, 300)
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
-		posts, seen := tx.Bucket(bucketPosts), tx.Bucket(bucketSeen)
+		posts, seen := tx.Bucket(bucketPosts), openSeen(tx)
 		for i := range old {
 			seq, _ := posts.NextSequence()
 			if err := putPostPerSeq(tx, seq, encodePost(&old[i])); err != nil {
 				return err
 			}
-			if err := seen.Put([]byte(old[i].Key()), be64(seq)); err != nil {
+			if err := seen.b.Put(seen.entry(old[i].Platform, old[i].ID, seq)); err != nil {
 				return err
 			}
 		}
