@@ -762,10 +762,13 @@ func (t *RollupTx) DayMembers(campaign, day string, fn func(author string, m *Me
 	return nil
 }
 
-// FillMembers has member records fill their pages (bbolt splits them in
-// half by default, right for random keys): for a pass that writes a run of
-// new records in key order.
-func (t *RollupTx) FillMembers() { t.members.FillPercent = 0.9 }
+// FillMembers has member records fill their pages to the brim (bbolt
+// splits them in half by default, right for random keys): for a pass, which
+// writes one run of records in key order. A page a later pass inserts into
+// is split again then, and one left under a quarter full is merged into its
+// neighbour, so a store imported in several files does not bloat: at 1M
+// posts in two files 585 → 560 bytes/post against 90%.
+func (t *RollupTx) FillMembers() { t.members.FillPercent = 1 }
 
 // PutMember writes an author's record in a campaign.
 func (t *RollupTx) PutMember(k MemberKey, m *Member) error {
