@@ -76,7 +76,7 @@ func main() {
 		stop()
 	}()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
-	setMemoryLimit(os.Getenv)
+	setMemoryDefaults(os.Getenv)
 	stopProfile := startCPUProfile(os.Getenv("TAGPULSE_CPUPROFILE"), env.Stderr)
 	err := run(ctx, env, os.Args[1:])
 	stopProfile()

@@ -15,12 +15,24 @@ import (
 // pages are not heap and are not counted.
 const defaultMemoryLimit = 320 << 20
 
-// setMemoryLimit applies defaultMemoryLimit unless the operator set
-// GOMEMLIMIT (the runtime has read it; "off" turns the limit off). It
-// returns the limit in force.
-func setMemoryLimit(getenv func(string) string) int64 {
+// defaultGCPercent is the collector's GOGC that tagpulse sets with its own
+// memory limit: the limit bounds the heap, so the collector need not also
+// run whenever the heap has doubled. Importing 1M generated posts took
+// 31-34 s of CPU instead of 36-39 s with GOGC=100, for about 305 MB of
+// anonymous memory instead of 220-265 MB (GOGC=200 saved half as much).
+const defaultGCPercent = 400
+
+// setMemoryDefaults applies defaultMemoryLimit unless the operator set
+// GOMEMLIMIT (the runtime has read it; "off" turns the limit off), and
+// defaultGCPercent unless the operator set GOGC or GOMEMLIMIT (without
+// tagpulse's limit a GOGC of 400 would let the heap grow to five times what
+// is live). It returns the limit in force.
+func setMemoryDefaults(getenv func(string) string) int64 {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
+		if getenv("GOGC") == "" {
+			debug.SetGCPercent(defaultGCPercent)
+		}
 	}
 	return debug.SetMemoryLimit(-1)
 }
