@@ -50,6 +50,9 @@ type state struct {
 	dirtyTop map[dayKey]bool
 	scratch  []contribution
 	touched  map[string]bool // campaigns whose figures changed
+	// strsHint is the number of strings of the largest state merged into
+	// this one (see mergeStates), for the size hint
+	strsHint int
 }
 
 // cellID names a cell by interned strings (state.strs). value2, when not 0,
@@ -76,8 +79,9 @@ func periodOfCell(id cellID) uint64 {
 }
 
 type cellEntry struct {
-	key store.CellKey
-	f   store.Figures
+	key  store.CellKey
+	f    store.Figures
+	base store.Figures // as read from the store, for merging (see foldPass)
 }
 
 // memberID names a member record: campaign index, interned day (the id of
@@ -117,8 +121,8 @@ const blockSize = 1024
 // next starts with maps of that size rather than growing them again.
 type sizeHint struct{ cells, members, strs int }
 
-func newState(a *Aggregator, tx *store.RollupTx) *state {
-	h := a.hint
+// newState returns a state over tx, its maps sized by h.
+func newState(a *Aggregator, tx *store.RollupTx, h sizeHint) *state {
 	s := &state{
 		a: a, tx: tx,
 		periods:    map[uint64]*periodCells{},
@@ -261,7 +265,7 @@ func (s *state) newCell(id cellID) (*cellEntry, error) {
 	if len(s.cellBuf) == cap(s.cellBuf) {
 		s.cellBuf = make([]cellEntry, 0, blockSize)
 	}
-	s.cellBuf = append(s.cellBuf, cellEntry{key: k, f: f})
+	s.cellBuf = append(s.cellBuf, cellEntry{key: k, f: f, base: f})
 	e := &s.cellBuf[len(s.cellBuf)-1]
 	s.cellList = append(s.cellList, e)
 	return e, nil
@@ -635,6 +639,6 @@ func (s *state) flush() error {
 			return err
 		}
 	}
-	s.a.hint = sizeHint{cells: len(s.cellList), members: len(s.memberList), strs: len(s.strs)}
+	s.a.hint = sizeHint{cells: len(s.cellList), members: len(s.memberList), strs: max(len(s.strs), s.strsHint)}
 	return nil
 }
