@@ -342,11 +342,11 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			if err != nil {
 				return err
 			}
-			st, err := a.foldPass(tx, seqs, buckets, pass.Next, hi)
+			st, cells, members, err := a.foldPass(tx, seqs, buckets, pass.Next, hi)
 			if err != nil {
 				return err
 			}
-			if err := st.flush(); err != nil {
+			if err := st.write(cells, members); err != nil {
 				return err
 			}
 			touched = st.touched

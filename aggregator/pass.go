@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sync"
@@ -12,7 +13,8 @@ import (
 const _ = uint8(store.AuthorBuckets - 1)
 
 // foldPass folds the posts of one pass (seqs, and the author bucket of
-// each, in [lo, hi)) into a state over tx, ready to flush.
+// each, in [lo, hi)) into a state over tx, and returns it with its cells
+// and changed member records in key order (state.sorted), for state.write.
 //
 // With more than one worker (Options.Workers), the pass's buckets are split
 // into that many contiguous ranges, and the posts of each range are folded
@@ -26,16 +28,21 @@ const _ = uint8(store.AuthorBuckets - 1)
 // before tx writes or commits (a commit that grows the file remaps it,
 // which waits for every reader).
 //
-// The workers' states are then merged (mergeStates) into one over tx.
-// Authors are disjoint between the ranges, and every change a post makes
+// Each worker also encodes and sorts its cells' and members' keys. The
+// writer then merges them (mergeCells, mergeMembers, mergeStates) into one
+// state over tx. Authors are disjoint between the ranges, and every change a post makes
 // to a cell is an addition decided by its author's posts and records
 // alone, so the cells' changes add up, and each member record is one
 // worker's.
-func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8, lo, hi int) (*state, error) {
+func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8, lo, hi int) (*state, []cellKV, []memberKV, error) {
 	k := min(a.opts.Workers, hi-lo)
 	if k <= 1 {
 		st := newState(a, tx, a.hint)
-		return st, foldSeqs(st, tx, seqs)
+		if err := foldSeqs(st, tx, seqs); err != nil {
+			return nil, nil, nil, err
+		}
+		cells, members := st.sorted()
+		return st, cells, members, nil
 	}
 	groups := make([][]uint64, k)
 	for i, seq := range seqs {
@@ -47,23 +54,34 @@ func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8
 	h := a.hint
 	h.members = h.members/k + 1
 	parts := make([]*state, k)
+	cells := make([][]cellKV, k)
+	members := make([][]memberKV, k)
 	errs := make([]error, k)
 	var wg sync.WaitGroup
 	for g := range k {
 		wg.Go(func() {
 			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
 				parts[g] = newState(a, view, h)
-				return foldSeqs(parts[g], view, groups[g])
+				if err := foldSeqs(parts[g], view, groups[g]); err != nil {
+					return err
+				}
+				cells[g], members[g] = parts[g].sorted()
+				return nil
 			})
 		})
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 	}
-	return mergeStates(a, tx, parts), nil
+	mc := mergeCells(cells)
+	mm, err := mergeMembers(members)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return mergeStates(a, tx, parts), mc, mm, nil
 }
 
 // foldSeqs folds the posts with the given sequence numbers into st, read
@@ -79,13 +97,8 @@ func foldSeqs(st *state, tx *store.RollupTx, seqs []uint64) error {
 
 // mergeStates merges states that folded posts of disjoint sets of authors,
 // each from the same committed store, into one state over tx that writes
-// what all of them would have written had one state folded every post:
-//   - a cell is its value in the store (the base every part read) plus
-//     each part's change to it. Reach adds by store.AddReach, as in a
-//     state; it saturates only past nine million authors at
-//     store.MaxFollowers (see there), where a cell's figures stop being
-//     exact in any order;
-//   - a member record is the one part's that holds its author;
+// the top lists one state folding every post would have written (the
+// cells and members are merged by mergeCells and mergeMembers):
 //   - a day's top posts are the first Options.TopN of the union of the
 //     parts' lists, by topPostLess, each post once (insertTopPost);
 //   - a day's top participants are the first TopN of the union of the
@@ -93,27 +106,7 @@ func foldSeqs(st *state, tx *store.RollupTx, seqs []uint64) error {
 //     topParticipantLess (mergeTopParticipants says why that is exact).
 func mergeStates(a *Aggregator, tx *store.RollupTx, parts []*state) *state {
 	m := newState(a, tx, sizeHint{})
-	n := 0
 	for _, p := range parts {
-		n = max(n, len(p.cellList))
-	}
-	cells := make(map[store.CellKey]*cellEntry, n)
-	buf := make([]cellEntry, 0, n)
-	for _, p := range parts {
-		for _, e := range p.cellList {
-			c := cells[e.key]
-			if c == nil {
-				if len(buf) == cap(buf) {
-					buf = make([]cellEntry, 0, blockSize)
-				}
-				buf = append(buf, cellEntry{key: e.key, f: e.base, base: e.base})
-				c = &buf[len(buf)-1]
-				cells[e.key] = c
-				m.cellList = append(m.cellList, c)
-			}
-			addChange(&c.f, e.f, e.base)
-		}
-		m.memberList = append(m.memberList, p.memberList...)
 		for c := range p.touched {
 			m.touched[c] = true
 		}
@@ -141,6 +134,89 @@ func mergeStates(a *Aggregator, tx *store.RollupTx, parts []*state) *state {
 		m.topParts[k] = mergeTopParticipants(lists, a.opts.TopN)
 	}
 	return m
+}
+
+// mergeCells merges the cells of states that folded posts of disjoint sets
+// of authors, each list in key order (state.sorted), into one in key
+// order: a cell is its value in the store (the base every state read)
+// plus each state's change to it. Reach adds by store.AddReach, as in a
+// state; it saturates only past nine million authors at
+// store.MaxFollowers (see there), where a cell's figures stop being exact
+// in any order.
+func mergeCells(lists [][]cellKV) []cellKV {
+	n := 0
+	for _, l := range lists {
+		n = max(n, len(l))
+	}
+	out := make([]cellKV, 0, n)
+	var buf []cellEntry
+	mergeSorted(lists, func(c cellKV) []byte { return c.enc }, func(same []cellKV) {
+		if len(same) == 1 {
+			out = append(out, same[0]) // base plus its one change
+			return
+		}
+		if len(buf) == cap(buf) {
+			buf = make([]cellEntry, 0, blockSize)
+		}
+		e := same[0].e
+		buf = append(buf, cellEntry{key: e.key, f: e.base, base: e.base})
+		c := &buf[len(buf)-1]
+		for _, x := range same {
+			addChange(&c.f, x.e.f, x.e.base)
+		}
+		out = append(out, cellKV{same[0].enc, c})
+	})
+	return out
+}
+
+// mergeMembers merges the changed member records of states that folded
+// posts of disjoint sets of authors, each list in key order, into one in
+// key order. A record is one author's, so one state's.
+func mergeMembers(lists [][]memberKV) ([]memberKV, error) {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	out := make([]memberKV, 0, n)
+	var err error
+	mergeSorted(lists, func(m memberKV) []byte { return m.enc }, func(same []memberKV) {
+		if len(same) > 1 && err == nil {
+			err = fmt.Errorf("member %q folded by %d workers", same[0].enc, len(same))
+		}
+		out = append(out, same[0])
+	})
+	return out, err
+}
+
+// mergeSorted walks lists, each in increasing order of key, in increasing
+// order of key, calling fn with the entries of each key (at most one a
+// list). The lists are few (one a worker): it finds the least head by
+// looking at each.
+func mergeSorted[T any](lists [][]T, key func(T) []byte, fn func(same []T)) {
+	heads := make([]int, len(lists))
+	same := make([]T, 0, len(lists))
+	for {
+		var least []byte
+		found := false
+		for i, l := range lists {
+			if heads[i] < len(l) {
+				if k := key(l[heads[i]]); !found || bytes.Compare(k, least) < 0 {
+					least, found = k, true
+				}
+			}
+		}
+		if !found {
+			return
+		}
+		same = same[:0]
+		for i, l := range lists {
+			if heads[i] < len(l) && bytes.Equal(key(l[heads[i]]), least) {
+				same = append(same, l[heads[i]])
+				heads[i]++
+			}
+		}
+		fn(same)
+	}
 }
 
 // addChange adds to dst what a part changed a cell by: from base to f.

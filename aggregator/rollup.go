@@ -605,27 +605,49 @@ func (s *state) updateTops(co *contribution, day *store.PeriodMember) error {
 // flush writes every changed cell, member and top list, in key order
 // (bbolt inserts sorted keys fastest), each key encoded once.
 func (s *state) flush() error {
-	type kv[E any] struct {
+	cells, members := s.sorted()
+	return s.write(cells, members)
+}
+
+// cellKV and memberKV are a cell and a member record with their keys
+// encoded.
+type (
+	cellKV struct {
 		enc []byte
-		e   *E
+		e   *cellEntry
 	}
-	cells := make([]kv[cellEntry], 0, len(s.cellList))
+	memberKV struct {
+		enc []byte
+		e   *memberEntry
+	}
+)
+
+// sorted returns the batch's cells and changed member records with their
+// keys encoded, each in key order. It only reads the state: the workers of
+// a pass (foldPass) run it on their own states.
+func (s *state) sorted() ([]cellKV, []memberKV) {
+	cells := make([]cellKV, 0, len(s.cellList))
 	for _, e := range s.cellList {
-		cells = append(cells, kv[cellEntry]{e.key.Bytes(), e})
+		cells = append(cells, cellKV{e.key.Bytes(), e})
 	}
-	slices.SortFunc(cells, func(x, y kv[cellEntry]) int { return bytes.Compare(x.enc, y.enc) })
+	slices.SortFunc(cells, func(x, y cellKV) int { return bytes.Compare(x.enc, y.enc) })
+	members := make([]memberKV, 0, len(s.memberList))
+	for _, e := range s.memberList {
+		if e.dirty {
+			members = append(members, memberKV{e.key.Bytes(), e})
+		}
+	}
+	slices.SortFunc(members, func(x, y memberKV) int { return bytes.Compare(x.enc, y.enc) })
+	return cells, members
+}
+
+// write writes cells and members (from sorted) and every changed top list.
+func (s *state) write(cells []cellKV, members []memberKV) error {
 	for _, c := range cells {
 		if err := s.tx.PutCell(c.e.key, c.e.f); err != nil {
 			return err
 		}
 	}
-	members := make([]kv[memberEntry], 0, len(s.memberList))
-	for _, e := range s.memberList {
-		if e.dirty {
-			members = append(members, kv[memberEntry]{e.key.Bytes(), e})
-		}
-	}
-	slices.SortFunc(members, func(x, y kv[memberEntry]) int { return bytes.Compare(x.enc, y.enc) })
 	for _, m := range members {
 		if err := s.tx.PutMember(m.e.key, &m.e.m); err != nil {
 			return err
@@ -639,6 +661,6 @@ func (s *state) flush() error {
 			return err
 		}
 	}
-	s.a.hint = sizeHint{cells: len(s.cellList), members: len(s.memberList), strs: max(len(s.strs), s.strsHint)}
+	s.a.hint = sizeHint{cells: len(cells), members: len(members), strs: max(len(s.strs), s.strsHint)}
 	return nil
 }
