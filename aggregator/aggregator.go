@@ -418,16 +418,8 @@ func (a *Aggregator) passSeqs(tx *store.RollupTx, wm uint64, pass store.Pass) ([
 		if pass.Target-wm >= 1<<32 {
 			return nil, nil, fmt.Errorf("a backlog of %d posts is more than a catch-up folds", pass.Target-wm)
 		}
-		n := (store.AuthorBuckets + pass.Width - 1) / pass.Width
-		x = &passIndex{wm: wm, pass: pass, seqs: make([][]uint32, n), buckets: make([][]uint8, n)}
-		err := tx.PostBuckets(wm, pass.Target, func(seq uint64, bucket int) {
-			i := bucket / pass.Width
-			if bucket >= pass.Next {
-				x.seqs[i] = append(x.seqs[i], uint32(seq-wm))
-				x.buckets[i] = append(x.buckets[i], uint8(bucket)) // AuthorBuckets is 256
-			}
-		})
-		if err != nil {
+		var err error
+		if x, err = a.indexPasses(tx, wm, pass); err != nil {
 			return nil, nil, err
 		}
 		a.passIdx = x
@@ -440,6 +432,52 @@ func (a *Aggregator) passSeqs(tx *store.RollupTx, wm uint64, pass store.Pass) ([
 	buckets := x.buckets[i]
 	x.seqs[i], x.buckets[i] = nil, nil // each pass once (step drops the index when a pass fails)
 	return seqs, buckets, nil
+}
+
+// indexPasses builds the index of a catch-up in passes from the passes
+// still to do, scanning the backlog on Options.Workers goroutines, each
+// over a range of sequence numbers in a read-only transaction of its own
+// (see foldPass: they see what tx sees, and end before it writes).
+func (a *Aggregator) indexPasses(tx *store.RollupTx, wm uint64, pass store.Pass) (*passIndex, error) {
+	n := (store.AuthorBuckets + pass.Width - 1) / pass.Width
+	k := uint64(max(1, a.opts.Workers))
+	span := (pass.Target - wm + k - 1) / k
+	parts := make([]*passIndex, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for g := range k {
+		x := &passIndex{wm: wm, pass: pass, seqs: make([][]uint32, n), buckets: make([][]uint8, n)}
+		parts[g] = x
+		lo, hi := wm+g*span, min(pass.Target, wm+(g+1)*span)
+		scan := func(tx *store.RollupTx) error {
+			return tx.PostBuckets(lo, hi, func(seq uint64, bucket int) {
+				i := bucket / pass.Width
+				if bucket >= pass.Next {
+					x.seqs[i] = append(x.seqs[i], uint32(seq-wm))
+					x.buckets[i] = append(x.buckets[i], uint8(bucket))
+				}
+			})
+		}
+		if k == 1 {
+			errs[g] = scan(tx)
+			break
+		}
+		wg.Go(func() { errs[g] = a.db.ViewRollups(scan) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	x := parts[0]
+	for _, p := range parts[1:] {
+		for i := range n {
+			x.seqs[i] = append(x.seqs[i], p.seqs[i]...)
+			x.buckets[i] = append(x.buckets[i], p.buckets[i]...)
+		}
+	}
+	return x, nil
 }
 
 // contribution is what one post adds to one campaign: everything the rollup
