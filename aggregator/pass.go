@@ -30,10 +30,10 @@ const _ = uint8(store.AuthorBuckets - 1)
 //
 // Each worker also encodes and sorts its cells' and members' keys. The
 // writer then merges them (mergeCells, mergeMembers, mergeStates) into one
-// state over tx. Authors are disjoint between the ranges, and every change a post makes
-// to a cell is an addition decided by its author's posts and records
-// alone, so the cells' changes add up, and each member record is one
-// worker's.
+// state over tx. Authors are disjoint between the ranges, and every change
+// a post makes to a cell is an addition decided by its author's posts and
+// records alone, so the cells' changes add up, and each member record is
+// one worker's.
 func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8, lo, hi int) (*state, []cellKV, []memberKV, error) {
 	k := min(a.opts.Workers, hi-lo)
 	if k <= 1 {
@@ -100,7 +100,11 @@ func foldSeqs(st *state, tx *store.RollupTx, seqs []uint64) error {
 // the top lists one state folding every post would have written (the
 // cells and members are merged by mergeCells and mergeMembers):
 //   - a day's top posts are the first Options.TopN of the union of the
-//     parts' lists, by topPostLess, each post once (insertTopPost);
+//     parts' lists, by topPostLess, each post once (insertTopPost): each
+//     part's list is the first TopN of the stored list and its own posts,
+//     and a post among the first TopN of all is among the first TopN of
+//     its part's (no more posts precede it there), so the union holds
+//     them all;
 //   - a day's top participants are the first TopN of the union of the
 //     parts' lists, each author at the highest count any part has, by
 //     topParticipantLess (mergeTopParticipants says why that is exact).
