@@ -112,7 +112,10 @@ func connect(tb testing.TB, cfg cluster.Config) *cluster.Conn {
 		tb.Fatal(err)
 	}
 	var c *cluster.Conn
-	waitFor(tb, 30*time.Second, "connect "+cfg.Node, func() (bool, string) {
+	// One Connect may take up to three op timeouts (30 s) while a
+	// three-server cluster creates its replicated buckets on a loaded
+	// machine: leave room for more than one attempt.
+	waitFor(tb, 100*time.Second, "connect "+cfg.Node, func() (bool, string) {
 		var err error
 		c, err = cluster.Connect(context.Background(), cfg, nil)
 		if err != nil {
