@@ -32,8 +32,9 @@ const _ = uint8(store.AuthorBuckets - 1)
 // writer then merges them (mergeCells, mergeMembers, mergeStates) into one
 // state over tx. Authors are disjoint between the ranges, and every change
 // a post makes to a cell is an addition decided by its author's posts and
-// records alone, so the cells' changes add up, and each member record is
-// one worker's.
+// records alone, so the cells' changes add up (the workers count changes
+// only, and each cell's stored value is read once, by addStored), and each
+// member record is one worker's.
 func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8, lo, hi int) (*state, []cellKV, []memberKV, error) {
 	k := min(a.opts.Workers, hi-lo)
 	if k <= 1 {
@@ -62,6 +63,7 @@ func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8
 		wg.Go(func() {
 			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
 				parts[g] = newState(a, view, h)
+				parts[g].changesOnly = true
 				if err := foldSeqs(parts[g], view, groups[g]); err != nil {
 					return err
 				}
@@ -81,7 +83,44 @@ func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := a.addStored(mc, k); err != nil {
+		return nil, nil, nil, err
+	}
 	return mergeStates(a, tx, parts), mc, mm, nil
+}
+
+// addStored adds to each of the merged changes of a pass's cells the cell's
+// stored value, on k goroutines, each reading a run of the cells (in key
+// order) in a read-only transaction of its own, which sees what the pass's
+// transaction sees (see foldPass: it has not written yet). Reach adds by
+// store.AddReach, as in a state.
+func (a *Aggregator) addStored(cells []cellKV, k int) error {
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for g := range k {
+		run := cells[len(cells)*g/k : len(cells)*(g+1)/k]
+		wg.Go(func() {
+			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
+				for _, c := range run {
+					f, _, err := view.Cell(c.e.key)
+					if err != nil {
+						return err
+					}
+					stored := f
+					addChange(&f, c.e.f, store.Figures{})
+					c.e.f, c.e.base = f, stored
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // foldSeqs folds the posts with the given sequence numbers into st, read
@@ -142,11 +181,11 @@ func mergeStates(a *Aggregator, tx *store.RollupTx, parts []*state) *state {
 
 // mergeCells merges the cells of states that folded posts of disjoint sets
 // of authors, each list in key order (state.sorted), into one in key
-// order: a cell is its value in the store (the base every state read)
-// plus each state's change to it. Reach adds by store.AddReach, as in a
-// state; it saturates only past nine million authors at
-// store.MaxFollowers (see there), where a cell's figures stop being exact
-// in any order.
+// order: a cell is the sum of each state's change to it (the workers'
+// states start their cells at zero, see state.changesOnly; addStored then
+// adds the stored values). Reach adds by store.AddReach, as in a state; it
+// saturates only past nine million authors at store.MaxFollowers (see
+// there), where a cell's figures stop being exact in any order.
 func mergeCells(lists [][]cellKV) []cellKV {
 	n := 0
 	for _, l := range lists {

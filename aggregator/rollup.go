@@ -50,6 +50,11 @@ type state struct {
 	dirtyTop map[dayKey]bool
 	scratch  []contribution
 	touched  map[string]bool // campaigns whose figures changed
+	// changesOnly has cells start at zero rather than at their stored
+	// value: the state of a worker of a pass (foldPass), whose changes
+	// are added to the stored values once they are merged. No rule reads
+	// a cell's value, they only add to it.
+	changesOnly bool
 	// strsHint is the number of strings of the largest state merged into
 	// this one (see mergeStates), for the size hint
 	strsHint int
@@ -258,9 +263,12 @@ func (s *state) newCell(id cellID) (*cellEntry, error) {
 	if id.value2 != 0 {
 		k.Value += "/" + s.strs[id.value2]
 	}
-	f, _, err := s.tx.Cell(k)
-	if err != nil {
-		return nil, err
+	var f store.Figures
+	if !s.changesOnly {
+		var err error
+		if f, _, err = s.tx.Cell(k); err != nil {
+			return nil, err
+		}
 	}
 	if len(s.cellBuf) == cap(s.cellBuf) {
 		s.cellBuf = make([]cellEntry, 0, blockSize)
