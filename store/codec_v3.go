@@ -15,7 +15,9 @@ import (
 //   - decimal IDs (post, author, referenced post) as varints;
 //   - a hashtag that occurs in the text as "#tag" (or as "#Tag" whose lower
 //     case it is) as an offset and length into the text, not a second copy;
-//   - the collection time relative to the creation time.
+//   - the collection time relative to the creation time;
+//   - a Bluesky post's URL, when it is the one the collectors build from
+//     its at-URI (bskyURL), not written (an X post's already was not).
 //
 // It is not compressed: zstd (klauspost/compress, no dictionary) saved a
 // further 17% of the log on generated v1.1 data but cost 6 µs to encode and
@@ -27,10 +29,12 @@ const postV3 = 3
 
 // postV3's extra flags (the sixth byte; the fifth holds postV2's flags).
 const (
-	v3IDNum        = 1 << iota // the post ID is a canonical decimal, written as a uvarint
-	v3AuthorNum                // the author ID likewise
-	v3RefNum                   // the referenced post's ID likewise
-	v3CollectedRel             // CollectedAt is written relative to CreatedAt
+	v3IDNum         = 1 << iota // the post ID is a canonical decimal, written as a uvarint
+	v3AuthorNum                 // the author ID likewise
+	v3RefNum                    // the referenced post's ID likewise
+	v3CollectedRel              // CollectedAt is written relative to CreatedAt
+	v3URLBsky                   // with postURL clear: the URL is bskyURL's, by DID
+	v3URLBskyHandle             // with v3URLBsky: by the author's handle
 )
 
 // decimal returns s as a number when it is a canonical decimal (no sign, no
@@ -99,6 +103,67 @@ func isXURL(url, handle, id string) bool {
 	return ok && rest == id
 }
 
+// bskyPostCollection is the collection of a Bluesky post's at-URI.
+const bskyPostCollection = "/app.bsky.feed.post/"
+
+// bskyURL is the link to a Bluesky post as the collectors build it from an
+// at-URI at://DID/app.bsky.feed.post/RKEY: the post's own, or for a repost
+// the reposted post's (RefID); the profile is the DID, or byHandle the
+// author's handle. ok is false when the at-URI is not a post's.
+func bskyURL(p *Post, byHandle bool) (url string, ok bool) {
+	did, rkey, ok := bskySubject(p)
+	if !ok {
+		return "", false
+	}
+	if byHandle {
+		if p.Author.Handle == "" {
+			return "", false
+		}
+		did = p.Author.Handle
+	}
+	return "https://bsky.app/profile/" + did + "/post/" + rkey, true
+}
+
+func bskySubject(p *Post) (did, rkey string, ok bool) {
+	uri := p.ID
+	if p.Kind == KindRepost {
+		uri = p.RefID
+	}
+	rest, ok := strings.CutPrefix(uri, "at://")
+	if !ok {
+		return "", "", false
+	}
+	did, rkey, ok = strings.Cut(rest, bskyPostCollection)
+	return did, rkey, ok && did != "" && rkey != ""
+}
+
+// bskyURLFlags returns the flags under which url is bskyURL's, if it is,
+// without building it.
+func bskyURLFlags(p *Post) (byte, bool) {
+	rest, ok := strings.CutPrefix(p.URL, "https://bsky.app/profile/")
+	if !ok {
+		return 0, false
+	}
+	did, rkey, ok := bskySubject(p)
+	if !ok {
+		return 0, false
+	}
+	for _, by := range [...]struct {
+		profile string
+		flags   byte
+	}{{did, v3URLBsky}, {p.Author.Handle, v3URLBsky | v3URLBskyHandle}} {
+		if by.profile == "" {
+			continue
+		}
+		if r, ok := strings.CutPrefix(rest, by.profile); ok {
+			if r, ok := strings.CutPrefix(r, "/post/"); ok && r == rkey {
+				return by.flags, true
+			}
+		}
+	}
+	return 0, false
+}
+
 func encodePostV3(p *Post) []byte {
 	b := make([]byte, 0, 64+len(p.Text)+len(p.Author.Handle)+len(p.Author.Name)+len(p.Signals.ProfileLocation))
 	pc, sc, kc := code(platformCodes, p.Platform), code(sourceCodes, p.Source), code(kindCodes, string(p.Kind))
@@ -109,7 +174,15 @@ func encodePostV3(p *Post) []byte {
 	if p.Signals.Coordinates != nil {
 		flags |= postCoordinates
 	}
-	if p.Platform != PlatformX || !isXURL(p.URL, p.Author.Handle, p.ID) {
+	switch {
+	case p.Platform == PlatformX && isXURL(p.URL, p.Author.Handle, p.ID):
+	case p.Platform == PlatformBluesky:
+		if f, ok := bskyURLFlags(p); ok {
+			flags2 |= f
+		} else {
+			flags |= postURL
+		}
+	default:
 		flags |= postURL
 	}
 	if p.CreatedAt.IsZero() {
@@ -214,7 +287,14 @@ func decodePostV3(b []byte, p *Post) error {
 	for _, s := range [...]*string{&p.Author.Handle, &p.Author.Name, &p.Signals.PlaceCountry, &p.Signals.ProfileLocation, &p.Signals.InstanceDomain} {
 		*s = r.string()
 	}
-	if flags&postURL == 0 {
+	switch {
+	case flags&postURL != 0:
+	case flags2&v3URLBsky != 0:
+		var ok bool
+		if p.URL, ok = bskyURL(p, flags2&v3URLBskyHandle != 0); !ok {
+			return errors.New("post URL not derivable from its at-URI")
+		}
+	default:
 		p.URL = xURL(p.Author.Handle, p.ID)
 	}
 	p.CreatedAt, p.CollectedAt = time.Time{}, time.Time{}

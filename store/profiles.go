@@ -158,15 +158,18 @@ func (db *DB) Amend(amends []Amend, profiles []Profile, cursors map[string][]byt
 		if err != nil {
 			return err
 		}
-		posts, seen := tx.Bucket(bucketPosts), tx.Bucket(bucketSeen)
+		posts, seen := tx.Bucket(bucketPosts), openSeen(tx)
 		for i := range amends {
 			a := amends[i]
 			if a.Seq == 0 { // named by platform and ID only (another node's amendment)
-				v := seen.Get([]byte(postKey(a.Platform, a.ID)))
-				if len(v) != 8 {
+				seq, err := seen.seq(a.Platform, a.ID)
+				if err != nil {
+					return fmt.Errorf("amend %s: %w", a.ID, err)
+				}
+				if seq == 0 {
 					return fmt.Errorf("amend %s: %w", a.ID, ErrNotFound)
 				}
-				a.Seq = binary.BigEndian.Uint64(v)
+				a.Seq = seq
 			}
 			var p Post
 			if v := posts.Get(be64(a.Seq)); v == nil {

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The dedupe index (bucket seen) maps a post's platform and ID to its seq.
+// Stores before schema 2 key every post postKey(platform, id) → be64(seq):
+// 45 bytes an entry on bbolt's pages for a tweet. Since schema 2 a post
+// whose platform has a code (platformCodes) and whose ID is a canonical
+// decimal is keyed 0x00 code be64(id) → uvarint(seq), 29 bytes; any other
+// post as before. Append refuses a platform with a NUL byte, so no postKey
+// starts with one and the two never meet.
+//
+// meta "seen" says which keys a store holds (seenForms). A store an older
+// tagpulse wrote gets seenMixed when it is next opened for writing: its
+// posts stay under their keys, which lookups try when the compact one is
+// absent, and its new posts get compact keys. Schema 2 keeps an older
+// tagpulse, which would not find those and store the posts again, out.
+var keySeenForm = []byte("seen")
+
+// seenForms: meta "seen".
+const (
+	seenLegacy  = 0 // no meta "seen": every key is a postKey (a store of an older tagpulse, read-only)
+	seenMixed   = 1 // compact keys, and postKeys of decimal IDs from before
+	seenCompact = 2 // compact keys only where they apply (the index was empty when they began)
+)
+
+// seenIndex is the dedupe index in one transaction.
+type seenIndex struct {
+	b    *bolt.Bucket
+	form byte
+}
+
+func openSeen(tx *bolt.Tx) seenIndex {
+	s := seenIndex{b: tx.Bucket(bucketSeen)}
+	if v := tx.Bucket(bucketMeta).Get(keySeenForm); len(v) == 1 {
+		s.form = v[0]
+	}
+	return s
+}
+
+// upgradeSeen gives a store without meta "seen" its form: compact when its
+// index is empty, else mixed.
+func upgradeSeen(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta.Get(keySeenForm) != nil {
+		return nil
+	}
+	form := byte(seenMixed)
+	if k, _ := tx.Bucket(bucketSeen).Cursor().First(); k == nil {
+		form = seenCompact
+	}
+	return meta.Put(keySeenForm, []byte{form})
+}
+
+// compactSeenKey is the compact key of (platform, id), when it has one.
+func compactSeenKey(platform, id string) ([]byte, bool) {
+	c := code(platformCodes, platform)
+	if c == 0 {
+		return nil, false
+	}
+	n, ok := decimal(id)
+	if !ok {
+		return nil, false
+	}
+	return binary.BigEndian.AppendUint64([]byte{0, c}, n), true
+}
+
+// entry is the key and value under which the post (platform, id) at seq is
+// written.
+func (s seenIndex) entry(platform, id string, seq uint64) (k, v []byte) {
+	if s.form != seenLegacy {
+		if k, ok := compactSeenKey(platform, id); ok {
+			return k, binary.AppendUvarint(nil, seq)
+		}
+	}
+	return []byte(postKey(platform, id)), be64(seq)
+}
+
+// seq returns the seq of the post (platform, id), or 0 when it is not
+// stored (seqs start at 1).
+func (s seenIndex) seq(platform, id string) (uint64, error) {
+	if s.form != seenLegacy {
+		if k, ok := compactSeenKey(platform, id); ok {
+			if v := s.b.Get(k); v != nil {
+				seq, n := binary.Uvarint(v)
+				if n != len(v) || seq == 0 {
+					return 0, fmt.Errorf("dedupe index: the entry of %s %s is not a seq (%x)", platform, id, v)
+				}
+				return seq, nil
+			}
+			if s.form == seenCompact {
+				return 0, nil
+			}
+		}
+	}
+	v := s.b.Get([]byte(postKey(platform, id)))
+	if v == nil {
+		return 0, nil
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("dedupe index: the entry of %s %s is not a seq (%x)", platform, id, v)
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
