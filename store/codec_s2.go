@@ -34,8 +34,8 @@ const postS2 = 4
 const postS2Header = 1 + 8
 
 var (
-	keyPostDict      = []byte("postdict")   // the id of the dictionary new posts are compressed with
-	prefixPostDict   = []byte("postdict/")  // + hex id → the dictionary (s2.Dict.Bytes)
+	keyPostDict      = []byte("postdict")  // the id of the dictionary new posts are compressed with
+	prefixPostDict   = []byte("postdict/") // + hex id → the dictionary (s2.Dict.Bytes)
 	errShortS2Header = errors.New("short compressed post")
 )
 
