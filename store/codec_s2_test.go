@@ -162,8 +162,8 @@ func TestCompressedPostsReadBack(t *testing.T) {
 		}
 	}
 	f := formats(t, db)
-	if f[postS2] < len(want)/2 || f[postV3] < 400 {
-		t.Fatalf("formats %v: want most posts compressed, those before the batch that crossed 700 not", f)
+	if f[postS2]+f[postS2Head] < len(want)/2 || f[postS2] == 0 || f[postS2Head] == 0 || f[postV3] < 400 {
+		t.Fatalf("formats %v: want most posts compressed (in both forms), those before the batch that crossed 700 not", f)
 	}
 	if n := storedDicts(t, db); n != 3 {
 		t.Fatalf("%d dictionaries stored, want 3 (trained at 700, retrained at 1500 and 3000)", n)
@@ -263,13 +263,13 @@ func TestFailedAppendTrainsNothing(t *testing.T) {
 	if _, err := db.Append(bad, nil); err == nil {
 		t.Fatal("a post without an ID was accepted")
 	}
-	if f := formats(t, db); f[postS2] != 0 || f[postV3] != 400 || storedDicts(t, db) != 0 {
+	if f := formats(t, db); f[postS2]+f[postS2Head] != 0 || f[postV3] != 400 || storedDicts(t, db) != 0 {
 		t.Fatalf("after failed appends: formats %v, %d dictionaries", f, storedDicts(t, db))
 	}
 	if _, err := db.Append(posts[400:], nil); err != nil {
 		t.Fatal(err)
 	}
-	if f := formats(t, db); f[postS2] == 0 || storedDicts(t, db) != 1 {
+	if f := formats(t, db); f[postS2]+f[postS2Head] == 0 || storedDicts(t, db) != 1 {
 		t.Fatalf("formats %v, %d dictionaries: want compressed posts and one dictionary", f, storedDicts(t, db))
 	}
 	if err := db.Check(); err != nil {
@@ -277,10 +277,10 @@ func TestFailedAppendTrainsNothing(t *testing.T) {
 	}
 }
 
-// TestDamagedCompressedPost: a byte flipped inside a compressed post's S2
-// block is found by Check (its checksum), and reading it gives an error or
-// another post, never a panic; a post naming a dictionary the store does
-// not hold is an error naming it.
+// TestDamagedCompressedPost: a byte flipped inside a compressed post (of
+// either form) is found by Check (its checksum), and reading it gives an
+// error or another post, never a panic; a post naming a dictionary the
+// store does not hold is an error naming it.
 func TestDamagedCompressedPost(t *testing.T) {
 	lowerDictThresholds(t, 300, 1<<20)
 	db, err := Open(filepath.Join(t.TempDir(), "t.db"), nil)
@@ -292,58 +292,67 @@ func TestDamagedCompressedPost(t *testing.T) {
 	posts := make([]Post, 600)
 	for i := range posts {
 		posts[i] = randomPost(r, i)
-		posts[i].Platform, posts[i].ID = PlatformX, fmt.Sprint(i+1)
-		posts[i].URL = xURL(posts[i].Author.Handle, posts[i].ID)
+		posts[i].ID = fmt.Sprint(i + 1)
+		if i%2 == 0 {
+			posts[i].ID = "s" + posts[i].ID // not a decimal: postS2
+		}
 	}
 	if _, err := db.Append(posts, nil); err != nil {
 		t.Fatal(err)
 	}
-	var seq uint64
-	var orig []byte
-	db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketPosts).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			if v[0] == postS2 && len(v) > 40 {
-				seq, orig = binary.BigEndian.Uint64(k), append([]byte(nil), v...)
-				return nil
+	for _, format := range []byte{postS2, postS2Head} {
+		var seq uint64
+		var orig []byte
+		db.bolt.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucketPosts).Cursor()
+			for k, v := c.Last(); k != nil; k, v = c.Prev() {
+				if v[0] == format && len(v) > 40 {
+					seq, orig = binary.BigEndian.Uint64(k), append([]byte(nil), v...)
+					return nil
+				}
+			}
+			return nil
+		})
+		if seq == 0 {
+			t.Fatalf("no post of format %d", format)
+		}
+		p := posts[seq-1]
+		put := func(v []byte) {
+			t.Helper()
+			if err := db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketPosts).Put(be64(seq), v) }); err != nil {
+				t.Fatal(err)
 			}
 		}
-		return nil
-	})
-	if seq == 0 {
-		t.Fatal("no compressed post")
-	}
-	put := func(v []byte) {
-		t.Helper()
-		if err := db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketPosts).Put(be64(seq), v) }); err != nil {
+		for i := postS2Header; i < len(orig); i++ {
+			v := append([]byte(nil), orig...)
+			v[i] ^= 0x41
+			put(v)
+			var ce *ChecksumError
+			if err := db.Check(); !errors.As(err, &ce) || ce.Seq != seq {
+				t.Fatalf("format %d, byte %d flipped: check says %v", format, i, err)
+			}
+			var q Post
+			_ = decodePost(v, &q) // an error or another post, not a panic
+			postAuthor(v)
+		}
+		v := append([]byte(nil), orig...)
+		v[3] ^= 1 // the dictionary's id
+		put(v)
+		_, err = db.Get(p.Platform, p.ID)
+		var ue *UnknownDictError
+		if !errors.As(err, &ue) || !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), fmt.Sprintf("%016x", ue.ID)) {
+			t.Fatalf("format %d, unknown dictionary: %v", format, err)
+		}
+		if err := db.Posts(0, func(uint64, *Post) error { return nil }); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("post %d:", seq)) {
+			t.Fatalf("format %d, walk over the post: %v", format, err)
+		}
+		put(orig)
+		if err := db.Check(); err != nil {
 			t.Fatal(err)
 		}
-	}
-	for i := postS2Header; i < len(orig); i++ {
-		v := append([]byte(nil), orig...)
-		v[i] ^= 0x41
-		put(v)
-		var ce *ChecksumError
-		if err := db.Check(); !errors.As(err, &ce) || ce.Seq != seq {
-			t.Fatalf("byte %d flipped: check says %v", i, err)
+		if got, err := db.Get(p.Platform, p.ID); err != nil || !reflect.DeepEqual(got, p) {
+			t.Fatalf("format %d restored: %v", format, err)
 		}
-		var p Post
-		_ = decodePost(v, &p) // an error or another post, not a panic
-	}
-	v := append([]byte(nil), orig...)
-	v[3] ^= 1 // the dictionary's id
-	put(v)
-	_, err = db.Get(PlatformX, posts[seq-1].ID)
-	var ue *UnknownDictError
-	if !errors.As(err, &ue) || !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), fmt.Sprintf("%016x", ue.ID)) {
-		t.Fatalf("unknown dictionary: %v", err)
-	}
-	if err := db.Posts(0, func(uint64, *Post) error { return nil }); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("post %d:", seq)) {
-		t.Fatalf("walk over the post: %v", err)
-	}
-	put(orig)
-	if err := db.Check(); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -363,7 +372,7 @@ func TestSmallStoreNotCompressed(t *testing.T) {
 	if _, err := db.Append(posts, nil); err != nil {
 		t.Fatal(err)
 	}
-	if f := formats(t, db); f[postS2] != 0 || storedDicts(t, db) != 0 {
+	if f := formats(t, db); f[postS2]+f[postS2Head] != 0 || storedDicts(t, db) != 0 {
 		t.Fatalf("formats %v, %d dictionaries", f, storedDicts(t, db))
 	}
 	// One more post: trained at the real threshold, from the real number
@@ -392,7 +401,7 @@ func BenchmarkPostS2(b *testing.B) {
 	v3 := encodePostV3(&p)
 	var scratch []byte
 	s := compressPost(d, id, v3, &scratch)
-	b.Logf("postV3 %d B, postS2 %d B", len(v3), len(s))
+	b.Logf("postV3 %d B, postS2Head %d B", len(v3), len(s))
 	b.Run("encode", func(b *testing.B) {
 		for b.Loop() {
 			compressPost(d, id, encodePostV3(&p), &scratch)
@@ -417,7 +426,7 @@ func BenchmarkPostS2(b *testing.B) {
 }
 
 // TestMixedStoreWithCompressed: a log holding JSON, postV1, postV2, postV3
-// and postS2 posts reads back whole, walks, verifies its checksums, gives
+// postS2 and postS2Head posts reads back whole, walks, verifies its checksums, gives
 // every post's author bucket, and retrains from such a log.
 func TestMixedStoreWithCompressed(t *testing.T) {
 	lowerDictThresholds(t, 200, 400)
@@ -431,6 +440,9 @@ func TestMixedStoreWithCompressed(t *testing.T) {
 	for i := range posts {
 		posts[i] = randomPost(r, i)
 		posts[i].ID = fmt.Sprint(i + 1)
+		if i%3 == 0 {
+			posts[i].ID = "m" + posts[i].ID // not a decimal: postS2
+		}
 		if posts[i].Platform == PlatformX {
 			posts[i].URL = xURL(posts[i].Author.Handle, posts[i].ID)
 		}
@@ -469,7 +481,7 @@ func TestMixedStoreWithCompressed(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := formats(t, db)
-	if f[postV1] == 0 || f[postV2] == 0 || f['{'] == 0 || f[postV3] == 0 || f[postS2] == 0 || storedDicts(t, db) != 2 {
+	if f[postV1] == 0 || f[postV2] == 0 || f['{'] == 0 || f[postV3] == 0 || f[postS2] == 0 || f[postS2Head] == 0 || storedDicts(t, db) != 2 {
 		t.Fatalf("formats %v, %d dictionaries", f, storedDicts(t, db))
 	}
 	for i, want := range posts {
