@@ -515,3 +515,63 @@ func TestMixedStoreWithCompressed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCompressedReadsWhileTraining: readers walking the log while an
+// Append trains and retrains dictionaries (and while the registry is
+// emptied, as in a process that has not met them) read every post; under
+// -race, the registry's reads and writes do not race.
+func TestCompressedReadsWhileTraining(t *testing.T) {
+	lowerDictThresholds(t, 200, 500)
+	db, err := Open(filepath.Join(t.TempDir(), "t.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r := rand.New(rand.NewPCG(13, 14))
+	done := make(chan struct{})
+	errs := make(chan error, 2)
+	for g := 0; g < 2; g++ {
+		go func(g int) {
+			var err error
+			for i := 0; err == nil; i++ {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				if g == 1 && i%3 == 0 {
+					forgetPostDicts()
+				}
+				var last uint64
+				err = db.Posts(0, func(seq uint64, p *Post) error {
+					if seq != last+1 {
+						return fmt.Errorf("post %d after %d", seq, last)
+					}
+					last = seq
+					return nil
+				})
+			}
+			errs <- err
+		}(g)
+	}
+	for i := 0; i < 2000; i += 100 {
+		batch := make([]Post, 100)
+		for j := range batch {
+			batch[j] = randomPost(r, i+j)
+			batch[j].ID = fmt.Sprint(i + j + 1)
+		}
+		if _, err := db.Append(batch, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for g := 0; g < 2; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := storedDicts(t, db); n != 5 {
+		t.Fatalf("%d dictionaries, want 5 (at 200, 500, 1000, 1500 and 2000)", n)
+	}
+}
