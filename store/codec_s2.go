@@ -119,23 +119,29 @@ func lookupPostDict(id uint64) *s2.Dict {
 	return nil
 }
 
-// loadPostDicts registers every dictionary a store holds.
+// loadPostDicts registers every dictionary a store holds. One whose bytes
+// no longer match its id is not registered (the posts compressed with it
+// then fail to read, naming it) and is returned as a DamagedError, after
+// the others are registered.
 func loadPostDicts(tx *bolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		return nil
 	}
+	var damaged error
 	c := meta.Cursor()
 	for k, v := c.Seek(prefixPostDict); k != nil && bytes.HasPrefix(k, prefixPostDict); k, v = c.Next() {
-		id, _, err := registerPostDict(v)
-		if err != nil {
-			return fmt.Errorf("meta %q: %w", k, err)
+		if !bytes.Equal(k, dictKey(postDictID(v))) {
+			if damaged == nil {
+				damaged = &DamagedError{Bucket: "meta", Cause: fmt.Sprintf("the post dictionary %q no longer matches its id", k)}
+			}
+			continue
 		}
-		if !bytes.Equal(k, dictKey(id)) {
-			return fmt.Errorf("meta %q: the dictionary's content is %016x (its bytes changed)", k, id)
+		if _, _, err := registerPostDict(v); err != nil && damaged == nil {
+			damaged = &DamagedError{Bucket: "meta", Cause: fmt.Sprintf("%q: %v", k, err)}
 		}
 	}
-	return nil
+	return damaged
 }
 
 // UnknownDictError says that a post is compressed with a dictionary the
@@ -145,7 +151,7 @@ type UnknownDictError struct {
 }
 
 func (e *UnknownDictError) Error() string {
-	return fmt.Sprintf("compressed with dictionary %016x, which the store does not hold", e.ID)
+	return fmt.Sprintf("compressed with dictionary %016x, which the store does not hold intact", e.ID)
 }
 
 // Is makes errors.Is(err, ErrDamaged) true.
@@ -230,16 +236,14 @@ func decodeStored(tx *bolt.Tx, b []byte, p *Post) error {
 	err := decodePost(b, p)
 	var u *UnknownDictError
 	if errors.As(err, &u) {
-		if lerr := loadPostDicts(tx); lerr != nil {
-			return lerr
-		}
+		loadPostDicts(tx) // a damaged one stays unknown
 		return decodePost(b, p)
 	}
 	return err
 }
 
 // currentPostDict returns the dictionary new posts are compressed with in
-// tx's store, or nil before it has one.
+// tx's store, or nil before it has one (or when it is damaged).
 func currentPostDict(tx *bolt.Tx) (uint64, *s2.Dict, error) {
 	v := tx.Bucket(bucketMeta).Get(keyPostDict)
 	if v == nil {
@@ -252,13 +256,13 @@ func currentPostDict(tx *bolt.Tx) (uint64, *s2.Dict, error) {
 	if d := lookupPostDict(id); d != nil {
 		return id, d, nil
 	}
-	if err := loadPostDicts(tx); err != nil {
-		return 0, nil, err
-	}
+	loadPostDicts(tx)
 	if d := lookupPostDict(id); d != nil {
 		return id, d, nil
 	}
-	return 0, nil, &UnknownDictError{ID: id}
+	// Damaged (Check says so): new posts are stored uncompressed, and a
+	// dictionary trained anew at the next multiple of dictTrainAt.
+	return 0, nil, nil
 }
 
 // postDictFor returns the dictionary an Append that takes the log from

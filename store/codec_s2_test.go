@@ -287,7 +287,7 @@ func TestDamagedCompressedPost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { db.Close() }()
 	r := rand.New(rand.NewPCG(5, 6))
 	posts := make([]Post, 600)
 	for i := range posts {
@@ -353,6 +353,40 @@ func TestDamagedCompressedPost(t *testing.T) {
 		if got, err := db.Get(p.Platform, p.ID); err != nil || !reflect.DeepEqual(got, p) {
 			t.Fatalf("format %d restored: %v", format, err)
 		}
+	}
+
+	// A damaged dictionary: Check names it, its posts fail to read naming
+	// it, the store still opens, and new posts are still stored.
+	path := db.Path()
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketMeta).Cursor()
+		k, v := c.Seek(prefixPostDict)
+		v = append([]byte(nil), v...)
+		v[len(v)/2] ^= 1
+		return tx.Bucket(bucketMeta).Put(append([]byte(nil), k...), v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	forgetPostDicts()
+	if db, err = Open(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	var de *DamagedError
+	if err := db.Check(); !errors.As(err, &de) || de.Bucket != "meta" || !strings.Contains(err.Error(), "dictionary") {
+		t.Fatalf("check with a damaged dictionary: %v", err)
+	}
+	last := posts[len(posts)-1]
+	if _, err := db.Get(last.Platform, last.ID); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("a post of the damaged dictionary: %v", err)
+	}
+	more := []Post{randomPost(r, 1<<20)}
+	if _, err := db.Append(more, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Get(more[0].Platform, more[0].ID); err != nil || !reflect.DeepEqual(got, more[0]) {
+		t.Fatalf("a post after the damage: %v", err)
 	}
 }
 

@@ -108,7 +108,10 @@ func Open(path string, opts *Options) (*DB, error) {
 			if err := checkSchema(tx.Bucket(bucketMeta)); err != nil {
 				return err
 			}
-			return loadPostDicts(tx)
+			// A damaged dictionary is Check's to report: the posts
+			// compressed with it name it when read.
+			loadPostDicts(tx)
+			return nil
 		})
 	} else {
 		err = b.Update(func(tx *bolt.Tx) error {
@@ -127,9 +130,7 @@ func Open(path string, opts *Options) (*DB, error) {
 			if err := upgradeSeen(tx); err != nil {
 				return err
 			}
-			if err := loadPostDicts(tx); err != nil {
-				return err
-			}
+			loadPostDicts(tx) // a damaged one is Check's to report
 			if v := meta.Get(keySchema); len(v) == 8 && binary.BigEndian.Uint64(v) == SchemaVersion {
 				return nil
 			}
@@ -205,7 +206,8 @@ func (db *DB) BackupFile(path string) (int64, error) {
 
 // Check reads every bucket (a damaged page gives a DamagedError naming its
 // bucket, not a panic), verifies every raw post against its checksum (a
-// ChecksumError naming the post), then runs bbolt's own consistency check
+// ChecksumError naming the post) and every compression dictionary against
+// its id, then runs bbolt's own consistency check
 // of the file's pages.
 func (db *DB) Check() error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
@@ -213,6 +215,9 @@ func (db *DB) Check() error {
 			return err
 		}
 		if _, err := verifySums(tx); err != nil {
+			return err
+		}
+		if err := loadPostDicts(tx); err != nil {
 			return err
 		}
 		for err := range tx.Check() {
