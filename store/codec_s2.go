@@ -282,11 +282,7 @@ func postDictFor(tx *bolt.Tx, before, after uint64, fresh [][]byte) (uint64, *s2
 	if every == 0 || before/every == after/every {
 		return id, d, nil
 	}
-	samples, err := dictSamples(tx, before, fresh, int(dictTrainAt))
-	if err != nil {
-		return 0, nil, err
-	}
-	raw := trainPostDict(samples)
+	raw := trainPostDict(dictSamples(tx, before, fresh, int(dictTrainAt)))
 	if raw == nil {
 		return id, d, nil // tried again at the next multiple
 	}
@@ -305,8 +301,9 @@ func postDictFor(tx *bolt.Tx, before, after uint64, fresh [][]byte) (uint64, *s2
 }
 
 // dictSamples returns the postV3 values of the latest n posts: fresh's,
-// then the log's up to seq before, newest first.
-func dictSamples(tx *bolt.Tx, before uint64, fresh [][]byte, n int) ([][]byte, error) {
+// then the log's up to seq before, newest first. A post that does not read
+// (Check reports it) is no sample: it does not stop the Append.
+func dictSamples(tx *bolt.Tx, before uint64, fresh [][]byte, n int) [][]byte {
 	samples := make([][]byte, 0, n)
 	for i := len(fresh) - 1; i >= 0 && len(samples) < n; i-- {
 		samples = append(samples, fresh[i])
@@ -318,25 +315,23 @@ func dictSamples(tx *bolt.Tx, before uint64, fresh [][]byte, n int) ([][]byte, e
 	} else {
 		k, v = c.Prev()
 	}
-	for ; k != nil && len(samples) < n; k, v = c.Prev() {
+	for walked := 0; k != nil && len(samples) < n && walked < 2*n; k, v = c.Prev() {
+		walked++
 		switch {
 		case len(v) > 0 && v[0] == postV3:
 			samples = append(samples, v)
 		case len(v) > 0 && (v[0] == postS2 || v[0] == postS2Head):
-			u, err := decompressPost(v)
-			if err != nil {
-				return nil, fmt.Errorf("post %d: %w", binary.BigEndian.Uint64(k), err)
+			if u, err := decompressPost(v); err == nil {
+				samples = append(samples, u)
 			}
-			samples = append(samples, u)
 		default:
 			var p Post
-			if err := decodeStored(tx, v, &p); err != nil {
-				return nil, fmt.Errorf("post %d: %w", binary.BigEndian.Uint64(k), err)
+			if err := decodeStored(tx, v, &p); err == nil {
+				samples = append(samples, encodePostV3(&p))
 			}
-			samples = append(samples, encodePostV3(&p))
 		}
 	}
-	return samples, nil
+	return samples
 }
 
 // trainPostDict builds an S2 dictionary from samples, or returns nil when

@@ -388,6 +388,18 @@ func TestDamagedCompressedPost(t *testing.T) {
 	if got, err := db.Get(more[0].Platform, more[0].ID); err != nil || !reflect.DeepEqual(got, more[0]) {
 		t.Fatalf("a post after the damage: %v", err)
 	}
+	// The next training passes over the posts that do not read.
+	lowerDictThresholds(t, 602, 1<<20)
+	more = []Post{randomPost(r, 1<<21)}
+	if _, err := db.Append(more, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := storedDicts(t, db); n != 2 {
+		t.Fatalf("%d dictionaries after training anew, want 2", n)
+	}
+	if got, err := db.Get(more[0].Platform, more[0].ID); err != nil || !reflect.DeepEqual(got, more[0]) {
+		t.Fatalf("a post after training anew: %v", err)
+	}
 }
 
 // TestSmallStoreNotCompressed: a store under the threshold keeps postV3.
