@@ -22,6 +22,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -61,7 +62,8 @@ const (
 )
 
 // AttributeFunc decides a post's country from its raw signals. It must be
-// deterministic: Check and Rebuild rely on getting the same answer again.
+// deterministic: Check and Rebuild rely on getting the same answer again,
+// and safe to call from several goroutines (see Options.Workers).
 type AttributeFunc func(s store.Signals) Attribution
 
 // PlaceOnly attributes by the platform place's country code alone, else ZZ.
@@ -84,8 +86,13 @@ type Options struct {
 	// is folded in passes over ranges of authors (default 50000).
 	PassPosts int
 	TopN      int // entries kept in each day's top lists (default 20)
-	Logger    *slog.Logger
-	Now       func() time.Time // the clock, for "today"; time.Now when nil
+	// Workers is how many goroutines fold a pass (default GOMAXPROCS):
+	// the pass's authors are split among them by author bucket, and one
+	// writer merges and writes what they folded. Small batches (the live
+	// path) are folded on one.
+	Workers int
+	Logger  *slog.Logger
+	Now     func() time.Time // the clock, for "today"; time.Now when nil
 }
 
 // Aggregator maintains the rollups of one store for a set of campaigns.
@@ -124,6 +131,9 @@ func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
 	}
 	if opts.TopN <= 0 {
 		opts.TopN = 20
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -325,24 +335,18 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 				pass, inPass = store.Pass{Target: tx.LastSeq(), Width: max(1, width)}, true
 			}
 		}
-		st := newState(a, tx)
 		if inPass {
 			hi := min(store.AuthorBuckets, pass.Next+pass.Width)
 			tx.FillMembers()
-			seqs, err := a.passSeqs(tx, wm, pass)
+			seqs, buckets, err := a.passSeqs(tx, wm, pass)
 			if err != nil {
 				return err
 			}
-			err = tx.PostsAt(seqs, func(seq uint64, p *store.Post) error {
-				if err := st.add(p); err != nil {
-					return fmt.Errorf("post %d: %w", seq, err)
-				}
-				return nil
-			})
+			st, cells, members, err := a.foldPass(tx, seqs, buckets, pass.Next, hi)
 			if err != nil {
 				return err
 			}
-			if err := st.flush(); err != nil {
+			if err := st.write(cells, members); err != nil {
 				return err
 			}
 			touched = st.touched
@@ -360,6 +364,7 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			more = tx.LastSeq() > pass.Target || tx.LastAmendSeq() > tx.AmendWatermark()
 			return tx.SetWatermark(pass.Target)
 		}
+		st := newState(a, tx, a.hint)
 		last := wm
 		err := tx.Posts(wm, a.opts.BatchSize, func(seq uint64, p *store.Post) error {
 			if err := st.add(p); err != nil {
@@ -397,29 +402,25 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 // passIndex lists, for a catch-up in passes, the posts of each pass: one
 // scan of the backlog instead of one a pass.
 type passIndex struct {
-	wm   uint64
-	pass store.Pass
-	seqs [][]uint32 // by pass: seq - wm of its posts (4 bytes a post)
+	wm      uint64
+	pass    store.Pass
+	seqs    [][]uint32 // by pass: seq - wm of its posts (4 bytes a post)
+	buckets [][]uint8  // by pass: the author bucket of each of its posts
 }
 
 // passSeqs returns the sequence numbers of the posts of the pass that
-// starts at pass.Next, from the index of the catch-up, which it builds when
-// it is not this catch-up's (the first pass, or after a restart).
-func (a *Aggregator) passSeqs(tx *store.RollupTx, wm uint64, pass store.Pass) ([]uint64, error) {
+// starts at pass.Next and the author bucket of each, from the index of the
+// catch-up, which it builds when it is not this catch-up's (the first
+// pass, or after a restart).
+func (a *Aggregator) passSeqs(tx *store.RollupTx, wm uint64, pass store.Pass) ([]uint64, []uint8, error) {
 	x := a.passIdx
 	if x == nil || x.wm != wm || x.pass.Target != pass.Target || x.pass.Width != pass.Width {
 		if pass.Target-wm >= 1<<32 {
-			return nil, fmt.Errorf("a backlog of %d posts is more than a catch-up folds", pass.Target-wm)
+			return nil, nil, fmt.Errorf("a backlog of %d posts is more than a catch-up folds", pass.Target-wm)
 		}
-		x = &passIndex{wm: wm, pass: pass, seqs: make([][]uint32, (store.AuthorBuckets+pass.Width-1)/pass.Width)}
-		err := tx.PostBuckets(wm, pass.Target, func(seq uint64, bucket int) {
-			i := bucket / pass.Width
-			if bucket >= pass.Next {
-				x.seqs[i] = append(x.seqs[i], uint32(seq-wm))
-			}
-		})
-		if err != nil {
-			return nil, err
+		var err error
+		if x, err = a.indexPasses(tx, wm, pass); err != nil {
+			return nil, nil, err
 		}
 		a.passIdx = x
 	}
@@ -428,8 +429,55 @@ func (a *Aggregator) passSeqs(tx *store.RollupTx, wm uint64, pass store.Pass) ([
 	for j, d := range x.seqs[i] {
 		seqs[j] = wm + uint64(d)
 	}
-	x.seqs[i] = nil // each pass once (step drops the index when a pass fails)
-	return seqs, nil
+	buckets := x.buckets[i]
+	x.seqs[i], x.buckets[i] = nil, nil // each pass once (step drops the index when a pass fails)
+	return seqs, buckets, nil
+}
+
+// indexPasses builds the index of a catch-up in passes from the passes
+// still to do, scanning the backlog on Options.Workers goroutines, each
+// over a range of sequence numbers in a read-only transaction of its own
+// (see foldPass: they see what tx sees, and end before it writes).
+func (a *Aggregator) indexPasses(tx *store.RollupTx, wm uint64, pass store.Pass) (*passIndex, error) {
+	n := (store.AuthorBuckets + pass.Width - 1) / pass.Width
+	k := uint64(max(1, a.opts.Workers))
+	span := (pass.Target - wm + k - 1) / k
+	parts := make([]*passIndex, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for g := range k {
+		x := &passIndex{wm: wm, pass: pass, seqs: make([][]uint32, n), buckets: make([][]uint8, n)}
+		parts[g] = x
+		lo, hi := wm+g*span, min(pass.Target, wm+(g+1)*span)
+		scan := func(tx *store.RollupTx) error {
+			return tx.PostBuckets(lo, hi, func(seq uint64, bucket int) {
+				i := bucket / pass.Width
+				if bucket >= pass.Next {
+					x.seqs[i] = append(x.seqs[i], uint32(seq-wm))
+					x.buckets[i] = append(x.buckets[i], uint8(bucket))
+				}
+			})
+		}
+		if k == 1 {
+			errs[g] = scan(tx)
+			break
+		}
+		wg.Go(func() { errs[g] = a.db.ViewRollups(scan) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	x := parts[0]
+	for _, p := range parts[1:] {
+		for i := range n {
+			x.seqs[i] = append(x.seqs[i], p.seqs[i]...)
+			x.buckets[i] = append(x.buckets[i], p.buckets[i]...)
+		}
+	}
+	return x, nil
 }
 
 // contribution is what one post adds to one campaign: everything the rollup

@@ -50,6 +50,14 @@ type state struct {
 	dirtyTop map[dayKey]bool
 	scratch  []contribution
 	touched  map[string]bool // campaigns whose figures changed
+	// changesOnly has cells start at zero rather than at their stored
+	// value: the state of a worker of a pass (foldPass), whose changes
+	// are added to the stored values once they are merged. No rule reads
+	// a cell's value, they only add to it.
+	changesOnly bool
+	// strsHint is the number of strings of the largest state merged into
+	// this one (see mergeStates), for the size hint
+	strsHint int
 }
 
 // cellID names a cell by interned strings (state.strs). value2, when not 0,
@@ -76,8 +84,9 @@ func periodOfCell(id cellID) uint64 {
 }
 
 type cellEntry struct {
-	key store.CellKey
-	f   store.Figures
+	key  store.CellKey
+	f    store.Figures
+	base store.Figures // as read from the store, for merging (see foldPass)
 }
 
 // memberID names a member record: campaign index, interned day (the id of
@@ -117,8 +126,8 @@ const blockSize = 1024
 // next starts with maps of that size rather than growing them again.
 type sizeHint struct{ cells, members, strs int }
 
-func newState(a *Aggregator, tx *store.RollupTx) *state {
-	h := a.hint
+// newState returns a state over tx, its maps sized by h.
+func newState(a *Aggregator, tx *store.RollupTx, h sizeHint) *state {
 	s := &state{
 		a: a, tx: tx,
 		periods:    map[uint64]*periodCells{},
@@ -254,14 +263,17 @@ func (s *state) newCell(id cellID) (*cellEntry, error) {
 	if id.value2 != 0 {
 		k.Value += "/" + s.strs[id.value2]
 	}
-	f, _, err := s.tx.Cell(k)
-	if err != nil {
-		return nil, err
+	var f store.Figures
+	if !s.changesOnly {
+		var err error
+		if f, _, err = s.tx.Cell(k); err != nil {
+			return nil, err
+		}
 	}
 	if len(s.cellBuf) == cap(s.cellBuf) {
 		s.cellBuf = make([]cellEntry, 0, blockSize)
 	}
-	s.cellBuf = append(s.cellBuf, cellEntry{key: k, f: f})
+	s.cellBuf = append(s.cellBuf, cellEntry{key: k, f: f, base: f})
 	e := &s.cellBuf[len(s.cellBuf)-1]
 	s.cellList = append(s.cellList, e)
 	return e, nil
@@ -601,27 +613,49 @@ func (s *state) updateTops(co *contribution, day *store.PeriodMember) error {
 // flush writes every changed cell, member and top list, in key order
 // (bbolt inserts sorted keys fastest), each key encoded once.
 func (s *state) flush() error {
-	type kv[E any] struct {
+	cells, members := s.sorted()
+	return s.write(cells, members)
+}
+
+// cellKV and memberKV are a cell and a member record with their keys
+// encoded.
+type (
+	cellKV struct {
 		enc []byte
-		e   *E
+		e   *cellEntry
 	}
-	cells := make([]kv[cellEntry], 0, len(s.cellList))
+	memberKV struct {
+		enc []byte
+		e   *memberEntry
+	}
+)
+
+// sorted returns the batch's cells and changed member records with their
+// keys encoded, each in key order. It only reads the state: the workers of
+// a pass (foldPass) run it on their own states.
+func (s *state) sorted() ([]cellKV, []memberKV) {
+	cells := make([]cellKV, 0, len(s.cellList))
 	for _, e := range s.cellList {
-		cells = append(cells, kv[cellEntry]{e.key.Bytes(), e})
+		cells = append(cells, cellKV{e.key.Bytes(), e})
 	}
-	slices.SortFunc(cells, func(x, y kv[cellEntry]) int { return bytes.Compare(x.enc, y.enc) })
+	slices.SortFunc(cells, func(x, y cellKV) int { return bytes.Compare(x.enc, y.enc) })
+	members := make([]memberKV, 0, len(s.memberList))
+	for _, e := range s.memberList {
+		if e.dirty {
+			members = append(members, memberKV{e.key.Bytes(), e})
+		}
+	}
+	slices.SortFunc(members, func(x, y memberKV) int { return bytes.Compare(x.enc, y.enc) })
+	return cells, members
+}
+
+// write writes cells and members (from sorted) and every changed top list.
+func (s *state) write(cells []cellKV, members []memberKV) error {
 	for _, c := range cells {
 		if err := s.tx.PutCell(c.e.key, c.e.f); err != nil {
 			return err
 		}
 	}
-	members := make([]kv[memberEntry], 0, len(s.memberList))
-	for _, e := range s.memberList {
-		if e.dirty {
-			members = append(members, kv[memberEntry]{e.key.Bytes(), e})
-		}
-	}
-	slices.SortFunc(members, func(x, y kv[memberEntry]) int { return bytes.Compare(x.enc, y.enc) })
 	for _, m := range members {
 		if err := s.tx.PutMember(m.e.key, &m.e.m); err != nil {
 			return err
@@ -635,6 +669,6 @@ func (s *state) flush() error {
 			return err
 		}
 	}
-	s.a.hint = sizeHint{cells: len(s.cellList), members: len(s.memberList), strs: len(s.strs)}
+	s.a.hint = sizeHint{cells: len(cells), members: len(members), strs: max(len(s.strs), s.strsHint)}
 	return nil
 }

@@ -98,7 +98,8 @@ func TestOldLayoutStoreRebuilds(t *testing.T) {
 		n := 0
 		err := tx.Bucket([]byte("members")).ForEach(func(k, v []byte) error {
 			n++
-			if bytes.HasPrefix(k, []byte("afp\x002026")) || len(v) == 0 || v[0] != 2 {
+			// 3 is memberV3, the format the store writes now.
+			if bytes.HasPrefix(k, []byte("afp\x002026")) || len(v) == 0 || v[0] != 3 {
 				t.Errorf("a record of the earlier layout is left: %q", k)
 			}
 			return nil

@@ -1,0 +1,317 @@
+package aggregator
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// An author bucket fits the byte passIndex keeps it in.
+const _ = uint8(store.AuthorBuckets - 1)
+
+// foldPass folds the posts of one pass (seqs, and the author bucket of
+// each, in [lo, hi)) into a state over tx, and returns it with its cells
+// and changed member records in key order (state.sorted), for state.write.
+//
+// With more than one worker (Options.Workers), the pass's buckets are split
+// into that many contiguous ranges, and the posts of each range are folded
+// by a state of its own, on a goroutine of its own, reading from a
+// read-only transaction of its own: a *bolt.Tx is not safe for concurrent
+// use (even its reads cache sub-buckets in a map in a read-write
+// transaction), so workers never touch tx. Nothing has been written in tx
+// before the fold, and no other transaction can commit while tx is open
+// (bbolt has one writer), so each worker's transaction sees exactly the
+// store tx sees. The workers' transactions end before foldPass returns,
+// before tx writes or commits (a commit that grows the file remaps it,
+// which waits for every reader).
+//
+// Each worker also encodes and sorts its cells' and members' keys. The
+// writer then merges them (mergeCells, mergeMembers, mergeStates) into one
+// state over tx. Authors are disjoint between the ranges, and every change
+// a post makes to a cell is an addition decided by its author's posts and
+// records alone, so the cells' changes add up (the workers count changes
+// only, and each cell's stored value is read once, by addStored), and each
+// member record is one worker's.
+func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8, lo, hi int) (*state, []cellKV, []memberKV, error) {
+	k := min(a.opts.Workers, hi-lo)
+	if k <= 1 {
+		st := newState(a, tx, a.hint)
+		if err := foldSeqs(st, tx, seqs); err != nil {
+			return nil, nil, nil, err
+		}
+		cells, members := st.sorted()
+		return st, cells, members, nil
+	}
+	groups := make([][]uint64, k)
+	for i, seq := range seqs {
+		g := (int(buckets[i]) - lo) * k / (hi - lo)
+		groups[g] = append(groups[g], seq)
+	}
+	// every worker touches most of the pass's cells and strings, and its
+	// share of the members
+	h := a.hint
+	h.members = h.members/k + 1
+	parts := make([]*state, k)
+	cells := make([][]cellKV, k)
+	members := make([][]memberKV, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for g := range k {
+		wg.Go(func() {
+			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
+				parts[g] = newState(a, view, h)
+				parts[g].changesOnly = true
+				if err := foldSeqs(parts[g], view, groups[g]); err != nil {
+					return err
+				}
+				cells[g], members[g] = parts[g].sorted()
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	mc := mergeCells(cells)
+	mm, err := mergeMembers(members)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := a.addStored(mc, k); err != nil {
+		return nil, nil, nil, err
+	}
+	return mergeStates(a, tx, parts), mc, mm, nil
+}
+
+// addStored adds to each of the merged changes of a pass's cells the cell's
+// stored value, on k goroutines, each reading a run of the cells (in key
+// order) in a read-only transaction of its own, which sees what the pass's
+// transaction sees (see foldPass: it has not written yet). Reach adds by
+// store.AddReach, as in a state.
+func (a *Aggregator) addStored(cells []cellKV, k int) error {
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for g := range k {
+		run := cells[len(cells)*g/k : len(cells)*(g+1)/k]
+		wg.Go(func() {
+			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
+				for _, c := range run {
+					f, _, err := view.Cell(c.e.key)
+					if err != nil {
+						return err
+					}
+					stored := f
+					addChange(&f, c.e.f, store.Figures{})
+					c.e.f, c.e.base = f, stored
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// foldSeqs folds the posts with the given sequence numbers into st, read
+// from tx.
+func foldSeqs(st *state, tx *store.RollupTx, seqs []uint64) error {
+	return tx.PostsAt(seqs, func(seq uint64, p *store.Post) error {
+		if err := st.add(p); err != nil {
+			return fmt.Errorf("post %d: %w", seq, err)
+		}
+		return nil
+	})
+}
+
+// mergeStates merges states that folded posts of disjoint sets of authors,
+// each from the same committed store, into one state over tx that writes
+// the top lists one state folding every post would have written (the
+// cells and members are merged by mergeCells and mergeMembers):
+//   - a day's top posts are the first Options.TopN of the union of the
+//     parts' lists, by topPostLess, each post once (insertTopPost): each
+//     part's list is the first TopN of the stored list and its own posts,
+//     and a post among the first TopN of all is among the first TopN of
+//     its part's (no more posts precede it there), so the union holds
+//     them all;
+//   - a day's top participants are the first TopN of the union of the
+//     parts' lists, each author at the highest count any part has, by
+//     topParticipantLess (mergeTopParticipants says why that is exact).
+func mergeStates(a *Aggregator, tx *store.RollupTx, parts []*state) *state {
+	m := newState(a, tx, sizeHint{})
+	for _, p := range parts {
+		for c := range p.touched {
+			m.touched[c] = true
+		}
+		for k := range p.dirtyTop {
+			m.dirtyTop[k] = true
+		}
+		m.strsHint = max(m.strsHint, len(p.strs))
+	}
+	for k := range m.dirtyTop {
+		var posts []store.TopPost
+		var lists [][]store.TopParticipant
+		for _, p := range parts {
+			// a part that read a day's lists has both (updateTops,
+			// addAuthorless); one that did not has neither
+			pl, ok := p.topPosts[k]
+			if !ok {
+				continue
+			}
+			for _, x := range pl {
+				posts, _ = insertTopPost(posts, x, a.opts.TopN)
+			}
+			lists = append(lists, p.topParts[k])
+		}
+		m.topPosts[k] = posts
+		m.topParts[k] = mergeTopParticipants(lists, a.opts.TopN)
+	}
+	return m
+}
+
+// mergeCells merges the cells of states that folded posts of disjoint sets
+// of authors, each list in key order (state.sorted), into one in key
+// order: a cell is the sum of each state's change to it (the workers'
+// states start their cells at zero, see state.changesOnly; addStored then
+// adds the stored values). Reach adds by store.AddReach, as in a state; it
+// saturates only past nine million authors at store.MaxFollowers (see
+// there), where a cell's figures stop being exact in any order.
+func mergeCells(lists [][]cellKV) []cellKV {
+	n := 0
+	for _, l := range lists {
+		n = max(n, len(l))
+	}
+	out := make([]cellKV, 0, n)
+	var buf []cellEntry
+	mergeSorted(lists, func(c cellKV) []byte { return c.enc }, func(same []cellKV) {
+		if len(same) == 1 {
+			out = append(out, same[0]) // base plus its one change
+			return
+		}
+		if len(buf) == cap(buf) {
+			buf = make([]cellEntry, 0, blockSize)
+		}
+		e := same[0].e
+		buf = append(buf, cellEntry{key: e.key, f: e.base, base: e.base})
+		c := &buf[len(buf)-1]
+		for _, x := range same {
+			addChange(&c.f, x.e.f, x.e.base)
+		}
+		out = append(out, cellKV{same[0].enc, c})
+	})
+	return out
+}
+
+// mergeMembers merges the changed member records of states that folded
+// posts of disjoint sets of authors, each list in key order, into one in
+// key order. A record is one author's, so one state's.
+func mergeMembers(lists [][]memberKV) ([]memberKV, error) {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	out := make([]memberKV, 0, n)
+	var err error
+	mergeSorted(lists, func(m memberKV) []byte { return m.enc }, func(same []memberKV) {
+		if len(same) > 1 && err == nil {
+			err = fmt.Errorf("member %q folded by %d workers", same[0].enc, len(same))
+		}
+		out = append(out, same[0])
+	})
+	return out, err
+}
+
+// mergeSorted walks lists, each in increasing order of key, in increasing
+// order of key, calling fn with the entries of each key (at most one a
+// list). The lists are few (one a worker): it finds the least head by
+// looking at each.
+func mergeSorted[T any](lists [][]T, key func(T) []byte, fn func(same []T)) {
+	heads := make([]int, len(lists))
+	same := make([]T, 0, len(lists))
+	for {
+		var least []byte
+		found := false
+		for i, l := range lists {
+			if heads[i] < len(l) {
+				if k := key(l[heads[i]]); !found || bytes.Compare(k, least) < 0 {
+					least, found = k, true
+				}
+			}
+		}
+		if !found {
+			return
+		}
+		same = same[:0]
+		for i, l := range lists {
+			if heads[i] < len(l) && bytes.Equal(key(l[heads[i]]), least) {
+				same = append(same, l[heads[i]])
+				heads[i]++
+			}
+		}
+		fn(same)
+	}
+}
+
+// addChange adds to dst what a part changed a cell by: from base to f.
+func addChange(dst *store.Figures, f, base store.Figures) {
+	dst.Posts += f.Posts - base.Posts
+	dst.Originals += f.Originals - base.Originals
+	dst.Reposts += f.Reposts - base.Reposts
+	dst.Replies += f.Replies - base.Replies
+	dst.Quotes += f.Quotes - base.Quotes
+	dst.Participants += f.Participants - base.Participants
+	dst.NewParticipants += f.NewParticipants - base.NewParticipants
+	dst.Reach = store.AddReach(dst.Reach, f.Reach-base.Reach)
+}
+
+// mergeTopParticipants merges the top participants of one day as parts
+// that folded disjoint sets of authors left them: each started from the
+// stored list and updated the counts of its own authors.
+//
+// The result is exactly the list one state folding every post would have
+// kept, the first n of all the day's authors at their final counts, by
+// topParticipantLess. Take an author in that top n. Their part has them at
+// their final count, and every other author at a count no higher than the
+// final one (counts only grow; another part's authors are at their stored
+// count there). So no more authors precede them there than in the final
+// order, and that part's list (exact for what it saw, see
+// updateTopParticipant) holds them at their final count. An author of no
+// part's range keeps their stored count, which is final: the same argument
+// holds for every part. So every author of the final top n is in the union
+// at their final count, which is the highest any part has (counts only
+// grow); an entry at a lower count is an author not in the top n, who
+// ranks lower still at that count. Sorting the union, each author once at
+// their highest count, and cutting it to n gives the top n. An author's
+// entries at the same count are the same entry: handle and followers
+// change only with a post of that day, which raises the count.
+func mergeTopParticipants(lists [][]store.TopParticipant, n int) []store.TopParticipant {
+	var out []store.TopParticipant
+	at := map[string]int{}
+	for _, l := range lists {
+		for _, e := range l {
+			i, ok := at[e.Author]
+			switch {
+			case !ok:
+				at[e.Author] = len(out)
+				out = append(out, e)
+			case e.Posts > out[i].Posts:
+				out[i] = e
+			}
+		}
+	}
+	slices.SortFunc(out, topParticipantLess)
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
