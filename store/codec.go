@@ -10,7 +10,8 @@ import (
 )
 
 // Posts are stored in a compact binary form (encoding and decoding JSON was
-// a third of the aggregator's time). The first byte is the format: postV3
+// a third of the aggregator's time). The first byte is the format: postS2
+// or postS2Head (postV3 compressed with the store's dictionary, codec_s2.go), postV3
 // (codec_v3.go), or postV2 or postV1 as earlier stores wrote. A value starting with '{' is JSON, as
 // early stores wrote; all are read.
 const (
@@ -227,6 +228,8 @@ func postAuthor(b []byte) (platform, id []byte, ok bool) {
 	switch {
 	case len(b) > 0 && b[0] == postV3:
 		return postAuthorV3(b)
+	case len(b) > 0 && (b[0] == postS2 || b[0] == postS2Head):
+		return postAuthorS2(b)
 	case len(b) >= 5 && b[0] == postV2:
 		codes := b[1:4]
 		b = b[5:]
@@ -278,6 +281,9 @@ func decodePost(b []byte, p *Post) error {
 	}
 	if len(b) > 0 && b[0] == postV3 {
 		return decodePostV3(b, p)
+	}
+	if len(b) > 0 && (b[0] == postS2 || b[0] == postS2Head) {
+		return decodePostS2(b, p)
 	}
 	if len(b) > 0 && b[0] == postV2 {
 		return decodePostV2(b, p)

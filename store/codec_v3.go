@@ -19,9 +19,10 @@ import (
 //   - a Bluesky post's URL, when it is the one the collectors build from
 //     its at-URI (bskyURL), not written (an X post's already was not).
 //
-// It is not compressed: zstd (klauspost/compress, no dictionary) saved a
-// further 17% of the log on generated v1.1 data but cost 6 µs to encode and
-// 2.5 µs to decode each post, a fifth of an import's CPU.
+// Once a store has a dictionary trained from its posts, it is stored
+// compressed with it (postS2, codec_s2.go): zstd without a dictionary saved
+// only 17% of the log on generated v1.1 data, for 6 µs to encode and 2.5 µs
+// to decode each post.
 //
 // The post and author IDs come right after the header, so that postAuthor
 // reads no further.
@@ -360,18 +361,25 @@ func decodePostV3(b []byte, p *Post) error {
 
 // postAuthorV3 is postAuthor for postV3.
 func postAuthorV3(b []byte) (platform, id []byte, ok bool) {
-	if len(b) < 6 {
-		return nil, nil, false
+	platform, id, _, ok = postHeadV3(b)
+	return platform, id, ok
+}
+
+// postHeadV3 returns a postV3 post's platform and author ID, and the length
+// of its head: the bytes up to the end of the author ID.
+func postHeadV3(v []byte) (platform, id []byte, head int, ok bool) {
+	if len(v) < 6 {
+		return nil, nil, 0, false
 	}
-	codes, flags2 := b[1:4], b[5]
-	b = b[6:]
+	codes, flags2 := v[1:4], v[5]
+	b := v[6:]
 	for i := 0; i < 3; i++ {
 		if codes[i] != 0 {
 			continue
 		}
 		n, k := binary.Uvarint(b)
 		if k <= 0 || uint64(len(b)-k) < n {
-			return nil, nil, false
+			return nil, nil, 0, false
 		}
 		if i == 0 {
 			platform = b[k : k+int(n)]
@@ -380,31 +388,31 @@ func postAuthorV3(b []byte) (platform, id []byte, ok bool) {
 	}
 	if c := int(codes[0]); c != 0 {
 		if c > len(platformCodes) {
-			return nil, nil, false
+			return nil, nil, 0, false
 		}
 		platform = []byte(platformCodes[c-1])
 	}
 	// The post ID, then the author's.
 	for i, bit := range [...]byte{v3IDNum, v3AuthorNum} {
 		if flags2&bit != 0 {
-			v, k := binary.Uvarint(b)
+			x, k := binary.Uvarint(b)
 			if k <= 0 {
-				return nil, nil, false
+				return nil, nil, 0, false
 			}
 			b = b[k:]
 			if i == 1 {
-				id = strconv.AppendUint(nil, v, 10)
+				id = strconv.AppendUint(nil, x, 10)
 			}
 			continue
 		}
 		n, k := binary.Uvarint(b)
 		if k <= 0 || uint64(len(b)-k) < n {
-			return nil, nil, false
+			return nil, nil, 0, false
 		}
 		if i == 1 {
 			id = b[k : k+int(n)]
 		}
 		b = b[k+int(n):]
 	}
-	return platform, id, true
+	return platform, id, len(v) - len(b), true
 }

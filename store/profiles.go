@@ -174,7 +174,7 @@ func (db *DB) Amend(amends []Amend, profiles []Profile, cursors map[string][]byt
 			var p Post
 			if v := posts.Get(be64(a.Seq)); v == nil {
 				return fmt.Errorf("amend %s: no post %d", a.ID, a.Seq)
-			} else if err := decodePost(v, &p); err != nil {
+			} else if err := decodeStored(tx, v, &p); err != nil {
 				return fmt.Errorf("amend %s: post %d: %w", a.ID, a.Seq, err)
 			}
 			if p.Platform != a.Platform || p.ID != a.ID {
@@ -296,7 +296,7 @@ func (t *RollupTx) PostAt(seq uint64) (Post, error) {
 	if v == nil {
 		return p, ErrNotFound
 	}
-	return p, decodePost(v, &p)
+	return p, decodeStored(t.tx, v, &p)
 }
 
 // PostsAmended is Posts with each post's amendments applied (see

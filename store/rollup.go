@@ -594,7 +594,7 @@ func (t *RollupTx) PostBuckets(after, upto uint64, fn func(seq uint64, bucket in
 			continue
 		}
 		var p Post
-		if err := decodePost(v, &p); err != nil {
+		if err := decodeStored(t.tx, v, &p); err != nil {
 			return fmt.Errorf("post %d: %w", seq, err)
 		}
 		fn(seq, AuthorBucket(p.Author.Key(p.Platform)))
@@ -620,7 +620,7 @@ func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) er
 			return fmt.Errorf("post %d: not in the log", seq)
 		}
 		var p Post
-		if err := decodePost(v, &p); err != nil {
+		if err := decodeStored(t.tx, v, &p); err != nil {
 			return fmt.Errorf("post %d: %w", seq, err)
 		}
 		if err := fn(seq, &p); err != nil {
@@ -646,7 +646,7 @@ func (t *RollupTx) PostsOfBuckets(after, upto uint64, lo, hi int, fn func(seq ui
 			}
 		}
 		var p Post
-		if err := decodePost(v, &p); err != nil {
+		if err := decodeStored(t.tx, v, &p); err != nil {
 			return fmt.Errorf("post %d: %w", seq, err)
 		}
 		if b := AuthorBucket(p.Author.Key(p.Platform)); b < lo || b >= hi {

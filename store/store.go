@@ -6,8 +6,8 @@
 // Layout (these buckets are created when the store opens; platform_counts,
 // see platform_counts.go, by its first write):
 //
-//	meta     schema version, aggregator watermark, campaigns, settings
-//	posts    be64(seq) → Post (binary postV3, codec_v3.go; postV2, postV1 and early stores' JSON are read too)   the log, in arrival order
+//	meta     schema version, aggregator watermark, campaigns, settings, the posts' compression dictionaries
+//	posts    be64(seq) → Post (binary postS2, codec_s2.go, or postV3, codec_v3.go; postV2, postV1 and early stores' JSON are read too)   the log, in arrival order
 //	seen     platform and id → seq (seen.go)  dedupe across sources and polls
 //	cursors  source name → opaque bytes      written with the posts they follow
 //	cells    rollup figures, see CellKey
@@ -105,7 +105,13 @@ func Open(path string, opts *Options) (*DB, error) {
 			if tx.Bucket(bucketMeta) == nil {
 				return fmt.Errorf("%s is not a tagpulse store", path)
 			}
-			return checkSchema(tx.Bucket(bucketMeta))
+			if err := checkSchema(tx.Bucket(bucketMeta)); err != nil {
+				return err
+			}
+			// A damaged dictionary is Check's to report: the posts
+			// compressed with it name it when read.
+			loadPostDicts(tx)
+			return nil
 		})
 	} else {
 		err = b.Update(func(tx *bolt.Tx) error {
@@ -124,6 +130,7 @@ func Open(path string, opts *Options) (*DB, error) {
 			if err := upgradeSeen(tx); err != nil {
 				return err
 			}
+			loadPostDicts(tx) // a damaged one is Check's to report
 			if v := meta.Get(keySchema); len(v) == 8 && binary.BigEndian.Uint64(v) == SchemaVersion {
 				return nil
 			}
@@ -199,7 +206,8 @@ func (db *DB) BackupFile(path string) (int64, error) {
 
 // Check reads every bucket (a damaged page gives a DamagedError naming its
 // bucket, not a panic), verifies every raw post against its checksum (a
-// ChecksumError naming the post), then runs bbolt's own consistency check
+// ChecksumError naming the post) and every compression dictionary against
+// its id, then runs bbolt's own consistency check
 // of the file's pages.
 func (db *DB) Check() error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
@@ -207,6 +215,9 @@ func (db *DB) Check() error {
 			return err
 		}
 		if _, err := verifySums(tx); err != nil {
+			return err
+		}
+		if err := loadPostDicts(tx); err != nil {
 			return err
 		}
 		for err := range tx.Check() {
@@ -247,6 +258,8 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 			key, seq []byte
 		}
 		batch := make(map[string]bool, len(posts))
+		before := postsB.Sequence()
+		fresh := make([][]byte, 0, len(posts)) // postV3, at seqs before+1…
 		keys := make([]seenKey, 0, len(posts))
 		for i := range posts {
 			p := &posts[i]
@@ -273,7 +286,24 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 			if err != nil {
 				return err
 			}
-			v := encodePost(p)
+			if seq != before+1+uint64(len(fresh)) {
+				return fmt.Errorf("append: the log's sequence skipped to %d", seq)
+			}
+			fresh = append(fresh, encodePost(p))
+			k, v := seen.entry(p.Platform, p.ID, seq)
+			keys = append(keys, seenKey{k, v})
+			res.Added++
+		}
+		// The dictionary, trained here when due (codec_s2.go), is written
+		// with the first posts it compresses.
+		id, dict, err := postDictFor(tx, before, postsB.Sequence(), fresh)
+		if err != nil {
+			return err
+		}
+		var scratch []byte
+		for i, v := range fresh {
+			seq := before + 1 + uint64(i)
+			v = compressPost(dict, id, v, &scratch)
 			if err := postsB.Put(be64(seq), v); err != nil {
 				return err
 			}
@@ -281,9 +311,6 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 			if err := sums.set(seq, v); err != nil {
 				return err
 			}
-			k, v := seen.entry(p.Platform, p.ID, seq)
-			keys = append(keys, seenKey{k, v})
-			res.Added++
 		}
 		if err := sums.flush(); err != nil {
 			return err
@@ -359,14 +386,19 @@ func (db *DB) Redact(platform, id string) error {
 		seq := be64(n)
 		b := tx.Bucket(bucketPosts)
 		var p Post
-		if err := decodePost(b.Get(seq), &p); err != nil {
+		if err := decodeStored(tx, b.Get(seq), &p); err != nil {
 			return fmt.Errorf("redact %s: %w", id, err)
 		}
 		if p.Redacted {
 			return nil
 		}
 		p.Text, p.URL, p.Redacted = "", "", true
-		return putPost(tx, seq, encodePost(&p))
+		did, dict, err := currentPostDict(tx)
+		if err != nil {
+			return fmt.Errorf("redact %s: %w", id, err)
+		}
+		var scratch []byte
+		return putPost(tx, seq, compressPost(dict, did, encodePost(&p), &scratch))
 	})
 }
 
@@ -381,7 +413,7 @@ func (db *DB) Get(platform, id string) (Post, error) {
 		if seq == 0 {
 			return ErrNotFound
 		}
-		return decodePost(tx.Bucket(bucketPosts).Get(be64(seq)), &p)
+		return decodeStored(tx, tx.Bucket(bucketPosts).Get(be64(seq)), &p)
 	})
 	return p, err
 }
@@ -415,7 +447,7 @@ func scanPosts(tx *bolt.Tx, after uint64, limit int, fn func(seq uint64, p *Post
 	n := 0
 	for k, v := c.Seek(be64(after + 1)); k != nil; k, v = c.Next() {
 		var p Post
-		if err := decodePost(v, &p); err != nil {
+		if err := decodeStored(tx, v, &p); err != nil {
 			return fmt.Errorf("post %d: %w", binary.BigEndian.Uint64(k), err)
 		}
 		if err := fn(binary.BigEndian.Uint64(k), &p); err != nil {
