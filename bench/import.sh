@@ -141,7 +141,7 @@ round=0
 for n in $SIZES; do
   file=$DATA/v11-$n.jsonl
   [ -s "$file" ] || "$BIN/gen" -n "$n" -o "$file"
-  echo "== $n posts ($(du -h "$file" | cut -f1) of JSONL, $(wc -l <"$file") lines)"
+  echo "== $n posts ($(du -hL "$file" | cut -f1) of JSONL, $(wc -l <"$file") lines)"
   db=$WORK/tagpulse-$n.db
   cfg=$WORK/tagpulse-$n.yml
   printf 'db: %s\ncampaigns:\n  - name: afp\n    hashtags: [AllForPalestine, كلنا_لفلسطين]\n    timezone: Asia/Gaza\n' "$db" >"$cfg"
