@@ -309,8 +309,8 @@ func dictSamples(tx *bolt.Tx, before uint64, fresh [][]byte, n int) [][]byte {
 		samples = append(samples, fresh[i])
 	}
 	c := tx.Bucket(bucketPosts).Cursor()
-	k, v := c.Seek(be64(before + 1))
-	if k == nil {
+	var k, v []byte
+	if k, _ = c.Seek(be64(before + 1)); k == nil {
 		k, v = c.Last()
 	} else {
 		k, v = c.Prev()
