@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -275,13 +277,26 @@ func postDictFor(tx *bolt.Tx, before, after uint64, fresh [][]byte) (uint64, *s2
 	if err != nil {
 		return 0, nil, err
 	}
+	if !postDictDue(d, before, after) {
+		return id, d, nil
+	}
+	return trainPostDictIn(tx, before, fresh, id, d)
+}
+
+// postDictDue says whether an Append that takes the log from sequence
+// before to after trains a dictionary first, d being the current one.
+func postDictDue(d *s2.Dict, before, after uint64) bool {
 	every := dictTrainAt
 	if d != nil {
 		every = dictRetrainAt
 	}
-	if every == 0 || before/every == after/every {
-		return id, d, nil
-	}
+	return every != 0 && before/every != after/every
+}
+
+// trainPostDictIn is postDictFor once a training is due: it returns the
+// dictionary trained and written to meta, or the current one (id, d) when
+// none could be trained.
+func trainPostDictIn(tx *bolt.Tx, before uint64, fresh [][]byte, id uint64, d *s2.Dict) (uint64, *s2.Dict, error) {
 	raw := trainPostDict(dictSamples(tx, before, fresh, int(dictTrainAt)))
 	if raw == nil {
 		return id, d, nil // tried again at the next multiple
@@ -375,4 +390,160 @@ func decodePostS2(b []byte, p *Post) error {
 		return err
 	}
 	return decodePostV3(v, p)
+}
+
+// s2Encoders holds the encoders of codec_s2enc.go, 64 KB each, between
+// Appends.
+var s2Encoders = sync.Pool{New: func() any { return new(s2DictEncoder) }}
+
+// s2EncDicts caches what the encoder reads of each dictionary, by id.
+var s2EncDicts sync.Map // uint64 → *s2EncDict
+
+// encDictFor returns the encoder's form of the dictionary d whose id is
+// id, or nil when it cannot build one (s2.Dict.Encode then encodes).
+func encDictFor(id uint64, d *s2.Dict) *s2EncDict {
+	if d == nil {
+		return nil
+	}
+	if v, ok := s2EncDicts.Load(id); ok {
+		return v.(*s2EncDict)
+	}
+	ed := newS2EncDict(d.Bytes())
+	if ed == nil {
+		return nil
+	}
+	v, _ := s2EncDicts.LoadOrStore(id, ed)
+	return v.(*s2EncDict)
+}
+
+// appendCompressed appends to dst what compressPost returns for the
+// postV3 value v, whose head (appendPostV3) is head: v compressed with d
+// (id, and ed its encoder form, or nil) when that is shorter, else v.
+func appendCompressed(dst []byte, e *s2DictEncoder, d *s2.Dict, id uint64, v []byte, head int) []byte {
+	if d == nil || len(v) > maxPostS2 || len(v) < 6 {
+		return append(dst, v...)
+	}
+	format, h := byte(postS2), 0
+	if v[5]&(v3IDNum|v3AuthorNum) == v3IDNum|v3AuthorNum {
+		format, h = postS2Head, head
+	}
+	start := len(dst)
+	dst = slices.Grow(dst, postS2Header+h+s2.MaxEncodedLen(len(v)-h))
+	dst = dst[:start+postS2Header+h]
+	dst[start] = format
+	binary.BigEndian.PutUint64(dst[start+1:], id)
+	copy(dst[start+postS2Header:], v[:h])
+	room := dst[len(dst):cap(dst)]
+	var block []byte
+	if e != nil && e.dict != nil {
+		block = e.encode(d, room, v[h:])
+	} else {
+		block = d.Encode(room, v[h:])
+	}
+	size := postS2Header + h + len(block)
+	if size >= len(v) {
+		return append(dst[:start], v...)
+	}
+	if len(block) > 0 && &block[0] != &room[0] { // not encoded in place (it always is)
+		copy(room, block)
+	}
+	return dst[:start+size]
+}
+
+// encodeBatch returns the values under which an Append stores posts[i]
+// for each i of fresh, in order, at the seqs after before: encoded
+// (postV3) and compressed with the store's dictionary, trained first
+// (written to meta in tx) when this Append brings the log across a
+// multiple of dictTrainAt or dictRetrainAt. The encoding and compression,
+// most of an Append's work, run on GOMAXPROCS goroutines; the values are
+// cut from a few large arrays, not allocated one by one.
+func encodeBatch(tx *bolt.Tx, before uint64, posts []Post, fresh []int32) ([][]byte, error) {
+	id, d, err := currentPostDict(tx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(fresh))
+	if postDictDue(d, before, before+uint64(len(fresh))) {
+		heads := make([]int, len(fresh))
+		inParallel(len(fresh), func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				out[j], heads[j] = appendPostV3(nil, &posts[fresh[j]])
+			}
+		})
+		if id, d, err = trainPostDictIn(tx, before, out, id, d); err != nil {
+			return nil, err
+		}
+		if d == nil {
+			return out, nil
+		}
+		ed := encDictFor(id, d)
+		inParallel(len(fresh), func(lo, hi int) {
+			e := s2Encoders.Get().(*s2DictEncoder)
+			defer s2Encoders.Put(e)
+			e.dict = ed
+			size := 0
+			for j := lo; j < hi; j++ {
+				size += len(out[j])
+			}
+			arena := make([]byte, 0, size)
+			offs := make([]int, hi-lo+1)
+			for j := lo; j < hi; j++ {
+				arena = appendCompressed(arena, e, d, id, out[j], heads[j])
+				offs[j-lo+1] = len(arena)
+			}
+			cut(out[lo:hi], arena, offs)
+		})
+		return out, nil
+	}
+	ed := encDictFor(id, d)
+	inParallel(len(fresh), func(lo, hi int) {
+		var e *s2DictEncoder
+		if ed != nil {
+			e = s2Encoders.Get().(*s2DictEncoder)
+			defer s2Encoders.Put(e)
+			e.dict = ed
+		}
+		var raw []byte
+		arena := make([]byte, 0, 256*(hi-lo))
+		offs := make([]int, hi-lo+1)
+		for j := lo; j < hi; j++ {
+			var head int
+			raw, head = appendPostV3(raw[:0], &posts[fresh[j]])
+			arena = appendCompressed(arena, e, d, id, raw, head)
+			offs[j-lo+1] = len(arena)
+		}
+		cut(out[lo:hi], arena, offs)
+	})
+	return out, nil
+}
+
+// cut sets out[j] to arena[offs[j]:offs[j+1]].
+func cut(out [][]byte, arena []byte, offs []int) {
+	for j := range out {
+		out[j] = arena[offs[j]:offs[j+1]:offs[j+1]]
+	}
+}
+
+// minParallel is the fewest posts a goroutine of encodeBatch takes: a
+// collector's page of a few dozen is encoded where it is.
+const minParallel = 256
+
+// inParallel calls fn on consecutive ranges of [0, n), on up to GOMAXPROCS
+// goroutines, and returns when all have returned.
+func inParallel(n int, fn func(lo, hi int)) {
+	w := min(runtime.GOMAXPROCS(0), n/minParallel)
+	if w <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + w - 1) / w
+	for lo := 0; lo < n; lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			fn(lo, hi)
+		}(lo, min(n, lo+chunk))
+	}
+	wg.Wait()
 }

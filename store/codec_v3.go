@@ -166,7 +166,14 @@ func bskyURLFlags(p *Post) (byte, bool) {
 }
 
 func encodePostV3(p *Post) []byte {
-	b := make([]byte, 0, 64+len(p.Text)+len(p.Author.Handle)+len(p.Author.Name)+len(p.Signals.ProfileLocation))
+	b, _ := appendPostV3(make([]byte, 0, 64+len(p.Text)+len(p.Author.Handle)+len(p.Author.Name)+len(p.Signals.ProfileLocation)), p)
+	return b
+}
+
+// appendPostV3 appends p's postV3 encoding to b; head is the length of
+// its head, up to the author's ID, as postHeadV3 reads it.
+func appendPostV3(b []byte, p *Post) (_ []byte, head int) {
+	start := len(b)
 	pc, sc, kc := code(platformCodes, p.Platform), code(sourceCodes, p.Source), code(kindCodes, string(p.Kind))
 	var flags, flags2 byte
 	if p.Redacted {
@@ -206,6 +213,7 @@ func encodePostV3(p *Post) []byte {
 	}
 	b = appendID(b, p.ID, &flags2, v3IDNum)
 	b = appendID(b, p.Author.ID, &flags2, v3AuthorNum)
+	head = len(b) - start
 
 	if flags&postURL != 0 {
 		b = appendString(b, p.URL)
@@ -253,8 +261,8 @@ func encodePostV3(p *Post) []byte {
 		b = appendString(b, h)
 	}
 
-	b[5] = flags2
-	return b
+	b[start+5] = flags2
+	return b, head
 }
 
 func (r *reader) id(num bool) string {
