@@ -128,3 +128,22 @@ func TestAppendLargeBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSeenAppendKeyIsEntrysKey: the key dedupe compares a batch's posts by
+// is the one entry writes them under, in every form of the index.
+func TestSeenAppendKeyIsEntrysKey(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 9))
+	for _, form := range []byte{seenLegacy, seenMixed, seenCompact} {
+		s := seenIndex{form: form}
+		for range 2000 {
+			p := randomSeenPost(r)
+			if r.IntN(50) == 0 {
+				p.ID = string(bytes.Repeat([]byte("9"), maxKeyPart+1+r.IntN(10))) // hashed
+			}
+			k, _ := s.entry(p.Platform, p.ID, 1)
+			if got := s.appendKey([]byte("prefix"), p.Platform, p.ID); !bytes.Equal(got, append([]byte("prefix"), k...)) {
+				t.Fatalf("form %d, %s %q: key %q, entry's %q", form, p.Platform, p.ID, got, k)
+			}
+		}
+	}
+}

@@ -418,7 +418,8 @@ func encDictFor(id uint64, d *s2.Dict) *s2EncDict {
 
 // appendCompressed appends to dst what compressPost returns for the
 // postV3 value v, whose head (appendPostV3) is head: v compressed with d
-// (id, and ed its encoder form, or nil) when that is shorter, else v.
+// (whose id is id) when that is shorter, else v. e, an encoder holding d's
+// encoder form, encodes the block; without one s2.Dict.Encode does.
 func appendCompressed(dst []byte, e *s2DictEncoder, d *s2.Dict, id uint64, v []byte, head int) []byte {
 	if d == nil || len(v) > maxPostS2 || len(v) < 6 {
 		return append(dst, v...)
