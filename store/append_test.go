@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strconv"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -144,6 +145,28 @@ func TestSeenAppendKeyIsEntrysKey(t *testing.T) {
 			if got := s.appendKey([]byte("prefix"), p.Platform, p.ID); !bytes.Equal(got, append([]byte("prefix"), k...)) {
 				t.Fatalf("form %d, %s %q: key %q, entry's %q", form, p.Platform, p.ID, got, k)
 			}
+		}
+	}
+}
+
+// TestDecimalIsParseUint: decimal takes what strconv.ParseUint takes of a
+// canonical decimal, with the same value.
+func TestDecimalIsParseUint(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	inputs := []string{"", "0", "00", "01", "1", "9", "10", "+1", "-1", "1_000", " 1", "1 ", "a", "1a", "١",
+		"18446744073709551615", "18446744073709551616", "18446744073709551619", "18446744073709551620",
+		"99999999999999999999", "100000000000000000000", "1860000000000000000", "0x10"}
+	for range 20000 {
+		n := r.Uint64() >> r.IntN(64)
+		s := strconv.FormatUint(n, 10)
+		inputs = append(inputs, s, s+"0", s[:len(s)-1]+string(rune('0'+r.IntN(12))))
+	}
+	for _, s := range inputs {
+		got, ok := decimal(s)
+		want, err := strconv.ParseUint(s, 10, 64)
+		wantOK := err == nil && s != "" && (s[0] != '0' || len(s) == 1)
+		if ok != wantOK || (ok && got != want) {
+			t.Fatalf("decimal(%q) = %d, %v; ParseUint: %d, %v", s, got, ok, want, err)
 		}
 	}
 }

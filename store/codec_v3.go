@@ -44,8 +44,17 @@ func decimal(s string) (uint64, bool) {
 	if s == "" || len(s) > 20 || (s[0] == '0' && len(s) > 1) {
 		return 0, false
 	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	return v, err == nil
+	// strconv.ParseUint(s, 10, 64), without the error it allocates for
+	// every ID that is no number (Bluesky's, Mastodon's URIs).
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := uint64(s[i] - '0')
+		if c > 9 || v > (math.MaxUint64-c)/10 {
+			return 0, false
+		}
+		v = v*10 + c
+	}
+	return v, true
 }
 
 func appendID(b []byte, s string, flags2 *byte, bit byte) []byte {
