@@ -33,7 +33,7 @@ func TestAppendLargeBatches(t *testing.T) {
 	var gen []int   // by seq-1: how many dictionaries were due by the end of its batch
 	stored := map[string]bool{}
 	for len(want) < 9000 {
-		batch := make([]Post, 2*minParallel+r.IntN(1500))
+		batch := make([]Post, 2*encodeChunk+r.IntN(1500))
 		for i := range batch {
 			switch {
 			case len(want) > 0 && r.IntN(15) == 0:

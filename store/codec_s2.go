@@ -451,53 +451,54 @@ func appendCompressed(dst []byte, e *s2DictEncoder, d *s2.Dict, id uint64, v []b
 	return dst[:start+size]
 }
 
-// encodeBatch returns the values under which an Append stores posts[i]
-// for each i of fresh, in order, at the seqs after before: encoded
-// (postV3) and compressed with the store's dictionary, trained first
-// (written to meta in tx) when this Append brings the log across a
-// multiple of dictTrainAt or dictRetrainAt. The encoding and compression,
-// most of an Append's work, run on GOMAXPROCS goroutines; the values are
-// cut from a few large arrays, not allocated one by one.
-func encodeBatch(tx *bolt.Tx, before uint64, posts []Post, fresh []int32) ([][]byte, error) {
+// encodedBatch is the values under which an Append stores its fresh
+// posts, in log order, as worker goroutines encode (postV3) and compress
+// them, chunk by chunk: the writer puts a chunk (next) while the workers
+// encode the ones after it. Encoding and compressing were most of an
+// Append's work on its one goroutine.
+type encodedBatch struct {
+	values [][]byte
+	done   []chan struct{} // closed when the chunk of that index is in values
+	next   int             // the chunk next returns
+	wg     sync.WaitGroup
+}
+
+// encodeChunk is the fewest posts a chunk holds, and a batch of fewer than
+// two chunks (a collector's page) is encoded on the Append's goroutine.
+const encodeChunk = 256
+
+// encodeBatch starts encoding posts[i] for each i of fresh, stored at the
+// seqs after before, compressed with the store's dictionary, trained first
+// (written to meta in tx, before any worker starts) when this Append
+// brings the log across a multiple of dictTrainAt or dictRetrainAt. The
+// workers touch neither tx nor posts once the caller has called wait,
+// which it must before it returns.
+func encodeBatch(tx *bolt.Tx, before uint64, posts []Post, fresh []int32) (*encodedBatch, error) {
 	id, d, err := currentPostDict(tx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([][]byte, len(fresh))
+	b := &encodedBatch{values: make([][]byte, len(fresh))}
+	var heads []int
 	if postDictDue(d, before, before+uint64(len(fresh))) {
-		heads := make([]int, len(fresh))
-		inParallel(len(fresh), func(lo, hi int) {
+		// The newest samples are this batch's posts: encoded first, all.
+		heads = make([]int, len(fresh))
+		b.run(func(lo, hi int) {
 			for j := lo; j < hi; j++ {
-				out[j], heads[j] = appendPostV3(nil, &posts[fresh[j]])
+				b.values[j], heads[j] = appendPostV3(nil, &posts[fresh[j]])
 			}
 		})
-		if id, d, err = trainPostDictIn(tx, before, out, id, d); err != nil {
+		b.wait()
+		if id, d, err = trainPostDictIn(tx, before, b.values, id, d); err != nil {
 			return nil, err
 		}
 		if d == nil {
-			return out, nil
+			return b, nil // stored uncompressed, as they are
 		}
-		ed := encDictFor(id, d)
-		inParallel(len(fresh), func(lo, hi int) {
-			e := s2Encoders.Get().(*s2DictEncoder)
-			defer s2Encoders.Put(e)
-			e.dict = ed
-			size := 0
-			for j := lo; j < hi; j++ {
-				size += len(out[j])
-			}
-			arena := make([]byte, 0, size)
-			offs := make([]int, hi-lo+1)
-			for j := lo; j < hi; j++ {
-				arena = appendCompressed(arena, e, d, id, out[j], heads[j])
-				offs[j-lo+1] = len(arena)
-			}
-			cut(out[lo:hi], arena, offs)
-		})
-		return out, nil
+		b.done, b.next = nil, 0
 	}
 	ed := encDictFor(id, d)
-	inParallel(len(fresh), func(lo, hi int) {
+	b.run(func(lo, hi int) {
 		var e *s2DictEncoder
 		if ed != nil {
 			e = s2Encoders.Get().(*s2DictEncoder)
@@ -508,43 +509,68 @@ func encodeBatch(tx *bolt.Tx, before uint64, posts []Post, fresh []int32) ([][]b
 		arena := make([]byte, 0, 256*(hi-lo))
 		offs := make([]int, hi-lo+1)
 		for j := lo; j < hi; j++ {
-			var head int
-			raw, head = appendPostV3(raw[:0], &posts[fresh[j]])
-			arena = appendCompressed(arena, e, d, id, raw, head)
+			v, head := b.values[j], 0
+			if heads != nil {
+				head = heads[j]
+			} else {
+				raw, head = appendPostV3(raw[:0], &posts[fresh[j]])
+				v = raw
+			}
+			arena = appendCompressed(arena, e, d, id, v, head)
 			offs[j-lo+1] = len(arena)
 		}
-		cut(out[lo:hi], arena, offs)
+		for j := lo; j < hi; j++ {
+			b.values[j] = arena[offs[j-lo]:offs[j-lo+1]:offs[j-lo+1]]
+		}
 	})
-	return out, nil
+	return b, nil
 }
 
-// cut sets out[j] to arena[offs[j]:offs[j+1]].
-func cut(out [][]byte, arena []byte, offs []int) {
-	for j := range out {
-		out[j] = arena[offs[j]:offs[j+1]:offs[j+1]]
+// run calls fn on the chunks of [0, len(b.values)): at once for a batch of
+// one chunk, else on up to GOMAXPROCS goroutines, which take the chunks in
+// order.
+func (b *encodedBatch) run(fn func(lo, hi int)) {
+	n := len(b.values)
+	chunks := max(1, n/encodeChunk)
+	b.done = make([]chan struct{}, chunks)
+	for c := range b.done {
+		b.done[c] = make(chan struct{})
 	}
-}
-
-// minParallel is the fewest posts a goroutine of encodeBatch takes: a
-// collector's page of a few dozen is encoded where it is.
-const minParallel = 256
-
-// inParallel calls fn on consecutive ranges of [0, n), on up to GOMAXPROCS
-// goroutines, and returns when all have returned.
-func inParallel(n int, fn func(lo, hi int)) {
-	w := min(runtime.GOMAXPROCS(0), n/minParallel)
-	if w <= 1 {
-		fn(0, n)
+	span := func(c int) (int, int) { return c * n / chunks, (c + 1) * n / chunks }
+	if chunks == 1 {
+		fn(span(0))
+		close(b.done[0])
 		return
 	}
-	var wg sync.WaitGroup
-	chunk := (n + w - 1) / w
-	for lo := 0; lo < n; lo += chunk {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			fn(lo, hi)
-		}(lo, min(n, lo+chunk))
+	var taken atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), chunks) {
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			for {
+				c := int(taken.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				fn(span(c))
+				close(b.done[c])
+			}
+		}()
 	}
-	wg.Wait()
 }
+
+// nextChunk returns the values of the next chunk once they are encoded,
+// or nil after the last.
+func (b *encodedBatch) nextChunk() [][]byte {
+	if b.done == nil || b.next == len(b.done) {
+		return nil
+	}
+	c := b.next
+	b.next++
+	<-b.done[c]
+	n, chunks := len(b.values), len(b.done)
+	return b.values[c*n/chunks : (c+1)*n/chunks]
+}
+
+// wait returns when every worker has.
+func (b *encodedBatch) wait() { b.wg.Wait() }

@@ -273,30 +273,17 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 		if err != nil {
 			return err
 		}
+		// The workers read posts, which are the caller's once Append returns.
+		defer values.wait()
 		if len(fresh) > 0 {
 			if err := postsB.SetSequence(before + uint64(len(fresh))); err != nil {
 				return err
 			}
 		}
-		sums := newSumWriter(tx)
-		k := make([]byte, 8) // bbolt copies a key it puts
-		for i, v := range values {
-			seq := before + 1 + uint64(i)
-			binary.BigEndian.PutUint64(k, seq)
-			if err := postsB.Put(k, v); err != nil {
-				return err
-			}
-			// A new seq: no per-seq sum of an earlier tagpulse to replace.
-			if err := sums.set(seq, v); err != nil {
-				return err
-			}
-		}
-		if err := sums.flush(); err != nil {
-			return err
-		}
-		// In key order, so that a large batch does not shift a node's keys
-		// for every insert. The values (seqs) stay in one array until the
-		// commit, as bbolt wants them.
+		// The index first, while the posts are encoded. In key order, so
+		// that a large batch does not shift a node's keys for every
+		// insert. The values (seqs) stay in one array until the commit, as
+		// bbolt wants them.
 		seqOf := make([]uint64, len(posts))
 		for r, i := range fresh {
 			seqOf[i] = before + 1 + uint64(r)
@@ -315,6 +302,25 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 			if err := seen.b.Put(key, vals[start:len(vals):len(vals)]); err != nil {
 				return err
 			}
+		}
+		sums := newSumWriter(tx)
+		k := make([]byte, 8) // bbolt copies a key it puts
+		seq := before
+		for chunk := values.nextChunk(); chunk != nil; chunk = values.nextChunk() {
+			for _, v := range chunk {
+				seq++
+				binary.BigEndian.PutUint64(k, seq)
+				if err := postsB.Put(k, v); err != nil {
+					return err
+				}
+				// A new seq: no per-seq sum of an earlier tagpulse to replace.
+				if err := sums.set(seq, v); err != nil {
+					return err
+				}
+			}
+		}
+		if err := sums.flush(); err != nil {
+			return err
 		}
 		res.LastSeq = postsB.Sequence()
 		cb := tx.Bucket(bucketCursors)
