@@ -267,22 +267,6 @@ func currentPostDict(tx *bolt.Tx) (uint64, *s2.Dict, error) {
 	return 0, nil, nil
 }
 
-// postDictFor returns the dictionary an Append that takes the log from
-// sequence before to after compresses its posts with, training one first
-// when it is due (see dictTrainAt); fresh are the postV3 values of the
-// Append's posts, in log order, the newest samples. A trained dictionary is
-// written to meta in tx, with the posts it compresses.
-func postDictFor(tx *bolt.Tx, before, after uint64, fresh [][]byte) (uint64, *s2.Dict, error) {
-	id, d, err := currentPostDict(tx)
-	if err != nil {
-		return 0, nil, err
-	}
-	if !postDictDue(d, before, after) {
-		return id, d, nil
-	}
-	return trainPostDictIn(tx, before, fresh, id, d)
-}
-
 // postDictDue says whether an Append that takes the log from sequence
 // before to after trains a dictionary first, d being the current one.
 func postDictDue(d *s2.Dict, before, after uint64) bool {
@@ -293,9 +277,11 @@ func postDictDue(d *s2.Dict, before, after uint64) bool {
 	return every != 0 && before/every != after/every
 }
 
-// trainPostDictIn is postDictFor once a training is due: it returns the
-// dictionary trained and written to meta, or the current one (id, d) when
-// none could be trained.
+// trainPostDictIn trains the dictionary an Append compresses its posts
+// with once one is due (postDictDue); fresh are the postV3 values of the
+// Append's posts, in log order, the newest samples. It returns the
+// dictionary trained, written to meta in tx with the posts it compresses,
+// or the current one (id, d) when none could be trained.
 func trainPostDictIn(tx *bolt.Tx, before uint64, fresh [][]byte, id uint64, d *s2.Dict) (uint64, *s2.Dict, error) {
 	raw := trainPostDict(dictSamples(tx, before, fresh, int(dictTrainAt)))
 	if raw == nil {

@@ -15,7 +15,9 @@ package store
 // entries its input can have written (clearTable), so that every block
 // starts from the same all-zero table as the original's and the output is
 // byte for byte s2.Dict.Encode's (TestS2DictEncoderMatchesS2 holds it to
-// that). The helpers it calls are the package's Go versions, copied too.
+// that). The helpers it calls are the package's Go versions, copied too;
+// its loads are bounds-checked (binary.LittleEndian on a slice of 4 or 8
+// bytes) where s2's read through unsafe.
 
 import (
 	"bytes"
@@ -163,7 +165,6 @@ func emitLiteral(dst, lit []byte) int {
 	if len(lit) == 0 {
 		return 0
 	}
-	const num = 63<<2 | tagLiteral
 	i, n := 0, uint(len(lit)-1)
 	switch {
 	case n < 60:
