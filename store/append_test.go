@@ -170,3 +170,27 @@ func TestDecimalIsParseUint(t *testing.T) {
 		}
 	}
 }
+
+// TestPostV3Heads: the head appendPostV3 returns, and headLenV3's, are the
+// one postHeadV3 reads, and the platform it reads is the post's.
+func TestPostV3Heads(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	for i := range 3000 {
+		p := randomPost(r, i)
+		if i%3 == 0 {
+			p = randomSeenPost(r)
+		}
+		v, head := appendPostV3([]byte("before"), &p)
+		v = v[len("before"):]
+		platform, id, h, ok := postHeadV3(v)
+		if !ok || h != head || string(platform) != p.Platform || string(id) != p.Author.ID {
+			t.Fatalf("post %d: head %d, postHeadV3 %q %q %d %v", i, head, platform, id, h, ok)
+		}
+		if h2, ok := headLenV3(v); !ok || h2 != head {
+			t.Fatalf("post %d: headLenV3 %d %v, want %d", i, h2, ok, head)
+		}
+		if !bytes.Equal(v, encodePostV3(&p)) {
+			t.Fatalf("post %d: appendPostV3 and encodePostV3 differ", i)
+		}
+	}
+}

@@ -166,7 +166,7 @@ func compressPost(d *s2.Dict, id uint64, v []byte, scratch *[]byte) []byte {
 		return v
 	}
 	format, head := byte(postS2), 0
-	if _, _, h, ok := postHeadV3(v); ok && v[5]&(v3IDNum|v3AuthorNum) == v3IDNum|v3AuthorNum {
+	if h, ok := headLenV3(v); ok && v[5]&(v3IDNum|v3AuthorNum) == v3IDNum|v3AuthorNum {
 		format, head = postS2Head, h
 	}
 	n := s2.MaxEncodedLen(len(v) - head)
@@ -194,7 +194,7 @@ func decompressPost(b []byte) (v []byte, err error) {
 	}
 	head := 0
 	if b[0] == postS2Head {
-		_, _, h, ok := postHeadV3(b[postS2Header:])
+		h, ok := headLenV3(b[postS2Header:])
 		if !ok {
 			return nil, errShortS2Header
 		}

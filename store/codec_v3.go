@@ -383,8 +383,21 @@ func postAuthorV3(b []byte) (platform, id []byte, ok bool) {
 }
 
 // postHeadV3 returns a postV3 post's platform and author ID, and the length
-// of its head: the bytes up to the end of the author ID.
+// of its head: the bytes up to the end of the author ID. A platform with a
+// code is a shared slice (platformCodeBytes), not to be changed.
 func postHeadV3(v []byte) (platform, id []byte, head int, ok bool) {
+	return scanHeadV3(v, true)
+}
+
+// headLenV3 is postHeadV3's head alone, with nothing allocated.
+func headLenV3(v []byte) (head int, ok bool) {
+	_, _, head, ok = scanHeadV3(v, false)
+	return head, ok
+}
+
+// scanHeadV3 is postHeadV3; without withID, a decimal author ID is not
+// formatted (id is nil).
+func scanHeadV3(v []byte, withID bool) (platform, id []byte, head int, ok bool) {
 	if len(v) < 6 {
 		return nil, nil, 0, false
 	}
@@ -407,7 +420,7 @@ func postHeadV3(v []byte) (platform, id []byte, head int, ok bool) {
 		if c > len(platformCodes) {
 			return nil, nil, 0, false
 		}
-		platform = []byte(platformCodes[c-1])
+		platform = platformCodeBytes[c-1]
 	}
 	// The post ID, then the author's.
 	for i, bit := range [...]byte{v3IDNum, v3AuthorNum} {
@@ -417,7 +430,7 @@ func postHeadV3(v []byte) (platform, id []byte, head int, ok bool) {
 				return nil, nil, 0, false
 			}
 			b = b[k:]
-			if i == 1 {
+			if i == 1 && withID {
 				id = strconv.AppendUint(nil, x, 10)
 			}
 			continue
