@@ -25,11 +25,10 @@ type tweetV1 = twitter.Tweet
 // twarc1 archives store, one per line) into a post. source is the store
 // source to record (SourceX when collected live, SourceImport from archives).
 func ParseTweetV1(raw []byte, source string, now time.Time) (store.Post, error) {
-	var t tweetV1
-	if scanTweetV1(raw, &t) {
-		return postFromTweetV1(&t, source, now)
+	if p, err, ok := scanPostV1(raw, source, now); ok {
+		return p, err
 	}
-	t = tweetV1{}
+	var t tweetV1
 	if err := decodeTweetV1(raw, &t); err != nil {
 		if !isPollTypeError(err) {
 			return store.Post{}, fmt.Errorf("not a v1.1 status: %w", err)
@@ -250,9 +249,7 @@ var FormatTwitterV1 = collector.Format{
 	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {
 		// The fast path takes a status whose top-level keys include no
 		// "statuses" or "results" (in any case): no envelope.
-		var t tweetV1
-		if scanTweetV1(rec, &t) {
-			p, err := postFromTweetV1(&t, store.SourceImport, now)
+		if p, err, ok := scanPostV1(rec, store.SourceImport, now); ok {
 			if err != nil {
 				return nil, []error{err}
 			}

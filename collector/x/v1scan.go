@@ -8,7 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
+
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // scanTweetV1 is the import's fast path for one v1.1 status: a single pass
@@ -24,6 +27,78 @@ import (
 // FuzzScanTweetV1.
 func scanTweetV1(raw []byte, t *tweetV1) bool {
 	s := v1Scanner{b: raw}
+	return s.tweet(t)
+}
+
+// scanPostV1 is the import's fast path from a status to its post:
+// scanTweetV1 into a tweet, and objects it points to, kept from one status
+// to the next (the post holds none of them: its fields are values and
+// strings of their own), then postFromTweetV1. ok is false when the
+// scanner hands the status on to the full decoder.
+func scanPostV1(raw []byte, source string, now time.Time) (p store.Post, err error, ok bool) {
+	sc := scratchPool.Get().(*v1Scratch)
+	defer sc.done()
+	s := v1Scanner{b: raw, arena: &sc.arena}
+	if !s.tweet(&sc.t) {
+		return store.Post{}, nil, false
+	}
+	p, err = postFromTweetV1(&sc.t, source, now)
+	return p, err, true
+}
+
+// v1Scratch is a status being scanned and what it points to, reused.
+type v1Scratch struct {
+	t     tweetV1
+	arena v1Arena
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(v1Scratch) }}
+
+// done clears the status and gives it back.
+func (sc *v1Scratch) done() {
+	sc.t = tweetV1{}
+	sc.arena.reset()
+	scratchPool.Put(sc)
+}
+
+// v1Arena hands out the objects a status points to (its user, entities,
+// place…), by the pointer's schema, and takes them back zeroed, so that
+// they are allocated once per worker rather than once per status.
+type v1Arena struct {
+	objs    [][]reflect.Value // by schema.slot: pointers to objects
+	used    []int             // by schema.slot: how many of objs are handed out
+	touched []int             // the slots with used > 0
+}
+
+func (a *v1Arena) get(sc *schema) reflect.Value {
+	for len(a.used) <= sc.slot {
+		a.objs, a.used = append(a.objs, nil), append(a.used, 0)
+	}
+	n := a.used[sc.slot]
+	if n == 0 {
+		a.touched = append(a.touched, sc.slot)
+	}
+	a.used[sc.slot]++
+	if n < len(a.objs[sc.slot]) {
+		return a.objs[sc.slot][n]
+	}
+	v := reflect.New(sc.typ.Elem())
+	a.objs[sc.slot] = append(a.objs[sc.slot], v)
+	return v
+}
+
+func (a *v1Arena) reset() {
+	for _, slot := range a.touched {
+		for _, v := range a.objs[slot][:a.used[slot]] {
+			v.Elem().SetZero()
+		}
+		a.used[slot] = 0
+	}
+	a.touched = a.touched[:0]
+}
+
+// tweet reads the status in s.b into t.
+func (s *v1Scanner) tweet(t *tweetV1) bool {
 	s.skipSpace()
 	if s.i >= len(s.b) || s.b[s.i] != '{' {
 		return false
@@ -71,9 +146,10 @@ type schema struct {
 	elem   *schema
 	length int                // kArray
 	fields map[string]*sfield // kStruct, by exact JSON name
-	byLen  [][]*sfield        // kStruct: the same, by the name's length
+	table  []*sfield          // kStruct: the same, by keyHash (schema.lookup)
 	folded map[string]bool    // kStruct: lower-cased JSON names
 	nField int
+	slot   int // a number of its own, for v1Arena
 }
 
 type sfield struct {
@@ -100,7 +176,7 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 	if s, ok := seen[t]; ok {
 		return s
 	}
-	s := &schema{typ: t}
+	s := &schema{typ: t, slot: len(seen)}
 	seen[t] = s
 	if t.Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) || reflect.PointerTo(t).Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) {
 		s.kind = kOpaque
@@ -196,11 +272,18 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 			s.kind, s.fields, s.folded = kOpaque, nil, nil
 			break
 		}
+		// An open-addressed table at most a quarter full, by keyHash.
+		n := 4
+		for n < 4*len(s.fields) {
+			n *= 2
+		}
+		s.table = make([]*sfield, n)
 		for name, f := range s.fields {
-			for len(s.byLen) <= len(name) {
-				s.byLen = append(s.byLen, nil)
+			j := keyHash(name) & uint32(n-1)
+			for s.table[j] != nil {
+				j = (j + 1) & uint32(n-1)
 			}
-			s.byLen[len(name)] = append(s.byLen[len(name)], f)
+			s.table[j] = f
 		}
 	default:
 		s.kind = kOpaque
@@ -209,8 +292,9 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 }
 
 type v1Scanner struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	arena *v1Arena // where pointed-to objects come from; nil: reflect.New
 }
 
 func (s *v1Scanner) skipSpace() {
@@ -307,7 +391,11 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 	case kPtr:
 		if set {
 			if v.IsNil() {
-				v.Set(reflect.New(sc.typ.Elem()))
+				if s.arena != nil {
+					v.Set(s.arena.get(sc))
+				} else {
+					v.Set(reflect.New(sc.typ.Elem()))
+				}
 			}
 			v = v.Elem()
 		}
@@ -356,32 +444,40 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 		if s.b[s.i] != '"' {
 			return false
 		}
-		start := s.i
-		if !s.skipString() {
-			return false
+		// The key, hashed as it is read. A key with an escape, a control
+		// character or a byte beyond ASCII names no field as it stands
+		// (encoding/json would unescape or fold it): the full decoder
+		// takes those.
+		start, i, h := s.i+1, s.i+1, uint32(0)
+		for {
+			if i >= len(s.b) {
+				return false
+			}
+			c := s.b[i]
+			if c == '"' {
+				break
+			}
+			if c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
+				return false
+			}
+			h = h*31 + uint32(c)
+			i++
 		}
-		key := s.b[start+1 : s.i-1]
+		key := s.b[start:i]
+		s.i = i + 1
 		s.skipSpace()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			return false
 		}
 		s.i++
-		var f *sfield
-		if len(key) < len(sc.byLen) {
-			for _, c := range sc.byLen[len(key)] {
-				if c.name == string(key) {
-					f = c
-					break
-				}
-			}
-		}
+		f := sc.lookup(key, h)
 		if depth == 0 && (bytes.EqualFold(key, []byte("statuses")) || bytes.EqualFold(key, []byte("results"))) {
 			return false // perhaps an envelope: FormatTwitterV1.Parse decides
 		}
 		if f == nil {
 			// encoding/json would match a field case-insensitively, or
 			// after unescaping the key: leave those to it.
-			if !plainKey(key) || sc.folded[strings.ToLower(string(key))] {
+			if sc.folded[strings.ToLower(string(key))] {
 				return false
 			}
 			if !s.anyValue(depth + 1) {
@@ -417,13 +513,24 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 	}
 }
 
-func plainKey(k []byte) bool {
-	for _, c := range k {
-		if c == '\\' || c >= utf8.RuneSelf {
-			return false
+// keyHash is the hash object reads keys with.
+func keyHash(k string) uint32 {
+	h := uint32(0)
+	for i := 0; i < len(k); i++ {
+		h = h*31 + uint32(k[i])
+	}
+	return h
+}
+
+// lookup returns the field named key (whose keyHash is h), or nil.
+func (sc *schema) lookup(key []byte, h uint32) *sfield {
+	mask := uint32(len(sc.table) - 1)
+	for j := h & mask; ; j = (j + 1) & mask {
+		f := sc.table[j]
+		if f == nil || f.name == string(key) {
+			return f
 		}
 	}
-	return true
 }
 
 // array reads a JSON array into the slice or array v.

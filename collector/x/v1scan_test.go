@@ -43,12 +43,7 @@ func v1Corpus(t testing.TB, generated int) (statuses [][]byte, fixtures int) {
 // scanPost is the post through the fast path alone; ok is false when it
 // hands the status to the full decoder.
 func scanPost(raw []byte, now time.Time) (store.Post, error, bool) {
-	var t tweetV1
-	if !scanTweetV1(raw, &t) {
-		return store.Post{}, nil, false
-	}
-	p, err := postFromTweetV1(&t, store.SourceImport, now)
-	return p, err, true
+	return scanPostV1(raw, store.SourceImport, now)
 }
 
 // TestScanMatchesStd: wherever the fast path takes a status — every
