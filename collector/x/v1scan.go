@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
@@ -158,6 +159,7 @@ type sfield struct {
 	n      int // position, for duplicate detection
 	s      *schema
 	needed bool
+	w0, w1 uint64 // the name's first sixteen bytes (keyWords)
 }
 
 var (
@@ -279,7 +281,8 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 		}
 		s.table = make([]*sfield, n)
 		for name, f := range s.fields {
-			j := keyHash(name) & uint32(n-1)
+			f.w0, f.w1 = keyWords([]byte(name), 0, len(name))
+			j := keyHash(len(name), f.w0, f.w1) & uint32(n-1)
 			for s.table[j] != nil {
 				j = (j + 1) & uint32(n-1)
 			}
@@ -444,34 +447,23 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 		if s.b[s.i] != '"' {
 			return false
 		}
-		// The key, hashed as it is read. A key with an escape, a control
-		// character or a byte beyond ASCII names no field as it stands
-		// (encoding/json would unescape or fold it): the full decoder
-		// takes those.
-		start, i, h := s.i+1, s.i+1, uint32(0)
-		for {
-			if i >= len(s.b) {
-				return false
-			}
-			c := s.b[i]
-			if c == '"' {
-				break
-			}
-			if c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
-				return false
-			}
-			h = h*31 + uint32(c)
-			i++
+		// The key. One with an escape, a control character or a byte
+		// beyond ASCII names no field as it stands (encoding/json would
+		// unescape or fold it): the full decoder takes those.
+		start := s.i + 1
+		end, ok := keyEnd(s.b, start)
+		if !ok {
+			return false
 		}
-		key := s.b[start:i]
-		s.i = i + 1
+		key := s.b[start:end]
+		s.i = end + 1
 		s.skipSpace()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			return false
 		}
 		s.i++
-		f := sc.lookup(key, h)
-		if depth == 0 && (bytes.EqualFold(key, []byte("statuses")) || bytes.EqualFold(key, []byte("results"))) {
+		f := sc.lookup(s.b, start, end)
+		if depth == 0 && (len(key) == 8 && bytes.EqualFold(key, []byte("statuses")) || len(key) == 7 && bytes.EqualFold(key, []byte("results"))) {
 			return false // perhaps an envelope: FormatTwitterV1.Parse decides
 		}
 		if f == nil {
@@ -513,21 +505,76 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 	}
 }
 
-// keyHash is the hash object reads keys with.
-func keyHash(k string) uint32 {
-	h := uint32(0)
-	for i := 0; i < len(k); i++ {
-		h = h*31 + uint32(k[i])
+const ones, highs = 0x0101010101010101, 0x8080808080808080
+
+// keyEnd returns the index of the '"' that ends the key starting at
+// b[start], eight bytes at a time; ok is false when a byte before it is a
+// backslash, a control character or beyond ASCII, or the key does not end.
+func keyEnd(b []byte, start int) (end int, ok bool) {
+	i := start
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q, bs := x^(ones*'"'), x^(ones*'\\')
+		// The lowest flagged byte is exactly the first '"', '\\', control
+		// character or non-ASCII byte (above it, borrows can flag more).
+		if m := ((q-ones)&^q | (bs-ones)&^bs | (x-ones*0x20)&^x | x) & highs; m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			return i, b[i] == '"'
+		}
+		i += 8
 	}
-	return h
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
+			return i, c == '"'
+		}
+	}
+	return 0, false
 }
 
-// lookup returns the field named key (whose keyHash is h), or nil.
-func (sc *schema) lookup(key []byte, h uint32) *sfield {
+// keyWords returns the first sixteen bytes of b[start:end] as two
+// little-endian words, zero-padded.
+func keyWords(b []byte, start, end int) (w0, w1 uint64) {
+	n := end - start
+	if n > 16 {
+		n = 16
+	}
+	if start+16 <= len(b) {
+		w0, w1 = binary.LittleEndian.Uint64(b[start:]), binary.LittleEndian.Uint64(b[start+8:])
+		switch {
+		case n < 8:
+			w0, w1 = w0&(1<<(8*n)-1), 0
+		case n < 16:
+			w1 &= 1<<(8*(n-8)) - 1
+		}
+		return w0, w1
+	}
+	for j := n - 1; j >= 0; j-- {
+		if j >= 8 {
+			w1 = w1<<8 | uint64(b[start+j])
+		} else {
+			w0 = w0<<8 | uint64(b[start+j])
+		}
+	}
+	return w0, w1
+}
+
+// keyHash is the hash of a key from its length and first sixteen bytes.
+func keyHash(n int, w0, w1 uint64) uint32 {
+	h := (w0 ^ w1*0x9e3779b97f4a7c15 ^ uint64(n)) * 0xff51afd7ed558ccd
+	return uint32(h >> 40)
+}
+
+// lookup returns the field named b[start:end], or nil.
+func (sc *schema) lookup(b []byte, start, end int) *sfield {
+	w0, w1 := keyWords(b, start, end)
+	n := end - start
 	mask := uint32(len(sc.table) - 1)
-	for j := h & mask; ; j = (j + 1) & mask {
+	for j := keyHash(n, w0, w1) & mask; ; j = (j + 1) & mask {
 		f := sc.table[j]
-		if f == nil || f.name == string(key) {
+		if f == nil {
+			return nil
+		}
+		if f.w0 == w0 && f.w1 == w1 && len(f.name) == n && (n <= 16 || f.name == string(b[start:end])) {
 			return f
 		}
 	}
@@ -771,7 +818,6 @@ func (s *v1Scanner) scanString() (escaped bool, ok bool) {
 		// control character.
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
-			const ones, highs = 0x0101010101010101, 0x8080808080808080
 			q, bs := x^(ones*'"'), x^(ones*'\\')
 			if ((q-ones)&^q|(bs-ones)&^bs|(x-ones*0x20)&^x)&highs != 0 {
 				break

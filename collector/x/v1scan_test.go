@@ -160,3 +160,57 @@ func BenchmarkParseTweetV1(b *testing.B) {
 		}
 	})
 }
+
+// TestScanKeys: the scanner's key reading and field table agree with a
+// plain reading of the key and a map of the field names, for every field
+// of every struct in the schema, keys that name none (some sharing a
+// field's first sixteen bytes), and keys that end near the end of the
+// buffer or hold a byte that sends the status to the full decoder.
+func TestScanKeys(t *testing.T) {
+	var structs []*schema
+	seen := map[*schema]bool{}
+	var walk func(sc *schema)
+	walk = func(sc *schema) {
+		if sc == nil || seen[sc] {
+			return
+		}
+		seen[sc] = true
+		walk(sc.elem)
+		if sc.kind == kStruct {
+			structs = append(structs, sc)
+			for _, f := range sc.fields {
+				walk(f.s)
+			}
+		}
+	}
+	walk(tweetSchema())
+	for _, sc := range structs {
+		var keys []string
+		for name := range sc.fields {
+			keys = append(keys, name, name+"x", name[:len(name)-1], strings.ToUpper(name))
+		}
+		keys = append(keys, "", "in_reply_to_status_id_strx", "possibly_sensitive_")
+		for _, key := range keys {
+			for pad := 0; pad < 20; pad++ {
+				// The key at the end of a buffer with pad bytes after its '"'.
+				b := []byte(strings.Repeat(" ", 3) + `"` + key + `"` + strings.Repeat(":", pad))
+				end, ok := keyEnd(b, 4)
+				if !ok || end != 4+len(key) {
+					t.Fatalf("key %q: end %d %v", key, end, ok)
+				}
+				got := sc.lookup(b, 4, end)
+				if want := sc.fields[key]; got != want {
+					t.Fatalf("%s: key %q found %v, want %v", sc.typ, key, got, want)
+				}
+			}
+		}
+	}
+	for _, odd := range []string{`a\"b`, "a\x01b", "aé", `abcdefghijklmnopqrstu\"`, "abcdefghijklmnop\x7f\xff"} {
+		if end, ok := keyEnd([]byte(`"`+odd+`"`), 1); ok {
+			t.Errorf("key %q taken, ending at %d", odd, end)
+		}
+	}
+	if _, ok := keyEnd([]byte(`"abcdefghijklmnopqrstuvwxyz`), 1); ok {
+		t.Error("a key that does not end taken")
+	}
+}
