@@ -2,6 +2,8 @@ package x
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -213,4 +215,52 @@ func TestScanKeys(t *testing.T) {
 	if _, ok := keyEnd([]byte(`"abcdefghijklmnopqrstuvwxyz`), 1); ok {
 		t.Error("a key that does not end taken")
 	}
+}
+
+// TestCreatedAtV1: the hand parser of created_at gives the instant
+// time.Parse(time.RubyDate) gives, and fails where it fails, on dates
+// across the calendar (29 February, days past a month's end), fields out
+// of range, odd spacing, names in other cases and other texts.
+func TestCreatedAtV1(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 5))
+	days := []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "mon", "MON", "Xyz"}
+	months := []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "feb", "JAN", "Foo"}
+	years := []int{0, 1, 1900, 1999, 2000, 2004, 2006, 2024, 2025, 2026, 2100, 2400, 9999}
+	texts := []string{"", "Mon Jan 02 15:04:05 -0700 2006", "Mon Jan  2 15:04:05 -0700 2006", "Mon Jan 02 15:04:05.123 -0700 2006",
+		"Mon Jan 02 5:04:05 -0700 2006", "Mon Jan 02 15:04:05 +0000 2006 ", "Mon Jan 02 15:04:05 0000 2006", "Mon Jan 02 15:04:05 -07:00 2006",
+		"Mon Jan 02 15:04:05 MST 2006", "Mon Jan 02 15:04:05 -0700 06", "Mon Jan 02 15:04:05 -0700 20x6", "2006-01-02T15:04:05Z"}
+	for range 200_000 {
+		texts = append(texts, fmt.Sprintf("%s %s %02d %02d:%02d:%02d %c%02d%02d %04d",
+			days[rnd.IntN(len(days))], months[rnd.IntN(len(months))], rnd.IntN(33), rnd.IntN(26), rnd.IntN(62), rnd.IntN(62),
+			"+-"[rnd.IntN(2)], rnd.IntN(26), rnd.IntN(62), years[rnd.IntN(len(years))]))
+	}
+	fast := 0
+	for _, s := range texts {
+		if _, ok := rubyDate(s); ok {
+			fast++
+		}
+		got, gerr := createdAtV1(s)
+		want, werr := time.Parse(time.RubyDate, s)
+		if (gerr == nil) != (werr == nil) || got.UTC() != want.UTC() {
+			t.Fatalf("%q: %v %v, want %v %v", s, got.UTC(), gerr, want.UTC(), werr)
+		}
+	}
+	if fast < len(texts)/10 {
+		t.Errorf("the hand parser took only %d of %d texts", fast, len(texts))
+	}
+}
+
+// FuzzCreatedAtV1: the hand parser of created_at agrees with time.Parse on
+// any text.
+func FuzzCreatedAtV1(f *testing.F) {
+	for _, s := range []string{"Mon Jan 02 15:04:05 -0700 2006", "Sun Nov 29 17:17:17 +0000 2026", "Thu Feb 29 23:59:59 +2359 2024", "Mon Jan 02 15:04:05 -0700 06"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, gerr := createdAtV1(s)
+		want, werr := time.Parse(time.RubyDate, s)
+		if (gerr == nil) != (werr == nil) || got.UTC() != want.UTC() {
+			t.Fatalf("%q: %v %v, want %v %v", s, got.UTC(), gerr, want.UTC(), werr)
+		}
+	})
 }
