@@ -301,6 +301,9 @@ type v1Scanner struct {
 }
 
 func (s *v1Scanner) skipSpace() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return // most often: no space at all
+	}
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
@@ -363,6 +366,36 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 		}
 		if !set && integral && len(num) <= 18 && (sc.kind != kUint || num[0] != '-') && (sc.bits == 64 || sc.kind == kFloat) {
 			return true // fits: nothing to parse
+		}
+		if integral && len(num) <= 18 && sc.kind != kFloat && (sc.kind == kInt || num[0] != '-') {
+			// At most 18 digits fit an int64: read them here, as
+			// strconv would.
+			n, neg := int64(0), num[0] == '-'
+			if neg {
+				num = num[1:]
+			}
+			for _, d := range num {
+				n = n*10 + int64(d-'0')
+			}
+			if neg {
+				n = -n
+			}
+			if sc.kind == kInt {
+				if sc.bits < 64 && reflect.Zero(sc.typ).OverflowInt(n) {
+					return false
+				}
+				if set {
+					v.SetInt(n)
+				}
+			} else {
+				if sc.bits < 64 && reflect.Zero(sc.typ).OverflowUint(uint64(n)) {
+					return false
+				}
+				if set {
+					v.SetUint(uint64(n))
+				}
+			}
+			return true
 		}
 		switch sc.kind {
 		case kInt:
