@@ -169,9 +169,51 @@ var (
 
 func tweetSchema() *schema {
 	tweetSchemaOnce.Do(func() {
-		tweetSchemaV = schemaOf(reflect.TypeOf(tweetV1{}), map[reflect.Type]*schema{})
+		full := schemaOf(reflect.TypeOf(tweetV1{}), map[reflect.Type]*schema{})
+		// postFromTweetV1 reads less of the statuses a status embeds:
+		// of a retweeted one its id, text, entities and author's handle;
+		// of a quoted one only that it is there. Their other fields are
+		// checked, not set.
+		top := narrowed(full, v1Needed["Tweet"], nil)
+		top.fields["retweeted_status"].s = pointerTo(top.fields["retweeted_status"].s, narrowed(full, []string{"IDStr", "Text", "FullText", "ExtendedTweet", "Entities", "User"}, map[string][]string{"User": {"ScreenName"}}))
+		top.fields["quoted_status"].s = pointerTo(top.fields["quoted_status"].s, narrowed(full, nil, nil))
+		top.index()
+		tweetSchemaV = top
 	})
 	return tweetSchemaV
+}
+
+// narrowed is a copy of the struct schema sc that sets only the fields
+// named in needed, and of those whose type inner names only the fields
+// named there.
+func narrowed(sc *schema, needed []string, inner map[string][]string) *schema {
+	n := *sc
+	n.fields = map[string]*sfield{}
+	want := map[string]bool{}
+	for _, name := range needed {
+		want[name] = true
+	}
+	for name, f := range sc.fields {
+		c := *f
+		c.needed = want[sc.typ.FieldByIndex(f.index).Name] && len(f.index) == 1
+		if c.needed {
+			if st := c.s; st.kind == kPtr && st.elem.kind == kStruct {
+				if names, ok := inner[st.elem.typ.Name()]; ok {
+					c.s = pointerTo(st, narrowed(st.elem, names, inner))
+				}
+			}
+		}
+		n.fields[name] = &c
+	}
+	n.index()
+	return &n
+}
+
+// pointerTo is a copy of the pointer schema p pointing to elem.
+func pointerTo(p, elem *schema) *schema {
+	c := *p
+	c.elem = elem
+	return &c
 }
 
 func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
@@ -274,20 +316,7 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 			s.kind, s.fields, s.folded = kOpaque, nil, nil
 			break
 		}
-		// An open-addressed table at most a quarter full, by keyHash.
-		n := 4
-		for n < 4*len(s.fields) {
-			n *= 2
-		}
-		s.table = make([]*sfield, n)
-		for name, f := range s.fields {
-			f.w0, f.w1 = keyWords([]byte(name), 0, len(name))
-			j := keyHash(len(name), f.w0, f.w1) & uint32(n-1)
-			for s.table[j] != nil {
-				j = (j + 1) & uint32(n-1)
-			}
-			s.table[j] = f
-		}
+		s.index()
 	default:
 		s.kind = kOpaque
 	}
@@ -589,6 +618,24 @@ func keyWords(b []byte, start, end int) (w0, w1 uint64) {
 		}
 	}
 	return w0, w1
+}
+
+// index builds the table of a struct schema's fields: open-addressed, at
+// most a quarter full, by keyHash.
+func (s *schema) index() {
+	n := 4
+	for n < 4*len(s.fields) {
+		n *= 2
+	}
+	s.table = make([]*sfield, n)
+	for name, f := range s.fields {
+		f.w0, f.w1 = keyWords([]byte(name), 0, len(name))
+		j := keyHash(len(name), f.w0, f.w1) & uint32(n-1)
+		for s.table[j] != nil {
+			j = (j + 1) & uint32(n-1)
+		}
+		s.table[j] = f
+	}
 }
 
 // keyHash is the hash of a key from its length and first sixteen bytes.

@@ -74,6 +74,23 @@ func TestScanMatchesStd(t *testing.T) {
 		t.Errorf("the fast path took only %d of %d fixture statuses", taken-(len(statuses)-fixtures), fixtures)
 	}
 	t.Logf("fast path took %d of %d fixture statuses and all %d generated", taken-(len(statuses)-fixtures), fixtures, len(statuses)-fixtures)
+	// Embedded statuses, of which the scanner sets only what the post
+	// reads: taken, and the same post.
+	const head = `{"id_str":"5","created_at":"Mon Nov 30 10:00:00 +0000 2026","user":{"id_str":"2","screen_name":"a","name":"A","location":"Gaza"}`
+	for _, embedded := range []string{
+		head + `,"text":"RT @b: x","retweeted_status":{"id_str":"4","created_at":"Sun Nov 29 10:00:00 +0000 2026","lang":"ar","favorite_count":3,"text":"short","place":{"country_code":"PS"},"coordinates":{"type":"Point","coordinates":[1,2]},"user":{"id_str":"3","screen_name":"b","name":"B","location":"Jenin","followers_count":7},"extended_tweet":{"full_text":"long #كلنا_لفلسطين","entities":{"hashtags":[{"text":"كلنا_لفلسطين"}]}},"entities":{"hashtags":[{"text":"short"}]}}}`,
+		head + `,"text":"RT @b: x","retweeted_status":{"id_str":"4","full_text":"#AllForPalestine now","entities":{"hashtags":[{"text":"AllForPalestine"}]}}}`,
+		head + `,"text":"RT","retweeted_status":{}}`,
+		head + `,"text":"q #AllForPalestine","quoted_status":{"id_str":"9","text":"#Other","user":{"screen_name":"c"},"entities":{"hashtags":[{"text":"Other"}]}}}`,
+		head + `,"text":"q","quoted_status":{}}`,
+		head + `,"text":"q","quoted_status":null,"retweeted_status":null}`,
+	} {
+		got, gerr, ok := scanPost([]byte(embedded), now)
+		want, werr := parseTweetV1Std([]byte(embedded), now)
+		if !ok || (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: fast path (taken %v) %v\n%+v\nstd %v\n%+v", embedded, ok, gerr, got, werr, want)
+		}
+	}
 	for _, odd := range []string{
 		`{"id_str":"1","ID_STR":"2"}`, // folds onto a field
 		`{"id_str":"1","id_str":"2"}`, // repeated
