@@ -39,7 +39,11 @@ func scanTweetV1(raw []byte, t *tweetV1) bool {
 func scanPostV1(raw []byte, source string, now time.Time) (p store.Post, err error, ok bool) {
 	sc := scratchPool.Get().(*v1Scratch)
 	defer sc.done()
-	s := v1Scanner{b: raw, arena: &sc.arena}
+	if sc.pred == nil {
+		tweetSchema() // numbers the fields
+		sc.pred = make([]*sfield, tweetIDs)
+	}
+	s := v1Scanner{b: raw, arena: &sc.arena, pred: sc.pred}
 	if !s.tweet(&sc.t) {
 		return store.Post{}, nil, false
 	}
@@ -51,6 +55,7 @@ func scanPostV1(raw []byte, source string, now time.Time) (p store.Post, err err
 type v1Scratch struct {
 	t     tweetV1
 	arena v1Arena
+	pred  []*sfield // v1Scanner.pred, kept from status to status
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(v1Scratch) }}
@@ -151,6 +156,7 @@ type schema struct {
 	folded map[string]bool    // kStruct: lower-cased JSON names
 	nField int
 	slot   int // a number of its own, for v1Arena
+	id     int // kStruct: a number of its own among fields and structs (numberFields)
 }
 
 type sfield struct {
@@ -159,7 +165,10 @@ type sfield struct {
 	n      int // position, for duplicate detection
 	s      *schema
 	needed bool
-	w0, w1 uint64 // the name's first sixteen bytes (keyWords)
+	w0, w1 uint64  // the name's first sixteen bytes (keyWords)
+	quoted string  // the name in quotes, as a key
+	owner  *schema // the struct it is a field of
+	id     int     // a number of its own among fields and structs (numberFields)
 }
 
 var (
@@ -178,9 +187,33 @@ func tweetSchema() *schema {
 		top.fields["retweeted_status"].s = pointerTo(top.fields["retweeted_status"].s, narrowed(full, []string{"IDStr", "Text", "FullText", "ExtendedTweet", "Entities", "User"}, map[string][]string{"User": {"ScreenName"}}))
 		top.fields["quoted_status"].s = pointerTo(top.fields["quoted_status"].s, narrowed(full, nil, nil))
 		top.index()
+		tweetIDs = numberFields(top, map[*schema]bool{}, 0)
 		tweetSchemaV = top
 	})
 	return tweetSchemaV
+}
+
+// tweetIDs counts the ids numberFields gave in tweetSchema.
+var tweetIDs int
+
+// numberFields numbers every struct schema reached from sc, and each of
+// its fields, from next on; it returns the next number free.
+func numberFields(sc *schema, seen map[*schema]bool, next int) int {
+	if sc == nil || seen[sc] {
+		return next
+	}
+	seen[sc] = true
+	next = numberFields(sc.elem, seen, next)
+	if sc.kind == kStruct {
+		sc.id = next
+		next++
+		for _, f := range sc.fields {
+			f.id = next
+			next++
+			next = numberFields(f.s, seen, next)
+		}
+	}
+	return next
 }
 
 // narrowed is a copy of the struct schema sc that sets only the fields
@@ -327,6 +360,9 @@ type v1Scanner struct {
 	b     []byte
 	i     int
 	arena *v1Arena // where pointed-to objects come from; nil: reflect.New
+	// pred is, by the id of a field (or of a struct, for its first key),
+	// the field whose key followed it last time; nil: no guessing.
+	pred []*sfield
 }
 
 func (s *v1Scanner) skipSpace() {
@@ -496,6 +532,7 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 	s.i++ // '{'
 	var seen [2]uint64
 	first := true
+	prev := sc.id // the last field read, for s.pred
 	for {
 		s.skipSpace()
 		if s.i >= len(s.b) {
@@ -509,22 +546,41 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 		if s.b[s.i] != '"' {
 			return false
 		}
-		// The key. One with an escape, a control character or a byte
-		// beyond ASCII names no field as it stands (encoding/json would
-		// unescape or fold it): the full decoder takes those.
-		start := s.i + 1
-		end, ok := keyEnd(s.b, start)
-		if !ok {
-			return false
+		// The key. Statuses from one source list their keys in one
+		// order: the field that followed the previous one last time is
+		// tried first, and is the key when the key's bytes are its name
+		// to the closing quote. Otherwise the key is read: one with an
+		// escape, a control character or a byte beyond ASCII names no
+		// field as it stands (encoding/json would unescape or fold it),
+		// and the full decoder takes those.
+		var f *sfield
+		var key []byte
+		if p := s.pred; p != nil {
+			if g := p[prev]; g != nil && g.owner == sc && len(s.b)-s.i >= len(g.quoted) && string(s.b[s.i:s.i+len(g.quoted)]) == g.quoted {
+				f, key = g, s.b[s.i+1:s.i+len(g.quoted)-1]
+				s.i += len(g.quoted)
+			}
 		}
-		key := s.b[start:end]
-		s.i = end + 1
+		if f == nil {
+			start := s.i + 1
+			end, ok := keyEnd(s.b, start)
+			if !ok {
+				return false
+			}
+			key = s.b[start:end]
+			s.i = end + 1
+			if f = sc.lookup(s.b, start, end); f != nil && s.pred != nil {
+				s.pred[prev] = f
+			}
+		}
 		s.skipSpace()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			return false
 		}
 		s.i++
-		f := sc.lookup(s.b, start, end)
+		if f != nil {
+			prev = f.id
+		}
 		if depth == 0 && (len(key) == 8 && bytes.EqualFold(key, []byte("statuses")) || len(key) == 7 && bytes.EqualFold(key, []byte("results"))) {
 			return false // perhaps an envelope: FormatTwitterV1.Parse decides
 		}
@@ -630,6 +686,7 @@ func (s *schema) index() {
 	s.table = make([]*sfield, n)
 	for name, f := range s.fields {
 		f.w0, f.w1 = keyWords([]byte(name), 0, len(name))
+		f.quoted, f.owner = `"`+name+`"`, s
 		j := keyHash(len(name), f.w0, f.w1) & uint32(n-1)
 		for s.table[j] != nil {
 			j = (j + 1) & uint32(n-1)

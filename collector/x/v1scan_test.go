@@ -2,6 +2,7 @@ package x
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -280,4 +281,35 @@ func FuzzCreatedAtV1(f *testing.F) {
 			t.Fatalf("%q: %v %v, want %v %v", s, got.UTC(), gerr, want.UTC(), werr)
 		}
 	})
+}
+
+// TestScanKeyOrder: the scanner guesses each key from the order of the
+// last status; statuses whose keys come in another order (here sorted, as
+// encoding/json writes a map, alternating with the generator's order) give
+// the same posts as encoding/json.
+func TestScanKeyOrder(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	statuses, _ := v1Corpus(t, 300)
+	for i, raw := range statuses {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		sorted, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range [][]byte{raw, sorted, raw} {
+			got, gerr, ok := scanPost(b, now)
+			if !ok {
+				continue
+			}
+			want, werr := parseTweetV1Std(b, now)
+			if (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("status %d: fast path %v\n%+v\nstd %v\n%+v", i, gerr, got, werr, want)
+			}
+		}
+	}
 }
