@@ -171,6 +171,10 @@ func ImportReader(ctx context.Context, db collector.Sink, m *collector.Matcher, 
 	// (being read, queued, parsed, queued, stored), so an import holds about
 	// 5 × BatchBytes of records plus their parsed posts, whatever the size
 	// of the records (one record larger than BatchBytes is a batch alone).
+	// A file of lines is read in chunks that its records point into
+	// (readLines): a batch holds its records' chunks, at most one chunk
+	// more than its records at each end, and a chunk is reused once the
+	// batches that hold it are stored.
 	recs := make(chan []record, 1)
 	readErr := make(chan error, 1)
 	rctx, cancel := context.WithCancel(ctx)
