@@ -35,10 +35,23 @@ type state struct {
 	strs       []string          // interned strings by id; id 0 is none
 	ids        map[string]uint32 // interned string → id
 	// last is, per slot of a contribution's strings, the last string
-	// interned there: consecutive posts mostly share day, hour, country…
+	// interned there (and for a dimension's value, its dense index):
+	// consecutive posts mostly share day, hour, country…
 	last [internSlots]struct {
-		s  string
-		id uint32
+		s     string
+		id    uint32
+		dense int32
+	}
+	// dense gives, per dimension of contributionDims, the dense index of
+	// each value id (-1: past denseVals, in periodCells.dims); nDense counts
+	// the dense indices given
+	dense  [len(contributionDims)]map[uint32]int32
+	nDense [len(contributionDims)]int32
+	// lastPC caches, by grain (as in store.Grains), the periodCells of the
+	// last period looked up
+	lastPC [3]struct {
+		key uint64
+		pc  *periodCells
 	}
 	// ids of the dims of contribution.dims, of "", and of the dimensions
 	// of the day's extra cells
@@ -70,10 +83,20 @@ type cellID struct {
 }
 
 // periodCells are the cells of one campaign, grain and period, by
-// dimension id, then by value and value2 (value | value2<<32).
+// dimension id, then by value and value2 (value | value2<<32). The cells of
+// the dimensions of contribution.dims, the two dozen a post counts in, are
+// in dense instead, by the dimension's index in contributionDims and the
+// value's dense index (state.denseOf): a post finds them by indexing
+// slices, not by hashing. A value past denseVals is in dims.
 type periodCells struct {
-	dims [groupDims]map[uint64]*cellEntry
+	dims  [groupDims]map[uint64]*cellEntry
+	dense [len(contributionDims)][]*cellEntry
 }
+
+// denseVals bounds the values of one dimension that periodCells holds
+// densely (a batch has a few dozen countries, languages…): hostile data
+// with thousands of languages costs map lookups, not memory per period.
+const denseVals = 256
 
 // groupDims bounds the ids of the dimensions periodCells holds: newState
 // interns every dimension the rules name first, so they have the smallest.
@@ -144,6 +167,10 @@ func newState(a *Aggregator, tx *store.RollupTx, h sizeHint) *state {
 	}
 	for i, d := range contributionDims {
 		s.dimIDs[i] = s.intern(d)
+		if s.dimIDs[i] != uint32(i+1) {
+			panic("aggregator: the dimensions of contributions must be interned first")
+		}
+		s.dense[i] = map[uint32]int32{}
 	}
 	s.empty = s.intern("")
 	s.firstDim, s.minuteDim = s.intern(store.DimFirstHour), s.intern(store.DimMinute)
@@ -182,6 +209,8 @@ type coIDs struct {
 	minute  uint32
 	utcHour uint32 // 0 when co.utcHour is ""
 	vals    [len(contributionDims)]uint32
+	dense   [len(contributionDims)]int32 // of vals, by denseOf
+	pcs     [3]*periodCells              // of periods
 }
 
 func (s *state) idsOf(co *contribution) coIDs {
@@ -190,9 +219,59 @@ func (s *state) idsOf(co *contribution) coIDs {
 		x.utcHour = s.internAt(slotUTCHour, co.utcHour)
 	}
 	for i, dv := range co.dims {
-		x.vals[i] = s.internAt(slotDims+i, dv.Value)
+		l := &s.last[slotDims+i]
+		if l.id == 0 || l.s != dv.Value {
+			l.s, l.id = dv.Value, s.intern(dv.Value)
+			l.dense = s.denseOf(i, l.id)
+		}
+		x.vals[i], x.dense[i] = l.id, l.dense
+	}
+	for gi, g := range store.Grains {
+		x.pcs[gi] = s.periodCellsAt(gi, periodOfCell(cellID{camp: x.camp, grain: g, period: x.periods[gi]}))
 	}
 	return x
+}
+
+// denseOf is the dense index of value id in dimension d of
+// contributionDims, -1 past denseVals.
+func (s *state) denseOf(d int, id uint32) int32 {
+	if v, ok := s.dense[d][id]; ok {
+		return v
+	}
+	v := int32(-1)
+	if s.nDense[d] < denseVals {
+		v = s.nDense[d]
+		s.nDense[d]++
+	}
+	s.dense[d][id] = v
+	return v
+}
+
+// periodCellsAt returns the cells of a period (periodOfCell), by the
+// cache of grain index gi.
+func (s *state) periodCellsAt(gi int, pk uint64) *periodCells {
+	l := &s.lastPC[gi]
+	if l.pc != nil && l.key == pk {
+		return l.pc
+	}
+	pc := s.periods[pk]
+	if pc == nil {
+		pc = &periodCells{}
+		s.periods[pk] = pc
+	}
+	l.key, l.pc = pk, pc
+	return pc
+}
+
+// grainIndex is the index of g in store.Grains.
+func grainIndex(g store.Grain) int {
+	switch g {
+	case store.GrainDay:
+		return 1
+	case store.GrainHour:
+		return 2
+	}
+	return 0
 }
 
 // campaignIndex is the index of the named campaign in Aggregator.campaigns.
@@ -234,12 +313,39 @@ func (s *state) cellAt(id cellID) (*store.Figures, error) {
 		s.other[id] = e
 		return &e.f, nil
 	}
-	pk := periodOfCell(id)
-	pc := s.periods[pk]
-	if pc == nil {
-		pc = &periodCells{}
-		s.periods[pk] = pc
+	pc := s.periodCellsAt(grainIndex(id.grain), periodOfCell(id))
+	if d := int(id.dim) - 1; d >= 0 && d < len(contributionDims) && id.value2 == 0 {
+		return s.denseCell(pc, id, s.denseOf(d, id.value))
 	}
+	return s.mapCell(pc, id)
+}
+
+// denseCell is cellAt for a cell of a dimension of contributionDims in
+// period pc, its value at dense index vi (denseOf).
+func (s *state) denseCell(pc *periodCells, id cellID, vi int32) (*store.Figures, error) {
+	if vi < 0 {
+		return s.mapCell(pc, id)
+	}
+	d := id.dim - 1
+	l := pc.dense[d]
+	if int(vi) < len(l) {
+		if e := l[vi]; e != nil {
+			return &e.f, nil
+		}
+	} else {
+		l = append(l, make([]*cellEntry, int(vi)+1-len(l))...)
+		pc.dense[d] = l
+	}
+	e, err := s.newCell(id)
+	if err != nil {
+		return nil, err
+	}
+	l[vi] = e
+	return &e.f, nil
+}
+
+// mapCell is cellAt for a cell in pc.dims.
+func (s *state) mapCell(pc *periodCells, id cellID) (*store.Figures, error) {
 	m := pc.dims[id.dim]
 	if m == nil {
 		m = map[uint64]*cellEntry{}
@@ -447,7 +553,7 @@ func (s *state) addContribution(co *contribution) error {
 		pm.Posts++
 		for i, dv := range co.dimsFor(g) {
 			id.dim, id.value = s.dimIDs[i], x.vals[i]
-			f, err := s.cellAt(id)
+			f, err := s.denseCell(x.pcs[gi], id, x.dense[i])
 			if err != nil {
 				return err
 			}
@@ -507,7 +613,7 @@ func (s *state) addAuthorless(co *contribution, x *coIDs) error {
 		id := cellID{camp: x.camp, grain: g, period: x.periods[gi]}
 		for i := range co.dimsFor(g) {
 			id.dim, id.value = s.dimIDs[i], x.vals[i]
-			f, err := s.cellAt(id)
+			f, err := s.denseCell(x.pcs[gi], id, x.dense[i])
 			if err != nil {
 				return err
 			}
