@@ -29,9 +29,13 @@ type state struct {
 	other      map[cellID]*cellEntry
 	cellList   []*cellEntry
 	cellBuf    []cellEntry                        // storage for cells, in blocks: pointers stay put
-	members    map[uint64]map[string]*memberEntry // by campaign and day (memberGroup), then author
+	// authors holds the member records of the batch by campaign index,
+	// then author: one lookup finds all of an author's records
+	authors    []map[string]*authorRecs
+	authorBuf  []authorRecs
 	memberList []*memberEntry
 	memberBuf  []memberEntry
+	dvBuf      []store.DimValue // storage for new PeriodMember.In lists
 	strs       []string          // interned strings by id; id 0 is none
 	ids        map[string]uint32 // interned string → id
 	// last is, per slot of a contribution's strings, the last string
@@ -120,6 +124,21 @@ type memberID struct {
 	author string
 }
 
+// authorRecs are the member records of one author in one campaign that the
+// batch has touched: the campaign record (nil until touched) and day
+// records, by interned day. An author has a few days in a batch: a
+// slice, searched from the end, finds them.
+type authorRecs struct {
+	camp   *memberEntry
+	days   []dayRec
+	inline [2]dayRec // days' first storage
+}
+
+type dayRec struct {
+	day uint32
+	e   *memberEntry
+}
+
 type memberEntry struct {
 	key    store.MemberKey
 	m      store.Member
@@ -156,7 +175,7 @@ func newState(a *Aggregator, tx *store.RollupTx, h sizeHint) *state {
 		periods:    map[uint64]*periodCells{},
 		other:      map[cellID]*cellEntry{},
 		cellList:   make([]*cellEntry, 0, h.cells),
-		members:    map[uint64]map[string]*memberEntry{},
+		authors:    make([]map[string]*authorRecs, len(a.campaigns)),
 		memberList: make([]*memberEntry, 0, h.members),
 		strs:       make([]string, 1, h.strs+1),
 		ids:        make(map[string]uint32, h.strs),
@@ -397,14 +416,43 @@ func (s *state) member(k store.MemberKey) (*memberEntry, error) {
 // memberAt returns a member record, read from the store the first time the
 // batch touches it.
 func (s *state) memberAt(id memberID) (*memberEntry, error) {
-	gk := uint64(id.camp)<<32 | uint64(id.day)
-	group := s.members[gk]
-	if group == nil {
-		group = map[string]*memberEntry{}
-		s.members[gk] = group
+	return s.recordOf(s.authorOf(id.camp, id.author), id)
+}
+
+// authorOf returns the records of an author in campaign camp, adding them
+// (with none yet) the first time the batch meets the author.
+func (s *state) authorOf(camp uint16, author string) *authorRecs {
+	m := s.authors[camp]
+	if m == nil {
+		m = map[string]*authorRecs{}
+		s.authors[camp] = m
 	}
-	if e, ok := group[id.author]; ok {
-		return e, nil
+	if r, ok := m[author]; ok {
+		return r
+	}
+	if len(s.authorBuf) == cap(s.authorBuf) {
+		s.authorBuf = make([]authorRecs, 0, blockSize)
+	}
+	s.authorBuf = append(s.authorBuf, authorRecs{})
+	r := &s.authorBuf[len(s.authorBuf)-1]
+	r.days = r.inline[:0]
+	m[author] = r
+	return r
+}
+
+// recordOf returns the member record id of the author whose records r
+// are, read from the store the first time the batch touches it.
+func (s *state) recordOf(r *authorRecs, id memberID) (*memberEntry, error) {
+	if id.day == s.empty {
+		if r.camp != nil {
+			return r.camp, nil
+		}
+	} else {
+		for i := len(r.days) - 1; i >= 0; i-- {
+			if r.days[i].day == id.day {
+				return r.days[i].e, nil
+			}
+		}
 	}
 	k := store.MemberKey{Campaign: s.a.campaigns[id.camp].Name, Day: s.strs[id.day], Author: id.author}
 	m, ok, err := s.tx.Member(k)
@@ -416,9 +464,25 @@ func (s *state) memberAt(id memberID) (*memberEntry, error) {
 	}
 	s.memberBuf = append(s.memberBuf, memberEntry{key: k, m: m, exists: ok})
 	e := &s.memberBuf[len(s.memberBuf)-1]
-	group[id.author] = e
+	if id.day == s.empty {
+		r.camp = e
+	} else {
+		r.days = append(r.days, dayRec{id.day, e})
+	}
 	s.memberList = append(s.memberList, e)
 	return e, nil
+}
+
+// inList returns an empty list of capacity n for a new PeriodMember.In,
+// from storage allocated in blocks. Its capacity is exact: appending past
+// it moves it, never onto the next list.
+func (s *state) inList(n int) []store.DimValue {
+	if cap(s.dvBuf)-len(s.dvBuf) < n {
+		s.dvBuf = make([]store.DimValue, 0, max(n, 8*blockSize))
+	}
+	i := len(s.dvBuf)
+	s.dvBuf = s.dvBuf[:i+n]
+	return s.dvBuf[i:i:i+n]
 }
 
 var periodGrains = [...]store.Grain{store.GrainDay, store.GrainHour}
@@ -449,7 +513,8 @@ func (s *state) addContribution(co *contribution) error {
 	if co.author == "" {
 		return s.addAuthorless(co, &x)
 	}
-	camp, err := s.memberAt(memberID{camp: x.camp, day: s.empty, author: co.author})
+	recs := s.authorOf(x.camp, co.author)
+	camp, err := s.recordOf(recs, memberID{camp: x.camp, day: s.empty, author: co.author})
 	if err != nil {
 		return err
 	}
@@ -459,7 +524,7 @@ func (s *state) addContribution(co *contribution) error {
 		old := camp.m.First
 		camp.m.First = co.at
 		oldDay := periodOf(c, store.GrainDay, old)
-		prev, err := s.memberAt(memberID{camp: x.camp, day: s.intern(oldDay), author: co.author})
+		prev, err := s.recordOf(recs, memberID{camp: x.camp, day: s.intern(oldDay), author: co.author})
 		if err != nil {
 			return err
 		}
@@ -490,7 +555,7 @@ func (s *state) addContribution(co *contribution) error {
 			camp.firstDay, camp.firstHour = periodOf(c, store.GrainDay, camp.m.First), periodOf(c, store.GrainHour, camp.m.First)
 		}
 	}
-	day, err := s.memberAt(memberID{camp: x.camp, day: x.periods[1], author: co.author})
+	day, err := s.recordOf(recs, memberID{camp: x.camp, day: x.periods[1], author: co.author})
 	if err != nil {
 		return err
 	}
@@ -499,24 +564,24 @@ func (s *state) addContribution(co *contribution) error {
 	// Find or add the author's entries for the post's three periods first:
 	// adding may move a slice, so take pointers only after.
 	periods := [3]string{"", co.day, co.hour}
-	recs := [3]*store.Member{&camp.m, &day.m, &day.m}
+	mrecs := [3]*store.Member{&camp.m, &day.m, &day.m}
 	var idx [3]int
 	var fresh [3]bool
 	for gi, g := range store.Grains {
-		m := recs[gi]
+		m := mrecs[gi]
 		i := m.Period(g, periods[gi])
 		if i < 0 {
 			if m.Periods == nil {
 				m.Periods = make([]store.PeriodMember, 0, 2)
 			}
 			m.Periods = append(m.Periods, store.PeriodMember{Grain: g, Period: periods[gi], FirstSeen: co.at, LastSeen: co.at, Followers: co.follow,
-				In: make([]store.DimValue, 0, len(co.dimsFor(g)))})
+				In: s.inList(len(co.dimsFor(g)))})
 			i, fresh[gi] = len(m.Periods)-1, true
 		}
 		idx[gi] = i
 	}
 	for gi, g := range store.Grains {
-		pm := &recs[gi].Periods[idx[gi]]
+		pm := &mrecs[gi].Periods[idx[gi]]
 		period := periods[gi]
 		id := cellID{camp: x.camp, grain: g, period: x.periods[gi]}
 		isNew := g == store.GrainTotal || (g == store.GrainDay && camp.firstDay == period) || (g == store.GrainHour && camp.firstHour == period)
@@ -558,7 +623,9 @@ func (s *state) addContribution(co *contribution) error {
 				return err
 			}
 			f.CountKind(co.kind)
-			if !pm.Has(dv.Dim, dv.Value) {
+			// a new entry has none of the post's dimensions (they are
+			// distinct) yet
+			if fresh[gi] || !pm.Has(dv.Dim, dv.Value) {
 				pm.In = append(pm.In, dv)
 				f.Participants++
 				f.Reach = store.AddReach(f.Reach, pm.Followers)
