@@ -51,6 +51,12 @@ type state struct {
 	// the dense indices given
 	dense  [len(contributionDims)]map[uint32]int32
 	nDense [len(contributionDims)]int32
+	// minutes holds the minute and country_minute cells by minute
+	minutes    map[minuteKey]*minuteCells
+	lastMinute struct {
+		k  minuteKey
+		mc *minuteCells
+	}
 	// lastPC caches, by grain (as in store.Grains), the periodCells of the
 	// last period looked up
 	lastPC [3]struct {
@@ -95,6 +101,21 @@ type cellID struct {
 type periodCells struct {
 	dims  [groupDims]map[uint64]*cellEntry
 	dense [len(contributionDims)][]*cellEntry
+}
+
+// minuteKey names the minute cells of a campaign's day: the minute and
+// country_minute cells of one minute.
+type minuteKey struct {
+	camp        uint16
+	day, minute uint32
+}
+
+// minuteCells are the store.DimMinute cell of one minute and its
+// store.DimCountryMinute cells, by the country's dense index (denseOf); a
+// country past denseVals is in periodCells.dims.
+type minuteCells struct {
+	minute    *cellEntry
+	countries []*cellEntry
 }
 
 // denseVals bounds the values of one dimension that periodCells holds
@@ -174,6 +195,7 @@ func newState(a *Aggregator, tx *store.RollupTx, h sizeHint) *state {
 		a: a, tx: tx,
 		periods:    map[uint64]*periodCells{},
 		other:      map[cellID]*cellEntry{},
+		minutes:    map[minuteKey]*minuteCells{},
 		cellList:   make([]*cellEntry, 0, h.cells),
 		authors:    make([]map[string]*authorRecs, len(a.campaigns)),
 		memberList: make([]*memberEntry, 0, h.members),
@@ -332,11 +354,55 @@ func (s *state) cellAt(id cellID) (*store.Figures, error) {
 		s.other[id] = e
 		return &e.f, nil
 	}
+	if id.grain == store.GrainDay && (id.dim == s.minuteDim && id.value2 == 0 || id.dim == s.countryMinuteDim && id.value2 != 0) {
+		country := int32(-1)
+		if id.dim == s.countryMinuteDim {
+			country = s.denseOf(1, id.value)
+		}
+		return s.minuteCell(id, country)
+	}
 	pc := s.periodCellsAt(grainIndex(id.grain), periodOfCell(id))
 	if d := int(id.dim) - 1; d >= 0 && d < len(contributionDims) && id.value2 == 0 {
 		return s.denseCell(pc, id, s.denseOf(d, id.value))
 	}
 	return s.mapCell(pc, id)
+}
+
+// minuteCell is cellAt for a day's minute cell, or its country_minute cell
+// of the country at dense index country (of store.DimCountry, denseOf).
+func (s *state) minuteCell(id cellID, country int32) (*store.Figures, error) {
+	k := minuteKey{camp: id.camp, day: id.period, minute: id.value}
+	if id.dim == s.countryMinuteDim {
+		k.minute = id.value2
+	}
+	mc := s.lastMinute.mc
+	if mc == nil || s.lastMinute.k != k {
+		if mc = s.minutes[k]; mc == nil {
+			mc = &minuteCells{}
+			s.minutes[k] = mc
+		}
+		s.lastMinute.k, s.lastMinute.mc = k, mc
+	}
+	var slot **cellEntry
+	switch {
+	case id.dim == s.minuteDim:
+		slot = &mc.minute
+	case country < 0:
+		return s.mapCell(s.periodCellsAt(1, periodOfCell(id)), id)
+	default:
+		if int(country) >= len(mc.countries) {
+			mc.countries = append(mc.countries, make([]*cellEntry, int(country)+1-len(mc.countries))...)
+		}
+		slot = &mc.countries[country]
+	}
+	if *slot == nil {
+		e, err := s.newCell(id)
+		if err != nil {
+			return nil, err
+		}
+		*slot = e
+	}
+	return &(*slot).f, nil
 }
 
 // denseCell is cellAt for a cell of a dimension of contributionDims in
@@ -648,7 +714,7 @@ func (s *state) addContribution(co *contribution) error {
 // source_utc_hour cells: posts and kinds only.
 func (s *state) countExtra(co *contribution, x *coIDs) error {
 	for _, id := range s.minuteCells(x) {
-		f, err := s.cellAt(id)
+		f, err := s.minuteCell(id, x.dense[1]) // the country's, for country_minute
 		if err != nil {
 			return err
 		}
