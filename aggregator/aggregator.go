@@ -502,6 +502,73 @@ type contribution struct {
 	// minute is the post's UTC minute (store.HourLayout), for the
 	// store.DimMinute and store.DimCountryMinute cells.
 	minute string
+	// mp is the cache entry day, hour and minute came from, nil when they
+	// were computed for the post (see periodCache)
+	mp *minutePeriods
+}
+
+// periodCache remembers, per campaign and UTC minute, the periods a post
+// of that minute falls in, so that a batch formats each minute's day, hour
+// and minute once rather than once per post. It is not safe for concurrent
+// use: each state has its own.
+type periodCache struct {
+	byCamp []map[int64]*minutePeriods // by campaign index, then Unix minute
+}
+
+// periodCacheLimit bounds a periodCache's minutes per campaign; it is
+// cleared when full.
+const periodCacheLimit = 1 << 17
+
+// minutePeriods are the periods of every instant of one UTC minute in one
+// campaign, and the ids its state gave them.
+type minutePeriods struct {
+	day, hour, minute string
+	// utcHour is the minute's UTC hour (store.HourLayout) where the
+	// campaign's clock hour is not a UTC hour, else ""
+	utcHour string
+	// interned says the state has set dayID, hourID, minuteID and pcs
+	interned                bool
+	dayID, hourID, minuteID uint32
+	pcs                     [3]*periodCells
+}
+
+// periodsAt returns the periods of instant t in campaign ci, or nil when
+// the minute holding t does not have one zone offset of whole minutes
+// throughout (then its instants may differ in day or hour: the caller
+// computes them for t).
+func (pc *periodCache) periodsAt(ci int, c *store.Campaign, t time.Time) *minutePeriods {
+	if pc == nil {
+		return nil
+	}
+	if pc.byCamp[ci] == nil {
+		pc.byCamp[ci] = map[int64]*minutePeriods{}
+	}
+	m := pc.byCamp[ci]
+	sec := t.Unix()
+	unixMin := sec / 60
+	if sec%60 < 0 {
+		unixMin--
+	}
+	if mp, ok := m[unixMin]; ok {
+		return mp
+	}
+	t0 := time.Unix(unixMin*60, 0).In(c.Loc())
+	// one offset throughout the minute, of whole minutes: every instant of
+	// it has the local date, hour and minute of t0
+	_, end := t0.ZoneBounds()
+	_, off := t0.Zone()
+	var mp *minutePeriods
+	if off%60 == 0 && (end.IsZero() || !end.Before(t0.Add(time.Minute))) {
+		mp = &minutePeriods{day: c.Day(t0), hour: c.HourStart(t0).UTC().Format(store.HourLayout), minute: t0.UTC().Format(store.HourLayout)}
+		if !c.HoursAlignUTC(t0) {
+			mp.utcHour = t0.UTC().Truncate(time.Hour).Format(store.HourLayout)
+		}
+	}
+	if len(m) >= periodCacheLimit {
+		clear(m)
+	}
+	m[unixMin] = mp
+	return mp
 }
 
 // contributionDims are the dimensions of contribution.dims, in order.
@@ -530,14 +597,38 @@ func sourceKind(source string, kind store.Kind) string {
 // contributions returns, for each campaign the post belongs to (by hashtag
 // and window), what it contributes.
 func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribution {
+	return a.contributionsCached(p, out, nil)
+}
+
+// contributionsCached is contributions, taking each minute's periods from
+// cache (when not nil). Check's recount asks contributions, which computes
+// them for each post: a cache that disagreed would fail the check.
+func (a *Aggregator) contributionsCached(p *store.Post, out []contribution, cache *periodCache) []contribution {
 	out = out[:0]
 	var attr Attribution
 	attributed := false
 	for i := range a.campaigns {
 		c := &a.campaigns[i]
-		day, counts, _ := c.CountsPost(p)
-		if !counts {
-			continue
+		var day string
+		var mp *minutePeriods
+		if cache == nil {
+			var counts bool
+			if day, counts, _ = c.CountsPost(p); !counts {
+				continue
+			}
+		} else {
+			// store.Campaign.CountsPost, with the day from the cache
+			if !c.Matches(p.Hashtags) {
+				continue
+			}
+			if mp = cache.periodsAt(i, c, p.CreatedAt); mp != nil {
+				day = mp.day
+			} else {
+				day = c.Day(p.CreatedAt)
+			}
+			if !c.InWindow(day) || !store.Plausible(p) {
+				continue
+			}
 		}
 		if !attributed {
 			attr = a.opts.Attribute(p.Signals)
@@ -562,19 +653,27 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 			campaign: c,
 			ci:       i,
 			day:      day,
-			hour:     c.HourStart(p.CreatedAt).UTC().Format(store.HourLayout),
 			author:   authorKey(p),
 			handle:   handle,
 			at:       p.CreatedAt.UnixNano(),
 			follow:   store.ClampFollowers(p.Author.Followers), // stores from before the clamp
 			kind:     kind,
+			mp:       mp,
 		}
 		for i, v := range [len(contributionDims)]string{"", attr.Country, source, string(kind), store.NormalizeLang(p.Lang), attr.Method, arrival, sourceKind(source, kind)} {
 			co.dims[i] = store.DimValue{Dim: contributionDims[i], Value: v}
 		}
-		co.minute = minuteOf(co.at)
-		if !c.HoursAlignUTC(p.CreatedAt) {
-			co.utcHour = source + "/" + p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout)
+		if mp != nil {
+			co.hour, co.minute = mp.hour, mp.minute
+			if mp.utcHour != "" {
+				co.utcHour = source + "/" + mp.utcHour
+			}
+		} else {
+			co.hour = c.HourStart(p.CreatedAt).UTC().Format(store.HourLayout)
+			co.minute = minuteOf(co.at)
+			if !c.HoursAlignUTC(p.CreatedAt) {
+				co.utcHour = source + "/" + p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout)
+			}
 		}
 		if kind != store.KindRepost {
 			text := p.Text

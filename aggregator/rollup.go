@@ -72,6 +72,9 @@ type state struct {
 	topParts map[dayKey][]store.TopParticipant
 	dirtyTop map[dayKey]bool
 	scratch  []contribution
+	// periodCache gives the periods of the posts' minutes, with the ids
+	// this state gave them
+	periodCache periodCache
 	touched  map[string]bool // campaigns whose figures changed
 	// changesOnly has cells start at zero rather than at their stored
 	// value: the state of a worker of a pass (foldPass), whose changes
@@ -206,6 +209,7 @@ func newState(a *Aggregator, tx *store.RollupTx, h sizeHint) *state {
 		dirtyTop:   map[dayKey]bool{},
 		touched:    map[string]bool{},
 	}
+	s.periodCache.byCamp = make([]map[int64]*minutePeriods, len(a.campaigns))
 	for i, d := range contributionDims {
 		s.dimIDs[i] = s.intern(d)
 		if s.dimIDs[i] != uint32(i+1) {
@@ -255,7 +259,18 @@ type coIDs struct {
 }
 
 func (s *state) idsOf(co *contribution) coIDs {
-	x := coIDs{camp: uint16(co.ci), periods: [3]uint32{s.empty, s.internAt(slotDay, co.day), s.internAt(slotHour, co.hour)}, minute: s.internAt(slotMinute, co.minute)}
+	x := coIDs{camp: uint16(co.ci)}
+	if mp := co.mp; mp != nil && mp.interned {
+		x.periods, x.minute, x.pcs = [3]uint32{s.empty, mp.dayID, mp.hourID}, mp.minuteID, mp.pcs
+	} else {
+		x.periods, x.minute = [3]uint32{s.empty, s.internAt(slotDay, co.day), s.internAt(slotHour, co.hour)}, s.internAt(slotMinute, co.minute)
+		for gi, g := range store.Grains {
+			x.pcs[gi] = s.periodCellsAt(gi, periodOfCell(cellID{camp: x.camp, grain: g, period: x.periods[gi]}))
+		}
+		if mp != nil {
+			mp.interned, mp.dayID, mp.hourID, mp.minuteID, mp.pcs = true, x.periods[1], x.periods[2], x.minute, x.pcs
+		}
+	}
 	if co.utcHour != "" {
 		x.utcHour = s.internAt(slotUTCHour, co.utcHour)
 	}
@@ -266,9 +281,6 @@ func (s *state) idsOf(co *contribution) coIDs {
 			l.dense = s.denseOf(i, l.id)
 		}
 		x.vals[i], x.dense[i] = l.id, l.dense
-	}
-	for gi, g := range store.Grains {
-		x.pcs[gi] = s.periodCellsAt(gi, periodOfCell(cellID{camp: x.camp, grain: g, period: x.periods[gi]}))
 	}
 	return x
 }
@@ -563,7 +575,7 @@ var periodGrains = [...]store.Grain{store.GrainDay, store.GrainHour}
 //     their first campaign post; if an earlier post arrives later, the
 //     count moves from the old period's cells to the new one's.
 func (s *state) add(p *store.Post) error {
-	s.scratch = s.a.contributions(p, s.scratch)
+	s.scratch = s.a.contributionsCached(p, s.scratch, &s.periodCache)
 	for i := range s.scratch {
 		if err := s.addContribution(&s.scratch[i]); err != nil {
 			return err
