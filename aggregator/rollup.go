@@ -25,17 +25,17 @@ type state struct {
 	// cells by campaign, grain and period (periodOfCell), then by dimension
 	// and value; other holds the cells of dimensions with an id of
 	// groupDims or more (none the rules name now)
-	periods    map[uint64]*periodCells
-	other      map[cellID]*cellEntry
-	cellList   []*cellEntry
-	cellBuf    []cellEntry                        // storage for cells, in blocks: pointers stay put
+	periods  map[uint64]*periodCells
+	other    map[cellID]*cellEntry
+	cellList []*cellEntry
+	cellBuf  []cellEntry // storage for cells, in blocks: pointers stay put
 	// authors holds the member records of the batch by campaign index,
 	// then author: one lookup finds all of an author's records
 	authors    []map[string]*authorRecs
 	authorBuf  []authorRecs
 	memberList []*memberEntry
 	memberBuf  []memberEntry
-	dvBuf      []store.DimValue // storage for new PeriodMember.In lists
+	dvBuf      []store.DimValue  // storage for new PeriodMember.In lists
 	strs       []string          // interned strings by id; id 0 is none
 	ids        map[string]uint32 // interned string → id
 	// last is, per slot of a contribution's strings, the last string
@@ -75,7 +75,7 @@ type state struct {
 	// periodCache gives the periods of the posts' minutes, with the ids
 	// this state gave them
 	periodCache periodCache
-	touched  map[string]bool // campaigns whose figures changed
+	touched     map[string]bool // campaigns whose figures changed
 	// changesOnly has cells start at zero rather than at their stored
 	// value: the state of a worker of a pass (foldPass), whose changes
 	// are added to the stored values once they are merged. No rule reads
@@ -560,7 +560,7 @@ func (s *state) inList(n int) []store.DimValue {
 	}
 	i := len(s.dvBuf)
 	s.dvBuf = s.dvBuf[:i+n]
-	return s.dvBuf[i:i:i+n]
+	return s.dvBuf[i : i : i+n]
 }
 
 var periodGrains = [...]store.Grain{store.GrainDay, store.GrainHour}
