@@ -530,6 +530,8 @@ type minutePeriods struct {
 	interned                bool
 	dayID, hourID, minuteID uint32
 	pcs                     [3]*periodCells
+	mc                      *minuteCells
+	firstHour               *store.Figures // the day's first_hour cell of the hour, once looked up
 }
 
 // periodsAt returns the periods of instant t in campaign ci, or nil when

@@ -52,11 +52,7 @@ type state struct {
 	dense  [len(contributionDims)]map[uint32]int32
 	nDense [len(contributionDims)]int32
 	// minutes holds the minute and country_minute cells by minute
-	minutes    map[minuteKey]*minuteCells
-	lastMinute struct {
-		k  minuteKey
-		mc *minuteCells
-	}
+	minutes map[minuteKey]*minuteCells
 	// lastPC caches, by grain (as in store.Grains), the periodCells of the
 	// last period looked up
 	lastPC [3]struct {
@@ -256,19 +252,25 @@ type coIDs struct {
 	vals    [len(contributionDims)]uint32
 	dense   [len(contributionDims)]int32 // of vals, by denseOf
 	pcs     [3]*periodCells              // of periods
+	mc      *minuteCells                 // of minute
+	// firstHour is the day's first_hour cell of the hour, nil until
+	// looked up (then kept in the periodCache entry, when there is one)
+	firstHour *store.Figures
+	mp        *minutePeriods
 }
 
 func (s *state) idsOf(co *contribution) coIDs {
-	x := coIDs{camp: uint16(co.ci)}
+	x := coIDs{camp: uint16(co.ci), mp: co.mp}
 	if mp := co.mp; mp != nil && mp.interned {
-		x.periods, x.minute, x.pcs = [3]uint32{s.empty, mp.dayID, mp.hourID}, mp.minuteID, mp.pcs
+		x.periods, x.minute, x.pcs, x.mc, x.firstHour = [3]uint32{s.empty, mp.dayID, mp.hourID}, mp.minuteID, mp.pcs, mp.mc, mp.firstHour
 	} else {
 		x.periods, x.minute = [3]uint32{s.empty, s.internAt(slotDay, co.day), s.internAt(slotHour, co.hour)}, s.internAt(slotMinute, co.minute)
 		for gi, g := range store.Grains {
 			x.pcs[gi] = s.periodCellsAt(gi, periodOfCell(cellID{camp: x.camp, grain: g, period: x.periods[gi]}))
 		}
+		x.mc = s.minuteCellsOf(minuteKey{camp: x.camp, day: x.periods[1], minute: x.minute})
 		if mp != nil {
-			mp.interned, mp.dayID, mp.hourID, mp.minuteID, mp.pcs = true, x.periods[1], x.periods[2], x.minute, x.pcs
+			mp.interned, mp.dayID, mp.hourID, mp.minuteID, mp.pcs, mp.mc = true, x.periods[1], x.periods[2], x.minute, x.pcs, x.mc
 		}
 	}
 	if co.utcHour != "" {
@@ -387,14 +389,21 @@ func (s *state) minuteCell(id cellID, country int32) (*store.Figures, error) {
 	if id.dim == s.countryMinuteDim {
 		k.minute = id.value2
 	}
-	mc := s.lastMinute.mc
-	if mc == nil || s.lastMinute.k != k {
-		if mc = s.minutes[k]; mc == nil {
-			mc = &minuteCells{}
-			s.minutes[k] = mc
-		}
-		s.lastMinute.k, s.lastMinute.mc = k, mc
+	return s.minuteCellIn(s.minuteCellsOf(k), id, country)
+}
+
+// minuteCellsOf returns the minute cells named by k.
+func (s *state) minuteCellsOf(k minuteKey) *minuteCells {
+	mc := s.minutes[k]
+	if mc == nil {
+		mc = &minuteCells{}
+		s.minutes[k] = mc
 	}
+	return mc
+}
+
+// minuteCellIn is minuteCell for the cells mc of the minute.
+func (s *state) minuteCellIn(mc *minuteCells, id cellID, country int32) (*store.Figures, error) {
 	var slot **cellEntry
 	switch {
 	case id.dim == s.minuteDim:
@@ -480,6 +489,15 @@ func (s *state) newCell(id cellID) (*cellEntry, error) {
 	e := &s.cellBuf[len(s.cellBuf)-1]
 	s.cellList = append(s.cellList, e)
 	return e, nil
+}
+
+// cellOf is the cell of dimension value dv in a period (interned) of a
+// campaign (by index) and grain: cell, without building its string key.
+func (s *state) cellOf(camp uint16, g store.Grain, period uint32, dv store.DimValue) (*store.Figures, error) {
+	if dv.Dim == store.DimCountryMinute { // its value has two parts
+		return s.cell(store.CellKey{Campaign: s.a.campaigns[camp].Name, Grain: g, Dim: dv.Dim, Period: s.strs[period], Value: dv.Value})
+	}
+	return s.cellAt(cellID{camp: camp, grain: g, dim: s.intern(dv.Dim), period: period, value: s.intern(dv.Value)})
 }
 
 // member returns a member record named by its string key.
@@ -591,6 +609,7 @@ func (s *state) addContribution(co *contribution) error {
 	if co.author == "" {
 		return s.addAuthorless(co, &x)
 	}
+	periods := [3]string{"", co.day, co.hour} // by store.Grains
 	recs := s.authorOf(x.camp, co.author)
 	camp, err := s.recordOf(recs, memberID{camp: x.camp, day: s.empty, author: co.author})
 	if err != nil {
@@ -601,13 +620,18 @@ func (s *state) addContribution(co *contribution) error {
 	} else if co.at < camp.m.First {
 		old := camp.m.First
 		camp.m.First = co.at
-		oldDay := periodOf(c, store.GrainDay, old)
-		prev, err := s.recordOf(recs, memberID{camp: x.camp, day: s.intern(oldDay), author: co.author})
+		// the periods of old: as the record keeps them formatted, else
+		// formatted now
+		oldPeriods := [2]string{camp.firstDay, camp.firstHour}
+		if camp.firstAt != old || camp.firstDay == "" {
+			oldPeriods = [2]string{periodOf(c, store.GrainDay, old), periodOf(c, store.GrainHour, old)}
+		}
+		prev, err := s.recordOf(recs, memberID{camp: x.camp, day: s.intern(oldPeriods[0]), author: co.author})
 		if err != nil {
 			return err
 		}
-		for _, g := range periodGrains {
-			p1, p0 := periodOf(c, g, old), periodOf(c, g, co.at)
+		for pi, g := range periodGrains {
+			p1, p0 := oldPeriods[pi], periods[pi+1]
 			if p1 == p0 {
 				continue
 			}
@@ -615,8 +639,9 @@ func (s *state) addContribution(co *contribution) error {
 			if i < 0 {
 				return fmt.Errorf("author %s: no record of their first period %s", co.author, p1)
 			}
+			pid := s.intern(p1)
 			for _, dv := range prev.m.Periods[i].In {
-				f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: p1, Value: dv.Value})
+				f, err := s.cellOf(x.camp, g, pid, dv)
 				if err != nil {
 					return err
 				}
@@ -641,7 +666,6 @@ func (s *state) addContribution(co *contribution) error {
 
 	// Find or add the author's entries for the post's three periods first:
 	// adding may move a slice, so take pointers only after.
-	periods := [3]string{"", co.day, co.hour}
 	mrecs := [3]*store.Member{&camp.m, &day.m, &day.m}
 	var idx [3]int
 	var fresh [3]bool
@@ -703,7 +727,8 @@ func (s *state) addContribution(co *contribution) error {
 			f.CountKind(co.kind)
 			// a new entry has none of the post's dimensions (they are
 			// distinct) yet
-			if fresh[gi] || !pm.Has(dv.Dim, dv.Value) {
+			// (and an entry holds them mostly in their order)
+			if fresh[gi] || !(i < len(pm.In) && pm.In[i] == dv) && !pm.Has(dv.Dim, dv.Value) {
 				pm.In = append(pm.In, dv)
 				f.Participants++
 				f.Reach = store.AddReach(f.Reach, pm.Followers)
@@ -726,7 +751,7 @@ func (s *state) addContribution(co *contribution) error {
 // source_utc_hour cells: posts and kinds only.
 func (s *state) countExtra(co *contribution, x *coIDs) error {
 	for _, id := range s.minuteCells(x) {
-		f, err := s.minuteCell(id, x.dense[1]) // the country's, for country_minute
+		f, err := s.minuteCellIn(x.mc, id, x.dense[1]) // the country's, for country_minute
 		if err != nil {
 			return err
 		}
@@ -825,14 +850,21 @@ func (s *state) firstHour(co *contribution, x *coIDs, day *store.PeriodMember, f
 	}
 	// the cells of firstCells(co.campaign, co.day, co.hour, co.minute), by
 	// the post's interned hour and minute
-	for _, id := range [2]cellID{
-		{camp: x.camp, grain: store.GrainDay, dim: s.firstDim, period: x.periods[1], value: x.periods[2]},
-		{camp: x.camp, grain: store.GrainDay, dim: s.minuteDim, period: x.periods[1], value: x.minute},
-	} {
-		f, err := s.cellAt(id)
+	if x.firstHour == nil {
+		f, err := s.cellAt(cellID{camp: x.camp, grain: store.GrainDay, dim: s.firstDim, period: x.periods[1], value: x.periods[2]})
 		if err != nil {
 			return err
 		}
+		x.firstHour = f
+		if x.mp != nil {
+			x.mp.firstHour = f
+		}
+	}
+	minute, err := s.minuteCellIn(x.mc, cellID{camp: x.camp, grain: store.GrainDay, dim: s.minuteDim, period: x.periods[1], value: x.minute}, -1)
+	if err != nil {
+		return err
+	}
+	for _, f := range [2]*store.Figures{x.firstHour, minute} {
 		f.Participants++
 		f.Reach = store.AddReach(f.Reach, day.Followers)
 	}
@@ -853,7 +885,15 @@ func (s *state) updateTops(co *contribution, day *store.PeriodMember) error {
 		}
 		s.topPosts[k] = posts
 	}
-	s.topParts[k] = updateTopParticipant(parts, store.TopParticipant{Author: co.author, Handle: day.Handle, Posts: day.Posts, Followers: day.Followers}, s.a.opts.TopN)
+	e := store.TopParticipant{Author: co.author, Handle: day.Handle, Posts: day.Posts, Followers: day.Followers}
+	// An author who would not enter a full list is not in it: their
+	// entry there, at a lower count, would rank after e, so after the
+	// last. updateTopParticipant would leave it as it is.
+	if n := s.a.opts.TopN; len(parts) < n || topParticipantLess(e, parts[len(parts)-1]) <= 0 {
+		s.topParts[k] = updateTopParticipant(parts, e, n)
+	} else if !ok {
+		s.topParts[k] = parts
+	}
 	s.dirtyTop[k] = true
 	if co.hasTop {
 		s.topPosts[k], _ = insertTopPost(s.topPosts[k], co.top, s.a.opts.TopN)
