@@ -39,13 +39,15 @@ type state struct {
 	strs       []string          // interned strings by id; id 0 is none
 	ids        map[string]uint32 // interned string → id
 	// last is, per slot of a contribution's strings, the last string
-	// interned there (and for a dimension's value, its dense index):
-	// consecutive posts mostly share day, hour, country…
+	// interned there: consecutive posts mostly share day and hour
 	last [internSlots]struct {
-		s     string
-		id    uint32
-		dense int32
+		s  string
+		id uint32
 	}
+	// recent is, per dimension of contributionDims, the last few values
+	// interned there with their ids and dense indices: a dimension has a
+	// few values (kinds, sources), and posts keep repeating them
+	recent [len(contributionDims)][recentVals]recentVal
 	// dense gives, per dimension of contributionDims, the dense index of
 	// each value id (-1: past denseVals, in periodCells.dims); nDense counts
 	// the dense indices given
@@ -171,14 +173,14 @@ type memberEntry struct {
 
 type dayKey struct{ campaign, day string }
 
-// The slots of state.last: the strings of one contribution.
+// The slots of state.last: the periods of one contribution (its
+// dimensions' values are in state.recent).
 const (
 	slotDay = iota
 	slotHour
 	slotMinute
 	slotUTCHour
-	slotDims    // and the next len(contribution.dims)
-	internSlots = slotDims + len(contributionDims)
+	internSlots
 )
 
 // blockSize is how many cells or members state allocates at a time.
@@ -243,6 +245,15 @@ func (s *state) internAt(slot int, v string) uint32 {
 	return l.id
 }
 
+// recentVals is how many values state.recent keeps per dimension.
+const recentVals = 8
+
+type recentVal struct {
+	s     string
+	id    uint32
+	dense int32
+}
+
 // coIDs are the interned strings of one contribution.
 type coIDs struct {
 	camp    uint16
@@ -277,14 +288,32 @@ func (s *state) idsOf(co *contribution) coIDs {
 		x.utcHour = s.internAt(slotUTCHour, co.utcHour)
 	}
 	for i, dv := range co.dims {
-		l := &s.last[slotDims+i]
-		if l.id == 0 || l.s != dv.Value {
-			l.s, l.id = dv.Value, s.intern(dv.Value)
-			l.dense = s.denseOf(i, l.id)
-		}
-		x.vals[i], x.dense[i] = l.id, l.dense
+		x.vals[i], x.dense[i] = s.valueIDs(i, dv.Value)
 	}
 	return x
+}
+
+// valueIDs returns the id and dense index of value v of dimension d of
+// contributionDims, from state.recent when it is there.
+func (s *state) valueIDs(d int, v string) (uint32, int32) {
+	r := &s.recent[d]
+	for i := range r {
+		if r[i].id == 0 {
+			break
+		}
+		if r[i].s == v {
+			if i > 0 { // move to front: the most frequent stay
+				r[i], r[i-1] = r[i-1], r[i]
+				i--
+			}
+			return r[i].id, r[i].dense
+		}
+	}
+	id := s.intern(v)
+	e := recentVal{s: v, id: id, dense: s.denseOf(d, id)}
+	copy(r[1:], r[:len(r)-1])
+	r[0] = e
+	return e.id, e.dense
 }
 
 // denseOf is the dense index of value id in dimension d of
