@@ -113,6 +113,11 @@ type Aggregator struct {
 	lastErr atomic.Pointer[stepError]
 
 	comp completenessCache
+
+	// minutes are the periods of campaigns' minutes, formatted once for
+	// every state's periodCache
+	minutesMu sync.RWMutex
+	minutes   map[campaignMinute]*minuteStrings
 }
 
 // New returns an aggregator over db for the given campaigns. Each is
@@ -512,7 +517,28 @@ type contribution struct {
 // and minute once rather than once per post. It is not safe for concurrent
 // use: each state has its own.
 type periodCache struct {
+	a      *Aggregator
 	byCamp []map[int64]*minutePeriods // by campaign index, then Unix minute
+}
+
+func newPeriodCache(a *Aggregator) periodCache {
+	return periodCache{a: a, byCamp: make([]map[int64]*minutePeriods, len(a.campaigns))}
+}
+
+// campaignMinute names a minute of a campaign: its index and the Unix
+// minute.
+type campaignMinute struct {
+	ci  int
+	min int64
+}
+
+// minuteStrings are the periods of every instant of one UTC minute in one
+// campaign.
+type minuteStrings struct {
+	day, hour, minute string
+	// utcHour is the minute's UTC hour (store.HourLayout) where the
+	// campaign's clock hour is not a UTC hour, else ""
+	utcHour string
 }
 
 // periodCacheLimit bounds a periodCache's minutes per campaign; it is
@@ -522,10 +548,7 @@ const periodCacheLimit = 1 << 17
 // minutePeriods are the periods of every instant of one UTC minute in one
 // campaign, and the ids its state gave them.
 type minutePeriods struct {
-	day, hour, minute string
-	// utcHour is the minute's UTC hour (store.HourLayout) where the
-	// campaign's clock hour is not a UTC hour, else ""
-	utcHour string
+	minuteStrings
 	// interned says the state has set dayID, hourID, minuteID and pcs
 	interned                bool
 	dayID, hourID, minuteID uint32
@@ -554,23 +577,46 @@ func (pc *periodCache) periodsAt(ci int, c *store.Campaign, t time.Time) *minute
 	if mp, ok := m[unixMin]; ok {
 		return mp
 	}
-	t0 := time.Unix(unixMin*60, 0).In(c.Loc())
-	// one offset throughout the minute, of whole minutes: every instant of
-	// it has the local date, hour and minute of t0
-	_, end := t0.ZoneBounds()
-	_, off := t0.Zone()
 	var mp *minutePeriods
-	if off%60 == 0 && (end.IsZero() || !end.Before(t0.Add(time.Minute))) {
-		mp = &minutePeriods{day: c.Day(t0), hour: c.HourStart(t0).UTC().Format(store.HourLayout), minute: t0.UTC().Format(store.HourLayout)}
-		if !c.HoursAlignUTC(t0) {
-			mp.utcHour = t0.UTC().Truncate(time.Hour).Format(store.HourLayout)
-		}
+	if ms := pc.a.minuteStrings(ci, c, unixMin); ms != nil {
+		mp = &minutePeriods{minuteStrings: *ms}
 	}
 	if len(m) >= periodCacheLimit {
 		clear(m)
 	}
 	m[unixMin] = mp
 	return mp
+}
+
+// minuteStrings returns the periods of Unix minute unixMin in campaign ci,
+// c, or nil when the minute does not have one zone offset of whole minutes
+// throughout.
+func (a *Aggregator) minuteStrings(ci int, c *store.Campaign, unixMin int64) *minuteStrings {
+	k := campaignMinute{ci, unixMin}
+	a.minutesMu.RLock()
+	ms, ok := a.minutes[k]
+	a.minutesMu.RUnlock()
+	if ok {
+		return ms
+	}
+	t0 := time.Unix(unixMin*60, 0).In(c.Loc())
+	// one offset throughout the minute, of whole minutes: every instant of
+	// it has the local date, hour and minute of t0
+	_, end := t0.ZoneBounds()
+	_, off := t0.Zone()
+	if off%60 == 0 && (end.IsZero() || !end.Before(t0.Add(time.Minute))) {
+		ms = &minuteStrings{day: c.Day(t0), hour: c.HourStart(t0).UTC().Format(store.HourLayout), minute: t0.UTC().Format(store.HourLayout)}
+		if !c.HoursAlignUTC(t0) {
+			ms.utcHour = t0.UTC().Truncate(time.Hour).Format(store.HourLayout)
+		}
+	}
+	a.minutesMu.Lock()
+	if a.minutes == nil || len(a.minutes) >= periodCacheLimit {
+		a.minutes = map[campaignMinute]*minuteStrings{}
+	}
+	a.minutes[k] = ms
+	a.minutesMu.Unlock()
+	return ms
 }
 
 // contributionDims are the dimensions of contribution.dims, in order.

@@ -40,7 +40,8 @@ func TestPeriodCacheGivesTheSameContributions(t *testing.T) {
 		}
 	}
 	r := rand.New(rand.NewPCG(17, 1))
-	cache := &periodCache{byCamp: make([]map[int64]*minutePeriods, len(a.campaigns))}
+	pc := newPeriodCache(a)
+	cache := &pc
 	var got, want []contribution
 	for i := range 200_000 {
 		var at time.Time
@@ -58,6 +59,9 @@ func TestPeriodCacheGivesTheSameContributions(t *testing.T) {
 			p.CollectedAt = at.Add(time.Duration(r.IntN(3)-1) * 25 * time.Hour)
 		}
 		want = a.contributions(&p, want)
+		if i%50_000 == 0 { // a state of another batch: the minutes formatted, not interned
+			pc = newPeriodCache(a)
+		}
 		got = a.contributionsCached(&p, got, cache)
 		if len(got) != len(want) {
 			t.Fatalf("post at %v: %d contributions cached, %d computed", at, len(got), len(want))

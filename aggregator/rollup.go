@@ -207,7 +207,7 @@ func newState(a *Aggregator, tx *store.RollupTx, h sizeHint) *state {
 		dirtyTop:   map[dayKey]bool{},
 		touched:    map[string]bool{},
 	}
-	s.periodCache.byCamp = make([]map[int64]*minutePeriods, len(a.campaigns))
+	s.periodCache = newPeriodCache(a)
 	for i, d := range contributionDims {
 		s.dimIDs[i] = s.intern(d)
 		if s.dimIDs[i] != uint32(i+1) {
