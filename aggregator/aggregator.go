@@ -118,6 +118,10 @@ type Aggregator struct {
 	// every state's periodCache
 	minutesMu sync.RWMutex
 	minutes   map[campaignMinute]*minuteStrings
+	// periodStrs holds one copy of each day and hour string of minutes:
+	// the minutes of one hour share its string, which compares equal to
+	// itself without reading its bytes
+	periodStrs map[string]string
 }
 
 // New returns an aggregator over db for the given campaigns. Each is
@@ -612,7 +616,16 @@ func (a *Aggregator) minuteStrings(ci int, c *store.Campaign, unixMin int64) *mi
 	}
 	a.minutesMu.Lock()
 	if a.minutes == nil || len(a.minutes) >= periodCacheLimit {
-		a.minutes = map[campaignMinute]*minuteStrings{}
+		a.minutes, a.periodStrs = map[campaignMinute]*minuteStrings{}, map[string]string{}
+	}
+	if ms != nil {
+		for _, p := range []*string{&ms.day, &ms.hour, &ms.utcHour} {
+			if v, ok := a.periodStrs[*p]; ok {
+				*p = v
+			} else {
+				a.periodStrs[*p] = *p
+			}
+		}
 	}
 	a.minutes[k] = ms
 	a.minutesMu.Unlock()
