@@ -545,9 +545,13 @@ type minuteStrings struct {
 	utcHour string
 }
 
-// periodCacheLimit bounds a periodCache's minutes per campaign; it is
-// cleared when full.
-const periodCacheLimit = 1 << 17
+// periodCacheLimit bounds a periodCache's minutes per campaign (three
+// weeks: a few MB), and minuteLimit the Aggregator's minutes of all
+// campaigns; each is cleared when full.
+const (
+	periodCacheLimit = 1 << 15
+	minuteLimit      = 1 << 16
+)
 
 // minutePeriods are the periods of every instant of one UTC minute in one
 // campaign, and the ids its state gave them.
@@ -615,7 +619,7 @@ func (a *Aggregator) minuteStrings(ci int, c *store.Campaign, unixMin int64) *mi
 		}
 	}
 	a.minutesMu.Lock()
-	if a.minutes == nil || len(a.minutes) >= periodCacheLimit {
+	if a.minutes == nil || len(a.minutes) >= minuteLimit {
 		a.minutes, a.periodStrs = map[campaignMinute]*minuteStrings{}, map[string]string{}
 	}
 	if ms != nil {
