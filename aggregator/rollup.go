@@ -18,7 +18,10 @@ import (
 // once per batch, and a post's strings once per post, so that the two dozen
 // cells a post counts in cost a hash of a few integers each rather than of
 // five strings each. The string key of a cell is built once, when the batch
-// first touches it.
+// first touches it. Most of a post's cells are found without hashing at
+// all: those of its dimensions in slices by period (periodCells.dense),
+// its minute's by the entry of its minute in periodCache, and its author's
+// records by one lookup of the author (authorRecs).
 type state struct {
 	a  *Aggregator
 	tx *store.RollupTx
