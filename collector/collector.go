@@ -135,10 +135,19 @@ func Ingest(db Sink, m *Matcher, name string, page Page) (IngestResult, error) {
 	if res.Fetched == 0 {
 		res.Fetched = len(page.Posts)
 	}
-	keep := make([]store.Post, 0, len(page.Posts))
-	for _, p := range page.Posts {
-		if m.Match(p.Hashtags) {
-			keep = append(keep, p)
+	// The page itself when every post matches (an import's batch, read
+	// with the campaigns' query): no copy of each post.
+	keep := page.Posts
+	for i := range page.Posts {
+		if !m.Match(page.Posts[i].Hashtags) {
+			keep = make([]store.Post, i, len(page.Posts))
+			copy(keep, page.Posts[:i])
+			for j := i + 1; j < len(page.Posts); j++ {
+				if m.Match(page.Posts[j].Hashtags) {
+					keep = append(keep, page.Posts[j])
+				}
+			}
+			break
 		}
 	}
 	res.Matched = len(keep)

@@ -27,6 +27,16 @@ var (
 	kindCodes     = []string{string(KindOriginal), string(KindRepost), string(KindReply), string(KindQuote)}
 )
 
+// platformCodeBytes is platformCodes as bytes, for the readers that
+// return a platform without allocating it; shared, never changed.
+var platformCodeBytes = func() [][]byte {
+	b := make([][]byte, len(platformCodes))
+	for i, c := range platformCodes {
+		b[i] = []byte(c)
+	}
+	return b
+}()
+
 func code(codes []string, s string) byte {
 	for i, c := range codes {
 		if c == s {
@@ -250,7 +260,7 @@ func postAuthor(b []byte) (platform, id []byte, ok bool) {
 			if c > len(platformCodes) {
 				return nil, nil, false
 			}
-			platform = []byte(platformCodes[c-1])
+			platform = platformCodeBytes[c-1]
 		}
 		return platform, strs[4], true
 	case len(b) > 0 && b[0] == postV1:

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -164,7 +166,7 @@ func compressPost(d *s2.Dict, id uint64, v []byte, scratch *[]byte) []byte {
 		return v
 	}
 	format, head := byte(postS2), 0
-	if _, _, h, ok := postHeadV3(v); ok && v[5]&(v3IDNum|v3AuthorNum) == v3IDNum|v3AuthorNum {
+	if h, ok := headLenV3(v); ok && v[5]&(v3IDNum|v3AuthorNum) == v3IDNum|v3AuthorNum {
 		format, head = postS2Head, h
 	}
 	n := s2.MaxEncodedLen(len(v) - head)
@@ -192,7 +194,7 @@ func decompressPost(b []byte) (v []byte, err error) {
 	}
 	head := 0
 	if b[0] == postS2Head {
-		_, _, h, ok := postHeadV3(b[postS2Header:])
+		h, ok := headLenV3(b[postS2Header:])
 		if !ok {
 			return nil, errShortS2Header
 		}
@@ -265,23 +267,22 @@ func currentPostDict(tx *bolt.Tx) (uint64, *s2.Dict, error) {
 	return 0, nil, nil
 }
 
-// postDictFor returns the dictionary an Append that takes the log from
-// sequence before to after compresses its posts with, training one first
-// when it is due (see dictTrainAt); fresh are the postV3 values of the
-// Append's posts, in log order, the newest samples. A trained dictionary is
-// written to meta in tx, with the posts it compresses.
-func postDictFor(tx *bolt.Tx, before, after uint64, fresh [][]byte) (uint64, *s2.Dict, error) {
-	id, d, err := currentPostDict(tx)
-	if err != nil {
-		return 0, nil, err
-	}
+// postDictDue says whether an Append that takes the log from sequence
+// before to after trains a dictionary first, d being the current one.
+func postDictDue(d *s2.Dict, before, after uint64) bool {
 	every := dictTrainAt
 	if d != nil {
 		every = dictRetrainAt
 	}
-	if every == 0 || before/every == after/every {
-		return id, d, nil
-	}
+	return every != 0 && before/every != after/every
+}
+
+// trainPostDictIn trains the dictionary an Append compresses its posts
+// with once one is due (postDictDue); fresh are the postV3 values of the
+// Append's posts, in log order, the newest samples. It returns the
+// dictionary trained, written to meta in tx with the posts it compresses,
+// or the current one (id, d) when none could be trained.
+func trainPostDictIn(tx *bolt.Tx, before uint64, fresh [][]byte, id uint64, d *s2.Dict) (uint64, *s2.Dict, error) {
 	raw := trainPostDict(dictSamples(tx, before, fresh, int(dictTrainAt)))
 	if raw == nil {
 		return id, d, nil // tried again at the next multiple
@@ -376,3 +377,186 @@ func decodePostS2(b []byte, p *Post) error {
 	}
 	return decodePostV3(v, p)
 }
+
+// s2Encoders holds the encoders of codec_s2enc.go, 64 KB each, between
+// Appends.
+var s2Encoders = sync.Pool{New: func() any { return new(s2DictEncoder) }}
+
+// s2EncDicts caches what the encoder reads of each dictionary, by id.
+var s2EncDicts sync.Map // uint64 → *s2EncDict
+
+// encDictFor returns the encoder's form of the dictionary d whose id is
+// id, or nil when it cannot build one (s2.Dict.Encode then encodes).
+func encDictFor(id uint64, d *s2.Dict) *s2EncDict {
+	if d == nil {
+		return nil
+	}
+	if v, ok := s2EncDicts.Load(id); ok {
+		return v.(*s2EncDict)
+	}
+	ed := newS2EncDict(d.Bytes())
+	if ed == nil {
+		return nil
+	}
+	v, _ := s2EncDicts.LoadOrStore(id, ed)
+	return v.(*s2EncDict)
+}
+
+// appendCompressed appends to dst what compressPost returns for the
+// postV3 value v, whose head (appendPostV3) is head: v compressed with d
+// (whose id is id) when that is shorter, else v. e, an encoder holding d's
+// encoder form, encodes the block; without one s2.Dict.Encode does.
+func appendCompressed(dst []byte, e *s2DictEncoder, d *s2.Dict, id uint64, v []byte, head int) []byte {
+	if d == nil || len(v) > maxPostS2 || len(v) < 6 {
+		return append(dst, v...)
+	}
+	format, h := byte(postS2), 0
+	if v[5]&(v3IDNum|v3AuthorNum) == v3IDNum|v3AuthorNum {
+		format, h = postS2Head, head
+	}
+	start := len(dst)
+	dst = slices.Grow(dst, postS2Header+h+s2.MaxEncodedLen(len(v)-h))
+	dst = dst[:start+postS2Header+h]
+	dst[start] = format
+	binary.BigEndian.PutUint64(dst[start+1:], id)
+	copy(dst[start+postS2Header:], v[:h])
+	room := dst[len(dst):cap(dst)]
+	var block []byte
+	if e != nil && e.dict != nil {
+		block = e.encode(d, room, v[h:])
+	} else {
+		block = d.Encode(room, v[h:])
+	}
+	size := postS2Header + h + len(block)
+	if size >= len(v) {
+		return append(dst[:start], v...)
+	}
+	if len(block) > 0 && &block[0] != &room[0] { // not encoded in place (it always is)
+		copy(room, block)
+	}
+	return dst[:start+size]
+}
+
+// encodedBatch is the values under which an Append stores its fresh
+// posts, in log order, as worker goroutines encode (postV3) and compress
+// them, chunk by chunk: the writer puts a chunk (next) while the workers
+// encode the ones after it. Encoding and compressing were most of an
+// Append's work on its one goroutine.
+type encodedBatch struct {
+	values [][]byte
+	done   []chan struct{} // closed when the chunk of that index is in values
+	next   int             // the chunk next returns
+	wg     sync.WaitGroup
+}
+
+// encodeChunk is the fewest posts a chunk holds, and a batch of fewer than
+// two chunks (a collector's page) is encoded on the Append's goroutine.
+const encodeChunk = 256
+
+// encodeBatch starts encoding posts[i] for each i of fresh, stored at the
+// seqs after before, compressed with the store's dictionary, trained first
+// (written to meta in tx, before any worker starts) when this Append
+// brings the log across a multiple of dictTrainAt or dictRetrainAt. The
+// workers touch neither tx nor posts once the caller has called wait,
+// which it must before it returns.
+func encodeBatch(tx *bolt.Tx, before uint64, posts []Post, fresh []int32) (*encodedBatch, error) {
+	id, d, err := currentPostDict(tx)
+	if err != nil {
+		return nil, err
+	}
+	b := &encodedBatch{values: make([][]byte, len(fresh))}
+	var heads []int
+	if postDictDue(d, before, before+uint64(len(fresh))) {
+		// The newest samples are this batch's posts: encoded first, all.
+		heads = make([]int, len(fresh))
+		b.run(func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				b.values[j], heads[j] = appendPostV3(nil, &posts[fresh[j]])
+			}
+		})
+		b.wait()
+		if id, d, err = trainPostDictIn(tx, before, b.values, id, d); err != nil {
+			return nil, err
+		}
+		if d == nil {
+			return b, nil // stored uncompressed, as they are
+		}
+		b.done, b.next = nil, 0
+	}
+	ed := encDictFor(id, d)
+	b.run(func(lo, hi int) {
+		var e *s2DictEncoder
+		if ed != nil {
+			e = s2Encoders.Get().(*s2DictEncoder)
+			defer s2Encoders.Put(e)
+			e.dict = ed
+		}
+		var raw []byte
+		arena := make([]byte, 0, 256*(hi-lo))
+		offs := make([]int, hi-lo+1)
+		for j := lo; j < hi; j++ {
+			v, head := b.values[j], 0
+			if heads != nil {
+				head = heads[j]
+			} else {
+				raw, head = appendPostV3(raw[:0], &posts[fresh[j]])
+				v = raw
+			}
+			arena = appendCompressed(arena, e, d, id, v, head)
+			offs[j-lo+1] = len(arena)
+		}
+		for j := lo; j < hi; j++ {
+			b.values[j] = arena[offs[j-lo]:offs[j-lo+1]:offs[j-lo+1]]
+		}
+	})
+	return b, nil
+}
+
+// run calls fn on the chunks of [0, len(b.values)): at once for a batch of
+// one chunk, else on up to GOMAXPROCS goroutines, which take the chunks in
+// order.
+func (b *encodedBatch) run(fn func(lo, hi int)) {
+	n := len(b.values)
+	chunks := max(1, n/encodeChunk)
+	b.done = make([]chan struct{}, chunks)
+	for c := range b.done {
+		b.done[c] = make(chan struct{})
+	}
+	span := func(c int) (int, int) { return c * n / chunks, (c + 1) * n / chunks }
+	if chunks == 1 {
+		fn(span(0))
+		close(b.done[0])
+		return
+	}
+	var taken atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), chunks) {
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			for {
+				c := int(taken.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				fn(span(c))
+				close(b.done[c])
+			}
+		}()
+	}
+}
+
+// nextChunk returns the values of the next chunk once they are encoded,
+// or nil after the last.
+func (b *encodedBatch) nextChunk() [][]byte {
+	if b.done == nil || b.next == len(b.done) {
+		return nil
+	}
+	c := b.next
+	b.next++
+	<-b.done[c]
+	n, chunks := len(b.values), len(b.done)
+	return b.values[c*n/chunks : (c+1)*n/chunks]
+}
+
+// wait returns when every worker has.
+func (b *encodedBatch) wait() { b.wg.Wait() }

@@ -44,8 +44,17 @@ func decimal(s string) (uint64, bool) {
 	if s == "" || len(s) > 20 || (s[0] == '0' && len(s) > 1) {
 		return 0, false
 	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	return v, err == nil
+	// strconv.ParseUint(s, 10, 64), without the error it allocates for
+	// every ID that is no number (Bluesky's, Mastodon's URIs).
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := uint64(s[i] - '0')
+		if c > 9 || v > (math.MaxUint64-c)/10 {
+			return 0, false
+		}
+		v = v*10 + c
+	}
+	return v, true
 }
 
 func appendID(b []byte, s string, flags2 *byte, bit byte) []byte {
@@ -166,7 +175,14 @@ func bskyURLFlags(p *Post) (byte, bool) {
 }
 
 func encodePostV3(p *Post) []byte {
-	b := make([]byte, 0, 64+len(p.Text)+len(p.Author.Handle)+len(p.Author.Name)+len(p.Signals.ProfileLocation))
+	b, _ := appendPostV3(make([]byte, 0, 64+len(p.Text)+len(p.Author.Handle)+len(p.Author.Name)+len(p.Signals.ProfileLocation)), p)
+	return b
+}
+
+// appendPostV3 appends p's postV3 encoding to b; head is the length of
+// its head, up to the author's ID, as postHeadV3 reads it.
+func appendPostV3(b []byte, p *Post) (_ []byte, head int) {
+	start := len(b)
 	pc, sc, kc := code(platformCodes, p.Platform), code(sourceCodes, p.Source), code(kindCodes, string(p.Kind))
 	var flags, flags2 byte
 	if p.Redacted {
@@ -206,6 +222,7 @@ func encodePostV3(p *Post) []byte {
 	}
 	b = appendID(b, p.ID, &flags2, v3IDNum)
 	b = appendID(b, p.Author.ID, &flags2, v3AuthorNum)
+	head = len(b) - start
 
 	if flags&postURL != 0 {
 		b = appendString(b, p.URL)
@@ -253,8 +270,8 @@ func encodePostV3(p *Post) []byte {
 		b = appendString(b, h)
 	}
 
-	b[5] = flags2
-	return b
+	b[start+5] = flags2
+	return b, head
 }
 
 func (r *reader) id(num bool) string {
@@ -366,8 +383,21 @@ func postAuthorV3(b []byte) (platform, id []byte, ok bool) {
 }
 
 // postHeadV3 returns a postV3 post's platform and author ID, and the length
-// of its head: the bytes up to the end of the author ID.
+// of its head: the bytes up to the end of the author ID. A platform with a
+// code is a shared slice (platformCodeBytes), not to be changed.
 func postHeadV3(v []byte) (platform, id []byte, head int, ok bool) {
+	return scanHeadV3(v, true)
+}
+
+// headLenV3 is postHeadV3's head alone, with nothing allocated.
+func headLenV3(v []byte) (head int, ok bool) {
+	_, _, head, ok = scanHeadV3(v, false)
+	return head, ok
+}
+
+// scanHeadV3 is postHeadV3; without withID, a decimal author ID is not
+// formatted (id is nil).
+func scanHeadV3(v []byte, withID bool) (platform, id []byte, head int, ok bool) {
 	if len(v) < 6 {
 		return nil, nil, 0, false
 	}
@@ -390,7 +420,7 @@ func postHeadV3(v []byte) (platform, id []byte, head int, ok bool) {
 		if c > len(platformCodes) {
 			return nil, nil, 0, false
 		}
-		platform = []byte(platformCodes[c-1])
+		platform = platformCodeBytes[c-1]
 	}
 	// The post ID, then the author's.
 	for i, bit := range [...]byte{v3IDNum, v3AuthorNum} {
@@ -400,7 +430,7 @@ func postHeadV3(v []byte) (platform, id []byte, head int, ok bool) {
 				return nil, nil, 0, false
 			}
 			b = b[k:]
-			if i == 1 {
+			if i == 1 && withID {
 				id = strconv.AppendUint(nil, x, 10)
 			}
 			continue

@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -106,4 +109,101 @@ func (s seenIndex) seq(platform, id string) (uint64, error) {
 		return 0, fmt.Errorf("dedupe index: the entry of %s %s is not a seq (%x)", platform, id, v)
 	}
 	return binary.BigEndian.Uint64(v), nil
+}
+
+// appendKey appends the key under which entry writes the post (platform,
+// id): the one dedupe compares a batch's posts by.
+func (s seenIndex) appendKey(b []byte, platform, id string) []byte {
+	if s.form != seenLegacy {
+		if c := code(platformCodes, platform); c != 0 {
+			if n, ok := decimal(id); ok {
+				return binary.BigEndian.AppendUint64(append(b, 0, c), n)
+			}
+		}
+	}
+	b = append(append(b, platform...), 0)
+	return append(b, keyPart(id)...)
+}
+
+// seenBatch is a batch's posts' dedupe keys, sorted.
+type seenBatch struct {
+	keys  []byte  // every key, one after another
+	offs  []int32 // post i's key is keys[offs[i]:offs[i+1]]
+	order []int32 // the posts' indices by key, and by index for equal keys
+}
+
+func (b *seenBatch) key(i int32) []byte { return b.keys[b.offs[i]:b.offs[i+1]] }
+
+// dedupe returns, in batch order, the indices of the posts of the batch
+// that are neither in the index nor an earlier post's duplicate in the
+// batch, and the sorted keys of all of them. It reads the index in key
+// order through one cursor, which seeks only past a key it has not
+// reached yet: a batch of posts newer than every stored one (post IDs grow
+// with time) costs one seek.
+func (s seenIndex) dedupe(posts []Post) (fresh []int32, sb *seenBatch, err error) {
+	sb = &seenBatch{keys: make([]byte, 0, 12*len(posts)), offs: make([]int32, 1, len(posts)+1), order: make([]int32, len(posts))}
+	for i := range posts {
+		sb.keys = s.appendKey(sb.keys, posts[i].Platform, posts[i].ID)
+		sb.offs = append(sb.offs, int32(len(sb.keys)))
+		sb.order[i] = int32(i)
+	}
+	slices.SortFunc(sb.order, func(a, b int32) int {
+		if c := bytes.Compare(sb.key(a), sb.key(b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	keep := make([]bool, len(posts))
+	c := s.b.Cursor()
+	var ck, cv []byte
+	positioned := false
+	for n, i := range sb.order {
+		k := sb.key(i)
+		if n > 0 && bytes.Equal(k, sb.key(sb.order[n-1])) {
+			continue // a duplicate of the post before it
+		}
+		if !positioned || (ck != nil && bytes.Compare(ck, k) < 0) {
+			ck, cv = c.Seek(k)
+			positioned = true
+		}
+		p := &posts[i]
+		switch {
+		case ck != nil && bytes.Equal(ck, k):
+			if err := s.checkValue(p, k, cv); err != nil {
+				return nil, nil, err
+			}
+			continue // stored
+		case s.form == seenMixed && k[0] == 0:
+			// Stored before its compact key existed?
+			v := s.b.Get([]byte(postKey(p.Platform, p.ID)))
+			if v != nil {
+				if len(v) != 8 {
+					return nil, nil, fmt.Errorf("dedupe index: the entry of %s %s is not a seq (%x)", p.Platform, p.ID, v)
+				}
+				continue
+			}
+		}
+		keep[i] = true
+	}
+	fresh = make([]int32, 0, len(posts))
+	for i, k := range keep {
+		if k {
+			fresh = append(fresh, int32(i))
+		}
+	}
+	return fresh, sb, nil
+}
+
+// checkValue says whether v, found under p's key k, is a seq as seq reads them.
+func (s seenIndex) checkValue(p *Post, k, v []byte) error {
+	if k[0] == 0 {
+		if seq, n := binary.Uvarint(v); n != len(v) || seq == 0 {
+			return fmt.Errorf("dedupe index: the entry of %s %s is not a seq (%x)", p.Platform, p.ID, v)
+		}
+		return nil
+	}
+	if len(v) != 8 {
+		return fmt.Errorf("dedupe index: the entry of %s %s is not a seq (%x)", p.Platform, p.ID, v)
+	}
+	return nil
 }

@@ -17,13 +17,11 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -244,23 +242,6 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 	var res AppendResult
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		res = AppendResult{}
-		postsB, seen := tx.Bucket(bucketPosts), openSeen(tx)
-		// The log only ever grows at its end, and a post is only ever
-		// rewritten shorter (Redact): fill its pages to the brim instead of
-		// splitting them in half (bbolt's default, right for random keys).
-		// 0.95 left 8% of them empty, 20 bytes a post.
-		postsB.FillPercent = 1
-		// Post IDs mostly grow with time (snowflakes), so the index mostly
-		// grows at its end too.
-		seen.b.FillPercent = 0.9
-		sums := newSumWriter(tx)
-		type seenKey struct {
-			key, seq []byte
-		}
-		batch := make(map[string]bool, len(posts))
-		before := postsB.Sequence()
-		fresh := make([][]byte, 0, len(posts)) // postV3, at seqs before+1…
-		keys := make([]seenKey, 0, len(posts))
 		for i := range posts {
 			p := &posts[i]
 			if p.Platform == "" || p.ID == "" {
@@ -270,58 +251,76 @@ func (db *DB) Append(posts []Post, cursors map[string][]byte) (AppendResult, err
 				// It would make dedupe keys ambiguous (see seen.go).
 				return fmt.Errorf("append: post platform %q has a NUL byte", p.Platform)
 			}
-			key := p.Key()
-			if batch[key] {
-				res.Duplicates++
-				continue
-			}
-			if s, err := seen.seq(p.Platform, p.ID); err != nil {
-				return err
-			} else if s != 0 {
-				res.Duplicates++
-				continue
-			}
-			batch[key] = true
-			seq, err := postsB.NextSequence()
-			if err != nil {
-				return err
-			}
-			if seq != before+1+uint64(len(fresh)) {
-				return fmt.Errorf("append: the log's sequence skipped to %d", seq)
-			}
-			fresh = append(fresh, encodePost(p))
-			k, v := seen.entry(p.Platform, p.ID, seq)
-			keys = append(keys, seenKey{k, v})
-			res.Added++
 		}
-		// The dictionary, trained here when due (codec_s2.go), is written
-		// with the first posts it compresses.
-		id, dict, err := postDictFor(tx, before, postsB.Sequence(), fresh)
+		postsB, seen := tx.Bucket(bucketPosts), openSeen(tx)
+		// The log only ever grows at its end, and a post is only ever
+		// rewritten shorter (Redact): fill its pages to the brim instead of
+		// splitting them in half (bbolt's default, right for random keys).
+		// 0.95 left 8% of them empty, 20 bytes a post.
+		postsB.FillPercent = 1
+		// Post IDs mostly grow with time (snowflakes), so the index mostly
+		// grows at its end too.
+		seen.b.FillPercent = 0.9
+		fresh, keys, err := seen.dedupe(posts)
 		if err != nil {
 			return err
 		}
-		var scratch []byte
-		for i, v := range fresh {
-			seq := before + 1 + uint64(i)
-			v = compressPost(dict, id, v, &scratch)
-			if err := postsB.Put(be64(seq), v); err != nil {
+		res.Added, res.Duplicates = len(fresh), len(posts)-len(fresh)
+		before := postsB.Sequence()
+		// The dictionary, trained here when due (codec_s2.go), is written
+		// with the first posts it compresses.
+		values, err := encodeBatch(tx, before, posts, fresh)
+		if err != nil {
+			return err
+		}
+		// The workers read posts, which are the caller's once Append returns.
+		defer values.wait()
+		if len(fresh) > 0 {
+			if err := postsB.SetSequence(before + uint64(len(fresh))); err != nil {
 				return err
 			}
-			// A new seq: no per-seq sum of an earlier tagpulse to replace.
-			if err := sums.set(seq, v); err != nil {
+		}
+		// The index first, while the posts are encoded. In key order, so
+		// that a large batch does not shift a node's keys for every
+		// insert. The values (seqs) stay in one array until the commit, as
+		// bbolt wants them.
+		seqOf := make([]uint64, len(posts))
+		for r, i := range fresh {
+			seqOf[i] = before + 1 + uint64(r)
+		}
+		vals := make([]byte, 0, 10*len(fresh))
+		for _, i := range keys.order {
+			if seqOf[i] == 0 {
+				continue // a duplicate
+			}
+			key, start := keys.key(i), len(vals)
+			if key[0] == 0 {
+				vals = binary.AppendUvarint(vals, seqOf[i])
+			} else {
+				vals = binary.BigEndian.AppendUint64(vals, seqOf[i])
+			}
+			if err := seen.b.Put(key, vals[start:len(vals):len(vals)]); err != nil {
 				return err
+			}
+		}
+		sums := newSumWriter(tx)
+		k := make([]byte, 8) // bbolt copies a key it puts
+		seq := before
+		for chunk := values.nextChunk(); chunk != nil; chunk = values.nextChunk() {
+			for _, v := range chunk {
+				seq++
+				binary.BigEndian.PutUint64(k, seq)
+				if err := postsB.Put(k, v); err != nil {
+					return err
+				}
+				// A new seq: no per-seq sum of an earlier tagpulse to replace.
+				if err := sums.set(seq, v); err != nil {
+					return err
+				}
 			}
 		}
 		if err := sums.flush(); err != nil {
 			return err
-		}
-		// Sorted, so that a large batch does not shift a node's keys for
-		// every insert.
-		slices.SortFunc(keys, func(a, b seenKey) int { return bytes.Compare(a.key, b.key) })
-		for _, k := range keys {
-			if err := seen.b.Put(k.key, k.seq); err != nil {
-				return err
-			}
 		}
 		res.LastSeq = postsB.Sequence()
 		cb := tx.Bucket(bucketCursors)

@@ -62,11 +62,11 @@ func newSumWriter(tx *bolt.Tx) *sumWriter {
 
 // set records value's checksum as seq's.
 func (w *sumWriter) set(seq uint64, value []byte) error {
-	k := sumBlockKey(seq)
-	if !bytes.Equal(k, w.key) {
+	if w.key == nil || binary.BigEndian.Uint64(w.key[1:]) != seq/sumBlock {
 		if err := w.flush(); err != nil {
 			return err
 		}
+		k := sumBlockKey(seq)
 		w.key, w.block = k, make([]byte, sumBlockLen)
 		if v := w.b.Get(k); v != nil {
 			if len(v) != sumBlockLen {
