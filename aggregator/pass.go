@@ -35,20 +35,15 @@ const _ = uint8(store.AuthorBuckets - 1)
 // records alone, so the cells' changes add up (the workers count changes
 // only, and each cell's stored value is read once, by addStored), and each
 // member record is one worker's.
-func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8, lo, hi int) (*state, []cellKV, []memberKV, error) {
+func (a *Aggregator) foldPass(tx *store.RollupTx, pp *passPosts, lo, hi int) (*state, []cellKV, []memberKV, error) {
 	k := min(a.opts.Workers, hi-lo)
 	if k <= 1 {
 		st := newState(a, tx, a.hint)
-		if err := foldSeqs(st, tx, seqs); err != nil {
+		if err := pp.fold(st, tx, nil); err != nil {
 			return nil, nil, nil, err
 		}
 		cells, members := st.sorted()
 		return st, cells, members, nil
-	}
-	groups := make([][]uint64, k)
-	for i, seq := range seqs {
-		g := (int(buckets[i]) - lo) * k / (hi - lo)
-		groups[g] = append(groups[g], seq)
 	}
 	// every worker touches most of the pass's cells and strings, and its
 	// share of the members
@@ -64,7 +59,8 @@ func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8
 			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
 				parts[g] = newState(a, view, h)
 				parts[g].changesOnly = true
-				if err := foldSeqs(parts[g], view, groups[g]); err != nil {
+				want := func(bucket int) bool { return (bucket-lo)*k/(hi-lo) == g }
+				if err := pp.fold(parts[g], view, want); err != nil {
 					return err
 				}
 				cells[g], members[g] = parts[g].sorted()
@@ -121,17 +117,6 @@ func (a *Aggregator) addStored(cells []cellKV, k int) error {
 		}
 	}
 	return nil
-}
-
-// foldSeqs folds the posts with the given sequence numbers into st, read
-// from tx.
-func foldSeqs(st *state, tx *store.RollupTx, seqs []uint64) error {
-	return tx.PostsAt(seqs, func(seq uint64, p *store.Post) error {
-		if err := st.add(p); err != nil {
-			return fmt.Errorf("post %d: %w", seq, err)
-		}
-		return nil
-	})
 }
 
 // mergeStates merges states that folded posts of disjoint sets of authors,

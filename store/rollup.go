@@ -609,8 +609,10 @@ func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) er
 	var k, v []byte
 	for _, seq := range seqs {
 		key := be64(seq)
-		// Neighbours are often next to each other: step before seeking.
-		if k != nil {
+		// The posts are in log order, and mostly near one another: step
+		// forward to a near one (a step is mostly within a page), seek a
+		// far one.
+		for steps := 0; k != nil && steps < postsAtSteps && binary.BigEndian.Uint64(k) < seq; steps++ {
 			k, v = c.Next()
 		}
 		if k == nil || !bytes.Equal(k, key) {
@@ -629,6 +631,10 @@ func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) er
 	}
 	return nil
 }
+
+// postsAtSteps is how far PostsAt steps forward before it seeks: a seek
+// costs a walk down the tree and a search of each page on the way.
+const postsAtSteps = 24
 
 // PostsOfBuckets calls fn for each post with after < seq <= upto whose
 // author is in a bucket in [lo, hi), in log order. Posts of other authors
