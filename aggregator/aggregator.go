@@ -105,6 +105,7 @@ type Aggregator struct {
 
 	mu      sync.Mutex // one writer at a time
 	passIdx *passIndex // the catch-up in passes under way, if any (under mu)
+	pending *passFold  // the fold of its next pass, begun by the last step (under mu)
 	noSpill bool       // index catch-ups in passes without a spill (for tests)
 	hint    sizeHint   // the sizes of the last batch's state (under mu)
 
@@ -321,6 +322,12 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			return 0, false, nil, err
 		}
 	}
+	if a.pending != nil {
+		// The fold of the next pass reads in transactions begun before
+		// the last step wrote: a read-write transaction begun while they
+		// are open could not reuse the pages the last step freed.
+		<-a.pending.done
+	}
 	n := 0
 	more := false
 	var touched map[string]bool
@@ -339,11 +346,30 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 		if inPass {
 			hi := min(store.AuthorBuckets, pass.Next+pass.Width)
 			tx.FillMembers()
-			pp, err := a.passPosts(tx, wm, pass)
-			if err != nil {
-				return err
+			// the fold begun by the previous pass's step, or a new one
+			f := a.pending
+			a.pending = nil
+			if f == nil || f.wm != wm || f.pass != pass {
+				pp, err := a.passPosts(tx, wm, pass)
+				if err != nil {
+					return err
+				}
+				f = a.startFold(wm, pass, pp, hi)
 			}
-			st, cells, members, err := a.foldPass(tx, pp, pass.Next, hi)
+			if f.k > 1 && hi < store.AuthorBuckets {
+				// The workers are done with this pass: they fold the
+				// next while this one is merged, written and committed
+				// (foldPass says why that is exact).
+				<-f.done
+				next := pass
+				next.Next = hi
+				pp, err := a.passPosts(tx, wm, next)
+				if err != nil {
+					return err
+				}
+				a.pending = a.startFold(wm, next, pp, min(store.AuthorBuckets, hi+pass.Width))
+			}
+			st, cells, members, err := a.foldPass(tx, f)
 			if err != nil {
 				return err
 			}
@@ -461,7 +487,7 @@ func (a *Aggregator) dropPassIndex() {
 			a.log.Warn("aggregate: closing the spill of a catch-up", "err", err)
 		}
 	}
-	a.passIdx = nil
+	a.passIdx, a.pending = nil, nil // a fold under way ends by itself, unread
 }
 
 // passPosts returns the posts of the pass that starts at pass.Next, from
