@@ -114,6 +114,7 @@ func (a *Aggregator) startFold(wm uint64, pass store.Pass, pp *passPosts, hi int
 				}
 				f.parts[g] = st
 				f.cells[g], f.members[g] = st.sorted()
+				st.release()
 				return nil
 			})
 			if !started {
@@ -127,6 +128,17 @@ func (a *Aggregator) startFold(wm uint64, pass store.Pass, pp *passPosts, hi int
 		close(f.done)
 	}()
 	return f
+}
+
+// release drops what a worker's state holds that the merge does not read
+// (see foldPass): its maps and its decoded member records, which sorted
+// has encoded. A pass's state is most of the heap, and the next pass's is
+// folded while this one is written: what they keep alive is what the
+// collector works through, under tagpulse's memory limit.
+func (s *state) release() {
+	s.periods, s.other, s.cellList = nil, nil, nil
+	s.members, s.memberList, s.memberBuf = nil, nil, nil
+	s.ids, s.scratch = nil, nil
 }
 
 // addStored adds to each of the merged changes of a pass's cells the cell's

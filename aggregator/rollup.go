@@ -626,7 +626,6 @@ type (
 	}
 	memberKV struct {
 		enc []byte
-		e   *memberEntry
 		val []byte // the record encoded (store.AppendMember)
 	}
 )
@@ -661,7 +660,7 @@ func (s *state) sorted() ([]cellKV, []memberKV) {
 		if e.dirty {
 			k := keep(e.key.Append(alloc(e.key.Len())))
 			v := keep(store.AppendMember(alloc(store.MemberSizeHint(&e.m)), &e.m))
-			members = append(members, memberKV{k, e, v})
+			members = append(members, memberKV{k, v})
 		}
 	}
 	slices.SortFunc(members, func(x, y memberKV) int { return bytes.Compare(x.enc, y.enc) })
