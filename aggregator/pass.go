@@ -153,16 +153,14 @@ func (a *Aggregator) addStored(cells []cellKV, k int) error {
 		run := cells[len(cells)*g/k : len(cells)*(g+1)/k]
 		wg.Go(func() {
 			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
-				for _, c := range run {
-					f, _, err := view.Cell(c.e.key)
-					if err != nil {
-						return err
-					}
+				key := func(i int) []byte { return run[i].enc }
+				return view.CellsAt(len(run), key, func(i int, f store.Figures, _ bool) error {
+					e := run[i].e
 					stored := f
-					addChange(&f, c.e.f, store.Figures{})
-					c.e.f, c.e.base = f, stored
-				}
-				return nil
+					addChange(&f, e.f, store.Figures{})
+					e.f, e.base = f, stored
+					return nil
+				})
 			})
 		})
 	}

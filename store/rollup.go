@@ -708,6 +708,38 @@ func (t *RollupTx) PutCell(k CellKey, f Figures) error {
 	return t.cells.Put(k.bytes(), encodeFigures(f))
 }
 
+// CellsAt calls fn with each of n cells' figures (ok false when the cell
+// does not exist), key(i) giving the ith key encoded (CellKey.Bytes), in
+// increasing order: one cursor walks forward, stepping to a near key and
+// seeking a far one, instead of a walk down the tree a cell.
+func (t *RollupTx) CellsAt(n int, key func(i int) []byte, fn func(i int, f Figures, ok bool) error) error {
+	c := t.cells.Cursor()
+	var k, v []byte
+	for i := range n {
+		want := key(i)
+		for steps := 0; k != nil && steps < postsAtSteps && bytes.Compare(k, want) < 0; steps++ {
+			k, v = c.Next()
+		}
+		if k == nil || bytes.Compare(k, want) < 0 {
+			k, v = c.Seek(want)
+		}
+		if k == nil || !bytes.Equal(k, want) {
+			if err := fn(i, Figures{}, false); err != nil {
+				return err
+			}
+			continue
+		}
+		f, err := decodeFigures(v)
+		if err != nil {
+			return fmt.Errorf("cell %q: %w", k, err)
+		}
+		if err := fn(i, f, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // PutCellBytes is PutCell for a key already encoded (CellKey.Bytes),
 // which must not change until the transaction ends. The values of a
 // transaction's cells are encoded into blocks of memory it holds rather
