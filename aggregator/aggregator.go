@@ -115,6 +115,15 @@ type Aggregator struct {
 	lastErr atomic.Pointer[stepError]
 
 	comp completenessCache
+
+	// minutes are the periods of campaigns' minutes, formatted once for
+	// every state's periodCache
+	minutesMu sync.RWMutex
+	minutes   map[campaignMinute]*minuteStrings
+	// periodStrs holds one copy of each day and hour string of minutes:
+	// the minutes of one hour share its string, which compares equal to
+	// itself without reading its bytes
+	periodStrs map[string]string
 }
 
 // New returns an aggregator over db for the given campaigns. Each is
@@ -641,6 +650,129 @@ type contribution struct {
 	// minute is the post's UTC minute (store.HourLayout), for the
 	// store.DimMinute and store.DimCountryMinute cells.
 	minute string
+	// mp is the cache entry day, hour and minute came from, nil when they
+	// were computed for the post (see periodCache)
+	mp *minutePeriods
+}
+
+// periodCache remembers, per campaign and UTC minute, the periods a post
+// of that minute falls in, so that a batch formats each minute's day, hour
+// and minute once rather than once per post. It is not safe for concurrent
+// use: each state has its own.
+type periodCache struct {
+	a      *Aggregator
+	byCamp []map[int64]*minutePeriods // by campaign index, then Unix minute
+}
+
+func newPeriodCache(a *Aggregator) periodCache {
+	return periodCache{a: a, byCamp: make([]map[int64]*minutePeriods, len(a.campaigns))}
+}
+
+// campaignMinute names a minute of a campaign: its index and the Unix
+// minute.
+type campaignMinute struct {
+	ci  int
+	min int64
+}
+
+// minuteStrings are the periods of every instant of one UTC minute in one
+// campaign.
+type minuteStrings struct {
+	day, hour, minute string
+	// utcHour is the minute's UTC hour (store.HourLayout) where the
+	// campaign's clock hour is not a UTC hour, else ""
+	utcHour string
+}
+
+// periodCacheLimit bounds a periodCache's minutes per campaign (three
+// weeks: a few MB), and minuteLimit the Aggregator's minutes of all
+// campaigns; each is cleared when full.
+const (
+	periodCacheLimit = 1 << 15
+	minuteLimit      = 1 << 16
+)
+
+// minutePeriods are the periods of every instant of one UTC minute in one
+// campaign, and the ids its state gave them.
+type minutePeriods struct {
+	minuteStrings
+	// interned says the state has set dayID, hourID, minuteID and pcs
+	interned                bool
+	dayID, hourID, minuteID uint32
+	pcs                     [3]*periodCells
+	mc                      *minuteCells
+	firstHour               *store.Figures // the day's first_hour cell of the hour, once looked up
+}
+
+// periodsAt returns the periods of instant t in campaign ci, or nil when
+// the minute holding t does not have one zone offset of whole minutes
+// throughout (then its instants may differ in day or hour: the caller
+// computes them for t).
+func (pc *periodCache) periodsAt(ci int, c *store.Campaign, t time.Time) *minutePeriods {
+	if pc == nil {
+		return nil
+	}
+	if pc.byCamp[ci] == nil {
+		pc.byCamp[ci] = map[int64]*minutePeriods{}
+	}
+	m := pc.byCamp[ci]
+	sec := t.Unix()
+	unixMin := sec / 60
+	if sec%60 < 0 {
+		unixMin--
+	}
+	if mp, ok := m[unixMin]; ok {
+		return mp
+	}
+	var mp *minutePeriods
+	if ms := pc.a.minuteStrings(ci, c, unixMin); ms != nil {
+		mp = &minutePeriods{minuteStrings: *ms}
+	}
+	if len(m) >= periodCacheLimit {
+		clear(m)
+	}
+	m[unixMin] = mp
+	return mp
+}
+
+// minuteStrings returns the periods of Unix minute unixMin in campaign ci,
+// c, or nil when the minute does not have one zone offset of whole minutes
+// throughout.
+func (a *Aggregator) minuteStrings(ci int, c *store.Campaign, unixMin int64) *minuteStrings {
+	k := campaignMinute{ci, unixMin}
+	a.minutesMu.RLock()
+	ms, ok := a.minutes[k]
+	a.minutesMu.RUnlock()
+	if ok {
+		return ms
+	}
+	t0 := time.Unix(unixMin*60, 0).In(c.Loc())
+	// one offset throughout the minute, of whole minutes: every instant of
+	// it has the local date, hour and minute of t0
+	_, end := t0.ZoneBounds()
+	_, off := t0.Zone()
+	if off%60 == 0 && (end.IsZero() || !end.Before(t0.Add(time.Minute))) {
+		ms = &minuteStrings{day: c.Day(t0), hour: c.HourStart(t0).UTC().Format(store.HourLayout), minute: t0.UTC().Format(store.HourLayout)}
+		if !c.HoursAlignUTC(t0) {
+			ms.utcHour = t0.UTC().Truncate(time.Hour).Format(store.HourLayout)
+		}
+	}
+	a.minutesMu.Lock()
+	if a.minutes == nil || len(a.minutes) >= minuteLimit {
+		a.minutes, a.periodStrs = map[campaignMinute]*minuteStrings{}, map[string]string{}
+	}
+	if ms != nil {
+		for _, p := range []*string{&ms.day, &ms.hour, &ms.utcHour} {
+			if v, ok := a.periodStrs[*p]; ok {
+				*p = v
+			} else {
+				a.periodStrs[*p] = *p
+			}
+		}
+	}
+	a.minutes[k] = ms
+	a.minutesMu.Unlock()
+	return ms
 }
 
 // contributionDims are the dimensions of contribution.dims, in order.
@@ -669,14 +801,38 @@ func sourceKind(source string, kind store.Kind) string {
 // contributions returns, for each campaign the post belongs to (by hashtag
 // and window), what it contributes.
 func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribution {
+	return a.contributionsCached(p, out, nil)
+}
+
+// contributionsCached is contributions, taking each minute's periods from
+// cache (when not nil). Check's recount asks contributions, which computes
+// them for each post: a cache that disagreed would fail the check.
+func (a *Aggregator) contributionsCached(p *store.Post, out []contribution, cache *periodCache) []contribution {
 	out = out[:0]
 	var attr Attribution
 	attributed := false
 	for i := range a.campaigns {
 		c := &a.campaigns[i]
-		day, counts, _ := c.CountsPost(p)
-		if !counts {
-			continue
+		var day string
+		var mp *minutePeriods
+		if cache == nil {
+			var counts bool
+			if day, counts, _ = c.CountsPost(p); !counts {
+				continue
+			}
+		} else {
+			// store.Campaign.CountsPost, with the day from the cache
+			if !c.Matches(p.Hashtags) {
+				continue
+			}
+			if mp = cache.periodsAt(i, c, p.CreatedAt); mp != nil {
+				day = mp.day
+			} else {
+				day = c.Day(p.CreatedAt)
+			}
+			if !c.InWindow(day) || !store.Plausible(p) {
+				continue
+			}
 		}
 		if !attributed {
 			attr = a.opts.Attribute(p.Signals)
@@ -701,19 +857,27 @@ func (a *Aggregator) contributions(p *store.Post, out []contribution) []contribu
 			campaign: c,
 			ci:       i,
 			day:      day,
-			hour:     c.HourStart(p.CreatedAt).UTC().Format(store.HourLayout),
 			author:   authorKey(p),
 			handle:   handle,
 			at:       p.CreatedAt.UnixNano(),
 			follow:   store.ClampFollowers(p.Author.Followers), // stores from before the clamp
 			kind:     kind,
+			mp:       mp,
 		}
 		for i, v := range [len(contributionDims)]string{"", attr.Country, source, string(kind), store.NormalizeLang(p.Lang), attr.Method, arrival, sourceKind(source, kind)} {
 			co.dims[i] = store.DimValue{Dim: contributionDims[i], Value: v}
 		}
-		co.minute = minuteOf(co.at)
-		if !c.HoursAlignUTC(p.CreatedAt) {
-			co.utcHour = source + "/" + p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout)
+		if mp != nil {
+			co.hour, co.minute = mp.hour, mp.minute
+			if mp.utcHour != "" {
+				co.utcHour = source + "/" + mp.utcHour
+			}
+		} else {
+			co.hour = c.HourStart(p.CreatedAt).UTC().Format(store.HourLayout)
+			co.minute = minuteOf(co.at)
+			if !c.HoursAlignUTC(p.CreatedAt) {
+				co.utcHour = source + "/" + p.CreatedAt.UTC().Truncate(time.Hour).Format(store.HourLayout)
+			}
 		}
 		if kind != store.KindRepost {
 			text := p.Text

@@ -18,27 +18,51 @@ import (
 // once per batch, and a post's strings once per post, so that the two dozen
 // cells a post counts in cost a hash of a few integers each rather than of
 // five strings each. The string key of a cell is built once, when the batch
-// first touches it.
+// first touches it. Most of a post's cells are found without hashing at
+// all: those of its dimensions in slices by period (periodCells.dense),
+// its minute's by the entry of its minute in periodCache, and its author's
+// records by one lookup of the author (authorRecs).
 type state struct {
 	a  *Aggregator
 	tx *store.RollupTx
 	// cells by campaign, grain and period (periodOfCell), then by dimension
 	// and value; other holds the cells of dimensions with an id of
 	// groupDims or more (none the rules name now)
-	periods    map[uint64]*periodCells
-	other      map[cellID]*cellEntry
-	cellList   []*cellEntry
-	cellBuf    []cellEntry                        // storage for cells, in blocks: pointers stay put
-	members    map[uint64]map[string]*memberEntry // by campaign and day (memberGroup), then author
+	periods  map[uint64]*periodCells
+	other    map[cellID]*cellEntry
+	cellList []*cellEntry
+	cellBuf  []cellEntry // storage for cells, in blocks: pointers stay put
+	// authors holds the member records of the batch by campaign index,
+	// then author: one lookup finds all of an author's records
+	authors    []map[string]*authorRecs
+	authorBuf  []authorRecs
 	memberList []*memberEntry
 	memberBuf  []memberEntry
+	dvBuf      []store.DimValue  // storage for new PeriodMember.In lists
 	strs       []string          // interned strings by id; id 0 is none
 	ids        map[string]uint32 // interned string → id
 	// last is, per slot of a contribution's strings, the last string
-	// interned there: consecutive posts mostly share day, hour, country…
+	// interned there: consecutive posts mostly share day and hour
 	last [internSlots]struct {
 		s  string
 		id uint32
+	}
+	// recent is, per dimension of contributionDims, the last few values
+	// interned there with their ids and dense indices: a dimension has a
+	// few values (kinds, sources), and posts keep repeating them
+	recent [len(contributionDims)][recentVals]recentVal
+	// dense gives, per dimension of contributionDims, the dense index of
+	// each value id (-1: past denseVals, in periodCells.dims); nDense counts
+	// the dense indices given
+	dense  [len(contributionDims)]map[uint32]int32
+	nDense [len(contributionDims)]int32
+	// minutes holds the minute and country_minute cells by minute
+	minutes map[minuteKey]*minuteCells
+	// lastPC caches, by grain (as in store.Grains), the periodCells of the
+	// last period looked up
+	lastPC [3]struct {
+		key uint64
+		pc  *periodCells
 	}
 	// ids of the dims of contribution.dims, of "", and of the dimensions
 	// of the day's extra cells
@@ -49,7 +73,10 @@ type state struct {
 	topParts map[dayKey][]store.TopParticipant
 	dirtyTop map[dayKey]bool
 	scratch  []contribution
-	touched  map[string]bool // campaigns whose figures changed
+	// periodCache gives the periods of the posts' minutes, with the ids
+	// this state gave them
+	periodCache periodCache
+	touched     map[string]bool // campaigns whose figures changed
 	// changesOnly has cells start at zero rather than at their stored
 	// value: the state of a worker of a pass (foldPass), whose changes
 	// are added to the stored values once they are merged. No rule reads
@@ -70,10 +97,35 @@ type cellID struct {
 }
 
 // periodCells are the cells of one campaign, grain and period, by
-// dimension id, then by value and value2 (value | value2<<32).
+// dimension id, then by value and value2 (value | value2<<32). The cells of
+// the dimensions of contribution.dims, the two dozen a post counts in, are
+// in dense instead, by the dimension's index in contributionDims and the
+// value's dense index (state.denseOf): a post finds them by indexing
+// slices, not by hashing. A value past denseVals is in dims.
 type periodCells struct {
-	dims [groupDims]map[uint64]*cellEntry
+	dims  [groupDims]map[uint64]*cellEntry
+	dense [len(contributionDims)][]*cellEntry
 }
+
+// minuteKey names the minute cells of a campaign's day: the minute and
+// country_minute cells of one minute.
+type minuteKey struct {
+	camp        uint16
+	day, minute uint32
+}
+
+// minuteCells are the store.DimMinute cell of one minute and its
+// store.DimCountryMinute cells, by the country's dense index (denseOf); a
+// country past denseVals is in periodCells.dims.
+type minuteCells struct {
+	minute    *cellEntry
+	countries []*cellEntry
+}
+
+// denseVals bounds the values of one dimension that periodCells holds
+// densely (a batch has a few dozen countries, languages…): hostile data
+// with thousands of languages costs map lookups, not memory per period.
+const denseVals = 256
 
 // groupDims bounds the ids of the dimensions periodCells holds: newState
 // interns every dimension the rules name first, so they have the smallest.
@@ -97,6 +149,21 @@ type memberID struct {
 	author string
 }
 
+// authorRecs are the member records of one author in one campaign that the
+// batch has touched: the campaign record (nil until touched) and day
+// records, by interned day. An author has a few days in a batch: a
+// slice, searched from the end, finds them.
+type authorRecs struct {
+	camp   *memberEntry
+	days   []dayRec
+	inline [2]dayRec // days' first storage
+}
+
+type dayRec struct {
+	day uint32
+	e   *memberEntry
+}
+
 type memberEntry struct {
 	key    store.MemberKey
 	m      store.Member
@@ -109,14 +176,14 @@ type memberEntry struct {
 
 type dayKey struct{ campaign, day string }
 
-// The slots of state.last: the strings of one contribution.
+// The slots of state.last: the periods of one contribution (its
+// dimensions' values are in state.recent).
 const (
 	slotDay = iota
 	slotHour
 	slotMinute
 	slotUTCHour
-	slotDims    // and the next len(contribution.dims)
-	internSlots = slotDims + len(contributionDims)
+	internSlots
 )
 
 // blockSize is how many cells or members state allocates at a time.
@@ -132,8 +199,9 @@ func newState(a *Aggregator, tx *store.RollupTx, h sizeHint) *state {
 		a: a, tx: tx,
 		periods:    map[uint64]*periodCells{},
 		other:      map[cellID]*cellEntry{},
+		minutes:    map[minuteKey]*minuteCells{},
 		cellList:   make([]*cellEntry, 0, h.cells),
-		members:    map[uint64]map[string]*memberEntry{},
+		authors:    make([]map[string]*authorRecs, len(a.campaigns)),
 		memberList: make([]*memberEntry, 0, h.members),
 		strs:       make([]string, 1, h.strs+1),
 		ids:        make(map[string]uint32, h.strs),
@@ -142,8 +210,13 @@ func newState(a *Aggregator, tx *store.RollupTx, h sizeHint) *state {
 		dirtyTop:   map[dayKey]bool{},
 		touched:    map[string]bool{},
 	}
+	s.periodCache = newPeriodCache(a)
 	for i, d := range contributionDims {
 		s.dimIDs[i] = s.intern(d)
+		if s.dimIDs[i] != uint32(i+1) {
+			panic("aggregator: the dimensions of contributions must be interned first")
+		}
+		s.dense[i] = map[uint32]int32{}
 	}
 	s.empty = s.intern("")
 	s.firstDim, s.minuteDim = s.intern(store.DimFirstHour), s.intern(store.DimMinute)
@@ -175,6 +248,15 @@ func (s *state) internAt(slot int, v string) uint32 {
 	return l.id
 }
 
+// recentVals is how many values state.recent keeps per dimension.
+const recentVals = 8
+
+type recentVal struct {
+	s     string
+	id    uint32
+	dense int32
+}
+
 // coIDs are the interned strings of one contribution.
 type coIDs struct {
 	camp    uint16
@@ -182,17 +264,101 @@ type coIDs struct {
 	minute  uint32
 	utcHour uint32 // 0 when co.utcHour is ""
 	vals    [len(contributionDims)]uint32
+	dense   [len(contributionDims)]int32 // of vals, by denseOf
+	pcs     [3]*periodCells              // of periods
+	mc      *minuteCells                 // of minute
+	// firstHour is the day's first_hour cell of the hour, nil until
+	// looked up (then kept in the periodCache entry, when there is one)
+	firstHour *store.Figures
+	mp        *minutePeriods
 }
 
 func (s *state) idsOf(co *contribution) coIDs {
-	x := coIDs{camp: uint16(co.ci), periods: [3]uint32{s.empty, s.internAt(slotDay, co.day), s.internAt(slotHour, co.hour)}, minute: s.internAt(slotMinute, co.minute)}
+	x := coIDs{camp: uint16(co.ci), mp: co.mp}
+	if mp := co.mp; mp != nil && mp.interned {
+		x.periods, x.minute, x.pcs, x.mc, x.firstHour = [3]uint32{s.empty, mp.dayID, mp.hourID}, mp.minuteID, mp.pcs, mp.mc, mp.firstHour
+	} else {
+		x.periods, x.minute = [3]uint32{s.empty, s.internAt(slotDay, co.day), s.internAt(slotHour, co.hour)}, s.internAt(slotMinute, co.minute)
+		for gi, g := range store.Grains {
+			x.pcs[gi] = s.periodCellsAt(gi, periodOfCell(cellID{camp: x.camp, grain: g, period: x.periods[gi]}))
+		}
+		x.mc = s.minuteCellsOf(minuteKey{camp: x.camp, day: x.periods[1], minute: x.minute})
+		if mp != nil {
+			mp.interned, mp.dayID, mp.hourID, mp.minuteID, mp.pcs, mp.mc = true, x.periods[1], x.periods[2], x.minute, x.pcs, x.mc
+		}
+	}
 	if co.utcHour != "" {
 		x.utcHour = s.internAt(slotUTCHour, co.utcHour)
 	}
 	for i, dv := range co.dims {
-		x.vals[i] = s.internAt(slotDims+i, dv.Value)
+		x.vals[i], x.dense[i] = s.valueIDs(i, dv.Value)
 	}
 	return x
+}
+
+// valueIDs returns the id and dense index of value v of dimension d of
+// contributionDims, from state.recent when it is there.
+func (s *state) valueIDs(d int, v string) (uint32, int32) {
+	r := &s.recent[d]
+	for i := range r {
+		if r[i].id == 0 {
+			break
+		}
+		if r[i].s == v {
+			if i > 0 { // move to front: the most frequent stay
+				r[i], r[i-1] = r[i-1], r[i]
+				i--
+			}
+			return r[i].id, r[i].dense
+		}
+	}
+	id := s.intern(v)
+	e := recentVal{s: v, id: id, dense: s.denseOf(d, id)}
+	copy(r[1:], r[:len(r)-1])
+	r[0] = e
+	return e.id, e.dense
+}
+
+// denseOf is the dense index of value id in dimension d of
+// contributionDims, -1 past denseVals.
+func (s *state) denseOf(d int, id uint32) int32 {
+	if v, ok := s.dense[d][id]; ok {
+		return v
+	}
+	v := int32(-1)
+	if s.nDense[d] < denseVals {
+		v = s.nDense[d]
+		s.nDense[d]++
+	}
+	s.dense[d][id] = v
+	return v
+}
+
+// periodCellsAt returns the cells of a period (periodOfCell), by the
+// cache of grain index gi.
+func (s *state) periodCellsAt(gi int, pk uint64) *periodCells {
+	l := &s.lastPC[gi]
+	if l.pc != nil && l.key == pk {
+		return l.pc
+	}
+	pc := s.periods[pk]
+	if pc == nil {
+		pc = &periodCells{}
+		s.periods[pk] = pc
+	}
+	l.key, l.pc = pk, pc
+	return pc
+}
+
+// grainIndex is the index of g in store.Grains.
+func grainIndex(g store.Grain) int {
+	switch g {
+	case store.GrainDay:
+		return 1
+	case store.GrainHour:
+		return 2
+	}
+	return 0
 }
 
 // campaignIndex is the index of the named campaign in Aggregator.campaigns.
@@ -234,12 +400,90 @@ func (s *state) cellAt(id cellID) (*store.Figures, error) {
 		s.other[id] = e
 		return &e.f, nil
 	}
-	pk := periodOfCell(id)
-	pc := s.periods[pk]
-	if pc == nil {
-		pc = &periodCells{}
-		s.periods[pk] = pc
+	if id.grain == store.GrainDay && (id.dim == s.minuteDim && id.value2 == 0 || id.dim == s.countryMinuteDim && id.value2 != 0) {
+		country := int32(-1)
+		if id.dim == s.countryMinuteDim {
+			country = s.denseOf(1, id.value)
+		}
+		return s.minuteCell(id, country)
 	}
+	pc := s.periodCellsAt(grainIndex(id.grain), periodOfCell(id))
+	if d := int(id.dim) - 1; d >= 0 && d < len(contributionDims) && id.value2 == 0 {
+		return s.denseCell(pc, id, s.denseOf(d, id.value))
+	}
+	return s.mapCell(pc, id)
+}
+
+// minuteCell is cellAt for a day's minute cell, or its country_minute cell
+// of the country at dense index country (of store.DimCountry, denseOf).
+func (s *state) minuteCell(id cellID, country int32) (*store.Figures, error) {
+	k := minuteKey{camp: id.camp, day: id.period, minute: id.value}
+	if id.dim == s.countryMinuteDim {
+		k.minute = id.value2
+	}
+	return s.minuteCellIn(s.minuteCellsOf(k), id, country)
+}
+
+// minuteCellsOf returns the minute cells named by k.
+func (s *state) minuteCellsOf(k minuteKey) *minuteCells {
+	mc := s.minutes[k]
+	if mc == nil {
+		mc = &minuteCells{}
+		s.minutes[k] = mc
+	}
+	return mc
+}
+
+// minuteCellIn is minuteCell for the cells mc of the minute.
+func (s *state) minuteCellIn(mc *minuteCells, id cellID, country int32) (*store.Figures, error) {
+	var slot **cellEntry
+	switch {
+	case id.dim == s.minuteDim:
+		slot = &mc.minute
+	case country < 0:
+		return s.mapCell(s.periodCellsAt(1, periodOfCell(id)), id)
+	default:
+		if int(country) >= len(mc.countries) {
+			mc.countries = append(mc.countries, make([]*cellEntry, int(country)+1-len(mc.countries))...)
+		}
+		slot = &mc.countries[country]
+	}
+	if *slot == nil {
+		e, err := s.newCell(id)
+		if err != nil {
+			return nil, err
+		}
+		*slot = e
+	}
+	return &(*slot).f, nil
+}
+
+// denseCell is cellAt for a cell of a dimension of contributionDims in
+// period pc, its value at dense index vi (denseOf).
+func (s *state) denseCell(pc *periodCells, id cellID, vi int32) (*store.Figures, error) {
+	if vi < 0 {
+		return s.mapCell(pc, id)
+	}
+	d := id.dim - 1
+	l := pc.dense[d]
+	if int(vi) < len(l) {
+		if e := l[vi]; e != nil {
+			return &e.f, nil
+		}
+	} else {
+		l = append(l, make([]*cellEntry, int(vi)+1-len(l))...)
+		pc.dense[d] = l
+	}
+	e, err := s.newCell(id)
+	if err != nil {
+		return nil, err
+	}
+	l[vi] = e
+	return &e.f, nil
+}
+
+// mapCell is cellAt for a cell in pc.dims.
+func (s *state) mapCell(pc *periodCells, id cellID) (*store.Figures, error) {
 	m := pc.dims[id.dim]
 	if m == nil {
 		m = map[uint64]*cellEntry{}
@@ -279,6 +523,15 @@ func (s *state) newCell(id cellID) (*cellEntry, error) {
 	return e, nil
 }
 
+// cellOf is the cell of dimension value dv in a period (interned) of a
+// campaign (by index) and grain: cell, without building its string key.
+func (s *state) cellOf(camp uint16, g store.Grain, period uint32, dv store.DimValue) (*store.Figures, error) {
+	if dv.Dim == store.DimCountryMinute { // its value has two parts
+		return s.cell(store.CellKey{Campaign: s.a.campaigns[camp].Name, Grain: g, Dim: dv.Dim, Period: s.strs[period], Value: dv.Value})
+	}
+	return s.cellAt(cellID{camp: camp, grain: g, dim: s.intern(dv.Dim), period: period, value: s.intern(dv.Value)})
+}
+
 // member returns a member record named by its string key.
 func (s *state) member(k store.MemberKey) (*memberEntry, error) {
 	ci, err := s.campaignIndex(k.Campaign)
@@ -291,14 +544,43 @@ func (s *state) member(k store.MemberKey) (*memberEntry, error) {
 // memberAt returns a member record, read from the store the first time the
 // batch touches it.
 func (s *state) memberAt(id memberID) (*memberEntry, error) {
-	gk := uint64(id.camp)<<32 | uint64(id.day)
-	group := s.members[gk]
-	if group == nil {
-		group = map[string]*memberEntry{}
-		s.members[gk] = group
+	return s.recordOf(s.authorOf(id.camp, id.author), id)
+}
+
+// authorOf returns the records of an author in campaign camp, adding them
+// (with none yet) the first time the batch meets the author.
+func (s *state) authorOf(camp uint16, author string) *authorRecs {
+	m := s.authors[camp]
+	if m == nil {
+		m = map[string]*authorRecs{}
+		s.authors[camp] = m
 	}
-	if e, ok := group[id.author]; ok {
-		return e, nil
+	if r, ok := m[author]; ok {
+		return r
+	}
+	if len(s.authorBuf) == cap(s.authorBuf) {
+		s.authorBuf = make([]authorRecs, 0, blockSize)
+	}
+	s.authorBuf = append(s.authorBuf, authorRecs{})
+	r := &s.authorBuf[len(s.authorBuf)-1]
+	r.days = r.inline[:0]
+	m[author] = r
+	return r
+}
+
+// recordOf returns the member record id of the author whose records r
+// are, read from the store the first time the batch touches it.
+func (s *state) recordOf(r *authorRecs, id memberID) (*memberEntry, error) {
+	if id.day == s.empty {
+		if r.camp != nil {
+			return r.camp, nil
+		}
+	} else {
+		for i := len(r.days) - 1; i >= 0; i-- {
+			if r.days[i].day == id.day {
+				return r.days[i].e, nil
+			}
+		}
 	}
 	k := store.MemberKey{Campaign: s.a.campaigns[id.camp].Name, Day: s.strs[id.day], Author: id.author}
 	m, ok, err := s.tx.Member(k)
@@ -310,9 +592,25 @@ func (s *state) memberAt(id memberID) (*memberEntry, error) {
 	}
 	s.memberBuf = append(s.memberBuf, memberEntry{key: k, m: m, exists: ok})
 	e := &s.memberBuf[len(s.memberBuf)-1]
-	group[id.author] = e
+	if id.day == s.empty {
+		r.camp = e
+	} else {
+		r.days = append(r.days, dayRec{id.day, e})
+	}
 	s.memberList = append(s.memberList, e)
 	return e, nil
+}
+
+// inList returns an empty list of capacity n for a new PeriodMember.In,
+// from storage allocated in blocks. Its capacity is exact: appending past
+// it moves it, never onto the next list.
+func (s *state) inList(n int) []store.DimValue {
+	if cap(s.dvBuf)-len(s.dvBuf) < n {
+		s.dvBuf = make([]store.DimValue, 0, max(n, 8*blockSize))
+	}
+	i := len(s.dvBuf)
+	s.dvBuf = s.dvBuf[:i+n]
+	return s.dvBuf[i : i : i+n]
 }
 
 var periodGrains = [...]store.Grain{store.GrainDay, store.GrainHour}
@@ -327,7 +625,7 @@ var periodGrains = [...]store.Grain{store.GrainDay, store.GrainHour}
 //     their first campaign post; if an earlier post arrives later, the
 //     count moves from the old period's cells to the new one's.
 func (s *state) add(p *store.Post) error {
-	s.scratch = s.a.contributions(p, s.scratch)
+	s.scratch = s.a.contributionsCached(p, s.scratch, &s.periodCache)
 	for i := range s.scratch {
 		if err := s.addContribution(&s.scratch[i]); err != nil {
 			return err
@@ -343,7 +641,9 @@ func (s *state) addContribution(co *contribution) error {
 	if co.author == "" {
 		return s.addAuthorless(co, &x)
 	}
-	camp, err := s.memberAt(memberID{camp: x.camp, day: s.empty, author: co.author})
+	periods := [3]string{"", co.day, co.hour} // by store.Grains
+	recs := s.authorOf(x.camp, co.author)
+	camp, err := s.recordOf(recs, memberID{camp: x.camp, day: s.empty, author: co.author})
 	if err != nil {
 		return err
 	}
@@ -352,13 +652,18 @@ func (s *state) addContribution(co *contribution) error {
 	} else if co.at < camp.m.First {
 		old := camp.m.First
 		camp.m.First = co.at
-		oldDay := periodOf(c, store.GrainDay, old)
-		prev, err := s.memberAt(memberID{camp: x.camp, day: s.intern(oldDay), author: co.author})
+		// the periods of old: as the record keeps them formatted, else
+		// formatted now
+		oldPeriods := [2]string{camp.firstDay, camp.firstHour}
+		if camp.firstAt != old || camp.firstDay == "" {
+			oldPeriods = [2]string{periodOf(c, store.GrainDay, old), periodOf(c, store.GrainHour, old)}
+		}
+		prev, err := s.recordOf(recs, memberID{camp: x.camp, day: s.intern(oldPeriods[0]), author: co.author})
 		if err != nil {
 			return err
 		}
-		for _, g := range periodGrains {
-			p1, p0 := periodOf(c, g, old), periodOf(c, g, co.at)
+		for pi, g := range periodGrains {
+			p1, p0 := oldPeriods[pi], periods[pi+1]
 			if p1 == p0 {
 				continue
 			}
@@ -366,8 +671,9 @@ func (s *state) addContribution(co *contribution) error {
 			if i < 0 {
 				return fmt.Errorf("author %s: no record of their first period %s", co.author, p1)
 			}
+			pid := s.intern(p1)
 			for _, dv := range prev.m.Periods[i].In {
-				f, err := s.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: p1, Value: dv.Value})
+				f, err := s.cellOf(x.camp, g, pid, dv)
 				if err != nil {
 					return err
 				}
@@ -384,7 +690,7 @@ func (s *state) addContribution(co *contribution) error {
 			camp.firstDay, camp.firstHour = periodOf(c, store.GrainDay, camp.m.First), periodOf(c, store.GrainHour, camp.m.First)
 		}
 	}
-	day, err := s.memberAt(memberID{camp: x.camp, day: x.periods[1], author: co.author})
+	day, err := s.recordOf(recs, memberID{camp: x.camp, day: x.periods[1], author: co.author})
 	if err != nil {
 		return err
 	}
@@ -392,25 +698,24 @@ func (s *state) addContribution(co *contribution) error {
 
 	// Find or add the author's entries for the post's three periods first:
 	// adding may move a slice, so take pointers only after.
-	periods := [3]string{"", co.day, co.hour}
-	recs := [3]*store.Member{&camp.m, &day.m, &day.m}
+	mrecs := [3]*store.Member{&camp.m, &day.m, &day.m}
 	var idx [3]int
 	var fresh [3]bool
 	for gi, g := range store.Grains {
-		m := recs[gi]
+		m := mrecs[gi]
 		i := m.Period(g, periods[gi])
 		if i < 0 {
 			if m.Periods == nil {
 				m.Periods = make([]store.PeriodMember, 0, 2)
 			}
 			m.Periods = append(m.Periods, store.PeriodMember{Grain: g, Period: periods[gi], FirstSeen: co.at, LastSeen: co.at, Followers: co.follow,
-				In: make([]store.DimValue, 0, len(co.dimsFor(g)))})
+				In: s.inList(len(co.dimsFor(g)))})
 			i, fresh[gi] = len(m.Periods)-1, true
 		}
 		idx[gi] = i
 	}
 	for gi, g := range store.Grains {
-		pm := &recs[gi].Periods[idx[gi]]
+		pm := &mrecs[gi].Periods[idx[gi]]
 		period := periods[gi]
 		id := cellID{camp: x.camp, grain: g, period: x.periods[gi]}
 		isNew := g == store.GrainTotal || (g == store.GrainDay && camp.firstDay == period) || (g == store.GrainHour && camp.firstHour == period)
@@ -447,12 +752,15 @@ func (s *state) addContribution(co *contribution) error {
 		pm.Posts++
 		for i, dv := range co.dimsFor(g) {
 			id.dim, id.value = s.dimIDs[i], x.vals[i]
-			f, err := s.cellAt(id)
+			f, err := s.denseCell(x.pcs[gi], id, x.dense[i])
 			if err != nil {
 				return err
 			}
 			f.CountKind(co.kind)
-			if !pm.Has(dv.Dim, dv.Value) {
+			// a new entry has none of the post's dimensions (they are
+			// distinct) yet
+			// (and an entry holds them mostly in their order)
+			if fresh[gi] || !(i < len(pm.In) && pm.In[i] == dv) && !pm.Has(dv.Dim, dv.Value) {
 				pm.In = append(pm.In, dv)
 				f.Participants++
 				f.Reach = store.AddReach(f.Reach, pm.Followers)
@@ -475,7 +783,7 @@ func (s *state) addContribution(co *contribution) error {
 // source_utc_hour cells: posts and kinds only.
 func (s *state) countExtra(co *contribution, x *coIDs) error {
 	for _, id := range s.minuteCells(x) {
-		f, err := s.cellAt(id)
+		f, err := s.minuteCellIn(x.mc, id, x.dense[1]) // the country's, for country_minute
 		if err != nil {
 			return err
 		}
@@ -507,7 +815,7 @@ func (s *state) addAuthorless(co *contribution, x *coIDs) error {
 		id := cellID{camp: x.camp, grain: g, period: x.periods[gi]}
 		for i := range co.dimsFor(g) {
 			id.dim, id.value = s.dimIDs[i], x.vals[i]
-			f, err := s.cellAt(id)
+			f, err := s.denseCell(x.pcs[gi], id, x.dense[i])
 			if err != nil {
 				return err
 			}
@@ -574,14 +882,21 @@ func (s *state) firstHour(co *contribution, x *coIDs, day *store.PeriodMember, f
 	}
 	// the cells of firstCells(co.campaign, co.day, co.hour, co.minute), by
 	// the post's interned hour and minute
-	for _, id := range [2]cellID{
-		{camp: x.camp, grain: store.GrainDay, dim: s.firstDim, period: x.periods[1], value: x.periods[2]},
-		{camp: x.camp, grain: store.GrainDay, dim: s.minuteDim, period: x.periods[1], value: x.minute},
-	} {
-		f, err := s.cellAt(id)
+	if x.firstHour == nil {
+		f, err := s.cellAt(cellID{camp: x.camp, grain: store.GrainDay, dim: s.firstDim, period: x.periods[1], value: x.periods[2]})
 		if err != nil {
 			return err
 		}
+		x.firstHour = f
+		if x.mp != nil {
+			x.mp.firstHour = f
+		}
+	}
+	minute, err := s.minuteCellIn(x.mc, cellID{camp: x.camp, grain: store.GrainDay, dim: s.minuteDim, period: x.periods[1], value: x.minute}, -1)
+	if err != nil {
+		return err
+	}
+	for _, f := range [2]*store.Figures{x.firstHour, minute} {
 		f.Participants++
 		f.Reach = store.AddReach(f.Reach, day.Followers)
 	}
@@ -602,7 +917,15 @@ func (s *state) updateTops(co *contribution, day *store.PeriodMember) error {
 		}
 		s.topPosts[k] = posts
 	}
-	s.topParts[k] = updateTopParticipant(parts, store.TopParticipant{Author: co.author, Handle: day.Handle, Posts: day.Posts, Followers: day.Followers}, s.a.opts.TopN)
+	e := store.TopParticipant{Author: co.author, Handle: day.Handle, Posts: day.Posts, Followers: day.Followers}
+	// An author who would not enter a full list is not in it: their
+	// entry there, at a lower count, would rank after e, so after the
+	// last. updateTopParticipant would leave it as it is.
+	if n := s.a.opts.TopN; len(parts) < n || topParticipantLess(e, parts[len(parts)-1]) <= 0 {
+		s.topParts[k] = updateTopParticipant(parts, e, n)
+	} else if !ok {
+		s.topParts[k] = parts
+	}
 	s.dirtyTop[k] = true
 	if co.hasTop {
 		s.topPosts[k], _ = insertTopPost(s.topPosts[k], co.top, s.a.opts.TopN)
