@@ -136,9 +136,9 @@ func (a *Aggregator) startFold(wm uint64, pass store.Pass, pp *passPosts, hi int
 // folded while this one is written: what they keep alive is what the
 // collector works through, under tagpulse's memory limit.
 func (s *state) release() {
-	s.periods, s.other, s.cellList = nil, nil, nil
-	s.members, s.memberList, s.memberBuf = nil, nil, nil
-	s.ids, s.scratch = nil, nil
+	s.periods, s.other, s.cellList, s.minutes = nil, nil, nil, nil
+	s.authors, s.authorBuf, s.memberList, s.memberBuf, s.dvBuf = nil, nil, nil, nil, nil
+	s.ids, s.scratch, s.periodCache = nil, nil, periodCache{}
 }
 
 // addStored adds to each of the merged changes of a pass's cells the cell's
