@@ -540,11 +540,10 @@ func (a *Aggregator) indexPasses(tx *store.RollupTx, wm uint64, pass store.Pass)
 		sp, err := a.db.NewSpill(n)
 		if err == nil {
 			x := &passIndex{wm: wm, pass: pass, spill: sp}
-			if err := a.spillPasses(tx, x); err != nil {
-				sp.Close()
-				return nil, err
+			if err = a.spillPasses(tx, x); err == nil {
+				return x, nil
 			}
-			return x, nil
+			sp.Close() // a full disk, say: the index below takes 5 bytes a post of memory instead
 		}
 		a.log.Warn("aggregate: a catch-up in passes without a spill, reading the log for each", "err", err)
 	}
