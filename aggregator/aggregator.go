@@ -829,7 +829,7 @@ func (a *Aggregator) contributionsCached(p *store.Post, out []contribution, cach
 			} else {
 				day = c.Day(p.CreatedAt)
 			}
-			if !c.InWindow(day) || !store.Plausible(p) {
+			if !c.CountsOnDay(p, day) {
 				continue
 			}
 		}

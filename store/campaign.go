@@ -165,11 +165,18 @@ func (c *Campaign) DayOf(tags []string, t time.Time) (day string, counts, matche
 // series nor lands on a day nobody asked about. It stays stored: a corrected
 // rule counts it on the next rebuild.
 func (c *Campaign) CountsPost(p *Post) (day string, counts, matched bool) {
-	day, counts, matched = c.DayOf(p.Hashtags, p.CreatedAt)
-	if counts && !Plausible(p) {
-		counts = false
+	if !c.Matches(p.Hashtags) {
+		return "", false, false
 	}
-	return day, counts, matched
+	day = c.Day(p.CreatedAt)
+	return day, c.CountsOnDay(p, day), true
+}
+
+// CountsOnDay is the rest of CountsPost's rule for a post whose hashtags
+// match and whose day (Day of its time) the caller already knows: the day
+// lies in the window and the post's time is plausible.
+func (c *Campaign) CountsOnDay(p *Post, day string) bool {
+	return c.InWindow(day) && Plausible(p)
 }
 
 // platformBirth is the day each platform opened to the public: a post

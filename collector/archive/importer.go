@@ -118,6 +118,9 @@ func (o Options) withDefaults() Options {
 type record struct {
 	line int
 	data []byte
+	// chunk holds data when the record was split out of a chunk of lines
+	// in place (readLines); nil when data is its own.
+	chunk *chunk
 }
 
 // Import reads an archive file, detects its format from the first record, and
@@ -168,6 +171,10 @@ func ImportReader(ctx context.Context, db collector.Sink, m *collector.Matcher, 
 	// (being read, queued, parsed, queued, stored), so an import holds about
 	// 5 × BatchBytes of records plus their parsed posts, whatever the size
 	// of the records (one record larger than BatchBytes is a batch alone).
+	// A file of lines is read in chunks that its records point into
+	// (readLines): a batch holds its records' chunks, at most one chunk
+	// more than its records at each end, and a chunk is reused once the
+	// batches that hold it are stored.
 	recs := make(chan []record, 1)
 	readErr := make(chan error, 1)
 	rctx, cancel := context.WithCancel(ctx)
@@ -240,9 +247,11 @@ func parseStage(ctx context.Context, cancel context.CancelFunc, companion func(s
 					f, err = f.ForFile(companion)
 				}
 				if err != nil {
+					releaseRecords(batch)
 					stage <- parsedBatch{err: err}
 					cancel()
-					for range recs {
+					for b := range recs {
+						releaseRecords(b)
 					}
 					return
 				}
@@ -251,7 +260,9 @@ func parseStage(ctx context.Context, cancel context.CancelFunc, companion func(s
 			select {
 			case stage <- parsedBatch{recs: batch, parsed: parseBatch(format, batch, now()), format: format}:
 			case <-ctx.Done():
-				for range recs {
+				releaseRecords(batch)
+				for b := range recs {
+					releaseRecords(b)
 				}
 				return
 			}
@@ -271,6 +282,7 @@ func (r *importRun) ingest(db collector.Sink, m *collector.Matcher, stage <-chan
 	var posts []store.Post
 	for pb := range stage {
 		if failure != nil {
+			releaseRecords(pb.recs)
 			continue // drain
 		}
 		if pb.err != nil {
@@ -282,6 +294,9 @@ func (r *importRun) ingest(db collector.Sink, m *collector.Matcher, stage <-chan
 			failure = err
 			cancel()
 		}
+		// The batch is stored and its malformed records reported: its
+		// records' chunks can be read into again.
+		releaseRecords(pb.recs)
 	}
 	for i, out := range outsideOf {
 		if out {
@@ -576,60 +591,7 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 	if first != '{' && isCSVHeader(head) {
 		return readCSV(br, batchSize, send, malformed)
 	}
-	batch := make([]record, 0, batchSize)
-	lim := batchLimit{size: batchSize}
-	line, size, blank := 0, 0, true
-	for {
-		b, err := br.ReadBytes('\n')
-		if err != nil && err != io.EOF {
-			// The file breaks inside line+1 (a damaged or cut-short gzip
-			// stream, a read error): the lines before it stand.
-			if len(batch) > 0 && !send(batch) {
-				return ctx.Err()
-			}
-			if line == 0 {
-				return fmt.Errorf("line 1: %w", err)
-			}
-			return fmt.Errorf("line %d: %w; the lines before it were imported", line+1, err)
-		}
-		size += len(b)
-		if len(b) > 0 {
-			line++
-			b = bytes.TrimSpace(b)
-			if line == 1 {
-				b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a byte-order mark
-			}
-			if len(b) > 0 {
-				blank = false
-				// Parsing reports invalid JSON; only the first record,
-				// which decides the format, is checked here.
-				if line <= 1 && !json.Valid(b) {
-					malformed(line, errors.New("not valid JSON"))
-				} else {
-					batch = append(batch, record{line: line, data: b})
-				}
-			}
-			if lim.full(batch) {
-				if !send(batch) {
-					return ctx.Err()
-				}
-				batch = make([]record, 0, batchSize)
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-	}
-	if len(batch) > 0 && !send(batch) {
-		return ctx.Err()
-	}
-	switch {
-	case size == 0:
-		return fmt.Errorf("%w (0 bytes): nothing to import; if it should hold posts, export or download it again", ErrEmpty)
-	case blank:
-		return fmt.Errorf("%w (only blank lines): nothing to import; if it should hold posts, export or download it again", ErrEmpty)
-	}
-	return nil
+	return readLines(ctx, br, r, batchSize, send, malformed)
 }
 
 func firstNonSpace(b []byte) byte {

@@ -183,21 +183,31 @@ func normalize(tag string) (string, bool) {
 	if fastNormal(s) {
 		return s, true
 	}
-	// "\u200b#tag": the hash signs may come after invisible characters,
-	// and NFKC turns ＃ and ﹟ into #.
-	s = strings.TrimLeft(norm.NFKC.String(stripIgnorable(s)), "#")
-	if s == "" {
-		return "", false
-	}
-	// Case folding and NFKC do not commute for a few characters (folding
-	// may decompose, composing may create a foldable letter): repeat until
-	// nothing changes, as Unicode's NFKC_Casefold closure does.
-	for range 4 {
-		f := norm.NFKC.String(stripIgnorable(cases.Fold().String(s)))
-		if f == s {
-			break
+	if isASCII(s) {
+		// NFKC leaves ASCII as it is, nothing in it is ignorable, and
+		// case folding lowers its letters only.
+		if s == "" {
+			return "", false
 		}
-		s = f
+		s = strings.ToLower(s)
+	} else {
+		// "\u200b#tag": the hash signs may come after invisible
+		// characters, and NFKC turns ＃ and ﹟ into #.
+		s = strings.TrimLeft(norm.NFKC.String(stripIgnorable(s)), "#")
+		if s == "" {
+			return "", false
+		}
+		// Case folding and NFKC do not commute for a few characters
+		// (folding may decompose, composing may create a foldable
+		// letter): repeat until nothing changes, as Unicode's
+		// NFKC_Casefold closure does.
+		for range 4 {
+			f := norm.NFKC.String(stripIgnorable(cases.Fold().String(s)))
+			if f == s {
+				break
+			}
+			s = f
+		}
 	}
 	whole := true
 	for i, r := range s {
@@ -210,6 +220,15 @@ func normalize(tag string) (string, bool) {
 		return "", whole
 	}
 	return s, whole
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // normalizeBody is normalize for a hashtag body found in text (no '#', only

@@ -25,11 +25,10 @@ type tweetV1 = twitter.Tweet
 // twarc1 archives store, one per line) into a post. source is the store
 // source to record (SourceX when collected live, SourceImport from archives).
 func ParseTweetV1(raw []byte, source string, now time.Time) (store.Post, error) {
-	var t tweetV1
-	if scanTweetV1(raw, &t) {
-		return postFromTweetV1(&t, source, now)
+	if p, err, ok := scanPostV1(raw, source, now); ok {
+		return p, err
 	}
-	t = tweetV1{}
+	var t tweetV1
 	if err := decodeTweetV1(raw, &t); err != nil {
 		if !isPollTypeError(err) {
 			return store.Post{}, fmt.Errorf("not a v1.1 status: %w", err)
@@ -126,7 +125,7 @@ func postFromTweetV1(t *tweetV1, source string, now time.Time) (store.Post, erro
 	if t.User == nil {
 		return store.Post{}, fmt.Errorf("status %s: no user", id)
 	}
-	created, err := t.CreatedAtTime()
+	created, err := createdAtV1(t.CreatedAt)
 	if err != nil {
 		return store.Post{}, fmt.Errorf("status %s: created_at: %w", id, err)
 	}
@@ -183,6 +182,73 @@ func postFromTweetV1(t *tweetV1, source string, now time.Time) (store.Post, erro
 	}
 	p.Signals.ProfileLocation = t.User.Location
 	return p, nil
+}
+
+// createdAtV1 parses a status's created_at as go-twitter's CreatedAtTime
+// does (time.Parse with time.RubyDate), by hand when the text is in that
+// layout to the letter ("Mon Jan 02 15:04:05 -0700 2006", as the API
+// writes it), and through time.Parse for anything else, which then gives
+// its error or its leniency. TestCreatedAtV1 holds the two to the same
+// instants and the same failures.
+func createdAtV1(s string) (time.Time, error) {
+	if t, ok := rubyDate(s); ok {
+		return t, nil
+	}
+	return time.Parse(time.RubyDate, s)
+}
+
+var (
+	rubyDays   = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	rubyMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+)
+
+// rubyDate is time.Parse(time.RubyDate, s) for a text with single spaces,
+// two-digit fields, names as time.Format writes them and every field in
+// range; ok is false for any other text.
+func rubyDate(s string) (time.Time, bool) {
+	if len(s) != 30 || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' || s[13] != ':' || s[16] != ':' || s[19] != ' ' || s[25] != ' ' || (s[20] != '+' && s[20] != '-') {
+		return time.Time{}, false
+	}
+	known := false
+	for _, d := range rubyDays {
+		known = known || s[:3] == d
+	}
+	month := 0
+	for i, m := range rubyMonths {
+		if s[4:7] == m {
+			month = i + 1
+		}
+	}
+	if !known || month == 0 {
+		return time.Time{}, false
+	}
+	num := func(d string) int {
+		n := 0
+		for i := 0; i < len(d); i++ {
+			if d[i] < '0' || d[i] > '9' {
+				return -1
+			}
+			n = n*10 + int(d[i]-'0')
+		}
+		return n
+	}
+	day, hour, minute, sec := num(s[8:10]), num(s[11:13]), num(s[14:16]), num(s[17:19])
+	zh, zm, year := num(s[21:23]), num(s[23:25]), num(s[26:30])
+	if day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 || zh < 0 || zh > 23 || zm < 0 || zm > 59 || year < 0 {
+		return time.Time{}, false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	if day > days {
+		return time.Time{}, false
+	}
+	offset := (zh*60 + zm) * 60
+	if s[20] == '-' {
+		offset = -offset
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC).Add(-time.Duration(offset) * time.Second), true
 }
 
 // tweetTextV1 returns the full text and its entities, whichever mode the
@@ -250,9 +316,7 @@ var FormatTwitterV1 = collector.Format{
 	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {
 		// The fast path takes a status whose top-level keys include no
 		// "statuses" or "results" (in any case): no envelope.
-		var t tweetV1
-		if scanTweetV1(rec, &t) {
-			p, err := postFromTweetV1(&t, store.SourceImport, now)
+		if p, err, ok := scanPostV1(rec, store.SourceImport, now); ok {
 			if err != nil {
 				return nil, []error{err}
 			}

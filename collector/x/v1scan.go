@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
+
+	"github.com/tagpulse/tagpulse/store"
 )
 
 // scanTweetV1 is the import's fast path for one v1.1 status: a single pass
@@ -24,6 +28,83 @@ import (
 // FuzzScanTweetV1.
 func scanTweetV1(raw []byte, t *tweetV1) bool {
 	s := v1Scanner{b: raw}
+	return s.tweet(t)
+}
+
+// scanPostV1 is the import's fast path from a status to its post:
+// scanTweetV1 into a tweet, and objects it points to, kept from one status
+// to the next (the post holds none of them: its fields are values and
+// strings of their own), then postFromTweetV1. ok is false when the
+// scanner hands the status on to the full decoder.
+func scanPostV1(raw []byte, source string, now time.Time) (p store.Post, err error, ok bool) {
+	sc := scratchPool.Get().(*v1Scratch)
+	defer sc.done()
+	if sc.pred == nil {
+		tweetSchema() // numbers the fields
+		sc.pred = make([]*sfield, tweetIDs)
+	}
+	s := v1Scanner{b: raw, arena: &sc.arena, pred: sc.pred}
+	if !s.tweet(&sc.t) {
+		return store.Post{}, nil, false
+	}
+	p, err = postFromTweetV1(&sc.t, source, now)
+	return p, err, true
+}
+
+// v1Scratch is a status being scanned and what it points to, reused.
+type v1Scratch struct {
+	t     tweetV1
+	arena v1Arena
+	pred  []*sfield // v1Scanner.pred, kept from status to status
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(v1Scratch) }}
+
+// done clears the status and gives it back.
+func (sc *v1Scratch) done() {
+	sc.t = tweetV1{}
+	sc.arena.reset()
+	scratchPool.Put(sc)
+}
+
+// v1Arena hands out the objects a status points to (its user, entities,
+// place…), by the pointer's schema, and takes them back zeroed, so that
+// they are allocated once per worker rather than once per status.
+type v1Arena struct {
+	objs    [][]reflect.Value // by schema.slot: pointers to objects
+	used    []int             // by schema.slot: how many of objs are handed out
+	touched []int             // the slots with used > 0
+}
+
+func (a *v1Arena) get(sc *schema) reflect.Value {
+	for len(a.used) <= sc.slot {
+		a.objs, a.used = append(a.objs, nil), append(a.used, 0)
+	}
+	n := a.used[sc.slot]
+	if n == 0 {
+		a.touched = append(a.touched, sc.slot)
+	}
+	a.used[sc.slot]++
+	if n < len(a.objs[sc.slot]) {
+		return a.objs[sc.slot][n]
+	}
+	v := reflect.New(sc.typ.Elem())
+	a.objs[sc.slot] = append(a.objs[sc.slot], v)
+	return v
+}
+
+func (a *v1Arena) reset() {
+	for _, slot := range a.touched {
+		for _, v := range a.objs[slot][:a.used[slot]] {
+			v.Elem().SetZero()
+		}
+		a.used[slot] = 0
+	}
+	a.touched = a.touched[:0]
+}
+
+// tweet reads the status in s.b into t.
+func (s *v1Scanner) tweet(t *tweetV1) bool {
 	s.skipSpace()
 	if s.i >= len(s.b) || s.b[s.i] != '{' {
 		return false
@@ -71,9 +152,11 @@ type schema struct {
 	elem   *schema
 	length int                // kArray
 	fields map[string]*sfield // kStruct, by exact JSON name
-	byLen  [][]*sfield        // kStruct: the same, by the name's length
+	table  []*sfield          // kStruct: the same, by keyHash (schema.lookup)
 	folded map[string]bool    // kStruct: lower-cased JSON names
 	nField int
+	slot   int // a number of its own, for v1Arena
+	id     int // kStruct: a number of its own among fields and structs (numberFields)
 }
 
 type sfield struct {
@@ -82,6 +165,10 @@ type sfield struct {
 	n      int // position, for duplicate detection
 	s      *schema
 	needed bool
+	w0, w1 uint64  // the name's first sixteen bytes (keyWords)
+	quoted string  // the name in quotes, as a key
+	owner  *schema // the struct it is a field of
+	id     int     // a number of its own among fields and structs (numberFields)
 }
 
 var (
@@ -91,16 +178,82 @@ var (
 
 func tweetSchema() *schema {
 	tweetSchemaOnce.Do(func() {
-		tweetSchemaV = schemaOf(reflect.TypeOf(tweetV1{}), map[reflect.Type]*schema{})
+		full := schemaOf(reflect.TypeOf(tweetV1{}), map[reflect.Type]*schema{})
+		// postFromTweetV1 reads less of the statuses a status embeds:
+		// of a retweeted one its id, text, entities and author's handle;
+		// of a quoted one only that it is there. Their other fields are
+		// checked, not set.
+		top := narrowed(full, v1Needed["Tweet"], nil)
+		top.fields["retweeted_status"].s = pointerTo(top.fields["retweeted_status"].s, narrowed(full, []string{"IDStr", "Text", "FullText", "ExtendedTweet", "Entities", "User"}, map[string][]string{"User": {"ScreenName"}}))
+		top.fields["quoted_status"].s = pointerTo(top.fields["quoted_status"].s, narrowed(full, nil, nil))
+		top.index()
+		tweetIDs = numberFields(top, map[*schema]bool{}, 0)
+		tweetSchemaV = top
 	})
 	return tweetSchemaV
+}
+
+// tweetIDs counts the ids numberFields gave in tweetSchema.
+var tweetIDs int
+
+// numberFields numbers every struct schema reached from sc, and each of
+// its fields, from next on; it returns the next number free.
+func numberFields(sc *schema, seen map[*schema]bool, next int) int {
+	if sc == nil || seen[sc] {
+		return next
+	}
+	seen[sc] = true
+	next = numberFields(sc.elem, seen, next)
+	if sc.kind == kStruct {
+		sc.id = next
+		next++
+		for _, f := range sc.fields {
+			f.id = next
+			next++
+			next = numberFields(f.s, seen, next)
+		}
+	}
+	return next
+}
+
+// narrowed is a copy of the struct schema sc that sets only the fields
+// named in needed, and of those whose type inner names only the fields
+// named there.
+func narrowed(sc *schema, needed []string, inner map[string][]string) *schema {
+	n := *sc
+	n.fields = map[string]*sfield{}
+	want := map[string]bool{}
+	for _, name := range needed {
+		want[name] = true
+	}
+	for name, f := range sc.fields {
+		c := *f
+		c.needed = want[sc.typ.FieldByIndex(f.index).Name] && len(f.index) == 1
+		if c.needed {
+			if st := c.s; st.kind == kPtr && st.elem.kind == kStruct {
+				if names, ok := inner[st.elem.typ.Name()]; ok {
+					c.s = pointerTo(st, narrowed(st.elem, names, inner))
+				}
+			}
+		}
+		n.fields[name] = &c
+	}
+	n.index()
+	return &n
+}
+
+// pointerTo is a copy of the pointer schema p pointing to elem.
+func pointerTo(p, elem *schema) *schema {
+	c := *p
+	c.elem = elem
+	return &c
 }
 
 func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 	if s, ok := seen[t]; ok {
 		return s
 	}
-	s := &schema{typ: t}
+	s := &schema{typ: t, slot: len(seen)}
 	seen[t] = s
 	if t.Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) || reflect.PointerTo(t).Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) {
 		s.kind = kOpaque
@@ -196,12 +349,7 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 			s.kind, s.fields, s.folded = kOpaque, nil, nil
 			break
 		}
-		for name, f := range s.fields {
-			for len(s.byLen) <= len(name) {
-				s.byLen = append(s.byLen, nil)
-			}
-			s.byLen[len(name)] = append(s.byLen[len(name)], f)
-		}
+		s.index()
 	default:
 		s.kind = kOpaque
 	}
@@ -209,11 +357,18 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 }
 
 type v1Scanner struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	arena *v1Arena // where pointed-to objects come from; nil: reflect.New
+	// pred is, by the id of a field (or of a struct, for its first key),
+	// the field whose key followed it last time; nil: no guessing.
+	pred []*sfield
 }
 
 func (s *v1Scanner) skipSpace() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return // most often: no space at all
+	}
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
@@ -277,6 +432,36 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 		if !set && integral && len(num) <= 18 && (sc.kind != kUint || num[0] != '-') && (sc.bits == 64 || sc.kind == kFloat) {
 			return true // fits: nothing to parse
 		}
+		if integral && len(num) <= 18 && sc.kind != kFloat && (sc.kind == kInt || num[0] != '-') {
+			// At most 18 digits fit an int64: read them here, as
+			// strconv would.
+			n, neg := int64(0), num[0] == '-'
+			if neg {
+				num = num[1:]
+			}
+			for _, d := range num {
+				n = n*10 + int64(d-'0')
+			}
+			if neg {
+				n = -n
+			}
+			if sc.kind == kInt {
+				if sc.bits < 64 && reflect.Zero(sc.typ).OverflowInt(n) {
+					return false
+				}
+				if set {
+					v.SetInt(n)
+				}
+			} else {
+				if sc.bits < 64 && reflect.Zero(sc.typ).OverflowUint(uint64(n)) {
+					return false
+				}
+				if set {
+					v.SetUint(uint64(n))
+				}
+			}
+			return true
+		}
 		switch sc.kind {
 		case kInt:
 			n, err := strconv.ParseInt(string(num), 10, 64)
@@ -307,7 +492,11 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 	case kPtr:
 		if set {
 			if v.IsNil() {
-				v.Set(reflect.New(sc.typ.Elem()))
+				if s.arena != nil {
+					v.Set(s.arena.get(sc))
+				} else {
+					v.Set(reflect.New(sc.typ.Elem()))
+				}
 			}
 			v = v.Elem()
 		}
@@ -343,6 +532,7 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 	s.i++ // '{'
 	var seen [2]uint64
 	first := true
+	prev := sc.id // the last field read, for s.pred
 	for {
 		s.skipSpace()
 		if s.i >= len(s.b) {
@@ -356,32 +546,48 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 		if s.b[s.i] != '"' {
 			return false
 		}
-		start := s.i
-		if !s.skipString() {
-			return false
+		// The key. Statuses from one source list their keys in one
+		// order: the field that followed the previous one last time is
+		// tried first, and is the key when the key's bytes are its name
+		// to the closing quote. Otherwise the key is read: one with an
+		// escape, a control character or a byte beyond ASCII names no
+		// field as it stands (encoding/json would unescape or fold it),
+		// and the full decoder takes those.
+		var f *sfield
+		var key []byte
+		if p := s.pred; p != nil {
+			if g := p[prev]; g != nil && g.owner == sc && len(s.b)-s.i >= len(g.quoted) && string(s.b[s.i:s.i+len(g.quoted)]) == g.quoted {
+				f, key = g, s.b[s.i+1:s.i+len(g.quoted)-1]
+				s.i += len(g.quoted)
+			}
 		}
-		key := s.b[start+1 : s.i-1]
+		if f == nil {
+			start := s.i + 1
+			end, ok := keyEnd(s.b, start)
+			if !ok {
+				return false
+			}
+			key = s.b[start:end]
+			s.i = end + 1
+			if f = sc.lookup(s.b, start, end); f != nil && s.pred != nil {
+				s.pred[prev] = f
+			}
+		}
 		s.skipSpace()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
 			return false
 		}
 		s.i++
-		var f *sfield
-		if len(key) < len(sc.byLen) {
-			for _, c := range sc.byLen[len(key)] {
-				if c.name == string(key) {
-					f = c
-					break
-				}
-			}
+		if f != nil {
+			prev = f.id
 		}
-		if depth == 0 && (bytes.EqualFold(key, []byte("statuses")) || bytes.EqualFold(key, []byte("results"))) {
+		if depth == 0 && (len(key) == 8 && bytes.EqualFold(key, []byte("statuses")) || len(key) == 7 && bytes.EqualFold(key, []byte("results"))) {
 			return false // perhaps an envelope: FormatTwitterV1.Parse decides
 		}
 		if f == nil {
 			// encoding/json would match a field case-insensitively, or
 			// after unescaping the key: leave those to it.
-			if !plainKey(key) || sc.folded[strings.ToLower(string(key))] {
+			if sc.folded[strings.ToLower(string(key))] {
 				return false
 			}
 			if !s.anyValue(depth + 1) {
@@ -417,13 +623,98 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 	}
 }
 
-func plainKey(k []byte) bool {
-	for _, c := range k {
-		if c == '\\' || c >= utf8.RuneSelf {
-			return false
+const ones, highs = 0x0101010101010101, 0x8080808080808080
+
+// keyEnd returns the index of the '"' that ends the key starting at
+// b[start], eight bytes at a time; ok is false when a byte before it is a
+// backslash, a control character or beyond ASCII, or the key does not end.
+func keyEnd(b []byte, start int) (end int, ok bool) {
+	i := start
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q, bs := x^(ones*'"'), x^(ones*'\\')
+		// The lowest flagged byte is exactly the first '"', '\\', control
+		// character or non-ASCII byte (above it, borrows can flag more).
+		if m := ((q-ones)&^q | (bs-ones)&^bs | (x-ones*0x20)&^x | x) & highs; m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			return i, b[i] == '"'
+		}
+		i += 8
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c < 0x20 || c == '\\' || c >= utf8.RuneSelf {
+			return i, c == '"'
 		}
 	}
-	return true
+	return 0, false
+}
+
+// keyWords returns the first sixteen bytes of b[start:end] as two
+// little-endian words, zero-padded.
+func keyWords(b []byte, start, end int) (w0, w1 uint64) {
+	n := end - start
+	if n > 16 {
+		n = 16
+	}
+	if start+16 <= len(b) {
+		w0, w1 = binary.LittleEndian.Uint64(b[start:]), binary.LittleEndian.Uint64(b[start+8:])
+		switch {
+		case n < 8:
+			w0, w1 = w0&(1<<(8*n)-1), 0
+		case n < 16:
+			w1 &= 1<<(8*(n-8)) - 1
+		}
+		return w0, w1
+	}
+	for j := n - 1; j >= 0; j-- {
+		if j >= 8 {
+			w1 = w1<<8 | uint64(b[start+j])
+		} else {
+			w0 = w0<<8 | uint64(b[start+j])
+		}
+	}
+	return w0, w1
+}
+
+// index builds the table of a struct schema's fields: open-addressed, at
+// most a quarter full, by keyHash.
+func (s *schema) index() {
+	n := 4
+	for n < 4*len(s.fields) {
+		n *= 2
+	}
+	s.table = make([]*sfield, n)
+	for name, f := range s.fields {
+		f.w0, f.w1 = keyWords([]byte(name), 0, len(name))
+		f.quoted, f.owner = `"`+name+`"`, s
+		j := keyHash(len(name), f.w0, f.w1) & uint32(n-1)
+		for s.table[j] != nil {
+			j = (j + 1) & uint32(n-1)
+		}
+		s.table[j] = f
+	}
+}
+
+// keyHash is the hash of a key from its length and first sixteen bytes.
+func keyHash(n int, w0, w1 uint64) uint32 {
+	h := (w0 ^ w1*0x9e3779b97f4a7c15 ^ uint64(n)) * 0xff51afd7ed558ccd
+	return uint32(h >> 40)
+}
+
+// lookup returns the field named b[start:end], or nil.
+func (sc *schema) lookup(b []byte, start, end int) *sfield {
+	w0, w1 := keyWords(b, start, end)
+	n := end - start
+	mask := uint32(len(sc.table) - 1)
+	for j := keyHash(n, w0, w1) & mask; ; j = (j + 1) & mask {
+		f := sc.table[j]
+		if f == nil {
+			return nil
+		}
+		if f.w0 == w0 && f.w1 == w1 && len(f.name) == n && (n <= 16 || f.name == string(b[start:end])) {
+			return f
+		}
+	}
 }
 
 // array reads a JSON array into the slice or array v.
@@ -664,7 +955,6 @@ func (s *v1Scanner) scanString() (escaped bool, ok bool) {
 		// control character.
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
-			const ones, highs = 0x0101010101010101, 0x8080808080808080
 			q, bs := x^(ones*'"'), x^(ones*'\\')
 			if ((q-ones)&^q|(bs-ones)&^bs|(x-ones*0x20)&^x)&highs != 0 {
 				break

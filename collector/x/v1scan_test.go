@@ -2,6 +2,9 @@ package x
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -43,12 +46,7 @@ func v1Corpus(t testing.TB, generated int) (statuses [][]byte, fixtures int) {
 // scanPost is the post through the fast path alone; ok is false when it
 // hands the status to the full decoder.
 func scanPost(raw []byte, now time.Time) (store.Post, error, bool) {
-	var t tweetV1
-	if !scanTweetV1(raw, &t) {
-		return store.Post{}, nil, false
-	}
-	p, err := postFromTweetV1(&t, store.SourceImport, now)
-	return p, err, true
+	return scanPostV1(raw, store.SourceImport, now)
 }
 
 // TestScanMatchesStd: wherever the fast path takes a status — every
@@ -77,6 +75,23 @@ func TestScanMatchesStd(t *testing.T) {
 		t.Errorf("the fast path took only %d of %d fixture statuses", taken-(len(statuses)-fixtures), fixtures)
 	}
 	t.Logf("fast path took %d of %d fixture statuses and all %d generated", taken-(len(statuses)-fixtures), fixtures, len(statuses)-fixtures)
+	// Embedded statuses, of which the scanner sets only what the post
+	// reads: taken, and the same post.
+	const head = `{"id_str":"5","created_at":"Mon Nov 30 10:00:00 +0000 2026","user":{"id_str":"2","screen_name":"a","name":"A","location":"Gaza"}`
+	for _, embedded := range []string{
+		head + `,"text":"RT @b: x","retweeted_status":{"id_str":"4","created_at":"Sun Nov 29 10:00:00 +0000 2026","lang":"ar","favorite_count":3,"text":"short","place":{"country_code":"PS"},"coordinates":{"type":"Point","coordinates":[1,2]},"user":{"id_str":"3","screen_name":"b","name":"B","location":"Jenin","followers_count":7},"extended_tweet":{"full_text":"long #كلنا_لفلسطين","entities":{"hashtags":[{"text":"كلنا_لفلسطين"}]}},"entities":{"hashtags":[{"text":"short"}]}}}`,
+		head + `,"text":"RT @b: x","retweeted_status":{"id_str":"4","full_text":"#AllForPalestine now","entities":{"hashtags":[{"text":"AllForPalestine"}]}}}`,
+		head + `,"text":"RT","retweeted_status":{}}`,
+		head + `,"text":"q #AllForPalestine","quoted_status":{"id_str":"9","text":"#Other","user":{"screen_name":"c"},"entities":{"hashtags":[{"text":"Other"}]}}}`,
+		head + `,"text":"q","quoted_status":{}}`,
+		head + `,"text":"q","quoted_status":null,"retweeted_status":null}`,
+	} {
+		got, gerr, ok := scanPost([]byte(embedded), now)
+		want, werr := parseTweetV1Std([]byte(embedded), now)
+		if !ok || (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: fast path (taken %v) %v\n%+v\nstd %v\n%+v", embedded, ok, gerr, got, werr, want)
+		}
+	}
 	for _, odd := range []string{
 		`{"id_str":"1","ID_STR":"2"}`, // folds onto a field
 		`{"id_str":"1","id_str":"2"}`, // repeated
@@ -164,4 +179,137 @@ func BenchmarkParseTweetV1(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestScanKeys: the scanner's key reading and field table agree with a
+// plain reading of the key and a map of the field names, for every field
+// of every struct in the schema, keys that name none (some sharing a
+// field's first sixteen bytes), and keys that end near the end of the
+// buffer or hold a byte that sends the status to the full decoder.
+func TestScanKeys(t *testing.T) {
+	var structs []*schema
+	seen := map[*schema]bool{}
+	var walk func(sc *schema)
+	walk = func(sc *schema) {
+		if sc == nil || seen[sc] {
+			return
+		}
+		seen[sc] = true
+		walk(sc.elem)
+		if sc.kind == kStruct {
+			structs = append(structs, sc)
+			for _, f := range sc.fields {
+				walk(f.s)
+			}
+		}
+	}
+	walk(tweetSchema())
+	for _, sc := range structs {
+		var keys []string
+		for name := range sc.fields {
+			keys = append(keys, name, name+"x", name[:len(name)-1], strings.ToUpper(name))
+		}
+		keys = append(keys, "", "in_reply_to_status_id_strx", "possibly_sensitive_")
+		for _, key := range keys {
+			for pad := 0; pad < 20; pad++ {
+				// The key at the end of a buffer with pad bytes after its '"'.
+				b := []byte(strings.Repeat(" ", 3) + `"` + key + `"` + strings.Repeat(":", pad))
+				end, ok := keyEnd(b, 4)
+				if !ok || end != 4+len(key) {
+					t.Fatalf("key %q: end %d %v", key, end, ok)
+				}
+				got := sc.lookup(b, 4, end)
+				if want := sc.fields[key]; got != want {
+					t.Fatalf("%s: key %q found %v, want %v", sc.typ, key, got, want)
+				}
+			}
+		}
+	}
+	for _, odd := range []string{`a\"b`, "a\x01b", "aé", `abcdefghijklmnopqrstu\"`, "abcdefghijklmnop\x7f\xff"} {
+		if end, ok := keyEnd([]byte(`"`+odd+`"`), 1); ok {
+			t.Errorf("key %q taken, ending at %d", odd, end)
+		}
+	}
+	if _, ok := keyEnd([]byte(`"abcdefghijklmnopqrstuvwxyz`), 1); ok {
+		t.Error("a key that does not end taken")
+	}
+}
+
+// TestCreatedAtV1: the hand parser of created_at gives the instant
+// time.Parse(time.RubyDate) gives, and fails where it fails, on dates
+// across the calendar (29 February, days past a month's end), fields out
+// of range, odd spacing, names in other cases and other texts.
+func TestCreatedAtV1(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 5))
+	days := []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "mon", "MON", "Xyz"}
+	months := []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "feb", "JAN", "Foo"}
+	years := []int{0, 1, 1900, 1999, 2000, 2004, 2006, 2024, 2025, 2026, 2100, 2400, 9999}
+	texts := []string{"", "Mon Jan 02 15:04:05 -0700 2006", "Mon Jan  2 15:04:05 -0700 2006", "Mon Jan 02 15:04:05.123 -0700 2006",
+		"Mon Jan 02 5:04:05 -0700 2006", "Mon Jan 02 15:04:05 +0000 2006 ", "Mon Jan 02 15:04:05 0000 2006", "Mon Jan 02 15:04:05 -07:00 2006",
+		"Mon Jan 02 15:04:05 MST 2006", "Mon Jan 02 15:04:05 -0700 06", "Mon Jan 02 15:04:05 -0700 20x6", "2006-01-02T15:04:05Z"}
+	for range 200_000 {
+		texts = append(texts, fmt.Sprintf("%s %s %02d %02d:%02d:%02d %c%02d%02d %04d",
+			days[rnd.IntN(len(days))], months[rnd.IntN(len(months))], rnd.IntN(33), rnd.IntN(26), rnd.IntN(62), rnd.IntN(62),
+			"+-"[rnd.IntN(2)], rnd.IntN(26), rnd.IntN(62), years[rnd.IntN(len(years))]))
+	}
+	fast := 0
+	for _, s := range texts {
+		if _, ok := rubyDate(s); ok {
+			fast++
+		}
+		got, gerr := createdAtV1(s)
+		want, werr := time.Parse(time.RubyDate, s)
+		if (gerr == nil) != (werr == nil) || got.UTC() != want.UTC() {
+			t.Fatalf("%q: %v %v, want %v %v", s, got.UTC(), gerr, want.UTC(), werr)
+		}
+	}
+	if fast < len(texts)/10 {
+		t.Errorf("the hand parser took only %d of %d texts", fast, len(texts))
+	}
+}
+
+// FuzzCreatedAtV1: the hand parser of created_at agrees with time.Parse on
+// any text.
+func FuzzCreatedAtV1(f *testing.F) {
+	for _, s := range []string{"Mon Jan 02 15:04:05 -0700 2006", "Sun Nov 29 17:17:17 +0000 2026", "Thu Feb 29 23:59:59 +2359 2024", "Mon Jan 02 15:04:05 -0700 06"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, gerr := createdAtV1(s)
+		want, werr := time.Parse(time.RubyDate, s)
+		if (gerr == nil) != (werr == nil) || got.UTC() != want.UTC() {
+			t.Fatalf("%q: %v %v, want %v %v", s, got.UTC(), gerr, want.UTC(), werr)
+		}
+	})
+}
+
+// TestScanKeyOrder: the scanner guesses each key from the order of the
+// last status; statuses whose keys come in another order (here sorted, as
+// encoding/json writes a map, alternating with the generator's order) give
+// the same posts as encoding/json.
+func TestScanKeyOrder(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	statuses, _ := v1Corpus(t, 300)
+	for i, raw := range statuses {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		sorted, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range [][]byte{raw, sorted, raw} {
+			got, gerr, ok := scanPost(b, now)
+			if !ok {
+				continue
+			}
+			want, werr := parseTweetV1Std(b, now)
+			if (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("status %d: fast path %v\n%+v\nstd %v\n%+v", i, gerr, got, werr, want)
+			}
+		}
+	}
 }
