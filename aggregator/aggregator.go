@@ -105,6 +105,8 @@ type Aggregator struct {
 
 	mu      sync.Mutex // one writer at a time
 	passIdx *passIndex // the catch-up in passes under way, if any (under mu)
+	pending *passFold  // the fold of its next pass, begun by the last step (under mu)
+	noSpill bool       // index catch-ups in passes without a spill (for tests)
 	hint    sizeHint   // the sizes of the last batch's state (under mu)
 
 	subsMu sync.Mutex
@@ -288,7 +290,7 @@ func (a *Aggregator) Rebuild(ctx context.Context) error {
 func (a *Aggregator) Reset() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.passIdx = nil
+	a.dropPassIndex()
 	reset := func(tx *store.RollupTx) error {
 		if err := tx.Reset(); err != nil {
 			return err
@@ -329,6 +331,12 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			return 0, false, nil, err
 		}
 	}
+	if a.pending != nil {
+		// The fold of the next pass reads in transactions begun before
+		// the last step wrote: a read-write transaction begun while they
+		// are open could not reuse the pages the last step freed.
+		<-a.pending.done
+	}
 	n := 0
 	more := false
 	var touched map[string]bool
@@ -347,13 +355,35 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 		if inPass {
 			hi := min(store.AuthorBuckets, pass.Next+pass.Width)
 			tx.FillMembers()
-			seqs, buckets, err := a.passSeqs(tx, wm, pass)
+			// the fold begun by the previous pass's step, or a new one
+			f := a.pending
+			a.pending = nil
+			if f == nil || f.wm != wm || f.pass != pass {
+				pp, err := a.passPosts(tx, wm, pass)
+				if err != nil {
+					return err
+				}
+				f = a.startFold(wm, pass, pp, hi)
+			}
+			if f.k > 1 && hi < store.AuthorBuckets {
+				// The workers are done with this pass: they fold the
+				// next while this one is merged, written and committed
+				// (foldPass says why that is exact).
+				<-f.done
+				next := pass
+				next.Next = hi
+				pp, err := a.passPosts(tx, wm, next)
+				if err != nil {
+					return err
+				}
+				a.pending = a.startFold(wm, next, pp, min(store.AuthorBuckets, hi+pass.Width))
+			}
+			st, cells, members, err := a.foldPass(tx, f)
 			if err != nil {
 				return err
 			}
-			st, cells, members, err := a.foldPass(tx, seqs, buckets, pass.Next, hi)
-			if err != nil {
-				return err
+			if hi >= store.AuthorBuckets {
+				a.dropPassIndex() // the last pass: its spill is read
 			}
 			if err := st.write(cells, members); err != nil {
 				return err
@@ -399,7 +429,7 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 		return tx.SetWatermark(last)
 	})
 	if err != nil {
-		a.passIdx = nil // the pass may have taken its posts from the index
+		a.dropPassIndex() // the pass may have taken its posts from the index
 		return 0, false, nil, fmt.Errorf("aggregate: %w", err)
 	}
 	if touched == nil {
@@ -409,38 +439,95 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 }
 
 // passIndex lists, for a catch-up in passes, the posts of each pass: one
-// scan of the backlog instead of one a pass.
+// scan of the backlog instead of one a pass. It keeps them in a spill, one
+// run a pass (store.Spill), so that a pass reads its posts in one walk
+// whatever the size of the backlog; where no spill can be made (no room
+// beside the store), it keeps their sequence numbers, and a pass reads its
+// posts from the log.
 type passIndex struct {
 	wm      uint64
 	pass    store.Pass
-	seqs    [][]uint32 // by pass: seq - wm of its posts (4 bytes a post)
-	buckets [][]uint8  // by pass: the author bucket of each of its posts
+	spill   *store.Spill
+	seqs    [][]uint32 // without a spill, by pass: seq - wm of its posts (4 bytes a post)
+	buckets [][]uint8  // without a spill, by pass: the author bucket of each of its posts
 }
 
-// passSeqs returns the sequence numbers of the posts of the pass that
-// starts at pass.Next and the author bucket of each, from the index of the
-// catch-up, which it builds when it is not this catch-up's (the first
-// pass, or after a restart).
-func (a *Aggregator) passSeqs(tx *store.RollupTx, wm uint64, pass store.Pass) ([]uint64, []uint8, error) {
+// passPosts are the posts of one pass: a run of the catch-up's spill, or
+// their sequence numbers (in log order) and the author bucket of each.
+type passPosts struct {
+	spill   *store.Spill
+	run     int
+	seqs    []uint64
+	buckets []uint8
+}
+
+// fold folds into st, read from tx, the pass's posts whose author bucket
+// want wants (nil: all), in log order.
+func (pp *passPosts) fold(st *state, tx *store.RollupTx, want func(bucket int) bool) error {
+	add := func(seq uint64, p *store.Post) error {
+		if err := st.add(p); err != nil {
+			return fmt.Errorf("post %d: %w", seq, err)
+		}
+		return nil
+	}
+	if pp.spill != nil {
+		if want == nil {
+			want = func(int) bool { return true }
+		}
+		return tx.SpilledPosts(pp.spill, pp.run, want, add)
+	}
+	seqs := pp.seqs
+	if want != nil {
+		seqs = nil
+		for i, seq := range pp.seqs {
+			if want(int(pp.buckets[i])) {
+				seqs = append(seqs, seq)
+			}
+		}
+	}
+	return tx.PostsAt(seqs, add)
+}
+
+// dropPassIndex forgets the index of the catch-up in passes, if any, and
+// frees its spill.
+func (a *Aggregator) dropPassIndex() {
+	if x := a.passIdx; x != nil && x.spill != nil {
+		if err := x.spill.Close(); err != nil {
+			a.log.Warn("aggregate: closing the spill of a catch-up", "err", err)
+		}
+	}
+	a.passIdx, a.pending = nil, nil // a fold under way ends by itself, unread
+}
+
+// passPosts returns the posts of the pass that starts at pass.Next, from
+// the index of the catch-up, which it builds when it is not this
+// catch-up's (the first pass, or after a restart).
+func (a *Aggregator) passPosts(tx *store.RollupTx, wm uint64, pass store.Pass) (*passPosts, error) {
 	x := a.passIdx
 	if x == nil || x.wm != wm || x.pass.Target != pass.Target || x.pass.Width != pass.Width {
+		a.dropPassIndex()
 		if pass.Target-wm >= 1<<32 {
-			return nil, nil, fmt.Errorf("a backlog of %d posts is more than a catch-up folds", pass.Target-wm)
+			return nil, fmt.Errorf("a backlog of %d posts is more than a catch-up folds", pass.Target-wm)
 		}
 		var err error
 		if x, err = a.indexPasses(tx, wm, pass); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		a.passIdx = x
 	}
 	i := pass.Next / pass.Width
+	if x.spill != nil {
+		// each pass once (step drops the index when a pass fails); the
+		// spill's file space is freed when the catch-up ends
+		return &passPosts{spill: x.spill, run: i}, nil
+	}
 	seqs := make([]uint64, len(x.seqs[i]))
 	for j, d := range x.seqs[i] {
 		seqs[j] = wm + uint64(d)
 	}
 	buckets := x.buckets[i]
 	x.seqs[i], x.buckets[i] = nil, nil // each pass once (step drops the index when a pass fails)
-	return seqs, buckets, nil
+	return &passPosts{seqs: seqs, buckets: buckets}, nil
 }
 
 // indexPasses builds the index of a catch-up in passes from the passes
@@ -449,6 +536,17 @@ func (a *Aggregator) passSeqs(tx *store.RollupTx, wm uint64, pass store.Pass) ([
 // (see foldPass: they see what tx sees, and end before it writes).
 func (a *Aggregator) indexPasses(tx *store.RollupTx, wm uint64, pass store.Pass) (*passIndex, error) {
 	n := (store.AuthorBuckets + pass.Width - 1) / pass.Width
+	if !a.noSpill {
+		sp, err := a.db.NewSpill(n)
+		if err == nil {
+			x := &passIndex{wm: wm, pass: pass, spill: sp}
+			if err = a.spillPasses(tx, x); err == nil {
+				return x, nil
+			}
+			sp.Close() // a full disk, say: the index below takes 5 bytes a post of memory instead
+		}
+		a.log.Warn("aggregate: a catch-up in passes without a spill, reading the log for each", "err", err)
+	}
 	k := uint64(max(1, a.opts.Workers))
 	span := (pass.Target - wm + k - 1) / k
 	parts := make([]*passIndex, k)
@@ -487,6 +585,46 @@ func (a *Aggregator) indexPasses(tx *store.RollupTx, wm uint64, pass store.Pass)
 		}
 	}
 	return x, nil
+}
+
+// spillPasses fills x's spill with the posts of the passes still to do, a
+// run a pass, scanning the backlog as indexPasses does: writer g takes the
+// gth range of sequence numbers, so each run is in log order.
+func (a *Aggregator) spillPasses(tx *store.RollupTx, x *passIndex) error {
+	wm, pass := x.wm, x.pass
+	run := func(bucket int) int {
+		if bucket < pass.Next {
+			return -1
+		}
+		return bucket / pass.Width
+	}
+	k := uint64(max(1, a.opts.Workers))
+	span := (pass.Target - wm + k - 1) / k
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for g := range k {
+		w := x.spill.Writer(int(g))
+		lo, hi := wm+g*span, min(pass.Target, wm+(g+1)*span)
+		scan := func(tx *store.RollupTx) error {
+			if err := tx.SpillPosts(w, lo, hi, run); err != nil {
+				return err
+			}
+			return w.Flush()
+		}
+		if k == 1 {
+			errs[g] = scan(tx)
+			break
+		}
+		wg.Go(func() { errs[g] = a.db.ViewRollups(scan) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	x.spill.Seal()
+	return nil
 }
 
 // contribution is what one post adds to one campaign: everything the rollup

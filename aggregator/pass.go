@@ -12,81 +12,133 @@ import (
 // An author bucket fits the byte passIndex keeps it in.
 const _ = uint8(store.AuthorBuckets - 1)
 
-// foldPass folds the posts of one pass (seqs, and the author bucket of
-// each, in [lo, hi)) into a state over tx, and returns it with its cells
-// and changed member records in key order (state.sorted), for state.write.
+// foldPass folds the posts of one pass (pp, whose author buckets are in
+// [lo, hi)) into a state over tx, and returns it with its cells and
+// changed member records in key order (state.sorted), for state.write.
 //
 // With more than one worker (Options.Workers), the pass's buckets are split
 // into that many contiguous ranges, and the posts of each range are folded
 // by a state of its own, on a goroutine of its own, reading from a
-// read-only transaction of its own: a *bolt.Tx is not safe for concurrent
-// use (even its reads cache sub-buckets in a map in a read-write
-// transaction), so workers never touch tx. Nothing has been written in tx
-// before the fold, and no other transaction can commit while tx is open
-// (bbolt has one writer), so each worker's transaction sees exactly the
-// store tx sees. The workers' transactions end before foldPass returns,
-// before tx writes or commits (a commit that grows the file remaps it,
-// which waits for every reader).
+// read-only transaction of its own (startFold): a *bolt.Tx is not safe for
+// concurrent use (even its reads cache sub-buckets in a map in a
+// read-write transaction), so workers never touch tx. The workers' states
+// read only what the pass alone decides: the member records of the pass's
+// authors, which no other pass writes, and the stored top lists, which
+// mergeStates reads again from tx; they count cells by their changes only
+// (state.changesOnly). So a fold is exact whether its transactions began
+// in tx or in the previous pass's (see pendingFold), before it wrote.
 //
-// Each worker also encodes and sorts its cells' and members' keys. The
-// writer then merges them (mergeCells, mergeMembers, mergeStates) into one
-// state over tx. Authors are disjoint between the ranges, and every change
-// a post makes to a cell is an addition decided by its author's posts and
-// records alone, so the cells' changes add up (the workers count changes
-// only, and each cell's stored value is read once, by addStored), and each
-// member record is one worker's.
-func (a *Aggregator) foldPass(tx *store.RollupTx, seqs []uint64, buckets []uint8, lo, hi int) (*state, []cellKV, []memberKV, error) {
-	k := min(a.opts.Workers, hi-lo)
-	if k <= 1 {
+// Each worker also encodes and sorts its cells' and members' keys, and
+// encodes its members. The writer then merges them (mergeCells,
+// mergeMembers, mergeStates) into one state over tx. Authors are disjoint
+// between the ranges, and every change a post makes to a cell is an
+// addition decided by its author's posts and records alone, so the cells'
+// changes add up (each cell's stored value is read once, by addStored, in
+// transactions that see what tx sees), and each member record is one
+// worker's.
+func (a *Aggregator) foldPass(tx *store.RollupTx, f *passFold) (*state, []cellKV, []memberKV, error) {
+	if f.k <= 1 {
 		st := newState(a, tx, a.hint)
-		if err := foldSeqs(st, tx, seqs); err != nil {
+		if err := f.pp.fold(st, tx, nil); err != nil {
 			return nil, nil, nil, err
 		}
 		cells, members := st.sorted()
 		return st, cells, members, nil
 	}
-	groups := make([][]uint64, k)
-	for i, seq := range seqs {
-		g := (int(buckets[i]) - lo) * k / (hi - lo)
-		groups[g] = append(groups[g], seq)
+	<-f.done
+	for _, err := range f.errs {
+		if err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	mc := mergeCells(f.cells)
+	mm, err := mergeMembers(f.members)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := a.addStored(mc, f.k); err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := mergeStates(a, tx, f.parts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return m, mc, mm, nil
+}
+
+// A passFold is the fold of one pass by the workers (foldPass), under way
+// or done (done is closed).
+type passFold struct {
+	wm      uint64
+	pass    store.Pass // pass.Next is the fold's first bucket
+	pp      *passPosts
+	lo, hi  int
+	k       int // workers; 1: foldPass folds in tx
+	parts   []*state
+	cells   [][]cellKV
+	members [][]memberKV
+	errs    []error
+	done    chan struct{}
+}
+
+// startFold starts the fold of a pass, of the posts pp whose author
+// buckets are in [pass.Next, hi), on the workers, each in a read-only
+// transaction of its own, begun before startFold returns. With one worker
+// it starts nothing: foldPass folds in its transaction.
+func (a *Aggregator) startFold(wm uint64, pass store.Pass, pp *passPosts, hi int) *passFold {
+	lo := pass.Next
+	k := min(a.opts.Workers, hi-lo)
+	f := &passFold{wm: wm, pass: pass, pp: pp, lo: lo, hi: hi, k: k, done: make(chan struct{})}
+	if k <= 1 {
+		close(f.done)
+		return f
 	}
 	// every worker touches most of the pass's cells and strings, and its
 	// share of the members
 	h := a.hint
 	h.members = h.members/k + 1
-	parts := make([]*state, k)
-	cells := make([][]cellKV, k)
-	members := make([][]memberKV, k)
-	errs := make([]error, k)
-	var wg sync.WaitGroup
+	f.parts, f.cells, f.members, f.errs = make([]*state, k), make([][]cellKV, k), make([][]memberKV, k), make([]error, k)
+	var begun, wg sync.WaitGroup
+	begun.Add(k)
 	for g := range k {
 		wg.Go(func() {
-			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
-				parts[g] = newState(a, view, h)
-				parts[g].changesOnly = true
-				if err := foldSeqs(parts[g], view, groups[g]); err != nil {
+			started := false
+			f.errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
+				started = true
+				begun.Done()
+				st := newState(a, view, h)
+				st.changesOnly = true
+				want := func(bucket int) bool { return (bucket-lo)*k/(hi-lo) == g }
+				if err := pp.fold(st, view, want); err != nil {
 					return err
 				}
-				cells[g], members[g] = parts[g].sorted()
+				f.parts[g] = st
+				f.cells[g], f.members[g] = st.sorted()
+				st.release()
 				return nil
 			})
+			if !started {
+				begun.Done()
+			}
 		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	mc := mergeCells(cells)
-	mm, err := mergeMembers(members)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := a.addStored(mc, k); err != nil {
-		return nil, nil, nil, err
-	}
-	return mergeStates(a, tx, parts), mc, mm, nil
+	begun.Wait()
+	go func() {
+		wg.Wait()
+		close(f.done)
+	}()
+	return f
+}
+
+// release drops what a worker's state holds that the merge does not read
+// (see foldPass): its maps and its decoded member records, which sorted
+// has encoded. A pass's state is most of the heap, and the next pass's is
+// folded while this one is written: what they keep alive is what the
+// collector works through, under tagpulse's memory limit.
+func (s *state) release() {
+	s.periods, s.other, s.cellList, s.minutes = nil, nil, nil, nil
+	s.authors, s.authorBuf, s.memberList, s.memberBuf, s.dvBuf = nil, nil, nil, nil, nil
+	s.ids, s.scratch, s.periodCache = nil, nil, periodCache{}
 }
 
 // addStored adds to each of the merged changes of a pass's cells the cell's
@@ -101,16 +153,14 @@ func (a *Aggregator) addStored(cells []cellKV, k int) error {
 		run := cells[len(cells)*g/k : len(cells)*(g+1)/k]
 		wg.Go(func() {
 			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
-				for _, c := range run {
-					f, _, err := view.Cell(c.e.key)
-					if err != nil {
-						return err
-					}
+				key := func(i int) []byte { return run[i].enc }
+				return view.CellsAt(len(run), key, func(i int, f store.Figures, _ bool) error {
+					e := run[i].e
 					stored := f
-					addChange(&f, c.e.f, store.Figures{})
-					c.e.f, c.e.base = f, stored
-				}
-				return nil
+					addChange(&f, e.f, store.Figures{})
+					e.f, e.base = f, stored
+					return nil
+				})
 			})
 		})
 	}
@@ -121,17 +171,6 @@ func (a *Aggregator) addStored(cells []cellKV, k int) error {
 		}
 	}
 	return nil
-}
-
-// foldSeqs folds the posts with the given sequence numbers into st, read
-// from tx.
-func foldSeqs(st *state, tx *store.RollupTx, seqs []uint64) error {
-	return tx.PostsAt(seqs, func(seq uint64, p *store.Post) error {
-		if err := st.add(p); err != nil {
-			return fmt.Errorf("post %d: %w", seq, err)
-		}
-		return nil
-	})
 }
 
 // mergeStates merges states that folded posts of disjoint sets of authors,
@@ -147,7 +186,15 @@ func foldSeqs(st *state, tx *store.RollupTx, seqs []uint64) error {
 //   - a day's top participants are the first TopN of the union of the
 //     parts' lists, each author at the highest count any part has, by
 //     topParticipantLess (mergeTopParticipants says why that is exact).
-func mergeStates(a *Aggregator, tx *store.RollupTx, parts []*state) *state {
+//
+// Each part started from the stored lists as its transaction saw them,
+// which may be before the previous pass wrote (see foldPass): so the lists
+// stored in tx are merged in too, as one more part's. That is exact: a post
+// or author of the final top TopN that is not the pass's is among the first
+// TopN of the stored list (no more precede it there); a stale entry of a
+// part, an author at a count lower than the stored one, is at the stored
+// count in the union, and ranks where it would anyway.
+func mergeStates(a *Aggregator, tx *store.RollupTx, parts []*state) (*state, error) {
 	m := newState(a, tx, sizeHint{})
 	for _, p := range parts {
 		for c := range p.touched {
@@ -159,8 +206,19 @@ func mergeStates(a *Aggregator, tx *store.RollupTx, parts []*state) *state {
 		m.strsHint = max(m.strsHint, len(p.strs))
 	}
 	for k := range m.dirtyTop {
+		storedPosts, err := tx.TopPosts(k.campaign, k.day)
+		if err != nil {
+			return nil, err
+		}
 		var posts []store.TopPost
-		var lists [][]store.TopParticipant
+		for _, x := range storedPosts {
+			posts, _ = insertTopPost(posts, x, a.opts.TopN)
+		}
+		stored, err := tx.TopParticipants(k.campaign, k.day)
+		if err != nil {
+			return nil, err
+		}
+		lists := [][]store.TopParticipant{stored}
 		for _, p := range parts {
 			// a part that read a day's lists has both (updateTops,
 			// addAuthorless); one that did not has neither
@@ -176,7 +234,7 @@ func mergeStates(a *Aggregator, tx *store.RollupTx, parts []*state) *state {
 		m.topPosts[k] = posts
 		m.topParts[k] = mergeTopParticipants(lists, a.opts.TopN)
 	}
-	return m
+	return m, nil
 }
 
 // mergeCells merges the cells of states that folded posts of disjoint sets

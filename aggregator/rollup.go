@@ -949,23 +949,41 @@ type (
 	}
 	memberKV struct {
 		enc []byte
-		e   *memberEntry
+		val []byte // the record encoded (store.AppendMember)
 	}
 )
 
 // sorted returns the batch's cells and changed member records with their
-// keys encoded, each in key order. It only reads the state: the workers of
-// a pass (foldPass) run it on their own states.
+// keys encoded, each in key order, and the member records encoded too. It
+// only reads the state: the workers of a pass (foldPass) run it on their
+// own states, so that the encoding is done on every core. The keys and
+// records are encoded into blocks of memory rather than one allocation
+// each; they stay unchanged until written.
 func (s *state) sorted() ([]cellKV, []memberKV) {
+	var arena []byte
+	alloc := func(n int) []byte {
+		if cap(arena)-len(arena) < n {
+			arena = make([]byte, 0, max(n, 256<<10))
+		}
+		return arena[len(arena):]
+	}
+	keep := func(b []byte) []byte { // b was appended to alloc's slice, which it outgrew if it moved
+		if free := arena[len(arena):cap(arena)]; len(b) > 0 && len(b) <= len(free) && &free[0] == &b[0] {
+			arena = arena[:len(arena)+len(b)]
+		}
+		return b[:len(b):len(b)]
+	}
 	cells := make([]cellKV, 0, len(s.cellList))
 	for _, e := range s.cellList {
-		cells = append(cells, cellKV{e.key.Bytes(), e})
+		cells = append(cells, cellKV{keep(e.key.Append(alloc(e.key.Len()))), e})
 	}
 	slices.SortFunc(cells, func(x, y cellKV) int { return bytes.Compare(x.enc, y.enc) })
 	members := make([]memberKV, 0, len(s.memberList))
 	for _, e := range s.memberList {
 		if e.dirty {
-			members = append(members, memberKV{e.key.Bytes(), e})
+			k := keep(e.key.Append(alloc(e.key.Len())))
+			v := keep(store.AppendMember(alloc(store.MemberSizeHint(&e.m)), &e.m))
+			members = append(members, memberKV{k, v})
 		}
 	}
 	slices.SortFunc(members, func(x, y memberKV) int { return bytes.Compare(x.enc, y.enc) })
@@ -973,14 +991,18 @@ func (s *state) sorted() ([]cellKV, []memberKV) {
 }
 
 // write writes cells and members (from sorted) and every changed top list.
+// A cell at its stored value is left as it is.
 func (s *state) write(cells []cellKV, members []memberKV) error {
 	for _, c := range cells {
-		if err := s.tx.PutCell(c.e.key, c.e.f); err != nil {
+		if c.e.f == c.e.base {
+			continue
+		}
+		if err := s.tx.PutCellBytes(c.enc, c.e.f); err != nil {
 			return err
 		}
 	}
 	for _, m := range members {
-		if err := s.tx.PutMember(m.e.key, &m.e.m); err != nil {
+		if err := s.tx.PutMemberBytes(m.enc, m.val); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -100,7 +101,9 @@ func sameStores(t *testing.T, got, want map[string]string) {
 // TestWorkersFoldTheSame: a pass folded by four workers writes the same
 // bytes, in every cell, member record, top list and the meta, as one
 // worker does, over several catch-ups in passes (the later ones on top of
-// stored figures, with earlier posts arriving late) and a small batch.
+// stored figures, with earlier posts arriving late) and a small batch; and
+// so do passes that read their posts from the log rather than from a
+// spill (aggregator.NoSpill), with one worker and with three.
 func TestWorkersFoldTheSame(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
@@ -109,9 +112,17 @@ func TestWorkersFoldTheSame(t *testing.T) {
 			cuts := []int{600 + r.IntN(200), 1400 + r.IntN(50), len(posts)}
 			passPosts, batch := 30+r.IntN(120), 1+r.IntN(300)
 			var dumps []map[string]string
-			for _, workers := range []int{1, 4} {
-				db := openStore(t, filepath.Join(t.TempDir(), "tagpulse.db"))
+			for _, run := range []struct {
+				workers int
+				noSpill bool
+			}{{1, false}, {4, false}, {1, true}, {3, true}} {
+				workers := run.workers
+				dir := t.TempDir()
+				db := openStore(t, filepath.Join(dir, "tagpulse.db"))
 				a := aggregator.New(db, campaigns(t), aggregator.Options{PassPosts: passPosts, BatchSize: batch, TopN: 5, Workers: workers})
+				if run.noSpill {
+					aggregator.NoSpill(a)
+				}
 				from := 0
 				for _, cut := range cuts {
 					if _, err := db.Append(posts[from:cut], nil); err != nil {
@@ -126,12 +137,15 @@ func TestWorkersFoldTheSame(t *testing.T) {
 				if err != nil || checked == 0 || len(diffs) > 0 {
 					t.Fatalf("workers %d: check: checked %d, %v, %d differences: %v", workers, checked, err, len(diffs), diffs[:min(len(diffs), 5)])
 				}
+				onlyStore(t, dir)
 				dumps = append(dumps, dumpStore(t, db))
 				if err := db.Close(); err != nil {
 					t.Fatal(err)
 				}
 			}
-			sameStores(t, dumps[1], dumps[0])
+			for _, d := range dumps[1:] {
+				sameStores(t, d, dumps[0])
+			}
 		})
 	}
 }
@@ -168,6 +182,7 @@ func TestWorkersResumeAPass(t *testing.T) {
 			if _, err := aggregator.New(db, campaigns(t), o).CatchUp(stopped); err == nil {
 				t.Fatal("catch-up did not stop between passes")
 			}
+			onlyStore(t, filepath.Dir(path)) // its spill is open, but in no directory
 			if err := db.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -187,5 +202,20 @@ func TestWorkersResumeAPass(t *testing.T) {
 			}
 			sameStores(t, dumpStore(t, db), dumpStore(t, ref))
 		})
+	}
+}
+
+// onlyStore fails the test unless dir holds nothing but the store
+// tagpulse.db: a catch-up's spill is never left behind.
+func onlyStore(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Name() != "tagpulse.db" {
+			t.Errorf("%s in the store's directory", e.Name())
+		}
 	}
 }

@@ -50,3 +50,7 @@ func MemberRecords(db *DB) (recs map[string]Member, v2 int, err error) {
 	})
 	return recs, v2, err
 }
+
+// SetSpillChunk sets the size a spill's writers fill a run's buffer to,
+// for tests of runs of many chunks.
+func SetSpillChunk(s *Spill, n int) { s.chunk = n }

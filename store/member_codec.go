@@ -65,11 +65,22 @@ type memberRef struct {
 }
 
 func encodeMember(m *Member) []byte {
+	return AppendMember(make([]byte, 0, MemberSizeHint(m)), m)
+}
+
+// MemberSizeHint is about how many bytes AppendMember writes for m (no
+// fewer, mostly).
+func MemberSizeHint(m *Member) int {
 	n := 8
 	for i := range m.Periods {
 		n += 16 + len(m.Periods[i].Handle) + len(m.Periods[i].In)*2
 	}
-	b := make([]byte, 0, n)
+	return n
+}
+
+// AppendMember appends a member record as the store keeps it to b (see
+// RollupTx.PutMemberBytes).
+func AppendMember(b []byte, m *Member) []byte {
 	b = append(b, memberV3)
 	b = binary.AppendUvarint(b, uint64(len(m.Periods)))
 	var ref memberRef

@@ -131,10 +131,24 @@ type Cell struct {
 // Bytes is the key's encoding in the store; byte order is storage order.
 func (k CellKey) Bytes() []byte { return k.bytes() }
 
+// Len is the length of the key's encoding.
+func (k CellKey) Len() int { return len(k.Campaign) + len(k.Dim) + len(k.Period) + len(k.Value) + 5 }
+
+// Append appends the key's encoding (Bytes) to b.
+func (k CellKey) Append(b []byte) []byte {
+	b = append(b, k.Campaign...)
+	b = append(b, 0, byte(k.Grain), 0)
+	b = append(b, k.Dim...)
+	b = append(b, 0)
+	b = append(b, k.Period...)
+	b = append(b, 0)
+	return append(b, k.Value...)
+}
+
 // cells key: campaign \0 grain \0 dim \0 period \0 value. Dim before period so
 // that one prefix walks a dimension over time in order.
 func (k CellKey) bytes() []byte {
-	b := make([]byte, 0, len(k.Campaign)+len(k.Dim)+len(k.Period)+len(k.Value)+6)
+	b := make([]byte, 0, k.Len())
 	b = append(b, k.Campaign...)
 	b = append(b, 0, byte(k.Grain), 0)
 	b = append(b, k.Dim...)
@@ -161,8 +175,9 @@ func parseCellKey(b []byte) (CellKey, error) {
 	return CellKey{Campaign: parts[0], Grain: Grain(parts[1][0]), Dim: parts[2], Period: parts[3], Value: parts[4]}, nil
 }
 
-func encodeFigures(f Figures) []byte {
-	b := make([]byte, 0, 8*3)
+func encodeFigures(f Figures) []byte { return appendFigures(make([]byte, 0, 8*3), f) }
+
+func appendFigures(b []byte, f Figures) []byte {
 	for _, v := range [...]int64{f.Posts, f.Originals, f.Reposts, f.Replies, f.Quotes, f.Participants, f.NewParticipants, f.Reach} {
 		b = binary.AppendVarint(b, v)
 	}
@@ -278,14 +293,18 @@ func authorBucketOf(platform, id []byte) int {
 
 // members key: campaign \0 bucket \0 day \0 author: one bucket's records
 // are contiguous (see AuthorBucket), and within it one day's.
-func (k MemberKey) bytes() []byte {
-	b := make([]byte, 0, len(k.Campaign)+len(k.Day)+len(k.Author)+4)
+func (k MemberKey) bytes() []byte { return k.Append(make([]byte, 0, k.Len())) }
+
+// Len is the length of the key's encoding.
+func (k MemberKey) Len() int { return len(k.Campaign) + len(k.Day) + len(k.Author) + 4 }
+
+// Append appends the key's encoding (Bytes) to b.
+func (k MemberKey) Append(b []byte) []byte {
 	b = append(b, k.Campaign...)
 	b = append(b, 0, byte(AuthorBucket(k.Author)), 0)
 	b = append(b, k.Day...)
 	b = append(b, 0)
-	b = append(b, k.Author...)
-	return b
+	return append(b, k.Author...)
 }
 
 // Member records are written compactly (they are most of the rollups):
@@ -519,6 +538,7 @@ type TopParticipant struct {
 type RollupTx struct {
 	tx                         *bolt.Tx
 	meta, cells, members, tops *bolt.Bucket
+	arena                      []byte // for values written (PutCellBytes), valid until the transaction ends
 }
 
 func newRollupTx(tx *bolt.Tx) *RollupTx {
@@ -609,8 +629,10 @@ func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) er
 	var k, v []byte
 	for _, seq := range seqs {
 		key := be64(seq)
-		// Neighbours are often next to each other: step before seeking.
-		if k != nil {
+		// The posts are in log order, and mostly near one another: step
+		// forward to a near one (a step is mostly within a page), seek a
+		// far one.
+		for steps := 0; k != nil && steps < postsAtSteps && binary.BigEndian.Uint64(k) < seq; steps++ {
 			k, v = c.Next()
 		}
 		if k == nil || !bytes.Equal(k, key) {
@@ -629,6 +651,10 @@ func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) er
 	}
 	return nil
 }
+
+// postsAtSteps is how far PostsAt steps forward before it seeks: a seek
+// costs a walk down the tree and a search of each page on the way.
+const postsAtSteps = 24
 
 // PostsOfBuckets calls fn for each post with after < seq <= upto whose
 // author is in a bucket in [lo, hi), in log order. Posts of other authors
@@ -680,6 +706,54 @@ func (t *RollupTx) PutCell(k CellKey, f Figures) error {
 		return t.cells.Delete(k.bytes())
 	}
 	return t.cells.Put(k.bytes(), encodeFigures(f))
+}
+
+// CellsAt calls fn with each of n cells' figures (ok false when the cell
+// does not exist), key(i) giving the ith key encoded (CellKey.Bytes), in
+// increasing order: one cursor walks forward, stepping to a near key and
+// seeking a far one, instead of a walk down the tree a cell.
+func (t *RollupTx) CellsAt(n int, key func(i int) []byte, fn func(i int, f Figures, ok bool) error) error {
+	c := t.cells.Cursor()
+	var k, v []byte
+	for i := range n {
+		want := key(i)
+		for steps := 0; k != nil && steps < postsAtSteps && bytes.Compare(k, want) < 0; steps++ {
+			k, v = c.Next()
+		}
+		if k == nil || bytes.Compare(k, want) < 0 {
+			k, v = c.Seek(want)
+		}
+		if k == nil || !bytes.Equal(k, want) {
+			if err := fn(i, Figures{}, false); err != nil {
+				return err
+			}
+			continue
+		}
+		f, err := decodeFigures(v)
+		if err != nil {
+			return fmt.Errorf("cell %q: %w", k, err)
+		}
+		if err := fn(i, f, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PutCellBytes is PutCell for a key already encoded (CellKey.Bytes),
+// which must not change until the transaction ends. The values of a
+// transaction's cells are encoded into blocks of memory it holds rather
+// than one allocation each.
+func (t *RollupTx) PutCellBytes(key []byte, f Figures) error {
+	if f == (Figures{}) {
+		return t.cells.Delete(key)
+	}
+	if cap(t.arena)-len(t.arena) < 8*binary.MaxVarintLen64 {
+		t.arena = make([]byte, 0, 64<<10)
+	}
+	at := len(t.arena)
+	t.arena = appendFigures(t.arena, f)
+	return t.cells.Put(key, t.arena[at:len(t.arena):len(t.arena)])
 }
 
 // Cells calls fn for each cell of a campaign, grain and dimension whose period
@@ -773,6 +847,13 @@ func (t *RollupTx) FillMembers() { t.members.FillPercent = 1 }
 // PutMember writes an author's record in a campaign.
 func (t *RollupTx) PutMember(k MemberKey, m *Member) error {
 	return t.members.Put(k.bytes(), encodeMember(m))
+}
+
+// PutMemberBytes writes a member record already encoded: key as
+// MemberKey.Bytes writes it, value as AppendMember does. Neither may
+// change until the transaction ends.
+func (t *RollupTx) PutMemberBytes(key, value []byte) error {
+	return t.members.Put(key, value)
 }
 
 func topKey(campaign, day, list string) []byte {
