@@ -17,6 +17,11 @@ type Format struct {
 	// page, a search response). Items inside it that cannot be parsed are
 	// returned in bad, and the rest still count.
 	Parse func(rec []byte, now time.Time) (posts []store.Post, bad []error)
+	// AppendParse, when set, is Parse appending the record's posts to
+	// posts, so that a caller parsing many records collects them in one
+	// array rather than one slice per record. It gives the same posts
+	// and errors as Parse.
+	AppendParse func(posts []store.Post, rec []byte, now time.Time) ([]store.Post, []error)
 	// ForFile, when set, is called once a file is detected as this format,
 	// for formats whose records need the files beside them (X's own archive
 	// names the account in account.js, not in each tweet): companion reads

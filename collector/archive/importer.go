@@ -526,7 +526,8 @@ type parsed struct {
 	bad   []error
 }
 
-// parseBatch parses records on every core, keeping file order.
+// parseBatch parses records on every core, keeping file order. A format
+// with AppendParse has each worker collect its records' posts in one array.
 func parseBatch(f *collector.Format, batch []record, now time.Time) []parsed {
 	out := make([]parsed, len(batch))
 	workers := runtime.GOMAXPROCS(0)
@@ -538,12 +539,36 @@ func parseBatch(f *collector.Format, batch []record, now time.Time) []parsed {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for i := w; i < len(batch); i += workers {
-				p, bad := f.Parse(batch[i].data, now)
-				for j := range p {
-					arrived(&p[j])
+			if f.AppendParse == nil {
+				for i := w; i < len(batch); i += workers {
+					p, bad := f.Parse(batch[i].data, now)
+					for j := range p {
+						arrived(&p[j])
+					}
+					out[i] = parsed{p, bad}
 				}
-				out[i] = parsed{p, bad}
+				return
+			}
+			// One post a record, as most are: the array's size. The
+			// records' posts are cut from it once it no longer grows.
+			posts := make([]store.Post, 0, (len(batch)+workers-1)/workers)
+			ends := make([]int, 0, cap(posts))
+			for i := w; i < len(batch); i += workers {
+				start := len(posts)
+				var bad []error
+				posts, bad = f.AppendParse(posts, batch[i].data, now)
+				for j := start; j < len(posts); j++ {
+					arrived(&posts[j])
+				}
+				out[i].bad = bad
+				ends = append(ends, len(posts))
+			}
+			start := 0
+			for k, i := 0, w; i < len(batch); k, i = k+1, i+workers {
+				if ends[k] > start {
+					out[i].posts = posts[start:ends[k]:ends[k]]
+				}
+				start = ends[k]
 			}
 		}(w)
 	}

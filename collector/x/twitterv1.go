@@ -25,7 +25,8 @@ type tweetV1 = twitter.Tweet
 // twarc1 archives store, one per line) into a post. source is the store
 // source to record (SourceX when collected live, SourceImport from archives).
 func ParseTweetV1(raw []byte, source string, now time.Time) (store.Post, error) {
-	if p, err, ok := scanPostV1(raw, source, now); ok {
+	var p store.Post
+	if err, ok := scanPostV1(raw, source, now, &p); ok {
 		return p, err
 	}
 	var t tweetV1
@@ -314,39 +315,53 @@ var FormatTwitterV1 = collector.Format{
 		return probe.IDStr != "" && probe.User != nil && err == nil
 	},
 	Parse: func(rec []byte, now time.Time) ([]store.Post, []error) {
-		// The fast path takes a status whose top-level keys include no
-		// "statuses" or "results" (in any case): no envelope.
-		if p, err, ok := scanPostV1(rec, store.SourceImport, now); ok {
-			if err != nil {
-				return nil, []error{err}
-			}
-			return []store.Post{p}, nil
+		posts, bad := parseV1(nil, rec, now)
+		if len(posts) == 0 {
+			posts = nil
 		}
-		var env struct {
-			Statuses []json.RawMessage `json:"statuses"`
-			Results  []json.RawMessage `json:"results"`
-		}
-		if hasTopLevelKey(rec, "statuses", "results") && json.Unmarshal(rec, &env) == nil && (env.Statuses != nil || env.Results != nil) {
-			list, key := env.Statuses, "statuses"
-			if list == nil {
-				list, key = env.Results, "results"
-			}
-			var posts []store.Post
-			var bad []error
-			for i, s := range list {
-				p, err := ParseTweetV1(s, store.SourceImport, now)
-				if err != nil {
-					bad = append(bad, fmt.Errorf("%s[%d]: %w", key, i, err))
-					continue
-				}
-				posts = append(posts, p)
-			}
-			return posts, bad
-		}
-		p, err := ParseTweetV1(rec, store.SourceImport, now)
-		if err != nil {
-			return nil, []error{err}
-		}
-		return []store.Post{p}, nil
+		return posts, bad
 	},
+	AppendParse: parseV1,
+}
+
+// parseV1 is FormatTwitterV1's AppendParse: the record's posts appended to
+// posts.
+func parseV1(posts []store.Post, rec []byte, now time.Time) ([]store.Post, []error) {
+	// The fast path takes a status whose top-level keys include no
+	// "statuses" or "results" (in any case): no envelope.
+	n := len(posts)
+	posts = append(posts, store.Post{})
+	if err, ok := scanPostV1(rec, store.SourceImport, now, &posts[n]); ok {
+		if err != nil {
+			posts[n] = store.Post{}
+			return posts[:n], []error{err}
+		}
+		return posts, nil
+	}
+	posts = posts[:n]
+	var env struct {
+		Statuses []json.RawMessage `json:"statuses"`
+		Results  []json.RawMessage `json:"results"`
+	}
+	if hasTopLevelKey(rec, "statuses", "results") && json.Unmarshal(rec, &env) == nil && (env.Statuses != nil || env.Results != nil) {
+		list, key := env.Statuses, "statuses"
+		if list == nil {
+			list, key = env.Results, "results"
+		}
+		var bad []error
+		for i, s := range list {
+			p, err := ParseTweetV1(s, store.SourceImport, now)
+			if err != nil {
+				bad = append(bad, fmt.Errorf("%s[%d]: %w", key, i, err))
+				continue
+			}
+			posts = append(posts, p)
+		}
+		return posts, bad
+	}
+	p, err := ParseTweetV1(rec, store.SourceImport, now)
+	if err != nil {
+		return posts, []error{err}
+	}
+	return append(posts, p), nil
 }

@@ -36,7 +36,7 @@ func scanTweetV1(raw []byte, t *tweetV1) bool {
 // to the next (the post holds none of them: its fields are values and
 // strings of their own), then postFromTweetV1. ok is false when the
 // scanner hands the status on to the full decoder.
-func scanPostV1(raw []byte, source string, now time.Time) (p store.Post, err error, ok bool) {
+func scanPostV1(raw []byte, source string, now time.Time, p *store.Post) (err error, ok bool) {
 	sc := scratchPool.Get().(*v1Scratch)
 	defer sc.done()
 	if sc.pred == nil {
@@ -45,10 +45,10 @@ func scanPostV1(raw []byte, source string, now time.Time) (p store.Post, err err
 	}
 	s := v1Scanner{b: raw, arena: &sc.arena, pred: sc.pred}
 	if !s.tweet(&sc.t) {
-		return store.Post{}, nil, false
+		return nil, false
 	}
-	p, err = postFromTweetV1(&sc.t, source, now)
-	return p, err, true
+	*p, err = postFromTweetV1(&sc.t, source, now)
+	return err, true
 }
 
 // v1Scratch is a status being scanned and what it points to, reused.

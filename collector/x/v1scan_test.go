@@ -46,7 +46,9 @@ func v1Corpus(t testing.TB, generated int) (statuses [][]byte, fixtures int) {
 // scanPost is the post through the fast path alone; ok is false when it
 // hands the status to the full decoder.
 func scanPost(raw []byte, now time.Time) (store.Post, error, bool) {
-	return scanPostV1(raw, store.SourceImport, now)
+	var p store.Post
+	err, ok := scanPostV1(raw, store.SourceImport, now, &p)
+	return p, err, ok
 }
 
 // TestScanMatchesStd: wherever the fast path takes a status — every
@@ -311,5 +313,40 @@ func TestScanKeyOrder(t *testing.T) {
 				t.Fatalf("status %d: fast path %v\n%+v\nstd %v\n%+v", i, gerr, got, werr, want)
 			}
 		}
+	}
+}
+
+// TestAppendParseV1: FormatTwitterV1's AppendParse gives, after the posts
+// it is handed (left as they were), what Parse gives, for every status of
+// the corpus, a search response, a premium page, malformed records and a
+// status without an id.
+func TestAppendParseV1(t *testing.T) {
+	statuses, _ := v1Corpus(t, 200)
+	recs := append([][]byte{}, statuses...)
+	recs = append(recs,
+		[]byte(`{"statuses":[`+string(statuses[len(statuses)-1])+`,{"id_str":"x"},`+string(statuses[len(statuses)-2])+`]}`),
+		[]byte(`{"results":[`+string(statuses[len(statuses)-3])+`]}`),
+		[]byte(`{"id_str":`), []byte(`{"created_at":"Mon Jan 02 15:04:05 -0700 2006","user":{}}`), []byte(`[]`))
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	var all []store.Post
+	seen := 0
+	for _, rec := range recs {
+		want, wbad := FormatTwitterV1.Parse(rec, now)
+		before := append([]store.Post(nil), all...)
+		var bad []error
+		all, bad = FormatTwitterV1.AppendParse(all, rec, now)
+		if len(before) > 0 && !reflect.DeepEqual(all[:len(before)], before) {
+			t.Fatalf("%q: AppendParse changed the posts before it", rec)
+		}
+		got := all[len(before):]
+		if len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) || fmt.Sprint(bad) != fmt.Sprint(wbad) {
+			t.Fatalf("%q:\nAppendParse %v %+v\nParse %v %+v", rec, bad, got, wbad, want)
+		}
+		if wbad != nil {
+			seen++
+		}
+	}
+	if seen < 4 {
+		t.Fatalf("%d records with errors, want at least 4", seen)
 	}
 }
