@@ -547,35 +547,22 @@ func (a *Aggregator) indexPasses(tx *store.RollupTx, wm uint64, pass store.Pass)
 		}
 		a.log.Warn("aggregate: a catch-up in passes without a spill, reading the log for each", "err", err)
 	}
-	k := uint64(max(1, a.opts.Workers))
-	span := (pass.Target - wm + k - 1) / k
-	parts := make([]*passIndex, k)
-	errs := make([]error, k)
-	var wg sync.WaitGroup
-	for g := range k {
-		x := &passIndex{wm: wm, pass: pass, seqs: make([][]uint32, n), buckets: make([][]uint8, n)}
-		parts[g] = x
-		lo, hi := wm+g*span, min(pass.Target, wm+(g+1)*span)
-		scan := func(tx *store.RollupTx) error {
-			return tx.PostBuckets(lo, hi, func(seq uint64, bucket int) {
-				i := bucket / pass.Width
-				if bucket >= pass.Next {
-					x.seqs[i] = append(x.seqs[i], uint32(seq-wm))
-					x.buckets[i] = append(x.buckets[i], uint8(bucket))
-				}
-			})
-		}
-		if k == 1 {
-			errs[g] = scan(tx)
-			break
-		}
-		wg.Go(func() { errs[g] = a.db.ViewRollups(scan) })
+	parts := make([]*passIndex, max(1, a.opts.Workers))
+	for g := range parts {
+		parts[g] = &passIndex{wm: wm, pass: pass, seqs: make([][]uint32, n), buckets: make([][]uint8, n)}
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	err := a.scanBacklog(tx, wm, pass.Target, len(parts), func(g int, tx *store.RollupTx, lo, hi uint64) error {
+		x := parts[g]
+		return tx.PostBuckets(lo, hi, func(seq uint64, bucket int) {
+			i := bucket / pass.Width
+			if bucket >= pass.Next {
+				x.seqs[i] = append(x.seqs[i], uint32(seq-wm))
+				x.buckets[i] = append(x.buckets[i], uint8(bucket))
+			}
+		})
+	})
+	if err != nil {
+		return nil, err
 	}
 	x := parts[0]
 	for _, p := range parts[1:] {
@@ -598,24 +585,37 @@ func (a *Aggregator) spillPasses(tx *store.RollupTx, x *passIndex) error {
 		}
 		return bucket / pass.Width
 	}
-	k := uint64(max(1, a.opts.Workers))
-	span := (pass.Target - wm + k - 1) / k
+	err := a.scanBacklog(tx, wm, pass.Target, max(1, a.opts.Workers), func(g int, tx *store.RollupTx, lo, hi uint64) error {
+		w := x.spill.Writer(g)
+		if err := tx.SpillPosts(w, lo, hi, run); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+	if err != nil {
+		return err
+	}
+	x.spill.Seal()
+	return nil
+}
+
+// scanBacklog calls scan for k ranges of the sequence numbers [lo, hi),
+// the gth range with g, each on a goroutine of its own in a read-only
+// transaction of its own (see foldPass: they see what tx sees, and end
+// before it writes), or with tx itself when k is 1. It returns the first
+// error.
+func (a *Aggregator) scanBacklog(tx *store.RollupTx, lo, hi uint64, k int, scan func(g int, tx *store.RollupTx, lo, hi uint64) error) error {
+	span := (hi - lo + uint64(k) - 1) / uint64(k)
+	if k == 1 {
+		return scan(0, tx, lo, hi)
+	}
 	errs := make([]error, k)
 	var wg sync.WaitGroup
 	for g := range k {
-		w := x.spill.Writer(int(g))
-		lo, hi := wm+g*span, min(pass.Target, wm+(g+1)*span)
-		scan := func(tx *store.RollupTx) error {
-			if err := tx.SpillPosts(w, lo, hi, run); err != nil {
-				return err
-			}
-			return w.Flush()
-		}
-		if k == 1 {
-			errs[g] = scan(tx)
-			break
-		}
-		wg.Go(func() { errs[g] = a.db.ViewRollups(scan) })
+		from, to := lo+uint64(g)*span, min(hi, lo+uint64(g+1)*span)
+		wg.Go(func() {
+			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error { return scan(g, view, from, to) })
+		})
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -623,7 +623,6 @@ func (a *Aggregator) spillPasses(tx *store.RollupTx, x *passIndex) error {
 			return err
 		}
 	}
-	x.spill.Seal()
 	return nil
 }
 
