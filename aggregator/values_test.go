@@ -37,20 +37,7 @@ func TestManyValuesFoldTheSame(t *testing.T) {
 				o.TopN = 5
 				db := openStore(t, filepath.Join(t.TempDir(), "tagpulse.db"))
 				a := aggregator.New(db, campaigns(t), o)
-				from := 0
-				for _, cut := range cuts {
-					if _, err := db.Append(posts[from:cut], nil); err != nil {
-						t.Fatal(err)
-					}
-					from = cut
-					if _, err := a.CatchUp(t.Context()); err != nil {
-						t.Fatal(err)
-					}
-				}
-				diffs, checked, err := a.Check(t.Context())
-				if err != nil || checked == 0 || len(diffs) > 0 {
-					t.Fatalf("%+v: check: checked %d, %v, %d differences: %v", o, checked, err, len(diffs), diffs[:min(len(diffs), 5)])
-				}
+				foldInCutsAndCheck(t, db, a, posts, cuts, fmt.Sprintf("%+v", o))
 				rows, err := a.Report(aggregator.Query{Campaign: "afp", By: []string{"country"}})
 				if err != nil || len(rows) < 500 {
 					t.Fatalf("%d countries (%v): the posts did not reach the map past the slices", len(rows), err)

@@ -123,20 +123,7 @@ func TestWorkersFoldTheSame(t *testing.T) {
 				if run.noSpill {
 					aggregator.NoSpill(a)
 				}
-				from := 0
-				for _, cut := range cuts {
-					if _, err := db.Append(posts[from:cut], nil); err != nil {
-						t.Fatal(err)
-					}
-					from = cut
-					if _, err := a.CatchUp(t.Context()); err != nil {
-						t.Fatal(err)
-					}
-				}
-				diffs, checked, err := a.Check(t.Context())
-				if err != nil || checked == 0 || len(diffs) > 0 {
-					t.Fatalf("workers %d: check: checked %d, %v, %d differences: %v", workers, checked, err, len(diffs), diffs[:min(len(diffs), 5)])
-				}
+				foldInCutsAndCheck(t, db, a, posts, cuts, fmt.Sprintf("workers %d", workers))
 				onlyStore(t, dir)
 				dumps = append(dumps, dumpStore(t, db))
 				if err := db.Close(); err != nil {
@@ -217,5 +204,26 @@ func onlyStore(t *testing.T, dir string) {
 		if e.Name() != "tagpulse.db" {
 			t.Errorf("%s in the store's directory", e.Name())
 		}
+	}
+}
+
+// foldInCutsAndCheck appends posts to db in the batches cuts end, catching a
+// up after each, and fails the test (naming what) unless Check then finds
+// every figure equal to a recount.
+func foldInCutsAndCheck(t *testing.T, db *store.DB, a *aggregator.Aggregator, posts []store.Post, cuts []int, what string) {
+	t.Helper()
+	from := 0
+	for _, cut := range cuts {
+		if _, err := db.Append(posts[from:cut], nil); err != nil {
+			t.Fatal(err)
+		}
+		from = cut
+		if _, err := a.CatchUp(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	diffs, checked, err := a.Check(t.Context())
+	if err != nil || checked == 0 || len(diffs) > 0 {
+		t.Fatalf("%s: check: checked %d, %v, %d differences: %v", what, checked, err, len(diffs), diffs[:min(len(diffs), 5)])
 	}
 }
