@@ -165,10 +165,14 @@ type sfield struct {
 	n      int // position, for duplicate detection
 	s      *schema
 	needed bool
-	w0, w1 uint64  // the name's first sixteen bytes (keyWords)
-	quoted string  // the name in quotes, as a key
-	owner  *schema // the struct it is a field of
-	id     int     // a number of its own among fields and structs (numberFields)
+	w0, w1 uint64 // the name's first sixteen bytes (keyWords)
+	colon  string // the name in quotes and a ':', as a key
+	// c0, c1 are colon's first sixteen bytes, and k0, k1 the masks of
+	// them, when it is no longer.
+	c0, c1, k0, k1 uint64
+	envelope       bool    // named "statuses" or "results", in any case
+	owner          *schema // the struct it is a field of
+	id             int     // a number of its own among fields and structs (numberFields)
 }
 
 var (
@@ -527,6 +531,28 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 	return false // kOpaque, not null
 }
 
+// check reads the value at s.i against sc without storing it, as value
+// does with set false; strings, booleans and nulls, most of what a status
+// holds that the post does not read, without a call to value.
+func (s *v1Scanner) check(sc *schema, depth int) bool {
+	s.skipSpace()
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == 'n':
+		return s.literal("null")
+	case c == '"' && sc.kind == kString:
+		_, _, ok := s.scanString()
+		return ok
+	case c == 't' && sc.kind == kBool:
+		return s.literal("true")
+	case c == 'f' && sc.kind == kBool:
+		return s.literal("false")
+	}
+	return s.value(sc, reflect.Value{}, false, depth)
+}
+
 // object reads a JSON object into the struct v.
 func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) bool {
 	s.i++ // '{'
@@ -553,12 +579,20 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 		// escape, a control character or a byte beyond ASCII names no
 		// field as it stands (encoding/json would unescape or fold it),
 		// and the full decoder takes those.
+		// The guess is tried with the ':' after the key (compact JSON),
+		// in two words when it fits sixteen bytes.
 		var f *sfield
-		var key []byte
 		if p := s.pred; p != nil {
-			if g := p[prev]; g != nil && g.owner == sc && len(s.b)-s.i >= len(g.quoted) && string(s.b[s.i:s.i+len(g.quoted)]) == g.quoted {
-				f, key = g, s.b[s.i+1:s.i+len(g.quoted)-1]
-				s.i += len(g.quoted)
+			if g := p[prev]; g != nil && g.owner == sc {
+				if n := len(g.colon); n <= 16 && s.i+16 <= len(s.b) {
+					if binary.LittleEndian.Uint64(s.b[s.i:])&g.k0 == g.c0 && binary.LittleEndian.Uint64(s.b[s.i+8:])&g.k1 == g.c1 {
+						f = g
+						s.i += n
+					}
+				} else if len(s.b)-s.i >= n && string(s.b[s.i:s.i+n]) == g.colon {
+					f = g
+					s.i += n
+				}
 			}
 		}
 		if f == nil {
@@ -567,46 +601,47 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 			if !ok {
 				return false
 			}
-			key = s.b[start:end]
+			key := s.b[start:end]
 			s.i = end + 1
 			if f = sc.lookup(s.b, start, end); f != nil && s.pred != nil {
 				s.pred[prev] = f
 			}
+			s.skipSpace()
+			if s.i >= len(s.b) || s.b[s.i] != ':' {
+				return false
+			}
+			s.i++
+			if f == nil {
+				if depth == 0 && (len(key) == 8 && bytes.EqualFold(key, []byte("statuses")) || len(key) == 7 && bytes.EqualFold(key, []byte("results"))) {
+					return false // perhaps an envelope: FormatTwitterV1.Parse decides
+				}
+				// encoding/json would match a field case-insensitively, or
+				// after unescaping the key: leave those to it.
+				if sc.folded[strings.ToLower(string(key))] {
+					return false
+				}
+				if !s.anyValue(depth + 1) {
+					return false
+				}
+				goto next
+			}
 		}
-		s.skipSpace()
-		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return false
-		}
-		s.i++
-		if f != nil {
-			prev = f.id
-		}
-		if depth == 0 && (len(key) == 8 && bytes.EqualFold(key, []byte("statuses")) || len(key) == 7 && bytes.EqualFold(key, []byte("results"))) {
+		if depth == 0 && f.envelope {
 			return false // perhaps an envelope: FormatTwitterV1.Parse decides
 		}
-		if f == nil {
-			// encoding/json would match a field case-insensitively, or
-			// after unescaping the key: leave those to it.
-			if sc.folded[strings.ToLower(string(key))] {
-				return false
-			}
-			if !s.anyValue(depth + 1) {
-				return false
-			}
-		} else {
-			if seen[f.n/64]&(1<<(f.n%64)) != 0 {
-				return false // a repeated key: the full decoder merges them
-			}
-			seen[f.n/64] |= 1 << (f.n % 64)
-			var fv reflect.Value
-			fset := set && f.needed
-			if fset {
-				fv = v.FieldByIndex(f.index)
-			}
-			if !s.value(f.s, fv, fset, depth+1) {
-				return false
-			}
+		prev = f.id
+		if seen[f.n/64]&(1<<(f.n%64)) != 0 {
+			return false // a repeated key: the full decoder merges them
 		}
+		seen[f.n/64] |= 1 << (f.n % 64)
+		if set && f.needed {
+			if !s.value(f.s, v.Field(f.index[0]), true, depth+1) {
+				return false
+			}
+		} else if !s.check(f.s, depth+1) {
+			return false
+		}
+	next:
 		s.skipSpace()
 		if s.i >= len(s.b) {
 			return false
@@ -686,7 +721,22 @@ func (s *schema) index() {
 	s.table = make([]*sfield, n)
 	for name, f := range s.fields {
 		f.w0, f.w1 = keyWords([]byte(name), 0, len(name))
-		f.quoted, f.owner = `"`+name+`"`, s
+		f.colon, f.owner = `"`+name+`":`, s
+		f.envelope = strings.EqualFold(name, "statuses") || strings.EqualFold(name, "results")
+		if n := len(f.colon); n <= 16 {
+			var buf [16]byte
+			copy(buf[:], f.colon)
+			f.c0, f.c1 = binary.LittleEndian.Uint64(buf[:]), binary.LittleEndian.Uint64(buf[8:])
+			f.k0, f.k1 = ^uint64(0), ^uint64(0)
+			switch {
+			case n < 8:
+				f.k0, f.k1 = 1<<(8*n)-1, 0
+			case n == 8:
+				f.k1 = 0
+			case n < 16:
+				f.k1 = 1<<(8*(n-8)) - 1
+			}
+		}
 		j := keyHash(len(name), f.w0, f.w1) & uint32(n-1)
 		for s.table[j] != nil {
 			j = (j + 1) & uint32(n-1)
@@ -941,15 +991,16 @@ func (s *v1Scanner) number() (num []byte, integral bool, ok bool) {
 
 // skipString checks the string at s.i ('"') and moves past it.
 func (s *v1Scanner) skipString() bool {
-	_, ok := s.scanString()
+	_, _, ok := s.scanString()
 	return ok
 }
 
 // scanString checks the string at s.i and moves past it, returning whether
-// it holds an escape.
-func (s *v1Scanner) scanString() (escaped bool, ok bool) {
+// it holds an escape, and whether every byte of it is ASCII.
+func (s *v1Scanner) scanString() (escaped, ascii bool, ok bool) {
 	b := s.b
 	i := s.i + 1
+	var hi uint64 // the bytes passed, or'ed: beyond ASCII when its high bits are
 	for i < len(b) {
 		// Eight bytes at a time while none is a quote, a backslash or a
 		// control character.
@@ -959,6 +1010,7 @@ func (s *v1Scanner) scanString() (escaped bool, ok bool) {
 			if ((q-ones)&^q|(bs-ones)&^bs|(x-ones*0x20)&^x)&highs != 0 {
 				break
 			}
+			hi |= x
 			i += 8
 		}
 		if i >= len(b) {
@@ -968,35 +1020,36 @@ func (s *v1Scanner) scanString() (escaped bool, ok bool) {
 		switch {
 		case c == '"':
 			s.i = i + 1
-			return escaped, true
+			return escaped, hi&highs == 0, true
 		case c < 0x20:
-			return false, false
+			return false, false, false
 		case c == '\\':
 			escaped = true
 			if i+1 >= len(b) {
-				return false, false
+				return false, false, false
 			}
 			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(b) {
-					return false, false
+					return false, false, false
 				}
 				for _, h := range b[i+2 : i+6] {
 					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
-						return false, false
+						return false, false, false
 					}
 				}
 				i += 6
 			default:
-				return false, false
+				return false, false, false
 			}
 		default:
+			hi |= uint64(c)
 			i++
 		}
 	}
-	return false, false
+	return false, false, false
 }
 
 // str reads a string; when want is set it returns its value, as
@@ -1004,12 +1057,12 @@ func (s *v1Scanner) scanString() (escaped bool, ok bool) {
 // itself).
 func (s *v1Scanner) str(want bool) (string, bool) {
 	start := s.i
-	escaped, ok := s.scanString()
+	escaped, ascii, ok := s.scanString()
 	if !ok || !want {
 		return "", ok
 	}
 	body := s.b[start+1 : s.i-1]
-	if !escaped && utf8.Valid(body) {
+	if !escaped && (ascii || utf8.Valid(body)) {
 		return string(body), true
 	}
 	var out string
