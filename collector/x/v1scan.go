@@ -44,6 +44,9 @@ func scanPostV1(raw []byte, source string, now time.Time, p *store.Post) (err er
 		sc.pred = make([]*sfield, tweetIDs)
 	}
 	s := v1Scanner{b: raw, arena: &sc.arena, pred: sc.pred}
+	if source == store.SourceImport {
+		s.strs = &sc.strs // an import's posts are stored and dropped together
+	}
 	if !s.tweet(&sc.t) {
 		return nil, false
 	}
@@ -56,6 +59,7 @@ type v1Scratch struct {
 	t     tweetV1
 	arena v1Arena
 	pred  []*sfield // v1Scanner.pred, kept from status to status
+	strs  v1Strings
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(v1Scratch) }}
@@ -64,6 +68,7 @@ var scratchPool = sync.Pool{New: func() any { return new(v1Scratch) }}
 func (sc *v1Scratch) done() {
 	sc.t = tweetV1{}
 	sc.arena.reset()
+	sc.strs.reset()
 	scratchPool.Put(sc)
 }
 
@@ -113,7 +118,55 @@ func (s *v1Scanner) tweet(t *tweetV1) bool {
 		return false
 	}
 	s.skipSpace()
-	return s.i == len(s.b)
+	if s.i != len(s.b) {
+		return false
+	}
+	if s.strs != nil {
+		s.strs.set(s.b)
+	}
+	return true
+}
+
+// v1Strings gathers the strings of a status that are its bytes as they
+// stand (no escape, valid UTF-8), to set them at the end of the status as
+// pieces of one string: one allocation for a status rather than one for
+// each of its strings (a dozen). A piece keeps the whole string alive, so
+// this is for posts that live as long as one another, as an import's do.
+type v1Strings struct {
+	pending []pendingString
+	n       int    // their bytes
+	buf     []byte // reused
+}
+
+type pendingString struct {
+	v          reflect.Value // the string field, settable
+	start, end int           // its bytes in the status
+}
+
+func (ps *v1Strings) add(v reflect.Value, start, end int) {
+	ps.pending = append(ps.pending, pendingString{v, start, end})
+	ps.n += end - start
+}
+
+// set sets every string gathered from b, and forgets them.
+func (ps *v1Strings) set(b []byte) {
+	buf := ps.buf[:0]
+	for _, p := range ps.pending {
+		buf = append(buf, b[p.start:p.end]...)
+	}
+	all, off := string(buf), 0
+	for _, p := range ps.pending {
+		n := p.end - p.start
+		p.v.SetString(all[off : off+n])
+		off += n
+	}
+	ps.buf = buf
+	ps.reset()
+}
+
+func (ps *v1Strings) reset() {
+	clear(ps.pending)
+	ps.pending, ps.n = ps.pending[:0], 0
 }
 
 // v1Needed names, per go-twitter type, the fields postFromTweetV1 reads:
@@ -126,6 +179,14 @@ var v1Needed = map[string][]string{
 	"ExtendedTweet": {"FullText", "Entities"},
 	"Place":         {"CountryCode"},
 	"Coordinates":   {"Coordinates", "Type"},
+}
+
+// v1Unread names, per go-twitter type, keys statuses carry that the type
+// has no field for (encoding/json skips them). The scanner knows them as
+// fields that hold any value, so that it guesses them in the key order
+// like the others rather than looking each up.
+var v1Unread = map[string][]string{
+	"Tweet": {"contributors", "geo", "is_quote_status", "quoted_status_permalink", "metadata", "timestamp_ms"},
 }
 
 type schemaKind uint8
@@ -171,6 +232,7 @@ type sfield struct {
 	// them, when it is no longer.
 	c0, c1, k0, k1 uint64
 	envelope       bool    // named "statuses" or "results", in any case
+	unread         bool    // a key of v1Unread: no field, and may repeat
 	owner          *schema // the struct it is a field of
 	id             int     // a number of its own among fields and structs (numberFields)
 }
@@ -232,7 +294,7 @@ func narrowed(sc *schema, needed []string, inner map[string][]string) *schema {
 	}
 	for name, f := range sc.fields {
 		c := *f
-		c.needed = want[sc.typ.FieldByIndex(f.index).Name] && len(f.index) == 1
+		c.needed = !f.unread && len(f.index) == 1 && want[sc.typ.FieldByIndex(f.index).Name]
 		if c.needed {
 			if st := c.s; st.kind == kPtr && st.elem.kind == kStruct {
 				if names, ok := inner[st.elem.typ.Name()]; ok {
@@ -353,6 +415,11 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 			s.kind, s.fields, s.folded = kOpaque, nil, nil
 			break
 		}
+		for _, name := range v1Unread[t.Name()] {
+			if _, ok := s.fields[name]; !ok && !s.folded[strings.ToLower(name)] {
+				s.fields[name] = &sfield{name: name, s: anySchema, unread: true}
+			}
+		}
 		s.index()
 	default:
 		s.kind = kOpaque
@@ -367,6 +434,9 @@ type v1Scanner struct {
 	// pred is, by the id of a field (or of a struct, for its first key),
 	// the field whose key followed it last time; nil: no guessing.
 	pred []*sfield
+	// strs, when not nil, gathers the strings set, to set them at the
+	// end of the status as pieces of one string.
+	strs *v1Strings
 }
 
 func (s *v1Scanner) skipSpace() {
@@ -402,6 +472,18 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 	case kString:
 		if c != '"' {
 			return false
+		}
+		if set && s.strs != nil {
+			start := s.i
+			escaped, ascii, ok := s.scanString()
+			if !ok {
+				return false
+			}
+			if body := s.b[start+1 : s.i-1]; !escaped && (ascii || utf8.Valid(body)) {
+				s.strs.add(v, start+1, s.i-1)
+				return true
+			}
+			s.i = start // escapes and invalid UTF-8 as str gives them
 		}
 		str, ok := s.str(set)
 		if ok && set {
@@ -626,10 +708,16 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 				goto next
 			}
 		}
+		prev = f.id
+		if f.unread {
+			if !s.anyValue(depth + 1) {
+				return false
+			}
+			goto next
+		}
 		if depth == 0 && f.envelope {
 			return false // perhaps an envelope: FormatTwitterV1.Parse decides
 		}
-		prev = f.id
 		if seen[f.n/64]&(1<<(f.n%64)) != 0 {
 			return false // a repeated key: the full decoder merges them
 		}
@@ -773,6 +861,9 @@ func (s *v1Scanner) array(sc *schema, v reflect.Value, set bool, depth int) bool
 	n := 0
 	if set && sc.kind == kSlice {
 		v.SetLen(0)
+		// Appending moves the elements: their strings are set as read.
+		defer func(strs *v1Strings) { s.strs = strs }(s.strs)
+		s.strs = nil
 	}
 	for {
 		s.skipSpace()
