@@ -98,10 +98,38 @@ func (a *v1Arena) get(sc *schema) reflect.Value {
 	return v
 }
 
+// slice hands out a slice of the slice schema sc, of n zero elements
+// ([] is an empty slice, not nil).
+func (a *v1Arena) slice(sc *schema, n int) reflect.Value {
+	for len(a.used) <= sc.slot {
+		a.objs, a.used = append(a.objs, nil), append(a.used, 0)
+	}
+	k := a.used[sc.slot]
+	if k == 0 {
+		a.touched = append(a.touched, sc.slot)
+	}
+	a.used[sc.slot]++
+	if k == len(a.objs[sc.slot]) {
+		a.objs[sc.slot] = append(a.objs[sc.slot], reflect.MakeSlice(sc.typ, 0, 4))
+	}
+	v := a.objs[sc.slot][k]
+	if v.Cap() < n {
+		v = reflect.MakeSlice(sc.typ, 0, n)
+		a.objs[sc.slot][k] = v
+	}
+	v = v.Slice(0, n)
+	for j := range n {
+		v.Index(j).SetZero()
+	}
+	return v
+}
+
 func (a *v1Arena) reset() {
 	for _, slot := range a.touched {
 		for _, v := range a.objs[slot][:a.used[slot]] {
-			v.Elem().SetZero()
+			if v.Kind() == reflect.Pointer {
+				v.Elem().SetZero()
+			} // a slice's elements are zeroed as it is handed out
 		}
 		a.used[slot] = 0
 	}
@@ -164,8 +192,9 @@ func (ps *v1Strings) set(b []byte) {
 	ps.reset()
 }
 
+// reset forgets the strings gathered. The fields it keeps pointing to are
+// the scratch's own (its tweet and its arena's objects): no need to clear.
 func (ps *v1Strings) reset() {
-	clear(ps.pending)
 	ps.pending, ps.n = ps.pending[:0], 0
 }
 
@@ -613,6 +642,43 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 	return false // kOpaque, not null
 }
 
+// countElements counts the elements of the array that starts after
+// b[i-1] ('['), finding its end as skipValue does; ok is false when it
+// does not end. Its elements are checked as they are read.
+func countElements(b []byte, i int) (n int, ok bool) {
+	depth, empty := 0, true
+	for i < len(b) {
+		switch c := b[i]; c {
+		case '"':
+			if i = stringEnd(b, i); i < 0 {
+				return 0, false
+			}
+			empty = false
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				if empty {
+					return 0, true
+				}
+				return n + 1, true
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				n++
+			}
+		case ' ', '\t', '\n', '\r':
+			i++
+			continue
+		}
+		empty = false
+		i++
+	}
+	return 0, false
+}
+
 // check reads the value at s.i against sc without storing it, as value
 // does with set false; strings, booleans and nulls, most of what a status
 // holds that the post does not read, without a call to value.
@@ -858,12 +924,20 @@ func (sc *schema) lookup(b []byte, start, end int) *sfield {
 // array reads a JSON array into the slice or array v.
 func (s *v1Scanner) array(sc *schema, v reflect.Value, set bool, depth int) bool {
 	s.i++ // '['
-	n := 0
+	n, count := 0, 0
 	if set && sc.kind == kSlice {
-		v.SetLen(0)
-		// Appending moves the elements: their strings are set as read.
-		defer func(strs *v1Strings) { s.strs = strs }(s.strs)
-		s.strs = nil
+		// The elements are counted first and the slice made to
+		// measure, so that they do not move as they are read (v1Strings
+		// points to their strings).
+		var ok bool
+		if count, ok = countElements(s.b, s.i); !ok {
+			return false
+		}
+		if s.arena != nil {
+			v.Set(s.arena.slice(sc, count))
+		} else {
+			v.Set(reflect.MakeSlice(sc.typ, count, count))
+		}
 	}
 	for {
 		s.skipSpace()
@@ -881,8 +955,7 @@ func (s *v1Scanner) array(sc *schema, v reflect.Value, set bool, depth int) bool
 				return false
 			}
 		case set && sc.kind == kSlice:
-			v.Set(reflect.Append(v, reflect.Zero(sc.typ.Elem())))
-			if !s.value(sc.elem, v.Index(n), true, depth+1) {
+			if n >= count || !s.value(sc.elem, v.Index(n), true, depth+1) {
 				return false
 			}
 		case set:
@@ -909,8 +982,8 @@ func (s *v1Scanner) array(sc *schema, v reflect.Value, set bool, depth int) bool
 		s.i++
 		break
 	}
-	if set && sc.kind == kSlice && v.IsNil() {
-		v.Set(reflect.MakeSlice(sc.typ, 0, 0)) // [] is an empty slice, not nil
+	if set && sc.kind == kSlice && n != count {
+		return false
 	}
 	if set && sc.kind == kArray {
 		for j := n; j < sc.length; j++ {
