@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"math"
 	"math/bits"
 	"reflect"
 	"strconv"
@@ -482,6 +483,13 @@ func (s *v1Scanner) skipSpace() {
 	}
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // maxScanDepth bounds nesting on the fast path (encoding/json allows
 // 10,000; statuses nest a handful of levels).
 const maxScanDepth = 64
@@ -547,16 +555,18 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 		if !set && integral && len(num) <= 18 && (sc.kind != kUint || num[0] != '-') && (sc.bits == 64 || sc.kind == kFloat) {
 			return true // fits: nothing to parse
 		}
-		if integral && len(num) <= 18 && sc.kind != kFloat && (sc.kind == kInt || num[0] != '-') {
-			// At most 18 digits fit an int64: read them here, as
-			// strconv would.
-			n, neg := int64(0), num[0] == '-'
-			if neg {
-				num = num[1:]
+		if neg := num[0] == '-'; integral && len(num) <= 19+b2i(neg) && sc.kind != kFloat && (sc.kind == kInt || !neg) {
+			// At most 19 digits fit a uint64: read them here, and
+			// refuse what does not fit an int64, as strconv would (a
+			// status's ids have 19).
+			u := uint64(0)
+			for _, d := range num[b2i(neg):] {
+				u = u*10 + uint64(d-'0')
 			}
-			for _, d := range num {
-				n = n*10 + int64(d-'0')
+			if sc.kind == kInt && (!neg && u > math.MaxInt64 || neg && u > 1<<63) {
+				return false
 			}
+			n := int64(u)
 			if neg {
 				n = -n
 			}
