@@ -510,23 +510,10 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 		if c != '"' {
 			return false
 		}
-		if set && s.strs != nil {
-			start := s.i
-			escaped, ascii, ok := s.scanString()
-			if !ok {
-				return false
-			}
-			if body := s.b[start+1 : s.i-1]; !escaped && (ascii || utf8.Valid(body)) {
-				s.strs.add(v, start+1, s.i-1)
-				return true
-			}
-			s.i = start // escapes and invalid UTF-8 as str gives them
+		if !set {
+			return s.skipString()
 		}
-		str, ok := s.str(set)
-		if ok && set {
-			v.SetString(str)
-		}
-		return ok
+		return s.setString(v)
 	case kBool:
 		switch c {
 		case 't':
@@ -689,28 +676,6 @@ func countElements(b []byte, i int) (n int, ok bool) {
 	return 0, false
 }
 
-// check reads the value at s.i against sc without storing it, as value
-// does with set false; strings, booleans and nulls, most of what a status
-// holds that the post does not read, without a call to value.
-func (s *v1Scanner) check(sc *schema, depth int) bool {
-	s.skipSpace()
-	if s.i >= len(s.b) {
-		return false
-	}
-	switch c := s.b[s.i]; {
-	case c == 'n':
-		return s.literal("null")
-	case c == '"' && sc.kind == kString:
-		_, _, ok := s.scanString()
-		return ok
-	case c == 't' && sc.kind == kBool:
-		return s.literal("true")
-	case c == 'f' && sc.kind == kBool:
-		return s.literal("false")
-	}
-	return s.value(sc, reflect.Value{}, false, depth)
-}
-
 // object reads a JSON object into the struct v.
 func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) bool {
 	s.i++ // '{'
@@ -798,14 +763,68 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 			return false // a repeated key: the full decoder merges them
 		}
 		seen[f.n/64] |= 1 << (f.n % 64)
-		if set && f.needed {
-			if !s.value(f.s, v.Field(f.index[0]), true, depth+1) {
-				return false
-			}
-		} else if !s.check(f.s, depth+1) {
+		// The commonest values here, the others by value.
+		s.skipSpace()
+		if s.i >= len(s.b) {
 			return false
 		}
+		switch fs, c := f.s, s.b[s.i]; {
+		case c == 'n':
+			if !s.literal("null") {
+				return false
+			}
+		case c == '"' && fs.kind == kString:
+			if set && f.needed {
+				if !s.setString(v.Field(f.index[0])) {
+					return false
+				}
+			} else if !s.skipString() {
+				return false
+			}
+		case c == 't' && fs.kind == kBool && !(set && f.needed):
+			if !s.literal("true") {
+				return false
+			}
+		case c == 'f' && fs.kind == kBool && !(set && f.needed):
+			if !s.literal("false") {
+				return false
+			}
+		case c == '{' && fs.kind == kPtr && fs.elem.kind == kStruct && depth < maxScanDepth:
+			if set && f.needed {
+				fv := v.Field(f.index[0])
+				if fv.IsNil() {
+					if s.arena != nil {
+						fv.Set(s.arena.get(fs))
+					} else {
+						fv.Set(reflect.New(fs.typ.Elem()))
+					}
+				}
+				if !s.object(fs.elem, fv.Elem(), true, depth+1) {
+					return false
+				}
+			} else if !s.object(fs.elem, reflect.Value{}, false, depth+1) {
+				return false
+			}
+		case set && f.needed:
+			if !s.value(fs, v.Field(f.index[0]), true, depth+1) {
+				return false
+			}
+		default:
+			if !s.value(fs, reflect.Value{}, false, depth+1) {
+				return false
+			}
+		}
 	next:
+		if s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',':
+				s.i++
+				continue
+			case '}':
+				s.i++
+				return true
+			}
+		}
 		s.skipSpace()
 		if s.i >= len(s.b) {
 			return false
@@ -1224,6 +1243,27 @@ func (s *v1Scanner) scanString() (escaped, ascii bool, ok bool) {
 		}
 	}
 	return false, false, false
+}
+
+// setString reads the string at s.i ('"') into v.
+func (s *v1Scanner) setString(v reflect.Value) bool {
+	if s.strs != nil {
+		start := s.i
+		escaped, ascii, ok := s.scanString()
+		if !ok {
+			return false
+		}
+		if body := s.b[start+1 : s.i-1]; !escaped && (ascii || utf8.Valid(body)) {
+			s.strs.add(v, start+1, s.i-1)
+			return true
+		}
+		s.i = start // escapes and invalid UTF-8 as str gives them
+	}
+	str, ok := s.str(true)
+	if ok {
+		v.SetString(str)
+	}
+	return ok
 }
 
 // str reads a string; when want is set it returns its value, as
