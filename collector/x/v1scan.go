@@ -251,20 +251,22 @@ type schema struct {
 }
 
 type sfield struct {
-	name   string
-	index  []int
-	n      int // position, for duplicate detection
-	s      *schema
-	needed bool
-	w0, w1 uint64 // the name's first sixteen bytes (keyWords)
-	colon  string // the name in quotes and a ':', as a key
+	// What object reads for each key first, in its first cache line.
+	owner *schema // the struct it is a field of
 	// c0, c1 are colon's first sixteen bytes, and k0, k1 the masks of
 	// them, when it is no longer.
 	c0, c1, k0, k1 uint64
-	envelope       bool    // named "statuses" or "results", in any case
-	unread         bool    // a key of v1Unread: no field, and may repeat
-	owner          *schema // the struct it is a field of
-	id             int     // a number of its own among fields and structs (numberFields)
+	colon          string // the name in quotes and a ':', as a key
+	s              *schema
+	n              int  // position, for duplicate detection
+	id             int  // a number of its own among fields and structs (numberFields)
+	needed         bool // set; then index has one element
+	envelope       bool // named "statuses" or "results", in any case
+	unread         bool // a key of v1Unread: no field, and may repeat
+
+	name   string
+	index  []int
+	w0, w1 uint64 // the name's first sixteen bytes (keyWords)
 }
 
 var (
