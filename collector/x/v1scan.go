@@ -251,19 +251,20 @@ type schema struct {
 }
 
 type sfield struct {
-	// What object reads for each key first, in its first cache line.
+	// What object reads for each key, in the first 64 bytes.
 	owner *schema // the struct it is a field of
 	// c0, c1 are colon's first sixteen bytes, and k0, k1 the masks of
 	// them, when it is no longer.
 	c0, c1, k0, k1 uint64
-	colon          string // the name in quotes and a ':', as a key
+	n              int32 // position, for duplicate detection
+	id             int32 // a number of its own among fields and structs (numberFields)
 	s              *schema
-	n              int  // position, for duplicate detection
-	id             int  // a number of its own among fields and structs (numberFields)
-	needed         bool // set; then index has one element
-	envelope       bool // named "statuses" or "results", in any case
-	unread         bool // a key of v1Unread: no field, and may repeat
+	clen           uint8 // len(colon), or 255 when longer
+	needed         bool  // set; then index has one element
+	envelope       bool  // named "statuses" or "results", in any case
+	unread         bool  // a key of v1Unread: no field, and may repeat
 
+	colon  string // the name in quotes and a ':', as a key
 	name   string
 	index  []int
 	w0, w1 uint64 // the name's first sixteen bytes (keyWords)
@@ -306,7 +307,7 @@ func numberFields(sc *schema, seen map[*schema]bool, next int) int {
 		sc.id = next
 		next++
 		for _, f := range sc.fields {
-			f.id = next
+			f.id = int32(next)
 			next++
 			next = numberFields(f.s, seen, next)
 		}
@@ -430,7 +431,7 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 					continue // a shallower field wins
 				}
 				depthOf[name] = depth
-				s.fields[name] = &sfield{name: name, index: idx, n: s.nField, s: schemaOf(f.Type, seen), needed: depth == 0 && needed[f.Name]}
+				s.fields[name] = &sfield{name: name, index: idx, n: int32(s.nField), s: schemaOf(f.Type, seen), needed: depth == 0 && needed[f.Name]}
 				s.folded[strings.ToLower(name)] = true
 				s.nField++
 			}
@@ -709,12 +710,12 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 		var f *sfield
 		if p := s.pred; p != nil {
 			if g := p[prev]; g != nil && g.owner == sc {
-				if n := len(g.colon); n <= 16 && s.i+16 <= len(s.b) {
+				if n := int(g.clen); n <= 16 && s.i+16 <= len(s.b) {
 					if binary.LittleEndian.Uint64(s.b[s.i:])&g.k0 == g.c0 && binary.LittleEndian.Uint64(s.b[s.i+8:])&g.k1 == g.c1 {
 						f = g
 						s.i += n
 					}
-				} else if len(s.b)-s.i >= n && string(s.b[s.i:s.i+n]) == g.colon {
+				} else if n = len(g.colon); len(s.b)-s.i >= n && string(s.b[s.i:s.i+n]) == g.colon {
 					f = g
 					s.i += n
 				}
@@ -751,7 +752,7 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 				goto next
 			}
 		}
-		prev = f.id
+		prev = int(f.id)
 		if f.unread {
 			if !s.anyValue(depth + 1) {
 				return false
@@ -907,6 +908,7 @@ func (s *schema) index() {
 	for name, f := range s.fields {
 		f.w0, f.w1 = keyWords([]byte(name), 0, len(name))
 		f.colon, f.owner = `"`+name+`":`, s
+		f.clen = uint8(min(len(f.colon), 255))
 		f.envelope = strings.EqualFold(name, "statuses") || strings.EqualFold(name, "results")
 		if n := len(f.colon); n <= 16 {
 			var buf [16]byte
