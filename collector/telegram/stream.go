@@ -11,8 +11,9 @@ import (
 // IsExport tells from the first bytes of a file (its head, a few KB)
 // whether it is a Telegram Desktop export that ReadExport can read message
 // by message: a top-level object whose first keys are a chat's scalar name,
-// type and id before its "messages", or the whole-account export, whose
-// first key is "about" and which holds "personal_information" or "chats".
+// type and id before its "messages", or the whole-account export, which
+// begins with "personal_information" or "chats", or with "about" and then
+// holds one of them.
 func IsExport(head []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(head))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -31,7 +32,7 @@ func IsExport(head []byte) bool {
 			// a chat: messages after its scalar header fields
 			return hasAll(keys, "id", "type")
 		case k == "chats" || k == "personal_information":
-			return keys[0] == "about"
+			return keys[0] == "about" || len(keys) == 1
 		case len(keys) > 1 && keys[0] == "about":
 		case k != "name" && k != "type" && k != "id" && k != "about":
 			return false

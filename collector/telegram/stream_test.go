@@ -167,6 +167,8 @@ func TestIsExport(t *testing.T) {
 		{chat[:strings.Index(chat, `"messages"`)+20], true}, // a head that ends inside the messages
 		{`{"about": "Here is the data you requested.", "personal_information": {"first_name": "L"`, true},
 		{`{"about": "Here is the data you requested.", "profile_pictures": [], "chats": {`, true},
+		{`{"personal_information": {"user_id": 1}, "chats": {"list": [`, true},
+		{`{"name": "x", "personal_information": {}}`, false},
 		{`{"id": 1, "messages": [], "name": "x", "type": "public_channel"}`, false}, // keys sorted: read whole, as before
 		{`{"@context": "https://www.w3.org/ns/activitystreams", "id": "https://m.example/outbox", "type": "OrderedCollection", "orderedItems": []}`, false},
 		{`{"data": [{"id": "1", "text": "#x"}], "includes": {}}`, false},
