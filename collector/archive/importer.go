@@ -610,7 +610,7 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 	if bluesky.IsCAR(head) {
 		return readCAR(br, batchSize, send, malformed)
 	}
-	if first == '{' && telegram.IsExport(bytes.TrimPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte("\xef\xbb\xbf"))) {
+	if first == '{' && telegram.IsExport(bytes.TrimLeft(head, " \t\r\n\ufeff")) {
 		return readTelegram(br, batchSize, send, malformed)
 	}
 	if first == '[' || (first == '{' && !firstLineIsValue(br)) {

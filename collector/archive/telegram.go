@@ -13,6 +13,9 @@ import (
 // (telegram.ReadExport), each a record numbered by the line it starts on,
 // so that an export of a channel's whole history is never held whole.
 func readTelegram(br *bufio.Reader, batchSize int, send func([]record) bool, malformed func(int, error)) error {
+	if b, _ := br.Peek(3); string(b) == "\ufeff" {
+		br.Discard(3) // a byte order mark, which JSON does not allow
+	}
 	lc := &lineCounter{r: br}
 	batch := make([]record, 0, batchSize)
 	lim := batchLimit{size: batchSize}

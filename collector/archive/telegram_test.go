@@ -47,7 +47,8 @@ func TestImportTelegramExportByMessage(t *testing.T) {
 	const n = 5000 // more than a batch
 	export, lines := bigTelegramExport(t, n, 4321)
 	m := collector.NewMatcher([]store.Campaign{{Name: "c", Hashtags: []string{"savesheikhjarrah"}, Timezone: "UTC"}})
-	for name, content := range map[string][]byte{"result.json": export, "result.json.gz": gzipped(t, export)} {
+	bom := append([]byte("\ufeff"), export...)
+	for name, content := range map[string][]byte{"result.json": export, "result.json.gz": gzipped(t, export), "bom.json": bom} {
 		db := xOpenStore(t)
 		res, bad, err := importFile(t, db, m, name, content)
 		if err != nil {
