@@ -99,9 +99,10 @@ func (a *v1Arena) get(sc *schema) reflect.Value {
 	return v
 }
 
-// slice hands out a slice of the slice schema sc, of n zero elements
-// ([] is an empty slice, not nil).
-func (a *v1Arena) slice(sc *schema, n int) reflect.Value {
+// setSlice sets v, of the slice schema sc, to a slice of n zero elements
+// ([] is an empty slice, not nil), whose array is kept for the next status.
+// It sets the length in v itself: Value.Slice would allocate.
+func (a *v1Arena) setSlice(v reflect.Value, sc *schema, n int) {
 	for len(a.used) <= sc.slot {
 		a.objs, a.used = append(a.objs, nil), append(a.used, 0)
 	}
@@ -111,18 +112,16 @@ func (a *v1Arena) slice(sc *schema, n int) reflect.Value {
 	}
 	a.used[sc.slot]++
 	if k == len(a.objs[sc.slot]) {
-		a.objs[sc.slot] = append(a.objs[sc.slot], reflect.MakeSlice(sc.typ, 0, 4))
+		a.objs[sc.slot] = append(a.objs[sc.slot], reflect.MakeSlice(sc.typ, 0, max(n, 4)))
 	}
-	v := a.objs[sc.slot][k]
-	if v.Cap() < n {
-		v = reflect.MakeSlice(sc.typ, 0, n)
-		a.objs[sc.slot][k] = v
+	if a.objs[sc.slot][k].Cap() < n {
+		a.objs[sc.slot][k] = reflect.MakeSlice(sc.typ, 0, n)
 	}
-	v = v.Slice(0, n)
+	v.Set(a.objs[sc.slot][k])
+	v.SetLen(n)
 	for j := range n {
 		v.Index(j).SetZero()
 	}
-	return v
 }
 
 func (a *v1Arena) reset() {
@@ -967,7 +966,7 @@ func (s *v1Scanner) array(sc *schema, v reflect.Value, set bool, depth int) bool
 			return false
 		}
 		if s.arena != nil {
-			v.Set(s.arena.slice(sc, count))
+			s.arena.setSlice(v, sc, count)
 		} else {
 			v.Set(reflect.MakeSlice(sc.typ, count, count))
 		}
