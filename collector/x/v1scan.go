@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/bits"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,8 +36,9 @@ func scanTweetV1(raw []byte, t *tweetV1) bool {
 // scanPostV1 is the import's fast path from a status to its post:
 // scanTweetV1 into a tweet, and objects it points to, kept from one status
 // to the next (the post holds none of them: its fields are values and
-// strings of their own), then postFromTweetV1. ok is false when the
-// scanner hands the status on to the full decoder.
+// strings of their own, for an import pieces of one string a status, see
+// v1Strings), then postFromTweetV1. ok is false when the scanner hands the
+// status on to the full decoder.
 func scanPostV1(raw []byte, source string, now time.Time, p *store.Post) (err error, ok bool) {
 	sc := scratchPool.Get().(*v1Scratch)
 	defer sc.done()
@@ -178,7 +180,7 @@ func (ps *v1Strings) add(v reflect.Value, start, end int) {
 
 // set sets every string gathered from b, and forgets them.
 func (ps *v1Strings) set(b []byte) {
-	buf := ps.buf[:0]
+	buf := slices.Grow(ps.buf[:0], ps.n)
 	for _, p := range ps.pending {
 		buf = append(buf, b[p.start:p.end]...)
 	}
