@@ -22,6 +22,9 @@ const MaxIDLen = 2048
 //	bluesky   the at-URI: at://did:method:id/collection/rkey
 //	others    printable, without spaces
 func ValidID(platform, id string) error {
+	if platform == PlatformX && id != "" && len(id) <= 20 && allDigits(id) {
+		return nil // most often, and valid: what follows would pass it
+	}
 	if id == "" {
 		return fmt.Errorf("no post id")
 	}
@@ -81,6 +84,16 @@ const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 func only(s, chars string) bool {
 	for i := 0; i < len(s); i++ {
 		if strings.IndexByte(chars, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// allDigits reports whether s is only ASCII digits.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}

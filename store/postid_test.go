@@ -16,6 +16,11 @@ func TestValidID(t *testing.T) {
 		{"x", "javascript:alert(1)", false},
 		{"x", "12a", false},
 		{"x", "123456789012345678901", false},
+		{"x", "12345678901234567890", true},
+		{"x", "0", true},
+		{"x", "", false},
+		{"x", "١٢٣", false}, // digits, not ASCII ones
+		{"x", "12 3", false},
 		{"mastodon", "https://mastodon.social/users/a/statuses/1", true},
 		{"mastodon", "tag:mastodon.social,2017-04-21:objectId=3610569:objectType=Status", true},
 		{"mastodon", "javascript:alert(1)", false},

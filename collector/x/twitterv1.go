@@ -198,11 +198,6 @@ func createdAtV1(s string) (time.Time, error) {
 	return time.Parse(time.RubyDate, s)
 }
 
-var (
-	rubyDays   = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
-	rubyMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-)
-
 // rubyDate is time.Parse(time.RubyDate, s) for a text with single spaces,
 // two-digit fields, names as time.Format writes them and every field in
 // range; ok is false for any other text.
@@ -210,17 +205,41 @@ func rubyDate(s string) (time.Time, bool) {
 	if len(s) != 30 || s[3] != ' ' || s[7] != ' ' || s[10] != ' ' || s[13] != ':' || s[16] != ':' || s[19] != ' ' || s[25] != ' ' || (s[20] != '+' && s[20] != '-') {
 		return time.Time{}, false
 	}
-	known := false
-	for _, d := range rubyDays {
-		known = known || s[:3] == d
+	// The names as three bytes in a word, compared at once.
+	name := func(s string) uint32 { return uint32(s[0])<<16 | uint32(s[1])<<8 | uint32(s[2]) }
+	switch name(s[:3]) {
+	case 'S'<<16 | 'u'<<8 | 'n', 'M'<<16 | 'o'<<8 | 'n', 'T'<<16 | 'u'<<8 | 'e', 'W'<<16 | 'e'<<8 | 'd',
+		'T'<<16 | 'h'<<8 | 'u', 'F'<<16 | 'r'<<8 | 'i', 'S'<<16 | 'a'<<8 | 't':
+	default:
+		return time.Time{}, false
 	}
 	month := 0
-	for i, m := range rubyMonths {
-		if s[4:7] == m {
-			month = i + 1
-		}
-	}
-	if !known || month == 0 {
+	switch name(s[4:7]) {
+	case 'J'<<16 | 'a'<<8 | 'n':
+		month = 1
+	case 'F'<<16 | 'e'<<8 | 'b':
+		month = 2
+	case 'M'<<16 | 'a'<<8 | 'r':
+		month = 3
+	case 'A'<<16 | 'p'<<8 | 'r':
+		month = 4
+	case 'M'<<16 | 'a'<<8 | 'y':
+		month = 5
+	case 'J'<<16 | 'u'<<8 | 'n':
+		month = 6
+	case 'J'<<16 | 'u'<<8 | 'l':
+		month = 7
+	case 'A'<<16 | 'u'<<8 | 'g':
+		month = 8
+	case 'S'<<16 | 'e'<<8 | 'p':
+		month = 9
+	case 'O'<<16 | 'c'<<8 | 't':
+		month = 10
+	case 'N'<<16 | 'o'<<8 | 'v':
+		month = 11
+	case 'D'<<16 | 'e'<<8 | 'c':
+		month = 12
+	default:
 		return time.Time{}, false
 	}
 	num := func(d string) int {
@@ -249,7 +268,22 @@ func rubyDate(s string) (time.Time, bool) {
 	if s[20] == '-' {
 		offset = -offset
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC).Add(-time.Duration(offset) * time.Second), true
+	// The days since 1970-01-01 of the civil date (H. Hinnant's
+	// days_from_civil), as time.Date counts them.
+	y := year
+	if month <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400
+	doy := (153*((month+9)%12)+2)/5 + day - 1
+	days1970 := int64(era)*146097 + int64(yoe*365+yoe/4-yoe/100+doy) - 719468
+	unix := days1970*86400 + int64(hour*3600+minute*60+sec) - int64(offset)
+	return time.Unix(unix, 0).UTC(), true
 }
 
 // tweetTextV1 returns the full text and its entities, whichever mode the

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"math"
 	"math/bits"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,8 +36,9 @@ func scanTweetV1(raw []byte, t *tweetV1) bool {
 // scanPostV1 is the import's fast path from a status to its post:
 // scanTweetV1 into a tweet, and objects it points to, kept from one status
 // to the next (the post holds none of them: its fields are values and
-// strings of their own), then postFromTweetV1. ok is false when the
-// scanner hands the status on to the full decoder.
+// strings of their own, for an import pieces of one string a status, see
+// v1Strings), then postFromTweetV1. ok is false when the scanner hands the
+// status on to the full decoder.
 func scanPostV1(raw []byte, source string, now time.Time, p *store.Post) (err error, ok bool) {
 	sc := scratchPool.Get().(*v1Scratch)
 	defer sc.done()
@@ -44,6 +47,9 @@ func scanPostV1(raw []byte, source string, now time.Time, p *store.Post) (err er
 		sc.pred = make([]*sfield, tweetIDs)
 	}
 	s := v1Scanner{b: raw, arena: &sc.arena, pred: sc.pred}
+	if source == store.SourceImport {
+		s.strs = &sc.strs // an import's posts are stored and dropped together
+	}
 	if !s.tweet(&sc.t) {
 		return nil, false
 	}
@@ -56,6 +62,7 @@ type v1Scratch struct {
 	t     tweetV1
 	arena v1Arena
 	pred  []*sfield // v1Scanner.pred, kept from status to status
+	strs  v1Strings
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(v1Scratch) }}
@@ -64,6 +71,7 @@ var scratchPool = sync.Pool{New: func() any { return new(v1Scratch) }}
 func (sc *v1Scratch) done() {
 	sc.t = tweetV1{}
 	sc.arena.reset()
+	sc.strs.reset()
 	scratchPool.Put(sc)
 }
 
@@ -93,10 +101,37 @@ func (a *v1Arena) get(sc *schema) reflect.Value {
 	return v
 }
 
+// setSlice sets v, of the slice schema sc, to a slice of n zero elements
+// ([] is an empty slice, not nil), whose array is kept for the next status.
+// It sets the length in v itself: Value.Slice would allocate.
+func (a *v1Arena) setSlice(v reflect.Value, sc *schema, n int) {
+	for len(a.used) <= sc.slot {
+		a.objs, a.used = append(a.objs, nil), append(a.used, 0)
+	}
+	k := a.used[sc.slot]
+	if k == 0 {
+		a.touched = append(a.touched, sc.slot)
+	}
+	a.used[sc.slot]++
+	if k == len(a.objs[sc.slot]) {
+		a.objs[sc.slot] = append(a.objs[sc.slot], reflect.MakeSlice(sc.typ, 0, max(n, 4)))
+	}
+	if a.objs[sc.slot][k].Cap() < n {
+		a.objs[sc.slot][k] = reflect.MakeSlice(sc.typ, 0, n)
+	}
+	v.Set(a.objs[sc.slot][k])
+	v.SetLen(n)
+	for j := range n {
+		v.Index(j).SetZero()
+	}
+}
+
 func (a *v1Arena) reset() {
 	for _, slot := range a.touched {
 		for _, v := range a.objs[slot][:a.used[slot]] {
-			v.Elem().SetZero()
+			if v.Kind() == reflect.Pointer {
+				v.Elem().SetZero()
+			} // a slice's elements are zeroed as it is handed out
 		}
 		a.used[slot] = 0
 	}
@@ -113,7 +148,56 @@ func (s *v1Scanner) tweet(t *tweetV1) bool {
 		return false
 	}
 	s.skipSpace()
-	return s.i == len(s.b)
+	if s.i != len(s.b) {
+		return false
+	}
+	if s.strs != nil {
+		s.strs.set(s.b)
+	}
+	return true
+}
+
+// v1Strings gathers the strings of a status that are its bytes as they
+// stand (no escape, valid UTF-8), to set them at the end of the status as
+// pieces of one string: one allocation for a status rather than one for
+// each of its strings (a dozen). A piece keeps the whole string alive, so
+// this is for posts that live as long as one another, as an import's do.
+type v1Strings struct {
+	pending []pendingString
+	n       int    // their bytes
+	buf     []byte // reused
+}
+
+type pendingString struct {
+	v          reflect.Value // the string field, settable
+	start, end int           // its bytes in the status
+}
+
+func (ps *v1Strings) add(v reflect.Value, start, end int) {
+	ps.pending = append(ps.pending, pendingString{v, start, end})
+	ps.n += end - start
+}
+
+// set sets every string gathered from b, and forgets them.
+func (ps *v1Strings) set(b []byte) {
+	buf := slices.Grow(ps.buf[:0], ps.n)
+	for _, p := range ps.pending {
+		buf = append(buf, b[p.start:p.end]...)
+	}
+	all, off := string(buf), 0
+	for _, p := range ps.pending {
+		n := p.end - p.start
+		p.v.SetString(all[off : off+n])
+		off += n
+	}
+	ps.buf = buf
+	ps.reset()
+}
+
+// reset forgets the strings gathered. The fields it keeps pointing to are
+// the scratch's own (its tweet and its arena's objects): no need to clear.
+func (ps *v1Strings) reset() {
+	ps.pending, ps.n = ps.pending[:0], 0
 }
 
 // v1Needed names, per go-twitter type, the fields postFromTweetV1 reads:
@@ -126,6 +210,14 @@ var v1Needed = map[string][]string{
 	"ExtendedTweet": {"FullText", "Entities"},
 	"Place":         {"CountryCode"},
 	"Coordinates":   {"Coordinates", "Type"},
+}
+
+// v1Unread names, per go-twitter type, keys statuses carry that the type
+// has no field for (encoding/json skips them). The scanner knows them as
+// fields that hold any value, so that it guesses them in the key order
+// like the others rather than looking each up.
+var v1Unread = map[string][]string{
+	"Tweet": {"contributors", "geo", "is_quote_status", "quoted_status_permalink", "metadata", "timestamp_ms"},
 }
 
 type schemaKind uint8
@@ -160,15 +252,23 @@ type schema struct {
 }
 
 type sfield struct {
+	// What object reads for each key, in the first 64 bytes.
+	owner *schema // the struct it is a field of
+	// c0, c1 are colon's first sixteen bytes, and k0, k1 the masks of
+	// them, when it is no longer.
+	c0, c1, k0, k1 uint64
+	n              int32 // position, for duplicate detection
+	id             int32 // a number of its own among fields and structs (numberFields)
+	s              *schema
+	clen           uint8 // len(colon), or 255 when longer
+	needed         bool  // set; then index has one element
+	envelope       bool  // named "statuses" or "results", in any case
+	unread         bool  // a key of v1Unread: no field, and may repeat
+
+	colon  string // the name in quotes and a ':', as a key
 	name   string
 	index  []int
-	n      int // position, for duplicate detection
-	s      *schema
-	needed bool
-	w0, w1 uint64  // the name's first sixteen bytes (keyWords)
-	quoted string  // the name in quotes, as a key
-	owner  *schema // the struct it is a field of
-	id     int     // a number of its own among fields and structs (numberFields)
+	w0, w1 uint64 // the name's first sixteen bytes (keyWords)
 }
 
 var (
@@ -208,7 +308,7 @@ func numberFields(sc *schema, seen map[*schema]bool, next int) int {
 		sc.id = next
 		next++
 		for _, f := range sc.fields {
-			f.id = next
+			f.id = int32(next)
 			next++
 			next = numberFields(f.s, seen, next)
 		}
@@ -228,7 +328,7 @@ func narrowed(sc *schema, needed []string, inner map[string][]string) *schema {
 	}
 	for name, f := range sc.fields {
 		c := *f
-		c.needed = want[sc.typ.FieldByIndex(f.index).Name] && len(f.index) == 1
+		c.needed = !f.unread && len(f.index) == 1 && want[sc.typ.FieldByIndex(f.index).Name]
 		if c.needed {
 			if st := c.s; st.kind == kPtr && st.elem.kind == kStruct {
 				if names, ok := inner[st.elem.typ.Name()]; ok {
@@ -332,7 +432,7 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 					continue // a shallower field wins
 				}
 				depthOf[name] = depth
-				s.fields[name] = &sfield{name: name, index: idx, n: s.nField, s: schemaOf(f.Type, seen), needed: depth == 0 && needed[f.Name]}
+				s.fields[name] = &sfield{name: name, index: idx, n: int32(s.nField), s: schemaOf(f.Type, seen), needed: depth == 0 && needed[f.Name]}
 				s.folded[strings.ToLower(name)] = true
 				s.nField++
 			}
@@ -349,6 +449,11 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 			s.kind, s.fields, s.folded = kOpaque, nil, nil
 			break
 		}
+		for _, name := range v1Unread[t.Name()] {
+			if _, ok := s.fields[name]; !ok && !s.folded[strings.ToLower(name)] {
+				s.fields[name] = &sfield{name: name, s: anySchema, unread: true}
+			}
+		}
 		s.index()
 	default:
 		s.kind = kOpaque
@@ -363,6 +468,9 @@ type v1Scanner struct {
 	// pred is, by the id of a field (or of a struct, for its first key),
 	// the field whose key followed it last time; nil: no guessing.
 	pred []*sfield
+	// strs, when not nil, gathers the strings set, to set them at the
+	// end of the status as pieces of one string.
+	strs *v1Strings
 }
 
 func (s *v1Scanner) skipSpace() {
@@ -377,6 +485,13 @@ func (s *v1Scanner) skipSpace() {
 			return
 		}
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // maxScanDepth bounds nesting on the fast path (encoding/json allows
@@ -399,11 +514,10 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 		if c != '"' {
 			return false
 		}
-		str, ok := s.str(set)
-		if ok && set {
-			v.SetString(str)
+		if !set {
+			return s.skipString()
 		}
-		return ok
+		return s.setString(v)
 	case kBool:
 		switch c {
 		case 't':
@@ -432,16 +546,18 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 		if !set && integral && len(num) <= 18 && (sc.kind != kUint || num[0] != '-') && (sc.bits == 64 || sc.kind == kFloat) {
 			return true // fits: nothing to parse
 		}
-		if integral && len(num) <= 18 && sc.kind != kFloat && (sc.kind == kInt || num[0] != '-') {
-			// At most 18 digits fit an int64: read them here, as
-			// strconv would.
-			n, neg := int64(0), num[0] == '-'
-			if neg {
-				num = num[1:]
+		if neg := num[0] == '-'; integral && len(num) <= 19+b2i(neg) && sc.kind != kFloat && (sc.kind == kInt || !neg) {
+			// At most 19 digits fit a uint64: read them here, and
+			// refuse what does not fit an int64, as strconv would (a
+			// status's ids have 19).
+			u := uint64(0)
+			for _, d := range num[b2i(neg):] {
+				u = u*10 + uint64(d-'0')
 			}
-			for _, d := range num {
-				n = n*10 + int64(d-'0')
+			if sc.kind == kInt && (!neg && u > math.MaxInt64 || neg && u > 1<<63) {
+				return false
 			}
+			n := int64(u)
 			if neg {
 				n = -n
 			}
@@ -527,6 +643,43 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 	return false // kOpaque, not null
 }
 
+// countElements counts the elements of the array that starts after
+// b[i-1] ('['), finding its end as skipValue does; ok is false when it
+// does not end. Its elements are checked as they are read.
+func countElements(b []byte, i int) (n int, ok bool) {
+	depth, empty := 0, true
+	for i < len(b) {
+		switch c := b[i]; c {
+		case '"':
+			if i = stringEnd(b, i); i < 0 {
+				return 0, false
+			}
+			empty = false
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				if empty {
+					return 0, true
+				}
+				return n + 1, true
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				n++
+			}
+		case ' ', '\t', '\n', '\r':
+			i++
+			continue
+		}
+		empty = false
+		i++
+	}
+	return 0, false
+}
+
 // object reads a JSON object into the struct v.
 func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) bool {
 	s.i++ // '{'
@@ -553,12 +706,20 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 		// escape, a control character or a byte beyond ASCII names no
 		// field as it stands (encoding/json would unescape or fold it),
 		// and the full decoder takes those.
+		// The guess is tried with the ':' after the key (compact JSON),
+		// in two words when it fits sixteen bytes.
 		var f *sfield
-		var key []byte
 		if p := s.pred; p != nil {
-			if g := p[prev]; g != nil && g.owner == sc && len(s.b)-s.i >= len(g.quoted) && string(s.b[s.i:s.i+len(g.quoted)]) == g.quoted {
-				f, key = g, s.b[s.i+1:s.i+len(g.quoted)-1]
-				s.i += len(g.quoted)
+			if g := p[prev]; g != nil && g.owner == sc {
+				if n := int(g.clen); n <= 16 && s.i+16 <= len(s.b) {
+					if binary.LittleEndian.Uint64(s.b[s.i:])&g.k0 == g.c0 && binary.LittleEndian.Uint64(s.b[s.i+8:])&g.k1 == g.c1 {
+						f = g
+						s.i += n
+					}
+				} else if n = len(g.colon); len(s.b)-s.i >= n && string(s.b[s.i:s.i+n]) == g.colon {
+					f = g
+					s.i += n
+				}
 			}
 		}
 		if f == nil {
@@ -567,44 +728,105 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 			if !ok {
 				return false
 			}
-			key = s.b[start:end]
+			key := s.b[start:end]
 			s.i = end + 1
 			if f = sc.lookup(s.b, start, end); f != nil && s.pred != nil {
 				s.pred[prev] = f
 			}
-		}
-		s.skipSpace()
-		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return false
-		}
-		s.i++
-		if f != nil {
-			prev = f.id
-		}
-		if depth == 0 && (len(key) == 8 && bytes.EqualFold(key, []byte("statuses")) || len(key) == 7 && bytes.EqualFold(key, []byte("results"))) {
-			return false // perhaps an envelope: FormatTwitterV1.Parse decides
-		}
-		if f == nil {
-			// encoding/json would match a field case-insensitively, or
-			// after unescaping the key: leave those to it.
-			if sc.folded[strings.ToLower(string(key))] {
+			s.skipSpace()
+			if s.i >= len(s.b) || s.b[s.i] != ':' {
 				return false
 			}
+			s.i++
+			if f == nil {
+				if depth == 0 && (len(key) == 8 && bytes.EqualFold(key, []byte("statuses")) || len(key) == 7 && bytes.EqualFold(key, []byte("results"))) {
+					return false // perhaps an envelope: FormatTwitterV1.Parse decides
+				}
+				// encoding/json would match a field case-insensitively, or
+				// after unescaping the key: leave those to it.
+				if sc.folded[strings.ToLower(string(key))] {
+					return false
+				}
+				if !s.anyValue(depth + 1) {
+					return false
+				}
+				goto next
+			}
+		}
+		prev = int(f.id)
+		if f.unread {
 			if !s.anyValue(depth + 1) {
 				return false
 			}
-		} else {
-			if seen[f.n/64]&(1<<(f.n%64)) != 0 {
-				return false // a repeated key: the full decoder merges them
-			}
-			seen[f.n/64] |= 1 << (f.n % 64)
-			var fv reflect.Value
-			fset := set && f.needed
-			if fset {
-				fv = v.FieldByIndex(f.index)
-			}
-			if !s.value(f.s, fv, fset, depth+1) {
+			goto next
+		}
+		if depth == 0 && f.envelope {
+			return false // perhaps an envelope: FormatTwitterV1.Parse decides
+		}
+		if seen[f.n/64]&(1<<(f.n%64)) != 0 {
+			return false // a repeated key: the full decoder merges them
+		}
+		seen[f.n/64] |= 1 << (f.n % 64)
+		// The commonest values here, the others by value.
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch fs, c := f.s, s.b[s.i]; {
+		case c == 'n':
+			if !s.literal("null") {
 				return false
+			}
+		case c == '"' && fs.kind == kString:
+			if set && f.needed {
+				if !s.setString(v.Field(f.index[0])) {
+					return false
+				}
+			} else if !s.skipString() {
+				return false
+			}
+		case c == 't' && fs.kind == kBool && !(set && f.needed):
+			if !s.literal("true") {
+				return false
+			}
+		case c == 'f' && fs.kind == kBool && !(set && f.needed):
+			if !s.literal("false") {
+				return false
+			}
+		case c == '{' && fs.kind == kPtr && fs.elem.kind == kStruct && depth < maxScanDepth:
+			if set && f.needed {
+				fv := v.Field(f.index[0])
+				if fv.IsNil() {
+					if s.arena != nil {
+						fv.Set(s.arena.get(fs))
+					} else {
+						fv.Set(reflect.New(fs.typ.Elem()))
+					}
+				}
+				if !s.object(fs.elem, fv.Elem(), true, depth+1) {
+					return false
+				}
+			} else if !s.object(fs.elem, reflect.Value{}, false, depth+1) {
+				return false
+			}
+		case set && f.needed:
+			if !s.value(fs, v.Field(f.index[0]), true, depth+1) {
+				return false
+			}
+		default:
+			if !s.value(fs, reflect.Value{}, false, depth+1) {
+				return false
+			}
+		}
+	next:
+		if s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',':
+				s.i++
+				continue
+			case '}':
+				s.i++
+				return true
 			}
 		}
 		s.skipSpace()
@@ -686,7 +908,23 @@ func (s *schema) index() {
 	s.table = make([]*sfield, n)
 	for name, f := range s.fields {
 		f.w0, f.w1 = keyWords([]byte(name), 0, len(name))
-		f.quoted, f.owner = `"`+name+`"`, s
+		f.colon, f.owner = `"`+name+`":`, s
+		f.clen = uint8(min(len(f.colon), 255))
+		f.envelope = strings.EqualFold(name, "statuses") || strings.EqualFold(name, "results")
+		if n := len(f.colon); n <= 16 {
+			var buf [16]byte
+			copy(buf[:], f.colon)
+			f.c0, f.c1 = binary.LittleEndian.Uint64(buf[:]), binary.LittleEndian.Uint64(buf[8:])
+			f.k0, f.k1 = ^uint64(0), ^uint64(0)
+			switch {
+			case n < 8:
+				f.k0, f.k1 = 1<<(8*n)-1, 0
+			case n == 8:
+				f.k1 = 0
+			case n < 16:
+				f.k1 = 1<<(8*(n-8)) - 1
+			}
+		}
 		j := keyHash(len(name), f.w0, f.w1) & uint32(n-1)
 		for s.table[j] != nil {
 			j = (j + 1) & uint32(n-1)
@@ -720,9 +958,20 @@ func (sc *schema) lookup(b []byte, start, end int) *sfield {
 // array reads a JSON array into the slice or array v.
 func (s *v1Scanner) array(sc *schema, v reflect.Value, set bool, depth int) bool {
 	s.i++ // '['
-	n := 0
+	n, count := 0, 0
 	if set && sc.kind == kSlice {
-		v.SetLen(0)
+		// The elements are counted first and the slice made to
+		// measure, so that they do not move as they are read (v1Strings
+		// points to their strings).
+		var ok bool
+		if count, ok = countElements(s.b, s.i); !ok {
+			return false
+		}
+		if s.arena != nil {
+			s.arena.setSlice(v, sc, count)
+		} else {
+			v.Set(reflect.MakeSlice(sc.typ, count, count))
+		}
 	}
 	for {
 		s.skipSpace()
@@ -740,8 +989,7 @@ func (s *v1Scanner) array(sc *schema, v reflect.Value, set bool, depth int) bool
 				return false
 			}
 		case set && sc.kind == kSlice:
-			v.Set(reflect.Append(v, reflect.Zero(sc.typ.Elem())))
-			if !s.value(sc.elem, v.Index(n), true, depth+1) {
+			if n >= count || !s.value(sc.elem, v.Index(n), true, depth+1) {
 				return false
 			}
 		case set:
@@ -768,8 +1016,8 @@ func (s *v1Scanner) array(sc *schema, v reflect.Value, set bool, depth int) bool
 		s.i++
 		break
 	}
-	if set && sc.kind == kSlice && v.IsNil() {
-		v.Set(reflect.MakeSlice(sc.typ, 0, 0)) // [] is an empty slice, not nil
+	if set && sc.kind == kSlice && n != count {
+		return false
 	}
 	if set && sc.kind == kArray {
 		for j := n; j < sc.length; j++ {
@@ -941,15 +1189,16 @@ func (s *v1Scanner) number() (num []byte, integral bool, ok bool) {
 
 // skipString checks the string at s.i ('"') and moves past it.
 func (s *v1Scanner) skipString() bool {
-	_, ok := s.scanString()
+	_, _, ok := s.scanString()
 	return ok
 }
 
 // scanString checks the string at s.i and moves past it, returning whether
-// it holds an escape.
-func (s *v1Scanner) scanString() (escaped bool, ok bool) {
+// it holds an escape, and whether every byte of it is ASCII.
+func (s *v1Scanner) scanString() (escaped, ascii bool, ok bool) {
 	b := s.b
 	i := s.i + 1
+	var hi uint64 // the bytes passed, or'ed: beyond ASCII when its high bits are
 	for i < len(b) {
 		// Eight bytes at a time while none is a quote, a backslash or a
 		// control character.
@@ -959,6 +1208,7 @@ func (s *v1Scanner) scanString() (escaped bool, ok bool) {
 			if ((q-ones)&^q|(bs-ones)&^bs|(x-ones*0x20)&^x)&highs != 0 {
 				break
 			}
+			hi |= x
 			i += 8
 		}
 		if i >= len(b) {
@@ -968,35 +1218,57 @@ func (s *v1Scanner) scanString() (escaped bool, ok bool) {
 		switch {
 		case c == '"':
 			s.i = i + 1
-			return escaped, true
+			return escaped, hi&highs == 0, true
 		case c < 0x20:
-			return false, false
+			return false, false, false
 		case c == '\\':
 			escaped = true
 			if i+1 >= len(b) {
-				return false, false
+				return false, false, false
 			}
 			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(b) {
-					return false, false
+					return false, false, false
 				}
 				for _, h := range b[i+2 : i+6] {
 					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
-						return false, false
+						return false, false, false
 					}
 				}
 				i += 6
 			default:
-				return false, false
+				return false, false, false
 			}
 		default:
+			hi |= uint64(c)
 			i++
 		}
 	}
-	return false, false
+	return false, false, false
+}
+
+// setString reads the string at s.i ('"') into v.
+func (s *v1Scanner) setString(v reflect.Value) bool {
+	if s.strs != nil {
+		start := s.i
+		escaped, ascii, ok := s.scanString()
+		if !ok {
+			return false
+		}
+		if body := s.b[start+1 : s.i-1]; !escaped && (ascii || utf8.Valid(body)) {
+			s.strs.add(v, start+1, s.i-1)
+			return true
+		}
+		s.i = start // escapes and invalid UTF-8 as str gives them
+	}
+	str, ok := s.str(true)
+	if ok {
+		v.SetString(str)
+	}
+	return ok
 }
 
 // str reads a string; when want is set it returns its value, as
@@ -1004,12 +1276,12 @@ func (s *v1Scanner) scanString() (escaped bool, ok bool) {
 // itself).
 func (s *v1Scanner) str(want bool) (string, bool) {
 	start := s.i
-	escaped, ok := s.scanString()
+	escaped, ascii, ok := s.scanString()
 	if !ok || !want {
 		return "", ok
 	}
 	body := s.b[start+1 : s.i-1]
-	if !escaped && utf8.Valid(body) {
+	if !escaped && (ascii || utf8.Valid(body)) {
 		return string(body), true
 	}
 	var out string

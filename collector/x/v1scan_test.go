@@ -350,3 +350,106 @@ func TestAppendParseV1(t *testing.T) {
 		t.Fatalf("%d records with errors, want at least 4", seen)
 	}
 }
+
+// TestScanUnreadKeys: keys go-twitter has no field for (v1Unread), which
+// the scanner knows in its key order, are skipped as encoding/json skips
+// them: repeated, in another case, holding any value; and the statuses
+// are taken.
+func TestScanUnreadKeys(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	const head = `{"id_str":"5","created_at":"Mon Nov 30 10:00:00 +0000 2026","user":{"id_str":"2","screen_name":"a"},"text":"#AllForPalestine"`
+	for _, tail := range []string{
+		`,"geo":null,"contributors":null,"is_quote_status":false}`,
+		`,"geo":{"type":"Point","coordinates":[1,2]},"geo":null,"geo":"twice"}`,
+		`,"GEO":1,"Contributors":[1,2,{"a":[]}],"is_quote_status":"not a bool"}`,
+		`,"metadata":{"iso_language_code":"en","result_type":"recent"},"timestamp_ms":"1764496800000"}`,
+		`,"quoted_status_permalink":{"url":"https://t.co/x","expanded":"https://x.com/a/status/1"},"retweeted_status":{"id_str":"4","geo":[],"is_quote_status":true,"text":"#X"}}`,
+	} {
+		raw := []byte(head + tail)
+		got, gerr, ok := scanPost(raw, now)
+		want, werr := parseTweetV1Std(raw, now)
+		if !ok || (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: fast path (taken %v) %v\n%+v\nstd %v\n%+v", raw, ok, gerr, got, werr, want)
+		}
+	}
+	for _, odd := range []string{
+		head + `,"geo":}`,                  // syntax in a skipped value
+		head + `,"geo":1e999}`,             // a number no float64 holds: to the full decoder
+		head + `,"geo":"a` + "\x01" + `"}`, // a raw control character
+	} {
+		var tw tweetV1
+		if scanTweetV1([]byte(odd), &tw) {
+			t.Errorf("%s: taken by the fast path", odd)
+		}
+	}
+}
+
+// TestScanNumbers: numbers of 19 and 20 digits, read by hand for ints, go
+// the way encoding/json takes them: an id beyond int64 is refused, the
+// least int64 is not.
+func TestScanNumbers(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, n := range []string{"9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+		"9999999999999999999", "18446744073709551615", "18446744073709551616", "1860000000000000000", "-1", "0", "-0", "100000000000000000000"} {
+		for _, raw := range []string{
+			`{"id":` + n + `,"id_str":"5","created_at":"Mon Nov 30 10:00:00 +0000 2026","user":{"id_str":"2","screen_name":"a"}}`,
+			`{"id_str":"5","created_at":"Mon Nov 30 10:00:00 +0000 2026","user":{"id":` + n + `,"screen_name":"a","followers_count":` + n + `}}`,
+			`{"id_str":"5","created_at":"Mon Nov 30 10:00:00 +0000 2026","user":{"id_str":"2"},"retweeted_status":{"id":` + n + `,"user":{"id":` + n + `}}}`,
+			`{"id_str":"5","created_at":"Mon Nov 30 10:00:00 +0000 2026","user":{"id_str":"2"},"in_reply_to_status_id":` + n + `,"quoted_status_id":` + n + `}`,
+		} {
+			got, gerr, ok := scanPost([]byte(raw), now)
+			want, werr := parseTweetV1Std([]byte(raw), now)
+			if ok && ((gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want)) {
+				t.Errorf("%s: fast path %v\n%+v\nstd %v\n%+v", raw, gerr, got, werr, want)
+			}
+			var v tweetV1
+			if stdOK := json.Unmarshal([]byte(raw), &v) == nil; ok != stdOK {
+				t.Errorf("%s: taken by the fast path %v, by encoding/json %v", raw, ok, stdOK)
+			}
+		}
+	}
+}
+
+// TestScanSourcesAgree: a live status (its strings each of its own) and an
+// imported one (its strings pieces of one) give the same post.
+func TestScanSourcesAgree(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	statuses, _ := v1Corpus(t, 500)
+	for i, raw := range statuses {
+		var live, imported store.Post
+		lerr, lok := scanPostV1(raw, store.SourceX, now, &live)
+		ierr, iok := scanPostV1(raw, store.SourceImport, now, &imported)
+		imported.Source = live.Source
+		if lok != iok || (lerr == nil) != (ierr == nil) || !reflect.DeepEqual(live, imported) {
+			t.Fatalf("status %d: live (taken %v) %v %+v\nimport (taken %v) %v %+v", i, lok, lerr, live, iok, ierr, imported)
+		}
+	}
+}
+
+// FuzzCountElements: on any array encoding/json calls valid, countElements
+// counts the elements encoding/json finds; on anything else it neither
+// panics nor reads past the buffer (the scan refuses what is malformed
+// as it reads the elements).
+func FuzzCountElements(f *testing.F) {
+	for _, s := range []string{`[]`, `[ ]`, `[1]`, `[1,2]`, `[{"a":[1,2]},"x,y",[],"\"]",null]`, ` [ "a" , [ ] ] `, `[`, `[1,`, `["\\"]`, `[[[]]`, `[}`, `x[1]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		i := bytes.IndexByte(b, '[')
+		if i < 0 {
+			return
+		}
+		n, ok := countElements(b, i+1)
+		val := bytes.TrimRight(b[i:], " \t\r\n")
+		if !json.Valid(val) {
+			return
+		}
+		var elems []json.RawMessage
+		if err := json.Unmarshal(val, &elems); err != nil {
+			t.Fatal(err)
+		}
+		if !ok || n != len(elems) {
+			t.Fatalf("%q: %d elements (ok %v), encoding/json %d", val, n, ok, len(elems))
+		}
+	})
+}
