@@ -20,6 +20,7 @@ package aggregator
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -106,6 +107,13 @@ type Aggregator struct {
 	mu      sync.Mutex // one writer at a time
 	passIdx *passIndex // the catch-up in passes under way, if any (under mu)
 	pending *passFold  // the fold of its next pass, begun by the last step (under mu)
+	// acc is the sum of the changes to the cells of the finished passes of
+	// the catch-up in passes from watermark accWM, whose next pass is
+	// accPass (see passCells); nil when none is held. accSpare is memory
+	// for the next sum. (Under mu.)
+	acc, accSpare *store.CellChanges
+	accWM         uint64
+	accPass       store.Pass
 	noSpill bool       // index catch-ups in passes without a spill (for tests)
 	hint    sizeHint   // the sizes of the last batch's state (under mu)
 
@@ -291,6 +299,7 @@ func (a *Aggregator) Reset() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.dropPassIndex()
+	a.dropCells()
 	reset := func(tx *store.RollupTx) error {
 		if err := tx.Reset(); err != nil {
 			return err
@@ -345,6 +354,9 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 		wm := tx.Watermark()
 		pass, inPass := tx.Pass()
 		if !inPass {
+			if tx.HasPassCells() {
+				return errors.New("the store holds changes to the cells of a catch-up in passes that is not in progress (was it folded by an older tagpulse?): run tagpulse rebuild")
+			}
 			// No posts to fold (lag 0): there are amendments to fold.
 			if lag := tx.LastSeq() - wm; lag > uint64(a.opts.PassPosts) {
 				passes := int((lag + uint64(a.opts.PassPosts) - 1) / uint64(a.opts.PassPosts))
@@ -385,16 +397,42 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			if hi >= store.AuthorBuckets {
 				a.dropPassIndex() // the last pass: its spill is read
 			}
-			if err := st.write(cells, members); err != nil {
+			acc, err := a.passCells(tx, wm, pass)
+			if err != nil {
 				return err
 			}
+			changes := cellChanges(cells)
+			if err := st.write(nil, members); err != nil {
+				return err
+			}
+			a.hint.cells = len(cells)
 			touched = st.touched
 			if hi < store.AuthorBuckets {
+				// The pass's changes to the cells are recorded, not
+				// written: the last pass writes each cell once.
+				if err := tx.PutPassCells(pass.Next, changes); err != nil {
+					return err
+				}
 				pass.Next = hi
 				more = true
-				return tx.SetPass(pass)
+				if err := tx.SetPass(pass); err != nil {
+					return err
+				}
+				old := a.accSpare
+				if old == acc {
+					old = nil
+				}
+				a.keepCells(wm, pass, store.MergeCellChanges(old, acc, changes), acc)
+				return nil
+			}
+			a.dropCells()
+			if err := a.writeCells(tx, store.MergeCellChanges(nil, acc, changes)); err != nil {
+				return err
 			}
 			n = int(pass.Target - wm)
+			if err := tx.ClearPassCells(); err != nil {
+				return err
+			}
 			if err := tx.ClearPass(); err != nil {
 				return err
 			}
@@ -430,6 +468,7 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 	})
 	if err != nil {
 		a.dropPassIndex() // the pass may have taken its posts from the index
+		a.dropCells()     // and summed its changes to the cells
 		return 0, false, nil, fmt.Errorf("aggregate: %w", err)
 	}
 	if touched == nil {

@@ -573,7 +573,9 @@ func (t *RollupTx) LastSeq() uint64 { return t.tx.Bucket(bucketPosts).Sequence()
 // Pass is a catch-up folded in passes over ranges of author buckets: the
 // rollups include every post up to the watermark, and also the posts up to
 // Target of the authors in buckets below Next. Width is the number of
-// buckets a pass covers.
+// buckets a pass covers. The cells of those later posts are the stored
+// cells plus the changes the passes recorded (PassCells): a catch-up writes
+// the cells bucket in its last pass only.
 type Pass struct {
 	Target      uint64
 	Next, Width int
@@ -900,8 +902,9 @@ func (t *RollupTx) putJSON(k []byte, v any) error {
 	return t.tops.Put(k, b)
 }
 
-// Reset deletes every rollup and sets the watermark to 0, so the aggregator
-// re-derives everything from the post log.
+// Reset deletes every rollup (and the changes of the passes of a catch-up
+// in progress, see PutPassCells) and sets the watermark to 0, so the
+// aggregator re-derives everything from the post log.
 func (t *RollupTx) Reset() error {
 	for _, name := range [][]byte{bucketCells, bucketMembers, bucketTops} {
 		if err := t.tx.DeleteBucket(name); err != nil {
@@ -912,6 +915,9 @@ func (t *RollupTx) Reset() error {
 		}
 	}
 	*t = *newRollupTx(t.tx)
+	if err := t.ClearPassCells(); err != nil {
+		return err
+	}
 	if err := t.ClearPass(); err != nil {
 		return err
 	}
