@@ -114,8 +114,8 @@ type Aggregator struct {
 	acc, accSpare *store.CellChanges
 	accWM         uint64
 	accPass       store.Pass
-	noSpill bool       // index catch-ups in passes without a spill (for tests)
-	hint    sizeHint   // the sizes of the last batch's state (under mu)
+	noSpill       bool     // index catch-ups in passes without a spill (for tests)
+	hint          sizeHint // the sizes of the last batch's state (under mu)
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]string // subscriber → the campaign it follows ("": all)
