@@ -325,7 +325,11 @@ func (a *Aggregator) Reset() error {
 // posts of the authors in a range of store.AuthorBucket, so it writes one
 // contiguous run of member records, once, and holds only its authors in
 // memory. The pass in progress is recorded with the rollups it wrote, in the
-// same transaction, as the watermark is.
+// same transaction, as the watermark is. A pass records its changes to the
+// cells (store.RollupTx.PutPassCells) rather than writing them: the last
+// pass adds every pass's changes to the stored cells and writes each cell
+// once (passCells, writeCells), so readers see the figures from before the
+// catch-up until it is done, and the cells bucket is written once.
 func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
