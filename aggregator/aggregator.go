@@ -114,8 +114,9 @@ type Aggregator struct {
 	acc, accSpare *store.CellChanges
 	accWM         uint64
 	accPass       store.Pass
-	noSpill       bool     // index catch-ups in passes without a spill (for tests)
-	hint          sizeHint // the sizes of the last batch's state (under mu)
+	accTouched    map[string]bool // the campaigns whose cells acc changes (nil: not known)
+	noSpill       bool            // index catch-ups in passes without a spill (for tests)
+	hint          sizeHint        // the sizes of the last batch's state (under mu)
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]string // subscriber → the campaign it follows ("": all)
@@ -401,7 +402,7 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			if hi >= store.AuthorBuckets {
 				a.dropPassIndex() // the last pass: its spill is read
 			}
-			acc, err := a.passCells(tx, wm, pass)
+			acc, accTouched, err := a.passCells(tx, wm, pass)
 			if err != nil {
 				return err
 			}
@@ -410,7 +411,8 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 				return err
 			}
 			a.hint.cells = len(cells)
-			touched = st.touched
+			touched = st.touched // its top lists
+			accTouched = addTouched(accTouched, st.touched)
 			if hi < store.AuthorBuckets {
 				// The pass's changes to the cells are recorded, not
 				// written: the last pass writes each cell once.
@@ -426,10 +428,17 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 				if old == acc {
 					old = nil
 				}
-				a.keepCells(wm, pass, store.MergeCellChanges(old, acc, changes), acc)
+				a.keepCells(wm, pass, store.MergeCellChanges(old, acc, changes), acc, accTouched)
 				return nil
 			}
 			a.dropCells()
+			// the cells of every pass's campaigns change now
+			if touched = accTouched; touched == nil {
+				touched = map[string]bool{}
+				for _, c := range a.campaigns {
+					touched[c.Name] = true
+				}
+			}
 			if err := a.writeCells(tx, store.MergeCellChanges(nil, acc, changes)); err != nil {
 				return err
 			}

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tagpulse/tagpulse/aggregator"
+	"github.com/tagpulse/tagpulse/store"
 	"github.com/tagpulse/tagpulse/store/storetest"
 )
 
@@ -203,4 +205,78 @@ func TestCatchUpStoppedAndRebuilt(t *testing.T) {
 	}
 	mustCheck(t, b, "rebuilt again")
 	sameStores(t, dumpStore(t, db), dumpStore(t, ref))
+}
+
+// TestCatchUpNotifiesAtItsLastPass: the subscribers of a campaign whose
+// posts are all in a catch-up's first pass (their authors in its first
+// author buckets) are woken when its last pass writes the cells, by the
+// aggregator that folded the first pass and by one that resumed the
+// catch-up in a new process (which knows only that cells changed).
+func TestCatchUpNotifiesAtItsLastPass(t *testing.T) {
+	for _, resume := range []bool{false, true} {
+		t.Run(fmt.Sprint("resume=", resume), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 31))
+			posts := randomPosts(r, 1000)
+			var india []string // authors of the first buckets
+			for i := 0; len(india) < 20; i++ {
+				if id := fmt.Sprint("in", i); store.AuthorBucket(store.Author{ID: id}.Key("x")) < 8 {
+					india = append(india, id)
+				}
+			}
+			for i := range posts {
+				if slices.Contains(posts[i].Hashtags, "savesheikhjarrah") {
+					posts[i].Hashtags = []string{"allforpalestine"}
+				}
+				if i%10 == 0 {
+					posts[i].Hashtags, posts[i].Author.ID = []string{"savesheikhjarrah"}, india[i%len(india)]
+				}
+			}
+			path := filepath.Join(t.TempDir(), "tagpulse.db")
+			db := openStore(t, path)
+			if _, err := db.Append(posts, nil); err != nil {
+				t.Fatal(err)
+			}
+			opts := aggregator.Options{PassPosts: 100, BatchSize: 200, TopN: 5, Workers: 2}
+			a := aggregator.New(db, campaigns(t), opts)
+			lag, err := a.Lag()
+			if err != nil {
+				t.Fatal(err)
+			}
+			passes := int((lag + 99) / 100)
+			if passes < 3 || 256/passes < 8 {
+				t.Fatalf("%d passes", passes)
+			}
+			ch, stop := a.Subscribe("india")
+			if _, err := a.CatchUp(&stopAfter{Context: t.Context(), n: passes - 1}); err == nil {
+				t.Fatal("catch-up did not stop before its last pass")
+			}
+			stop()
+			if resume {
+				if err := db.Close(); err != nil {
+					t.Fatal(err)
+				}
+				db = openStore(t, path)
+				a = aggregator.New(db, campaigns(t), opts)
+			}
+			defer db.Close()
+			q := aggregator.Query{Campaign: "india", By: []string{"day"}}
+			if rows := fig(t, a, q); len(rows) != 0 {
+				t.Fatalf("figures before the last pass: %v", rows)
+			}
+			ch, stop = a.Subscribe("india")
+			defer stop()
+			if _, err := a.CatchUp(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-ch:
+			default:
+				t.Fatal("the last pass did not wake the campaign's subscribers")
+			}
+			if rows := fig(t, a, q); len(rows) == 0 {
+				t.Fatal("no figures after the catch-up")
+			}
+			mustCheck(t, a, "after the catch-up")
+		})
+	}
 }

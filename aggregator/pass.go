@@ -3,6 +3,7 @@ package aggregator
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -168,42 +169,57 @@ func cellChanges(cells []cellKV) *store.CellChanges {
 }
 
 // passCells returns the changes the finished passes of the catch-up in
-// progress (from watermark wm, pass the next to fold) made to the cells:
-// those the aggregator summed as it folded them, or, when it holds none for
-// this pass (a new process, a step that failed, a catch-up of another
-// aggregator), their sum read from the passes' records (store.PassCells).
-// A pass begun by a tagpulse that wrote cells in every pass recorded none:
-// its changes are in the cells bucket already.
-func (a *Aggregator) passCells(tx *store.RollupTx, wm uint64, pass store.Pass) (*store.CellChanges, error) {
+// progress (from watermark wm, pass the next to fold) made to the cells,
+// and the campaigns whose cells they changed (nil: not known): those the
+// aggregator summed as it folded them, or, when it holds none for this
+// pass (a new process, a step that failed, a catch-up of another
+// aggregator), their sum read from the passes' records (store.PassCells),
+// for campaigns it does not know. A pass begun by a tagpulse that wrote
+// cells in every pass recorded none: its changes are in the cells bucket
+// already.
+func (a *Aggregator) passCells(tx *store.RollupTx, wm uint64, pass store.Pass) (*store.CellChanges, map[string]bool, error) {
 	if a.acc != nil && a.accWM == wm && a.accPass == pass {
-		return a.acc, nil
+		return a.acc, a.accTouched, nil
 	}
 	a.dropCells()
 	acc := &store.CellChanges{}
+	touched := map[string]bool{}
 	var spare *store.CellChanges
 	err := tx.PassCells(func(first int, c *store.CellChanges) error {
 		if first >= pass.Next || first%pass.Width != 0 {
 			return fmt.Errorf("the changes to the cells of a pass from bucket %d, in a catch-up at bucket %d by %d", first, pass.Next, pass.Width)
 		}
 		acc, spare = store.MergeCellChanges(spare, acc, c), acc
+		touched = nil
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return acc, nil
+	return acc, touched, nil
 }
 
 // keepCells records acc as the sum of the changes to the cells of the
-// passes of the catch-up from watermark wm before pass (the next to fold).
-// The memory of old, the sum before, is reused for the next sum.
-func (a *Aggregator) keepCells(wm uint64, pass store.Pass, acc, old *store.CellChanges) {
-	a.acc, a.accWM, a.accPass, a.accSpare = acc, wm, pass, old
+// passes of the catch-up from watermark wm before pass (the next to fold),
+// which changed the cells of the campaigns touched (nil: not known). The
+// memory of old, the sum before, is reused for the next sum.
+func (a *Aggregator) keepCells(wm uint64, pass store.Pass, acc, old *store.CellChanges, touched map[string]bool) {
+	a.acc, a.accWM, a.accPass, a.accSpare, a.accTouched = acc, wm, pass, old, touched
 }
 
 // dropCells forgets the changes to the cells of the passes of a catch-up
 // in progress (see passCells: they are in the store).
-func (a *Aggregator) dropCells() { a.acc, a.accSpare = nil, nil }
+func (a *Aggregator) dropCells() { a.acc, a.accSpare, a.accTouched = nil, nil, nil }
+
+// addTouched returns the campaigns in touched or more (nil: not known).
+func addTouched(touched, more map[string]bool) map[string]bool {
+	if touched == nil {
+		return nil
+	}
+	out := maps.Clone(touched)
+	maps.Copy(out, more)
+	return out
+}
 
 // writeCells adds to each cell the change c records for it and writes those
 // that change, in key order: the last pass of a catch-up writes each cell
