@@ -424,13 +424,10 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 				if err := tx.SetPass(pass); err != nil {
 					return err
 				}
-				old := a.accSpare
-				if old == acc {
-					old = nil
-				}
-				a.keepCells(wm, pass, store.MergeCellChanges(old, acc, changes), acc, accTouched)
+				a.keepCells(wm, pass, store.MergeCellChanges(a.spareCells(acc), acc, changes), acc, accTouched)
 				return nil
 			}
+			all := store.MergeCellChanges(a.spareCells(acc), acc, changes)
 			a.dropCells()
 			// the cells of every pass's campaigns change now
 			if touched = accTouched; touched == nil {
@@ -439,7 +436,7 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 					touched[c.Name] = true
 				}
 			}
-			if err := a.writeCells(tx, store.MergeCellChanges(nil, acc, changes)); err != nil {
+			if err := a.writeCells(tx, all); err != nil {
 				return err
 			}
 			n = int(pass.Target - wm)

@@ -207,6 +207,15 @@ func (a *Aggregator) keepCells(wm uint64, pass store.Pass, acc, old *store.CellC
 	a.acc, a.accWM, a.accPass, a.accSpare, a.accTouched = acc, wm, pass, old, touched
 }
 
+// spareCells is the memory kept for the next sum of the changes to the
+// cells (see keepCells), nil when there is none beside acc.
+func (a *Aggregator) spareCells(acc *store.CellChanges) *store.CellChanges {
+	if a.accSpare == acc {
+		return nil
+	}
+	return a.accSpare
+}
+
 // dropCells forgets the changes to the cells of the passes of a catch-up
 // in progress (see passCells: they are in the store).
 func (a *Aggregator) dropCells() { a.acc, a.accSpare, a.accTouched = nil, nil, nil }
