@@ -436,6 +436,7 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 					touched[c.Name] = true
 				}
 			}
+			tx.FillCells()
 			if err := a.writeCells(tx, all); err != nil {
 				return err
 			}

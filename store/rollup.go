@@ -846,6 +846,13 @@ func (t *RollupTx) DayMembers(campaign, day string, fn func(author string, m *Me
 // posts in two files 585 → 560 bytes/post against 90%.
 func (t *RollupTx) FillMembers() { t.members.FillPercent = 1 }
 
+// FillCells has cells fill their pages to the brim, as FillMembers does
+// member records: for the last pass of a catch-up in passes, which writes
+// every cell the catch-up changed, in key order, in one transaction (into
+// an empty bucket, in a rebuild). Split in half, bbolt's default, its pages
+// were 49% full (at 200k posts 21.6 MB of pages for 10.5 MB of cells).
+func (t *RollupTx) FillCells() { t.cells.FillPercent = 1 }
+
 // PutMember writes an author's record in a campaign.
 func (t *RollupTx) PutMember(k MemberKey, m *Member) error {
 	return t.members.Put(k.bytes(), encodeMember(m))
