@@ -610,6 +610,9 @@ func readRecords(ctx context.Context, r io.Reader, batchSize int, out chan<- []r
 	if bluesky.IsCAR(head) {
 		return readCAR(br, batchSize, send, malformed)
 	}
+	if first == '{' && telegram.IsExport(bytes.TrimLeft(head, " \t\r\n\ufeff")) {
+		return readTelegram(br, batchSize, send, malformed)
+	}
 	if first == '[' || (first == '{' && !firstLineIsValue(br)) {
 		return readJSONValues(br, first == '[', batchSize, send, malformed)
 	}
@@ -691,11 +694,15 @@ func readJSONValues(br *bufio.Reader, array bool, batchSize int, send func([]rec
 	return nil
 }
 
-// lineCounter remembers where lines start so a decoder offset maps to a line.
+// lineCounter remembers where lines start so a decoder offset maps to a
+// line. Its callers ask for offsets that never decrease, so it forgets the
+// lines before the last offset asked for: a pretty-printed file of millions
+// of lines does not cost a slice of them all.
 type lineCounter struct {
 	r      io.Reader
 	off    int64
-	starts []int64 // offsets of the first byte of lines 2, 3, …
+	starts []int64 // offsets of the first byte of the lines after base+1
+	base   int     // lines forgotten: their starts were at or before an offset asked for
 }
 
 func (l *lineCounter) Read(p []byte) (int, error) {
@@ -720,7 +727,12 @@ func (l *lineCounter) lineAt(off int64) int {
 			hi = mid
 		}
 	}
-	return lo + 1
+	line := l.base + lo + 1
+	if lo > 4096 && lo > len(l.starts)/2 { // forget them, a half at a time at most
+		l.starts = l.starts[:copy(l.starts, l.starts[lo:])]
+		l.base += lo
+	}
+	return line
 }
 
 // BatchBytes bounds the record bytes of one import batch (BatchSize bounds

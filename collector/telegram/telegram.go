@@ -95,7 +95,7 @@ func parse(rec []byte, now time.Time) ([]store.Post, []error) {
 		for i, raw := range c.Messages {
 			var m message
 			if err := json.Unmarshal(raw, &m); err != nil {
-				bad = append(bad, fmt.Errorf("chat %s messages[%d]: %w", c.ID, i, err))
+				bad = append(bad, fmt.Errorf("%s: %w", where(&c, i), err))
 				continue
 			}
 			if m.Type != "message" {
@@ -103,13 +103,23 @@ func parse(rec []byte, now time.Time) ([]store.Post, []error) {
 			}
 			p, err := post(&c, &m, now)
 			if err != nil {
-				bad = append(bad, fmt.Errorf("chat %s messages[%d]: %w", c.ID, i, err))
+				bad = append(bad, fmt.Errorf("%s: %w", where(&c, i), err))
 				continue
 			}
 			posts = append(posts, p)
 		}
 	}
 	return posts, bad
+}
+
+// where names message i of chat c in an error: by its index when the
+// record holds the chat's messages, by the chat alone when it holds one
+// (ReadExport's records, which the importer names by their line).
+func where(c *chat, i int) string {
+	if len(c.Messages) == 1 {
+		return fmt.Sprintf("chat %s", c.ID)
+	}
+	return fmt.Sprintf("chat %s messages[%d]", c.ID, i)
 }
 
 func post(c *chat, m *message, now time.Time) (store.Post, error) {
