@@ -20,6 +20,7 @@ package aggregator
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -106,8 +107,16 @@ type Aggregator struct {
 	mu      sync.Mutex // one writer at a time
 	passIdx *passIndex // the catch-up in passes under way, if any (under mu)
 	pending *passFold  // the fold of its next pass, begun by the last step (under mu)
-	noSpill bool       // index catch-ups in passes without a spill (for tests)
-	hint    sizeHint   // the sizes of the last batch's state (under mu)
+	// acc is the sum of the changes to the cells of the finished passes of
+	// the catch-up in passes from watermark accWM, whose next pass is
+	// accPass (see passCells); nil when none is held. accSpare is memory
+	// for the next sum. (Under mu.)
+	acc, accSpare *store.CellChanges
+	accWM         uint64
+	accPass       store.Pass
+	accTouched    map[string]bool // the campaigns whose cells acc changes (nil: not known)
+	noSpill       bool            // index catch-ups in passes without a spill (for tests)
+	hint          sizeHint        // the sizes of the last batch's state (under mu)
 
 	subsMu sync.Mutex
 	subs   map[chan struct{}]string // subscriber → the campaign it follows ("": all)
@@ -291,6 +300,7 @@ func (a *Aggregator) Reset() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.dropPassIndex()
+	a.dropCells()
 	reset := func(tx *store.RollupTx) error {
 		if err := tx.Reset(); err != nil {
 			return err
@@ -316,7 +326,11 @@ func (a *Aggregator) Reset() error {
 // posts of the authors in a range of store.AuthorBucket, so it writes one
 // contiguous run of member records, once, and holds only its authors in
 // memory. The pass in progress is recorded with the rollups it wrote, in the
-// same transaction, as the watermark is.
+// same transaction, as the watermark is. A pass records its changes to the
+// cells (store.RollupTx.PutPassCells) rather than writing them: the last
+// pass adds every pass's changes to the stored cells and writes each cell
+// once (passCells, writeCells), so readers see the figures from before the
+// catch-up until it is done, and the cells bucket is written once.
 func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -345,6 +359,9 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 		wm := tx.Watermark()
 		pass, inPass := tx.Pass()
 		if !inPass {
+			if tx.HasPassCells() {
+				return errors.New("the store holds changes to the cells of a catch-up in passes that is not in progress (was it folded by an older tagpulse?): run tagpulse rebuild")
+			}
 			// No posts to fold (lag 0): there are amendments to fold.
 			if lag := tx.LastSeq() - wm; lag > uint64(a.opts.PassPosts) {
 				passes := int((lag + uint64(a.opts.PassPosts) - 1) / uint64(a.opts.PassPosts))
@@ -385,16 +402,48 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			if hi >= store.AuthorBuckets {
 				a.dropPassIndex() // the last pass: its spill is read
 			}
-			if err := st.write(cells, members); err != nil {
+			acc, accTouched, err := a.passCells(tx, wm, pass)
+			if err != nil {
 				return err
 			}
-			touched = st.touched
+			changes := cellChanges(cells)
+			if err := st.write(nil, members); err != nil {
+				return err
+			}
+			a.hint.cells = len(cells)
+			touched = st.touched // its top lists
+			accTouched = addTouched(accTouched, st.touched)
 			if hi < store.AuthorBuckets {
+				// The pass's changes to the cells are recorded, not
+				// written: the last pass writes each cell once.
+				if err := tx.PutPassCells(pass.Next, changes); err != nil {
+					return err
+				}
 				pass.Next = hi
 				more = true
-				return tx.SetPass(pass)
+				if err := tx.SetPass(pass); err != nil {
+					return err
+				}
+				a.keepCells(wm, pass, store.MergeCellChanges(a.spareCells(acc), acc, changes), acc, accTouched)
+				return nil
+			}
+			all := store.MergeCellChanges(a.spareCells(acc), acc, changes)
+			a.dropCells()
+			// the cells of every pass's campaigns change now
+			if touched = accTouched; touched == nil {
+				touched = map[string]bool{}
+				for _, c := range a.campaigns {
+					touched[c.Name] = true
+				}
+			}
+			tx.FillCells()
+			if err := a.writeCells(tx, all); err != nil {
+				return err
 			}
 			n = int(pass.Target - wm)
+			if err := tx.ClearPassCells(); err != nil {
+				return err
+			}
 			if err := tx.ClearPass(); err != nil {
 				return err
 			}
@@ -430,6 +479,7 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 	})
 	if err != nil {
 		a.dropPassIndex() // the pass may have taken its posts from the index
+		a.dropCells()     // and summed its changes to the cells
 		return 0, false, nil, fmt.Errorf("aggregate: %w", err)
 	}
 	if touched == nil {

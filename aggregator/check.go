@@ -254,23 +254,66 @@ func (a *Aggregator) Check(ctx context.Context) (diffs []string, checked int, er
 			}
 			want.merge(r.result(), a.opts.TopN)
 		}
-		days := map[string]bool{}
-		seen := map[store.CellKey]bool{}
-		err = tx.AllCells(func(c store.Cell) error {
-			if a.byName[c.Campaign] == nil {
-				return nil // a campaign no longer configured; rebuild drops it
+		// A catch-up in passes in progress has recorded its finished
+		// passes' changes to the cells, not written them (the last pass
+		// does): the figures are the stored ones plus those.
+		pending := map[store.CellKey]store.Figures{}
+		err = tx.PassCells(func(first int, c *store.CellChanges) error {
+			if !inPass {
+				diffs = append(diffs, fmt.Sprintf("changes to the cells of a pass from bucket %d, but no catch-up in passes is in progress", first))
 			}
-			seen[c.CellKey] = true
-			if c.Grain == store.GrainDay {
-				days[c.Campaign+"\x00"+c.Period] = true
-			}
-			if w, ok := want.Cells[c.CellKey]; !ok || w != c.Figures {
-				diffs = append(diffs, fmt.Sprintf("%s: stored %s, recount %s", describeCell(c.CellKey), describeFigures(c.Figures), describeFigures(w)))
+			for i := range c.Len() {
+				k, err := c.CellKey(i)
+				if err != nil {
+					return err
+				}
+				f := pending[k]
+				f.Add(*c.Figures(i))
+				pending[k] = f
 			}
 			return nil
 		})
 		if err != nil {
 			return err
+		}
+		days := map[string]bool{}
+		seen := map[store.CellKey]bool{}
+		compare := func(c store.Cell) {
+			if w, ok := want.Cells[c.CellKey]; !ok || w != c.Figures {
+				diffs = append(diffs, fmt.Sprintf("%s: stored %s, recount %s", describeCell(c.CellKey), describeFigures(c.Figures), describeFigures(w)))
+			}
+		}
+		err = tx.AllCells(func(c store.Cell) error {
+			if a.byName[c.Campaign] == nil {
+				return nil // a campaign no longer configured; rebuild drops it
+			}
+			seen[c.CellKey] = true
+			if d, ok := pending[c.CellKey]; ok {
+				c.Figures.Add(d)
+				delete(pending, c.CellKey)
+				if c.Figures == (store.Figures{}) {
+					seen[c.CellKey] = false // the last pass deletes it
+					return nil
+				}
+			}
+			if c.Grain == store.GrainDay {
+				days[c.Campaign+"\x00"+c.Period] = true
+			}
+			compare(c)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for k, f := range pending { // cells only the passes have
+			if a.byName[k.Campaign] == nil || f == (store.Figures{}) {
+				continue
+			}
+			seen[k] = true
+			if k.Grain == store.GrainDay {
+				days[k.Campaign+"\x00"+k.Period] = true
+			}
+			compare(store.Cell{CellKey: k, Figures: f})
 		}
 		for k, w := range want.Cells {
 			if !seen[k] {

@@ -3,6 +3,7 @@ package aggregator
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -13,8 +14,17 @@ import (
 const _ = uint8(store.AuthorBuckets - 1)
 
 // foldPass folds the posts of one pass (pp, whose author buckets are in
-// [lo, hi)) into a state over tx, and returns it with its cells and
-// changed member records in key order (state.sorted), for state.write.
+// [lo, hi)) into a state over tx, and returns it with the changes its posts
+// make to the cells and its changed member records, each in key order
+// (state.sorted), for step, which writes the members (state.write) and
+// keeps the cells' changes until the catch-up's last pass (passCells,
+// writeCells).
+//
+// A pass's states count cells by their changes only (state.changesOnly):
+// every change a post makes to a cell is an addition decided by its
+// author's posts and records alone, and the passes' authors are disjoint,
+// so the changes of all the passes add up, and each cell's stored value is
+// read once, by the last pass.
 //
 // With more than one worker (Options.Workers), the pass's buckets are split
 // into that many contiguous ranges, and the posts of each range are folded
@@ -24,21 +34,19 @@ const _ = uint8(store.AuthorBuckets - 1)
 // read-write transaction), so workers never touch tx. The workers' states
 // read only what the pass alone decides: the member records of the pass's
 // authors, which no other pass writes, and the stored top lists, which
-// mergeStates reads again from tx; they count cells by their changes only
-// (state.changesOnly). So a fold is exact whether its transactions began
-// in tx or in the previous pass's (see pendingFold), before it wrote.
+// mergeStates reads again from tx. So a fold is exact whether its
+// transactions began in tx or in the previous pass's (see pendingFold),
+// before it wrote.
 //
 // Each worker also encodes and sorts its cells' and members' keys, and
 // encodes its members. The writer then merges them (mergeCells,
 // mergeMembers, mergeStates) into one state over tx. Authors are disjoint
-// between the ranges, and every change a post makes to a cell is an
-// addition decided by its author's posts and records alone, so the cells'
-// changes add up (each cell's stored value is read once, by addStored, in
-// transactions that see what tx sees), and each member record is one
-// worker's.
+// between the ranges, so the cells' changes add up, and each member record
+// is one worker's.
 func (a *Aggregator) foldPass(tx *store.RollupTx, f *passFold) (*state, []cellKV, []memberKV, error) {
 	if f.k <= 1 {
 		st := newState(a, tx, a.hint)
+		st.changesOnly = true
 		if err := f.pp.fold(st, tx, nil); err != nil {
 			return nil, nil, nil, err
 		}
@@ -54,9 +62,6 @@ func (a *Aggregator) foldPass(tx *store.RollupTx, f *passFold) (*state, []cellKV
 	mc := mergeCells(f.cells)
 	mm, err := mergeMembers(f.members)
 	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := a.addStored(mc, f.k); err != nil {
 		return nil, nil, nil, err
 	}
 	m, err := mergeStates(a, tx, f.parts)
@@ -141,33 +146,136 @@ func (s *state) release() {
 	s.ids, s.scratch, s.periodCache = nil, nil, periodCache{}
 }
 
-// addStored adds to each of the merged changes of a pass's cells the cell's
-// stored value, on k goroutines, each reading a run of the cells (in key
-// order) in a read-only transaction of its own, which sees what the pass's
-// transaction sees (see foldPass: it has not written yet). Reach adds by
-// store.AddReach, as in a state.
-func (a *Aggregator) addStored(cells []cellKV, k int) error {
-	errs := make([]error, k)
-	var wg sync.WaitGroup
-	for g := range k {
-		run := cells[len(cells)*g/k : len(cells)*(g+1)/k]
-		wg.Go(func() {
-			errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error {
-				key := func(i int) []byte { return run[i].enc }
-				return view.CellsAt(len(run), key, func(i int, f store.Figures, _ bool) error {
-					e := run[i].e
-					stored := f
-					addChange(&f, e.f, store.Figures{})
-					e.f, e.base = f, stored
-					return nil
-				})
-			})
+// cellChanges are the changes of a pass's cells (from foldPass, counted by
+// their changes only), without the cells that did not change: compact, for
+// the catch-up to keep until its last pass.
+func cellChanges(cells []cellKV) *store.CellChanges {
+	c := &store.CellChanges{}
+	n, k := 0, 0
+	for _, x := range cells {
+		if x.e.f != x.e.base {
+			n, k = n+1, k+len(x.enc)
+		}
+	}
+	c.Grow(n, k)
+	for _, x := range cells {
+		if x.e.f != x.e.base {
+			var d store.Figures
+			addChange(&d, x.e.f, x.e.base)
+			c.Append(x.enc, d)
+		}
+	}
+	return c
+}
+
+// passCells returns the changes the finished passes of the catch-up in
+// progress (from watermark wm, pass the next to fold) made to the cells,
+// and the campaigns whose cells they changed (nil: not known): those the
+// aggregator summed as it folded them, or, when it holds none for this
+// pass (a new process, a step that failed, a catch-up of another
+// aggregator), their sum read from the passes' records (store.PassCells),
+// for campaigns it does not know. A pass begun by a tagpulse that wrote
+// cells in every pass recorded none: its changes are in the cells bucket
+// already.
+func (a *Aggregator) passCells(tx *store.RollupTx, wm uint64, pass store.Pass) (*store.CellChanges, map[string]bool, error) {
+	if a.acc != nil && a.accWM == wm && a.accPass == pass {
+		return a.acc, a.accTouched, nil
+	}
+	a.dropCells()
+	acc := &store.CellChanges{}
+	touched := map[string]bool{}
+	var spare *store.CellChanges
+	err := tx.PassCells(func(first int, c *store.CellChanges) error {
+		if first >= pass.Next || first%pass.Width != 0 {
+			return fmt.Errorf("the changes to the cells of a pass from bucket %d, in a catch-up at bucket %d by %d", first, pass.Next, pass.Width)
+		}
+		acc, spare = store.MergeCellChanges(spare, acc, c), acc
+		touched = nil
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return acc, touched, nil
+}
+
+// keepCells records acc as the sum of the changes to the cells of the
+// passes of the catch-up from watermark wm before pass (the next to fold),
+// which changed the cells of the campaigns touched (nil: not known). The
+// memory of old, the sum before, is reused for the next sum.
+func (a *Aggregator) keepCells(wm uint64, pass store.Pass, acc, old *store.CellChanges, touched map[string]bool) {
+	a.acc, a.accWM, a.accPass, a.accSpare, a.accTouched = acc, wm, pass, old, touched
+}
+
+// spareCells is the memory kept for the next sum of the changes to the
+// cells (see keepCells), nil when there is none beside acc.
+func (a *Aggregator) spareCells(acc *store.CellChanges) *store.CellChanges {
+	if a.accSpare == acc {
+		return nil
+	}
+	return a.accSpare
+}
+
+// dropCells forgets the changes to the cells of the passes of a catch-up
+// in progress (see passCells: they are in the store).
+func (a *Aggregator) dropCells() { a.acc, a.accSpare, a.accTouched = nil, nil, nil }
+
+// addTouched returns the campaigns in touched or more (nil: not known).
+func addTouched(touched, more map[string]bool) map[string]bool {
+	if touched == nil {
+		return nil
+	}
+	out := maps.Clone(touched)
+	maps.Copy(out, more)
+	return out
+}
+
+// writeCells adds to each cell the change c records for it and writes those
+// that change, in key order: the last pass of a catch-up writes each cell
+// it and the passes before changed once. The stored values are read on up
+// to Options.Workers goroutines, each reading a run of the cells in a
+// read-only transaction of its own, which sees what tx sees (tx has not
+// written cells yet). Reach adds by store.AddReach, as in a state. c is
+// changed to the figures written; its keys must stay unchanged until tx
+// ends.
+func (a *Aggregator) writeCells(tx *store.RollupTx, c *store.CellChanges) error {
+	changed := make([]bool, c.Len())
+	read := func(view *store.RollupTx, lo, hi int) error {
+		key := func(i int) []byte { return c.Key(lo + i) }
+		return view.CellsAt(hi-lo, key, func(i int, f store.Figures, _ bool) error {
+			d := c.Figures(lo + i)
+			n := f
+			n.Add(*d)
+			*d, changed[lo+i] = n, n != f
+			return nil
 		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
+	k := min(a.opts.Workers, c.Len()/4096+1)
+	if k <= 1 {
+		if err := read(tx, 0, c.Len()); err != nil {
 			return err
+		}
+	} else {
+		errs := make([]error, k)
+		var wg sync.WaitGroup
+		for g := range k {
+			lo, hi := c.Len()*g/k, c.Len()*(g+1)/k
+			wg.Go(func() {
+				errs[g] = a.db.ViewRollups(func(view *store.RollupTx) error { return read(view, lo, hi) })
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+	}
+	for i := range c.Len() {
+		if changed[i] {
+			if err := tx.PutCellBytes(c.Key(i), *c.Figures(i)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -240,8 +348,8 @@ func mergeStates(a *Aggregator, tx *store.RollupTx, parts []*state) (*state, err
 // mergeCells merges the cells of states that folded posts of disjoint sets
 // of authors, each list in key order (state.sorted), into one in key
 // order: a cell is the sum of each state's change to it (the workers'
-// states start their cells at zero, see state.changesOnly; addStored then
-// adds the stored values). Reach adds by store.AddReach, as in a state; it
+// states start their cells at zero, see state.changesOnly; writeCells adds
+// the stored values, in the catch-up's last pass). Reach adds by store.AddReach, as in a state; it
 // saturates only past nine million authors at store.MaxFollowers (see
 // there), where a cell's figures stop being exact in any order.
 func mergeCells(lists [][]cellKV) []cellKV {

@@ -13,6 +13,7 @@
 //	cells    rollup figures, see CellKey
 //	members  per author and period, see Member
 //	tops     bounded top lists per campaign day
+//	passcells  while a catch-up in passes is in progress, its finished passes' changes to the cells (passcells.go)
 //	sums     CRC-32C of each post as stored, in blocks of seqs (sums.go), verified by Check
 package store
 
