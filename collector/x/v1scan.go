@@ -84,15 +84,22 @@ type v1Arena struct {
 	touched []int             // the slots with used > 0
 }
 
-func (a *v1Arena) get(sc *schema) reflect.Value {
-	for len(a.used) <= sc.slot {
+// take counts one more use of slot in this status and returns how many
+// there were before.
+func (a *v1Arena) take(slot int) int {
+	for len(a.used) <= slot {
 		a.objs, a.used = append(a.objs, nil), append(a.used, 0)
 	}
-	n := a.used[sc.slot]
+	n := a.used[slot]
 	if n == 0 {
-		a.touched = append(a.touched, sc.slot)
+		a.touched = append(a.touched, slot)
 	}
-	a.used[sc.slot]++
+	a.used[slot]++
+	return n
+}
+
+func (a *v1Arena) get(sc *schema) reflect.Value {
+	n := a.take(sc.slot)
 	if n < len(a.objs[sc.slot]) {
 		return a.objs[sc.slot][n]
 	}
@@ -105,14 +112,7 @@ func (a *v1Arena) get(sc *schema) reflect.Value {
 // ([] is an empty slice, not nil), whose array is kept for the next status.
 // It sets the length in v itself: Value.Slice would allocate.
 func (a *v1Arena) setSlice(v reflect.Value, sc *schema, n int) {
-	for len(a.used) <= sc.slot {
-		a.objs, a.used = append(a.objs, nil), append(a.used, 0)
-	}
-	k := a.used[sc.slot]
-	if k == 0 {
-		a.touched = append(a.touched, sc.slot)
-	}
-	a.used[sc.slot]++
+	k := a.take(sc.slot)
 	if k == len(a.objs[sc.slot]) {
 		a.objs[sc.slot] = append(a.objs[sc.slot], reflect.MakeSlice(sc.typ, 0, max(n, 4)))
 	}
