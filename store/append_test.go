@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"strconv"
 	"testing"
@@ -74,22 +73,7 @@ func TestAppendLargeBatches(t *testing.T) {
 	if n := storedDicts(t, db); n != 3 {
 		t.Fatalf("%d dictionaries stored, want 3 (trained at 1000, retrained at 4000 and 8000)", n)
 	}
-	i := 0
-	err = db.Posts(0, func(seq uint64, p *Post) error {
-		if !reflect.DeepEqual(*p, want[i]) {
-			return fmt.Errorf("post %d:\n got %+v\nwant %+v", seq, *p, want[i])
-		}
-		i++
-		return nil
-	})
-	if err != nil || i != len(want) {
-		t.Fatalf("walked %d of %d: %v", i, len(want), err)
-	}
-	for _, j := range []int{0, 999, 1000, 3999, 4000, len(want) - 1} {
-		if got, err := db.Get(want[j].Platform, want[j].ID); err != nil || !reflect.DeepEqual(got, want[j]) {
-			t.Fatalf("get %d: %v\n got %+v\nwant %+v", j, err, got, want[j])
-		}
-	}
+	requireStoredPosts(t, db, want, 0, 999, 1000, 3999, 4000, len(want)-1)
 	// Byte for byte the one-post path's value, compressed with the
 	// dictionary trained in its batch or the last one before.
 	compressed := 0

@@ -170,22 +170,7 @@ func TestCompressedPostsReadBack(t *testing.T) {
 	}
 	readAll := func(db *DB) {
 		t.Helper()
-		i := 0
-		err := db.Posts(0, func(seq uint64, p *Post) error {
-			if !reflect.DeepEqual(*p, want[i]) {
-				return fmt.Errorf("post %d:\n got %+v\nwant %+v", seq, *p, want[i])
-			}
-			i++
-			return nil
-		})
-		if err != nil || i != len(want) {
-			t.Fatalf("walked %d of %d: %v", i, len(want), err)
-		}
-		for _, j := range []int{0, 699, 700, 1499, 1500, len(want) - 1} {
-			if got, err := db.Get(want[j].Platform, want[j].ID); err != nil || !reflect.DeepEqual(got, want[j]) {
-				t.Fatalf("get %d: %v\n got %+v\nwant %+v", j, err, got, want[j])
-			}
-		}
+		requireStoredPosts(t, db, want, 0, 699, 700, 1499, 1500, len(want)-1)
 		if err := db.Check(); err != nil {
 			t.Fatal(err)
 		}
@@ -433,11 +418,7 @@ func TestSmallStoreNotCompressed(t *testing.T) {
 
 func BenchmarkPostS2(b *testing.B) {
 	r := rand.New(rand.NewPCG(9, 10))
-	var samples [][]byte
-	for i := 0; i < 4096; i++ {
-		p := randomPost(r, i)
-		samples = append(samples, encodePostV3(&p))
-	}
+	samples := encodedSamples(r, 4096)
 	raw := trainPostDict(samples)
 	id, d, err := registerPostDict(raw)
 	if err != nil {
@@ -620,4 +601,37 @@ func TestCompressedReadsWhileTraining(t *testing.T) {
 	if n := storedDicts(t, db); n != 5 {
 		t.Fatalf("%d dictionaries, want 5 (at 200, 500, 1000, 1500 and 2000)", n)
 	}
+}
+
+// requireStoredPosts fails t unless db's log holds want, in order, and Get
+// finds the posts of want at the indices probe.
+func requireStoredPosts(t *testing.T, db *DB, want []Post, probe ...int) {
+	t.Helper()
+	i := 0
+	err := db.Posts(0, func(seq uint64, p *Post) error {
+		if !reflect.DeepEqual(*p, want[i]) {
+			return fmt.Errorf("post %d:\n got %+v\nwant %+v", seq, *p, want[i])
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != len(want) {
+		t.Fatalf("walked %d of %d: %v", i, len(want), err)
+	}
+	for _, j := range probe {
+		if got, err := db.Get(want[j].Platform, want[j].ID); err != nil || !reflect.DeepEqual(got, want[j]) {
+			t.Fatalf("get %d: %v\n got %+v\nwant %+v", j, err, got, want[j])
+		}
+	}
+}
+
+// encodedSamples are n random posts (randomPost) encoded, to train a
+// dictionary on.
+func encodedSamples(r *rand.Rand, n int) [][]byte {
+	var samples [][]byte
+	for i := 0; i < n; i++ {
+		p := randomPost(r, i)
+		samples = append(samples, encodePostV3(&p))
+	}
+	return samples
 }

@@ -15,11 +15,7 @@ import (
 // table left dirty by one block would change the next.
 func TestS2DictEncoderMatchesS2(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 1))
-	var samples [][]byte
-	for i := 0; i < 3000; i++ {
-		p := randomPost(r, i)
-		samples = append(samples, encodePostV3(&p))
-	}
+	samples := encodedSamples(r, 3000)
 	raw := trainPostDict(samples)
 	if raw == nil {
 		t.Fatal("no dictionary trained")
@@ -81,11 +77,7 @@ func TestS2DictEncoderMatchesS2(t *testing.T) {
 
 func BenchmarkS2DictEncode(b *testing.B) {
 	r := rand.New(rand.NewPCG(17, 1))
-	var samples [][]byte
-	for i := 0; i < 3000; i++ {
-		p := randomPost(r, i)
-		samples = append(samples, encodePostV3(&p))
-	}
+	samples := encodedSamples(r, 3000)
 	raw := trainPostDict(samples)
 	sd := s2.NewDict(raw)
 	e := &s2DictEncoder{dict: newS2EncDict(raw)}
