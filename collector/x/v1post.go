@@ -1,0 +1,390 @@
+//lint:file-ignore SA1019 go-twitter is the dependency the project names for v1.1; it is deprecated upstream and contained in this package
+
+package x
+
+import (
+	"encoding/json"
+	"math"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dghubble/go-twitter/twitter"
+
+	"github.com/tagpulse/tagpulse/store"
+)
+
+// scanPostV1 is the import's fast path from a status to its post: a
+// single pass over the JSON (v1Scanner) that checks every value against
+// go-twitter's types as encoding/json would and notes, without
+// reflection, where the values postFromTweetV1 reads stand (v1Obj); then
+// only those values are copied into go-twitter's types (a tweet and the
+// objects it points to, kept from one status to the next, see v1Scratch)
+// and postFromTweetV1 makes the post, so that the mapping from a status
+// to a post has one definition. The post holds none of the scratch's
+// objects: its fields are values and strings of their own, for an import
+// pieces of one string a status (v1Pieces). ok is false when the scanner
+// hands the status on to the full decoder: a syntax error, a value of the
+// wrong type, a key repeated, or matching a field only case-insensitively.
+// The posts it gives are held to the full path's by TestScanMatchesStd
+// and FuzzScanTweetV1.
+func scanPostV1(raw []byte, source string, now time.Time, p *store.Post) (err error, ok bool) {
+	if len(raw) > math.MaxInt32 {
+		return nil, false // spans are int32
+	}
+	sc := scratchPool.Get().(*v1Scratch)
+	defer sc.done()
+	if sc.pred == nil {
+		tweetSchema() // numbers the fields
+		sc.pred = make([]*sfield, tweetIDs)
+		sc.wire()
+	}
+	s := v1Scanner{b: raw, pred: sc.pred, tags: sc.tags[:0]}
+	ok = s.tweet(&sc.objs[objTweet])
+	sc.tags = s.tags
+	if !ok {
+		return nil, false
+	}
+	sc.pieces.one = source == store.SourceImport // an import's posts are stored and dropped together
+	t := sc.fill(raw)
+	*p, err = postFromTweetV1(t, source, now)
+	return err, true
+}
+
+// scanV1 reports whether the fast path takes the status raw (tests).
+func scanV1(raw []byte) bool {
+	var p store.Post
+	_, ok := scanPostV1(raw, store.SourceX, time.Time{}, &p)
+	return ok
+}
+
+// A span is a string value of a status: the body of the JSON string,
+// between its quotes. esc says it holds an escape, ascii that every byte
+// of it is ASCII; a string with an escape or not valid UTF-8 is decoded
+// by encoding/json as it is copied (v1Pieces.add).
+type span struct {
+	start, end int32
+	esc, ascii bool
+}
+
+func (sp span) empty() bool { return sp.end == sp.start }
+
+// A v1Obj is one object of a status as the scanner reads it: the values
+// of the fields postFromTweetV1 reads (each field's sfield.dest and
+// sfield.slot say where it goes), and the objects it points to. Its kids
+// are wired once per scratch (v1Scratch.wire): a field whose object no
+// post reads has none, and is only checked.
+type v1Obj struct {
+	str    [7]span
+	num    [6]int64
+	coords [2]float64
+	tags   [2]int32 // the hashtags' texts, v1Scanner.tags[tags[0]:tags[1]]
+	has    uint8    // by kid slot: the field held an object (not null)
+	kid    [7]*v1Obj
+}
+
+// reset zeroes o and the kids it used, keeping the wiring.
+func (o *v1Obj) reset() {
+	for i, k := range o.kid {
+		if o.has&(1<<i) != 0 && k != nil {
+			k.reset()
+		}
+	}
+	kid := o.kid
+	*o = v1Obj{kid: kid}
+}
+
+// What the scanner does with a field postFromTweetV1 reads.
+type destKind uint8
+
+const (
+	dNone   destKind = iota
+	dString          // a string into v1Obj.str[slot]
+	dInt             // an integer into v1Obj.num[slot]
+	dObj             // an object into v1Obj.kid[slot], marked in has
+	dTags            // hashtag entities: their texts into v1Obj.tags
+	dCoords          // two floats into v1Obj.coords
+)
+
+type dest struct {
+	kind destKind
+	slot uint8
+}
+
+// The slots of each go-twitter type's fields in a v1Obj.
+const (
+	// Tweet
+	tIDStr, tCreatedAt, tText, tFullText, tLang, tInReplyToStatusIDStr, tQuotedStatusIDStr  = 0, 1, 2, 3, 4, 5, 6
+	tID, tFavoriteCount, tRetweetCount, tReplyCount, tQuoteCount, tInReplyToStatusID        = 0, 1, 2, 3, 4, 5
+	tUser, tEntities, tExtendedTweet, tPlace, tCoordinates, tRetweetedStatus, tQuotedStatus = 0, 1, 2, 3, 4, 5, 6
+	// User
+	uIDStr, uScreenName, uName, uLocation = 0, 1, 2, 3
+	uID, uFollowersCount                  = 0, 1
+	// ExtendedTweet: FullText and Entities where a Tweet has them;
+	// Place's CountryCode, Coordinates' Type and HashtagEntity's Text
+	// are their str[0].
+)
+
+// v1Dests says, per go-twitter type and field, what the scanner keeps of
+// the fields postFromTweetV1 reads; the other fields are checked and
+// skipped. tweetSchema narrows the statuses a status embeds further.
+var v1Dests = map[string]map[string]dest{
+	"Tweet": {
+		"IDStr": {dString, tIDStr}, "CreatedAt": {dString, tCreatedAt}, "Text": {dString, tText}, "FullText": {dString, tFullText},
+		"Lang": {dString, tLang}, "InReplyToStatusIDStr": {dString, tInReplyToStatusIDStr}, "QuotedStatusIDStr": {dString, tQuotedStatusIDStr},
+		"ID": {dInt, tID}, "FavoriteCount": {dInt, tFavoriteCount}, "RetweetCount": {dInt, tRetweetCount}, "ReplyCount": {dInt, tReplyCount},
+		"QuoteCount": {dInt, tQuoteCount}, "InReplyToStatusID": {dInt, tInReplyToStatusID},
+		"User": {dObj, tUser}, "Entities": {dObj, tEntities}, "ExtendedTweet": {dObj, tExtendedTweet}, "Place": {dObj, tPlace},
+		"Coordinates": {dObj, tCoordinates}, "RetweetedStatus": {dObj, tRetweetedStatus}, "QuotedStatus": {dObj, tQuotedStatus},
+	},
+	"User": {
+		"IDStr": {dString, uIDStr}, "ScreenName": {dString, uScreenName}, "Name": {dString, uName}, "Location": {dString, uLocation},
+		"ID": {dInt, uID}, "FollowersCount": {dInt, uFollowersCount},
+	},
+	"Entities":      {"Hashtags": {dTags, 0}},
+	"HashtagEntity": {"Text": {dString, 0}},
+	"ExtendedTweet": {"FullText": {dString, tFullText}, "Entities": {dObj, tEntities}},
+	"Place":         {"CountryCode": {dString, 0}},
+	"Coordinates":   {"Type": {dString, 0}, "Coordinates": {dCoords, 0}},
+}
+
+// The objects of a scratch's tree.
+const (
+	objTweet = iota
+	objUser
+	objEntities
+	objExt
+	objExtEntities
+	objPlace
+	objCoordinates
+	objRetweeted
+	objRetweetedUser
+	objRetweetedEntities
+	objRetweetedExt
+	objRetweetedExtEntities
+	nObjs
+)
+
+// v1Scratch is a status being scanned, and the go-twitter objects its
+// post is made from, reused.
+type v1Scratch struct {
+	objs   [nObjs]v1Obj
+	tags   []span    // v1Scanner.tags
+	pred   []*sfield // v1Scanner.pred, kept from status to status
+	pieces v1Pieces
+
+	t, rt, quoted     tweetV1
+	user, rtUser      twitter.User
+	ents, extEnts     twitter.Entities
+	rtEnts, rtExtEnts twitter.Entities
+	ext, rtExt        twitter.ExtendedTweet
+	place             twitter.Place
+	coords            twitter.Coordinates
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(v1Scratch) }}
+
+// wire links the tree of objects a status is scanned into.
+func (sc *v1Scratch) wire() {
+	o := &sc.objs
+	o[objTweet].kid[tUser] = &o[objUser]
+	o[objTweet].kid[tEntities] = &o[objEntities]
+	o[objTweet].kid[tExtendedTweet] = &o[objExt]
+	o[objExt].kid[tEntities] = &o[objExtEntities]
+	o[objTweet].kid[tPlace] = &o[objPlace]
+	o[objTweet].kid[tCoordinates] = &o[objCoordinates]
+	o[objTweet].kid[tRetweetedStatus] = &o[objRetweeted]
+	o[objRetweeted].kid[tUser] = &o[objRetweetedUser]
+	o[objRetweeted].kid[tEntities] = &o[objRetweetedEntities]
+	o[objRetweeted].kid[tExtendedTweet] = &o[objRetweetedExt]
+	o[objRetweetedExt].kid[tEntities] = &o[objRetweetedExtEntities]
+	// A quoted status has no object: postFromTweetV1 reads only that it
+	// is there.
+}
+
+// done clears the status and gives the scratch back.
+func (sc *v1Scratch) done() {
+	sc.objs[objTweet].reset()
+	sc.tags = sc.tags[:0]
+	sc.pieces.reset()
+	scratchPool.Put(sc)
+}
+
+// fill sets, in the scratch's go-twitter objects, every field
+// postFromTweetV1 reads from what the scan of raw found, and returns the
+// tweet. Fields it cannot read keep their zero value (they are never set);
+// of the texts, only the one tweetTextV1 picks is copied.
+func (sc *v1Scratch) fill(raw []byte) *tweetV1 {
+	o, t, ps := &sc.objs[objTweet], &sc.t, &sc.pieces
+	ps.raw = raw
+	ps.add(&t.IDStr, o.str[tIDStr])
+	ps.add(&t.CreatedAt, o.str[tCreatedAt])
+	ps.add(&t.Lang, o.str[tLang])
+	ps.add(&t.InReplyToStatusIDStr, o.str[tInReplyToStatusIDStr])
+	ps.add(&t.QuotedStatusIDStr, o.str[tQuotedStatusIDStr])
+	t.ID, t.InReplyToStatusID = o.num[tID], o.num[tInReplyToStatusID]
+	t.FavoriteCount, t.RetweetCount = int(o.num[tFavoriteCount]), int(o.num[tRetweetCount])
+	t.ReplyCount, t.QuoteCount = int(o.num[tReplyCount]), int(o.num[tQuoteCount])
+	t.QuotedStatus = nil
+	if o.has&(1<<tQuotedStatus) != 0 {
+		t.QuotedStatus = &sc.quoted
+	}
+	t.User = nil
+	if o.has&(1<<tUser) != 0 {
+		u, uo := &sc.user, o.kid[tUser]
+		t.User = u
+		ps.add(&u.IDStr, uo.str[uIDStr])
+		ps.add(&u.ScreenName, uo.str[uScreenName])
+		ps.add(&u.Name, uo.str[uName])
+		ps.add(&u.Location, uo.str[uLocation])
+		u.ID, u.FollowersCount = uo.num[uID], int(uo.num[uFollowersCount])
+	}
+	t.Place = nil
+	if o.has&(1<<tPlace) != 0 {
+		t.Place = &sc.place
+		ps.add(&sc.place.CountryCode, o.kid[tPlace].str[0])
+	}
+	t.Coordinates = nil
+	if o.has&(1<<tCoordinates) != 0 {
+		co := o.kid[tCoordinates]
+		t.Coordinates = &sc.coords
+		ps.add(&sc.coords.Type, co.str[0])
+		sc.coords.Coordinates = co.coords
+	}
+	t.RetweetedStatus = nil
+	if o.has&(1<<tRetweetedStatus) != 0 {
+		// A retweet's post reads the retweeted status's text, entities,
+		// id and author's handle, and nothing of the retweet's text.
+		ro, rt := o.kid[tRetweetedStatus], &sc.rt
+		t.RetweetedStatus = rt
+		ps.add(&rt.IDStr, ro.str[tIDStr])
+		rt.User = nil
+		if ro.has&(1<<tUser) != 0 {
+			rt.User = &sc.rtUser
+			ps.add(&sc.rtUser.ScreenName, ro.kid[tUser].str[uScreenName])
+		}
+		sc.text(ro, rt, &sc.rtEnts, &sc.rtExt, &sc.rtExtEnts)
+		sc.text(nil, t, nil, nil, nil)
+	} else {
+		sc.text(o, t, &sc.ents, &sc.ext, &sc.extEnts)
+	}
+	ps.done()
+	return t
+}
+
+// text sets the text and entities of t that tweetTextV1 picks from the
+// status o, in the objects given (nil o: none, as for a retweet's own).
+func (sc *v1Scratch) text(o *v1Obj, t *tweetV1, ents *twitter.Entities, ext *twitter.ExtendedTweet, extEnts *twitter.Entities) {
+	t.Text, t.FullText, t.Entities, t.ExtendedTweet = "", "", nil, nil
+	if o == nil {
+		return
+	}
+	ps := &sc.pieces
+	if o.has&(1<<tExtendedTweet) != 0 {
+		eo := o.kid[tExtendedTweet]
+		t.ExtendedTweet = ext
+		ext.FullText, ext.Entities = "", nil
+		if !eo.str[tFullText].empty() {
+			ps.add(&ext.FullText, eo.str[tFullText])
+			ext.Entities = sc.entities(eo, extEnts)
+			return
+		}
+	}
+	switch {
+	case !o.str[tFullText].empty():
+		ps.add(&t.FullText, o.str[tFullText])
+	default:
+		ps.add(&t.Text, o.str[tText])
+	}
+	t.Entities = sc.entities(o, ents)
+}
+
+// entities returns the status (or extended tweet) o's entities in e, their
+// hashtags' texts set; nil when it has none.
+func (sc *v1Scratch) entities(o *v1Obj, e *twitter.Entities) *twitter.Entities {
+	if o.has&(1<<tEntities) == 0 {
+		return nil
+	}
+	eo := o.kid[tEntities]
+	tags := sc.tags[eo.tags[0]:eo.tags[1]]
+	e.Hashtags = e.Hashtags[:0]
+	for range tags {
+		e.Hashtags = append(e.Hashtags, twitter.HashtagEntity{})
+	}
+	for i, sp := range tags {
+		sc.pieces.add(&e.Hashtags[i].Text, sp)
+	}
+	return e
+}
+
+// v1Pieces sets the strings of a status. For an import (one) it gathers
+// them and sets them at the end (done) as pieces of one string: one
+// allocation for a status rather than one for each of its strings (a
+// dozen); a piece keeps the whole string alive, so this is for posts that
+// live as long as one another, as an import's do. Otherwise each string is
+// its own.
+type v1Pieces struct {
+	one     bool
+	raw     []byte // the status
+	buf     []byte // reused
+	pending []pendingString
+}
+
+type pendingString struct {
+	dst *string
+	end int // its bytes end at buf[end]
+}
+
+// add sets *dst to the string at sp in the status, as encoding/json gives
+// it (escapes and invalid UTF-8 by encoding/json itself).
+func (ps *v1Pieces) add(dst *string, sp span) {
+	if sp.empty() {
+		*dst = ""
+		return
+	}
+	body := ps.raw[sp.start:sp.end]
+	var dec string
+	plain := !sp.esc && (sp.ascii || utf8.Valid(body))
+	if !plain {
+		dec = decodeString(ps.raw[sp.start-1 : sp.end+1])
+	}
+	switch {
+	case !ps.one && plain:
+		*dst = string(body)
+	case !ps.one:
+		*dst = dec
+	case plain:
+		ps.buf = append(ps.buf, body...)
+		ps.pending = append(ps.pending, pendingString{dst, len(ps.buf)})
+	default:
+		ps.buf = append(ps.buf, dec...)
+		ps.pending = append(ps.pending, pendingString{dst, len(ps.buf)})
+	}
+}
+
+// decodeString is the JSON string q as encoding/json decodes it. The
+// scanner checked it: encoding/json takes it.
+func decodeString(q []byte) string {
+	var s string
+	if json.Unmarshal(q, &s) != nil {
+		panic("x: a string the scanner took is refused by encoding/json")
+	}
+	return s
+}
+
+// done sets the strings gathered.
+func (ps *v1Pieces) done() {
+	if len(ps.pending) == 0 {
+		return
+	}
+	all, start := string(ps.buf), 0
+	for _, p := range ps.pending {
+		*p.dst = all[start:p.end]
+		start = p.end
+	}
+	ps.reset()
+}
+
+func (ps *v1Pieces) reset() {
+	ps.buf, ps.pending, ps.raw = ps.buf[:0], ps.pending[:0], nil
+}
