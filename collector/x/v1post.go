@@ -5,6 +5,7 @@ package x
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -23,7 +24,7 @@ import (
 // and postFromTweetV1 makes the post, so that the mapping from a status
 // to a post has one definition. The post holds none of the scratch's
 // objects: its fields are values and strings of their own, for an import
-// pieces of one string a status (v1Pieces). ok is false when the scanner
+// cut from blocks shared by many statuses (v1Strings). ok is false when the scanner
 // hands the status on to the full decoder: a syntax error, a value of the
 // wrong type, a key repeated, or matching a field only case-insensitively.
 // The posts it gives are held to the full path's by TestScanMatchesStd
@@ -45,9 +46,9 @@ func scanPostV1(raw []byte, source string, now time.Time, p *store.Post) (err er
 	if !ok {
 		return nil, false
 	}
-	sc.pieces.one = source == store.SourceImport // an import's posts are stored and dropped together
+	sc.strs.one = source == store.SourceImport // an import's posts are stored and dropped together
 	t := sc.fill(raw)
-	*p, err = postFromTweetV1(t, source, now)
+	*p, err = postFromTweetV1(t, source, now, &sc.strs)
 	return err, true
 }
 
@@ -168,10 +169,10 @@ const (
 // v1Scratch is a status being scanned, and the go-twitter objects its
 // post is made from, reused.
 type v1Scratch struct {
-	objs   [nObjs]v1Obj
-	tags   []span    // v1Scanner.tags
-	pred   []*sfield // v1Scanner.pred, kept from status to status
-	pieces v1Pieces
+	objs [nObjs]v1Obj
+	tags []span    // v1Scanner.tags
+	pred []*sfield // v1Scanner.pred, kept from status to status
+	strs v1Strings
 
 	t, rt, quoted     tweetV1
 	user, rtUser      twitter.User
@@ -206,7 +207,7 @@ func (sc *v1Scratch) wire() {
 func (sc *v1Scratch) done() {
 	sc.objs[objTweet].reset()
 	sc.tags = sc.tags[:0]
-	sc.pieces.reset()
+	sc.strs.raw = nil
 	scratchPool.Put(sc)
 }
 
@@ -215,7 +216,7 @@ func (sc *v1Scratch) done() {
 // tweet. Fields it cannot read keep their zero value (they are never set);
 // of the texts, only the one tweetTextV1 picks is copied.
 func (sc *v1Scratch) fill(raw []byte) *tweetV1 {
-	o, t, ps := &sc.objs[objTweet], &sc.t, &sc.pieces
+	o, t, ps := &sc.objs[objTweet], &sc.t, &sc.strs
 	ps.raw = raw
 	ps.add(&t.IDStr, o.str[tIDStr])
 	ps.add(&t.CreatedAt, o.str[tCreatedAt])
@@ -268,7 +269,6 @@ func (sc *v1Scratch) fill(raw []byte) *tweetV1 {
 	} else {
 		sc.text(o, t, &sc.ents, &sc.ext, &sc.extEnts)
 	}
-	ps.done()
 	return t
 }
 
@@ -279,7 +279,7 @@ func (sc *v1Scratch) text(o *v1Obj, t *tweetV1, ents *twitter.Entities, ext *twi
 	if o == nil {
 		return
 	}
-	ps := &sc.pieces
+	ps := &sc.strs
 	if o.has&(1<<tExtendedTweet) != 0 {
 		eo := o.kid[tExtendedTweet]
 		t.ExtendedTweet = ext
@@ -312,53 +312,43 @@ func (sc *v1Scratch) entities(o *v1Obj, e *twitter.Entities) *twitter.Entities {
 		e.Hashtags = append(e.Hashtags, twitter.HashtagEntity{})
 	}
 	for i, sp := range tags {
-		sc.pieces.add(&e.Hashtags[i].Text, sp)
+		sc.strs.add(&e.Hashtags[i].Text, sp)
 	}
 	return e
 }
 
-// v1Pieces sets the strings of a status. For an import (one) it gathers
-// them and sets them at the end (done) as pieces of one string: one
-// allocation for a status rather than one for each of its strings (a
-// dozen); a piece keeps the whole string alive, so this is for posts that
-// live as long as one another, as an import's do. Otherwise each string is
-// its own.
-type v1Pieces struct {
-	one     bool
-	raw     []byte // the status
-	buf     []byte // reused
-	pending []pendingString
+// v1Strings makes the strings of a status's post. For an import (one) it
+// cuts them from blocks of a few tens of kilobytes, each the buffer of a
+// strings.Builder that is only ever appended to, so that the bytes of a
+// string once taken never change: one allocation for many statuses rather
+// than several for each. A string keeps its whole block alive, so this is
+// for posts that live as long as one another, as an import's do (a batch's
+// are stored and dropped together). Otherwise each string is its own.
+type v1Strings struct {
+	one   bool
+	raw   []byte // the status
+	block strings.Builder
+	tags  []string // postFromTweetV1's, reused
 }
 
-type pendingString struct {
-	dst *string
-	end int // its bytes end at buf[end]
-}
+// stringBlock is the size of v1Strings' blocks.
+const stringBlock = 32 << 10
 
 // add sets *dst to the string at sp in the status, as encoding/json gives
 // it (escapes and invalid UTF-8 by encoding/json itself).
-func (ps *v1Pieces) add(dst *string, sp span) {
+func (ps *v1Strings) add(dst *string, sp span) {
 	if sp.empty() {
 		*dst = ""
 		return
 	}
 	body := ps.raw[sp.start:sp.end]
-	var dec string
-	plain := !sp.esc && (sp.ascii || utf8.Valid(body))
-	if !plain {
-		dec = decodeString(ps.raw[sp.start-1 : sp.end+1])
-	}
-	switch {
-	case !ps.one && plain:
-		*dst = string(body)
-	case !ps.one:
-		*dst = dec
-	case plain:
-		ps.buf = append(ps.buf, body...)
-		ps.pending = append(ps.pending, pendingString{dst, len(ps.buf)})
+	switch plain := !sp.esc && (sp.ascii || utf8.Valid(body)); {
+	case !plain:
+		*dst = ps.join(decodeString(ps.raw[sp.start-1 : sp.end+1]))
+	case ps.one:
+		*dst = ps.bytes(body)
 	default:
-		ps.buf = append(ps.buf, dec...)
-		ps.pending = append(ps.pending, pendingString{dst, len(ps.buf)})
+		*dst = string(body)
 	}
 }
 
@@ -372,19 +362,50 @@ func decodeString(q []byte) string {
 	return s
 }
 
-// done sets the strings gathered.
-func (ps *v1Pieces) done() {
-	if len(ps.pending) == 0 {
-		return
+// room makes room for n more bytes in the block.
+func (ps *v1Strings) room(n int) {
+	if ps.block.Cap()-ps.block.Len() < n {
+		ps.block = strings.Builder{} // the old block stays with its strings
+		ps.block.Grow(max(stringBlock, n))
 	}
-	all, start := string(ps.buf), 0
-	for _, p := range ps.pending {
-		*p.dst = all[start:p.end]
-		start = p.end
-	}
-	ps.reset()
 }
 
-func (ps *v1Pieces) reset() {
-	ps.buf, ps.pending, ps.raw = ps.buf[:0], ps.pending[:0], nil
+// bytes is b as a string.
+func (ps *v1Strings) bytes(b []byte) string {
+	ps.room(len(b))
+	start := ps.block.Len()
+	ps.block.Write(b)
+	return ps.block.String()[start:]
+}
+
+// join is the parts end to end; ps may be nil (each string its own).
+func (ps *v1Strings) join(parts ...string) string {
+	if ps == nil || !ps.one {
+		return strings.Join(parts, "")
+	}
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	ps.room(n)
+	start := ps.block.Len()
+	for _, p := range parts {
+		ps.block.WriteString(p)
+	}
+	return ps.block.String()[start:]
+}
+
+// tagBuf is a slice to gather hashtags in, to give back by keepTags.
+func (ps *v1Strings) tagBuf() []string {
+	if ps == nil {
+		return nil
+	}
+	return ps.tags[:0]
+}
+
+func (ps *v1Strings) keepTags(tags []string) {
+	if ps != nil {
+		clear(tags) // holds no block
+		ps.tags = tags[:0]
+	}
 }

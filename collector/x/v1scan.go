@@ -383,11 +383,24 @@ func (s *v1Scanner) value(sc *schema, depth int) bool {
 			return s.literal("false")
 		}
 		return false
-	case kInt, kUint:
+	case kInt, kUint, kFloat:
+		if c >= '0' && c <= '9' && sc.bits == 64 {
+			// Most often a plain integer of up to 18 digits, which every
+			// 64-bit number type holds: nothing to parse.
+			j := s.i + 1
+			for j < len(s.b) && s.b[j] >= '0' && s.b[j] <= '9' {
+				j++
+			}
+			if j-s.i <= 18 && (j == len(s.b) || s.b[j] != '.' && s.b[j] != 'e' && s.b[j] != 'E') && (c != '0' || j == s.i+1) {
+				s.i = j
+				return true
+			}
+		}
+		if sc.kind == kFloat {
+			_, ok := s.float(sc)
+			return ok
+		}
 		_, ok := s.integer(sc)
-		return ok
-	case kFloat:
-		_, ok := s.float(sc)
 		return ok
 	case kPtr:
 		return s.value(sc.elem, depth)

@@ -175,7 +175,7 @@ func BenchmarkParseTweetV1(b *testing.B) {
 			if err := decodeTweetV1(rec, &t); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := postFromTweetV1(&t, store.SourceImport, now); err != nil {
+			if _, err := postFromTweetV1(&t, store.SourceImport, now, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
