@@ -48,15 +48,26 @@ type schema struct {
 	table  []*sfield          // kStruct: the same, by keyHash (schema.lookup)
 	folded map[string]bool    // kStruct: lower-cased JSON names
 	nField int
-	slot   int // a number of its own, for v1Arena
 	id     int // kStruct: a number of its own among fields and structs (numberFields)
 }
+
+// valueKind is what a field's value mostly is, for object's switch: its
+// schema's kind, in the field's first 64 bytes.
+type valueKind uint8
+
+const (
+	vOther     valueKind = iota
+	vString              // kString
+	vBool                // kBool
+	vStructPtr           // kPtr to kStruct
+)
 
 type sfield struct {
 	// What object reads for each key, in the first 64 bytes.
 	owner *schema // the struct it is a field of
 	// c0, c1 are colon's first sixteen bytes, and k0, k1 the masks of
-	// them, when it is no longer.
+	// them, when it is no longer; c2, c3, k2, k3 the next sixteen (below),
+	// when it is no longer than 32.
 	c0, c1, k0, k1 uint64
 	n              int32 // position, for duplicate detection
 	id             int32 // a number of its own among fields and structs (numberFields)
@@ -66,6 +77,9 @@ type sfield struct {
 	dest           dest  // where the scanner keeps it, when needed
 	envelope       bool  // named "statuses" or "results", in any case
 	unread         bool  // a key of v1Unread: no field, and may repeat
+	vk             valueKind
+
+	c2, c3, k2, k3 uint64
 
 	colon  string // the name in quotes and a ':', as a key
 	name   string
@@ -201,7 +215,7 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 	if s, ok := seen[t]; ok {
 		return s
 	}
-	s := &schema{typ: t, slot: len(seen)}
+	s := &schema{typ: t}
 	seen[t] = s
 	if t.Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) || reflect.PointerTo(t).Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) {
 		s.kind = kOpaque
@@ -529,12 +543,14 @@ func (s *v1Scanner) object(sc *schema, o *v1Obj, depth int) bool {
 		// field as it stands (encoding/json would unescape or fold it),
 		// and the full decoder takes those.
 		// The guess is tried with the ':' after the key (compact JSON),
-		// in two words when it fits sixteen bytes.
+		// in words when it fits 32 bytes.
 		var f *sfield
 		if p := s.pred; p != nil {
 			if g := p[prev]; g != nil && g.owner == sc {
-				if n := int(g.clen); n <= 16 && s.i+16 <= len(s.b) {
-					if binary.LittleEndian.Uint64(s.b[s.i:])&g.k0 == g.c0 && binary.LittleEndian.Uint64(s.b[s.i+8:])&g.k1 == g.c1 {
+				if n := int(g.clen); n <= 32 && s.i+32 <= len(s.b) {
+					b := s.b[s.i : s.i+32]
+					if binary.LittleEndian.Uint64(b)&g.k0 == g.c0 && binary.LittleEndian.Uint64(b[8:])&g.k1 == g.c1 &&
+						(n <= 16 || binary.LittleEndian.Uint64(b[16:])&g.k2 == g.c2 && binary.LittleEndian.Uint64(b[24:])&g.k3 == g.c3) {
 						f = g
 						s.i += n
 					}
@@ -603,19 +619,19 @@ func (s *v1Scanner) object(sc *schema, o *v1Obj, depth int) bool {
 			if !s.keep(f, o, c, depth) {
 				return false
 			}
-		case c == '"' && fs.kind == kString:
+		case c == '"' && f.vk == vString:
 			if !s.skipString() {
 				return false
 			}
-		case c == 't' && fs.kind == kBool:
+		case c == 't' && f.vk == vBool:
 			if !s.literal("true") {
 				return false
 			}
-		case c == 'f' && fs.kind == kBool:
+		case c == 'f' && f.vk == vBool:
 			if !s.literal("false") {
 				return false
 			}
-		case c == '{' && fs.kind == kPtr && fs.elem.kind == kStruct && depth < maxScanDepth:
+		case c == '{' && f.vk == vStructPtr && depth < maxScanDepth:
 			if !s.object(fs.elem, nil, depth+1) {
 				return false
 			}
@@ -715,20 +731,30 @@ func (s *schema) index() {
 	for name, f := range s.fields {
 		f.w0, f.w1 = keyWords([]byte(name), 0, len(name))
 		f.colon, f.owner = `"`+name+`":`, s
+		switch {
+		case f.s.kind == kString:
+			f.vk = vString
+		case f.s.kind == kBool:
+			f.vk = vBool
+		case f.s.kind == kPtr && f.s.elem.kind == kStruct:
+			f.vk = vStructPtr
+		}
 		f.clen = uint8(min(len(f.colon), 255))
 		f.envelope = strings.EqualFold(name, "statuses") || strings.EqualFold(name, "results")
-		if n := len(f.colon); n <= 16 {
-			var buf [16]byte
+		if n := len(f.colon); n <= 32 {
+			var buf [32]byte
 			copy(buf[:], f.colon)
-			f.c0, f.c1 = binary.LittleEndian.Uint64(buf[:]), binary.LittleEndian.Uint64(buf[8:])
-			f.k0, f.k1 = ^uint64(0), ^uint64(0)
-			switch {
-			case n < 8:
-				f.k0, f.k1 = 1<<(8*n)-1, 0
-			case n == 8:
-				f.k1 = 0
-			case n < 16:
-				f.k1 = 1<<(8*(n-8)) - 1
+			c, k := [4]*uint64{&f.c0, &f.c1, &f.c2, &f.c3}, [4]*uint64{&f.k0, &f.k1, &f.k2, &f.k3}
+			for w := range 4 {
+				*c[w] = binary.LittleEndian.Uint64(buf[8*w:])
+				switch m := n - 8*w; {
+				case m >= 8:
+					*k[w] = ^uint64(0)
+				case m > 0:
+					*k[w] = 1<<(8*m) - 1
+				default:
+					*k[w] = 0
+				}
 			}
 		}
 		j := keyHash(len(name), f.w0, f.w1) & uint32(n-1)
