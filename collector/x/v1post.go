@@ -76,23 +76,17 @@ func (sp span) empty() bool { return sp.end == sp.start }
 // are wired once per scratch (v1Scratch.wire): a field whose object no
 // post reads has none, and is only checked.
 type v1Obj struct {
+	v1Vals
+	kid [7]*v1Obj
+}
+
+// v1Vals are a v1Obj's values, zeroed between statuses.
+type v1Vals struct {
 	str    [7]span
 	num    [6]int64
 	coords [2]float64
 	tags   [2]int32 // the hashtags' texts, v1Scanner.tags[tags[0]:tags[1]]
 	has    uint8    // by kid slot: the field held an object (not null)
-	kid    [7]*v1Obj
-}
-
-// reset zeroes o and the kids it used, keeping the wiring.
-func (o *v1Obj) reset() {
-	for i, k := range o.kid {
-		if o.has&(1<<i) != 0 && k != nil {
-			k.reset()
-		}
-	}
-	kid := o.kid
-	*o = v1Obj{kid: kid}
 }
 
 // What the scanner does with a field postFromTweetV1 reads.
@@ -205,7 +199,9 @@ func (sc *v1Scratch) wire() {
 
 // done clears the status and gives the scratch back.
 func (sc *v1Scratch) done() {
-	sc.objs[objTweet].reset()
+	for i := range sc.objs {
+		sc.objs[i].v1Vals = v1Vals{}
+	}
 	sc.tags = sc.tags[:0]
 	sc.strs.raw = nil
 	scratchPool.Put(sc)
