@@ -601,10 +601,10 @@ func (s *v1Scanner) object(sc *schema, o *v1Obj, depth int) bool {
 		if depth == 0 && f.envelope {
 			return false // perhaps an envelope: FormatTwitterV1.Parse decides
 		}
-		if seen[f.n/64]&(1<<(f.n%64)) != 0 {
+		if seen[uint32(f.n)/64%2]&(1<<(uint32(f.n)%64)) != 0 {
 			return false // a repeated key: the full decoder merges them
 		}
-		seen[f.n/64] |= 1 << (f.n % 64)
+		seen[uint32(f.n)/64%2] |= 1 << (uint32(f.n) % 64)
 		// The commonest values here, the others by value.
 		s.skipSpace()
 		if s.i >= len(s.b) {
