@@ -87,6 +87,14 @@ func TestScanMatchesStd(t *testing.T) {
 		head + `,"text":"q #AllForPalestine","quoted_status":{"id_str":"9","text":"#Other","user":{"screen_name":"c"},"entities":{"hashtags":[{"text":"Other"}]}}}`,
 		head + `,"text":"q","quoted_status":{}}`,
 		head + `,"text":"q","quoted_status":null,"retweeted_status":null}`,
+		// Kept strings with escapes and invalid UTF-8, hashtags null or
+		// empty, coordinates short, long, null or of other numbers.
+		`{"id_str":"5","created_at":"Mon Nov 30 10:00:00 +0000 2026","user":{"id_str":"2","screen_name":"a\u00e9","name":"A\nB","location":"Gaza \ud83c\uddf5"},"full_text":"caf\u00e9 #Caf\u00e9 \"x\"","entities":{"hashtags":[{"text":"Caf\u00e9"},null,{}]},"place":{"country_code":"P\u0053"},"coordinates":{"type":"Po\u0069nt","coordinates":[1,null,3]}}`,
+		"{\"id_str\":\"5\",\"created_at\":\"Mon Nov 30 10:00:00 +0000 2026\",\"user\":{\"id_str\":\"2\",\"name\":\"bad \xff\xfe name\"},\"text\":\"#a\xc3 b\",\"coordinates\":{\"type\":\"point\",\"coordinates\":[-0,1e2]}}",
+		head + `,"text":"#a","entities":{"hashtags":[null]},"coordinates":{"type":"Point","coordinates":[1.5]}}`,
+		head + `,"text":"#a","entities":{"hashtags":[]},"extended_tweet":{"full_text":"","entities":{"hashtags":[{"text":"b"}]}}}`,
+		head + `,"text":"#a","entities":null,"extended_tweet":{"full_text":"long #c","entities":null}}`,
+		head + `,"text":"RT","retweeted_status":{"id_str":"4","text":"t #x","extended_tweet":{"full_text":"full #y \u00e9","entities":{"hashtags":[{"text":"y"}]}},"user":{"screen_name":"\u0062"}}}`,
 	} {
 		got, gerr, ok := scanPost([]byte(embedded), now)
 		want, werr := parseTweetV1Std([]byte(embedded), now)
@@ -110,6 +118,31 @@ func TestScanMatchesStd(t *testing.T) {
 		if scanV1([]byte(odd)) {
 			t.Errorf("%s: taken by the fast path", odd)
 		}
+	}
+}
+
+// TestScanPostsKeepTheirStrings: an import's posts, whose strings are cut
+// from blocks shared by many statuses, still hold, once thousands more
+// statuses are scanned, the posts encoding/json gives.
+func TestScanPostsKeepTheirStrings(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	statuses, _ := v1Corpus(t, 3000)
+	var posts []store.Post
+	var taken []int
+	for i, raw := range statuses {
+		p, err, ok := scanPost(raw, now)
+		if ok && err == nil {
+			posts, taken = append(posts, p), append(taken, i)
+		}
+	}
+	for k, i := range taken {
+		want, err := parseTweetV1Std(statuses[i], now)
+		if err != nil || !reflect.DeepEqual(posts[k], want) {
+			t.Fatalf("status %d, read again: %+v\nstd %v %+v", i, posts[k], err, want)
+		}
+	}
+	if len(taken) < 3000 {
+		t.Fatalf("only %d posts", len(taken))
 	}
 }
 
