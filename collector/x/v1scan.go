@@ -1094,10 +1094,15 @@ func (s *v1Scanner) scanString() (escaped, ascii bool, ok bool) {
 	for i < len(b) {
 		// Eight bytes at a time while none is a quote, a backslash or a
 		// control character.
+		// The lowest byte flagged is exactly the first of those (above
+		// it, borrows can flag more): the bytes below it are passed too.
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
 			q, bs := x^(ones*'"'), x^(ones*'\\')
-			if ((q-ones)&^q|(bs-ones)&^bs|(x-ones*0x20)&^x)&highs != 0 {
+			if m := ((q-ones)&^q | (bs-ones)&^bs | (x-ones*0x20)&^x) & highs; m != 0 {
+				k := bits.TrailingZeros64(m) / 8
+				hi |= x & (1<<(8*k) - 1)
+				i += k
 				break
 			}
 			hi |= x

@@ -456,3 +456,52 @@ func TestScanSourcesAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestScanString: the scanner's reading of a string, eight bytes at a time
+// and then from the first byte that stops it, agrees with encoding/json on
+// whether it is a string, and with a byte-by-byte reading on where it ends
+// and whether it holds an escape or a byte beyond ASCII, for strings with
+// every special byte at every position of the first words.
+func TestScanString(t *testing.T) {
+	specials := []string{`"`, `\\`, `\"`, `\n`, `\u00e9`, `\x`, "\x01", "\x1f", "\x7f", "\x80", "é", " ", "a"}
+	for n := 0; n < 20; n++ {
+		for _, sp := range specials {
+			for _, tail := range []string{`"`, `xyz"`, `"  `, ``, `\`} {
+				body := strings.Repeat("a", n) + sp + strings.Repeat("b", n%5)
+				b := []byte(`"` + body + tail)
+				s := v1Scanner{b: b}
+				escaped, ascii, ok := s.scanString()
+				var str string
+				wantOK := json.NewDecoder(bytes.NewReader(b)).Decode(&str) == nil // the first value only
+				// By hand: the end, an escape, ASCII.
+				i, wantEsc, wantASCII, handOK := 1, false, true, false
+				for i < len(b) {
+					c := b[i]
+					if c == '"' {
+						handOK = true
+						i++
+						break
+					}
+					if c < 0x20 {
+						break
+					}
+					if c >= 0x80 {
+						wantASCII = false
+					}
+					if c == '\\' {
+						wantEsc = true
+						i += 2
+						continue
+					}
+					i++
+				}
+				if ok != wantOK {
+					t.Fatalf("%q: taken %v, encoding/json %v", b, ok, wantOK)
+				}
+				if ok && (s.i != i || escaped != wantEsc || ascii != wantASCII || !handOK) {
+					t.Fatalf("%q: end %d escaped %v ascii %v, want %d %v %v", b, s.i, escaped, ascii, i, wantEsc, wantASCII)
+				}
+			}
+		}
+	}
+}
