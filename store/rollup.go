@@ -539,6 +539,25 @@ type RollupTx struct {
 	tx                         *bolt.Tx
 	meta, cells, members, tops *bolt.Bucket
 	arena                      []byte // for values written (PutCellBytes), valid until the transaction ends
+	// cursors kept for reading single keys (get): bbolt's Bucket.Get
+	// allocates a cursor and grows its stack on every call, a kept
+	// cursor's Seek reuses them. keyBuf holds the key looked up.
+	cellCur, memberCur *bolt.Cursor
+	keyBuf             []byte
+}
+
+// get is b.Get(key) through the cursor *c, which it makes the first time:
+// Seek starts from the bucket's root each time, so the cursor stays right
+// across writes to b in the transaction.
+func get(c **bolt.Cursor, b *bolt.Bucket, key []byte) []byte {
+	if *c == nil {
+		*c = b.Cursor()
+	}
+	k, v := (*c).Seek(key)
+	if k == nil || !bytes.Equal(k, key) {
+		return nil
+	}
+	return v
 }
 
 func newRollupTx(tx *bolt.Tx) *RollupTx {
@@ -694,7 +713,8 @@ func (t *RollupTx) Posts(after uint64, limit int, fn func(seq uint64, p *Post) e
 
 // Cell returns a cell's figures; ok is false when the cell does not exist.
 func (t *RollupTx) Cell(k CellKey) (f Figures, ok bool, err error) {
-	v := t.cells.Get(k.bytes())
+	t.keyBuf = k.Append(t.keyBuf[:0])
+	v := get(&t.cellCur, t.cells, t.keyBuf)
 	if v == nil {
 		return Figures{}, false, nil
 	}
@@ -807,7 +827,8 @@ func (t *RollupTx) AllCells(fn func(Cell) error) error {
 
 // Member returns an author's record in a campaign; ok is false when absent.
 func (t *RollupTx) Member(k MemberKey) (m Member, ok bool, err error) {
-	v := t.members.Get(k.bytes())
+	t.keyBuf = k.Append(t.keyBuf[:0])
+	v := get(&t.memberCur, t.members, t.keyBuf)
 	if v == nil {
 		return Member{}, false, nil
 	}
