@@ -644,10 +644,12 @@ func (t *RollupTx) PostBuckets(after, upto uint64, fn func(seq uint64, bucket in
 }
 
 // PostsAt calls fn for the posts with the given sequence numbers, in
-// increasing order.
+// increasing order. The posts are decoded into one Post: fn's p is valid
+// until fn returns (its strings stay).
 func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) error {
 	c := t.tx.Bucket(bucketPosts).Cursor()
 	var k, v []byte
+	var dec postDecoder
 	for _, seq := range seqs {
 		key := be64(seq)
 		// The posts are in log order, and mostly near one another: step
@@ -662,11 +664,11 @@ func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) er
 		if k == nil || !bytes.Equal(k, key) {
 			return fmt.Errorf("post %d: not in the log", seq)
 		}
-		var p Post
-		if err := decodeStored(t.tx, v, &p); err != nil {
+		p, err := dec.decode(t.tx, v)
+		if err != nil {
 			return fmt.Errorf("post %d: %w", seq, err)
 		}
-		if err := fn(seq, &p); err != nil {
+		if err := fn(seq, p); err != nil {
 			return err
 		}
 	}
