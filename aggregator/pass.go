@@ -368,7 +368,7 @@ func mergeCells(lists [][]cellKV) []cellKV {
 			buf = make([]cellEntry, 0, blockSize)
 		}
 		e := same[0].e
-		buf = append(buf, cellEntry{key: e.key, f: e.base, base: e.base})
+		buf = append(buf, cellEntry{key: e.key, value2: e.value2, f: e.base, base: e.base})
 		c := &buf[len(buf)-1]
 		for _, x := range same {
 			addChange(&c.f, x.e.f, x.e.base)

@@ -136,9 +136,39 @@ func periodOfCell(id cellID) uint64 {
 }
 
 type cellEntry struct {
-	key  store.CellKey
-	f    store.Figures
+	key store.CellKey
+	// value2, when not "", is the second part of the key's value, which is
+	// key.Value + "/" + value2 (cellID.value2): the key is encoded
+	// (appendKey) without building the value
+	value2 string
+	f      store.Figures
 	base store.Figures // as read from the store, for merging (see foldPass)
+}
+
+// keyLen is the length of the cell's key encoded.
+func (e *cellEntry) keyLen() int {
+	if e.value2 != "" {
+		return e.key.Len() + 1 + len(e.value2)
+	}
+	return e.key.Len()
+}
+
+// appendKey appends the cell's key encoded (store.CellKey.Append) to b.
+func (e *cellEntry) appendKey(b []byte) []byte {
+	b = e.key.Append(b)
+	if e.value2 != "" {
+		b = append(append(b, '/'), e.value2...)
+	}
+	return b
+}
+
+// fullKey is the cell's key.
+func (e *cellEntry) fullKey() store.CellKey {
+	k := e.key
+	if e.value2 != "" {
+		k.Value += "/" + e.value2
+	}
+	return k
 }
 
 // memberID names a member record: campaign index, interned day (the id of
@@ -503,22 +533,24 @@ func (s *state) mapCell(pc *periodCells, id cellID) (*store.Figures, error) {
 
 // newCell reads a cell the batch had not touched yet from the store.
 func (s *state) newCell(id cellID) (*cellEntry, error) {
-	k := store.CellKey{Campaign: s.a.campaigns[id.camp].Name, Grain: id.grain, Dim: s.strs[id.dim], Period: s.strs[id.period], Value: s.strs[id.value]}
-	if id.value2 != 0 {
-		k.Value += "/" + s.strs[id.value2]
-	}
-	var f store.Figures
-	if !s.changesOnly {
-		var err error
-		if f, _, err = s.tx.Cell(k); err != nil {
-			return nil, err
-		}
-	}
 	if len(s.cellBuf) == cap(s.cellBuf) {
 		s.cellBuf = make([]cellEntry, 0, blockSize)
 	}
-	s.cellBuf = append(s.cellBuf, cellEntry{key: k, f: f, base: f})
+	s.cellBuf = append(s.cellBuf, cellEntry{key: store.CellKey{Campaign: s.a.campaigns[id.camp].Name, Grain: id.grain, Dim: s.strs[id.dim], Period: s.strs[id.period], Value: s.strs[id.value]}})
 	e := &s.cellBuf[len(s.cellBuf)-1]
+	if id.value2 != 0 {
+		if e.value2 = s.strs[id.value2]; e.value2 == "" {
+			e.key.Value += "/" // value2 "" stands for none
+		}
+	}
+	if !s.changesOnly {
+		f, _, err := s.tx.Cell(e.fullKey())
+		if err != nil {
+			s.cellBuf = s.cellBuf[:len(s.cellBuf)-1]
+			return nil, err
+		}
+		e.f, e.base = f, f
+	}
 	s.cellList = append(s.cellList, e)
 	return e, nil
 }
@@ -975,7 +1007,7 @@ func (s *state) sorted() ([]cellKV, []memberKV) {
 	}
 	cells := make([]cellKV, 0, len(s.cellList))
 	for _, e := range s.cellList {
-		cells = append(cells, cellKV{keep(e.key.Append(alloc(e.key.Len()))), e})
+		cells = append(cells, cellKV{keep(e.appendKey(alloc(e.keyLen()))), e})
 	}
 	slices.SortFunc(cells, func(x, y cellKV) int { return bytes.Compare(x.enc, y.enc) })
 	members := make([]memberKV, 0, len(s.memberList))
