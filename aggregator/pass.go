@@ -113,6 +113,8 @@ func (a *Aggregator) startFold(wm uint64, pass store.Pass, pp *passPosts, hi int
 				begun.Done()
 				st := newState(a, view, h)
 				st.changesOnly = true
+				st.periodCache = a.takePeriodCache()
+				defer a.givePeriodCache(st.periodCache)
 				want := func(bucket int) bool { return (bucket-lo)*k/(hi-lo) == g }
 				if err := pp.fold(st, view, want); err != nil {
 					return err
