@@ -555,6 +555,35 @@ func (s *state) newCell(id cellID) (*cellEntry, error) {
 	return e, nil
 }
 
+// inCell is cellOf for dv, the jth entry of a PeriodMember.In, in the
+// cells pc of the period (nil: looked up): the cell of a dimension of
+// contributionDims is found by the dimension's index (mostly j: an In
+// holds them mostly in their order) and the value's ids (valueIDs), as
+// addContribution finds a post's, rather than by hashing its strings.
+func (s *state) inCell(camp uint16, g store.Grain, period uint32, pc *periodCells, j int, dv store.DimValue) (*store.Figures, error) {
+	d := -1
+	if j < len(contributionDims) && dv.Dim == contributionDims[j] {
+		d = j
+	} else {
+		for i := range contributionDims {
+			if dv.Dim == contributionDims[i] {
+				d = i
+				break
+			}
+		}
+	}
+	if d < 0 {
+		return s.cellOf(camp, g, period, dv)
+	}
+	id := cellID{camp: camp, grain: g, dim: s.dimIDs[d], period: period}
+	var dense int32
+	id.value, dense = s.valueIDs(d, dv.Value)
+	if pc == nil {
+		pc = s.periodCellsAt(grainIndex(g), periodOfCell(id))
+	}
+	return s.denseCell(pc, id, dense)
+}
+
 // cellOf is the cell of dimension value dv in a period (interned) of a
 // campaign (by index) and grain: cell, without building its string key.
 func (s *state) cellOf(camp uint16, g store.Grain, period uint32, dv store.DimValue) (*store.Figures, error) {
@@ -704,8 +733,8 @@ func (s *state) addContribution(co *contribution) error {
 				return fmt.Errorf("author %s: no record of their first period %s", co.author, p1)
 			}
 			pid := s.intern(p1)
-			for _, dv := range prev.m.Periods[i].In {
-				f, err := s.cellOf(x.camp, g, pid, dv)
+			for j, dv := range prev.m.Periods[i].In {
+				f, err := s.inCell(x.camp, g, pid, nil, j, dv)
 				if err != nil {
 					return err
 				}
@@ -758,9 +787,8 @@ func (s *state) addContribution(co *contribution) error {
 		}
 		if co.at >= pm.LastSeen {
 			if !fresh[gi] && co.follow != pm.Followers {
-				for _, dv := range pm.In {
-					id.dim, id.value = s.intern(dv.Dim), s.intern(dv.Value)
-					f, err := s.cellAt(id)
+				for j, dv := range pm.In {
+					f, err := s.inCell(x.camp, g, x.periods[gi], x.pcs[gi], j, dv)
 					if err != nil {
 						return err
 					}
