@@ -144,7 +144,7 @@ func (a *Aggregator) startFold(wm uint64, pass store.Pass, pp *passPosts, hi int
 // collector works through, under tagpulse's memory limit.
 func (s *state) release() {
 	s.periods, s.other, s.cellList, s.minutes = nil, nil, nil, nil
-	s.authors, s.authorBuf, s.memberList, s.memberBuf, s.dvBuf = nil, nil, nil, nil, nil
+	s.authors, s.authorBuf, s.memberList, s.memberBuf, s.dvBuf, s.pmBuf = nil, nil, nil, nil, nil, nil
 	s.ids, s.scratch, s.periodCache = nil, nil, periodCache{}
 }
 

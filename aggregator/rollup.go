@@ -38,9 +38,10 @@ type state struct {
 	authorBuf  []authorRecs
 	memberList []*memberEntry
 	memberBuf  []memberEntry
-	dvBuf      []store.DimValue  // storage for new PeriodMember.In lists
-	strs       []string          // interned strings by id; id 0 is none
-	ids        map[string]uint32 // interned string → id
+	dvBuf      []store.DimValue     // storage for new PeriodMember.In lists
+	pmBuf      []store.PeriodMember // storage for new Member.Periods lists
+	strs       []string             // interned strings by id; id 0 is none
+	ids        map[string]uint32    // interned string → id
 	// last is, per slot of a contribution's strings, the last string
 	// interned there: consecutive posts mostly share day and hour
 	last [internSlots]struct {
@@ -142,7 +143,7 @@ type cellEntry struct {
 	// (appendKey) without building the value
 	value2 string
 	f      store.Figures
-	base store.Figures // as read from the store, for merging (see foldPass)
+	base   store.Figures // as read from the store, for merging (see foldPass)
 }
 
 // keyLen is the length of the cell's key encoded.
@@ -674,6 +675,17 @@ func (s *state) inList(n int) []store.DimValue {
 	return s.dvBuf[i : i : i+n]
 }
 
+// periodList returns an empty list of capacity n for a new
+// Member.Periods, from storage allocated in blocks, as inList does.
+func (s *state) periodList(n int) []store.PeriodMember {
+	if cap(s.pmBuf)-len(s.pmBuf) < n {
+		s.pmBuf = make([]store.PeriodMember, 0, max(n, blockSize))
+	}
+	i := len(s.pmBuf)
+	s.pmBuf = s.pmBuf[:i+n]
+	return s.pmBuf[i : i : i+n]
+}
+
 var periodGrains = [...]store.Grain{store.GrainDay, store.GrainHour}
 
 // add folds one post into the rollups. The rules, per campaign it belongs to:
@@ -767,7 +779,7 @@ func (s *state) addContribution(co *contribution) error {
 		i := m.Period(g, periods[gi])
 		if i < 0 {
 			if m.Periods == nil {
-				m.Periods = make([]store.PeriodMember, 0, 2)
+				m.Periods = s.periodList(min(gi+1, 2)) // a campaign record has one, a day's its day and hours
 			}
 			m.Periods = append(m.Periods, store.PeriodMember{Grain: g, Period: periods[gi], FirstSeen: co.at, LastSeen: co.at, Followers: co.follow,
 				In: s.inList(len(co.dimsFor(g)))})
