@@ -239,16 +239,18 @@ func decompressPostTo(dst, b []byte) (v []byte, err error) {
 }
 
 // postDecoder decodes the posts of a walk of the log (decodeStored), one
-// after another, into one Post and one buffer: the decoded strings are
-// copies, so the buffer is free again once a post is decoded.
+// after another, into one Post (and its hashtags' list) and one buffer:
+// the decoded strings are copies, so the buffer is free again once a post
+// is decoded.
 type postDecoder struct {
 	p   Post
 	buf []byte
 }
 
 // decode decodes b, read in tx, into d.p, which stays valid until the next
-// decode.
+// decode: its Hashtags's memory is reused too.
 func (d *postDecoder) decode(tx *bolt.Tx, b []byte) (*Post, error) {
+	tags := d.p.Hashtags
 	d.p = Post{}
 	if len(b) > 0 && (b[0] == postS2 || b[0] == postS2Head) {
 		v, err := decompressPostTo(d.buf, b)
@@ -263,7 +265,7 @@ func (d *postDecoder) decode(tx *bolt.Tx, b []byte) (*Post, error) {
 		if cap(v) <= 64<<10 { // a huge one is not kept
 			d.buf = v[:0]
 		}
-		return &d.p, decodePostV3(v, &d.p)
+		return &d.p, decodePostV3Tags(v, &d.p, tags)
 	}
 	return &d.p, decodeStored(tx, b, &d.p)
 }
