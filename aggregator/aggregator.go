@@ -410,11 +410,11 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			if err != nil {
 				return err
 			}
-			changes := cellChanges(cells)
+			changes, ncells := cellChanges(cells)
 			if err := st.write(nil, members); err != nil {
 				return err
 			}
-			a.hint.cells = len(cells)
+			a.hint.cells = ncells
 			touched = st.touched // its top lists
 			accTouched = addTouched(accTouched, st.touched)
 			if hi < store.AuthorBuckets {
