@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -807,11 +808,11 @@ func (s *state) addContribution(co *contribution) error {
 					f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 				}
 				if g == store.GrainDay {
-					for _, k := range firstKeys(c, period, pm.FirstSeen) {
-						f, err := s.cell(k)
-						if err != nil {
-							return err
-						}
+					fs, err := s.firstCellsAt(co, &x, pm.FirstSeen)
+					if err != nil {
+						return err
+					}
+					for _, f := range fs {
 						f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 					}
 				}
@@ -925,6 +926,42 @@ func firstKeys(c *store.Campaign, day string, first int64) [2]store.CellKey {
 	return firstCells(c, day, periodOf(c, store.GrainHour, first), minuteOf(first))
 }
 
+// firstCellsAt are the cells of firstKeys(co.campaign, co.day, first) for
+// the day of contribution co (its ids x): found by the ids of first's
+// minute in the periodCache, as a post's own cells are, rather than by
+// formatting first's hour and minute and hashing the keys' strings.
+func (s *state) firstCellsAt(co *contribution, x *coIDs, first int64) ([2]*store.Figures, error) {
+	var out [2]*store.Figures
+	mp := s.periodCache.periodsAt(co.ci, co.campaign, time.Unix(0, first))
+	if mp == nil || mp.day != co.day {
+		for i, k := range firstKeys(co.campaign, co.day, first) {
+			f, err := s.cell(k)
+			if err != nil {
+				return out, err
+			}
+			out[i] = f
+		}
+		return out, nil
+	}
+	var hour, minute uint32
+	var mc *minuteCells
+	if mp.interned {
+		hour, minute, mc = mp.hourID, mp.minuteID, mp.mc
+	} else {
+		hour, minute = s.intern(mp.hour), s.intern(mp.minute)
+		mc = s.minuteCellsOf(minuteKey{camp: x.camp, day: x.periods[1], minute: minute})
+	}
+	f, err := s.cellAt(cellID{camp: x.camp, grain: store.GrainDay, dim: s.firstDim, period: x.periods[1], value: hour})
+	if err != nil {
+		return out, err
+	}
+	out[0] = f
+	if out[1], err = s.minuteCellIn(mc, cellID{camp: x.camp, grain: store.GrainDay, dim: s.minuteDim, period: x.periods[1], value: minute}, -1); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
 // firstCells are firstKeys for an hour and a minute already formatted.
 func firstCells(c *store.Campaign, day, hour, minute string) [2]store.CellKey {
 	return [2]store.CellKey{
@@ -941,13 +978,12 @@ func (s *state) firstHour(co *contribution, x *coIDs, day *store.PeriodMember, f
 		if co.at >= day.FirstSeen {
 			return nil
 		}
-		old := firstKeys(co.campaign, co.day, day.FirstSeen)
+		old, err := s.firstCellsAt(co, x, day.FirstSeen)
+		if err != nil {
+			return err
+		}
 		day.FirstSeen = co.at
-		for _, k := range old {
-			f, err := s.cell(k)
-			if err != nil {
-				return err
-			}
+		for _, f := range old {
 			f.Participants--
 			f.Reach = store.AddReach(f.Reach, -day.Followers)
 		}
