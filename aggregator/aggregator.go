@@ -133,6 +133,9 @@ type Aggregator struct {
 	// the minutes of one hour share its string, which compares equal to
 	// itself without reading its bytes
 	periodStrs map[string]string
+	// periodCaches are the periodCaches of the workers of the last pass,
+	// for the next pass's (takePeriodCache)
+	periodCaches chan periodCache
 }
 
 // New returns an aggregator over db for the given campaigns. Each is
@@ -169,7 +172,8 @@ func New(db *store.DB, campaigns []store.Campaign, opts Options) *Aggregator {
 		}
 		resolved[i] = r
 	}
-	a := &Aggregator{db: db, campaigns: resolved, byName: map[string]*store.Campaign{}, opts: opts, log: opts.Logger, subs: map[chan struct{}]string{}}
+	a := &Aggregator{db: db, campaigns: resolved, byName: map[string]*store.Campaign{}, opts: opts, log: opts.Logger, subs: map[chan struct{}]string{},
+		periodCaches: make(chan periodCache, opts.Workers)}
 	for i := range a.campaigns {
 		a.byName[a.campaigns[i].Name] = &a.campaigns[i]
 	}
@@ -406,11 +410,11 @@ func (a *Aggregator) step() (int, bool, map[string]bool, error) {
 			if err != nil {
 				return err
 			}
-			changes := cellChanges(cells)
+			changes, ncells := cellChanges(cells)
 			if err := st.write(nil, members); err != nil {
 				return err
 			}
-			a.hint.cells = len(cells)
+			a.hint.cells = ncells
 			touched = st.touched // its top lists
 			accTouched = addTouched(accTouched, st.touched)
 			if hi < store.AuthorBuckets {
@@ -716,6 +720,34 @@ func newPeriodCache(a *Aggregator) periodCache {
 	return periodCache{a: a, byCamp: make([]map[int64]*minutePeriods, len(a.campaigns))}
 }
 
+// takePeriodCache returns a periodCache a worker of a pass used before
+// (givePeriodCache), with its minutes' periods, or a new one: the
+// workers of a catch-up's passes meet the same minutes in every pass.
+func (a *Aggregator) takePeriodCache() periodCache {
+	select {
+	case pc := <-a.periodCaches:
+		return pc
+	default:
+		return newPeriodCache(a)
+	}
+}
+
+// givePeriodCache keeps pc, of a state that is done, for another
+// (takePeriodCache), without what its entries hold of that state.
+func (a *Aggregator) givePeriodCache(pc periodCache) {
+	for _, m := range pc.byCamp {
+		for _, mp := range m {
+			if mp != nil {
+				mp.forget()
+			}
+		}
+	}
+	select {
+	case a.periodCaches <- pc:
+	default:
+	}
+}
+
 // campaignMinute names a minute of a campaign: its index and the Unix
 // minute.
 type campaignMinute struct {
@@ -750,6 +782,12 @@ type minutePeriods struct {
 	pcs                     [3]*periodCells
 	mc                      *minuteCells
 	firstHour               *store.Figures // the day's first_hour cell of the hour, once looked up
+}
+
+// forget drops what mp holds of the state that used it: its ids and cells.
+func (mp *minutePeriods) forget() {
+	mp.interned, mp.dayID, mp.hourID, mp.minuteID = false, 0, 0, 0
+	mp.pcs, mp.mc, mp.firstHour = [3]*periodCells{}, nil, nil
 }
 
 // periodsAt returns the periods of instant t in campaign ci, or nil when

@@ -39,11 +39,12 @@ const _ = uint8(store.AuthorBuckets - 1)
 // before it wrote.
 //
 // Each worker also encodes and sorts its cells' and members' keys, and
-// encodes its members. The writer then merges them (mergeCells,
-// mergeMembers, mergeStates) into one state over tx. Authors are disjoint
-// between the ranges, so the cells' changes add up, and each member record
-// is one worker's.
-func (a *Aggregator) foldPass(tx *store.RollupTx, f *passFold) (*state, []cellKV, []memberKV, error) {
+// encodes its members. The writer then merges them (cellChanges,
+// mergeMembers, mergeStates) into one state over tx and the changes to the
+// cells. Authors are disjoint between the ranges, so the cells' changes
+// add up, and each member record is one worker's. foldPass returns the
+// cells as one list a worker.
+func (a *Aggregator) foldPass(tx *store.RollupTx, f *passFold) (*state, [][]cellKV, []memberKV, error) {
 	if f.k <= 1 {
 		st := newState(a, tx, a.hint)
 		st.changesOnly = true
@@ -51,7 +52,7 @@ func (a *Aggregator) foldPass(tx *store.RollupTx, f *passFold) (*state, []cellKV
 			return nil, nil, nil, err
 		}
 		cells, members := st.sorted()
-		return st, cells, members, nil
+		return st, [][]cellKV{cells}, members, nil
 	}
 	<-f.done
 	for _, err := range f.errs {
@@ -59,7 +60,6 @@ func (a *Aggregator) foldPass(tx *store.RollupTx, f *passFold) (*state, []cellKV
 			return nil, nil, nil, err
 		}
 	}
-	mc := mergeCells(f.cells)
 	mm, err := mergeMembers(f.members)
 	if err != nil {
 		return nil, nil, nil, err
@@ -68,7 +68,7 @@ func (a *Aggregator) foldPass(tx *store.RollupTx, f *passFold) (*state, []cellKV
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return m, mc, mm, nil
+	return m, f.cells, mm, nil
 }
 
 // A passFold is the fold of one pass by the workers (foldPass), under way
@@ -113,6 +113,8 @@ func (a *Aggregator) startFold(wm uint64, pass store.Pass, pp *passPosts, hi int
 				begun.Done()
 				st := newState(a, view, h)
 				st.changesOnly = true
+				st.periodCache = a.takePeriodCache()
+				defer a.givePeriodCache(st.periodCache)
 				want := func(bucket int) bool { return (bucket-lo)*k/(hi-lo) == g }
 				if err := pp.fold(st, view, want); err != nil {
 					return err
@@ -142,30 +144,50 @@ func (a *Aggregator) startFold(wm uint64, pass store.Pass, pp *passPosts, hi int
 // collector works through, under tagpulse's memory limit.
 func (s *state) release() {
 	s.periods, s.other, s.cellList, s.minutes = nil, nil, nil, nil
-	s.authors, s.authorBuf, s.memberList, s.memberBuf, s.dvBuf = nil, nil, nil, nil, nil
+	s.authors, s.authorBuf, s.memberList, s.memberBuf, s.dvBuf, s.pmBuf = nil, nil, nil, nil, nil, nil
 	s.ids, s.scratch, s.periodCache = nil, nil, periodCache{}
 }
 
-// cellChanges are the changes of a pass's cells (from foldPass, counted by
-// their changes only), without the cells that did not change: compact, for
-// the catch-up to keep until its last pass.
-func cellChanges(cells []cellKV) *store.CellChanges {
-	c := &store.CellChanges{}
+// cellChanges are the changes of a pass's cells, from the lists of its
+// workers (foldPass, each counted by its changes only, in key order),
+// without the cells that did not change: compact, for the catch-up to
+// keep until its last pass; and how many cells the lists hold. A cell is
+// the sum of each worker's change to it (the workers' states start their
+// cells at zero, see state.changesOnly; writeCells adds the stored values,
+// in the catch-up's last pass). Reach adds by store.AddReach, as in a
+// state; it saturates only past nine million authors at
+// store.MaxFollowers (see there), where a cell's figures stop being exact
+// in any order.
+func cellChanges(lists [][]cellKV) (*store.CellChanges, int) {
 	n, k := 0, 0
-	for _, x := range cells {
-		if x.e.f != x.e.base {
-			n, k = n+1, k+len(x.enc)
+	for _, l := range lists {
+		for _, x := range l {
+			if x.e.f != x.e.base {
+				n, k = n+1, k+len(x.enc)
+			}
 		}
 	}
-	c.Grow(n, k)
-	for _, x := range cells {
-		if x.e.f != x.e.base {
+	c := &store.CellChanges{}
+	c.Grow(n, k) // at most
+	cells := 0
+	mergeSorted(lists, func(c cellKV) []byte { return c.enc }, func(same []cellKV) {
+		cells++
+		// base plus each part's change
+		e := same[0].e
+		f := e.f
+		if len(same) > 1 {
+			f = e.base
+			for _, x := range same {
+				addChange(&f, x.e.f, x.e.base)
+			}
+		}
+		if f != e.base {
 			var d store.Figures
-			addChange(&d, x.e.f, x.e.base)
-			c.Append(x.enc, d)
+			addChange(&d, f, e.base)
+			c.Append(same[0].enc, d)
 		}
-	}
-	return c
+	})
+	return c, cells
 }
 
 // passCells returns the changes the finished passes of the catch-up in
@@ -284,7 +306,7 @@ func (a *Aggregator) writeCells(tx *store.RollupTx, c *store.CellChanges) error 
 // mergeStates merges states that folded posts of disjoint sets of authors,
 // each from the same committed store, into one state over tx that writes
 // the top lists one state folding every post would have written (the
-// cells and members are merged by mergeCells and mergeMembers):
+// cells and members are merged by cellChanges and mergeMembers):
 //   - a day's top posts are the first Options.TopN of the union of the
 //     parts' lists, by topPostLess, each post once (insertTopPost): each
 //     part's list is the first TopN of the stored list and its own posts,
@@ -343,39 +365,6 @@ func mergeStates(a *Aggregator, tx *store.RollupTx, parts []*state) (*state, err
 		m.topParts[k] = mergeTopParticipants(lists, a.opts.TopN)
 	}
 	return m, nil
-}
-
-// mergeCells merges the cells of states that folded posts of disjoint sets
-// of authors, each list in key order (state.sorted), into one in key
-// order: a cell is the sum of each state's change to it (the workers'
-// states start their cells at zero, see state.changesOnly; writeCells adds
-// the stored values, in the catch-up's last pass). Reach adds by store.AddReach, as in a state; it
-// saturates only past nine million authors at store.MaxFollowers (see
-// there), where a cell's figures stop being exact in any order.
-func mergeCells(lists [][]cellKV) []cellKV {
-	n := 0
-	for _, l := range lists {
-		n = max(n, len(l))
-	}
-	out := make([]cellKV, 0, n)
-	var buf []cellEntry
-	mergeSorted(lists, func(c cellKV) []byte { return c.enc }, func(same []cellKV) {
-		if len(same) == 1 {
-			out = append(out, same[0]) // base plus its one change
-			return
-		}
-		if len(buf) == cap(buf) {
-			buf = make([]cellEntry, 0, blockSize)
-		}
-		e := same[0].e
-		buf = append(buf, cellEntry{key: e.key, f: e.base, base: e.base})
-		c := &buf[len(buf)-1]
-		for _, x := range same {
-			addChange(&c.f, x.e.f, x.e.base)
-		}
-		out = append(out, cellKV{same[0].enc, c})
-	})
-	return out
 }
 
 // mergeMembers merges the changed member records of states that folded

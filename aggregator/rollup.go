@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -38,9 +39,10 @@ type state struct {
 	authorBuf  []authorRecs
 	memberList []*memberEntry
 	memberBuf  []memberEntry
-	dvBuf      []store.DimValue  // storage for new PeriodMember.In lists
-	strs       []string          // interned strings by id; id 0 is none
-	ids        map[string]uint32 // interned string → id
+	dvBuf      []store.DimValue     // storage for new PeriodMember.In lists
+	pmBuf      []store.PeriodMember // storage for new Member.Periods lists
+	strs       []string             // interned strings by id; id 0 is none
+	ids        map[string]uint32    // interned string → id
 	// last is, per slot of a contribution's strings, the last string
 	// interned there: consecutive posts mostly share day and hour
 	last [internSlots]struct {
@@ -136,9 +138,39 @@ func periodOfCell(id cellID) uint64 {
 }
 
 type cellEntry struct {
-	key  store.CellKey
-	f    store.Figures
-	base store.Figures // as read from the store, for merging (see foldPass)
+	key store.CellKey
+	// value2, when not "", is the second part of the key's value, which is
+	// key.Value + "/" + value2 (cellID.value2): the key is encoded
+	// (appendKey) without building the value
+	value2 string
+	f      store.Figures
+	base   store.Figures // as read from the store, for merging (see foldPass)
+}
+
+// keyLen is the length of the cell's key encoded.
+func (e *cellEntry) keyLen() int {
+	if e.value2 != "" {
+		return e.key.Len() + 1 + len(e.value2)
+	}
+	return e.key.Len()
+}
+
+// appendKey appends the cell's key encoded (store.CellKey.Append) to b.
+func (e *cellEntry) appendKey(b []byte) []byte {
+	b = e.key.Append(b)
+	if e.value2 != "" {
+		b = append(append(b, '/'), e.value2...)
+	}
+	return b
+}
+
+// fullKey is the cell's key.
+func (e *cellEntry) fullKey() store.CellKey {
+	k := e.key
+	if e.value2 != "" {
+		k.Value += "/" + e.value2
+	}
+	return k
 }
 
 // memberID names a member record: campaign index, interned day (the id of
@@ -503,24 +535,55 @@ func (s *state) mapCell(pc *periodCells, id cellID) (*store.Figures, error) {
 
 // newCell reads a cell the batch had not touched yet from the store.
 func (s *state) newCell(id cellID) (*cellEntry, error) {
-	k := store.CellKey{Campaign: s.a.campaigns[id.camp].Name, Grain: id.grain, Dim: s.strs[id.dim], Period: s.strs[id.period], Value: s.strs[id.value]}
-	if id.value2 != 0 {
-		k.Value += "/" + s.strs[id.value2]
-	}
-	var f store.Figures
-	if !s.changesOnly {
-		var err error
-		if f, _, err = s.tx.Cell(k); err != nil {
-			return nil, err
-		}
-	}
 	if len(s.cellBuf) == cap(s.cellBuf) {
 		s.cellBuf = make([]cellEntry, 0, blockSize)
 	}
-	s.cellBuf = append(s.cellBuf, cellEntry{key: k, f: f, base: f})
+	s.cellBuf = append(s.cellBuf, cellEntry{key: store.CellKey{Campaign: s.a.campaigns[id.camp].Name, Grain: id.grain, Dim: s.strs[id.dim], Period: s.strs[id.period], Value: s.strs[id.value]}})
 	e := &s.cellBuf[len(s.cellBuf)-1]
+	if id.value2 != 0 {
+		if e.value2 = s.strs[id.value2]; e.value2 == "" {
+			e.key.Value += "/" // value2 "" stands for none
+		}
+	}
+	if !s.changesOnly {
+		f, _, err := s.tx.Cell(e.fullKey())
+		if err != nil {
+			s.cellBuf = s.cellBuf[:len(s.cellBuf)-1]
+			return nil, err
+		}
+		e.f, e.base = f, f
+	}
 	s.cellList = append(s.cellList, e)
 	return e, nil
+}
+
+// inCell is cellOf for dv, the jth entry of a PeriodMember.In, in the
+// cells pc of the period (nil: looked up): the cell of a dimension of
+// contributionDims is found by the dimension's index (mostly j: an In
+// holds them mostly in their order) and the value's ids (valueIDs), as
+// addContribution finds a post's, rather than by hashing its strings.
+func (s *state) inCell(camp uint16, g store.Grain, period uint32, pc *periodCells, j int, dv store.DimValue) (*store.Figures, error) {
+	d := -1
+	if j < len(contributionDims) && dv.Dim == contributionDims[j] {
+		d = j
+	} else {
+		for i := range contributionDims {
+			if dv.Dim == contributionDims[i] {
+				d = i
+				break
+			}
+		}
+	}
+	if d < 0 {
+		return s.cellOf(camp, g, period, dv)
+	}
+	id := cellID{camp: camp, grain: g, dim: s.dimIDs[d], period: period}
+	var dense int32
+	id.value, dense = s.valueIDs(d, dv.Value)
+	if pc == nil {
+		pc = s.periodCellsAt(grainIndex(g), periodOfCell(id))
+	}
+	return s.denseCell(pc, id, dense)
 }
 
 // cellOf is the cell of dimension value dv in a period (interned) of a
@@ -613,6 +676,17 @@ func (s *state) inList(n int) []store.DimValue {
 	return s.dvBuf[i : i : i+n]
 }
 
+// periodList returns an empty list of capacity n for a new
+// Member.Periods, from storage allocated in blocks, as inList does.
+func (s *state) periodList(n int) []store.PeriodMember {
+	if cap(s.pmBuf)-len(s.pmBuf) < n {
+		s.pmBuf = make([]store.PeriodMember, 0, max(n, blockSize))
+	}
+	i := len(s.pmBuf)
+	s.pmBuf = s.pmBuf[:i+n]
+	return s.pmBuf[i : i : i+n]
+}
+
 var periodGrains = [...]store.Grain{store.GrainDay, store.GrainHour}
 
 // add folds one post into the rollups. The rules, per campaign it belongs to:
@@ -672,8 +746,8 @@ func (s *state) addContribution(co *contribution) error {
 				return fmt.Errorf("author %s: no record of their first period %s", co.author, p1)
 			}
 			pid := s.intern(p1)
-			for _, dv := range prev.m.Periods[i].In {
-				f, err := s.cellOf(x.camp, g, pid, dv)
+			for j, dv := range prev.m.Periods[i].In {
+				f, err := s.inCell(x.camp, g, pid, nil, j, dv)
 				if err != nil {
 					return err
 				}
@@ -706,7 +780,7 @@ func (s *state) addContribution(co *contribution) error {
 		i := m.Period(g, periods[gi])
 		if i < 0 {
 			if m.Periods == nil {
-				m.Periods = make([]store.PeriodMember, 0, 2)
+				m.Periods = s.periodList(min(gi+1, 2)) // a campaign record has one, a day's its day and hours
 			}
 			m.Periods = append(m.Periods, store.PeriodMember{Grain: g, Period: periods[gi], FirstSeen: co.at, LastSeen: co.at, Followers: co.follow,
 				In: s.inList(len(co.dimsFor(g)))})
@@ -726,20 +800,19 @@ func (s *state) addContribution(co *contribution) error {
 		}
 		if co.at >= pm.LastSeen {
 			if !fresh[gi] && co.follow != pm.Followers {
-				for _, dv := range pm.In {
-					id.dim, id.value = s.intern(dv.Dim), s.intern(dv.Value)
-					f, err := s.cellAt(id)
+				for j, dv := range pm.In {
+					f, err := s.inCell(x.camp, g, x.periods[gi], x.pcs[gi], j, dv)
 					if err != nil {
 						return err
 					}
 					f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 				}
 				if g == store.GrainDay {
-					for _, k := range firstKeys(c, period, pm.FirstSeen) {
-						f, err := s.cell(k)
-						if err != nil {
-							return err
-						}
+					fs, err := s.firstCellsAt(co, &x, pm.FirstSeen)
+					if err != nil {
+						return err
+					}
+					for _, f := range fs {
 						f.Reach = store.AddReach(f.Reach, co.follow-pm.Followers)
 					}
 				}
@@ -853,6 +926,42 @@ func firstKeys(c *store.Campaign, day string, first int64) [2]store.CellKey {
 	return firstCells(c, day, periodOf(c, store.GrainHour, first), minuteOf(first))
 }
 
+// firstCellsAt are the cells of firstKeys(co.campaign, co.day, first) for
+// the day of contribution co (its ids x): found by the ids of first's
+// minute in the periodCache, as a post's own cells are, rather than by
+// formatting first's hour and minute and hashing the keys' strings.
+func (s *state) firstCellsAt(co *contribution, x *coIDs, first int64) ([2]*store.Figures, error) {
+	var out [2]*store.Figures
+	mp := s.periodCache.periodsAt(co.ci, co.campaign, time.Unix(0, first))
+	if mp == nil || mp.day != co.day {
+		for i, k := range firstKeys(co.campaign, co.day, first) {
+			f, err := s.cell(k)
+			if err != nil {
+				return out, err
+			}
+			out[i] = f
+		}
+		return out, nil
+	}
+	var hour, minute uint32
+	var mc *minuteCells
+	if mp.interned {
+		hour, minute, mc = mp.hourID, mp.minuteID, mp.mc
+	} else {
+		hour, minute = s.intern(mp.hour), s.intern(mp.minute)
+		mc = s.minuteCellsOf(minuteKey{camp: x.camp, day: x.periods[1], minute: minute})
+	}
+	f, err := s.cellAt(cellID{camp: x.camp, grain: store.GrainDay, dim: s.firstDim, period: x.periods[1], value: hour})
+	if err != nil {
+		return out, err
+	}
+	out[0] = f
+	if out[1], err = s.minuteCellIn(mc, cellID{camp: x.camp, grain: store.GrainDay, dim: s.minuteDim, period: x.periods[1], value: minute}, -1); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
 // firstCells are firstKeys for an hour and a minute already formatted.
 func firstCells(c *store.Campaign, day, hour, minute string) [2]store.CellKey {
 	return [2]store.CellKey{
@@ -869,13 +978,12 @@ func (s *state) firstHour(co *contribution, x *coIDs, day *store.PeriodMember, f
 		if co.at >= day.FirstSeen {
 			return nil
 		}
-		old := firstKeys(co.campaign, co.day, day.FirstSeen)
+		old, err := s.firstCellsAt(co, x, day.FirstSeen)
+		if err != nil {
+			return err
+		}
 		day.FirstSeen = co.at
-		for _, k := range old {
-			f, err := s.cell(k)
-			if err != nil {
-				return err
-			}
+		for _, f := range old {
 			f.Participants--
 			f.Reach = store.AddReach(f.Reach, -day.Followers)
 		}
@@ -975,7 +1083,7 @@ func (s *state) sorted() ([]cellKV, []memberKV) {
 	}
 	cells := make([]cellKV, 0, len(s.cellList))
 	for _, e := range s.cellList {
-		cells = append(cells, cellKV{keep(e.key.Append(alloc(e.key.Len()))), e})
+		cells = append(cells, cellKV{keep(e.appendKey(alloc(e.keyLen()))), e})
 	}
 	slices.SortFunc(cells, func(x, y cellKV) int { return bytes.Compare(x.enc, y.enc) })
 	members := make([]memberKV, 0, len(s.memberList))

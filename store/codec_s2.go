@@ -188,7 +188,11 @@ func compressPost(d *s2.Dict, id uint64, v []byte, scratch *[]byte) []byte {
 
 // decompressPost returns the postV3 encoding a postS2 or postS2Head value
 // holds.
-func decompressPost(b []byte) (v []byte, err error) {
+func decompressPost(b []byte) (v []byte, err error) { return decompressPostTo(nil, b) }
+
+// decompressPostTo is decompressPost into dst's memory when it has room
+// (else into new memory).
+func decompressPostTo(dst, b []byte) (v []byte, err error) {
 	if len(b) < postS2Header {
 		return nil, errShortS2Header
 	}
@@ -215,7 +219,11 @@ func decompressPost(b []byte) (v []byte, err error) {
 			v, err = nil, errors.New("compressed post is damaged")
 		}
 	}()
-	v = make([]byte, head+n)
+	if cap(dst) >= head+n {
+		v = dst[:head+n]
+	} else {
+		v = make([]byte, head+n)
+	}
 	copy(v, b[postS2Header:postS2Header+head])
 	out, err := d.Decode(v[head:], block)
 	if err != nil {
@@ -228,6 +236,38 @@ func decompressPost(b []byte) (v []byte, err error) {
 		return nil, errors.New("compressed post holds no postV3 post")
 	}
 	return v, nil
+}
+
+// postDecoder decodes the posts of a walk of the log (decodeStored), one
+// after another, into one Post (and its hashtags' list) and one buffer:
+// the decoded strings are copies, so the buffer is free again once a post
+// is decoded.
+type postDecoder struct {
+	p   Post
+	buf []byte
+}
+
+// decode decodes b, read in tx, into d.p, which stays valid until the next
+// decode: its Hashtags's memory is reused too.
+func (d *postDecoder) decode(tx *bolt.Tx, b []byte) (*Post, error) {
+	tags := d.p.Hashtags
+	d.p = Post{}
+	if len(b) > 0 && (b[0] == postS2 || b[0] == postS2Head) {
+		v, err := decompressPostTo(d.buf, b)
+		var u *UnknownDictError
+		if errors.As(err, &u) {
+			loadPostDicts(tx) // a damaged one stays unknown
+			v, err = decompressPostTo(d.buf, b)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if cap(v) <= 64<<10 { // a huge one is not kept
+			d.buf = v[:0]
+		}
+		return &d.p, decodePostV3Tags(v, &d.p, tags)
+	}
+	return &d.p, decodeStored(tx, b, &d.p)
 }
 
 // decodeStored is decodePost for a value read in tx: a post compressed

@@ -281,7 +281,11 @@ func (r *reader) id(num bool) string {
 	return r.string()
 }
 
-func decodePostV3(b []byte, p *Post) error {
+func decodePostV3(b []byte, p *Post) error { return decodePostV3Tags(b, p, nil) }
+
+// decodePostV3Tags is decodePostV3, the post's hashtags in tags's memory
+// when it has room (its entries are overwritten).
+func decodePostV3Tags(b []byte, p *Post, tags []string) error {
 	if len(b) < 6 {
 		return errors.New("short post")
 	}
@@ -353,7 +357,11 @@ func decodePostV3(b []byte, p *Post) error {
 	if r.err != nil || n >= 1<<12 {
 		return errors.New("short post")
 	}
-	p.Hashtags = make([]string, 0, n)
+	if tags != nil && uint64(cap(tags)) >= n {
+		p.Hashtags = tags[:0]
+	} else {
+		p.Hashtags = make([]string, 0, n)
+	}
 	for i := uint64(0); i < n; i++ {
 		c := r.uvarint()
 		if c == 0 {

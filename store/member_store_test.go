@@ -117,3 +117,57 @@ func TestMixedMemberRecords(t *testing.T) {
 		t.Fatal("the member records of the mixed store differ from those written all in memberV3")
 	}
 }
+
+// TestReadsAmidWrites: member records and cells read in the transaction
+// that writes them (through the cursors a RollupTx keeps for reads) are
+// what was last written, absent keys read as absent, and a key that is a
+// prefix of a stored one is not found.
+func TestReadsAmidWrites(t *testing.T) {
+	db := storetest.Open(t)
+	r := rand.New(rand.NewPCG(3, 17))
+	err := db.UpdateRollups(func(tx *store.RollupTx) error {
+		members := map[store.MemberKey]int64{}
+		cells := map[store.CellKey]int64{}
+		for i := range 3000 {
+			mk := store.MemberKey{Campaign: "afp", Day: []string{"", "2026-11-29", "2026-11-30"}[r.IntN(3)], Author: fmt.Sprintf("x:%d", r.IntN(400))}
+			ck := store.CellKey{Campaign: "afp", Grain: store.GrainDay, Dim: store.DimCountry, Period: "2026-11-29", Value: fmt.Sprint(r.IntN(300))}
+			if r.IntN(2) == 0 {
+				m := store.Member{First: int64(i+1) * 1e9}
+				if err := tx.PutMember(mk, &m); err != nil {
+					return err
+				}
+				members[mk] = m.First
+				if err := tx.PutCell(ck, store.Figures{Posts: int64(i + 1)}); err != nil {
+					return err
+				}
+				cells[ck] = int64(i + 1)
+				continue
+			}
+			m, ok, err := tx.Member(mk)
+			if err != nil {
+				return err
+			}
+			if want, stored := members[mk]; ok != stored || m.First != want {
+				t.Fatalf("member %v: read %v, %v; want %v, %v", mk, m.First, ok, want, stored)
+			}
+			short := mk
+			short.Author = short.Author[:len(short.Author)-1]
+			if _, stored := members[short]; !stored {
+				if _, ok, err := tx.Member(short); err != nil || ok {
+					t.Fatalf("member %v (a prefix of a stored key): found %v, %v", short, ok, err)
+				}
+			}
+			f, ok, err := tx.Cell(ck)
+			if err != nil {
+				return err
+			}
+			if want, stored := cells[ck]; ok != stored || f.Posts != want {
+				t.Fatalf("cell %v: read %v, %v; want %v, %v", ck, f.Posts, ok, want, stored)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -539,6 +539,25 @@ type RollupTx struct {
 	tx                         *bolt.Tx
 	meta, cells, members, tops *bolt.Bucket
 	arena                      []byte // for values written (PutCellBytes), valid until the transaction ends
+	// cursors kept for reading single keys (get): bbolt's Bucket.Get
+	// allocates a cursor and grows its stack on every call, a kept
+	// cursor's Seek reuses them. keyBuf holds the key looked up.
+	cellCur, memberCur *bolt.Cursor
+	keyBuf             []byte
+}
+
+// get is b.Get(key) through the cursor *c, which it makes the first time:
+// Seek starts from the bucket's root each time, so the cursor stays right
+// across writes to b in the transaction.
+func get(c **bolt.Cursor, b *bolt.Bucket, key []byte) []byte {
+	if *c == nil {
+		*c = b.Cursor()
+	}
+	k, v := (*c).Seek(key)
+	if k == nil || !bytes.Equal(k, key) {
+		return nil
+	}
+	return v
 }
 
 func newRollupTx(tx *bolt.Tx) *RollupTx {
@@ -625,10 +644,12 @@ func (t *RollupTx) PostBuckets(after, upto uint64, fn func(seq uint64, bucket in
 }
 
 // PostsAt calls fn for the posts with the given sequence numbers, in
-// increasing order.
+// increasing order. The posts are decoded into one Post: fn's p is valid
+// until fn returns (its strings stay).
 func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) error {
 	c := t.tx.Bucket(bucketPosts).Cursor()
 	var k, v []byte
+	var dec postDecoder
 	for _, seq := range seqs {
 		key := be64(seq)
 		// The posts are in log order, and mostly near one another: step
@@ -643,11 +664,11 @@ func (t *RollupTx) PostsAt(seqs []uint64, fn func(seq uint64, p *Post) error) er
 		if k == nil || !bytes.Equal(k, key) {
 			return fmt.Errorf("post %d: not in the log", seq)
 		}
-		var p Post
-		if err := decodeStored(t.tx, v, &p); err != nil {
+		p, err := dec.decode(t.tx, v)
+		if err != nil {
 			return fmt.Errorf("post %d: %w", seq, err)
 		}
-		if err := fn(seq, &p); err != nil {
+		if err := fn(seq, p); err != nil {
 			return err
 		}
 	}
@@ -694,7 +715,8 @@ func (t *RollupTx) Posts(after uint64, limit int, fn func(seq uint64, p *Post) e
 
 // Cell returns a cell's figures; ok is false when the cell does not exist.
 func (t *RollupTx) Cell(k CellKey) (f Figures, ok bool, err error) {
-	v := t.cells.Get(k.bytes())
+	t.keyBuf = k.Append(t.keyBuf[:0])
+	v := get(&t.cellCur, t.cells, t.keyBuf)
 	if v == nil {
 		return Figures{}, false, nil
 	}
@@ -807,7 +829,8 @@ func (t *RollupTx) AllCells(fn func(Cell) error) error {
 
 // Member returns an author's record in a campaign; ok is false when absent.
 func (t *RollupTx) Member(k MemberKey) (m Member, ok bool, err error) {
-	v := t.members.Get(k.bytes())
+	t.keyBuf = k.Append(t.keyBuf[:0])
+	v := get(&t.memberCur, t.members, t.keyBuf)
 	if v == nil {
 		return Member{}, false, nil
 	}

@@ -185,7 +185,8 @@ func (t *RollupTx) SpillPosts(w *SpillWriter, after, upto uint64, run func(bucke
 // SpilledPosts calls fn for each post of a sealed spill's run whose author
 // bucket want wants, in the run's order (log order when the writers'
 // orders follow the log), decoding the posts as t's store does: t is a
-// transaction of the store the spill was made from.
+// transaction of the store the spill was made from. The posts are decoded
+// into one Post: fn's p is valid until fn returns (its strings stay).
 func (t *RollupTx) SpilledPosts(s *Spill, run int, want func(bucket int) bool, fn func(seq uint64, p *Post) error) error {
 	s.mu.Lock()
 	if !s.sealed {
@@ -195,6 +196,7 @@ func (t *RollupTx) SpilledPosts(s *Spill, run int, want func(bucket int) bool, f
 	chunks := s.runs[run]
 	s.mu.Unlock()
 	var buf []byte
+	var dec postDecoder
 	for _, ch := range chunks {
 		if cap(buf) < ch.len {
 			buf = make([]byte, ch.len)
@@ -217,11 +219,11 @@ func (t *RollupTx) SpilledPosts(s *Spill, run int, want func(bucket int) bool, f
 			if !want(bucket) {
 				continue
 			}
-			var p Post
-			if err := decodeStored(t.tx, v, &p); err != nil {
+			p, err := dec.decode(t.tx, v)
+			if err != nil {
 				return fmt.Errorf("post %d: %w", seq, err)
 			}
-			if err := fn(seq, &p); err != nil {
+			if err := fn(seq, p); err != nil {
 				return err
 			}
 		}

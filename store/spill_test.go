@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +29,11 @@ func TestSpillRunsInLogOrder(t *testing.T) {
 		posts = append(posts, store.Post{Platform: "x", ID: fmt.Sprint(i + 1), Source: "x", Kind: store.KindOriginal,
 			Author: store.Author{ID: fmt.Sprint(i % 97), Handle: fmt.Sprint("h", i%97)},
 			Text:   strings.Repeat("text ", i%50), CreatedAt: time.Unix(int64(1e9+i), 0)})
+		// fields some posts have and the next have not
+		if p := &posts[len(posts)-1]; i%3 == 0 {
+			p.Lang, p.RefID, p.Kind, p.Hashtags, p.Engagement = "en", fmt.Sprint(i), store.KindReply, []string{"allforpalestine"}, int64(i)
+			p.Signals = store.Signals{PlaceCountry: "PS", ProfileLocation: "Gaza"}
+		}
 	}
 	if _, err := db.Append(posts, nil); err != nil {
 		t.Fatal(err)
@@ -76,6 +82,10 @@ func TestSpillRunsInLogOrder(t *testing.T) {
 					b := store.AuthorBucket(q.Author.Key(q.Platform))
 					if p.ID != q.ID || p.Text != q.Text || p.Author != q.Author {
 						t.Errorf("post %d: got %q by %v, want %q by %v", seq, p.ID, p.Author, q.ID, q.Author)
+					}
+					// decoded into the Post of the one before: nothing of it stays
+					if stored, err := db.Get(q.Platform, q.ID); err != nil || !reflect.DeepEqual(*p, stored) {
+						t.Errorf("post %d: got %+v, stored %+v (%v)", seq, *p, stored, err)
 					}
 					if run(b) != r || !want(b) {
 						t.Errorf("post %d of bucket %d in run %d", seq, b, r)
