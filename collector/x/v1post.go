@@ -48,6 +48,9 @@ func scanPostV1(raw []byte, source string, now time.Time, p *store.Post) (err er
 	}
 	sc.strs.one = source == store.SourceImport // an import's posts are stored and dropped together
 	t := sc.fill(raw)
+	if sc.strs.refused {
+		return nil, false // encoding/json's path decides (see decodeString)
+	}
 	*p, err = postFromTweetV1(t, source, now, &sc.strs)
 	return err, true
 }
@@ -203,7 +206,7 @@ func (sc *v1Scratch) done() {
 		sc.objs[i].v1Vals = v1Vals{}
 	}
 	sc.tags = sc.tags[:0]
-	sc.strs.raw = nil
+	sc.strs.raw, sc.strs.refused = nil, false
 	scratchPool.Put(sc)
 }
 
@@ -321,10 +324,13 @@ func (sc *v1Scratch) entities(o *v1Obj, e *twitter.Entities) *twitter.Entities {
 // for posts that live as long as one another, as an import's do (a batch's
 // are stored and dropped together). Otherwise each string is its own.
 type v1Strings struct {
-	one   bool
-	raw   []byte // the status
-	block strings.Builder
-	tags  []string // postFromTweetV1's, reused
+	one bool
+	// refused is set when encoding/json refused a string the scanner
+	// took (decodeString)
+	refused bool
+	raw     []byte // the status
+	block   strings.Builder
+	tags    []string // postFromTweetV1's, reused
 }
 
 // stringBlock is the size of v1Strings' blocks.
@@ -340,7 +346,9 @@ func (ps *v1Strings) add(dst *string, sp span) {
 	body := ps.raw[sp.start:sp.end]
 	switch plain := !sp.esc && (sp.ascii || utf8.Valid(body)); {
 	case !plain:
-		*dst = ps.join(decodeString(ps.raw[sp.start-1 : sp.end+1]))
+		v, ok := decodeString(ps.raw[sp.start-1 : sp.end+1])
+		ps.refused = ps.refused || !ok
+		*dst = ps.join(v)
 	case ps.one:
 		*dst = ps.bytes(body)
 	default:
@@ -349,13 +357,11 @@ func (ps *v1Strings) add(dst *string, sp span) {
 }
 
 // decodeString is the JSON string q as encoding/json decodes it. The
-// scanner checked it: encoding/json takes it.
-func decodeString(q []byte) string {
-	var s string
-	if json.Unmarshal(q, &s) != nil {
-		panic("x: a string the scanner took is refused by encoding/json")
-	}
-	return s
+// scanner checked it, so encoding/json should take it; if it ever does
+// not, ok is false and the status goes to encoding/json's path, which
+// gives the record's error, rather than the import stopping.
+func decodeString(q []byte) (s string, ok bool) {
+	return s, json.Unmarshal(q, &s) == nil
 }
 
 // room makes room for n more bytes in the block.
