@@ -526,8 +526,11 @@ type parsed struct {
 	bad   []error
 }
 
-// parseBatch parses records on every core, keeping file order. A format
-// with AppendParse has each worker collect its records' posts in one array.
+// parseBatch parses records on every core, keeping file order. Each
+// worker takes a run of consecutive records, so that it reads the batch's
+// memory in order (records are cold by now: read ahead while the batch
+// before was parsed). A format with AppendParse has each worker collect
+// its records' posts in one array.
 func parseBatch(f *collector.Format, batch []record, now time.Time) []parsed {
 	out := make([]parsed, len(batch))
 	workers := runtime.GOMAXPROCS(0)
@@ -537,10 +540,10 @@ func parseBatch(f *collector.Format, batch []record, now time.Time) []parsed {
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		go func(w int) {
+		go func(lo, hi int) {
 			defer wg.Done()
 			if f.AppendParse == nil {
-				for i := w; i < len(batch); i += workers {
+				for i := lo; i < hi; i++ {
 					p, bad := f.Parse(batch[i].data, now)
 					for j := range p {
 						arrived(&p[j])
@@ -551,9 +554,9 @@ func parseBatch(f *collector.Format, batch []record, now time.Time) []parsed {
 			}
 			// One post a record, as most are: the array's size. The
 			// records' posts are cut from it once it no longer grows.
-			posts := make([]store.Post, 0, (len(batch)+workers-1)/workers)
-			ends := make([]int, 0, cap(posts))
-			for i := w; i < len(batch); i += workers {
+			posts := make([]store.Post, 0, hi-lo)
+			ends := make([]int, 0, hi-lo)
+			for i := lo; i < hi; i++ {
 				start := len(posts)
 				var bad []error
 				posts, bad = f.AppendParse(posts, batch[i].data, now)
@@ -564,13 +567,13 @@ func parseBatch(f *collector.Format, batch []record, now time.Time) []parsed {
 				ends = append(ends, len(posts))
 			}
 			start := 0
-			for k, i := 0, w; i < len(batch); k, i = k+1, i+workers {
+			for k, i := 0, lo; i < hi; k, i = k+1, i+1 {
 				if ends[k] > start {
 					out[i].posts = posts[start:ends[k]:ends[k]]
 				}
 				start = ends[k]
 			}
-		}(w)
+		}(w*len(batch)/workers, (w+1)*len(batch)/workers)
 	}
 	wg.Wait()
 	return out

@@ -46,7 +46,7 @@ func ParseTweetV1(raw []byte, source string, now time.Time) (store.Post, error) 
 			return store.Post{}, fmt.Errorf("not a v1.1 status: %w", err)
 		}
 	}
-	return postFromTweetV1(&t, source, now)
+	return postFromTweetV1(&t, source, now, nil)
 }
 
 // pollEntityV1 is a poll as the v1.1 API (enterprise and premium) sends it,
@@ -112,7 +112,9 @@ func withoutPolls(raw []byte) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-func postFromTweetV1(t *tweetV1, source string, now time.Time) (store.Post, error) {
+// postFromTweetV1 makes the post of the status t. Its strings are joined
+// by strs, which may be nil (the fast path's, see v1Strings).
+func postFromTweetV1(t *tweetV1, source string, now time.Time, strs *v1Strings) (store.Post, error) {
 	id := t.IDStr
 	if id == "" && t.ID != 0 {
 		id = fmt.Sprint(t.ID)
@@ -141,9 +143,10 @@ func postFromTweetV1(t *tweetV1, source string, now time.Time) (store.Post, erro
 		Author:      authorFromUserV1(t.User),
 		Engagement:  int64(t.FavoriteCount + t.RetweetCount + t.ReplyCount + t.QuoteCount),
 	}
-	p.URL = "https://x.com/" + t.User.ScreenName + "/status/" + id
 	if t.User.ScreenName == "" {
-		p.URL = "https://x.com/i/status/" + id
+		p.URL = strs.join("https://x.com/i/status/", id)
+	} else {
+		p.URL = strs.join("https://x.com/", t.User.ScreenName, "/status/", id)
 	}
 	// The text and entities that carry the hashtags: a retweet's own text is
 	// truncated ("RT @a: …"), so read the retweeted status's.
@@ -163,17 +166,18 @@ func postFromTweetV1(t *tweetV1, source string, now time.Time) (store.Post, erro
 	}
 	text, ents := tweetTextV1(content)
 	if content != t {
-		p.Text = "RT @" + userHandle(content.User) + ": " + text
+		p.Text = strs.join("RT @", userHandle(content.User), ": ", text)
 	} else {
 		p.Text = text
 	}
-	var tags []string
+	tags := strs.tagBuf()
 	if ents != nil {
 		for _, h := range ents.Hashtags {
 			tags = append(tags, h.Text)
 		}
 	}
 	p.Hashtags = hashtag.FromEntities(tags, text)
+	strs.keepTags(tags)
 	// Location signals are the retweeter's own: where the repost was made from.
 	if t.Place != nil {
 		p.Signals.PlaceCountry = t.Place.CountryCode

@@ -217,7 +217,7 @@ func (v *TwitterV1) statuses(search *twitter.Search, body []byte, typeErr error,
 	if typeErr == nil {
 		page.Fetched = len(search.Statuses)
 		for i := range search.Statuses {
-			p, perr := postFromTweetV1(&search.Statuses[i], store.SourceX, now)
+			p, perr := postFromTweetV1(&search.Statuses[i], store.SourceX, now, nil)
 			if perr != nil {
 				page.Malformed = append(page.Malformed, collector.Malformed{Where: where, Err: fmt.Errorf("statuses[%d]: %w", i, perr)})
 				continue

@@ -7,7 +7,7 @@ import (
 )
 
 // decodeTweetV1 decodes one v1.1 status into go-twitter's types, which stay
-// the contract: the full decoder, for what scanTweetV1 hands on. It uses
+// the contract: the full decoder, for what scanPostV1 hands on. It uses
 // goccy/go-json, a drop-in for encoding/json that
 // decodes these objects several times faster (decoding was the largest
 // part of an import's CPU); when it fails, encoding/json decodes again, so a

@@ -22,7 +22,7 @@ func parseTweetV1Std(raw []byte, now time.Time) (store.Post, error) {
 	if err := json.Unmarshal(raw, &t); err != nil {
 		return store.Post{}, err
 	}
-	return postFromTweetV1(&t, store.SourceImport, now)
+	return postFromTweetV1(&t, store.SourceImport, now, nil)
 }
 
 // v1Statuses returns every v1.1 status object in a file: a single status, a

@@ -7,210 +7,11 @@ import (
 	"math"
 	"math/bits"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
-
-	"github.com/tagpulse/tagpulse/store"
 )
-
-// scanTweetV1 is the import's fast path for one v1.1 status: a single pass
-// over the JSON that checks every value against go-twitter's types as
-// encoding/json would, and sets into t only the fields postFromTweetV1
-// reads, allocating nothing for the rest (a status is mostly fields
-// tagpulse never reads). It answers false on anything it does not handle as
-// encoding/json exactly would — a syntax error, a value of the wrong type,
-// a key repeated, or matching a field only case-insensitively, strings it
-// cannot take as they are — and the caller decodes the status again with
-// the full decoder, which reports the error or handles the oddity. The
-// posts it gives are held to the full path's by TestScanMatchesStd and
-// FuzzScanTweetV1.
-func scanTweetV1(raw []byte, t *tweetV1) bool {
-	s := v1Scanner{b: raw}
-	return s.tweet(t)
-}
-
-// scanPostV1 is the import's fast path from a status to its post:
-// scanTweetV1 into a tweet, and objects it points to, kept from one status
-// to the next (the post holds none of them: its fields are values and
-// strings of their own, for an import pieces of one string a status, see
-// v1Strings), then postFromTweetV1. ok is false when the scanner hands the
-// status on to the full decoder.
-func scanPostV1(raw []byte, source string, now time.Time, p *store.Post) (err error, ok bool) {
-	sc := scratchPool.Get().(*v1Scratch)
-	defer sc.done()
-	if sc.pred == nil {
-		tweetSchema() // numbers the fields
-		sc.pred = make([]*sfield, tweetIDs)
-	}
-	s := v1Scanner{b: raw, arena: &sc.arena, pred: sc.pred}
-	if source == store.SourceImport {
-		s.strs = &sc.strs // an import's posts are stored and dropped together
-	}
-	if !s.tweet(&sc.t) {
-		return nil, false
-	}
-	*p, err = postFromTweetV1(&sc.t, source, now)
-	return err, true
-}
-
-// v1Scratch is a status being scanned and what it points to, reused.
-type v1Scratch struct {
-	t     tweetV1
-	arena v1Arena
-	pred  []*sfield // v1Scanner.pred, kept from status to status
-	strs  v1Strings
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(v1Scratch) }}
-
-// done clears the status and gives it back.
-func (sc *v1Scratch) done() {
-	sc.t = tweetV1{}
-	sc.arena.reset()
-	sc.strs.reset()
-	scratchPool.Put(sc)
-}
-
-// v1Arena hands out the objects a status points to (its user, entities,
-// place…), by the pointer's schema, and takes them back zeroed, so that
-// they are allocated once per worker rather than once per status.
-type v1Arena struct {
-	objs    [][]reflect.Value // by schema.slot: pointers to objects
-	used    []int             // by schema.slot: how many of objs are handed out
-	touched []int             // the slots with used > 0
-}
-
-// take counts one more use of slot in this status and returns how many
-// there were before.
-func (a *v1Arena) take(slot int) int {
-	for len(a.used) <= slot {
-		a.objs, a.used = append(a.objs, nil), append(a.used, 0)
-	}
-	n := a.used[slot]
-	if n == 0 {
-		a.touched = append(a.touched, slot)
-	}
-	a.used[slot]++
-	return n
-}
-
-func (a *v1Arena) get(sc *schema) reflect.Value {
-	n := a.take(sc.slot)
-	if n < len(a.objs[sc.slot]) {
-		return a.objs[sc.slot][n]
-	}
-	v := reflect.New(sc.typ.Elem())
-	a.objs[sc.slot] = append(a.objs[sc.slot], v)
-	return v
-}
-
-// setSlice sets v, of the slice schema sc, to a slice of n zero elements
-// ([] is an empty slice, not nil), whose array is kept for the next status.
-// It sets the length in v itself: Value.Slice would allocate.
-func (a *v1Arena) setSlice(v reflect.Value, sc *schema, n int) {
-	k := a.take(sc.slot)
-	if k == len(a.objs[sc.slot]) {
-		a.objs[sc.slot] = append(a.objs[sc.slot], reflect.MakeSlice(sc.typ, 0, max(n, 4)))
-	}
-	if a.objs[sc.slot][k].Cap() < n {
-		a.objs[sc.slot][k] = reflect.MakeSlice(sc.typ, 0, n)
-	}
-	v.Set(a.objs[sc.slot][k])
-	v.SetLen(n)
-	for j := range n {
-		v.Index(j).SetZero()
-	}
-}
-
-func (a *v1Arena) reset() {
-	for _, slot := range a.touched {
-		for _, v := range a.objs[slot][:a.used[slot]] {
-			if v.Kind() == reflect.Pointer {
-				v.Elem().SetZero()
-			} // a slice's elements are zeroed as it is handed out
-		}
-		a.used[slot] = 0
-	}
-	a.touched = a.touched[:0]
-}
-
-// tweet reads the status in s.b into t.
-func (s *v1Scanner) tweet(t *tweetV1) bool {
-	s.skipSpace()
-	if s.i >= len(s.b) || s.b[s.i] != '{' {
-		return false
-	}
-	if !s.value(tweetSchema(), reflect.ValueOf(t).Elem(), true, 0) {
-		return false
-	}
-	s.skipSpace()
-	if s.i != len(s.b) {
-		return false
-	}
-	if s.strs != nil {
-		s.strs.set(s.b)
-	}
-	return true
-}
-
-// v1Strings gathers the strings of a status that are its bytes as they
-// stand (no escape, valid UTF-8), to set them at the end of the status as
-// pieces of one string: one allocation for a status rather than one for
-// each of its strings (a dozen). A piece keeps the whole string alive, so
-// this is for posts that live as long as one another, as an import's do.
-type v1Strings struct {
-	pending []pendingString
-	n       int    // their bytes
-	buf     []byte // reused
-}
-
-type pendingString struct {
-	v          reflect.Value // the string field, settable
-	start, end int           // its bytes in the status
-}
-
-func (ps *v1Strings) add(v reflect.Value, start, end int) {
-	ps.pending = append(ps.pending, pendingString{v, start, end})
-	ps.n += end - start
-}
-
-// set sets every string gathered from b, and forgets them.
-func (ps *v1Strings) set(b []byte) {
-	buf := slices.Grow(ps.buf[:0], ps.n)
-	for _, p := range ps.pending {
-		buf = append(buf, b[p.start:p.end]...)
-	}
-	all, off := string(buf), 0
-	for _, p := range ps.pending {
-		n := p.end - p.start
-		p.v.SetString(all[off : off+n])
-		off += n
-	}
-	ps.buf = buf
-	ps.reset()
-}
-
-// reset forgets the strings gathered. The fields it keeps pointing to are
-// the scratch's own (its tweet and its arena's objects): no need to clear.
-func (ps *v1Strings) reset() {
-	ps.pending, ps.n = ps.pending[:0], 0
-}
-
-// v1Needed names, per go-twitter type, the fields postFromTweetV1 reads:
-// only these are set, the others are checked and skipped.
-var v1Needed = map[string][]string{
-	"Tweet":         {"Coordinates", "CreatedAt", "Entities", "FavoriteCount", "ID", "IDStr", "InReplyToStatusID", "InReplyToStatusIDStr", "Lang", "QuoteCount", "ReplyCount", "RetweetCount", "RetweetedStatus", "Text", "FullText", "Place", "User", "ExtendedTweet", "QuotedStatusIDStr", "QuotedStatus"},
-	"User":          {"ID", "IDStr", "ScreenName", "Name", "FollowersCount", "Location"},
-	"Entities":      {"Hashtags"},
-	"HashtagEntity": {"Text"},
-	"ExtendedTweet": {"FullText", "Entities"},
-	"Place":         {"CountryCode"},
-	"Coordinates":   {"Coordinates", "Type"},
-}
 
 // v1Unread names, per go-twitter type, keys statuses carry that the type
 // has no field for (encoding/json skips them). The scanner knows them as
@@ -247,23 +48,38 @@ type schema struct {
 	table  []*sfield          // kStruct: the same, by keyHash (schema.lookup)
 	folded map[string]bool    // kStruct: lower-cased JSON names
 	nField int
-	slot   int // a number of its own, for v1Arena
 	id     int // kStruct: a number of its own among fields and structs (numberFields)
 }
+
+// valueKind is what a field's value mostly is, for object's switch: its
+// schema's kind, in the field's first 64 bytes.
+type valueKind uint8
+
+const (
+	vOther     valueKind = iota
+	vString              // kString
+	vBool                // kBool
+	vStructPtr           // kPtr to kStruct
+)
 
 type sfield struct {
 	// What object reads for each key, in the first 64 bytes.
 	owner *schema // the struct it is a field of
 	// c0, c1 are colon's first sixteen bytes, and k0, k1 the masks of
-	// them, when it is no longer.
+	// them, when it is no longer; c2, c3, k2, k3 the next sixteen (below),
+	// when it is no longer than 32.
 	c0, c1, k0, k1 uint64
 	n              int32 // position, for duplicate detection
 	id             int32 // a number of its own among fields and structs (numberFields)
 	s              *schema
 	clen           uint8 // len(colon), or 255 when longer
-	needed         bool  // set; then index has one element
+	needed         bool  // kept (dest); then index has one element
+	dest           dest  // where the scanner keeps it, when needed
 	envelope       bool  // named "statuses" or "results", in any case
 	unread         bool  // a key of v1Unread: no field, and may repeat
+	vk             valueKind
+
+	c2, c3, k2, k3 uint64
 
 	colon  string // the name in quotes and a ':', as a key
 	name   string
@@ -283,14 +99,57 @@ func tweetSchema() *schema {
 		// of a retweeted one its id, text, entities and author's handle;
 		// of a quoted one only that it is there. Their other fields are
 		// checked, not set.
-		top := narrowed(full, v1Needed["Tweet"], nil)
+		top := narrowed(full, destNames("Tweet"), nil)
 		top.fields["retweeted_status"].s = pointerTo(top.fields["retweeted_status"].s, narrowed(full, []string{"IDStr", "Text", "FullText", "ExtendedTweet", "Entities", "User"}, map[string][]string{"User": {"ScreenName"}}))
 		top.fields["quoted_status"].s = pointerTo(top.fields["quoted_status"].s, narrowed(full, nil, nil))
 		top.index()
+		checkDests(top, map[*schema]bool{})
 		tweetIDs = numberFields(top, map[*schema]bool{}, 0)
 		tweetSchemaV = top
 	})
 	return tweetSchemaV
+}
+
+// destNames lists the fields of the go-twitter type named that
+// v1Dests keeps.
+func destNames(typ string) []string {
+	var names []string
+	for n := range v1Dests[typ] {
+		names = append(names, n)
+	}
+	return names
+}
+
+// checkDests panics when a field kept is not of the kind its dest reads
+// (a change of go-twitter's types, or of v1Dests).
+func checkDests(sc *schema, seen map[*schema]bool) {
+	if sc == nil || seen[sc] {
+		return
+	}
+	seen[sc] = true
+	checkDests(sc.elem, seen)
+	for name, f := range sc.fields {
+		if f.needed {
+			fs := f.s
+			ok := false
+			switch f.dest.kind {
+			case dString:
+				ok = fs.kind == kString
+			case dInt:
+				ok = fs.kind == kInt || fs.kind == kUint
+			case dObj:
+				ok = fs.kind == kPtr && fs.elem.kind == kStruct
+			case dTags:
+				ok = fs.kind == kSlice && fs.elem.kind == kStruct && fs.elem.fields["text"] != nil && fs.elem.fields["text"].dest.kind == dString
+			case dCoords:
+				ok = fs.kind == kArray && fs.length == 2 && fs.elem.kind == kFloat && fs.elem.bits == 64
+			}
+			if !ok {
+				panic("x: field " + name + " of " + sc.typ.String() + " kept as the wrong kind")
+			}
+		}
+		checkDests(f.s, seen)
+	}
 }
 
 // tweetIDs counts the ids numberFields gave in tweetSchema.
@@ -329,6 +188,9 @@ func narrowed(sc *schema, needed []string, inner map[string][]string) *schema {
 	for name, f := range sc.fields {
 		c := *f
 		c.needed = !f.unread && len(f.index) == 1 && want[sc.typ.FieldByIndex(f.index).Name]
+		if !c.needed {
+			c.dest = dest{}
+		}
 		if c.needed {
 			if st := c.s; st.kind == kPtr && st.elem.kind == kStruct {
 				if names, ok := inner[st.elem.typ.Name()]; ok {
@@ -353,7 +215,7 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 	if s, ok := seen[t]; ok {
 		return s
 	}
-	s := &schema{typ: t, slot: len(seen)}
+	s := &schema{typ: t}
 	seen[t] = s
 	if t.Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) || reflect.PointerTo(t).Implements(reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()) {
 		s.kind = kOpaque
@@ -395,8 +257,8 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 	case reflect.Struct:
 		s.kind = kStruct
 		s.fields, s.folded = map[string]*sfield{}, map[string]bool{}
-		needed := map[string]bool{}
-		for _, n := range v1Needed[t.Name()] {
+		needed, dests := map[string]bool{}, v1Dests[t.Name()]
+		for n := range dests {
 			needed[n] = true
 		}
 		var add func(t reflect.Type, index []int, depth int) bool
@@ -432,7 +294,7 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 					continue // a shallower field wins
 				}
 				depthOf[name] = depth
-				s.fields[name] = &sfield{name: name, index: idx, n: int32(s.nField), s: schemaOf(f.Type, seen), needed: depth == 0 && needed[f.Name]}
+				s.fields[name] = &sfield{name: name, index: idx, n: int32(s.nField), s: schemaOf(f.Type, seen), needed: depth == 0 && needed[f.Name], dest: dests[f.Name]}
 				s.folded[strings.ToLower(name)] = true
 				s.nField++
 			}
@@ -462,15 +324,27 @@ func schemaOf(t reflect.Type, seen map[reflect.Type]*schema) *schema {
 }
 
 type v1Scanner struct {
-	b     []byte
-	i     int
-	arena *v1Arena // where pointed-to objects come from; nil: reflect.New
+	b []byte
+	i int
 	// pred is, by the id of a field (or of a struct, for its first key),
 	// the field whose key followed it last time; nil: no guessing.
 	pred []*sfield
-	// strs, when not nil, gathers the strings set, to set them at the
-	// end of the status as pieces of one string.
-	strs *v1Strings
+	// tags are the texts of the hashtag entities read (v1Obj.tags).
+	tags []span
+	tag  v1Obj // a hashtag entity being read
+}
+
+// tweet reads the status in s.b into o.
+func (s *v1Scanner) tweet(o *v1Obj) bool {
+	s.skipSpace()
+	if s.i >= len(s.b) || s.b[s.i] != '{' {
+		return false
+	}
+	if !s.object(tweetSchema(), o, 0) {
+		return false
+	}
+	s.skipSpace()
+	return s.i == len(s.b)
 }
 
 func (s *v1Scanner) skipSpace() {
@@ -498,9 +372,9 @@ func b2i(b bool) int {
 // 10,000; statuses nest a handful of levels).
 const maxScanDepth = 64
 
-// value reads the value at s.i against sc; when set, it stores it into v
-// (which must then be addressable and of sc's type).
-func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool {
+// value checks the value at s.i against sc, as encoding/json would
+// decode it into a Go value of sc's type.
+func (s *v1Scanner) value(sc *schema, depth int) bool {
 	s.skipSpace()
 	if s.i >= len(s.b) || depth > maxScanDepth {
 		return false
@@ -514,124 +388,46 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 		if c != '"' {
 			return false
 		}
-		if !set {
-			return s.skipString()
-		}
-		return s.setString(v)
+		return s.skipString()
 	case kBool:
 		switch c {
 		case 't':
-			if !s.literal("true") {
-				return false
-			}
-			if set {
-				v.SetBool(true)
-			}
+			return s.literal("true")
 		case 'f':
-			if !s.literal("false") {
-				return false
-			}
-			if set {
-				v.SetBool(false)
-			}
-		default:
-			return false
+			return s.literal("false")
 		}
-		return true
+		return false
 	case kInt, kUint, kFloat:
-		num, integral, ok := s.number()
-		if !ok {
-			return false
-		}
-		if !set && integral && len(num) <= 18 && (sc.kind != kUint || num[0] != '-') && (sc.bits == 64 || sc.kind == kFloat) {
-			return true // fits: nothing to parse
-		}
-		if neg := num[0] == '-'; integral && len(num) <= 19+b2i(neg) && sc.kind != kFloat && (sc.kind == kInt || !neg) {
-			// At most 19 digits fit a uint64: read them here, and
-			// refuse what does not fit an int64, as strconv would (a
-			// status's ids have 19).
-			u := uint64(0)
-			for _, d := range num[b2i(neg):] {
-				u = u*10 + uint64(d-'0')
+		if c >= '0' && c <= '9' && sc.bits == 64 {
+			// Most often a plain integer of up to 18 digits, which every
+			// 64-bit number type holds: nothing to parse.
+			j := s.i + 1
+			for j < len(s.b) && s.b[j] >= '0' && s.b[j] <= '9' {
+				j++
 			}
-			if sc.kind == kInt && (!neg && u > math.MaxInt64 || neg && u > 1<<63) {
-				return false
-			}
-			n := int64(u)
-			if neg {
-				n = -n
-			}
-			if sc.kind == kInt {
-				if sc.bits < 64 && reflect.Zero(sc.typ).OverflowInt(n) {
-					return false
-				}
-				if set {
-					v.SetInt(n)
-				}
-			} else {
-				if sc.bits < 64 && reflect.Zero(sc.typ).OverflowUint(uint64(n)) {
-					return false
-				}
-				if set {
-					v.SetUint(uint64(n))
-				}
-			}
-			return true
-		}
-		switch sc.kind {
-		case kInt:
-			n, err := strconv.ParseInt(string(num), 10, 64)
-			if err != nil || (sc.bits < 64 && reflect.Zero(sc.typ).OverflowInt(n)) {
-				return false
-			}
-			if set {
-				v.SetInt(n)
-			}
-		case kUint:
-			n, err := strconv.ParseUint(string(num), 10, 64)
-			if err != nil || (sc.bits < 64 && reflect.Zero(sc.typ).OverflowUint(n)) {
-				return false
-			}
-			if set {
-				v.SetUint(n)
-			}
-		default:
-			f, err := strconv.ParseFloat(string(num), sc.bits)
-			if err != nil {
-				return false
-			}
-			if set {
-				v.SetFloat(f)
+			if j-s.i <= 18 && (j == len(s.b) || s.b[j] != '.' && s.b[j] != 'e' && s.b[j] != 'E') && (c != '0' || j == s.i+1) {
+				s.i = j
+				return true
 			}
 		}
-		return true
+		if sc.kind == kFloat {
+			_, ok := s.float(sc)
+			return ok
+		}
+		_, ok := s.integer(sc)
+		return ok
 	case kPtr:
-		if set {
-			if v.IsNil() {
-				if s.arena != nil {
-					v.Set(s.arena.get(sc))
-				} else {
-					v.Set(reflect.New(sc.typ.Elem()))
-				}
-			}
-			v = v.Elem()
-		}
-		return s.value(sc.elem, v, set, depth)
+		return s.value(sc.elem, depth)
 	case kStruct:
 		if c != '{' {
 			return false
 		}
-		return s.object(sc, v, set, depth)
-	case kSlice:
+		return s.object(sc, nil, depth)
+	case kSlice, kArray:
 		if c != '[' {
 			return false
 		}
-		return s.array(sc, v, set, depth)
-	case kArray:
-		if c != '[' {
-			return false
-		}
-		return s.array(sc, v, set, depth)
+		return s.array(sc, depth)
 	case kMap:
 		if c != '{' {
 			return false
@@ -643,45 +439,85 @@ func (s *v1Scanner) value(sc *schema, v reflect.Value, set bool, depth int) bool
 	return false // kOpaque, not null
 }
 
-// countElements counts the elements of the array that starts after
-// b[i-1] ('['), finding its end as skipValue does; ok is false when it
-// does not end. Its elements are checked as they are read.
-func countElements(b []byte, i int) (n int, ok bool) {
-	depth, empty := 0, true
-	for i < len(b) {
-		switch c := b[i]; c {
-		case '"':
-			if i = stringEnd(b, i); i < 0 {
-				return 0, false
-			}
-			empty = false
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				if empty {
-					return 0, true
-				}
-				return n + 1, true
-			}
-			depth--
-		case ',':
-			if depth == 0 {
-				n++
-			}
-		case ' ', '\t', '\n', '\r':
-			i++
-			continue
-		}
-		empty = false
-		i++
+// integer reads a number at s.i into an integer of sc (kInt or kUint),
+// refusing what encoding/json refuses: a fraction or an exponent, a
+// negative uint, a value that does not fit.
+func (s *v1Scanner) integer(sc *schema) (int64, bool) {
+	num, integral, ok := s.number()
+	if !ok || !integral {
+		return 0, false
 	}
-	return 0, false
+	neg := num[0] == '-'
+	if sc.kind == kUint && neg {
+		return 0, false // encoding/json: not even -0
+	}
+	if len(num) > 19+b2i(neg) {
+		// More than 19 digits: beyond an int64, perhaps not a uint64.
+		if sc.kind == kInt {
+			return 0, false
+		}
+		u, err := strconv.ParseUint(string(num), 10, 64)
+		if err != nil || (sc.bits < 64 && reflect.Zero(sc.typ).OverflowUint(u)) {
+			return 0, false
+		}
+		return int64(u), true
+	}
+	// At most 19 digits fit a uint64: read them here, and refuse what
+	// does not fit, as strconv would (a status's ids have 19).
+	u := uint64(0)
+	for _, d := range num[b2i(neg):] {
+		u = u*10 + uint64(d-'0')
+	}
+	if sc.kind == kInt {
+		if !neg && u > math.MaxInt64 || neg && u > 1<<63 {
+			return 0, false
+		}
+		n := int64(u)
+		if neg {
+			n = -n
+		}
+		if sc.bits < 64 && reflect.Zero(sc.typ).OverflowInt(n) {
+			return 0, false
+		}
+		return n, true
+	}
+	if sc.bits < 64 && reflect.Zero(sc.typ).OverflowUint(u) {
+		return 0, false
+	}
+	return int64(u), true
 }
 
-// object reads a JSON object into the struct v.
-func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) bool {
+// float reads a number at s.i into a float of sc.
+func (s *v1Scanner) float(sc *schema) (float64, bool) {
+	num, integral, ok := s.number()
+	if !ok {
+		return 0, false
+	}
+	if integral && len(num) <= 15 {
+		// Exact in a float64 (and a float32 rounds it as ParseFloat would).
+		u := int64(0)
+		for _, d := range num[b2i(num[0] == '-'):] {
+			u = u*10 + int64(d-'0')
+		}
+		if num[0] == '-' {
+			u = -u
+		}
+		f := float64(u)
+		if num[0] == '-' && u == 0 {
+			f = math.Copysign(0, -1)
+		}
+		if sc.bits == 32 {
+			f = float64(float32(f))
+		}
+		return f, true
+	}
+	f, err := strconv.ParseFloat(string(num), sc.bits)
+	return f, err == nil
+}
+
+// object reads a JSON object of the struct sc, keeping in o (when not
+// nil) the values of the fields needed.
+func (s *v1Scanner) object(sc *schema, o *v1Obj, depth int) bool {
 	s.i++ // '{'
 	var seen [2]uint64
 	first := true
@@ -707,12 +543,14 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 		// field as it stands (encoding/json would unescape or fold it),
 		// and the full decoder takes those.
 		// The guess is tried with the ':' after the key (compact JSON),
-		// in two words when it fits sixteen bytes.
+		// in words when it fits 32 bytes.
 		var f *sfield
 		if p := s.pred; p != nil {
 			if g := p[prev]; g != nil && g.owner == sc {
-				if n := int(g.clen); n <= 16 && s.i+16 <= len(s.b) {
-					if binary.LittleEndian.Uint64(s.b[s.i:])&g.k0 == g.c0 && binary.LittleEndian.Uint64(s.b[s.i+8:])&g.k1 == g.c1 {
+				if n := int(g.clen); n <= 32 && s.i+32 <= len(s.b) {
+					b := s.b[s.i : s.i+32]
+					if binary.LittleEndian.Uint64(b)&g.k0 == g.c0 && binary.LittleEndian.Uint64(b[8:])&g.k1 == g.c1 &&
+						(n <= 16 || binary.LittleEndian.Uint64(b[16:])&g.k2 == g.c2 && binary.LittleEndian.Uint64(b[24:])&g.k3 == g.c3) {
 						f = g
 						s.i += n
 					}
@@ -763,10 +601,10 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 		if depth == 0 && f.envelope {
 			return false // perhaps an envelope: FormatTwitterV1.Parse decides
 		}
-		if seen[f.n/64]&(1<<(f.n%64)) != 0 {
+		if seen[uint32(f.n)/64%2]&(1<<(uint32(f.n)%64)) != 0 {
 			return false // a repeated key: the full decoder merges them
 		}
-		seen[f.n/64] |= 1 << (f.n % 64)
+		seen[uint32(f.n)/64%2] |= 1 << (uint32(f.n) % 64)
 		// The commonest values here, the others by value.
 		s.skipSpace()
 		if s.i >= len(s.b) {
@@ -777,44 +615,28 @@ func (s *v1Scanner) object(sc *schema, v reflect.Value, set bool, depth int) boo
 			if !s.literal("null") {
 				return false
 			}
-		case c == '"' && fs.kind == kString:
-			if set && f.needed {
-				if !s.setString(v.Field(f.index[0])) {
-					return false
-				}
-			} else if !s.skipString() {
+		case o != nil && f.needed:
+			if !s.keep(f, o, c, depth) {
 				return false
 			}
-		case c == 't' && fs.kind == kBool && !(set && f.needed):
+		case c == '"' && f.vk == vString:
+			if !s.skipString() {
+				return false
+			}
+		case c == 't' && f.vk == vBool:
 			if !s.literal("true") {
 				return false
 			}
-		case c == 'f' && fs.kind == kBool && !(set && f.needed):
+		case c == 'f' && f.vk == vBool:
 			if !s.literal("false") {
 				return false
 			}
-		case c == '{' && fs.kind == kPtr && fs.elem.kind == kStruct && depth < maxScanDepth:
-			if set && f.needed {
-				fv := v.Field(f.index[0])
-				if fv.IsNil() {
-					if s.arena != nil {
-						fv.Set(s.arena.get(fs))
-					} else {
-						fv.Set(reflect.New(fs.typ.Elem()))
-					}
-				}
-				if !s.object(fs.elem, fv.Elem(), true, depth+1) {
-					return false
-				}
-			} else if !s.object(fs.elem, reflect.Value{}, false, depth+1) {
-				return false
-			}
-		case set && f.needed:
-			if !s.value(fs, v.Field(f.index[0]), true, depth+1) {
+		case c == '{' && f.vk == vStructPtr && depth < maxScanDepth:
+			if !s.object(fs.elem, nil, depth+1) {
 				return false
 			}
 		default:
-			if !s.value(fs, reflect.Value{}, false, depth+1) {
+			if !s.value(fs, depth+1) {
 				return false
 			}
 		}
@@ -909,20 +731,30 @@ func (s *schema) index() {
 	for name, f := range s.fields {
 		f.w0, f.w1 = keyWords([]byte(name), 0, len(name))
 		f.colon, f.owner = `"`+name+`":`, s
+		switch {
+		case f.s.kind == kString:
+			f.vk = vString
+		case f.s.kind == kBool:
+			f.vk = vBool
+		case f.s.kind == kPtr && f.s.elem.kind == kStruct:
+			f.vk = vStructPtr
+		}
 		f.clen = uint8(min(len(f.colon), 255))
 		f.envelope = strings.EqualFold(name, "statuses") || strings.EqualFold(name, "results")
-		if n := len(f.colon); n <= 16 {
-			var buf [16]byte
+		if n := len(f.colon); n <= 32 {
+			var buf [32]byte
 			copy(buf[:], f.colon)
-			f.c0, f.c1 = binary.LittleEndian.Uint64(buf[:]), binary.LittleEndian.Uint64(buf[8:])
-			f.k0, f.k1 = ^uint64(0), ^uint64(0)
-			switch {
-			case n < 8:
-				f.k0, f.k1 = 1<<(8*n)-1, 0
-			case n == 8:
-				f.k1 = 0
-			case n < 16:
-				f.k1 = 1<<(8*(n-8)) - 1
+			c, k := [4]*uint64{&f.c0, &f.c1, &f.c2, &f.c3}, [4]*uint64{&f.k0, &f.k1, &f.k2, &f.k3}
+			for w := range 4 {
+				*c[w] = binary.LittleEndian.Uint64(buf[8*w:])
+				switch m := n - 8*w; {
+				case m >= 8:
+					*k[w] = ^uint64(0)
+				case m > 0:
+					*k[w] = 1<<(8*m) - 1
+				default:
+					*k[w] = 0
+				}
 			}
 		}
 		j := keyHash(len(name), f.w0, f.w1) & uint32(n-1)
@@ -955,76 +787,136 @@ func (sc *schema) lookup(b []byte, start, end int) *sfield {
 	}
 }
 
-// array reads a JSON array into the slice or array v.
-func (s *v1Scanner) array(sc *schema, v reflect.Value, set bool, depth int) bool {
+// array checks a JSON array of the slice or array sc.
+func (s *v1Scanner) array(sc *schema, depth int) bool {
 	s.i++ // '['
-	n, count := 0, 0
-	if set && sc.kind == kSlice {
-		// The elements are counted first and the slice made to
-		// measure, so that they do not move as they are read (v1Strings
-		// points to their strings).
-		var ok bool
-		if count, ok = countElements(s.b, s.i); !ok {
-			return false
-		}
-		if s.arena != nil {
-			s.arena.setSlice(v, sc, count)
-		} else {
-			v.Set(reflect.MakeSlice(sc.typ, count, count))
-		}
-	}
-	for {
+	for n := 0; ; n++ {
 		s.skipSpace()
 		if s.i >= len(s.b) {
 			return false
 		}
 		if s.b[s.i] == ']' && n == 0 {
 			s.i++
-			break
+			return true
 		}
-		switch {
-		case sc.kind == kArray && n >= sc.length:
+		if sc.kind == kArray && n >= sc.length {
 			// encoding/json drops the extra elements unchecked.
 			if !s.anyValue(depth + 1) {
 				return false
 			}
-		case set && sc.kind == kSlice:
-			if n >= count || !s.value(sc.elem, v.Index(n), true, depth+1) {
-				return false
-			}
-		case set:
-			if !s.value(sc.elem, v.Index(n), true, depth+1) {
-				return false
-			}
-		default:
-			if !s.value(sc.elem, reflect.Value{}, false, depth+1) {
-				return false
-			}
+		} else if !s.value(sc.elem, depth+1) {
+			return false
 		}
-		n++
 		s.skipSpace()
 		if s.i >= len(s.b) {
 			return false
 		}
-		if s.b[s.i] == ',' {
+		switch s.b[s.i] {
+		case ',':
 			s.i++
-			continue
-		}
-		if s.b[s.i] != ']' {
+		case ']':
+			s.i++
+			return true
+		default:
 			return false
 		}
-		s.i++
-		break
 	}
-	if set && sc.kind == kSlice && n != count {
+}
+
+// keep reads the value, starting with c (not null), of the field f,
+// needed, into o.
+func (s *v1Scanner) keep(f *sfield, o *v1Obj, c byte, depth int) bool {
+	switch f.dest.kind {
+	case dString:
+		if c != '"' {
+			return false
+		}
+		start := s.i
+		escaped, ascii, ok := s.scanString()
+		o.str[f.dest.slot] = span{start: int32(start + 1), end: int32(s.i - 1), esc: escaped, ascii: ascii}
+		return ok
+	case dInt:
+		n, ok := s.integer(f.s)
+		o.num[f.dest.slot] = n
+		return ok
+	case dObj:
+		if c != '{' || depth >= maxScanDepth {
+			return false
+		}
+		o.has |= 1 << f.dest.slot
+		return s.object(f.s.elem, o.kid[f.dest.slot], depth+1)
+	case dTags:
+		if c != '[' {
+			return false
+		}
+		elem := f.s.elem
+		o.tags[0] = int32(len(s.tags))
+		ok := s.elements(depth+1, func(n int, c byte) bool {
+			s.tag.str[0] = span{}
+			if c == 'n' {
+				if !s.literal("null") {
+					return false
+				}
+			} else if c != '{' || !s.object(elem, &s.tag, depth+2) {
+				return false
+			}
+			s.tags = append(s.tags, s.tag.str[0])
+			return true
+		})
+		o.tags[1] = int32(len(s.tags))
+		return ok
+	case dCoords:
+		if c != '[' {
+			return false
+		}
+		return s.elements(depth+1, func(n int, c byte) bool {
+			switch {
+			case n >= 2:
+				return s.anyValue(depth + 2) // dropped unchecked
+			case c == 'n':
+				return s.literal("null")
+			}
+			x, ok := s.float(f.s.elem)
+			o.coords[n] = x
+			return ok
+		})
+	}
+	return false
+}
+
+// elements reads the elements of the array at s.i ('['), each by elem,
+// which is given its number and first byte.
+func (s *v1Scanner) elements(depth int, elem func(n int, c byte) bool) bool {
+	s.i++ // '['
+	if depth > maxScanDepth {
 		return false
 	}
-	if set && sc.kind == kArray {
-		for j := n; j < sc.length; j++ {
-			v.Index(j).Set(reflect.Zero(sc.typ.Elem()))
+	for n := 0; ; n++ {
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return false
+		}
+		if s.b[s.i] == ']' && n == 0 {
+			s.i++
+			return true
+		}
+		if !elem(n, s.b[s.i]) {
+			return false
+		}
+		s.skipSpace()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return true
+		default:
+			return false
 		}
 	}
-	return true
 }
 
 // anyObject checks an object whose values are of elem (a map).
@@ -1049,7 +941,7 @@ func (s *v1Scanner) anyObject(elem *schema, depth int) bool {
 			return false
 		}
 		s.i++
-		if !s.value(elem, reflect.Value{}, false, depth+1) {
+		if !s.value(elem, depth+1) {
 			return false
 		}
 		s.skipSpace()
@@ -1202,10 +1094,15 @@ func (s *v1Scanner) scanString() (escaped, ascii bool, ok bool) {
 	for i < len(b) {
 		// Eight bytes at a time while none is a quote, a backslash or a
 		// control character.
+		// The lowest byte flagged is exactly the first of those (above
+		// it, borrows can flag more): the bytes below it are passed too.
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
 			q, bs := x^(ones*'"'), x^(ones*'\\')
-			if ((q-ones)&^q|(bs-ones)&^bs|(x-ones*0x20)&^x)&highs != 0 {
+			if m := ((q-ones)&^q | (bs-ones)&^bs | (x-ones*0x20)&^x) & highs; m != 0 {
+				k := bits.TrailingZeros64(m) / 8
+				hi |= x & (1<<(8*k) - 1)
+				i += k
 				break
 			}
 			hi |= x
@@ -1248,45 +1145,4 @@ func (s *v1Scanner) scanString() (escaped, ascii bool, ok bool) {
 		}
 	}
 	return false, false, false
-}
-
-// setString reads the string at s.i ('"') into v.
-func (s *v1Scanner) setString(v reflect.Value) bool {
-	if s.strs != nil {
-		start := s.i
-		escaped, ascii, ok := s.scanString()
-		if !ok {
-			return false
-		}
-		if body := s.b[start+1 : s.i-1]; !escaped && (ascii || utf8.Valid(body)) {
-			s.strs.add(v, start+1, s.i-1)
-			return true
-		}
-		s.i = start // escapes and invalid UTF-8 as str gives them
-	}
-	str, ok := s.str(true)
-	if ok {
-		v.SetString(str)
-	}
-	return ok
-}
-
-// str reads a string; when want is set it returns its value, as
-// encoding/json would give it (escapes and invalid UTF-8 by encoding/json
-// itself).
-func (s *v1Scanner) str(want bool) (string, bool) {
-	start := s.i
-	escaped, ascii, ok := s.scanString()
-	if !ok || !want {
-		return "", ok
-	}
-	body := s.b[start+1 : s.i-1]
-	if !escaped && (ascii || utf8.Valid(body)) {
-		return string(body), true
-	}
-	var out string
-	if json.Unmarshal(s.b[start:s.i], &out) != nil {
-		return "", false
-	}
-	return out, true
 }

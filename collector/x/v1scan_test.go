@@ -87,6 +87,14 @@ func TestScanMatchesStd(t *testing.T) {
 		head + `,"text":"q #AllForPalestine","quoted_status":{"id_str":"9","text":"#Other","user":{"screen_name":"c"},"entities":{"hashtags":[{"text":"Other"}]}}}`,
 		head + `,"text":"q","quoted_status":{}}`,
 		head + `,"text":"q","quoted_status":null,"retweeted_status":null}`,
+		// Kept strings with escapes and invalid UTF-8, hashtags null or
+		// empty, coordinates short, long, null or of other numbers.
+		`{"id_str":"5","created_at":"Mon Nov 30 10:00:00 +0000 2026","user":{"id_str":"2","screen_name":"a\u00e9","name":"A\nB","location":"Gaza \ud83c\uddf5"},"full_text":"caf\u00e9 #Caf\u00e9 \"x\"","entities":{"hashtags":[{"text":"Caf\u00e9"},null,{}]},"place":{"country_code":"P\u0053"},"coordinates":{"type":"Po\u0069nt","coordinates":[1,null,3]}}`,
+		"{\"id_str\":\"5\",\"created_at\":\"Mon Nov 30 10:00:00 +0000 2026\",\"user\":{\"id_str\":\"2\",\"name\":\"bad \xff\xfe name\"},\"text\":\"#a\xc3 b\",\"coordinates\":{\"type\":\"point\",\"coordinates\":[-0,1e2]}}",
+		head + `,"text":"#a","entities":{"hashtags":[null]},"coordinates":{"type":"Point","coordinates":[1.5]}}`,
+		head + `,"text":"#a","entities":{"hashtags":[]},"extended_tweet":{"full_text":"","entities":{"hashtags":[{"text":"b"}]}}}`,
+		head + `,"text":"#a","entities":null,"extended_tweet":{"full_text":"long #c","entities":null}}`,
+		head + `,"text":"RT","retweeted_status":{"id_str":"4","text":"t #x","extended_tweet":{"full_text":"full #y \u00e9","entities":{"hashtags":[{"text":"y"}]}},"user":{"screen_name":"\u0062"}}}`,
 	} {
 		got, gerr, ok := scanPost([]byte(embedded), now)
 		want, werr := parseTweetV1Std([]byte(embedded), now)
@@ -107,10 +115,34 @@ func TestScanMatchesStd(t *testing.T) {
 		`{"place":{"attributes":{"a":1}}}`,
 		`{"id_str":"1","Statuses":[]}`, // perhaps an envelope                                                    // map[string]string
 	} {
-		var tw tweetV1
-		if scanTweetV1([]byte(odd), &tw) {
+		if scanV1([]byte(odd)) {
 			t.Errorf("%s: taken by the fast path", odd)
 		}
+	}
+}
+
+// TestScanPostsKeepTheirStrings: an import's posts, whose strings are cut
+// from blocks shared by many statuses, still hold, once thousands more
+// statuses are scanned, the posts encoding/json gives.
+func TestScanPostsKeepTheirStrings(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	statuses, _ := v1Corpus(t, 3000)
+	var posts []store.Post
+	var taken []int
+	for i, raw := range statuses {
+		p, err, ok := scanPost(raw, now)
+		if ok && err == nil {
+			posts, taken = append(posts, p), append(taken, i)
+		}
+	}
+	for k, i := range taken {
+		want, err := parseTweetV1Std(statuses[i], now)
+		if err != nil || !reflect.DeepEqual(posts[k], want) {
+			t.Fatalf("status %d, read again: %+v\nstd %v %+v", i, posts[k], err, want)
+		}
+	}
+	if len(taken) < 3000 {
+		t.Fatalf("only %d posts", len(taken))
 	}
 }
 
@@ -176,7 +208,7 @@ func BenchmarkParseTweetV1(b *testing.B) {
 			if err := decodeTweetV1(rec, &t); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := postFromTweetV1(&t, store.SourceImport, now); err != nil {
+			if _, err := postFromTweetV1(&t, store.SourceImport, now, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -377,8 +409,7 @@ func TestScanUnreadKeys(t *testing.T) {
 		head + `,"geo":1e999}`,             // a number no float64 holds: to the full decoder
 		head + `,"geo":"a` + "\x01" + `"}`, // a raw control character
 	} {
-		var tw tweetV1
-		if scanTweetV1([]byte(odd), &tw) {
+		if scanV1([]byte(odd)) {
 			t.Errorf("%s: taken by the fast path", odd)
 		}
 	}
@@ -426,30 +457,51 @@ func TestScanSourcesAgree(t *testing.T) {
 	}
 }
 
-// FuzzCountElements: on any array encoding/json calls valid, countElements
-// counts the elements encoding/json finds; on anything else it neither
-// panics nor reads past the buffer (the scan refuses what is malformed
-// as it reads the elements).
-func FuzzCountElements(f *testing.F) {
-	for _, s := range []string{`[]`, `[ ]`, `[1]`, `[1,2]`, `[{"a":[1,2]},"x,y",[],"\"]",null]`, ` [ "a" , [ ] ] `, `[`, `[1,`, `["\\"]`, `[[[]]`, `[}`, `x[1]`} {
-		f.Add([]byte(s))
+// TestScanString: the scanner's reading of a string, eight bytes at a time
+// and then from the first byte that stops it, agrees with encoding/json on
+// whether it is a string, and with a byte-by-byte reading on where it ends
+// and whether it holds an escape or a byte beyond ASCII, for strings with
+// every special byte at every position of the first words.
+func TestScanString(t *testing.T) {
+	specials := []string{`"`, `\\`, `\"`, `\n`, `\u00e9`, `\x`, "\x01", "\x1f", "\x7f", "\x80", "é", " ", "a"}
+	for n := 0; n < 20; n++ {
+		for _, sp := range specials {
+			for _, tail := range []string{`"`, `xyz"`, `"  `, ``, `\`} {
+				body := strings.Repeat("a", n) + sp + strings.Repeat("b", n%5)
+				b := []byte(`"` + body + tail)
+				s := v1Scanner{b: b}
+				escaped, ascii, ok := s.scanString()
+				var str string
+				wantOK := json.NewDecoder(bytes.NewReader(b)).Decode(&str) == nil // the first value only
+				// By hand: the end, an escape, ASCII.
+				i, wantEsc, wantASCII, handOK := 1, false, true, false
+				for i < len(b) {
+					c := b[i]
+					if c == '"' {
+						handOK = true
+						i++
+						break
+					}
+					if c < 0x20 {
+						break
+					}
+					if c >= 0x80 {
+						wantASCII = false
+					}
+					if c == '\\' {
+						wantEsc = true
+						i += 2
+						continue
+					}
+					i++
+				}
+				if ok != wantOK {
+					t.Fatalf("%q: taken %v, encoding/json %v", b, ok, wantOK)
+				}
+				if ok && (s.i != i || escaped != wantEsc || ascii != wantASCII || !handOK) {
+					t.Fatalf("%q: end %d escaped %v ascii %v, want %d %v %v", b, s.i, escaped, ascii, i, wantEsc, wantASCII)
+				}
+			}
+		}
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		i := bytes.IndexByte(b, '[')
-		if i < 0 {
-			return
-		}
-		n, ok := countElements(b, i+1)
-		val := bytes.TrimRight(b[i:], " \t\r\n")
-		if !json.Valid(val) {
-			return
-		}
-		var elems []json.RawMessage
-		if err := json.Unmarshal(val, &elems); err != nil {
-			t.Fatal(err)
-		}
-		if !ok || n != len(elems) {
-			t.Fatalf("%q: %d elements (ok %v), encoding/json %d", val, n, ok, len(elems))
-		}
-	})
 }
