@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Figures are the numbers tagpulse reports for one group of posts. The JSON
@@ -574,6 +575,44 @@ func (db *DB) ViewRollups(fn func(*RollupTx) error) error {
 	return db.bolt.View(func(tx *bolt.Tx) error { return fn(newRollupTx(tx)) })
 }
 
+// ViewRollupsN runs fn with n read-only transactions that all see the same
+// state of the store, for n goroutines to read at once (a bolt.Tx is for
+// one goroutine). Keep fn short, as for ViewRollups.
+//
+// They are begun while a read-write transaction is held, so that no write
+// commits between them, and that one is rolled back before fn runs. A
+// read-only transaction begun while another is open can wait forever for a
+// writer that waits for the first to end (to grow the file's mapping); here
+// the only writer is the one held, and it never writes. A store opened
+// read-only has no writer in any process.
+func (db *DB) ViewRollupsN(n int, fn func([]*RollupTx) error) error {
+	n = max(n, 1)
+	w, err := db.bolt.Begin(true)
+	if err != nil && !errors.Is(err, bolterrors.ErrDatabaseReadOnly) {
+		return err
+	}
+	txs := make([]*RollupTx, 0, n)
+	defer func() {
+		for _, t := range txs {
+			_ = t.tx.Rollback()
+		}
+	}()
+	for range n {
+		tx, err := db.bolt.Begin(false)
+		if err != nil {
+			if w != nil {
+				_ = w.Rollback()
+			}
+			return err
+		}
+		txs = append(txs, newRollupTx(tx))
+	}
+	if w != nil {
+		_ = w.Rollback()
+	}
+	return fn(txs)
+}
+
 // Watermark is the sequence number of the last post the rollups include.
 func (t *RollupTx) Watermark() uint64 {
 	v := t.meta.Get(keyWatermark)
@@ -681,31 +720,71 @@ const postsAtSteps = 24
 
 // PostsOfBuckets calls fn for each post with after < seq <= upto whose
 // author is in a bucket in [lo, hi), in log order. Posts of other authors
-// are skipped without being decoded.
-func (t *RollupTx) PostsOfBuckets(after, upto uint64, lo, hi int, fn func(seq uint64, p *Post) error) error {
+// are skipped without being decoded, and without being read at all when
+// memo (which may be nil) holds their bucket from an earlier walk. The
+// posts are decoded into one Post: fn's p is valid until fn returns (its
+// strings stay).
+func (t *RollupTx) PostsOfBuckets(after, upto uint64, lo, hi int, memo *BucketMemo, fn func(seq uint64, p *Post) error) error {
 	c := t.tx.Bucket(bucketPosts).Cursor()
+	var dec postDecoder
 	for k, v := c.Seek(be64(after + 1)); k != nil; k, v = c.Next() {
 		seq := binary.BigEndian.Uint64(k)
 		if seq > upto {
 			break
 		}
-		if platform, id, ok := postAuthor(v); ok {
-			if b := authorBucketOf(platform, id); b < lo || b >= hi {
+		if b, ok := memo.bucket(seq); ok {
+			if b < lo || b >= hi {
+				continue
+			}
+		} else if platform, id, ok := postAuthor(v); ok {
+			b := authorBucketOf(platform, id)
+			memo.set(seq, b)
+			if b < lo || b >= hi {
 				continue
 			}
 		}
-		var p Post
-		if err := decodeStored(t.tx, v, &p); err != nil {
+		p, err := dec.decode(t.tx, v)
+		if err != nil {
 			return fmt.Errorf("post %d: %w", seq, err)
 		}
-		if b := AuthorBucket(p.Author.Key(p.Platform)); b < lo || b >= hi {
+		b := AuthorBucket(p.Author.Key(p.Platform))
+		memo.set(seq, b)
+		if b < lo || b >= hi {
 			continue
 		}
-		if err := fn(seq, &p); err != nil {
+		if err := fn(seq, p); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// A BucketMemo remembers the author buckets of the posts PostsOfBuckets
+// has read, by seq: one byte and one bit a post. The zero value is
+// empty; it is for one goroutine.
+type BucketMemo struct {
+	buckets []uint8
+	known   []uint64 // bit seq of word seq/64
+}
+
+func (m *BucketMemo) bucket(seq uint64) (int, bool) {
+	if m == nil || seq/64 >= uint64(len(m.known)) || m.known[seq/64]&(1<<(seq%64)) == 0 {
+		return 0, false
+	}
+	return int(m.buckets[seq]), true
+}
+
+func (m *BucketMemo) set(seq uint64, b int) {
+	if m == nil {
+		return
+	}
+	if seq >= uint64(len(m.buckets)) {
+		n := max(int(seq)+1, 2*len(m.buckets), 1<<16)
+		m.buckets = append(m.buckets, make([]uint8, n-len(m.buckets))...)
+		m.known = append(m.known, make([]uint64, (n+63)/64-len(m.known))...)
+	}
+	m.buckets[seq] = uint8(b)
+	m.known[seq/64] |= 1 << (seq % 64)
 }
 
 // Posts calls fn for up to limit posts after seq (limit 0: all), in log order.
