@@ -3,8 +3,11 @@ package aggregator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/tagpulse/tagpulse/store"
 )
@@ -30,31 +33,94 @@ type latest struct {
 	cells                    []int32 // the cells of the period the author posted in (indexes into recounter.keys)
 }
 
-// recounter builds a Recount post by post.
+// recounter builds a Recount post by post, in passes over disjoint sets of
+// authors (see Check): the cells' figures of every pass add up in figs,
+// and each pass's top lists are merged into tops; the sets of authors are
+// a pass's only (endPass forgets them).
 type recounter struct {
 	a       *Aggregator
-	cellIdx map[store.CellKey]int32
-	keys    []store.CellKey
-	posts   []store.Figures                  // by cell index
-	last    map[periodKey]map[string]*latest // per period: author → latest post and cells
-	first   map[string]map[string]int64      // campaign → author → first post time
-	tops    map[string][]store.TopPost
+	cellIdx map[periodKey]*periodIndex  // the cells' indexes, by period
+	keys    []store.CellKey             // by cell index
+	figs    []store.Figures             // by cell index
+	tops    *Recount                    // the passes' top lists (its Cells unused)
+	checked int                         // posts added
+	passed  []*periodIndex              // the periods the pass's authors posted in
+	first   map[string]map[string]int64 // campaign → author → first post time
+	posts   map[string][]store.TopPost  // the pass's candidate top posts by campaign \0 day
 	scratch []contribution
 }
 
-func newRecounter(a *Aggregator) *recounter {
-	return &recounter{a: a, cellIdx: map[store.CellKey]int32{},
-		last: map[periodKey]map[string]*latest{}, first: map[string]map[string]int64{}, tops: map[string][]store.TopPost{}}
+// periodIndex holds the indexes of one period's cells: those of the
+// dimensions of contributionDims by the dimension's position there and the
+// value, the others by dimension and value.
+type periodIndex struct {
+	pk    periodKey
+	dims  [len(contributionDims)]map[string]int32
+	other map[[2]string]int32
+	// authors are the pass's authors of the period: author → latest post
+	// and cells (nil until one posts in it)
+	authors map[string]*latest
 }
 
-func (r *recounter) cell(k store.CellKey) int32 {
-	i, ok := r.cellIdx[k]
-	if !ok {
-		i = int32(len(r.keys))
-		r.cellIdx[k] = i
-		r.keys = append(r.keys, k)
-		r.posts = append(r.posts, store.Figures{})
+func newRecounter(a *Aggregator) *recounter {
+	r := &recounter{a: a, cellIdx: map[periodKey]*periodIndex{},
+		tops: &Recount{TopPosts: map[string][]store.TopPost{}, TopParticipants: map[string][]store.TopParticipant{}}}
+	r.startPass()
+	return r
+}
+
+// startPass forgets the authors of the pass before.
+func (r *recounter) startPass() {
+	for _, pi := range r.passed {
+		pi.authors = nil
 	}
+	r.passed, r.first, r.posts = r.passed[:0], map[string]map[string]int64{}, map[string][]store.TopPost{}
+}
+
+// cell returns the index of the cell k, adding it the first time.
+func (r *recounter) cell(k store.CellKey) int32 {
+	pk := periodKey{k.Campaign, k.Grain, k.Period}
+	d := slices.Index(contributionDims[:], k.Dim)
+	return r.cellIn(r.period(pk), pk, d, k.Dim, k.Value)
+}
+
+// period returns the cells' indexes of a period.
+func (r *recounter) period(pk periodKey) *periodIndex {
+	pi := r.cellIdx[pk]
+	if pi == nil {
+		pi = &periodIndex{pk: pk}
+		r.cellIdx[pk] = pi
+	}
+	return pi
+}
+
+// cellIn is cell for the cell of dimension dim (at position d in
+// contributionDims, -1 if not there) and value in period pk, whose
+// indexes are pi.
+func (r *recounter) cellIn(pi *periodIndex, pk periodKey, d int, dim, value string) int32 {
+	var m map[string]int32
+	if d >= 0 {
+		if m = pi.dims[d]; m == nil {
+			m = map[string]int32{}
+			pi.dims[d] = m
+		}
+		if i, ok := m[value]; ok {
+			return i
+		}
+	} else if i, ok := pi.other[[2]string{dim, value}]; ok {
+		return i
+	}
+	i := int32(len(r.keys))
+	if m != nil {
+		m[value] = i
+	} else {
+		if pi.other == nil {
+			pi.other = map[[2]string]int32{}
+		}
+		pi.other[[2]string{dim, value}] = i
+	}
+	r.keys = append(r.keys, store.CellKey{Campaign: pk.campaign, Grain: pk.grain, Dim: dim, Period: pk.period, Value: value})
+	r.figs = append(r.figs, store.Figures{})
 	return i
 }
 
@@ -73,13 +139,17 @@ func (r *recounter) add(p *store.Post) {
 			r.first[c.Name][co.author] = co.at
 		}
 		periods := [...]string{"", co.day, co.hour}
+		var dayPK periodKey
+		var dayPI *periodIndex
 		for gi, g := range store.Grains {
 			period := periods[gi]
 			pk := periodKey{c.Name, g, period}
-			authors := r.last[pk]
+			pi := r.period(pk)
+			authors := pi.authors
 			if authors == nil {
 				authors = map[string]*latest{}
-				r.last[pk] = authors
+				pi.authors = authors
+				r.passed = append(r.passed, pi)
 			}
 			l := authors[co.author]
 			if l == nil {
@@ -92,24 +162,31 @@ func (r *recounter) add(p *store.Post) {
 				l.first = min(l.first, co.at)
 			}
 			l.posts++
-			for _, dv := range co.dimsFor(g) {
-				i := r.cell(store.CellKey{Campaign: c.Name, Grain: g, Dim: dv.Dim, Period: period, Value: dv.Value})
-				r.posts[i].CountKind(co.kind)
+			if g == store.GrainDay {
+				dayPK, dayPI = pk, pi
+			}
+			for d, dv := range co.dimsFor(g) {
+				if dv.Dim != contributionDims[d] {
+					d = -1
+				}
+				i := r.cellIn(pi, pk, d, dv.Dim, dv.Value)
+				r.figs[i].CountKind(co.kind)
 				if !slices.Contains(l.cells, i) {
 					l.cells = append(l.cells, i)
 				}
 			}
 		}
+		// the day's cells of dimensions not in contributionDims
 		if co.utcHour != "" {
-			i := r.cell(co.utcHourKey())
-			r.posts[i].CountKind(co.kind)
+			k := co.utcHourKey()
+			r.figs[r.cellIn(dayPI, dayPK, -1, k.Dim, k.Value)].CountKind(co.kind)
 		}
 		for _, k := range co.minuteKeys() {
-			r.posts[r.cell(k)].CountKind(co.kind)
+			r.figs[r.cellIn(dayPI, dayPK, -1, k.Dim, k.Value)].CountKind(co.kind)
 		}
 		if co.hasTop {
 			tk := c.Name + "\x00" + co.day
-			r.tops[tk] = append(r.tops[tk], co.top)
+			r.posts[tk] = append(r.posts[tk], co.top)
 		}
 	}
 }
@@ -120,34 +197,37 @@ func (r *recounter) addAuthorless(co *contribution) {
 	periods := [...]string{"", co.day, co.hour}
 	for gi, g := range store.Grains {
 		for _, dv := range co.dimsFor(g) {
-			r.posts[r.cell(store.CellKey{Campaign: co.campaign.Name, Grain: g, Dim: dv.Dim, Period: periods[gi], Value: dv.Value})].CountKind(co.kind)
+			r.figs[r.cell(store.CellKey{Campaign: co.campaign.Name, Grain: g, Dim: dv.Dim, Period: periods[gi], Value: dv.Value})].CountKind(co.kind)
 		}
 	}
 	for _, k := range co.minuteKeys() {
-		r.posts[r.cell(k)].CountKind(co.kind)
+		r.figs[r.cell(k)].CountKind(co.kind)
 	}
 	if co.utcHour != "" {
-		r.posts[r.cell(co.utcHourKey())].CountKind(co.kind)
+		r.figs[r.cell(co.utcHourKey())].CountKind(co.kind)
 	}
 	if co.hasTop {
 		tk := co.campaign.Name + "\x00" + co.day
-		r.tops[tk] = append(r.tops[tk], co.top)
+		r.posts[tk] = append(r.posts[tk], co.top)
 	}
 }
 
-func (r *recounter) result() *Recount {
-	out := &Recount{Cells: make(map[store.CellKey]store.Figures, len(r.keys)), TopPosts: map[string][]store.TopPost{}, TopParticipants: map[string][]store.TopParticipant{}}
-	figs := slices.Clone(r.posts)
+// endPass adds the participants and reach of the pass's authors to the
+// cells, and the pass's top lists to r.tops, and forgets the authors.
+func (r *recounter) endPass() {
+	pass := &Recount{TopPosts: map[string][]store.TopPost{}, TopParticipants: map[string][]store.TopParticipant{}}
 	n := r.a.opts.TopN
-	for pk, authors := range r.last {
+	for _, pi := range r.passed {
+		pk, authors := pi.pk, pi.authors
 		c := r.a.byName[pk.campaign]
 		for author, x := range authors {
 			isNew := pk.grain == store.GrainTotal || periodOf(c, pk.grain, r.first[pk.campaign][author]) == pk.period
 			for _, i := range x.cells {
-				figs[i].Participants++
-				figs[i].Reach = store.AddReach(figs[i].Reach, x.follow)
+				f := &r.figs[i]
+				f.Participants++
+				f.Reach = store.AddReach(f.Reach, x.follow)
 				if isNew {
-					figs[i].NewParticipants++
+					f.NewParticipants++
 				}
 			}
 		}
@@ -156,17 +236,11 @@ func (r *recounter) result() *Recount {
 		}
 		for _, x := range authors {
 			// first_hour cells count participants only; minute cells also
-			// count posts, so they are among the recount's cells.
+			// count posts
 			for _, k := range firstKeys(c, pk.period, x.first) {
-				if i, ok := r.cellIdx[k]; ok {
-					figs[i].Participants++
-					figs[i].Reach = store.AddReach(figs[i].Reach, x.follow)
-					continue
-				}
-				f := out.Cells[k]
+				f := &r.figs[r.cell(k)]
 				f.Participants++
 				f.Reach = store.AddReach(f.Reach, x.follow)
-				out.Cells[k] = f
 			}
 		}
 		var l []store.TopParticipant
@@ -174,16 +248,24 @@ func (r *recounter) result() *Recount {
 			l = append(l, store.TopParticipant{Author: author, Handle: x.handle, Posts: x.posts, Followers: x.follow})
 		}
 		slices.SortFunc(l, topParticipantLess)
-		out.TopParticipants[pk.campaign+"\x00"+pk.period] = l[:min(n, len(l))]
+		pass.TopParticipants[pk.campaign+"\x00"+pk.period] = l[:min(n, len(l))]
 	}
-	for i, k := range r.keys {
-		out.Cells[k] = figs[i]
-	}
-	for k, l := range r.tops {
+	for k, l := range r.posts {
 		slices.SortFunc(l, topPostLess)
-		out.TopPosts[k] = l[:min(n, len(l))]
+		pass.TopPosts[k] = l[:min(n, len(l))]
 	}
-	return out
+	r.tops.merge(pass, n)
+	r.startPass()
+}
+
+// result is the recount of every pass r took, its cells added to w's.
+func (r *recounter) result(w *Recount) {
+	for i, k := range r.keys {
+		g := w.Cells[k]
+		g.Add(r.figs[i])
+		w.Cells[k] = g
+	}
+	w.merge(r.tops, r.a.opts.TopN)
 }
 
 // merge adds a recount over other authors to w.
@@ -206,16 +288,22 @@ func (w *Recount) merge(o *Recount, n int) {
 }
 
 // Check recounts every figure from the raw posts up to the watermark and
-// compares it with the stored rollups, in one read transaction. It returns
-// one line per difference; none means the rollups are exact.
+// compares it with the stored rollups, all of one state of the store. It
+// returns one line per difference; none means the rollups are exact.
 //
 // The recount holds sets of authors, so it goes in passes over ranges of
 // author buckets (store.AuthorBucket), Options.PassPosts posts a pass or so:
 // every figure is a sum over authors, and each top list the best of the
 // passes' best, so the passes add up to the whole recount in memory bounded
-// by one pass.
+// by the cells and one pass's authors a worker. The passes are recounted
+// on Options.Workers goroutines, each in a read transaction of its own
+// (store.DB.ViewRollupsN), and each worker keeps the cells of all its
+// passes in one index, so that a cell is hashed into the whole recount
+// once a worker rather than once a pass.
 func (a *Aggregator) Check(ctx context.Context) (diffs []string, checked int, err error) {
-	err = a.db.ViewRollups(func(tx *store.RollupTx) error {
+	k := max(a.opts.Workers, 1)
+	err = a.db.ViewRollupsN(k, func(txs []*store.RollupTx) error {
+		tx := txs[0]
 		wm := tx.Watermark()
 		// The amendments the rollups include, applied to their posts in
 		// every pass as the aggregator folded them (amend.go).
@@ -226,33 +314,60 @@ func (a *Aggregator) Check(ctx context.Context) (diffs []string, checked int, er
 		pass, inPass := tx.Pass()
 		passes := int(wm/uint64(a.opts.PassPosts)) + 1
 		width := (store.AuthorBuckets + passes - 1) / passes
-		want := &Recount{Cells: map[store.CellKey]store.Figures{}, TopPosts: map[string][]store.TopPost{}, TopParticipants: map[string][]store.TopParticipant{}}
-		for lo := 0; lo < store.AuthorBuckets; lo += width {
-			hi := min(store.AuthorBuckets, lo+width)
+		// The passes go to k workers, each reading in a transaction of
+		// its own (all of the same state) and adding its passes up in a
+		// recounter of its own: every figure is a sum over authors and
+		// each top list the best of the passes' best, so it does not
+		// matter which worker recounts which pass.
+		var nextPass atomic.Int64
+		recounters, errs := make([]*recounter, k), make([]error, k)
+		var wg sync.WaitGroup
+		for g := range k {
 			r := newRecounter(a)
-			add := func(seq uint64, p *store.Post) error {
-				if checked%10000 == 0 && ctx.Err() != nil {
-					return ctx.Err()
+			recounters[g] = r
+			wg.Go(func() {
+				tx := txs[g]
+				var memo store.BucketMemo // the buckets of the posts, from its first pass on
+				add := func(seq uint64, p *store.Post) error {
+					if r.checked%10000 == 0 && ctx.Err() != nil {
+						return ctx.Err()
+					}
+					if am, ok := amends[seq]; ok {
+						eff := am.Apply(*p)
+						p = &eff
+					}
+					r.add(p)
+					r.checked++
+					return nil
 				}
-				if am, ok := amends[seq]; ok {
-					eff := am.Apply(*p)
-					p = &eff
+				for {
+					lo := int(nextPass.Add(1)-1) * width
+					if lo >= store.AuthorBuckets {
+						return
+					}
+					hi := min(store.AuthorBuckets, lo+width)
+					if errs[g] = tx.PostsOfBuckets(0, wm, lo, hi, &memo, add); errs[g] != nil {
+						return
+					}
+					// A catch-up in passes that stopped part way: its finished
+					// passes hold the later posts of the authors below Next.
+					if inPass && lo < pass.Next {
+						if errs[g] = tx.PostsOfBuckets(wm, pass.Target, lo, min(hi, pass.Next), &memo, add); errs[g] != nil {
+							return
+						}
+					}
+					r.endPass()
 				}
-				r.add(p)
-				checked++
-				return nil
-			}
-			if err := tx.PostsOfBuckets(0, wm, lo, hi, add); err != nil {
-				return err
-			}
-			// A catch-up in passes that stopped part way: its finished
-			// passes hold the later posts of the authors below Next.
-			if inPass && lo < pass.Next {
-				if err := tx.PostsOfBuckets(wm, pass.Target, lo, min(hi, pass.Next), add); err != nil {
-					return err
-				}
-			}
-			want.merge(r.result(), a.opts.TopN)
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		want := &Recount{Cells: map[store.CellKey]store.Figures{}, TopPosts: map[string][]store.TopPost{}, TopParticipants: map[string][]store.TopParticipant{}}
+		for _, r := range recounters {
+			r.result(want)
+			checked += r.checked
 		}
 		// A catch-up in passes in progress has recorded its finished
 		// passes' changes to the cells, not written them (the last pass
