@@ -789,38 +789,13 @@ func (sc *schema) lookup(b []byte, start, end int) *sfield {
 
 // array checks a JSON array of the slice or array sc.
 func (s *v1Scanner) array(sc *schema, depth int) bool {
-	s.i++ // '['
-	for n := 0; ; n++ {
-		s.skipSpace()
-		if s.i >= len(s.b) {
-			return false
-		}
-		if s.b[s.i] == ']' && n == 0 {
-			s.i++
-			return true
-		}
+	return s.elements(depth, func(n int, _ byte) bool {
 		if sc.kind == kArray && n >= sc.length {
 			// encoding/json drops the extra elements unchecked.
-			if !s.anyValue(depth + 1) {
-				return false
-			}
-		} else if !s.value(sc.elem, depth+1) {
-			return false
+			return s.anyValue(depth + 1)
 		}
-		s.skipSpace()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
+		return s.value(sc.elem, depth+1)
+	})
 }
 
 // keep reads the value, starting with c (not null), of the field f,
