@@ -254,7 +254,7 @@ func (r *recounter) endPass() {
 		slices.SortFunc(l, topPostLess)
 		pass.TopPosts[k] = l[:min(n, len(l))]
 	}
-	r.tops.merge(pass, n)
+	r.tops.mergeTops(pass, n)
 	r.startPass()
 }
 
@@ -265,16 +265,11 @@ func (r *recounter) result(w *Recount) {
 		g.Add(r.figs[i])
 		w.Cells[k] = g
 	}
-	w.merge(r.tops, r.a.opts.TopN)
+	w.mergeTops(r.tops, r.a.opts.TopN)
 }
 
-// merge adds a recount over other authors to w.
-func (w *Recount) merge(o *Recount, n int) {
-	for k, f := range o.Cells {
-		g := w.Cells[k]
-		g.Add(f)
-		w.Cells[k] = g
-	}
+// mergeTops adds the top lists of a recount over other authors to w's.
+func (w *Recount) mergeTops(o *Recount, n int) {
 	for k, l := range o.TopPosts {
 		l = append(w.TopPosts[k], l...)
 		slices.SortFunc(l, topPostLess)
